@@ -1,0 +1,3 @@
+export async function registerCpu(): Promise<void> {
+  await import('@tensorflow/tfjs-backend-cpu');
+}

@@ -1,0 +1,52 @@
+/** The backends scratchgpt can run on, in the order `auto` considers them. */
+export type BackendName = 'node-gpu' | 'webgpu' | 'wasm' | 'cpu';
+
+export type BackendPreference = BackendName | 'auto';
+
+/** What the chosen device reports about itself. */
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** A software rasteriser (llvmpipe, SwiftShader, WARP): correct but slower than wasm. */
+  software: boolean;
+}
+
+/** Limits that decide how tensors must be laid out on the device. */
+export interface DeviceLimits {
+  /** Largest tensor, in bytes, a kernel may bind as one buffer; `null` when unlimited. */
+  maxBindingBytes: number | null;
+  /** Largest single buffer, in bytes; `null` when unlimited. */
+  maxBufferBytes: number | null;
+  /** Extra figures the backend reports (WebGPU limits, wasm features). */
+  details: Record<string, number | boolean | string>;
+}
+
+export interface SkippedBackend {
+  backend: BackendName;
+  reason: string;
+}
+
+/** The result of {@link initBackend}: the backend in use and why the earlier candidates were passed over. */
+export interface BackendChoice {
+  backend: BackendName;
+  /** The name TF.js knows the backend by (`tensorflow` for node-gpu). */
+  tfBackend: string;
+  reason: string;
+  skipped: SkippedBackend[];
+  limits: DeviceLimits;
+  adapter?: AdapterInfo;
+}
+
+export interface InitBackendOptions {
+  /** `auto` (default) ranks a hardware GPU first, then wasm, then a software WebGPU adapter, then cpu. */
+  prefer?: BackendPreference;
+  /**
+   * Lower the per-binding limit the WebGPU guard enforces (bytes). Useful to exercise sharding and the
+   * guard on a device whose real limit is large.
+   */
+  maxBindingBytes?: number;
+  /** Where the wasm backend finds its `.wasm` files (a URL prefix), for bundled browser apps. */
+  wasmPaths?: string;
+}

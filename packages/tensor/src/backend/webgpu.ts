@@ -1,0 +1,159 @@
+import { tf } from '../tf.js';
+import { type GuardableBackend, installBindingGuard } from './binding-guard.js';
+import { importNodeOnly, isNode } from './environment.js';
+import type { AdapterInfo, DeviceLimits } from './types.js';
+
+interface DawnModule {
+  create(flags: string[]): GPU;
+  globals: Record<string, unknown>;
+}
+
+let gpuPromise: Promise<GPU | undefined> | undefined;
+
+/** The browser's `navigator.gpu`, or in Node one Dawn instance (the `webgpu` package) per process. */
+export function getGPU(): Promise<GPU | undefined> {
+  gpuPromise ??= findGPU();
+  return gpuPromise;
+}
+
+async function findGPU(): Promise<GPU | undefined> {
+  if (typeof navigator !== 'undefined' && navigator.gpu) return navigator.gpu;
+  if (!isNode) return undefined;
+  const dawn = (await importNodeOnly('webgpu')) as DawnModule;
+  // tfjs-backend-webgpu expects the browser's globals: GPUBufferUsage, GPUMapMode and navigator.gpu.
+  Object.assign(globalThis, dawn.globals);
+  const gpu = dawn.create([]);
+  if (typeof navigator === 'undefined') {
+    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  } else {
+    Object.defineProperty(navigator, 'gpu', { value: gpu, configurable: true });
+  }
+  return gpu;
+}
+
+const softwareAdapter = /llvmpipe|lavapipe|swiftshader|software|microsoft basic render|\bwarp\b/i;
+
+/** `GPUAdapter.info` is newer than the WebGPU typings TF.js pins. */
+interface AdapterInfoFields {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  isFallbackAdapter?: boolean;
+}
+
+function adapterInfo(adapter: GPUAdapter): AdapterInfoFields {
+  return (adapter as unknown as { info: AdapterInfoFields }).info;
+}
+
+export function describeAdapter(adapter: GPUAdapter): AdapterInfo {
+  const info = adapterInfo(adapter);
+  const text = [info.vendor, info.architecture, info.device, info.description].join(' ');
+  // `isFallbackAdapter` moved from the adapter to its info; older implementations have neither.
+  const fallback =
+    info.isFallbackAdapter === true ||
+    (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  return {
+    vendor: info.vendor,
+    architecture: info.architecture,
+    device: info.device,
+    description: info.description,
+    software: fallback || softwareAdapter.test(text),
+  };
+}
+
+export function requestAdapter(gpu: GPU): Promise<GPUAdapter | null> {
+  return gpu.requestAdapter({ powerPreference: 'high-performance' });
+}
+
+/** The limits TF.js asks for: the adapter's best, so large models fit. */
+function requiredLimits(adapter: GPUAdapter): Record<string, number> {
+  const limits = adapter.limits;
+  return {
+    maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+    maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+    maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+    maxBufferSize: limits.maxBufferSize,
+    maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
+    maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+  };
+}
+
+interface WebGPUState {
+  device?: GPUDevice;
+  /** A lower per-binding limit than the device's, set to exercise sharding and the guard. */
+  bindingOverride?: number;
+  initError?: unknown;
+}
+
+const state: WebGPUState = {};
+
+/** The per-binding limit the guard enforces now. */
+export function webgpuBindingLimit(): number {
+  const deviceLimit = state.device?.limits.maxStorageBufferBindingSize ?? Number.POSITIVE_INFINITY;
+  return Math.min(deviceLimit, state.bindingOverride ?? Number.POSITIVE_INFINITY);
+}
+
+export function setWebGPUBindingOverride(bytes: number | undefined): void {
+  if (bytes === undefined) delete state.bindingOverride;
+  else state.bindingOverride = bytes;
+}
+
+export function webgpuInitError(): unknown {
+  return state.initError;
+}
+
+let registered: Promise<void> | undefined;
+
+/**
+ * Registers TF.js's WebGPU backend on our own factory, so the device gets the adapter's limits and every
+ * dispatch passes the binding guard. Registers once per process.
+ */
+export function registerWebGPU(gpu: GPU): Promise<void> {
+  registered ??= register(gpu);
+  return registered;
+}
+
+async function register(gpu: GPU): Promise<void> {
+  const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+  // Importing the package registers its default factory where navigator.gpu exists: replace it.
+  if (tf.findBackendFactory('webgpu') != null) tf.removeBackend('webgpu');
+  tf.registerBackend(
+    'webgpu',
+    async () => {
+      try {
+        const adapter = await requestAdapter(gpu);
+        if (adapter == null) throw new Error('the WebGPU adapter disappeared');
+        const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
+        const device = await adapter.requestDevice({
+          requiredFeatures: features,
+          requiredLimits: requiredLimits(adapter),
+        });
+        state.device = device;
+        const backend = new WebGPUBackend(device, adapterInfo(adapter) as unknown as GPUAdapterInfo);
+        installBindingGuard(backend as unknown as GuardableBackend, webgpuBindingLimit);
+        return backend;
+      } catch (error) {
+        state.initError = error;
+        throw error;
+      }
+    },
+    3,
+  );
+}
+
+export function webgpuLimits(): DeviceLimits {
+  const limits = state.device?.limits;
+  if (limits == null) throw new Error('the WebGPU backend has not been created yet');
+  return {
+    maxBindingBytes: webgpuBindingLimit(),
+    maxBufferBytes: limits.maxBufferSize,
+    details: {
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupsPerDimension: limits.maxComputeWorkgroupsPerDimension,
+    },
+  };
+}

@@ -1,0 +1,50 @@
+export type { DataType, Rank, Tensor, TensorLike, Variable } from '@tensorflow/tfjs-core';
+export { BindingLimitError, checkBinding, tensorBytes } from './backend/binding-guard.js';
+
+export {
+  BackendUnavailableError,
+  currentBackend,
+  initBackend,
+  maxBindingBytes,
+  probeWebGPU,
+} from './backend/init-backend.js';
+export type {
+  AdapterInfo,
+  BackendChoice,
+  BackendName,
+  BackendPreference,
+  DeviceLimits,
+  InitBackendOptions,
+  SkippedBackend,
+} from './backend/types.js';
+export { Dropout } from './nn/dropout.js';
+export { Linear, type LinearOptions } from './nn/linear.js';
+
+export {
+  assertShape,
+  type LoadStateDictOptions,
+  Module,
+  type StateDict,
+  StateDictError,
+} from './nn/module.js';
+export {
+  Generator,
+  type GeneratorState,
+  getDefaultGenerator,
+  manualSeed,
+  randNormal,
+  randUniform,
+} from './random.js';
+export { bfloat16ToFloat, halfToFloat } from './safetensors/float16.js';
+
+export {
+  type Safetensors,
+  type SafetensorsDtype,
+  SafetensorsError,
+  type SafetensorsTensor,
+  type TensorToWrite,
+} from './safetensors/format.js';
+export { parseSafetensors } from './safetensors/read.js';
+export { serializeTensors, tensorsFromSafetensors } from './safetensors/tensors.js';
+export { serializeSafetensors } from './safetensors/write.js';
+export { tf } from './tf.js';

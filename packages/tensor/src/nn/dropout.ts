@@ -1,0 +1,31 @@
+import { type Generator, getDefaultGenerator } from '../random.js';
+import { tf } from '../tf.js';
+import { Module } from './module.js';
+
+/**
+ * Zeroes each element with probability p while training and scales the rest by 1/(1-p), so eval needs
+ * no rescaling. The mask comes from a seeded generator, so a seed reproduces a run on every backend.
+ */
+export class Dropout extends Module {
+  readonly #generator: Generator | undefined;
+
+  constructor(
+    readonly p: number,
+    options: { generator?: Generator } = {},
+  ) {
+    super();
+    if (!(p >= 0 && p <= 1)) throw new RangeError(`Dropout probability must be in [0, 1], got ${p}`);
+    this.#generator = options.generator;
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    if (!this.training || this.p === 0) return x;
+    if (this.p === 1) return tf.zerosLike(x);
+    const generator = this.#generator ?? getDefaultGenerator();
+    const keep = 1 - this.p;
+    const scale = 1 / keep;
+    const mask = new Float32Array(x.size);
+    for (let i = 0; i < mask.length; i++) mask[i] = generator.random() < keep ? scale : 0;
+    return tf.tidy(() => tf.mul(x, tf.tensor(mask, x.shape, 'float32')));
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * A PyTorch-style module: named parameters and children, train/eval mode, state dicts.
+ *
+ * Children and parameters are registered explicitly and keep their registration order, which is the
+ * order of `namedParameters()` and of the state dict (as in PyTorch).
+ */
+import { tf } from '../tf.js';
+
+/** Tensors by dotted name. The caller owns the tensors of a state dict it receives. */
+export type StateDict = Map<string, tf.Tensor>;
+
+export interface LoadStateDictOptions {
+  /** Every parameter present and no unknown names (default true). */
+  strict?: boolean;
+}
+
+export class StateDictError extends Error {
+  override name = 'StateDictError';
+}
+
+export abstract class Module {
+  training = true;
+  readonly #parameters = new Map<string, tf.Variable>();
+  readonly #children = new Map<string, Module>();
+
+  protected registerParameter(name: string, initial: tf.Tensor, trainable = true): tf.Variable {
+    this.assertFreeName(name);
+    const variable = tf.variable(
+      initial.dtype === 'float32' ? initial : tf.cast(initial, 'float32'),
+      trainable,
+    );
+    initial.dispose();
+    this.#parameters.set(name, variable);
+    return variable;
+  }
+
+  protected registerModule<M extends Module>(name: string, module: M): M {
+    this.assertFreeName(name);
+    this.#children.set(name, module);
+    return module;
+  }
+
+  private assertFreeName(name: string): void {
+    if (name === '' || name.includes('.')) throw new Error(`Invalid parameter or module name '${name}'`);
+    if (this.#parameters.has(name) || this.#children.has(name))
+      throw new Error(`'${name}' is registered twice`);
+  }
+
+  /** Parameters with their dotted names, depth first in registration order. */
+  namedParameters(prefix = ''): Array<[string, tf.Variable]> {
+    const out: Array<[string, tf.Variable]> = [];
+    for (const [name, variable] of this.#parameters) out.push([prefix + name, variable]);
+    for (const [name, child] of this.#children) out.push(...child.namedParameters(`${prefix}${name}.`));
+    return out;
+  }
+
+  parameters(): tf.Variable[] {
+    return this.namedParameters().map(([, variable]) => variable);
+  }
+
+  namedModules(prefix = ''): Array<[string, Module]> {
+    const out: Array<[string, Module]> = [[prefix.replace(/\.$/, ''), this]];
+    for (const [name, child] of this.#children) out.push(...child.namedModules(`${prefix}${name}.`));
+    return out;
+  }
+
+  /** Total number of parameter elements. */
+  numParameters(): number {
+    return this.parameters().reduce((total, variable) => total + variable.size, 0);
+  }
+
+  train(mode = true): this {
+    for (const [, module] of this.namedModules()) module.training = mode;
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  /**
+   * A snapshot of every parameter by dotted name. The tensors are new handles the caller must
+   * dispose (cloning shares memory, so this is cheap).
+   */
+  stateDict(prefix = ''): StateDict {
+    const out: StateDict = new Map();
+    for (const [name, tensor] of this.ownState()) out.set(prefix + name, tensor);
+    for (const [name, child] of this.#children) {
+      for (const [key, tensor] of child.stateDict(`${prefix}${name}.`)) out.set(key, tensor);
+    }
+    return out;
+  }
+
+  /** Copies values into the parameters. The given tensors stay the caller's. */
+  loadStateDict(entries: StateDict | Record<string, tf.Tensor>, options: LoadStateDictOptions = {}): void {
+    const strict = options.strict ?? true;
+    const given = entries instanceof Map ? entries : new Map(Object.entries(entries));
+    const used = new Set<string>();
+    this.loadInto(given, '', used, strict);
+    if (strict) {
+      const unknown = [...given.keys()].filter((key) => !used.has(key));
+      if (unknown.length > 0) {
+        throw new StateDictError(`Unexpected tensor(s) in state dict: ${unknown.join(', ')}`);
+      }
+    }
+  }
+
+  private loadInto(given: StateDict, prefix: string, used: Set<string>, strict: boolean): void {
+    const own = new Map<string, tf.Tensor>();
+    for (const name of this.ownStateNames()) {
+      const key = prefix + name;
+      const tensor = given.get(key);
+      if (tensor == null) {
+        if (strict) throw new StateDictError(`Missing tensor '${key}' in state dict`);
+        continue;
+      }
+      used.add(key);
+      own.set(name, tensor);
+    }
+    this.loadOwnState(own, prefix);
+    for (const [name, child] of this.#children) child.loadInto(given, `${prefix}${name}.`, used, strict);
+  }
+
+  /** Names this module contributes to its state dict (its parameters, unless overridden). */
+  protected ownStateNames(): string[] {
+    return [...this.#parameters.keys()];
+  }
+
+  /** This module's entries of the state dict; subclasses that store tensors differently override. */
+  protected ownState(): StateDict {
+    const out: StateDict = new Map();
+    for (const [name, variable] of this.#parameters) out.set(name, tf.clone(variable));
+    return out;
+  }
+
+  protected loadOwnState(entries: StateDict, prefix: string): void {
+    for (const [name, tensor] of entries) {
+      const variable = this.#parameters.get(name);
+      if (variable == null) continue;
+      assertShape(prefix + name, tensor.shape, variable.shape);
+      const value = tensor.dtype === 'float32' ? tensor : tf.cast(tensor, 'float32');
+      variable.assign(value);
+      if (value !== tensor) value.dispose();
+    }
+  }
+
+  /** Frees every parameter of this module and its children. */
+  dispose(): void {
+    for (const [, variable] of this.namedParameters()) variable.dispose();
+  }
+}
+
+export function assertShape(name: string, found: readonly number[], expected: readonly number[]): void {
+  const same = found.length === expected.length && found.every((size, i) => size === expected[i]);
+  if (!same) {
+    throw new StateDictError(
+      `Tensor '${name}' has shape [${found.join(', ')}] but the model expects [${expected.join(', ')}]`,
+    );
+  }
+}

@@ -1,0 +1,154 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../backend/init-backend.js';
+import { Generator } from '../random.js';
+import { tf } from '../tf.js';
+import { Dropout } from './dropout.js';
+import { Linear } from './linear.js';
+import { Module, StateDictError } from './module.js';
+
+class TwoLayer extends Module {
+  readonly first: Linear;
+  readonly drop: Dropout;
+  readonly second: Linear;
+  constructor(generator: Generator) {
+    super();
+    this.first = this.registerModule('first', new Linear(4, 8, { generator }));
+    this.drop = this.registerModule('drop', new Dropout(0.5, { generator }));
+    this.second = this.registerModule('second', new Linear(8, 3, { bias: false, generator }));
+  }
+  forward(x: tf.Tensor): tf.Tensor {
+    return this.second.forward(this.drop.forward(this.first.forward(x)));
+  }
+}
+
+beforeAll(() => initBackend({ prefer: 'cpu' }));
+
+describe('Module', () => {
+  it('names parameters depth first in registration order, PyTorch style', () => {
+    const model = new TwoLayer(new Generator(0));
+    expect(model.namedParameters().map(([name, p]) => [name, p.shape])).toEqual([
+      ['first.weight', [8, 4]],
+      ['first.bias', [8]],
+      ['second.weight', [3, 8]],
+    ]);
+    expect(model.numParameters()).toBe(8 * 4 + 8 + 3 * 8);
+    model.dispose();
+  });
+
+  it('switches every submodule between train and eval', () => {
+    const model = new TwoLayer(new Generator(0));
+    expect(model.drop.training).toBe(true);
+    model.eval();
+    expect(model.drop.training).toBe(false);
+    expect(model.first.training).toBe(false);
+    model.train();
+    expect(model.drop.training).toBe(true);
+    model.dispose();
+  });
+
+  it('round-trips a state dict into a differently initialised model', async () => {
+    const a = new TwoLayer(new Generator(1)).eval();
+    const b = new TwoLayer(new Generator(2)).eval();
+    const x = tf.tensor2d([[1, -2, 3, 0.5]]);
+    expect(await b.forward(x).data()).not.toEqual(await a.forward(x).data());
+    const state = a.stateDict();
+    b.loadStateDict(state);
+    tf.dispose([...state.values()]);
+    expect(await b.forward(x).data()).toEqual(await a.forward(x).data());
+    a.dispose();
+    b.dispose();
+  });
+
+  it('hands out state dict tensors the caller owns, without leaking', () => {
+    const model = new TwoLayer(new Generator(3));
+    const before = tf.memory().numTensors;
+    const state = model.stateDict();
+    tf.dispose([...state.values()]);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(model.first.weight.isDisposed).toBe(false);
+    model.dispose();
+  });
+
+  it('names the tensor and both shapes when a state dict does not fit', () => {
+    const model = new TwoLayer(new Generator(4));
+    const state = model.stateDict();
+    state.set('first.weight', tf.zeros([4, 8]));
+    expect(() => model.loadStateDict(state)).toThrow(
+      new StateDictError("Tensor 'first.weight' has shape [4, 8] but the model expects [8, 4]"),
+    );
+    state.delete('first.weight');
+    expect(() => model.loadStateDict(state)).toThrow(/Missing tensor 'first.weight'/);
+    state.set('first.weight', tf.zeros([8, 4]));
+    state.set('extra.bias', tf.zeros([2]));
+    expect(() => model.loadStateDict(state)).toThrow(/Unexpected tensor\(s\) in state dict: extra.bias/);
+    expect(() => model.loadStateDict(state, { strict: false })).not.toThrow();
+    model.dispose();
+  });
+});
+
+describe('Linear', () => {
+  it('computes x Wᵀ + b with W stored [out, in]', async () => {
+    const linear = new Linear(3, 2);
+    linear.loadStateDict({
+      weight: tf.tensor2d([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+      bias: tf.tensor1d([0.5, -1]),
+    });
+    const y = linear.forward(tf.tensor3d([[[1, 0, -1]], [[2, 1, 0]]]));
+    expect(y.shape).toEqual([2, 1, 2]);
+    expect(Array.from(await y.data())).toEqual([1 - 3 + 0.5, 4 - 6 - 1, 2 + 2 + 0.5, 8 + 5 - 1]);
+    linear.dispose();
+  });
+
+  it('initialises like nn.Linear: uniform within ±1/√in', async () => {
+    const linear = new Linear(64, 256, { generator: new Generator(0) });
+    const weights = (await linear.weight.data()) as Float32Array;
+    const bound = 1 / 8;
+    expect(Math.max(...weights)).toBeLessThanOrEqual(bound);
+    expect(Math.min(...weights)).toBeGreaterThanOrEqual(-bound);
+    // A uniform on ±b has standard deviation b/√3: 0.0722 here.
+    const std = Math.sqrt(weights.reduce((a, w) => a + w * w, 0) / weights.length);
+    expect(std).toBeCloseTo(bound / Math.sqrt(3), 2);
+    linear.dispose();
+  });
+
+  it('rejects invalid sizes', () => {
+    expect(() => new Linear(0, 3)).toThrow(/positive integer/);
+  });
+});
+
+describe('Dropout', () => {
+  it('is the identity in eval mode', () => {
+    const dropout = new Dropout(0.5).eval();
+    const x = tf.ones([10]);
+    expect(dropout.forward(x)).toBe(x);
+  });
+
+  it('zeroes about p of the elements and scales the rest by 1/(1-p)', async () => {
+    const dropout = new Dropout(0.25, { generator: new Generator(0) });
+    const values = await dropout.forward(tf.ones([100_000])).data();
+    const kept = values.filter((v) => v !== 0);
+    expect(new Set(kept)).toEqual(new Set([Math.fround(1 / 0.75)]));
+    expect(kept.length / values.length).toBeCloseTo(0.75, 2);
+  });
+
+  it('repeats its mask for the same seed', async () => {
+    const a = await new Dropout(0.5, { generator: new Generator(11) }).forward(tf.ones([64])).data();
+    const b = await new Dropout(0.5, { generator: new Generator(11) }).forward(tf.ones([64])).data();
+    expect(a).toEqual(b);
+  });
+
+  it('passes gradients only through kept elements', async () => {
+    const dropout = new Dropout(0.5, { generator: new Generator(2) });
+    const x = tf.ones([32]);
+    const grad = tf.grad((input: tf.Tensor) => tf.sum(dropout.forward(input)))(x);
+    const values = await grad.data();
+    expect(new Set(values)).toEqual(new Set([0, 2]));
+  });
+
+  it('rejects probabilities outside [0, 1]', () => {
+    expect(() => new Dropout(1.5)).toThrow(/\[0, 1\]/);
+  });
+});

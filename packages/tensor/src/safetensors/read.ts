@@ -1,0 +1,202 @@
+import { decodeBF16, decodeF16 } from './float16.js';
+import {
+  dtypeBytes,
+  HEADER_PREFIX_BYTES,
+  MAX_HEADER_BYTES,
+  type Safetensors,
+  type SafetensorsDtype,
+  SafetensorsError,
+  type SafetensorsTensor,
+} from './format.js';
+
+interface HeaderEntry {
+  name: string;
+  dtype: SafetensorsDtype;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/**
+ * Parses a safetensors file. Floats (F64, F32, F16, BF16) come back as float32, integers as int32.
+ * Every structural problem is a {@link SafetensorsError} naming the tensor and what is wrong.
+ */
+export function parseSafetensors(bytes: Uint8Array, source = 'safetensors file'): Safetensors {
+  if (bytes.byteLength < HEADER_PREFIX_BYTES) {
+    throw new SafetensorsError(
+      `${source} is truncated: ${bytes.byteLength} bytes, less than the 8-byte header length`,
+    );
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerLength = Number(view.getBigUint64(0, true));
+  if (headerLength > bytes.byteLength - HEADER_PREFIX_BYTES) {
+    throw new SafetensorsError(
+      `${source} is truncated or corrupt: its header claims ${headerLength} bytes but only ` +
+        `${bytes.byteLength - HEADER_PREFIX_BYTES} follow`,
+    );
+  }
+  if (headerLength > MAX_HEADER_BYTES)
+    throw new SafetensorsError(`${source} has an implausible ${headerLength}-byte header`);
+  const dataStart = HEADER_PREFIX_BYTES + headerLength;
+  const header = parseHeaderJson(bytes.subarray(HEADER_PREFIX_BYTES, dataStart), source);
+  const data = bytes.subarray(dataStart);
+  const { entries, metadata } = readEntries(header, source);
+  checkLayout(entries, data.byteLength, source);
+  const tensors = new Map<string, SafetensorsTensor>();
+  for (const entry of entries) {
+    tensors.set(entry.name, {
+      dtype: entry.dtype,
+      shape: entry.shape,
+      data: decode(entry, data.subarray(entry.begin, entry.end)),
+    });
+  }
+  return { tensors, metadata };
+}
+
+function parseHeaderJson(bytes: Uint8Array, source: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (error) {
+    throw new SafetensorsError(`${source} has a header that is not valid JSON (${(error as Error).message})`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new SafetensorsError(`${source} has a header that is not a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function readEntries(header: Record<string, unknown>, source: string) {
+  const entries: HeaderEntry[] = [];
+  let metadata: Record<string, string> = {};
+  for (const [name, value] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      metadata = readMetadata(value, source);
+      continue;
+    }
+    entries.push(readEntry(name, value, source));
+  }
+  return { entries, metadata };
+}
+
+function readMetadata(value: unknown, source: string): Record<string, string> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new SafetensorsError(`${source}: __metadata__ must be an object of strings`);
+  }
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item !== 'string')
+      throw new SafetensorsError(`${source}: __metadata__.${key} must be a string`);
+  }
+  return value as Record<string, string>;
+}
+
+function readEntry(name: string, value: unknown, source: string): HeaderEntry {
+  const fail = (problem: string) => new SafetensorsError(`${source}: tensor '${name}' ${problem}`);
+  if (value === null || typeof value !== 'object') throw fail('has no dtype/shape/data_offsets entry');
+  const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
+  if (typeof dtype !== 'string' || !(dtype in dtypeBytes)) {
+    throw fail(
+      `has unknown dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(dtypeBytes).join(', ')})`,
+    );
+  }
+  if (!Array.isArray(shape) || !shape.every((size) => Number.isSafeInteger(size) && size >= 0)) {
+    throw fail(`has an invalid shape ${JSON.stringify(shape)}`);
+  }
+  if (
+    !Array.isArray(offsets) ||
+    offsets.length !== 2 ||
+    !offsets.every((offset) => Number.isSafeInteger(offset) && offset >= 0)
+  ) {
+    throw fail(`has invalid data_offsets ${JSON.stringify(offsets)}`);
+  }
+  const [begin, end] = offsets as [number, number];
+  if (end < begin) throw fail(`has data_offsets [${begin}, ${end}] that end before they begin`);
+  const typed = dtype as SafetensorsDtype;
+  const expectedBytes = (shape as number[]).reduce((product, size) => product * size, 1) * dtypeBytes[typed];
+  if (end - begin !== expectedBytes) {
+    throw fail(
+      `has shape [${shape.join(', ')}] of ${dtype} (${expectedBytes} bytes) but its data_offsets span ` +
+        `${end - begin} bytes`,
+    );
+  }
+  return { name, dtype: typed, shape: shape as number[], begin, end };
+}
+
+/** Offsets must lie inside the data, must not overlap, and (as the format requires) leave no holes. */
+function checkLayout(entries: HeaderEntry[], dataBytes: number, source: string): void {
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let cursor = 0;
+  for (const entry of sorted) {
+    if (entry.end > dataBytes) {
+      throw new SafetensorsError(
+        `${source}: tensor '${entry.name}' has data_offsets [${entry.begin}, ${entry.end}] beyond the ` +
+          `${dataBytes} data bytes (the file is truncated or corrupt)`,
+      );
+    }
+    if (entry.begin < cursor) {
+      throw new SafetensorsError(
+        `${source}: tensor '${entry.name}' overlaps the tensor before it (offset ${entry.begin})`,
+      );
+    }
+    if (entry.begin > cursor) {
+      throw new SafetensorsError(
+        `${source}: ${entry.begin - cursor} unused bytes before tensor '${entry.name}'`,
+      );
+    }
+    cursor = entry.end;
+  }
+  if (cursor !== dataBytes)
+    throw new SafetensorsError(`${source}: ${dataBytes - cursor} bytes after the last tensor`);
+}
+
+function decode(entry: HeaderEntry, bytes: Uint8Array): Float32Array | Int32Array {
+  // Copy to an aligned buffer: tensors in a file are not guaranteed to sit on 4-byte boundaries.
+  const aligned = new Uint8Array(bytes);
+  const view = new DataView(aligned.buffer);
+  const count = bytes.byteLength / dtypeBytes[entry.dtype];
+  switch (entry.dtype) {
+    case 'F32':
+      return littleEndian
+        ? new Float32Array(aligned.buffer)
+        : mapFloat(count, (i) => view.getFloat32(i * 4, true));
+    case 'F64':
+      return mapFloat(count, (i) => view.getFloat64(i * 8, true));
+    case 'F16':
+      return decodeF16(aligned);
+    case 'BF16':
+      return decodeBF16(aligned);
+    case 'I32':
+      return littleEndian ? new Int32Array(aligned.buffer) : mapInt(count, (i) => view.getInt32(i * 4, true));
+    case 'I64':
+      return mapInt(count, (i) => {
+        const value = view.getBigInt64(i * 8, true);
+        if (value > 2147483647n || value < -2147483648n) {
+          throw new SafetensorsError(
+            `tensor '${entry.name}' holds ${value}, outside the int32 range scratchgpt uses`,
+          );
+        }
+        return Number(value);
+      });
+    case 'I16':
+      return mapInt(count, (i) => view.getInt16(i * 2, true));
+    case 'I8':
+      return mapInt(count, (i) => view.getInt8(i));
+    case 'U8':
+    case 'BOOL':
+      return mapInt(count, (i) => view.getUint8(i));
+  }
+}
+
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function mapFloat(count: number, at: (i: number) => number): Float32Array {
+  const out = new Float32Array(count);
+  for (let i = 0; i < count; i++) out[i] = at(i);
+  return out;
+}
+
+function mapInt(count: number, at: (i: number) => number): Int32Array {
+  const out = new Int32Array(count);
+  for (let i = 0; i < count; i++) out[i] = at(i);
+  return out;
+}

@@ -19,14 +19,17 @@ export type {
 } from './backend/types.js';
 export { Dropout } from './nn/dropout.js';
 export { Linear, type LinearOptions } from './nn/linear.js';
-
 export {
   assertShape,
+  type HostTensor,
+  isHostTensor,
   type LoadStateDictOptions,
   Module,
   type StateDict,
   StateDictError,
+  type StateEntries,
 } from './nn/module.js';
+export { ModuleList } from './nn/module-list.js';
 export {
   Generator,
   type GeneratorState,

@@ -42,3 +42,17 @@ export async function findTestBackends(): Promise<BackendAvailability[]> {
   await initBackend({ prefer: 'cpu' });
   return out;
 }
+
+/** The largest |a[i] − b[i]|; Infinity when the lengths differ or a value is NaN on one side only. */
+export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as number;
+    const y = b[i] as number;
+    if (Object.is(x, y)) continue;
+    const diff = Math.abs(x - y);
+    worst = Number.isNaN(diff) ? Number.POSITIVE_INFINITY : Math.max(worst, diff);
+  }
+  return worst;
+}

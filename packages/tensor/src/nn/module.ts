@@ -9,6 +9,19 @@ import { tf } from '../tf.js';
 /** Tensors by dotted name. The caller owns the tensors of a state dict it receives. */
 export type StateDict = Map<string, tf.Tensor>;
 
+/** A float32 tensor held on the host, e.g. read from a checkpoint or back from the device. */
+export interface HostTensor {
+  shape: number[];
+  data: Float32Array;
+}
+
+/** What `loadStateDict` takes: device tensors, host tensors, or a mix. */
+export type StateEntries = Map<string, tf.Tensor | HostTensor> | Record<string, tf.Tensor | HostTensor>;
+
+export function isHostTensor(value: tf.Tensor | HostTensor): value is HostTensor {
+  return !(value instanceof tf.Tensor);
+}
+
 export interface LoadStateDictOptions {
   /** Every parameter present and no unknown names (default true). */
   strict?: boolean;
@@ -91,8 +104,21 @@ export abstract class Module {
     return out;
   }
 
+  /**
+   * Every parameter read back to the host, by dotted name (asynchronously, as WebGPU requires). Sharded
+   * parameters come back whole without ever being one tensor on the device.
+   */
+  async hostStateDict(prefix = ''): Promise<Map<string, HostTensor>> {
+    const out = new Map<string, HostTensor>();
+    for (const [name, tensor] of await this.ownHostState()) out.set(prefix + name, tensor);
+    for (const [name, child] of this.#children) {
+      for (const [key, tensor] of await child.hostStateDict(`${prefix}${name}.`)) out.set(key, tensor);
+    }
+    return out;
+  }
+
   /** Copies values into the parameters. The given tensors stay the caller's. */
-  loadStateDict(entries: StateDict | Record<string, tf.Tensor>, options: LoadStateDictOptions = {}): void {
+  loadStateDict(entries: StateEntries, options: LoadStateDictOptions = {}): void {
     const strict = options.strict ?? true;
     const given = entries instanceof Map ? entries : new Map(Object.entries(entries));
     const used = new Set<string>();
@@ -105,8 +131,13 @@ export abstract class Module {
     }
   }
 
-  private loadInto(given: StateDict, prefix: string, used: Set<string>, strict: boolean): void {
-    const own = new Map<string, tf.Tensor>();
+  private loadInto(
+    given: Map<string, tf.Tensor | HostTensor>,
+    prefix: string,
+    used: Set<string>,
+    strict: boolean,
+  ): void {
+    const own = new Map<string, tf.Tensor | HostTensor>();
     for (const name of this.ownStateNames()) {
       const key = prefix + name;
       const tensor = given.get(key);
@@ -133,20 +164,30 @@ export abstract class Module {
     return out;
   }
 
-  protected loadOwnState(entries: StateDict, prefix: string): void {
+  protected async ownHostState(): Promise<Map<string, HostTensor>> {
+    const out = new Map<string, HostTensor>();
+    for (const [name, variable] of this.#parameters) {
+      out.set(name, { shape: variable.shape, data: (await variable.data()) as Float32Array });
+    }
+    return out;
+  }
+
+  protected loadOwnState(entries: Map<string, tf.Tensor | HostTensor>, prefix: string): void {
     for (const [name, tensor] of entries) {
       const variable = this.#parameters.get(name);
       if (variable == null) continue;
       assertShape(prefix + name, tensor.shape, variable.shape);
-      const value = tensor.dtype === 'float32' ? tensor : tf.cast(tensor, 'float32');
-      variable.assign(value);
-      if (value !== tensor) value.dispose();
+      tf.tidy(() => {
+        const value = isHostTensor(tensor) ? tf.tensor(tensor.data, tensor.shape, 'float32') : tensor;
+        variable.assign(value.dtype === 'float32' ? value : tf.cast(value, 'float32'));
+      });
     }
   }
 
-  /** Frees every parameter of this module and its children. */
+  /** Frees every parameter of this module and, through their own `dispose`, of its children. */
   dispose(): void {
-    for (const [, variable] of this.namedParameters()) variable.dispose();
+    for (const variable of this.#parameters.values()) variable.dispose();
+    for (const child of this.#children.values()) child.dispose();
   }
 }
 

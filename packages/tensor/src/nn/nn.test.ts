@@ -5,6 +5,7 @@ import { tf } from '../tf.js';
 import { Dropout } from './dropout.js';
 import { Linear } from './linear.js';
 import { Module, StateDictError } from './module.js';
+import { ModuleList } from './module-list.js';
 
 class TwoLayer extends Module {
   readonly first: Linear;
@@ -150,5 +151,37 @@ describe('Dropout', () => {
 
   it('rejects probabilities outside [0, 1]', () => {
     expect(() => new Dropout(1.5)).toThrow(/\[0, 1\]/);
+  });
+});
+
+describe('ModuleList', () => {
+  it('registers its items as 0, 1, … in order', () => {
+    const list = new ModuleList([new Linear(2, 3), new Dropout(0.1), new Linear(3, 1, { bias: false })]);
+    expect(list.length).toBe(3);
+    expect(list.at(2)).toBeInstanceOf(Linear);
+    expect(() => list.at(3)).toThrow(/index 3 is out of range \(length 3\)/);
+    expect(list.namedParameters().map(([name]) => name)).toEqual(['0.weight', '0.bias', '2.weight']);
+    expect([...list].length).toBe(3);
+    list.dispose();
+  });
+});
+
+describe('host state', () => {
+  it('reads every parameter back to the host and loads host tensors', async () => {
+    const a = new TwoLayer(new Generator(8));
+    const b = new TwoLayer(new Generator(9));
+    const host = await a.hostStateDict();
+    expect([...host.keys()]).toEqual(['first.weight', 'first.bias', 'second.weight']);
+    expect(host.get('first.bias')).toEqual({ shape: [8], data: await a.first.bias!.data() });
+    b.loadStateDict(host);
+    expect(await b.first.weight.data()).toEqual(await a.first.weight.data());
+    expect(() =>
+      b.loadStateDict({
+        ...Object.fromEntries(host),
+        'second.weight': { shape: [8, 3], data: new Float32Array(24) },
+      }),
+    ).toThrow("Tensor 'second.weight' has shape [8, 3] but the model expects [3, 8]");
+    a.dispose();
+    b.dispose();
   });
 });

@@ -1,0 +1,240 @@
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Generator, initBackend, parseSafetensors, serializeSafetensors, tf } from '@scratchgpt/tensor';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type GPTConfig, preset } from '../config.js';
+import { GPTModel } from '../gpt-model.js';
+import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from '../node.js';
+import { configToJson } from './config-json.js';
+import { CheckpointError } from './errors.js';
+import { loadModel } from './load.js';
+import { serializeCheckpoint } from './save.js';
+
+const small = (overrides: Partial<GPTConfig> = {}) =>
+  preset('gpt-nano', { vocabSize: 40, contextLength: 8, dropRate: 0, ...overrides });
+const ids = () => tf.tensor2d([[1, 5, 9, 3, 0, 39]], [1, 6], 'int32');
+
+async function weightsOf(model: GPTModel): Promise<Map<string, Float32Array>> {
+  const state = model.stateDict();
+  const out = new Map<string, Float32Array>();
+  for (const [name, tensor] of state) out.set(name, (await tensor.data()) as Float32Array);
+  tf.dispose([...state.values()]);
+  return out;
+}
+
+beforeAll(() => initBackend({ prefer: 'cpu' }));
+
+describe.each([
+  ['hf', 'untied, no qkv bias', {}],
+  ['hf', 'tied, qkv bias', { tieWeights: true, qkvBias: true }],
+  ['book', 'untied, qkv bias', { qkvBias: true }],
+  ['book', 'tied, no qkv bias', { tieWeights: true }],
+] as const)('a checkpoint saved in the %s layout (%s)', (layout, _, overrides) => {
+  it('loads back bit-identical weights and logits', async () => {
+    const model = new GPTModel(small(overrides), { generator: new Generator(3) }).eval();
+    const directory = await mkdtemp(join(tmpdir(), 'scratchgpt-checkpoint-'));
+    await saveCheckpoint(model, directory, { layout });
+    expect((await readdir(directory)).sort()).toEqual(['config.json', 'model.safetensors']);
+    const loaded = await loadCheckpoint(directory);
+    expect(loaded.layout).toBe(layout);
+    expect(loaded.config).toEqual({ ...model.config, tieWeights: 'tieWeights' in overrides });
+    expect(await weightsOf(loaded.model)).toEqual(await weightsOf(model));
+    expect(await loaded.model.eval().forward(ids()).data()).toEqual(await model.forward(ids()).data());
+    model.dispose();
+    loaded.model.dispose();
+  });
+});
+
+describe('the Hugging Face layout', () => {
+  it('fuses query, key and value into c_attn as [in, 3·out] and transposes Linear weights', async () => {
+    const model = new GPTModel(small({ qkvBias: true }), { generator: new Generator(4) });
+    const { weights, config } = await serializeCheckpoint(model);
+    expect(config).toMatchObject({ n_embd: 48, n_head: 3, n_layer: 3, n_positions: 8, vocab_size: 40 });
+    const file = parseSafetensors(weights);
+    expect(file.metadata).toEqual({ format: 'pt', producer: 'scratchgpt', layout: 'hf' });
+    const cAttn = file.tensors.get('h.0.attn.c_attn.weight')!;
+    expect(cAttn.shape).toEqual([48, 144]);
+    const wKey = (await model.trfBlocks.at(0).att.wKey.weight.array()) as number[][];
+    // c_attn[i][48 + j] = W_key[j][i]
+    expect(cAttn.data[2 * 144 + 48 + 5]).toBe(wKey[5]![2]);
+    expect(file.tensors.get('h.0.mlp.c_fc.weight')!.shape).toEqual([48, 192]);
+    expect(file.tensors.has('lm_head.weight')).toBe(true);
+    expect([...file.tensors.keys()].every((name) => !name.includes('trf_blocks'))).toBe(true);
+    model.dispose();
+  });
+
+  it('accepts the transformer. prefix, buffers, and F16 weights', async () => {
+    const model = new GPTModel(small({ tieWeights: true }), { generator: new Generator(5) });
+    const { weights, config } = await serializeCheckpoint(model);
+    const file = parseSafetensors(weights);
+    const header: Record<string, unknown> = {};
+    const chunks: Uint8Array[] = [];
+    let offset = 0;
+    const add = (name: string, dtype: string, shape: number[], bytes: Uint8Array) => {
+      header[name] = { dtype, shape, data_offsets: [offset, offset + bytes.length] };
+      chunks.push(bytes);
+      offset += bytes.length;
+    };
+    for (const [name, tensor] of file.tensors) {
+      // Round every weight to half precision, as a GPT-2 F16 export would.
+      const halves = new Uint16Array(tensor.data.length);
+      tensor.data.forEach((v, i) => {
+        halves[i] = toHalf(v);
+      });
+      add(`transformer.${name}`, 'F16', tensor.shape, new Uint8Array(halves.buffer));
+    }
+    add('transformer.h.0.attn.bias', 'F32', [1, 1, 8, 8], new Uint8Array(256));
+    const json = JSON.stringify(header);
+    const bytes = new Uint8Array(8 + json.length + offset);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(json.length), true);
+    bytes.set(new TextEncoder().encode(json), 8);
+    let cursor = 8 + json.length;
+    for (const chunk of chunks) {
+      bytes.set(chunk, cursor);
+      cursor += chunk.length;
+    }
+    const loaded = loadModel(config, bytes);
+    const original = (await model.tokEmb.weight().data()) as Float32Array;
+    const reloaded = (await loaded.model.tokEmb.weight().data()) as Float32Array;
+    // Half precision keeps 11 significant bits.
+    let worstRatio = 0;
+    for (const [i, v] of original.entries()) {
+      worstRatio = Math.max(worstRatio, Math.abs(reloaded[i]! - v) / (Math.abs(v) * 2 ** -11 + 1e-7));
+    }
+    expect(worstRatio).toBeLessThanOrEqual(1);
+    expect(loaded.config.tieWeights).toBe(true);
+    model.dispose();
+    loaded.model.dispose();
+  });
+});
+
+/** float32 → IEEE binary16 bits, rounding to nearest even (normal range only, enough for weights). */
+function toHalf(value: number): number {
+  const f32 = new Float32Array([value]);
+  const bits = new Uint32Array(f32.buffer)[0]!;
+  const sign = (bits >>> 16) & 0x8000;
+  const exponent = ((bits >>> 23) & 0xff) - 127 + 15;
+  if (exponent <= 0) return sign;
+  const mantissa = bits & 0x7fffff;
+  let half = sign | (exponent << 10) | (mantissa >>> 13);
+  const rest = mantissa & 0x1fff;
+  if (rest > 0x1000 || (rest === 0x1000 && (half & 1) === 1)) half += 1;
+  return half;
+}
+
+describe('bad checkpoints', () => {
+  let good: { config: Record<string, unknown>; weights: Uint8Array };
+
+  beforeAll(async () => {
+    const model = new GPTModel(small(), { generator: new Generator(6) });
+    good = await serializeCheckpoint(model);
+    model.dispose();
+  });
+
+  const withTensors = (edit: (tensors: Map<string, { shape: number[]; data: Float32Array }>) => void) => {
+    const file = parseSafetensors(good.weights);
+    const tensors = new Map(
+      [...file.tensors].map(([name, t]) => [name, { shape: t.shape, data: t.data as Float32Array }]),
+    );
+    edit(tensors);
+    return serializeSafetensors(tensors);
+  };
+
+  it('a missing tensor is named with the shape expected', () => {
+    const weights = withTensors((t) => t.delete('h.1.mlp.c_fc.bias'));
+    expect(() => loadModel(good.config, weights)).toThrow(
+      new CheckpointError(
+        "model.safetensors is missing tensor 'h.1.mlp.c_fc.bias' (expected shape [192] by config.json (vocab_size 40, n_positions 8, n_embd 48, n_layer 3))",
+      ),
+    );
+  });
+
+  it('a mis-shaped tensor is named with both shapes', () => {
+    const weights = withTensors((t) =>
+      t.set('h.0.attn.c_proj.weight', { shape: [48, 47], data: new Float32Array(48 * 47) }),
+    );
+    expect(() => loadModel(good.config, weights)).toThrow(
+      "model.safetensors: tensor 'h.0.attn.c_proj.weight' has shape [48, 47] but config.json (vocab_size 40, n_positions 8, n_embd 48, n_layer 3) expects [48, 48]",
+    );
+  });
+
+  it('a config that disagrees with the weights names the first tensor that does not fit', () => {
+    const config = { ...good.config, n_embd: 60, n_head: 3 };
+    expect(() => loadModel(config, good.weights)).toThrow(
+      "model.safetensors: tensor 'wte.weight' has shape [40, 48] but config.json (vocab_size 40, n_positions 8, n_embd 60, n_layer 3) expects [40, 60]",
+    );
+    const fewerLayers = { ...good.config, n_layer: 2 };
+    expect(() => loadModel(fewerLayers, good.weights)).toThrow(
+      /model\.safetensors has tensor 'h\.2\.ln_1\.weight', which a model of config\.json \(.*n_layer 2\) does not have/,
+    );
+  });
+
+  it('a truncated file and an unknown dtype are caught before any tensor is built', () => {
+    expect(() => loadModel(good.config, good.weights.subarray(0, good.weights.length - 100))).toThrow(
+      /model\.safetensors: tensor '.*' has data_offsets \[\d+, \d+\] beyond the \d+ data bytes \(the file is truncated or corrupt\)/,
+    );
+    const json = JSON.stringify({ 'wte.weight': { dtype: 'F8_E5M2', shape: [2], data_offsets: [0, 2] } });
+    const bytes = new Uint8Array(8 + json.length + 2);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(json.length), true);
+    bytes.set(new TextEncoder().encode(json), 8);
+    expect(() => loadModel(good.config, bytes)).toThrow(/tensor 'wte.weight' has unknown dtype "F8_E5M2"/);
+  });
+
+  it('integer weights, unknown layouts and key-less configs are refused', () => {
+    const ints = serializeSafetensors({ 'wte.weight': { shape: [2], data: new Int32Array(2) } });
+    expect(() => loadModel(good.config, ints)).toThrow(
+      "tensor 'wte.weight' is I32; weights must be F32, F16 or BF16",
+    );
+    const other = serializeSafetensors({ 'encoder.weight': { shape: [2], data: new Float32Array(2) } });
+    expect(() => loadModel(good.config, other)).toThrow(/holds neither checkpoint layout/);
+    expect(() => loadModel({ hidden_size: 3 }, good.weights)).toThrow(/has neither the book's keys/);
+    expect(() => loadModel({ ...configToJson(small(), 'book'), n_heads: 'x' }, good.weights)).toThrow(
+      'config.json: "n_heads" must be a number, got "x"',
+    );
+  });
+
+  it('qkv_bias false with nonzero c_attn biases is a contradiction', () => {
+    const weights = withTensors((t) => {
+      const bias = t.get('h.0.attn.c_attn.bias')!;
+      bias.data[0] = 0.5;
+    });
+    expect(() => loadModel(good.config, weights)).toThrow(
+      "config.json says qkv_bias false, but model.safetensors has nonzero values in 'h.0.attn.c_attn.bias'",
+    );
+  });
+
+  it('a directory without the files says what a checkpoint holds', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'scratchgpt-empty-'));
+    await expect(loadCheckpoint(directory)).rejects.toThrow(
+      `No config.json in ${directory}: a checkpoint directory holds config.json and model.safetensors`,
+    );
+    await writeFile(join(directory, 'config.json'), '{"vocab_size": ');
+    await expect(loadCheckpoint(directory)).rejects.toThrow(/config\.json is not valid JSON/);
+  });
+});
+
+describe('atomic writes', () => {
+  it('replace a file whole and leave no temporary files', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'scratchgpt-atomic-'));
+    const path = join(directory, 'model.safetensors');
+    await writeFileAtomic(path, 'old');
+    await writeFileAtomic(path, 'new contents');
+    expect(await readFile(path, 'utf8')).toBe('new contents');
+    expect(await readdir(directory)).toEqual(['model.safetensors']);
+  });
+
+  it('leave the previous file untouched when a write fails', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'scratchgpt-atomic-'));
+    const path = join(directory, 'config.json');
+    await writeFileAtomic(path, 'kept');
+    const failing = {
+      [Symbol.iterator]: () => {
+        throw new Error('disk full');
+      },
+    } as unknown as string;
+    await expect(writeFileAtomic(path, failing)).rejects.toThrow();
+    expect(await readFile(path, 'utf8')).toBe('kept');
+    expect(await readdir(directory)).toEqual(['config.json']);
+  });
+});

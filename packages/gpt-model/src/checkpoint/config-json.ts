@@ -1,0 +1,112 @@
+import { ConfigError, type GPTConfig, validateConfig } from '../config.js';
+
+/** Which keys a config.json uses: the book's (`emb_dim`…) or Hugging Face GPT-2's (`n_embd`…). */
+export type ConfigFormat = 'book' | 'hf';
+
+type Json = Record<string, unknown>;
+
+function number(json: Json, key: string, source: string): number {
+  const value = json[key];
+  if (typeof value !== 'number')
+    throw new ConfigError(`${source}: "${key}" must be a number, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function optionalBoolean(json: Json, keys: string[], fallback: boolean): boolean {
+  for (const key of keys) if (typeof json[key] === 'boolean') return json[key] as boolean;
+  return fallback;
+}
+
+export function detectConfigFormat(json: Json): ConfigFormat | undefined {
+  if ('emb_dim' in json) return 'book';
+  if ('n_embd' in json) return 'hf';
+  return undefined;
+}
+
+/** Reads either key set, checks every value, and says which format it was. */
+export function parseConfigJson(
+  value: unknown,
+  source = 'config.json',
+): { config: GPTConfig; format: ConfigFormat } {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(`${source} must hold a JSON object`);
+  }
+  const json = value as Json;
+  const format = detectConfigFormat(json);
+  if (format === undefined) {
+    throw new ConfigError(
+      `${source} has neither the book's keys (vocab_size, context_length, emb_dim, n_heads, n_layers, ` +
+        "drop_rate, qkv_bias) nor Hugging Face GPT-2's (vocab_size, n_positions, n_embd, n_head, n_layer)",
+    );
+  }
+  const positionEmbedding = json.position_embedding;
+  const config: GPTConfig =
+    format === 'book'
+      ? {
+          vocabSize: number(json, 'vocab_size', source),
+          contextLength: number(json, 'context_length', source),
+          embDim: number(json, 'emb_dim', source),
+          nHeads: number(json, 'n_heads', source),
+          nLayers: number(json, 'n_layers', source),
+          dropRate: number(json, 'drop_rate', source),
+          qkvBias: optionalBoolean(json, ['qkv_bias'], false),
+          tieWeights: optionalBoolean(json, ['tie_word_embeddings', 'tied'], false),
+        }
+      : {
+          vocabSize: number(json, 'vocab_size', source),
+          contextLength: number(json, 'n_positions' in json ? 'n_positions' : 'n_ctx', source),
+          embDim: number(json, 'n_embd', source),
+          nHeads: number(json, 'n_head', source),
+          nLayers: number(json, 'n_layer', source),
+          dropRate: typeof json.resid_pdrop === 'number' ? json.resid_pdrop : 0.1,
+          // GPT-2 itself has query/key/value biases and ties its head to the token embedding.
+          qkvBias: optionalBoolean(json, ['qkv_bias'], true),
+          tieWeights: optionalBoolean(json, ['tie_word_embeddings'], true),
+        };
+  if (typeof positionEmbedding === 'string')
+    config.positionEmbedding = positionEmbedding as GPTConfig['positionEmbedding'] & string;
+  try {
+    return { config: validateConfig(config), format };
+  } catch (error) {
+    throw new ConfigError(`${source}: ${(error as Error).message}`);
+  }
+}
+
+/** config.json content in either key set. */
+export function configToJson(config: GPTConfig, format: ConfigFormat): Json {
+  const extra: Json =
+    config.positionEmbedding && config.positionEmbedding !== 'learned'
+      ? { position_embedding: config.positionEmbedding }
+      : {};
+  if (format === 'book') {
+    return {
+      vocab_size: config.vocabSize,
+      context_length: config.contextLength,
+      emb_dim: config.embDim,
+      n_heads: config.nHeads,
+      n_layers: config.nLayers,
+      drop_rate: config.dropRate,
+      qkv_bias: config.qkvBias,
+      tie_word_embeddings: config.tieWeights ?? false,
+      ...extra,
+    };
+  }
+  return {
+    model_type: 'gpt2',
+    architectures: ['GPT2LMHeadModel'],
+    vocab_size: config.vocabSize,
+    n_positions: config.contextLength,
+    n_ctx: config.contextLength,
+    n_embd: config.embDim,
+    n_head: config.nHeads,
+    n_layer: config.nLayers,
+    activation_function: 'gelu_new',
+    layer_norm_epsilon: 1e-5,
+    resid_pdrop: config.dropRate,
+    embd_pdrop: config.dropRate,
+    attn_pdrop: config.dropRate,
+    qkv_bias: config.qkvBias,
+    tie_word_embeddings: config.tieWeights ?? false,
+    ...extra,
+  };
+}

@@ -1,0 +1,157 @@
+import { parseSafetensors } from '@scratchgpt/tensor';
+import type { GPTConfig } from '../config.js';
+import { GPTModel, type ModelOptions } from '../gpt-model.js';
+import { type ConfigFormat, parseConfigJson } from './config-json.js';
+import { CheckpointError, formatShape } from './errors.js';
+import type { HostTensor } from './host-tensor.js';
+import {
+  bookShapes,
+  detectLayout,
+  type HostState,
+  hfShapes,
+  hfToBook,
+  isIgnoredTensor,
+  type Layout,
+} from './layouts.js';
+import { NoInitGenerator } from './no-init.js';
+
+export interface LoadedModel {
+  model: GPTModel;
+  config: GPTConfig;
+  layout: Layout;
+  configFormat: ConfigFormat;
+}
+
+export interface LoadModelOptions {
+  /** Names used in error messages (default: config.json, model.safetensors). */
+  configSource?: string;
+  weightsSource?: string;
+  maxShardBytes?: ModelOptions['maxShardBytes'];
+}
+
+/**
+ * Builds a model from a checkpoint's config.json content and model.safetensors bytes, in either layout
+ * and with F32, F16 or BF16 weights. Anything that does not fit the config is an error naming the tensor
+ * and both shapes.
+ */
+export function loadModel(
+  configJson: unknown,
+  weights: Uint8Array,
+  options: LoadModelOptions = {},
+): LoadedModel {
+  const configSource = options.configSource ?? 'config.json';
+  const source = options.weightsSource ?? 'model.safetensors';
+  const parsed = parseConfigJson(configJson, configSource);
+  const state = readState(weights, source);
+  const layout = detectLayout(state.keys());
+  if (layout === undefined) {
+    throw new CheckpointError(
+      `${source} holds neither checkpoint layout: expected 'tok_emb.weight' (the book's) or 'wte.weight' (Hugging Face GPT-2's)`,
+    );
+  }
+  const config = settleHead(parsed.config, state, layout, source);
+  const expected =
+    layout === 'book'
+      ? bookShapes(config, { withHead: !config.tieWeights })
+      : hfShapes(config, { withHead: !config.tieWeights });
+  checkTensors(state, expected, source, describe(config, parsed.format));
+  if (layout === 'hf') checkZeroQkvBias(state, config, source, configSource);
+  const bookState = layout === 'hf' ? hfToBook(state, config, { withHead: !config.tieWeights }) : state;
+
+  const shards = options.maxShardBytes !== undefined ? { maxShardBytes: options.maxShardBytes } : {};
+  const model = new GPTModel(config, { generator: new NoInitGenerator(), ...shards });
+  // Host tensors: vocabulary tables are cut into shards on the host, never bound whole on the device.
+  model.loadStateDict(bookState);
+  return { model, config, layout, configFormat: parsed.format };
+}
+
+function readState(weights: Uint8Array, source: string): HostState {
+  const file = parseSafetensors(weights, source);
+  const state: HostState = new Map();
+  for (const [name, tensor] of file.tensors) {
+    const bare = name.startsWith('transformer.') ? name.slice('transformer.'.length) : name;
+    if (isIgnoredTensor(bare)) continue;
+    if (!(tensor.data instanceof Float32Array)) {
+      throw new CheckpointError(
+        `${source}: tensor '${name}' is ${tensor.dtype}; weights must be F32, F16 or BF16`,
+      );
+    }
+    state.set(bare, { shape: tensor.shape, data: tensor.data });
+  }
+  return state;
+}
+
+/**
+ * Whether the head is tied follows the weights: Hugging Face files without `lm_head.weight` are tied; a
+ * book file is tied when it has no `out_head.weight` or the config ties it (then it must equal tok_emb).
+ */
+function settleHead(config: GPTConfig, state: HostState, layout: Layout, source: string): GPTConfig {
+  const headName = layout === 'hf' ? 'lm_head.weight' : 'out_head.weight';
+  const head = state.get(headName);
+  if (head == null) return { ...config, tieWeights: true };
+  if (layout === 'book' && config.tieWeights) {
+    const embedding = state.get('tok_emb.weight');
+    if (embedding == null || !sameValues(head, embedding)) {
+      throw new CheckpointError(
+        `${source}: the config ties the output head to the token embedding, but 'out_head.weight' differs from 'tok_emb.weight'`,
+      );
+    }
+    state.delete(headName);
+    return config;
+  }
+  return { ...config, tieWeights: false };
+}
+
+function sameValues(a: HostTensor, b: HostTensor): boolean {
+  if (a.data.length !== b.data.length) return false;
+  for (let i = 0; i < a.data.length; i++) if (a.data[i] !== b.data[i]) return false;
+  return true;
+}
+
+function describe(config: GPTConfig, format: ConfigFormat): string {
+  return format === 'book'
+    ? `config.json (vocab_size ${config.vocabSize}, context_length ${config.contextLength}, emb_dim ${config.embDim}, n_layers ${config.nLayers}, qkv_bias ${config.qkvBias})`
+    : `config.json (vocab_size ${config.vocabSize}, n_positions ${config.contextLength}, n_embd ${config.embDim}, n_layer ${config.nLayers})`;
+}
+
+function checkTensors(
+  state: HostState,
+  expected: Map<string, number[]>,
+  source: string,
+  configText: string,
+): void {
+  for (const [name, shape] of expected) {
+    const tensor = state.get(name);
+    if (tensor == null) {
+      throw new CheckpointError(
+        `${source} is missing tensor '${name}' (expected shape ${formatShape(shape)} by ${configText})`,
+      );
+    }
+    const same = tensor.shape.length === shape.length && tensor.shape.every((size, i) => size === shape[i]);
+    if (!same) {
+      throw new CheckpointError(
+        `${source}: tensor '${name}' has shape ${formatShape(tensor.shape)} but ${configText} expects ${formatShape(shape)}`,
+      );
+    }
+  }
+  for (const name of state.keys()) {
+    if (!expected.has(name)) {
+      throw new CheckpointError(
+        `${source} has tensor '${name}', which a model of ${configText} does not have`,
+      );
+    }
+  }
+}
+
+/** A model without query/key/value biases may only come from a Hugging Face file whose c_attn biases are zero. */
+function checkZeroQkvBias(state: HostState, config: GPTConfig, source: string, configSource: string): void {
+  if (config.qkvBias) return;
+  for (let i = 0; i < config.nLayers; i++) {
+    const name = `h.${i}.attn.c_attn.bias`;
+    if (state.get(name)?.data.some((value) => value !== 0)) {
+      throw new CheckpointError(
+        `${configSource} says qkv_bias false, but ${source} has nonzero values in '${name}'`,
+      );
+    }
+  }
+}

@@ -1,0 +1,126 @@
+import { KVCache } from '@scratchgpt/attention';
+import {
+  type AdditivePositions,
+  OutputHead,
+  PositionalEmbedding,
+  RotaryEmbedding,
+  SinusoidalPositionalEmbedding,
+  TokenEmbedding,
+} from '@scratchgpt/embeddings';
+import { Dropout, type Generator, Module, ModuleList, tf } from '@scratchgpt/tensor';
+import { type GPTConfig, validateConfig } from './config.js';
+import { LayerNorm } from './layer-norm.js';
+import { TransformerBlock } from './transformer-block.js';
+
+export interface ModelOptions {
+  generator?: Generator;
+  /** Largest shard of the vocabulary tables in bytes; defaults to the backend's binding limit. */
+  maxShardBytes?: number | null;
+}
+
+export interface ForwardOptions {
+  /** Keys and values of earlier tokens: `ids` are then the next tokens after them. */
+  cache?: KVCache;
+}
+
+/** Logits and every block's attention weights, (B, heads, T, T_keys) each. */
+export type ForwardWithAttention = { logits: tf.Tensor; attention: tf.Tensor[] };
+
+/**
+ * The GPT model: token + position embeddings, `nLayers` transformer blocks, a final LayerNorm and the
+ * output head. Parameter names are the book's, so its PyTorch state dicts load as they are.
+ */
+export class GPTModel extends Module {
+  readonly config: GPTConfig;
+  readonly tokEmb: TokenEmbedding;
+  readonly posEmb: AdditivePositions | undefined;
+  readonly dropEmb: Dropout;
+  readonly trfBlocks: ModuleList<TransformerBlock>;
+  readonly finalNorm: LayerNorm;
+  /** Absent when the head is tied to the token embedding. */
+  readonly outHead: OutputHead | undefined;
+  readonly #rotary: RotaryEmbedding | undefined;
+
+  constructor(config: GPTConfig, options: ModelOptions = {}) {
+    super();
+    this.config = validateConfig({ ...config });
+    const { vocabSize, contextLength, embDim, nLayers } = this.config;
+    const generator = options.generator ? { generator: options.generator } : {};
+    const shards = options.maxShardBytes !== undefined ? { maxShardBytes: options.maxShardBytes } : {};
+    const positions = this.config.positionEmbedding ?? 'learned';
+
+    this.tokEmb = this.registerModule(
+      'tok_emb',
+      new TokenEmbedding(vocabSize, embDim, { ...generator, ...shards }),
+    );
+    if (positions === 'learned') {
+      this.posEmb = this.registerModule('pos_emb', new PositionalEmbedding(contextLength, embDim, generator));
+    } else if (positions === 'sinusoidal') {
+      this.posEmb = this.registerModule('pos_emb', new SinusoidalPositionalEmbedding(contextLength, embDim));
+    }
+    this.#rotary =
+      positions === 'rotary' ? new RotaryEmbedding(embDim / this.config.nHeads, contextLength) : undefined;
+    this.dropEmb = this.registerModule('drop_emb', new Dropout(this.config.dropRate, generator));
+    const rotary = this.#rotary ? { rotary: this.#rotary } : {};
+    const blocks = Array.from(
+      { length: nLayers },
+      () => new TransformerBlock(this.config, { ...rotary, ...generator }),
+    );
+    this.trfBlocks = this.registerModule('trf_blocks', new ModuleList(blocks));
+    this.finalNorm = this.registerModule('final_norm', new LayerNorm(embDim));
+    this.outHead = this.config.tieWeights
+      ? undefined
+      : this.registerModule('out_head', new OutputHead(embDim, vocabSize, { ...generator, ...shards }));
+  }
+
+  /** ids: int32 (B, T) → logits (B, T, vocabSize) */
+  forward(ids: tf.Tensor, options: ForwardOptions = {}): tf.Tensor {
+    return tf.tidy(() => this.run(ids, options, false).logits);
+  }
+
+  /** Also returns each block's attention weights, e.g. to draw them. */
+  forwardWithAttention(ids: tf.Tensor, options: ForwardOptions = {}): ForwardWithAttention {
+    return tf.tidy(() => this.run(ids, options, true));
+  }
+
+  /** A cache for generating with this model: one layer per block. */
+  createCache(): KVCache {
+    return new KVCache(this.config.nLayers);
+  }
+
+  private run(ids: tf.Tensor, options: ForwardOptions, keepAttention: boolean): ForwardWithAttention {
+    if (ids.rank !== 2)
+      throw new RangeError(`GPTModel expects token ids of shape (batch, tokens), got [${ids.shape}]`);
+    if (ids.dtype !== 'int32') throw new TypeError(`GPTModel expects int32 token ids, got ${ids.dtype}`);
+    const tokens = ids.shape[1] as number;
+    const offset = options.cache?.length ?? 0;
+    if (offset + tokens > this.config.contextLength) {
+      throw new RangeError(
+        `${offset + tokens} tokens exceed the model's context length ${this.config.contextLength}: ` +
+          'crop the input to the last contextLength tokens',
+      );
+    }
+    let x = this.tokEmb.forward(ids); // (B, T, embDim)
+    if (this.posEmb != null) x = tf.add(x, this.posEmb.forward(tokens, offset)); // + (T, embDim)
+    x = this.dropEmb.forward(x);
+    const attention: tf.Tensor[] = [];
+    [...this.trfBlocks].forEach((block, i) => {
+      const blockOptions = options.cache ? { cache: options.cache.layer(i) } : {};
+      if (keepAttention) {
+        const result = block.forwardWithAttention(x, blockOptions);
+        x = result.output;
+        attention.push(result.attention);
+      } else {
+        x = block.forward(x, blockOptions);
+      }
+    });
+    x = this.finalNorm.forward(x);
+    const logits = this.outHead ? this.outHead.forward(x) : this.tokEmb.project(x); // (B, T, vocabSize)
+    return { logits, attention };
+  }
+
+  override dispose(): void {
+    this.#rotary?.dispose();
+    super.dispose();
+  }
+}

@@ -1,0 +1,33 @@
+export { type ConfigFormat, configToJson, parseConfigJson } from './checkpoint/config-json.js';
+export { CheckpointError } from './checkpoint/errors.js';
+export type { HostTensor } from './checkpoint/host-tensor.js';
+export { bookToHf, detectLayout, type HostState, hfToBook, type Layout } from './checkpoint/layouts.js';
+export { type LoadedModel, type LoadModelOptions, loadModel } from './checkpoint/load.js';
+export { type SerializedCheckpoint, serializeCheckpoint } from './checkpoint/save.js';
+export {
+  ConfigError,
+  type GPTConfig,
+  isPresetName,
+  type PositionEmbeddingKind,
+  type PresetName,
+  preset,
+  presets,
+  validateConfig,
+} from './config.js';
+export { countParameters, type ParameterCount, parameterMemoryMB } from './counts.js';
+export {
+  argmax,
+  chooseToken,
+  type SamplingOptions,
+  sampleIndex,
+  softmaxWithTemperature,
+  topK,
+  topKFilter,
+  topPFilter,
+} from './decoding.js';
+export { FeedForward } from './feed-forward.js';
+export { GELU, gelu } from './gelu.js';
+export { type GenerateOptions, generate, generateStream } from './generate.js';
+export { type ForwardOptions, type ForwardWithAttention, GPTModel, type ModelOptions } from './gpt-model.js';
+export { LayerNorm } from './layer-norm.js';
+export { type BlockOutput, TransformerBlock } from './transformer-block.js';

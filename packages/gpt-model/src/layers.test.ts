@@ -1,0 +1,132 @@
+import { Generator, initBackend, tf } from '@scratchgpt/tensor';
+import { maxAbsDiff } from '@scratchgpt/tensor/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { preset } from './config.js';
+import { gelu } from './gelu.js';
+import { GPTModel } from './gpt-model.js';
+import { LayerNorm } from './layer-norm.js';
+
+beforeAll(() => initBackend({ prefer: 'cpu' }));
+
+describe('LayerNorm', () => {
+  it('gives each row mean 0 and (biased) variance 1 before scale and shift', async () => {
+    const norm = new LayerNorm(5);
+    const x = tf.tensor2d([
+      [0.2, 0.5, -1.3, 2.2, 0.1],
+      [3, 3, 3, 3, 4],
+    ]);
+    const y = norm.forward(x);
+    const { mean, variance } = tf.moments(y, -1);
+    for (const m of await mean.data()) expect(Math.abs(m)).toBeLessThan(1e-6);
+    // Biased variance of the normalised rows is 1 − ε/(σ²+ε): 0.99999 for the second row (σ² = 0.16).
+    const variances = await variance.data();
+    expect(variances[0]).toBeCloseTo(1, 4);
+    expect(variances[1]).toBeCloseTo(0.16 / (0.16 + 1e-5), 6);
+    expect(norm.namedParameters().map(([name]) => name)).toEqual(['scale', 'shift']);
+  });
+
+  it('applies scale and shift per feature', async () => {
+    const norm = new LayerNorm(2);
+    norm.loadStateDict({ scale: tf.tensor1d([2, 3]), shift: tf.tensor1d([1, -1]) });
+    // [0, 2] normalises to [-1, 1] (up to ε).
+    const y = await norm.forward(tf.tensor2d([[0, 2]])).data();
+    expect(y[0]).toBeCloseTo(-1, 4);
+    expect(y[1]).toBeCloseTo(2, 4);
+  });
+});
+
+describe('GELU', () => {
+  it('follows the tanh approximation', async () => {
+    const x = [-3, -1, -0.5, 0, 0.5, 1, 3];
+    const expected = x.map(
+      (v) => 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))),
+    );
+    const actual = await gelu(tf.tensor1d(x)).data();
+    expect(maxAbsDiff(actual, expected)).toBeLessThan(1e-6);
+    expect(actual[5]).toBeCloseTo(0.841192, 5);
+  });
+});
+
+describe('GPTModel', () => {
+  it('maps (batch, tokens) ids to (batch, tokens, vocab) logits with the book’s parameter names', () => {
+    const model = new GPTModel(preset('gpt-nano', { vocabSize: 50, contextLength: 8 }), {
+      generator: new Generator(0),
+    });
+    const logits = model.forward(
+      tf.tensor2d(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        [2, 3],
+        'int32',
+      ),
+    );
+    expect(logits.shape).toEqual([2, 3, 50]);
+    const names = model.namedParameters().map(([name]) => name);
+    expect(names.slice(0, 4)).toEqual([
+      'tok_emb.weight',
+      'pos_emb.weight',
+      'trf_blocks.0.att.W_query.weight',
+      'trf_blocks.0.att.W_key.weight',
+    ]);
+    expect(names).toContain('trf_blocks.2.ff.layers.2.bias');
+    expect(names.slice(-3)).toEqual(['final_norm.scale', 'final_norm.shift', 'out_head.weight']);
+    model.dispose();
+  });
+
+  it('is deterministic in eval mode and stochastic with dropout in train mode', async () => {
+    const model = new GPTModel(preset('gpt-nano', { vocabSize: 50, contextLength: 8, dropRate: 0.5 }), {
+      generator: new Generator(0),
+    });
+    const ids = tf.tensor2d([[1, 2, 3]], [1, 3], 'int32');
+    model.eval();
+    expect(await model.forward(ids).data()).toEqual(await model.forward(ids).data());
+    model.train();
+    expect(await model.forward(ids).data()).not.toEqual(await model.forward(ids).data());
+    model.dispose();
+  });
+
+  it('returns attention weights of every block that are causal and sum to 1', async () => {
+    const model = new GPTModel(preset('gpt-nano', { vocabSize: 50, contextLength: 8 }), {
+      generator: new Generator(2),
+    }).eval();
+    const { logits, attention } = model.forwardWithAttention(tf.tensor2d([[1, 2, 3, 4]], [1, 4], 'int32'));
+    expect(logits.shape).toEqual([1, 4, 50]);
+    expect(attention.map((a) => a.shape)).toEqual([
+      [1, 3, 4, 4],
+      [1, 3, 4, 4],
+      [1, 3, 4, 4],
+    ]);
+    const weights = (await attention[1]!.array()) as number[][][][];
+    for (const value of weights[0]!.flat(2)) expect(value).toBeGreaterThanOrEqual(0);
+    // Head 2 of the first sequence: the first token sees only itself, the second two tokens.
+    expect(weights[0]![2]![0]!.slice(1)).toEqual([0, 0, 0]);
+    expect(weights[0]![2]![1]!.slice(2)).toEqual([0, 0]);
+    const sums = await tf.sum(attention[2]!, -1).data();
+    for (const sum of sums) expect(sum).toBeCloseTo(1, 6);
+    model.dispose();
+  });
+
+  it('refuses inputs longer than the context, and non-integer ids', () => {
+    const model = new GPTModel(preset('gpt-nano', { vocabSize: 50, contextLength: 4 }));
+    expect(() => model.forward(tf.zeros([1, 5], 'int32'))).toThrow(
+      "5 tokens exceed the model's context length 4: crop the input to the last contextLength tokens",
+    );
+    expect(() => model.forward(tf.zeros([1, 2]))).toThrow('GPTModel expects int32 token ids, got float32');
+    model.dispose();
+  });
+
+  it('does not leak tensors over forward passes', () => {
+    const model = new GPTModel(preset('gpt-nano', { vocabSize: 50, contextLength: 8, tieWeights: true }));
+    const ids = tf.tensor2d([[1, 2, 3]], [1, 3], 'int32');
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) {
+      tf.dispose(model.forward(ids));
+      const { logits, attention } = model.forwardWithAttention(ids);
+      tf.dispose([logits, ...attention]);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+});

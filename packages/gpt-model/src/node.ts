@@ -1,0 +1,76 @@
+/**
+ * Checkpoint directories on disk (Node only): `config.json` + `model.safetensors`, written atomically so
+ * an interrupted save never leaves a half-written checkpoint behind.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CheckpointError } from './checkpoint/errors.js';
+import type { Layout } from './checkpoint/layouts.js';
+import { type LoadedModel, type LoadModelOptions, loadModel } from './checkpoint/load.js';
+import { serializeCheckpoint } from './checkpoint/save.js';
+import type { GPTModel } from './gpt-model.js';
+
+export const CONFIG_FILE = 'config.json';
+export const WEIGHTS_FILE = 'model.safetensors';
+
+/** Writes to a temporary file in the same directory, flushes it to disk, then renames it into place. */
+export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
+  const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const handle = await open(temporary, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (error) {
+    await handle.close();
+    await rm(temporary, { force: true });
+    throw error;
+  }
+  await handle.close();
+  await rename(temporary, path);
+}
+
+async function readOrExplain(path: string, directory: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new CheckpointError(
+        `No ${path.endsWith(CONFIG_FILE) ? CONFIG_FILE : WEIGHTS_FILE} in ${directory}: a checkpoint directory holds ${CONFIG_FILE} and ${WEIGHTS_FILE}`,
+      );
+    }
+    throw error;
+  }
+}
+
+export async function loadCheckpoint(
+  directory: string,
+  options: Omit<LoadModelOptions, 'configSource' | 'weightsSource'> = {},
+): Promise<LoadedModel> {
+  const configPath = join(directory, CONFIG_FILE);
+  const weightsPath = join(directory, WEIGHTS_FILE);
+  const configText = (await readOrExplain(configPath, directory)).toString('utf8');
+  let configJson: unknown;
+  try {
+    configJson = JSON.parse(configText);
+  } catch (error) {
+    throw new CheckpointError(`${configPath} is not valid JSON (${(error as Error).message})`);
+  }
+  const weights = await readOrExplain(weightsPath, directory);
+  const bytes = new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength);
+  return loadModel(configJson, bytes, { ...options, configSource: configPath, weightsSource: weightsPath });
+}
+
+/** Saves `config.json` and `model.safetensors` into `directory` (created if needed). */
+export async function saveCheckpoint(
+  model: GPTModel,
+  directory: string,
+  options: { layout?: Layout } = {},
+): Promise<{ directory: string; layout: Layout }> {
+  const checkpoint = await serializeCheckpoint(model, options);
+  await mkdir(directory, { recursive: true });
+  // Weights first: a config.json beside them then means both are complete.
+  await writeFileAtomic(join(directory, WEIGHTS_FILE), checkpoint.weights);
+  await writeFileAtomic(join(directory, CONFIG_FILE), `${JSON.stringify(checkpoint.config, null, 2)}\n`);
+  return { directory, layout: checkpoint.layout };
+}

@@ -1,0 +1,64 @@
+import { type LayerKVCache, MultiHeadAttention, type PositionRotation } from '@scratchgpt/attention';
+import { Dropout, type Generator, Module, tf } from '@scratchgpt/tensor';
+import type { GPTConfig } from './config.js';
+import { FeedForward } from './feed-forward.js';
+import { LayerNorm } from './layer-norm.js';
+
+export interface BlockCallOptions {
+  cache?: LayerKVCache;
+}
+
+/** A block's output and, for inspection, its attention weights (B, heads, T, T_keys). */
+export type BlockOutput = { output: tf.Tensor; attention: tf.Tensor };
+
+/**
+ * Pre-norm transformer block, two residual lines:
+ *   x = x + drop(attention(norm1(x)))
+ *   x = x + drop(feedForward(norm2(x)))
+ */
+export class TransformerBlock extends Module {
+  readonly att: MultiHeadAttention;
+  readonly ff: FeedForward;
+  readonly norm1: LayerNorm;
+  readonly norm2: LayerNorm;
+  readonly dropShortcut: Dropout;
+
+  constructor(config: GPTConfig, options: { rotary?: PositionRotation; generator?: Generator } = {}) {
+    super();
+    const generator = options.generator ? { generator: options.generator } : {};
+    this.att = this.registerModule(
+      'att',
+      new MultiHeadAttention({
+        dIn: config.embDim,
+        dOut: config.embDim,
+        contextLength: config.contextLength,
+        dropout: config.dropRate,
+        numHeads: config.nHeads,
+        qkvBias: config.qkvBias,
+        ...(options.rotary ? { rotary: options.rotary } : {}),
+        ...generator,
+      }),
+    );
+    this.ff = this.registerModule('ff', new FeedForward(config.embDim, generator));
+    this.norm1 = this.registerModule('norm1', new LayerNorm(config.embDim));
+    this.norm2 = this.registerModule('norm2', new LayerNorm(config.embDim));
+    this.dropShortcut = this.registerModule('drop_shortcut', new Dropout(config.dropRate, generator));
+  }
+
+  /** (B, T, embDim) → (B, T, embDim) */
+  forwardWithAttention(x: tf.Tensor, options: BlockCallOptions = {}): BlockOutput {
+    return tf.tidy(() => {
+      const { context, weights } = this.att.forwardWithWeights(this.norm1.forward(x), options);
+      const afterAttention = tf.add(x, this.dropShortcut.forward(context));
+      const output = tf.add(
+        afterAttention,
+        this.dropShortcut.forward(this.ff.forward(this.norm2.forward(afterAttention))),
+      );
+      return { output, attention: weights };
+    });
+  }
+
+  forward(x: tf.Tensor, options: BlockCallOptions = {}): tf.Tensor {
+    return tf.tidy(() => this.forwardWithAttention(x, options).output);
+  }
+}

@@ -161,7 +161,7 @@ def load_weights(model, state):
     missing = [name for name in expected if name not in state]
     extra = [name for name in state if name not in expected]
     if missing or extra:
-        raise KeyError(f"book state mismatch: missing {missing}, unexpected {extra}")
+        raise ValueError(f"the weights do not fit the model: missing {missing}, unexpected {extra}")
     with torch.no_grad():
         for name, tensor in expected.items():
             if tuple(state[name].shape) != tuple(tensor.shape):

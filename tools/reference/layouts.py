@@ -75,13 +75,19 @@ def hf_to_book(hf, qkv_bias=True):
     `c_attn.bias` must be all zeros and is dropped. Without `lm_head.weight` the model is tied and the
     book's `out_head.weight` is `tok_emb.weight`."""
     hf = strip_hf(hf)
+    used = set()
+
+    def get(name):
+        used.add(name)
+        return hf[name]
+
     n_layers = count_layers(hf, r"^h\.(\d+)\.")
-    book = {"tok_emb.weight": hf["wte.weight"], "pos_emb.weight": hf["wpe.weight"]}
+    book = {"tok_emb.weight": get("wte.weight"), "pos_emb.weight": get("wpe.weight")}
     for i in range(n_layers):
         b = f"trf_blocks.{i}."
         h = f"h.{i}."
-        q, k, v = hf[f"{h}attn.c_attn.weight"].chunk(3, dim=1)  # each [emb, emb], Conv1D [in, out]
-        bq, bk, bv = hf[f"{h}attn.c_attn.bias"].chunk(3)
+        q, k, v = get(f"{h}attn.c_attn.weight").chunk(3, dim=1)  # each [emb, emb], Conv1D [in, out]
+        bq, bk, bv = get(f"{h}attn.c_attn.bias").chunk(3)
         book[f"{b}att.W_query.weight"] = q.t()
         book[f"{b}att.W_key.weight"] = k.t()
         book[f"{b}att.W_value.weight"] = v.t()
@@ -89,22 +95,25 @@ def hf_to_book(hf, qkv_bias=True):
             book[f"{b}att.W_query.bias"] = bq
             book[f"{b}att.W_key.bias"] = bk
             book[f"{b}att.W_value.bias"] = bv
-        elif bool(hf[f"{h}attn.c_attn.bias"].any()):
+        elif bool(get(f"{h}attn.c_attn.bias").any()):
             raise ValueError(f"{h}attn.c_attn.bias is not zero but the config says qkv_bias is false")
-        book[f"{b}att.out_proj.weight"] = hf[f"{h}attn.c_proj.weight"].t()
-        book[f"{b}att.out_proj.bias"] = hf[f"{h}attn.c_proj.bias"]
-        book[f"{b}ff.layers.0.weight"] = hf[f"{h}mlp.c_fc.weight"].t()
-        book[f"{b}ff.layers.0.bias"] = hf[f"{h}mlp.c_fc.bias"]
-        book[f"{b}ff.layers.2.weight"] = hf[f"{h}mlp.c_proj.weight"].t()
-        book[f"{b}ff.layers.2.bias"] = hf[f"{h}mlp.c_proj.bias"]
-        book[f"{b}norm1.scale"] = hf[f"{h}ln_1.weight"]
-        book[f"{b}norm1.shift"] = hf[f"{h}ln_1.bias"]
-        book[f"{b}norm2.scale"] = hf[f"{h}ln_2.weight"]
-        book[f"{b}norm2.shift"] = hf[f"{h}ln_2.bias"]
-    book["final_norm.scale"] = hf["ln_f.weight"]
-    book["final_norm.shift"] = hf["ln_f.bias"]
+        book[f"{b}att.out_proj.weight"] = get(f"{h}attn.c_proj.weight").t()
+        book[f"{b}att.out_proj.bias"] = get(f"{h}attn.c_proj.bias")
+        book[f"{b}ff.layers.0.weight"] = get(f"{h}mlp.c_fc.weight").t()
+        book[f"{b}ff.layers.0.bias"] = get(f"{h}mlp.c_fc.bias")
+        book[f"{b}ff.layers.2.weight"] = get(f"{h}mlp.c_proj.weight").t()
+        book[f"{b}ff.layers.2.bias"] = get(f"{h}mlp.c_proj.bias")
+        book[f"{b}norm1.scale"] = get(f"{h}ln_1.weight")
+        book[f"{b}norm1.shift"] = get(f"{h}ln_1.bias")
+        book[f"{b}norm2.scale"] = get(f"{h}ln_2.weight")
+        book[f"{b}norm2.shift"] = get(f"{h}ln_2.bias")
+    book["final_norm.scale"] = get("ln_f.weight")
+    book["final_norm.shift"] = get("ln_f.bias")
     tied = "lm_head.weight" not in hf
-    book["out_head.weight"] = hf["wte.weight"] if tied else hf["lm_head.weight"]
+    book["out_head.weight"] = get("wte.weight") if tied else get("lm_head.weight")
+    unexpected = sorted(set(hf) - used)
+    if unexpected:
+        raise ValueError(f"unexpected tensors in a Hugging Face GPT-2 checkpoint: {unexpected}")
     return {name: tensor.contiguous() for name, tensor in book.items()}, tied
 
 

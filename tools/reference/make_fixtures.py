@@ -1,0 +1,100 @@
+"""Regenerates every PyTorch parity fixture of the repository, deterministically.
+
+    /usr/bin/python3 tools/reference/make_fixtures.py            # writes the fixtures in place
+    /usr/bin/python3 tools/reference/make_fixtures.py --check    # regenerates elsewhere, compares bytes
+    /usr/bin/python3 tools/reference/make_fixtures.py --out DIR  # writes under DIR instead of the repo
+"""
+
+import argparse
+import filecmp
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+
+from fixture_models import SPECS
+from fixtures_model import write_model_fixture
+from fixtures_trainer import write_adamw_gpt, write_adamw_plain, write_clip, write_cross_entropy
+
+REPO = Path(__file__).resolve().parents[2]
+MODEL_FIXTURES = Path("packages/gpt-model/fixtures")
+TRAINER_FIXTURES = Path("packages/trainer/fixtures")
+
+
+def make_deterministic():
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    torch.set_default_dtype(torch.float32)
+
+
+def generate(root):
+    """Writes all fixtures under `root`; returns {fixture directory: summary figures}."""
+    summary = {}
+    for name in SPECS:
+        summary[MODEL_FIXTURES / name] = write_model_fixture(name, root / MODEL_FIXTURES / name)
+    trainer = {
+        "adamw-gpt": write_adamw_gpt,
+        "adamw-plain": write_adamw_plain,
+        "cross-entropy": write_cross_entropy,
+        "clip": write_clip,
+    }
+    for name, write in trainer.items():
+        summary[TRAINER_FIXTURES / name] = write(root / TRAINER_FIXTURES / name)
+    return summary
+
+
+def fixture_files(root, summary):
+    directories = [root / d for d in summary if (root / d).is_dir()]
+    return sorted(path.relative_to(root) for d in directories for path in d.iterdir() if path.is_file())
+
+
+def print_summary(root, summary):
+    total = 0
+    for directory, figures in summary.items():
+        files = sorted(path for path in (root / directory).iterdir() if path.is_file())
+        size = sum(path.stat().st_size for path in files)
+        total += size
+        shown = ", ".join(f"{key} {value:.6g}" for key, value in figures.items())
+        print(f"{directory}: {len(files)} files, {size / 1024:.0f} KiB; {shown}")
+    print(f"total {total / 1024 / 1024:.2f} MiB")
+
+
+def check(summary_root, fresh_root, summary):
+    """Compares freshly generated fixtures with those in the repository, byte for byte."""
+    fresh = fixture_files(fresh_root, summary)
+    committed = fixture_files(summary_root, summary)
+    missing = [str(p) for p in fresh if p not in committed]
+    differ = [
+        str(p)
+        for p in fresh
+        if p in committed and not filecmp.cmp(summary_root / p, fresh_root / p, shallow=False)
+    ]
+    extra = [str(p) for p in committed if p not in fresh]
+    for label, paths in (("differs", differ), ("missing", missing), ("not generated", extra)):
+        for path in paths:
+            print(f"{label}: {path}")
+    return not (differ or missing or extra)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser.add_argument("--out", type=Path, default=REPO, help="root to write under (default: the repo)")
+    parser.add_argument("--check", action="store_true", help="verify the fixtures under --out are current")
+    args = parser.parse_args()
+    make_deterministic()
+    if not args.check:
+        summary = generate(args.out)
+        print_summary(args.out, summary)
+        return 0
+    with tempfile.TemporaryDirectory() as scratch:
+        summary = generate(Path(scratch))
+        if check(args.out, Path(scratch), summary):
+            print(f"fixtures under {args.out} are byte-identical to a fresh run")
+            return 0
+    print("fixtures are stale: run /usr/bin/python3 tools/reference/make_fixtures.py", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

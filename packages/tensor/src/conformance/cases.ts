@@ -149,14 +149,21 @@ export const conformanceCases: ConformanceCase[] = [
     op: (table, ids) => tf.gather(table!, ids!),
   },
   {
-    // The target logit of each row, picked from the flattened logits (the gradient of a batchDims
-    // gather crashes TF.js's wasm backend, so the trainer never uses one).
-    name: 'flat gather (picked logits)',
+    // The target logit of each row, as the trainer's cross-entropy picks it: (row, target) pairs keep
+    // every index small, where a flat row·V + target index passes 2^24 and WebGPU (which reads indices
+    // as float32) rounds it.
+    name: 'gatherND (picked logits)',
     inputs: (g) => [normal(g, [64, 40]), ints(g, [64], 40)],
-    op: (logits, targets) => {
-      const rowStarts = tf.mul(tf.range(0, 64, 1, 'int32'), tf.scalar(40, 'int32'));
-      return tf.gather(tf.reshape(logits!, [-1]), tf.add(rowStarts, targets!));
-    },
+    op: (logits, targets) => tf.gatherND(logits!, tf.stack([tf.range(0, 64, 1, 'int32'), targets!], 1)),
+    // TF.js registers no gradient for GatherNd or ScatterNd: the trainer's cross-entropy defines its own.
+    gradients: false,
+  },
+  {
+    name: 'scatterND (one per row)',
+    inputs: (g) => [normal(g, [64]), ints(g, [64], 40)],
+    op: (values, targets) =>
+      tf.scatterND(tf.stack([tf.range(0, 64, 1, 'int32'), targets!], 1), values!, [64, 40]),
+    gradients: false,
   },
   {
     name: 'unsortedSegmentSum',

@@ -1,0 +1,26 @@
+/**
+ * What the training loop needs from data and model, as structural types: a `DataLoader` from
+ * @scratchgpt/data-loader and a `GPTModel` from @scratchgpt/gpt-model fit them, and so does anything
+ * shaped like them.
+ */
+import type { Module, tf } from '@scratchgpt/tensor';
+
+/** One batch as host data, row-major `[batchSize, length]`. */
+export interface TrainBatch {
+  inputs: Int32Array;
+  targets: Int32Array;
+  batchSize: number;
+  length: number;
+}
+
+/** Batches numbered within an epoch; the same (epoch, batch) always gives the same batch. */
+export interface BatchSource {
+  /** Batches per epoch. */
+  readonly length: number;
+  batches(epoch?: number, startBatch?: number): Iterable<TrainBatch>;
+}
+
+/** A module mapping token ids (B, T) to logits (B, T, vocab). */
+export interface LanguageModel extends Module {
+  forward(ids: tf.Tensor): tf.Tensor;
+}

@@ -1,0 +1,155 @@
+/**
+ * Everything a run needs to continue exactly where it stopped, besides the model's weights: the
+ * position in the data, the optimizer's moments and step counts, the learning-rate settings, the
+ * dropout RNG and the loss history. Stored as one safetensors file: the moments as tensors, the rest
+ * as JSON in its metadata.
+ */
+import {
+  type GeneratorState,
+  type HostTensor,
+  parseSafetensors,
+  SafetensorsError,
+  serializeSafetensors,
+  tf,
+} from '@scratchgpt/tensor';
+import type { AdamWState } from './adamw.js';
+
+export interface StepRecord {
+  step: number;
+  tokensSeen: number;
+  loss: number;
+  lr: number;
+}
+
+export interface EvalRecord {
+  step: number;
+  tokensSeen: number;
+  trainLoss: number;
+  valLoss: number | null;
+}
+
+export interface TrainingHistory {
+  steps: StepRecord[];
+  evals: EvalRecord[];
+}
+
+/** The hyperparameters a run was started with; resuming continues with them. */
+export interface TrainSettings {
+  lr: number;
+  weightDecay: number;
+  betas: [number, number];
+  eps: number;
+  warmupSteps: number;
+  initialLr: number;
+  minLr: number;
+  /** 'cosine' after warmup, or 'constant' (the book's chapter 5). */
+  schedule: 'cosine' | 'constant';
+  gradClip: number | null;
+  gradAccum: number;
+  totalSteps: number;
+  epochs: number;
+  /** Evaluate after the first step and then every `evalEvery` steps (0: only at the end). */
+  evalEvery: number;
+}
+
+export interface TrainingState {
+  version: 1;
+  /** Optimizer steps completed. */
+  step: number;
+  /** The epoch and the batch within it where the next step starts. */
+  epoch: number;
+  batchInEpoch: number;
+  tokensSeen: number;
+  /** The dropout generator's state. */
+  rng: GeneratorState;
+  optimizer: { step: number; lr: number; parameterSteps: Record<string, number> };
+  settings: TrainSettings;
+  history: TrainingHistory;
+}
+
+/** A training state with the optimizer's moments on the host. */
+export interface TrainingSnapshot {
+  state: TrainingState;
+  moments: Map<string, { m: HostTensor; v: HostTensor }>;
+}
+
+export class TrainingStateError extends Error {
+  override name = 'TrainingStateError';
+}
+
+const EXP_AVG = '.exp_avg';
+const EXP_AVG_SQ = '.exp_avg_sq';
+
+/** Reads an optimizer's moments back to the host. */
+export async function hostMoments(optimizer: AdamWState): Promise<Map<string, { m: HostTensor; v: HostTensor }>> {
+  const out = new Map<string, { m: HostTensor; v: HostTensor }>();
+  try {
+    for (const [name, { m, v }] of optimizer.moments) {
+      out.set(name, {
+        m: { shape: m.shape, data: (await m.data()) as Float32Array },
+        v: { shape: v.shape, data: (await v.data()) as Float32Array },
+      });
+    }
+  } finally {
+    for (const { m, v } of optimizer.moments.values()) tf.dispose([m, v]);
+  }
+  return out;
+}
+
+/** The snapshot as an AdamW state (new tensors the caller disposes after `setState`). */
+export function adamWStateOf(snapshot: TrainingSnapshot): AdamWState {
+  const moments = new Map<string, { m: tf.Tensor; v: tf.Tensor; step: number }>();
+  for (const [name, { m, v }] of snapshot.moments) {
+    const step = snapshot.state.optimizer.parameterSteps[name];
+    if (step == null) throw new TrainingStateError(`The training state has moments for '${name}' but no step count`);
+    moments.set(name, { m: tf.tensor(m.data, m.shape), v: tf.tensor(v.data, v.shape), step });
+  }
+  return { step: snapshot.state.optimizer.step, lr: snapshot.state.optimizer.lr, moments };
+}
+
+export function serializeTrainingState(snapshot: TrainingSnapshot): Uint8Array {
+  const tensors = new Map<string, HostTensor>();
+  for (const [name, { m, v }] of snapshot.moments) {
+    tensors.set(name + EXP_AVG, m);
+    tensors.set(name + EXP_AVG_SQ, v);
+  }
+  return serializeSafetensors(tensors, { format: 'scratchgpt-training-state', state: JSON.stringify(snapshot.state) });
+}
+
+export function parseTrainingState(bytes: Uint8Array, source = 'training-state.safetensors'): TrainingSnapshot {
+  let file: ReturnType<typeof parseSafetensors>;
+  try {
+    file = parseSafetensors(bytes, source);
+  } catch (error) {
+    if (error instanceof SafetensorsError) throw new TrainingStateError(error.message);
+    throw error;
+  }
+  const text = file.metadata.state;
+  if (text == null) throw new TrainingStateError(`${source} has no training state in its metadata`);
+  let state: TrainingState;
+  try {
+    state = JSON.parse(text) as TrainingState;
+  } catch {
+    throw new TrainingStateError(`${source} holds a training state that is not valid JSON`);
+  }
+  if (state.version !== 1) throw new TrainingStateError(`${source} has training-state version ${state.version}; this scratchgpt reads version 1`);
+  for (const key of ['step', 'epoch', 'batchInEpoch', 'tokensSeen'] as const) {
+    if (!Number.isInteger(state[key]) || state[key] < 0) {
+      throw new TrainingStateError(`${source}: "${key}" must be an integer ≥ 0, got ${JSON.stringify(state[key])}`);
+    }
+  }
+  const moments = new Map<string, { m: HostTensor; v: HostTensor }>();
+  for (const [name, tensor] of file.tensors) {
+    if (!(tensor.data instanceof Float32Array)) throw new TrainingStateError(`${source}: '${name}' is not a float tensor`);
+    const isSquare = name.endsWith(EXP_AVG_SQ);
+    const parameter = name.slice(0, name.length - (isSquare ? EXP_AVG_SQ : EXP_AVG).length);
+    if (!isSquare && !name.endsWith(EXP_AVG)) throw new TrainingStateError(`${source}: unexpected tensor '${name}'`);
+    const entry = moments.get(parameter) ?? ({} as { m: HostTensor; v: HostTensor });
+    entry[isSquare ? 'v' : 'm'] = { shape: tensor.shape, data: tensor.data };
+    moments.set(parameter, entry);
+  }
+  for (const [name, entry] of moments) {
+    if (entry.m == null || entry.v == null) throw new TrainingStateError(`${source}: '${name}' lacks one of its two moments`);
+  }
+  return { state, moments };
+}

@@ -43,6 +43,15 @@ export interface BPETrainOptions {
 const CACHE_LIMIT = 1 << 16;
 
 /**
+ * A copy of a string that shares no memory with the text it was cut from. Engines may represent a
+ * substring as a view into its parent (V8 does from 13 characters), and a cache key like that would
+ * keep a whole chunk of a streamed corpus alive.
+ */
+function ownCopy(text: string): string {
+  return text.length < 13 ? text : text.split('').join('');
+}
+
+/**
  * Byte-level byte-pair encoding written from scratch: GPT-2's pre-tokenization, then tiktoken's merge
  * rule inside each piece. Train one on a text with `BPETokenizer.train`, or load GPT-2's ranks with
  * `BPETokenizer.fromGPT2()` to get exactly tiktoken's ids.
@@ -207,7 +216,7 @@ export class BPETokenizer implements Tokenizer {
         bytePairEncode(utf8ByteString(piece), this.#ranks, fresh);
         ids = fresh.length === 1 ? (fresh[0] as number) : fresh;
         if (cache.size >= CACHE_LIMIT) cache.clear();
-        cache.set(piece, ids);
+        cache.set(ownCopy(piece), ids);
       }
       if (typeof ids === 'number') out.push(ids);
       else for (let i = 0; i < ids.length; i++) out.push(ids[i] as number);

@@ -2,8 +2,11 @@
  * Streaming benchmark: generates a large corpus (tinyshakespeare repeated with variations) in a
  * temporary folder, tokenizes it to a token file with GPT-2 BPE, then draws batches from the file.
  *
- *   pnpm exec tsx --conditions=@scratchgpt/source packages/data-loader/bench/stream.ts \
- *     [--mb 200] [--tokenizer bpe|tiktoken] [--chunk-kib 1024] [--keep]
+ *   pnpm build && pnpm exec tsx packages/data-loader/bench/stream.ts \
+ *     [--mb 200] [--tokenizer bpe|tiktoken] [--chunk-kib 256] [--keep]
+ *
+ * It runs on the built dependencies: @scratchgpt/tensor's sources need its bundled build to load in
+ * plain Node.
  *
  * Prints one JSON object: corpus size, tokens, seconds, MB/s and tokens/s of the tokenization, the
  * process's peak resident memory (`process.resourceUsage().maxRSS`, which covers generation too) and
@@ -26,7 +29,7 @@ function flag(name: string, fallback: string): string {
 
 const targetBytes = Number(flag('mb', '200')) * 1e6;
 const tokenizerName = flag('tokenizer', 'bpe');
-const chunkBytes = Number(flag('chunk-kib', '1024')) * 1024;
+const chunkBytes = Number(flag('chunk-kib', '256')) * 1024;
 const keep = process.argv.includes('--keep');
 const mib = (bytes: number) => Math.round((bytes / 2 ** 20) * 10) / 10;
 

@@ -11,7 +11,7 @@ import {
 } from './token-file-format.js';
 
 export interface TokenizeFileOptions extends EncodeOptions {
-  /** Bytes read at a time. Default 1 MiB: memory stays near a few times this, whatever the file size. */
+  /** Bytes read at a time. Default 256 KiB: memory stays near a few times this, whatever the file size. */
   chunkBytes?: number;
   /**
    * How much text may wait for a safe place to cut (a single space or newline between words) before
@@ -40,7 +40,7 @@ export async function tokenizeFileToTokenFile(
   tokenizer: Tokenizer,
   options: TokenizeFileOptions = {},
 ): Promise<TokenFileSummary> {
-  const { chunkBytes = 1 << 20, maxPendingChars = 64 << 20, onProgress } = options;
+  const { chunkBytes = 256 << 10, maxPendingChars = 64 << 20, onProgress } = options;
   const encodeOptions: EncodeOptions =
     options.allowedSpecial === undefined ? {} : { allowedSpecial: options.allowedSpecial };
   assertLittleEndian();

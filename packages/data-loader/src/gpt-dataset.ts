@@ -73,7 +73,8 @@ export class GPTDataset {
       throw new RangeError(`GPTDataset: window ${index} does not exist; windows are 0 to ${this.length - 1}`);
     }
     const start = index * this.stride;
-    const window = Int32Array.from(this.tokens.slice(start, start + this.maxLength + 1));
+    const slice = this.tokens.slice(start, start + this.maxLength + 1);
+    const window = slice instanceof Int32Array ? slice : Int32Array.from(slice);
     return { input: window.subarray(0, this.maxLength), target: window.subarray(1) };
   }
 }

@@ -74,6 +74,11 @@ export class BPETokenizer implements Tokenizer {
     this.name = data.name ?? 'bpe';
     this.pattern = data.pattern ?? GPT2_PATTERN;
     this.#pretokenizer = pretokenizer(this.pattern);
+    if (this.#pretokenizer.test('')) {
+      throw new Error(
+        `BPETokenizer: the pattern ${this.pattern} matches empty text; every piece needs a character`,
+      );
+    }
     this.specialTokens = new Map(data.specialTokens ?? []);
     const specialIds = new Set(this.specialTokens.values());
     this.#tokens = [];

@@ -60,6 +60,12 @@ describe('BPETokenizer.train', () => {
     );
   });
 
+  it('rejects a pre-tokenization pattern that matches empty text', () => {
+    expect(() => BPETokenizer.train('abc', { vocabSize: 300, pattern: '\\w*' })).toThrow(
+      'BPETokenizer: the pattern \\w* matches empty text',
+    );
+  });
+
   it('stops early when every word is one token', () => {
     const small = BPETokenizer.train('ab ab ab', { vocabSize: 400 });
     expect(small.mergeCount).toBe(2); // ab, then Ġab

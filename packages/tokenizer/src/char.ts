@@ -38,11 +38,13 @@ export class CharTokenizer implements Tokenizer {
   }
 
   encode(text: string): number[] {
-    const ids: number[] = [];
+    // At most one id per char code; sized once, as growing by push costs more than the lookups.
+    const ids = new Array<number>(text.length);
+    let count = 0;
     for (let i = 0; i < text.length; i++) {
       const id = this.#bmpIds[text.charCodeAt(i)] as number;
       if (id >= 0) {
-        ids.push(id);
+        ids[count++] = id;
         continue;
       }
       const char = String.fromCodePoint(text.codePointAt(i) as number);
@@ -53,9 +55,10 @@ export class CharTokenizer implements Tokenizer {
             'build the tokenizer from a text that contains it',
         );
       }
-      ids.push(astral);
+      ids[count++] = astral;
       i += char.length - 1;
     }
+    ids.length = count;
     return ids;
   }
 

@@ -177,11 +177,15 @@ export class BPETokenizer implements Tokenizer {
   }
 
   encode(text: string, options?: EncodeOptions): number[] {
-    const ids: number[] = [];
+    // Sized for the usual case (no more ids than characters) and trimmed after: growing an array
+    // one push at a time costs more than the encoding itself. Writing past the end still works.
+    const ids = new Array<number>(text.length);
+    let count = 0;
     for (const segment of this.#specials.split(text, this.name, options)) {
-      if ('special' in segment) ids.push(segment.id);
-      else this.#encodeOrdinary(segment.text, ids);
+      if ('special' in segment) ids[count++] = segment.id;
+      else count = this.#encodeOrdinary(segment.text, ids, count);
     }
+    ids.length = count;
     return ids;
   }
 
@@ -207,7 +211,8 @@ export class BPETokenizer implements Tokenizer {
     return displayBytes(this.#tokens[id] as string);
   }
 
-  #encodeOrdinary(text: string, out: number[]): void {
+  /** Writes the ids of text without special tokens into `out` from `count` on; returns the new count. */
+  #encodeOrdinary(text: string, out: number[], count: number): number {
     const cache = this.#cache;
     const regex = this.#pretokenizer;
     regex.lastIndex = 0;
@@ -223,8 +228,9 @@ export class BPETokenizer implements Tokenizer {
         if (cache.size >= CACHE_LIMIT) cache.clear();
         cache.set(ownCopy(piece), ids);
       }
-      if (typeof ids === 'number') out.push(ids);
-      else for (let i = 0; i < ids.length; i++) out.push(ids[i] as number);
+      if (typeof ids === 'number') out[count++] = ids;
+      else for (let i = 0; i < ids.length; i++) out[count++] = ids[i] as number;
     }
+    return count;
   }
 }

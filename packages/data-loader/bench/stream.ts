@@ -10,7 +10,8 @@
  *
  * Prints one JSON object: corpus size, tokens, seconds, MB/s and tokens/s of the tokenization, the
  * process's peak resident memory (`process.resourceUsage().maxRSS`, which covers generation too) and
- * the highest RSS sampled while tokenizing, then batches/s drawn at random from the token file.
+ * the highest RSS sampled while tokenizing (and the RSS before, with everything loaded), then
+ * batches/s drawn at random from the token file.
  */
 
 import { once } from 'node:events';
@@ -70,7 +71,8 @@ try {
   const generateSeconds = (performance.now() - generateStart) / 1000;
 
   const tokenizer: Tokenizer = tokenizerName === 'tiktoken' ? getGPT2Tokenizer() : BPETokenizer.fromGPT2();
-  let sampledPeakRss = process.memoryUsage().rss;
+  const rssBefore = process.memoryUsage().rss; // Node, tsx, TF.js core and the tokenizer, loaded
+  let sampledPeakRss = rssBefore;
   const start = performance.now();
   const summary = await tokenizeFileToTokenFile(corpus, join(dir, 'corpus.tokens'), tokenizer, {
     chunkBytes,
@@ -106,6 +108,7 @@ try {
         seconds: Math.round(seconds * 10) / 10,
         mbPerSec: Math.round((corpusBytes / 1e6 / seconds) * 100) / 100,
         tokensPerSec: Math.round(summary.tokens / seconds),
+        rssBeforeTokenizingMiB: mib(rssBefore),
         peakRssMiB: mib(process.resourceUsage().maxRSS * 1024),
         sampledPeakRssWhileTokenizingMiB: mib(sampledPeakRss),
         batches: { drawn, batchSize: 8, maxLength: 256, perSec: Math.round(drawn / drawSeconds) },

@@ -1,0 +1,11 @@
+export { batchToTensors } from './batch-tensors.js';
+export {
+  type Batch,
+  createDataLoader,
+  type DataLoader,
+  type DataLoaderOptions,
+  type WindowDataset,
+} from './data-loader.js';
+export { GPTDataset, type GPTDatasetOptions, type Sample, type TokenSource } from './gpt-dataset.js';
+export { splitTrainValidation } from './split.js';
+export { lastSafeSplit } from './stream/safe-split.js';

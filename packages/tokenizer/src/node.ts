@@ -1,0 +1,23 @@
+/** Node-only helpers: save a trained BPE tokenizer to a JSON file and load it back. */
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { BPETokenizer, type BPETokenizerJSON } from './bpe/bpe-tokenizer.js';
+
+/** Writes `tokenizer.toJSON()` to a file, atomically (a temporary file, then a rename). */
+export async function saveBPETokenizer(tokenizer: BPETokenizer, path: string): Promise<void> {
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, JSON.stringify(tokenizer.toJSON()));
+  await rename(temporary, path);
+}
+
+export async function loadBPETokenizer(path: string): Promise<BPETokenizer> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new Error(`loadBPETokenizer: ${path} does not exist; save one with saveBPETokenizer first`);
+    }
+    throw error;
+  }
+  return BPETokenizer.fromJSON(JSON.parse(text) as BPETokenizerJSON);
+}

@@ -4,8 +4,31 @@ export {
   type AdamWOptions,
   type AdamWState,
 } from './adamw.js';
+export type { BatchSource, LanguageModel, TrainBatch } from './batches.js';
 export { type ClippedGradients, clipGradNorm } from './clip.js';
 export { type CrossEntropyOptions, crossEntropy, type Reduction } from './cross-entropy.js';
 export { computeGradients, GradientAccumulator, type LossAndGradients } from './gradients.js';
+export {
+  calcLossBatch,
+  calcLossLoader,
+  countTargets,
+  evaluateModel,
+  type LoaderLoss,
+  type LossOptions,
+} from './loss.js';
 export type { Gradients } from './named-tensors.js';
 export { type LrSchedule, lrAtStep } from './schedule.js';
+export { NonFiniteLossError, type TrainEvent, type TrainOptions, trainModel } from './train.js';
+export {
+  adamWStateOf,
+  type EvalRecord,
+  hostMoments,
+  parseTrainingState,
+  type StepRecord,
+  serializeTrainingState,
+  type TrainingHistory,
+  type TrainingSnapshot,
+  type TrainingState,
+  TrainingStateError,
+  type TrainSettings,
+} from './training-state.js';

@@ -8,7 +8,10 @@ export interface LossOptions {
 
 function batchTensors(batch: TrainBatch): { inputs: tf.Tensor2D; targets: tf.Tensor2D } {
   const shape: [number, number] = [batch.batchSize, batch.length];
-  return { inputs: tf.tensor2d(batch.inputs, shape, 'int32'), targets: tf.tensor2d(batch.targets, shape, 'int32') };
+  return {
+    inputs: tf.tensor2d(batch.inputs, shape, 'int32'),
+    targets: tf.tensor2d(batch.targets, shape, 'int32'),
+  };
 }
 
 /** Targets that count towards the loss (all but `ignoreIndex`). */

@@ -62,7 +62,14 @@ export interface TrainOptions {
 }
 
 export type TrainEvent =
-  | { event: 'start'; step: number; totalSteps: number; stepsPerEpoch: number; epochs: number; resumed: boolean }
+  | {
+      event: 'start';
+      step: number;
+      totalSteps: number;
+      stepsPerEpoch: number;
+      epochs: number;
+      resumed: boolean;
+    }
   | {
       event: 'step';
       step: number;
@@ -91,14 +98,23 @@ export class NonFiniteLossError extends Error {
 
 export async function* trainModel(options: TrainOptions): AsyncGenerator<TrainEvent, void, undefined> {
   const { model, train } = options;
-  const settings = options.resume ? continuedSettings(options.resume.state.settings, options, train) : newSettings(options, train);
-  const state: TrainingState = options.resume ? structuredClone(options.resume.state) : initialState(settings);
+  const settings = options.resume
+    ? continuedSettings(options.resume.state.settings, options, train)
+    : newSettings(options, train);
+  const state: TrainingState = options.resume
+    ? structuredClone(options.resume.state)
+    : initialState(settings);
   state.settings = settings;
   const generator = options.generator ?? getDefaultGenerator();
   if (options.resume) generator.setState(state.rng);
 
   const trainable = model.namedParameters().filter(([, variable]) => variable.trainable);
-  const optimizer = new AdamW(trainable, { lr: settings.lr, betas: settings.betas, eps: settings.eps, weightDecay: settings.weightDecay });
+  const optimizer = new AdamW(trainable, {
+    lr: settings.lr,
+    betas: settings.betas,
+    eps: settings.eps,
+    weightDecay: settings.weightDecay,
+  });
   if (options.resume) {
     const adamState = adamWStateOf(options.resume);
     optimizer.setState(adamState);
@@ -180,7 +196,14 @@ export async function* trainModel(options: TrainOptions): AsyncGenerator<TrainEv
       if (options.signal?.aborted) {
         checkpoint = await save();
         if (checkpoint != null) yield { event: 'checkpoint', step: state.step, location: checkpoint };
-        yield { event: 'done', step: state.step, tokensSeen: state.tokensSeen, reason: 'aborted', checkpoint, state: structuredClone(state) };
+        yield {
+          event: 'done',
+          step: state.step,
+          tokensSeen: state.tokensSeen,
+          reason: 'aborted',
+          checkpoint,
+          state: structuredClone(state),
+        };
         return;
       }
       if (state.batchInEpoch >= train.length) {
@@ -193,7 +216,14 @@ export async function* trainModel(options: TrainOptions): AsyncGenerator<TrainEv
     }
     checkpoint = await save();
     if (checkpoint != null) yield { event: 'checkpoint', step: state.step, location: checkpoint };
-    yield { event: 'done', step: state.step, tokensSeen: state.tokensSeen, reason: 'completed', checkpoint, state: structuredClone(state) };
+    yield {
+      event: 'done',
+      step: state.step,
+      tokensSeen: state.tokensSeen,
+      reason: 'completed',
+      checkpoint,
+      state: structuredClone(state),
+    };
   } finally {
     optimizer.dispose();
   }
@@ -257,8 +287,17 @@ async function optimizationStep(
   }
 }
 
-async function evaluation(model: LanguageModel, options: TrainOptions, state: TrainingState): Promise<TrainEvent> {
-  const { trainLoss, valLoss } = await evaluateModel(model, options.train, options.validation, options.evalBatches);
+async function evaluation(
+  model: LanguageModel,
+  options: TrainOptions,
+  state: TrainingState,
+): Promise<TrainEvent> {
+  const { trainLoss, valLoss } = await evaluateModel(
+    model,
+    options.train,
+    options.validation,
+    options.evalBatches,
+  );
   state.history.evals.push({ step: state.step, tokensSeen: state.tokensSeen, trainLoss, valLoss });
   return { event: 'eval', step: state.step, tokensSeen: state.tokensSeen, trainLoss, valLoss };
 }
@@ -275,7 +314,8 @@ function learningRate(step: number, settings: TrainSettings): number {
 }
 
 function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be an integer ≥ 1, got ${value}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`${name} must be an integer ≥ 1, got ${value}`);
   return value;
 }
 
@@ -283,13 +323,21 @@ function newSettings(options: TrainOptions, train: BatchSource): TrainSettings {
   const lr = options.lr ?? 4e-4;
   if (!(lr > 0)) throw new RangeError(`lr must be a number > 0, got ${lr}`);
   const gradAccum = positiveInteger('gradAccum', options.gradAccum ?? 1);
-  const epochs = positiveInteger('epochs', options.epochs ?? (options.maxSteps != null ? Number.MAX_SAFE_INTEGER : 1));
+  const epochs = positiveInteger(
+    'epochs',
+    options.epochs ?? (options.maxSteps != null ? Number.MAX_SAFE_INTEGER : 1),
+  );
   const stepsPerEpoch = Math.ceil(train.length / gradAccum);
   const byEpochs = epochs === Number.MAX_SAFE_INTEGER ? Number.POSITIVE_INFINITY : epochs * stepsPerEpoch;
-  const totalSteps = Math.min(byEpochs, options.maxSteps == null ? byEpochs : positiveInteger('maxSteps', options.maxSteps));
+  const totalSteps = Math.min(
+    byEpochs,
+    options.maxSteps == null ? byEpochs : positiveInteger('maxSteps', options.maxSteps),
+  );
   const warmupSteps = options.warmupSteps ?? 0;
-  if (!Number.isInteger(warmupSteps) || warmupSteps < 0) throw new RangeError(`warmupSteps must be an integer ≥ 0, got ${warmupSteps}`);
-  if (options.gradClip != null && !(options.gradClip > 0)) throw new RangeError(`gradClip must be > 0, got ${options.gradClip}`);
+  if (!Number.isInteger(warmupSteps) || warmupSteps < 0)
+    throw new RangeError(`warmupSteps must be an integer ≥ 0, got ${warmupSteps}`);
+  if (options.gradClip != null && !(options.gradClip > 0))
+    throw new RangeError(`gradClip must be > 0, got ${options.gradClip}`);
   const cosine = warmupSteps > 0 || options.minLr != null;
   return {
     lr,

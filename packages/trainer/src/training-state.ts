@@ -81,7 +81,9 @@ const EXP_AVG = '.exp_avg';
 const EXP_AVG_SQ = '.exp_avg_sq';
 
 /** Reads an optimizer's moments back to the host. */
-export async function hostMoments(optimizer: AdamWState): Promise<Map<string, { m: HostTensor; v: HostTensor }>> {
+export async function hostMoments(
+  optimizer: AdamWState,
+): Promise<Map<string, { m: HostTensor; v: HostTensor }>> {
   const out = new Map<string, { m: HostTensor; v: HostTensor }>();
   try {
     for (const [name, { m, v }] of optimizer.moments) {
@@ -101,7 +103,8 @@ export function adamWStateOf(snapshot: TrainingSnapshot): AdamWState {
   const moments = new Map<string, { m: tf.Tensor; v: tf.Tensor; step: number }>();
   for (const [name, { m, v }] of snapshot.moments) {
     const step = snapshot.state.optimizer.parameterSteps[name];
-    if (step == null) throw new TrainingStateError(`The training state has moments for '${name}' but no step count`);
+    if (step == null)
+      throw new TrainingStateError(`The training state has moments for '${name}' but no step count`);
     moments.set(name, { m: tf.tensor(m.data, m.shape), v: tf.tensor(v.data, v.shape), step });
   }
   return { step: snapshot.state.optimizer.step, lr: snapshot.state.optimizer.lr, moments };
@@ -113,10 +116,16 @@ export function serializeTrainingState(snapshot: TrainingSnapshot): Uint8Array {
     tensors.set(name + EXP_AVG, m);
     tensors.set(name + EXP_AVG_SQ, v);
   }
-  return serializeSafetensors(tensors, { format: 'scratchgpt-training-state', state: JSON.stringify(snapshot.state) });
+  return serializeSafetensors(tensors, {
+    format: 'scratchgpt-training-state',
+    state: JSON.stringify(snapshot.state),
+  });
 }
 
-export function parseTrainingState(bytes: Uint8Array, source = 'training-state.safetensors'): TrainingSnapshot {
+export function parseTrainingState(
+  bytes: Uint8Array,
+  source = 'training-state.safetensors',
+): TrainingSnapshot {
   let file: ReturnType<typeof parseSafetensors>;
   try {
     file = parseSafetensors(bytes, source);
@@ -132,24 +141,32 @@ export function parseTrainingState(bytes: Uint8Array, source = 'training-state.s
   } catch {
     throw new TrainingStateError(`${source} holds a training state that is not valid JSON`);
   }
-  if (state.version !== 1) throw new TrainingStateError(`${source} has training-state version ${state.version}; this scratchgpt reads version 1`);
+  if (state.version !== 1)
+    throw new TrainingStateError(
+      `${source} has training-state version ${state.version}; this scratchgpt reads version 1`,
+    );
   for (const key of ['step', 'epoch', 'batchInEpoch', 'tokensSeen'] as const) {
     if (!Number.isInteger(state[key]) || state[key] < 0) {
-      throw new TrainingStateError(`${source}: "${key}" must be an integer ≥ 0, got ${JSON.stringify(state[key])}`);
+      throw new TrainingStateError(
+        `${source}: "${key}" must be an integer ≥ 0, got ${JSON.stringify(state[key])}`,
+      );
     }
   }
   const moments = new Map<string, { m: HostTensor; v: HostTensor }>();
   for (const [name, tensor] of file.tensors) {
-    if (!(tensor.data instanceof Float32Array)) throw new TrainingStateError(`${source}: '${name}' is not a float tensor`);
+    if (!(tensor.data instanceof Float32Array))
+      throw new TrainingStateError(`${source}: '${name}' is not a float tensor`);
     const isSquare = name.endsWith(EXP_AVG_SQ);
     const parameter = name.slice(0, name.length - (isSquare ? EXP_AVG_SQ : EXP_AVG).length);
-    if (!isSquare && !name.endsWith(EXP_AVG)) throw new TrainingStateError(`${source}: unexpected tensor '${name}'`);
+    if (!isSquare && !name.endsWith(EXP_AVG))
+      throw new TrainingStateError(`${source}: unexpected tensor '${name}'`);
     const entry = moments.get(parameter) ?? ({} as { m: HostTensor; v: HostTensor });
     entry[isSquare ? 'v' : 'm'] = { shape: tensor.shape, data: tensor.data };
     moments.set(parameter, entry);
   }
   for (const [name, entry] of moments) {
-    if (entry.m == null || entry.v == null) throw new TrainingStateError(`${source}: '${name}' lacks one of its two moments`);
+    if (entry.m == null || entry.v == null)
+      throw new TrainingStateError(`${source}: '${name}' lacks one of its two moments`);
   }
   return { state, moments };
 }

@@ -16,6 +16,7 @@ import torch
 from fixture_models import SPECS
 from fixtures_attention import write_chapter3
 from fixtures_model import write_model_fixture
+from fixtures_recipe import write_schedule, write_tiny_training
 from fixtures_trainer import write_adamw_gpt, write_adamw_plain, write_clip, write_cross_entropy
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,6 +41,8 @@ def generate(root):
         "adamw-plain": write_adamw_plain,
         "cross-entropy": write_cross_entropy,
         "clip": write_clip,
+        "schedule": write_schedule,
+        "tiny-training": write_tiny_training,
     }
     for name, write in trainer.items():
         summary[TRAINER_FIXTURES / name] = write(root / TRAINER_FIXTURES / name)

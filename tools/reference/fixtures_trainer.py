@@ -130,7 +130,8 @@ def write_adamw_plain(out_dir):
         state_steps[name] = int(state["step"])
     settings = {**PLAIN_ADAMW, "lrs": PLAIN_LRS, "steps": steps, "state_steps": state_steps}
     safetensors_io.save(out_dir / "adamw-plain.safetensors", tensors, json_metadata(settings))
-    return {"weight_change": float((tensors[f"params{steps}.weight"] - tensors["params0.weight"]).abs().max())}
+    change = (tensors[f"params{steps}.weight"] - tensors["params0.weight"]).abs().max()
+    return {"weight_change": float(change)}
 
 
 def write_cross_entropy(out_dir):

@@ -1,4 +1,5 @@
-"""Trainer parity fixtures: AdamW on the GPT and on plain tensors, cross-entropy, gradient clipping."""
+"""Trainer parity fixtures: AdamW on the GPT and on plain tensors, cross-entropy, gradient clipping
+(the schedule and the whole recipe are in fixtures_recipe.py)."""
 
 import json
 
@@ -11,12 +12,19 @@ from gpt import weights
 
 GPT_FIXTURE = "tiny-qkvbias-untied"
 GPT_ADAMW = {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.1}
-PLAIN_ADAMW = {"lr": 0.01, "betas": (0.9, 0.98), "eps": 1e-8, "weight_decay": 0.05}
+PLAIN_ADAMW = {"betas": (0.9, 0.98), "eps": 1e-8, "weight_decay": 0.05}
+PLAIN_LRS = [0.01, 0.02, 0.03, 0.02, 0.01, 0.005]  # set before each step, as a schedule does
+PLAIN_BIAS_SKIPPED = 4
 STEPS = 10
 
 
 def write_json(path, value):
     path.write_text(json.dumps(value, indent=2) + "\n")
+
+
+def json_metadata(settings):
+    """safetensors `__metadata__` values must be strings: each setting as JSON."""
+    return {key: json.dumps(value) for key, value in settings.items()}
 
 
 def batch_loss(model, inputs, targets):
@@ -78,32 +86,52 @@ def write_clip(out_dir):
     model = build(GPT_FIXTURE).train()
     inputs, targets = training_batches(cfg["vocab_size"], seed=404)
     batch_loss(model, inputs[0], targets[0]).backward()
+    unclipped = grads_of(model)
+    # Above the norm, PyTorch multiplies by a scale clamped to 1: the step-0 gradients are the
+    # expected output as they are.
+    torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=100.0)
+    if any(not torch.equal(grad, unclipped[name]) for name, grad in grads_of(model).items()):
+        raise RuntimeError("clip_grad_norm_ changed gradients whose norm is below its limit")
     norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
     if not float(norm) > 1.0:
         raise RuntimeError(f"gradient norm {float(norm)} does not exceed 1: clipping would be a no-op")
-    safetensors_io.save(out_dir / "clip.safetensors", {"norm": norm.float(), **grads_of(model)})
+    metadata = json_metadata({"max_norm": 1.0})
+    safetensors_io.save(out_dir / "clip.safetensors", {"norm": norm.float(), **grads_of(model)}, metadata)
     return {"norm": float(norm)}
 
 
 def write_adamw_plain(out_dir):
+    """AdamW alone on a weight and a bias, six steps at changing learning rates; the bias has no
+    gradient at step PLAIN_BIAS_SKIPPED (`None`, so PyTorch leaves it and its state untouched)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     gen = torch.Generator().manual_seed(505)
     weight = torch.randn(4, 3, generator=gen).requires_grad_()
     bias = torch.randn(3, generator=gen).requires_grad_()
-    grads = {"weight": torch.randn(5, 4, 3, generator=gen), "bias": torch.randn(5, 3, generator=gen)}
+    params = {"weight": weight, "bias": bias}
+    steps = len(PLAIN_LRS)
+    grads = {"weight": torch.randn(steps, 4, 3, generator=gen), "bias": torch.randn(steps, 3, generator=gen)}
 
-    tensors = {"params0.weight": weight.detach().clone(), "params0.bias": bias.detach().clone()}
-    tensors.update({f"grads.{name}": stacked for name, stacked in grads.items()})
-    optimizer = torch.optim.AdamW([weight, bias], **PLAIN_ADAMW)
-    for step in range(5):
-        weight.grad = grads["weight"][step].clone()
-        bias.grad = grads["bias"][step].clone()
+    tensors = {f"params0.{name}": param.detach().clone() for name, param in params.items()}
+    optimizer = torch.optim.AdamW(params.values(), lr=PLAIN_LRS[0], **PLAIN_ADAMW)
+    for step, lr in enumerate(PLAIN_LRS, start=1):
+        optimizer.param_groups[0]["lr"] = lr
+        for name, param in params.items():
+            skipped = name == "bias" and step == PLAIN_BIAS_SKIPPED
+            param.grad = None if skipped else grads[name][step - 1].clone()
+            if not skipped:
+                tensors[f"grads{step}.{name}"] = param.grad
         optimizer.step()
-        tensors[f"params{step + 1}.weight"] = weight.detach().clone()
-        tensors[f"params{step + 1}.bias"] = bias.detach().clone()
-    metadata = {key: json.dumps(value) for key, value in PLAIN_ADAMW.items()}
-    safetensors_io.save(out_dir / "adamw-plain.safetensors", tensors, metadata)
-    return {"weight_change": float((tensors["params5.weight"] - tensors["params0.weight"]).abs().max())}
+        tensors.update({f"params{step}.{name}": param.detach().clone() for name, param in params.items()})
+    state_steps = {}
+    for name, param in params.items():
+        state = optimizer.state[param]
+        tensors[f"exp_avg.{name}"] = state["exp_avg"]
+        tensors[f"exp_avg_sq.{name}"] = state["exp_avg_sq"]
+        state_steps[name] = int(state["step"])
+    settings = {**PLAIN_ADAMW, "lrs": PLAIN_LRS, "steps": steps, "state_steps": state_steps}
+    safetensors_io.save(out_dir / "adamw-plain.safetensors", tensors, json_metadata(settings))
+    change = (tensors[f"params{steps}.weight"] - tensors["params0.weight"]).abs().max()
+    return {"weight_change": float(change)}
 
 
 def write_cross_entropy(out_dir):
@@ -115,6 +143,9 @@ def write_cross_entropy(out_dir):
     targets[4] = -100
     loss = F.cross_entropy(logits, targets, ignore_index=-100)
     loss.backward()
+    with torch.no_grad():
+        loss_sum = F.cross_entropy(logits, targets, ignore_index=-100, reduction="sum")
+        loss_none = F.cross_entropy(logits, targets, ignore_index=-100, reduction="none")
     safetensors_io.save(
         out_dir / "cross-entropy.safetensors",
         {
@@ -122,6 +153,8 @@ def write_cross_entropy(out_dir):
             "targets": targets.to(torch.int32),
             "loss": loss.detach(),
             "grad": logits.grad,
+            "loss_sum": loss_sum,
+            "loss_none": loss_none,
         },
     )
     return {"loss": float(loss)}

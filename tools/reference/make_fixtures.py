@@ -14,10 +14,13 @@ from pathlib import Path
 import torch
 
 from fixture_models import SPECS
+from fixtures_attention import write_chapter3
 from fixtures_model import write_model_fixture
+from fixtures_recipe import write_schedule, write_tiny_training
 from fixtures_trainer import write_adamw_gpt, write_adamw_plain, write_clip, write_cross_entropy
 
 REPO = Path(__file__).resolve().parents[2]
+ATTENTION_FIXTURES = Path("packages/attention/fixtures")
 MODEL_FIXTURES = Path("packages/gpt-model/fixtures")
 TRAINER_FIXTURES = Path("packages/trainer/fixtures")
 
@@ -30,7 +33,7 @@ def make_deterministic():
 
 def generate(root):
     """Writes all fixtures under `root`; returns {fixture directory: summary figures}."""
-    summary = {}
+    summary = {ATTENTION_FIXTURES / "chapter3": write_chapter3(root / ATTENTION_FIXTURES / "chapter3")}
     for name in SPECS:
         summary[MODEL_FIXTURES / name] = write_model_fixture(name, root / MODEL_FIXTURES / name)
     trainer = {
@@ -38,6 +41,8 @@ def generate(root):
         "adamw-plain": write_adamw_plain,
         "cross-entropy": write_cross_entropy,
         "clip": write_clip,
+        "schedule": write_schedule,
+        "tiny-training": write_tiny_training,
     }
     for name, write in trainer.items():
         summary[TRAINER_FIXTURES / name] = write(root / TRAINER_FIXTURES / name)
@@ -45,8 +50,12 @@ def generate(root):
 
 
 def fixture_files(root, summary):
-    directories = [root / d for d in summary if (root / d).is_dir()]
-    return sorted(path.relative_to(root) for d in directories for path in d.iterdir() if path.is_file())
+    """Every file under the fixture folders (packages/*/fixtures) that `summary` writes into, so that
+    a stale fixture no generator writes any more is noticed too."""
+    folders = sorted({directory.parent for directory in summary})
+    return sorted(
+        path.relative_to(root) for folder in folders for path in (root / folder).rglob("*") if path.is_file()
+    )
 
 
 def print_summary(root, summary):

@@ -4,7 +4,10 @@ model and the converters (say, query and key swapped both ways) cannot hide:
 - a functional GPT-2 forward written directly on the Hugging Face tensors (Conv1D x @ W + b);
 - conversions book -> HF -> book and HF -> book -> HF give back the same tensors;
 - the tied fixture really shares one matrix; half-precision files hold rounded weights;
-- gradients against a float64 recomputation; AdamW, cross-entropy and clipping against their formulas.
+- gradients against a float64 recomputation;
+- the trainer's fixtures against formulas written in verify_trainer.py (AdamW, cross-entropy, clipping,
+  the schedule, a float64 replay of the tiny recipe and of the GPT's ten AdamW steps);
+- the chapter 3 attention outputs against attention written on the stored weights (verify_attention.py).
 
     /usr/bin/python3 tools/reference/verify_fixtures.py
 """
@@ -12,30 +15,16 @@ model and the converters (say, query and key swapped both ways) cannot hide:
 import json
 import math
 import sys
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
 import safetensors_io
 from fixture_models import SPECS
-from gpt import GPTModel, load_weights
 from layouts import book_to_hf, hf_to_book
-
-REPO = Path(__file__).resolve().parents[2]
-MODELS = REPO / "packages/gpt-model/fixtures"
-TRAINER = REPO / "packages/trainer/fixtures"
-failures = []
-
-
-def expect(ok, message):
-    print(("ok   " if ok else "FAIL ") + message)
-    if not ok:
-        failures.append(message)
-
-
-def max_diff(a, b):
-    return float((a.double() - b.double()).abs().max())
+from verify_attention import verify_attention
+from verify_checks import MODELS, book_model, expect, failures, max_diff, same_tensors
+from verify_trainer import verify_trainer
 
 
 def hf_forward(hf, cfg, input_ids):
@@ -59,18 +48,6 @@ def hf_forward(hf, cfg, input_ids):
     x = F.layer_norm(x, (emb,), hf["ln_f.weight"].float(), hf["ln_f.bias"].float(), eps=1e-5)
     head = hf.get("lm_head.weight", hf["wte.weight"]).float()
     return x @ head.t()
-
-
-def book_model(cfg, tied, state, dtype=torch.float32):
-    model = GPTModel(cfg).to(dtype)
-    if tied:
-        model.tie_weights()
-    load_weights(model, {name: tensor.to(dtype) for name, tensor in state.items()})
-    return model.eval()
-
-
-def same_tensors(a, b):
-    return a.keys() == b.keys() and all(torch.equal(a[name], b[name]) for name in a)
 
 
 def verify_model(name):
@@ -138,101 +115,12 @@ def verify_half(name, config, tied, io):
     expect(max_diff(io["logits_bf16"], io["logits"]) > 1e-4, f"{name}: BF16 rounding is visible")
 
 
-def adamw_step(params, grads, moments, step, lr, betas, eps, weight_decay):
-    """PyTorch's AdamW for step `step` (from 1): decoupled decay first, then the bias-corrected Adam
-    update with eps added to sqrt(v) / sqrt(1 - beta2^step). `moments` ([m], [v]) is updated."""
-    m, v = moments
-    out = []
-    for i, (p, g) in enumerate(zip(params, grads)):
-        p = p * (1 - lr * weight_decay)
-        m[i] = betas[0] * m[i] + (1 - betas[0]) * g
-        v[i] = betas[1] * v[i] + (1 - betas[1]) * g * g
-        denom = v[i].sqrt() / math.sqrt(1 - betas[1] ** step) + eps
-        out.append(p - (lr / (1 - betas[0] ** step)) * m[i] / denom)
-    return out
-
-
-def zero_moments(params):
-    return [torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params]
-
-
-def verify_trainer():
-    plain, meta = safetensors_io.load(TRAINER / "adamw-plain/adamw-plain.safetensors", with_metadata=True)
-    hyper = {key: json.loads(value) for key, value in meta.items()}
-    grads = [(plain["grads.weight"][k], plain["grads.bias"][k]) for k in range(5)]
-    params = [plain["params0.weight"], plain["params0.bias"]]
-    moments = zero_moments(params)
-    for step in range(1, 6):
-        params = adamw_step(params, grads[step - 1], moments, step, **hyper)
-        w, b = params
-        diff = max(max_diff(w, plain[f"params{step}.weight"]), max_diff(b, plain[f"params{step}.bias"]))
-        expect(diff < 1e-6, f"adamw-plain: step {step} matches the formula ({diff:.1e})")
-
-    ce = safetensors_io.load(TRAINER / "cross-entropy/cross-entropy.safetensors")
-    kept = ce["targets"] != -100
-    log_probs = ce["logits"].double().log_softmax(-1)
-    rows = torch.arange(6)[kept]
-    loss = -log_probs[rows, ce["targets"][kept].long()].mean()
-    grad = log_probs.exp()
-    grad[rows, ce["targets"][kept].long()] -= 1
-    grad = grad * kept.unsqueeze(1) / kept.sum()
-    expect(int(kept.sum()) == 4, "cross-entropy: two targets ignored")
-    expect(abs(float(loss) - float(ce["loss"])) < 1e-6, "cross-entropy: loss over the kept rows")
-    expect(max_diff(grad, ce["grad"]) < 1e-7, "cross-entropy: gradient, zero on ignored rows")
-
-    step0 = safetensors_io.load(TRAINER / "adamw-gpt/grads_step0.safetensors")
-    clip = safetensors_io.load(TRAINER / "clip/clip.safetensors")
-    norm = torch.stack([g.double().norm() for g in step0.values()]).norm()
-    coef = min(1.0, 1.0 / (float(norm) + 1e-6))
-    expect(abs(float(norm) - float(clip["norm"])) < 1e-5, f"clip: norm {float(norm):.6f} before clipping")
-    worst = max(max_diff(g * coef, clip[n]) for n, g in step0.items())
-    expect(coef < 1 and worst < 1e-7, f"clip: gradients scaled by {coef:.6f} ({worst:.1e})")
-
-    verify_adamw_gpt()
-
-
-def verify_adamw_gpt():
-    directory = TRAINER / "adamw-gpt"
-    settings = json.loads((directory / "config.json").read_text())
-    cfg = {k: v for k, v in settings["model"].items() if k != "tied"}
-    initial = safetensors_io.load(directory / "initial.safetensors")
-    batches = safetensors_io.load(directory / "batches.safetensors")
-    losses = json.loads((directory / "losses.json").read_text())
-    expect(same_tensors(initial, safetensors_io.load(MODELS / "tiny-qkvbias-untied/book.safetensors")),
-           "adamw-gpt: starts from tiny-qkvbias-untied")
-    model = book_model(cfg, False, initial).train()
-    names = [n for n, _ in model.named_parameters()]
-    params = [p.detach().clone() for _, p in model.named_parameters()]
-    hyper = {**settings["optimizer"], "betas": tuple(settings["optimizer"]["betas"])}
-
-    moments = zero_moments(params)
-    for k in range(10):
-        with torch.no_grad():
-            for live, value in zip(model.parameters(), params):
-                live.copy_(value)
-        model.zero_grad()
-        logits = model(batches["inputs"][k].long())
-        loss = F.cross_entropy(logits.flatten(0, 1), batches["targets"][k].long().flatten())
-        loss.backward()
-        expect(abs(float(loss) - losses[k]) < 1e-5, f"adamw-gpt: loss {k} = {losses[k]:.6f}")
-        grads = [p.grad.clone() for p in model.parameters()]
-        params = adamw_step(params, grads, moments, k + 1, **hyper)
-    final = safetensors_io.load(directory / "final.safetensors")
-    noise = set(settings["zero_gradient"])
-    diffs = {n: max_diff(p, final[n]) for n, p in zip(names, params)}
-    for n in sorted(diffs, key=diffs.get, reverse=True)[:4]:
-        print(f"     {n}: {diffs[n]:.1e}")
-    diff = max(d for n, d in diffs.items() if n not in noise)
-    expect(diff < 1e-5, f"adamw-gpt: final weights match the formula ({diff:.1e}), key biases aside")
-    drift = max(diffs[n] for n in noise)
-    expect(drift < 10 * hyper["lr"], f"adamw-gpt: key biases within 10·lr ({drift:.1e})")
-
-
 def main():
     torch.set_num_threads(1)
     for name in SPECS:
         verify_model(name)
     verify_trainer()
+    verify_attention()
     print(f"{len(failures)} failure(s)")
     return 1 if failures else 0
 

@@ -61,9 +61,9 @@ describe('attention without trainable weights (chapter 3.3)', () => {
   });
 });
 
-/** Weights PyTorch drew with the book's seeds, and the outputs it computed (fixtures-src/). */
+/** Weights PyTorch drew with the book's seeds, and its outputs (tools/reference/make_fixtures.py). */
 const fixture = parseSafetensors(
-  readFileSync(new URL('./__fixtures__/chapter3.safetensors', import.meta.url)),
+  readFileSync(new URL('../fixtures/chapter3/chapter3.safetensors', import.meta.url)),
 );
 const tensor = (name: string) => {
   const entry = fixture.tensors.get(name);

@@ -1,29 +1,35 @@
 import { initBackend, tf } from '@scratchgpt/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Fixture, loadFixture, maxAbsDiff, maxRelDiff, maxScaledDiff } from './__fixtures__/fixtures.js';
 import { AdamW, type AdamWOptions } from './adamw.js';
+import { type Fixture, loadFixture, maxAbsDiff, maxRelDiff, maxScaledDiff } from './test-support/fixtures.js';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'cpu' });
 });
 
-const fixture = loadFixture('adamw');
-const steps = Number(fixture.metadata.steps);
-const lrs = [...fixture.values('lrs')];
-const options: AdamWOptions = { lr: 0, betas: [0.9, 0.98], eps: 1e-8, weightDecay: 0.1 };
+/** Six steps on a weight [4, 3] and a bias [3] at changing rates; the bias has no gradient at step 4. */
+const fixture = loadFixture(new URL('../fixtures/adamw-plain/adamw-plain.safetensors', import.meta.url));
+const steps = fixture.setting('steps') as number;
+const lrs = fixture.setting('lrs') as number[];
+const stateSteps = fixture.setting('state_steps') as Record<string, number>;
+const names = ['weight', 'bias'];
+const options: AdamWOptions = {
+  lr: 0,
+  betas: fixture.setting('betas') as [number, number],
+  eps: fixture.setting('eps') as number,
+  weightDecay: fixture.setting('weight_decay') as number,
+};
 
 function fixtureParams(): Array<[string, tf.Variable]> {
-  return [
-    ['p0', tf.variable(fixture.tensor('init.p0'))],
-    ['p1', tf.variable(fixture.tensor('init.p1'))],
-  ];
+  return names.map((name) => [name, tf.variable(fixture.tensor(`params0.${name}`))]);
 }
 
-/** The fixture's gradients at a step; p1 has none at `skip_p1_at`. */
+/** The gradients of step `step` (from 0; the fixture counts from 1); the bias has none at step index 3. */
 function gradsAt(source: Fixture, step: number): Map<string, tf.Tensor> {
   const grads = new Map<string, tf.Tensor>();
-  for (const name of ['p0', 'p1']) {
-    if (source.has(`grad.${name}.${step}`)) grads.set(name, source.tensor(`grad.${name}.${step}`));
+  for (const name of names) {
+    const key = `grads${step + 1}.${name}`;
+    if (source.has(key)) grads.set(name, source.tensor(key));
   }
   return grads;
 }
@@ -44,16 +50,17 @@ describe('AdamW against torch.optim.AdamW (fixture)', () => {
     for (let step = 0; step < steps; step++) {
       runSteps(optimizer, step, step + 1);
       for (const [name, param] of params) {
-        const expected = fixture.values(`after.${name}.${step}`);
+        const expected = fixture.values(`params${step + 1}.${name}`);
         expect(maxRelDiff(await param.data(), expected), `${name} after step ${step}`).toBeLessThan(1e-6);
         expect(maxAbsDiff(await param.data(), expected), `${name} after step ${step}`).toBeLessThan(1e-6);
       }
     }
     expect(optimizer.stepCount).toBe(steps);
     const state = optimizer.getState();
-    expect(state.moments.get('p0')?.step).toBe(Number(fixture.metadata['step.p0']));
-    expect(state.moments.get('p1')?.step).toBe(Number(fixture.metadata['step.p1']));
-    for (const name of ['p0', 'p1']) {
+    expect(state.moments.get('weight')?.step).toBe(stateSteps.weight);
+    expect(state.moments.get('bias')?.step).toBe(stateSteps.bias);
+    expect(stateSteps.bias).toBe(steps - 1);
+    for (const name of names) {
       const moments = state.moments.get(name)!;
       // β1·m + (1 − β1)·g cancels to near zero in places: compare relative to the tensor's scale.
       expect(maxScaledDiff(await moments.m.data(), fixture.values(`exp_avg.${name}`))).toBeLessThan(1e-6);
@@ -142,8 +149,8 @@ describe('AdamW errors', () => {
       expect(() => optimizer.step({ p2: tf.zeros([5]) })).toThrow(
         "AdamW got a gradient for 'p2', which is not one of its parameters",
       );
-      expect(() => optimizer.step({ p1: tf.zeros([4]) })).toThrow(
-        "Gradient 'p1' has shape [4] but the parameter is [5]",
+      expect(() => optimizer.step({ bias: tf.zeros([4]) })).toThrow(
+        "Gradient 'bias' has shape [4] but the parameter is [3]",
       );
     });
     expect(optimizer.stepCount).toBe(0);
@@ -152,10 +159,10 @@ describe('AdamW errors', () => {
     expect(() => new AdamW(params, { lr: 1, betas: [0.9, 1] })).toThrow(
       'AdamW betas must be two numbers in [0, 1), got [0.9, 1]',
     );
-    expect(() => new AdamW([...params, params[0]!], { lr: 1 })).toThrow("AdamW got parameter 'p0' twice");
-    const moments = new Map([['p1', { m: tf.zeros([3]), v: tf.zeros([5]), step: 1 }]]);
+    expect(() => new AdamW([...params, params[0]!], { lr: 1 })).toThrow("AdamW got parameter 'weight' twice");
+    const moments = new Map([['bias', { m: tf.zeros([5]), v: tf.zeros([3]), step: 1 }]]);
     expect(() => optimizer.setState({ step: 1, lr: 1, moments })).toThrow(
-      "AdamW state 'p1.m' has shape [3] but the parameter is [5]",
+      "AdamW state 'bias.m' has shape [5] but the parameter is [3]",
     );
     tf.dispose([...moments.values()].flatMap(({ m, v }) => [m, v]));
     tf.dispose(params.map(([, p]) => p));

@@ -4,13 +4,13 @@
 import { Generator, initBackend, randNormal, tf } from '@scratchgpt/tensor';
 import { findTestBackends } from '@scratchgpt/tensor/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { maxAbsDiff, maxScaledDiff } from './__fixtures__/fixtures.js';
-import { TinyLanguageModel } from './__fixtures__/tiny-model.js';
-import { runTinyTraining, tinyTraining } from './__fixtures__/tiny-training.js';
 import { AdamW } from './adamw.js';
 import { clipGradNorm } from './clip.js';
 import { crossEntropy } from './cross-entropy.js';
 import { computeGradients } from './gradients.js';
+import { maxAbsDiff, maxScaledDiff } from './test-support/fixtures.js';
+import { TinyLanguageModel } from './test-support/tiny-model.js';
+import { runTinyTraining, tinyTraining } from './test-support/tiny-training.js';
 
 const backends = await findTestBackends();
 

@@ -1,9 +1,9 @@
 import { Generator, initBackend, Module, tf } from '@scratchgpt/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { maxAbsDiff } from './__fixtures__/fixtures.js';
-import { TinyLanguageModel } from './__fixtures__/tiny-model.js';
 import { crossEntropy } from './cross-entropy.js';
 import { computeGradients, GradientAccumulator } from './gradients.js';
+import { maxAbsDiff } from './test-support/fixtures.js';
+import { TinyLanguageModel } from './test-support/tiny-model.js';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'cpu' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadFixture, maxRelDiff } from './__fixtures__/fixtures.js';
 import { type LrSchedule, lrAtStep } from './schedule.js';
+import { loadFixture, maxRelDiff } from './test-support/fixtures.js';
 
 /** Appendix D: 9 batches × 15 epochs, warmup floor(0.2 × 135). */
 const appendixD: LrSchedule = {
@@ -40,7 +40,9 @@ describe('lrAtStep: the appendix D figures', () => {
   });
 
   it('matches the fixture computed by the book loop in Python over all 135 steps', () => {
-    const expected = loadFixture('schedule').values('lrs');
+    const expected = loadFixture(
+      new URL('../fixtures/schedule/schedule.safetensors', import.meta.url),
+    ).values('lrs');
     const actual = Array.from({ length: 135 }, (_, step) => Math.fround(lrAtStep(step, appendixD)));
     expect(maxRelDiff(actual, expected, 0)).toBe(0);
   });

@@ -1,7 +1,7 @@
 import { initBackend } from '@scratchgpt/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { maxAbsDiff } from './__fixtures__/fixtures.js';
-import { runTinyTraining, tinyTraining } from './__fixtures__/tiny-training.js';
+import { maxAbsDiff } from './test-support/fixtures.js';
+import { runTinyTraining, tinyTraining } from './test-support/tiny-training.js';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'cpu' });

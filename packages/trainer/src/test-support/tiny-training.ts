@@ -14,17 +14,18 @@ export interface TinyTrainingRun {
   weights: Map<string, Float32Array>;
 }
 
-export const tinyTraining = loadFixture('tiny-training');
+export const tinyTraining = loadFixture(
+  new URL('../../fixtures/tiny-training/tiny-training.safetensors', import.meta.url),
+);
 
 export async function runTinyTraining(): Promise<TinyTrainingRun> {
-  const meta = tinyTraining.metadata;
-  const [beta1, beta2] = (meta.betas as string).split(',').map(Number) as [number, number];
+  const setting = (name: string) => tinyTraining.setting(name) as number;
   const schedule: LrSchedule = {
-    peakLr: Number(meta.peak_lr),
-    initialLr: Number(meta.initial_lr),
-    minLr: Number(meta.min_lr),
-    warmupSteps: Number(meta.warmup_steps),
-    totalSteps: Number(meta.total_steps),
+    peakLr: setting('peak_lr'),
+    initialLr: setting('initial_lr'),
+    minLr: setting('min_lr'),
+    warmupSteps: setting('warmup_steps'),
+    totalSteps: setting('total_steps'),
   };
   const model = new TinyLanguageModel(16, 8, new Generator(0));
   const init = new Map(model.namedParameters().map(([name]) => [name, tinyTraining.tensor(`init.${name}`)]));
@@ -34,16 +35,16 @@ export async function runTinyTraining(): Promise<TinyTrainingRun> {
   const targets = tinyTraining.tensor('targets');
   const optimizer = new AdamW(model.namedParameters(), {
     lr: schedule.peakLr,
-    betas: [beta1, beta2],
-    eps: Number(meta.eps),
-    weightDecay: Number(meta.weight_decay),
+    betas: tinyTraining.setting('betas') as [number, number],
+    eps: setting('eps'),
+    weightDecay: setting('weight_decay'),
   });
   const losses: number[] = [];
   const norms: number[] = [];
   for (let step = 0; step < schedule.totalSteps; step++) {
     optimizer.lr = lrAtStep(step, schedule);
     const { loss, grads } = computeGradients(model, () => crossEntropy(model.forward(inputs), targets));
-    const clipped = clipGradNorm(grads, Number(meta.max_norm));
+    const clipped = clipGradNorm(grads, setting('max_norm'));
     optimizer.step(clipped.grads);
     losses.push((await loss.data())[0] as number);
     norms.push((await clipped.norm.data())[0] as number);

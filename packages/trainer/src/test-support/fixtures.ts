@@ -1,32 +1,43 @@
-/** Test helpers: the PyTorch fixtures of ../../fixtures-src/make_trainer_fixtures.py, and comparisons. */
+/**
+ * Test helpers: reading the PyTorch fixtures under ../../fixtures/ (written by
+ * tools/reference/make_fixtures.py; tools/reference/README.md describes each file), and comparisons.
+ */
 import { readFileSync } from 'node:fs';
 import { parseSafetensors, type SafetensorsTensor, tf } from '@scratchgpt/tensor';
 
 export interface Fixture {
   has(name: string): boolean;
+  names(): string[];
   values(name: string): Float32Array | Int32Array;
   tensor(name: string): tf.Tensor;
   number(name: string): number;
-  metadata: Record<string, string>;
+  /** A `__metadata__` entry: the fixtures store each setting as a JSON string. */
+  setting(name: string): unknown;
 }
 
-export function loadFixture(name: string): Fixture {
-  const path = new URL(`./${name}.safetensors`, import.meta.url);
-  const { tensors, metadata } = parseSafetensors(readFileSync(path), `${name}.safetensors`);
+/** A safetensors fixture, e.g. `loadFixture(new URL('../fixtures/clip/clip.safetensors', import.meta.url))`. */
+export function loadFixture(url: URL): Fixture {
+  const file = url.pathname.slice(url.pathname.lastIndexOf('/') + 1);
+  const { tensors, metadata } = parseSafetensors(readFileSync(url), file);
   const get = (key: string): SafetensorsTensor => {
     const entry = tensors.get(key);
-    if (entry == null) throw new Error(`fixture ${name} has no tensor '${key}'`);
+    if (entry == null) throw new Error(`fixture ${file} has no tensor '${key}'`);
     return entry;
   };
   return {
     has: (key) => tensors.has(key),
+    names: () => [...tensors.keys()],
     values: (key) => get(key).data,
     tensor: (key) => {
       const { data, shape } = get(key);
       return tf.tensor(data, shape, data instanceof Int32Array ? 'int32' : 'float32');
     },
     number: (key) => get(key).data[0] as number,
-    metadata,
+    setting: (key) => {
+      const text = metadata[key];
+      if (text === undefined) throw new Error(`fixture ${file} has no setting '${key}'`);
+      return JSON.parse(text);
+    },
   };
 }
 

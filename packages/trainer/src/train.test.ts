@@ -213,7 +213,10 @@ describe('training state files', () => {
       model,
       train: loader(2),
       maxSteps: 2,
-      saveCheckpoint: async (s) => ((snapshot = s), 'saved'),
+      saveCheckpoint: async (s) => {
+        snapshot = s;
+        return 'saved';
+      },
     });
     const bytes = serializeTrainingState(snapshot!);
     const back = parseTrainingState(bytes);

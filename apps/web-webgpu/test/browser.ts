@@ -23,7 +23,6 @@ const chromiumArgs = [
   '--disable-component-update',
   '--disable-sync',
   '--disable-quic',
-  ...(process.env.EXTRA_CHROMIUM_ARGS ?? '').split(' ').filter(Boolean),
 ];
 
 /** Builds the app unless dist/ holds a build already (the root `pnpm test` builds it first). */

@@ -18,7 +18,7 @@ import { getGPT2Tokenizer } from '@scratchgpt/tokenizer';
 import type { Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appDir, type Browser, chromiumPath, launchChromium, type Served, servePreview } from './browser.js';
-import { readSteps, recordSteps, waitForBackend, waitForStep } from './page-steps.js';
+import { readSteps, recordSteps, waitForBackend, waitForStatus, waitForStep } from './page-steps.js';
 
 const webgpuRequired = requiredBackends().includes('webgpu');
 const hasChromium = existsSync(chromiumPath);
@@ -68,7 +68,7 @@ describe.runIf(hasChromium)('the page in Chromium', () => {
     await page.getByTestId('model-size').selectOption('gpt-nano');
     await page.getByTestId('context-length').fill('16');
     await page.getByTestId('batch-size').fill('2');
-    await page.getByTestId('lr').fill('0.002');
+    await page.getByTestId('lr').fill('0.003');
     await page.getByTestId('steps').fill('1000');
     await page.getByTestId('eval-every').fill('20');
     await page.getByTestId('train').click();
@@ -93,6 +93,10 @@ describe.runIf(hasChromium)('the page in Chromium', () => {
     const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
     const early = mean(steps.slice(0, 3).map((s) => s.loss));
     const late = mean(steps.slice(-3).map((s) => s.loss));
+    console.info(
+      `trained steps 1-${numbers.at(-1)}: loss ${early.toFixed(2)} → ${late.toFixed(2)}; ` +
+        `stops took ${first.seconds.toFixed(1)} s and ${second.seconds.toFixed(1)} s`,
+    );
     expect(early).toBeGreaterThan(10); // about ln(50257) = 10.8 before training
     expect(late).toBeLessThan(early - 0.5);
     expect(Number(await page.getByTestId('val-loss').textContent())).toBeLessThan(11);
@@ -118,7 +122,7 @@ describe.runIf(hasChromium)('the page in Chromium', () => {
       );
     });
     await page.getByTestId('generate').click();
-    await page.waitForFunction(() => /^Generated \d+ tokens/.test(statusText()), null, { timeout: 120_000 });
+    await waitForStatus(page, /^Generated \d+ tokens/);
     const lengths = await page.evaluate(() => window.__outputLengths);
     const growing = lengths.filter((length) => length > prompt.length);
     expect(new Set(growing).size).toBeGreaterThanOrEqual(4);
@@ -242,7 +246,7 @@ async function stopAndCheck(page: Page): Promise<{ step: number; seconds: number
   const stepSeconds = gaps.sort((a, b) => a - b)[Math.floor(gaps.length / 2)]! / 1000;
   const started = Date.now();
   await page.getByTestId('stop').click();
-  await page.waitForFunction(() => statusText().startsWith('Stopped at step'), null, { timeout: 120_000 });
+  await waitForStatus(page, /^Stopped at step/);
   const seconds = (Date.now() - started) / 1000;
   // Stop finishes the step in progress, then saves the optimizer state: about one step.
   expect(seconds).toBeLessThan(stepSeconds + 10);

@@ -12,19 +12,19 @@ declare global {
   interface Window {
     __steps: StepRecord[];
   }
-  /** The page's status line (defined by recordSteps). */
-  function statusText(): string;
 }
+
+// The callbacks below run in the page: they name no inner functions, which some TypeScript runners
+// wrap in helpers the page does not have.
 
 export async function recordSteps(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const text = (id: string) => document.querySelector(`[data-testid="${id}"]`)?.textContent ?? '';
-    Object.assign(window, { statusText: () => text('status') });
     window.__steps = [];
     new MutationObserver(() => {
-      const step = Number(text('step'));
+      const step = Number(document.querySelector('[data-testid="step"]')?.textContent);
+      const loss = Number(document.querySelector('[data-testid="train-loss"]')?.textContent);
       if (Number.isInteger(step) && step > 0 && window.__steps.at(-1)?.step !== step) {
-        window.__steps.push({ step, loss: Number(text('train-loss')), at: performance.now() });
+        window.__steps.push({ step, loss, at: performance.now() });
       }
     }).observe(document.querySelector('.stats')!, { subtree: true, childList: true, characterData: true });
   });
@@ -44,4 +44,14 @@ export async function waitForBackend(page: Page): Promise<string> {
     document.querySelector('[data-testid="backend"]')?.getAttribute('data-backend'),
   );
   return (await page.getByTestId('backend').getAttribute('data-backend')) ?? '';
+}
+
+/** Waits until the page's status line matches. */
+export async function waitForStatus(page: Page, pattern: RegExp, timeout = 120_000): Promise<void> {
+  await page.waitForFunction(
+    ([source, flags]) =>
+      new RegExp(source!, flags).test(document.querySelector('[data-testid="status"]')?.textContent ?? ''),
+    [pattern.source, pattern.flags],
+    { timeout },
+  );
 }

@@ -16,6 +16,7 @@ export type {
   DeviceLimits,
   InitBackendOptions,
   SkippedBackend,
+  WasmPaths,
 } from './backend/types.js';
 export { Dropout } from './nn/dropout.js';
 export { Linear, type LinearOptions } from './nn/linear.js';

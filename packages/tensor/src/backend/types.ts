@@ -47,6 +47,13 @@ export interface InitBackendOptions {
    * guard on a device whose real limit is large.
    */
   maxBindingBytes?: number;
-  /** Where the wasm backend finds its `.wasm` files (a URL prefix), for bundled browser apps. */
-  wasmPaths?: string;
+  /**
+   * Where the wasm backend finds its `.wasm` files, for bundled browser apps: a URL prefix, or a map from
+   * each file name (`tfjs-backend-wasm.wasm`, `tfjs-backend-wasm-simd.wasm`,
+   * `tfjs-backend-wasm-threaded-simd.wasm`) to its URL, as a bundler's asset imports give them.
+   */
+  wasmPaths?: WasmPaths;
 }
+
+/** A URL prefix for the wasm backend's binaries, or each binary's file name mapped to its URL. */
+export type WasmPaths = string | Record<string, string>;

@@ -1,9 +1,9 @@
 import { registerWasmKernels } from '../kernels/wasm-kernels.js';
 import { tf } from '../tf.js';
-import type { DeviceLimits } from './types.js';
+import type { DeviceLimits, WasmPaths } from './types.js';
 
 /** Loads TF.js's wasm backend and the kernels it lacks for training. */
-export async function registerWasm(wasmPaths: string | undefined): Promise<void> {
+export async function registerWasm(wasmPaths: WasmPaths | undefined): Promise<void> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   if (wasmPaths != null) wasm.setWasmPaths(wasmPaths);
   registerWasmKernels();

@@ -1,3 +1,4 @@
+import { registerWebGPUKernels } from '../kernels/webgpu-kernels.js';
 import { tf } from '../tf.js';
 import { type GuardableBackend, installBindingGuard } from './binding-guard.js';
 import { importNodeOnly, isNode } from './environment.js';
@@ -116,6 +117,7 @@ export function registerWebGPU(gpu: GPU): Promise<void> {
 
 async function register(gpu: GPU): Promise<void> {
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
+  registerWebGPUKernels();
   // Importing the package registers its default factory where navigator.gpu exists: replace it.
   if (tf.findBackendFactory('webgpu') != null) tf.removeBackend('webgpu');
   tf.registerBackend(

@@ -1,0 +1,389 @@
+/**
+ * The page: reads the controls, sends tasks to the training worker and draws what comes back. No
+ * tensor math happens here, so the page stays responsive while the worker trains.
+ */
+import { type GPTConfig, isPresetName, type PresetName, preset } from '@scratchgpt/gpt-model';
+import verdict from './assets/the-verdict.txt?raw';
+import type {
+  BackendRequest,
+  FromWorker,
+  Layout,
+  ModelSummary,
+  Task,
+  ToWorker,
+  TrainSettings,
+} from './protocol.js';
+import { download, pickCheckpointFiles } from './ui/checkpoint-files.js';
+import { findElements } from './ui/elements.js';
+import { readInteger, readNumber } from './ui/form.js';
+import { heatmapMarkup } from './ui/heatmap.js';
+import { LossChart } from './ui/loss-chart.js';
+import { describeModelSize, pickerPresets, presetLabel } from './ui/model-size.js';
+import './style.css';
+
+const ui = findElements();
+const prefer: BackendRequest =
+  new URLSearchParams(location.search).get('backend') === 'wasm' ? 'wasm' : 'webgpu';
+const chart = new LossChart(ui.lossChart);
+const worker = new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module' });
+
+const state = {
+  ready: false,
+  busy: undefined as Task | undefined,
+  model: undefined as ModelSummary | undefined,
+  attention: undefined as (FromWorker & { type: 'attention' }) | undefined,
+  /** Tokens/s of the latest steps, averaged for a steady figure. */
+  rates: [] as number[],
+  /** Draw the heatmap for the prompt once the generation ends. */
+  attentionAfterGeneration: false,
+};
+
+const setupControls = [
+  ui.trainingText,
+  ui.uploadText,
+  ui.resetText,
+  ui.modelSize,
+  ui.contextLength,
+  ui.batchSize,
+  ui.lr,
+  ui.steps,
+  ui.evalEvery,
+];
+
+// ---- controls -------------------------------------------------------------------------------------
+
+function refreshControls(): void {
+  const idle = state.ready && state.busy == null;
+  const modelIdle = idle && state.model != null;
+  ui.train.disabled = !idle;
+  ui.resume.disabled = !modelIdle;
+  ui.stop.disabled = !(state.busy === 'train' || state.busy === 'resume' || state.busy === 'generate');
+  ui.generate.disabled = !modelIdle;
+  ui.showAttention.disabled = !modelIdle;
+  ui.saveModel.disabled = !modelIdle;
+  ui.loadModel.disabled = !idle;
+  for (const control of setupControls) control.disabled = !idle;
+}
+
+function start(message: ToWorker, transfer: Transferable[] = []): void {
+  showError(null);
+  state.busy = message.type;
+  refreshControls();
+  worker.postMessage(message, transfer);
+}
+
+/** Runs an action of the page, showing what it throws. */
+function guarded(action: () => void | Promise<void>): () => void {
+  return () => {
+    Promise.resolve()
+      .then(action)
+      .catch((error: unknown) => showError(error instanceof Error ? error.message : String(error)));
+  };
+}
+
+function showError(message: string | null): void {
+  ui.error.textContent = message ?? '';
+  ui.error.hidden = message == null;
+}
+
+function setStatus(text: string): void {
+  ui.status.textContent = text;
+}
+
+// ---- data and model size --------------------------------------------------------------------------
+
+function selectedPreset(): PresetName {
+  const name = ui.modelSize.value;
+  if (!isPresetName(name)) throw new Error(`Unknown model size "${name}"`);
+  return name;
+}
+
+function describeText(): void {
+  const characters = ui.trainingText.value.length;
+  ui.textInfo.textContent = `${characters.toLocaleString('en-US')} characters`;
+}
+
+function describeSize(): void {
+  try {
+    ui.modelSizeInfo.textContent = describeModelSize(
+      preset(selectedPreset(), { contextLength: contextLength() }),
+    );
+  } catch (error) {
+    ui.modelSizeInfo.textContent = error instanceof Error ? error.message : String(error);
+  }
+}
+
+function contextLength(): number {
+  const longest = preset(selectedPreset()).contextLength;
+  return readInteger(ui.contextLength, `Context (at most ${longest} for ${selectedPreset()})`, 4, longest);
+}
+
+function readSettings(): TrainSettings {
+  const text = ui.trainingText.value;
+  if (text.trim() === '')
+    throw new Error('The training text is empty: paste a text, upload one, or use The Verdict');
+  return {
+    preset: selectedPreset(),
+    contextLength: contextLength(),
+    batchSize: readInteger(ui.batchSize, 'Batch size', 1, 512),
+    lr: readNumber(ui.lr, 'Learning rate', (v) => v > 0 && v < 1, 'a number between 0 and 1'),
+    steps: readInteger(ui.steps, 'Steps', 1),
+    evalEvery: readInteger(ui.evalEvery, 'Evaluate every', 0),
+    text,
+    seed: 123,
+  };
+}
+
+for (const name of pickerPresets) ui.modelSize.add(new Option(presetLabel(name), name));
+ui.trainingText.value = verdict;
+describeText();
+describeSize();
+ui.modelSize.addEventListener('change', describeSize);
+ui.contextLength.addEventListener('input', describeSize);
+ui.trainingText.addEventListener('input', describeText);
+ui.resetText.addEventListener('click', () => {
+  ui.trainingText.value = verdict;
+  describeText();
+});
+ui.uploadText.addEventListener(
+  'change',
+  guarded(async () => {
+    const file = ui.uploadText.files?.[0];
+    if (file == null) return;
+    ui.trainingText.value = await file.text();
+    describeText();
+  }),
+);
+
+// ---- training -------------------------------------------------------------------------------------
+
+function resetStats(): void {
+  chart.reset();
+  state.rates = [];
+  for (const element of [ui.step, ui.trainLoss, ui.valLoss, ui.tokensPerSec]) element.textContent = '–';
+}
+
+ui.train.addEventListener(
+  'click',
+  guarded(() => {
+    const settings = readSettings();
+    resetStats();
+    setStatus(`Preparing ${settings.preset} and the data…`);
+    start({ type: 'train', settings });
+  }),
+);
+ui.resume.addEventListener(
+  'click',
+  guarded(() => {
+    const settings = readSettings();
+    setStatus('Resuming…');
+    start({ type: 'resume', settings });
+  }),
+);
+ui.stop.addEventListener('click', () => {
+  worker.postMessage({ type: 'stop' } satisfies ToWorker);
+  ui.stop.disabled = true;
+  setStatus(state.busy === 'generate' ? 'Stopping the generation…' : 'Stopping after this step…');
+});
+
+// ---- generation and attention ---------------------------------------------------------------------
+
+ui.generate.addEventListener(
+  'click',
+  guarded(() => {
+    const prompt = ui.prompt.value;
+    if (prompt.trim() === '') throw new Error('The prompt is empty: type a few words to continue');
+    const request = {
+      prompt,
+      temperature: readNumber(ui.temperature, 'Temperature', (v) => v >= 0, 'a number ≥ 0'),
+      topK: readInteger(ui.topK, 'Top-k', 0),
+      maxNewTokens: readInteger(ui.maxNewTokens, 'New tokens', 1, 1024),
+    };
+    const promptSpan = document.createElement('span');
+    promptSpan.className = 'prompt';
+    promptSpan.textContent = prompt;
+    ui.output.replaceChildren(promptSpan, document.createElement('span'));
+    state.attentionAfterGeneration = true;
+    setStatus('Generating…');
+    start({ type: 'generate', ...request });
+  }),
+);
+ui.showAttention.addEventListener(
+  'click',
+  guarded(() => requestAttention()),
+);
+ui.layer.addEventListener('change', drawAttention);
+ui.head.addEventListener('change', drawAttention);
+
+function requestAttention(): void {
+  if (ui.prompt.value.trim() === '')
+    throw new Error('The prompt is empty: type a few words to see their attention');
+  start({ type: 'attention', prompt: ui.prompt.value });
+}
+
+function drawAttention(): void {
+  const result = state.attention;
+  if (result == null) {
+    ui.attention.replaceChildren();
+    ui.attentionInfo.textContent = '';
+    return;
+  }
+  const count = result.tokens.length;
+  const layer = Number(ui.layer.value);
+  const head = Number(ui.head.value);
+  const offset = (layer * result.heads + head) * count * count;
+  const heatmap = heatmapMarkup(result.tokens, result.weights.subarray(offset, offset + count * count));
+  ui.attention.setAttribute('viewBox', heatmap.viewBox);
+  ui.attention.setAttribute('width', String(heatmap.width));
+  ui.attention.setAttribute('height', String(heatmap.height));
+  ui.attention.innerHTML = heatmap.markup;
+  const dropped =
+    result.dropped > 0 ? ` (the first ${result.dropped} tokens of the prompt are left out)` : '';
+  ui.attentionInfo.textContent = `Layer ${layer + 1}, head ${head + 1}: ${count} tokens${dropped}.`;
+}
+
+function fillNumberSelect(select: HTMLSelectElement, count: number): void {
+  const previous = Number(select.value);
+  select.replaceChildren(...Array.from({ length: count }, (_, i) => new Option(String(i + 1), String(i))));
+  select.value = String(previous < count ? previous : 0);
+}
+
+// ---- checkpoints ----------------------------------------------------------------------------------
+
+ui.saveModel.addEventListener(
+  'click',
+  guarded(() => {
+    setStatus('Reading the weights for the checkpoint…');
+    start({ type: 'save', layout: ui.saveLayout.value as Layout });
+  }),
+);
+ui.loadModel.addEventListener(
+  'change',
+  guarded(async () => {
+    const files = pickCheckpointFiles([...(ui.loadModel.files ?? [])]);
+    const config = await files.config.text();
+    const weights = await files.weights.arrayBuffer();
+    ui.loadModel.value = '';
+    setStatus(`Loading ${files.weights.name}…`);
+    start({ type: 'load', config, configName: files.config.name, weights, weightsName: files.weights.name }, [
+      weights,
+    ]);
+  }),
+);
+
+function describeModel(model: ModelSummary): string {
+  const { config } = model;
+  const origin =
+    model.source.kind === 'preset'
+      ? `a new ${model.source.preset}`
+      : `${model.source.name} (${model.source.layout === 'hf' ? 'Hugging Face' : "the book's"} layout)`;
+  return `Model: ${origin} · ${shape(config)} · ${model.parameters.toLocaleString('en-US')} parameters`;
+}
+
+function shape(config: GPTConfig): string {
+  return `${config.nLayers} layers, ${config.nHeads} heads, ${config.embDim}-d, context ${config.contextLength}`;
+}
+
+// ---- messages from the worker ---------------------------------------------------------------------
+
+worker.addEventListener('message', (event: MessageEvent<FromWorker>) => {
+  handle(event.data).catch((error: unknown) =>
+    showError(error instanceof Error ? error.message : String(error)),
+  );
+});
+worker.addEventListener('error', (event) => {
+  showError(`The training worker failed: ${event.message || 'it could not start'}`);
+  setStatus('The worker stopped: reload the page.');
+});
+
+async function handle(message: FromWorker): Promise<void> {
+  switch (message.type) {
+    case 'backend':
+      ui.backend.textContent = message.adapter ? `${message.backend} · ${message.adapter}` : message.backend;
+      ui.backend.dataset.backend = message.backend;
+      ui.backendNote.textContent = message.note ?? '';
+      ui.backendNote.hidden = message.note == null;
+      state.ready = true;
+      setStatus(`Ready: training runs on ${message.backend} in a worker.`);
+      return;
+    case 'model':
+      state.model = message.model;
+      state.attention = undefined;
+      ui.modelInfo.textContent = describeModel(message.model);
+      fillNumberSelect(ui.layer, message.model.config.nLayers);
+      fillNumberSelect(ui.head, message.model.config.nHeads);
+      drawAttention();
+      if (message.model.source.kind === 'checkpoint') {
+        resetStats();
+        setStatus(`Loaded ${message.model.source.name}. Generate from it, or Resume to train it further.`);
+      }
+      return;
+    case 'data':
+      setStatus(
+        `Training on ${message.trainTokens.toLocaleString('en-US')} tokens (${message.validationTokens.toLocaleString('en-US')} for validation), ${message.batchesPerEpoch} batches per epoch…`,
+      );
+      return;
+    case 'step': {
+      state.rates = [...state.rates.slice(-9), message.tokensPerSec];
+      const rate = state.rates.reduce((sum, r) => sum + r, 0) / state.rates.length;
+      ui.step.textContent = String(message.step);
+      ui.trainLoss.textContent = message.loss.toFixed(3);
+      ui.tokensPerSec.textContent = Math.round(rate).toLocaleString('en-US');
+      chart.addStep(message.step, message.loss);
+      if (state.busy === 'train' || state.busy === 'resume') setStatus(`Training… step ${message.step}`);
+      return;
+    }
+    case 'eval':
+      if (message.valLoss != null) ui.valLoss.textContent = message.valLoss.toFixed(3);
+      chart.addEvaluation(message.step, message.valLoss);
+      return;
+    case 'trained':
+      setStatus(
+        message.reason === 'aborted'
+          ? `Stopped at step ${message.step}. Resume continues from here.`
+          : `Finished at step ${message.step}. Resume trains for more steps.`,
+      );
+      return;
+    case 'token':
+      ui.output.lastElementChild!.textContent = message.text;
+      return;
+    case 'generated':
+      ui.output.lastElementChild!.textContent = message.text;
+      setStatus(`${message.stopped ? 'Stopped after' : 'Generated'} ${message.tokens} tokens.`);
+      return;
+    case 'attention':
+      state.attention = message;
+      drawAttention();
+      return;
+    case 'checkpoint':
+      await download('config.json', message.config, 'application/json');
+      await download('model.safetensors', message.weights, 'application/octet-stream');
+      setStatus(
+        `Saved config.json and model.safetensors (${message.layout === 'hf' ? 'Hugging Face' : "the book's"} layout).`,
+      );
+      return;
+    case 'error':
+      showError(message.message);
+      if (message.task === 'init') setStatus('No backend could start.');
+      else setStatus(`The ${message.task} task failed.`);
+      state.attentionAfterGeneration = false;
+      return;
+    case 'idle':
+      state.busy = undefined;
+      refreshControls();
+      if (message.task === 'generate' && state.attentionAfterGeneration) {
+        state.attentionAfterGeneration = false;
+        requestAttention();
+      }
+      return;
+  }
+}
+
+// ---- start ----------------------------------------------------------------------------------------
+
+if (prefer === 'wasm') {
+  ui.switchBackend.href = '?';
+  ui.switchBackend.textContent = 'use WebGPU instead';
+}
+refreshControls();
+start({ type: 'init', prefer });

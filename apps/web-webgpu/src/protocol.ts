@@ -1,0 +1,66 @@
+/**
+ * The messages between the page and the training worker. The page only asks and draws; every tensor
+ * lives in the worker.
+ */
+import type { GPTConfig, PresetName } from '@scratchgpt/gpt-model';
+
+export type BackendRequest = 'webgpu' | 'wasm';
+export type Layout = 'hf' | 'book';
+
+/** What "Train" starts from: a new model of a preset size, trained on a text. */
+export interface TrainSettings {
+  preset: PresetName;
+  contextLength: number;
+  batchSize: number;
+  lr: number;
+  /** Optimizer steps this run takes. */
+  steps: number;
+  /** Evaluate on both splits every this many steps (0: only at the end). */
+  evalEvery: number;
+  text: string;
+  seed: number;
+}
+
+export type ToWorker =
+  | { type: 'init'; prefer: BackendRequest }
+  | { type: 'train'; settings: TrainSettings }
+  /** Continue the current model: the stopped run where there is one, else a new run on `settings`. */
+  | { type: 'resume'; settings: TrainSettings }
+  | { type: 'stop' }
+  | { type: 'generate'; prompt: string; maxNewTokens: number; temperature: number; topK: number }
+  | { type: 'attention'; prompt: string }
+  | { type: 'save'; layout: Layout }
+  | { type: 'load'; config: string; configName: string; weights: ArrayBuffer; weightsName: string };
+
+export type Task = ToWorker['type'];
+
+export interface ModelSummary {
+  config: GPTConfig;
+  parameters: number;
+  /** Where the weights came from: a new model of a preset, or a checkpoint file in a layout. */
+  source: { kind: 'preset'; preset: PresetName } | { kind: 'checkpoint'; layout: Layout; name: string };
+}
+
+export type FromWorker =
+  | { type: 'backend'; backend: string; adapter: string | null; note: string | null }
+  | { type: 'model'; model: ModelSummary }
+  | { type: 'data'; trainTokens: number; validationTokens: number; batchesPerEpoch: number }
+  | { type: 'step'; step: number; loss: number; tokensPerSec: number; tokensSeen: number }
+  | { type: 'eval'; step: number; trainLoss: number; valLoss: number | null }
+  | { type: 'trained'; step: number; reason: 'completed' | 'aborted' }
+  | { type: 'token'; text: string; tokens: number }
+  | { type: 'generated'; text: string; tokens: number; stopped: boolean }
+  | {
+      type: 'attention';
+      tokens: string[];
+      layers: number;
+      heads: number;
+      /** (layers, heads, T, T) row-major: query rows, key columns. */
+      weights: Float32Array;
+      /** Prompt tokens left out at the start, to fit the context and the drawing. */
+      dropped: number;
+    }
+  | { type: 'checkpoint'; config: string; weights: ArrayBuffer; layout: Layout }
+  | { type: 'error'; task: Task; message: string }
+  /** Every task ends with this, after its result or its error. */
+  | { type: 'idle'; task: Task };

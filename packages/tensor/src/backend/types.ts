@@ -49,4 +49,11 @@ export interface InitBackendOptions {
   maxBindingBytes?: number;
   /** Where the wasm backend finds its `.wasm` files (a URL prefix), for bundled browser apps. */
   wasmPaths?: string;
+  /**
+   * How to import Node-only packages the application installed, e.g.
+   * `{ 'node-gpu': () => import('@tensorflow/tfjs-node-gpu'), webgpu: () => import('webgpu') }`.
+   * Without them this package imports them by name, which under strict installs (pnpm) only finds
+   * packages it can see itself.
+   */
+  loaders?: { 'node-gpu'?: () => Promise<unknown>; webgpu?: () => Promise<unknown> };
 }

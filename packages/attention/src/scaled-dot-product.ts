@@ -1,5 +1,5 @@
 import type { Dropout, tf as TF } from '@scratchgpt/tensor';
-import { tf } from '@scratchgpt/tensor';
+import { addBroadcast, matMul, tf } from '@scratchgpt/tensor';
 
 /** A type alias, not an interface, so `tf.tidy` accepts it as a tensor container. */
 export type AttentionResult = {
@@ -21,10 +21,12 @@ export function scaledDotProductAttention(
 ): AttentionResult {
   return tf.tidy(() => {
     const keyDim = keys.shape[keys.shape.length - 1] as number;
-    let scores = tf.div(tf.matMul(queries, keys, false, true), Math.sqrt(keyDim)); // (..., Tq, Tk)
-    if (options.mask != null) scores = tf.add(scores, options.mask);
+    // Scaling the queries rather than the scores: the same product, but the gradient then keeps the
+    // (smaller) queries instead of a second copy of the (T × T) scores.
+    let scores = matMul(tf.mul(queries, 1 / Math.sqrt(keyDim)), keys, false, true); // (..., Tq, Tk)
+    if (options.mask != null) scores = addBroadcast(scores, options.mask);
     const weights = tf.softmax(scores, -1);
     const used = options.dropout == null ? weights : options.dropout.forward(weights);
-    return { context: tf.matMul(used, values), weights };
+    return { context: matMul(used, values), weights };
   });
 }

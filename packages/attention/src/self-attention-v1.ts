@@ -1,4 +1,4 @@
-import { type Generator, getDefaultGenerator, Module, randUniform, tf } from '@scratchgpt/tensor';
+import { type Generator, getDefaultGenerator, Module, matMul, randUniform, tf } from '@scratchgpt/tensor';
 import { type AttentionResult, scaledDotProductAttention } from './scaled-dot-product.js';
 
 /**
@@ -24,11 +24,7 @@ export class SelfAttentionV1 extends Module {
 
   forwardWithWeights(x: tf.Tensor): AttentionResult {
     return tf.tidy(() =>
-      scaledDotProductAttention(
-        tf.matMul(x, this.wQuery),
-        tf.matMul(x, this.wKey),
-        tf.matMul(x, this.wValue),
-      ),
+      scaledDotProductAttention(matMul(x, this.wQuery), matMul(x, this.wKey), matMul(x, this.wValue)),
     );
   }
 

@@ -2,11 +2,11 @@
  * Chapter 3's first attention: no trainable weights. Every token's context vector is the average of all
  * token vectors, weighted by the softmax of their dot products with it. Inputs: (T, d).
  */
-import { tf } from '@scratchgpt/tensor';
+import { matMul, tf } from '@scratchgpt/tensor';
 
 /** ω: the dot product of every input with one query vector. inputs (T, d), query (d) → (T) */
 export function attentionScores(inputs: tf.Tensor2D, query: tf.Tensor1D): tf.Tensor1D {
-  return tf.tidy(() => tf.reshape(tf.matMul(inputs, tf.reshape(query, [-1, 1])), [-1]));
+  return tf.tidy(() => tf.reshape(matMul(inputs, tf.reshape(query, [-1, 1])), [-1]));
 }
 
 /** Scores divided by their sum: the simplest normalisation, before softmax replaces it. */
@@ -24,7 +24,7 @@ export function naiveSoftmax(scores: tf.Tensor): tf.Tensor {
 
 /** Σᵢ wᵢ xᵢ: the context vector for one query. weights (T), inputs (T, d) → (d) */
 export function contextVector(weights: tf.Tensor1D, inputs: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => tf.reshape(tf.matMul(tf.reshape(weights, [1, -1]), inputs), [-1]));
+  return tf.tidy(() => tf.reshape(matMul(tf.reshape(weights, [1, -1]), inputs), [-1]));
 }
 
 export type SimplifiedAttention = {
@@ -37,8 +37,8 @@ export type SimplifiedAttention = {
 /** All context vectors at once: softmax(X Xᵀ) X. */
 export function simplifiedSelfAttention(inputs: tf.Tensor2D): SimplifiedAttention {
   return tf.tidy(() => {
-    const scores = tf.matMul(inputs, inputs, false, true); // (T, T)
+    const scores = matMul(inputs, inputs, false, true); // (T, T)
     const weights = tf.softmax(scores, -1) as tf.Tensor2D;
-    return { weights, context: tf.matMul(weights, inputs) };
+    return { weights, context: matMul(weights, inputs) };
   });
 }

@@ -3,7 +3,8 @@ import {
   type HostTensor,
   isHostTensor,
   Module,
-  maxBindingBytes,
+  matMul,
+  preferredShardBytes,
   type StateDict,
   tf,
 } from '@scratchgpt/tensor';
@@ -11,8 +12,9 @@ import { shardRowCounts } from './shards.js';
 
 export interface ShardedTableOptions {
   /**
-   * The largest shard in bytes. Defaults to the current backend's binding limit (`maxBindingBytes()`),
-   * so tables are split only where the backend needs it; `null` keeps one shard.
+   * The largest shard in bytes. Defaults to what the current backend prefers (`preferredShardBytes()`:
+   * WebGPU's binding limit, 32 MiB on wasm), so tables are split only where the backend needs it;
+   * `null` keeps one shard.
    */
   maxShardBytes?: number | null;
 }
@@ -36,7 +38,7 @@ export abstract class ShardedTable extends Module {
     if (!Number.isInteger(rows) || !Number.isInteger(dim) || rows < 1 || dim < 1) {
       throw new RangeError(`A table needs positive integer sizes, got [${rows}, ${dim}]`);
     }
-    const limit = options.maxShardBytes === undefined ? maxBindingBytes() : options.maxShardBytes;
+    const limit = options.maxShardBytes === undefined ? preferredShardBytes() : options.maxShardBytes;
     const counts = shardRowCounts(rows, dim * 4, limit);
     this.shardStarts = [];
     let start = 0;
@@ -57,7 +59,7 @@ export abstract class ShardedTable extends Module {
     return tf.tidy(() => {
       const leading = x.shape.slice(0, -1);
       const flat = tf.reshape(x, [-1, this.dim]); // (N, dim)
-      const parts = this.shards.map((shard) => tf.matMul(flat, shard, false, true)); // (N, rows_s)
+      const parts = this.shards.map((shard) => matMul(flat, shard, false, true)); // (N, rows_s)
       const scores = parts.length === 1 ? parts[0]! : tf.concat(parts, -1); // (N, rows)
       return tf.reshape(scores, [...leading, this.rows]);
     });

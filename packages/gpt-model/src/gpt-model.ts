@@ -7,7 +7,7 @@ import {
   SinusoidalPositionalEmbedding,
   TokenEmbedding,
 } from '@scratchgpt/embeddings';
-import { Dropout, type Generator, Module, ModuleList, tf } from '@scratchgpt/tensor';
+import { addBroadcast, Dropout, type Generator, Module, ModuleList, tf } from '@scratchgpt/tensor';
 import { type GPTConfig, validateConfig } from './config.js';
 import { LayerNorm } from './layer-norm.js';
 import { TransformerBlock } from './transformer-block.js';
@@ -75,12 +75,26 @@ export class GPTModel extends Module {
 
   /** ids: int32 (B, T) → logits (B, T, vocabSize) */
   forward(ids: tf.Tensor, options: ForwardOptions = {}): tf.Tensor {
-    return tf.tidy(() => this.run(ids, options, false).logits);
+    return tf.tidy(() => this.run(ids, options, false).logits!);
   }
 
   /** Also returns each block's attention weights, e.g. to draw them. */
   forwardWithAttention(ids: tf.Tensor, options: ForwardOptions = {}): ForwardWithAttention {
-    return tf.tidy(() => this.run(ids, options, true));
+    return tf.tidy(() => {
+      const { logits, attention } = this.run(ids, options, true);
+      return { logits: logits!, attention };
+    });
+  }
+
+  /** The final LayerNorm's output, before the head: (B, T, embDim). With `outputWeights` it lets a trainer
+   * fuse the head with the loss and never hold all the logits. */
+  hiddenStates(ids: tf.Tensor, options: ForwardOptions = {}): tf.Tensor {
+    return tf.tidy(() => this.run(ids, options, false, false).hidden);
+  }
+
+  /** The output head's weight as row shards (vocabSize × embDim in all): logits = hidden · Wᵀ. */
+  outputWeights(): tf.Variable[] {
+    return this.outHead ? this.outHead.shards : this.tokEmb.shards;
   }
 
   /** A cache for generating with this model: one layer per block. */
@@ -88,7 +102,12 @@ export class GPTModel extends Module {
     return new KVCache(this.config.nLayers);
   }
 
-  private run(ids: tf.Tensor, options: ForwardOptions, keepAttention: boolean): ForwardWithAttention {
+  private run(
+    ids: tf.Tensor,
+    options: ForwardOptions,
+    keepAttention: boolean,
+    withHead = true,
+  ): { hidden: tf.Tensor; logits: tf.Tensor | undefined; attention: tf.Tensor[] } {
     if (ids.rank !== 2)
       throw new RangeError(`GPTModel expects token ids of shape (batch, tokens), got [${ids.shape}]`);
     if (ids.dtype !== 'int32') throw new TypeError(`GPTModel expects int32 token ids, got ${ids.dtype}`);
@@ -101,7 +120,7 @@ export class GPTModel extends Module {
       );
     }
     let x = this.tokEmb.forward(ids); // (B, T, embDim)
-    if (this.posEmb != null) x = tf.add(x, this.posEmb.forward(tokens, offset)); // + (T, embDim)
+    if (this.posEmb != null) x = addBroadcast(x, this.posEmb.forward(tokens, offset)); // + (T, embDim)
     x = this.dropEmb.forward(x);
     const attention: tf.Tensor[] = [];
     [...this.trfBlocks].forEach((block, i) => {
@@ -114,9 +133,10 @@ export class GPTModel extends Module {
         x = block.forward(x, blockOptions);
       }
     });
-    x = this.finalNorm.forward(x);
-    const logits = this.outHead ? this.outHead.forward(x) : this.tokEmb.project(x); // (B, T, vocabSize)
-    return { logits, attention };
+    const hidden = this.finalNorm.forward(x);
+    if (!withHead) return { hidden, logits: undefined, attention };
+    const logits = this.outHead ? this.outHead.forward(hidden) : this.tokEmb.project(hidden); // (B, T, vocabSize)
+    return { hidden, logits, attention };
   }
 
   override dispose(): void {

@@ -65,7 +65,7 @@ export async function loadCheckpoint(
 export async function saveCheckpoint(
   model: GPTModel,
   directory: string,
-  options: { layout?: Layout } = {},
+  options: { layout?: Layout; metadata?: Record<string, string> } = {},
 ): Promise<{ directory: string; layout: Layout }> {
   const checkpoint = await serializeCheckpoint(model, options);
   await mkdir(directory, { recursive: true });

@@ -6,6 +6,7 @@ export {
   currentBackend,
   initBackend,
   maxBindingBytes,
+  preferredShardBytes,
   probeWebGPU,
 } from './backend/init-backend.js';
 export type {
@@ -31,6 +32,9 @@ export {
   type StateEntries,
 } from './nn/module.js';
 export { ModuleList } from './nn/module-list.js';
+export { addBroadcast } from './ops/add.js';
+export { heapView, writableHeapView } from './ops/heap-view.js';
+export { matMul } from './ops/mat-mul.js';
 export {
   Generator,
   type GeneratorState,
@@ -40,7 +44,6 @@ export {
   randUniform,
 } from './random.js';
 export { bfloat16ToFloat, halfToFloat } from './safetensors/float16.js';
-
 export {
   type Safetensors,
   type SafetensorsDtype,

@@ -7,7 +7,7 @@
  *   p ← p − lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + eps)
  * A parameter without a gradient is skipped and its step count stays (PyTorch's `None` gradient).
  */
-import { tf } from '@scratchgpt/tensor';
+import { heapView, tf, writableHeapView } from '@scratchgpt/tensor';
 import { entriesOf, type Gradients, sameShape } from './named-tensors.js';
 
 export interface AdamWOptions {
@@ -18,6 +18,12 @@ export interface AdamWOptions {
   eps?: number;
   /** Decoupled weight decay (default 0.01, as PyTorch). */
   weightDecay?: number;
+  /**
+   * Where the moments live: 'device' (default) or 'host', in JavaScript memory. 'host' leaves the two
+   * parameter-sized moments out of the wasm backend's 4 GiB heap (GPT-2 small needs 1.2 GB of them);
+   * the update is computed in float32 exactly as the device does, so results are the same bit for bit.
+   */
+  moments?: 'device' | 'host';
 }
 
 /** One parameter's moments and the number of updates it has had. */
@@ -25,6 +31,25 @@ export interface AdamWMoments {
   m: tf.Tensor;
   v: tf.Tensor;
   step: number;
+}
+
+/** A moment tensor on the host. */
+export interface HostMoment {
+  shape: number[];
+  data: Float32Array;
+}
+
+export interface HostAdamWMoments {
+  m: HostMoment;
+  v: HostMoment;
+  step: number;
+}
+
+/** `AdamWState` with the moments on the host, as checkpoints hold them. */
+export interface HostAdamWState {
+  step: number;
+  lr: number;
+  moments: Map<string, HostAdamWMoments>;
 }
 
 /**
@@ -41,6 +66,9 @@ interface Slot {
   param: tf.Variable;
   m: tf.Variable | undefined;
   v: tf.Variable | undefined;
+  /** The moments in 'host' mode. */
+  hostM: Float32Array | undefined;
+  hostV: Float32Array | undefined;
   step: number;
 }
 
@@ -50,6 +78,7 @@ export class AdamW {
   readonly betas: readonly [number, number];
   readonly eps: number;
   readonly weightDecay: number;
+  readonly moments: 'device' | 'host';
   #step = 0;
   readonly #slots = new Map<string, Slot>();
 
@@ -58,13 +87,21 @@ export class AdamW {
     this.betas = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0.01;
+    this.moments = options.moments ?? 'device';
     checkHyperparameters(this.lr, this.betas, this.eps, this.weightDecay);
     for (const [name, param] of namedParams) {
       if (this.#slots.has(name)) throw new Error(`AdamW got parameter '${name}' twice`);
       if (param.dtype !== 'float32') {
         throw new TypeError(`AdamW updates float32 parameters; '${name}' is ${param.dtype}`);
       }
-      this.#slots.set(name, { param, m: undefined, v: undefined, step: 0 });
+      this.#slots.set(name, {
+        param,
+        m: undefined,
+        v: undefined,
+        hostM: undefined,
+        hostV: undefined,
+        step: 0,
+      });
     }
   }
 
@@ -92,7 +129,10 @@ export class AdamW {
     this.#step++;
     for (const [name, slot] of this.#slots) {
       const grad = byName.get(name);
-      if (grad != null) this.update(slot, grad);
+      if (grad != null) {
+        if (this.moments === 'host') this.updateOnHost(slot, grad);
+        else this.update(slot, grad);
+      }
     }
   }
 
@@ -118,17 +158,115 @@ export class AdamW {
     });
   }
 
+  /**
+   * The same update in JavaScript, one float32 rounding per device operation so that it matches the
+   * device bit for bit. Reads synchronously: 'host' mode is for backends that can (wasm, cpu).
+   */
+  private updateOnHost(slot: Slot, grad: tf.Tensor): void {
+    const [beta1, beta2] = this.betas;
+    const size = slot.param.size;
+    slot.hostM ??= new Float32Array(size);
+    slot.hostV ??= new Float32Array(size);
+    slot.step++;
+    const f = Math.fround;
+    const decay = f(1 - this.lr * this.weightDecay);
+    const stepSize = f(this.lr / (1 - beta1 ** slot.step));
+    const correction2Sqrt = f(Math.sqrt(1 - beta2 ** slot.step));
+    const [b1, keep1, b2, keep2, eps] = [f(beta1), f(1 - beta1), f(beta2), f(1 - beta2), f(this.eps)];
+    // On wasm, read the gradient and update the parameter where they lie in the heap (no copies, no
+    // new allocation); elsewhere work on copies and assign the result.
+    const inPlace = writableHeapView(slot.param);
+    const g = heapView(grad) ?? (grad.dataSync() as Float32Array);
+    const p = inPlace ?? Float32Array.from(slot.param.dataSync() as Float32Array);
+    const { hostM: m, hostV: v } = slot;
+    for (let i = 0; i < size; i++) {
+      const gi = g[i] as number;
+      const mi = f(f((m[i] as number) * b1) + f(gi * keep1));
+      const vi = f(f((v[i] as number) * b2) + f(f(gi * gi) * keep2));
+      const denom = f(f(f(Math.sqrt(vi)) / correction2Sqrt) + eps);
+      p[i] = f(f((p[i] as number) * decay) - f(f(mi / denom) * stepSize));
+      m[i] = mi;
+      v[i] = vi;
+    }
+    if (inPlace == null) tf.tidy(() => slot.param.assign(tf.tensor(p, slot.param.shape, 'float32')));
+  }
+
   /** A snapshot to save: the tensors are new handles the caller must dispose. */
   getState(): AdamWState {
     const moments = new Map<string, AdamWMoments>();
-    for (const [name, { m, v, step }] of this.#slots) {
+    for (const [name, { m, v, hostM, hostV, step, param }] of this.#slots) {
       if (m != null && v != null) moments.set(name, { m: tf.clone(m), v: tf.clone(v), step });
+      if (hostM != null && hostV != null) {
+        moments.set(name, {
+          m: tf.tensor(hostM.slice(), param.shape, 'float32'),
+          v: tf.tensor(hostV.slice(), param.shape, 'float32'),
+          step,
+        });
+      }
     }
     return { step: this.#step, lr: this.lr, moments };
   }
 
-  /** Restores a snapshot (copying its values; its tensors stay the caller's). */
-  setState(state: AdamWState): void {
+  /**
+   * The state with the moments read back to the host (asynchronously, as WebGPU requires), without
+   * ever holding a second copy of them on the device: what a checkpoint saves.
+   */
+  async getHostState(): Promise<HostAdamWState> {
+    const moments = new Map<string, HostAdamWMoments>();
+    for (const [name, slot] of this.#slots) {
+      const shape = [...slot.param.shape];
+      if (slot.hostM != null && slot.hostV != null) {
+        moments.set(name, {
+          m: { shape, data: slot.hostM.slice() },
+          v: { shape, data: slot.hostV.slice() },
+          step: slot.step,
+        });
+      } else if (slot.m != null && slot.v != null) {
+        moments.set(name, {
+          m: { shape, data: (await slot.m.data()) as Float32Array },
+          v: { shape, data: (await slot.v.data()) as Float32Array },
+          step: slot.step,
+        });
+      }
+    }
+    return { step: this.#step, lr: this.lr, moments };
+  }
+
+  /** Restores a host snapshot (see `getHostState`). */
+  setHostState(state: HostAdamWState): void {
+    const moments = new Map<string, AdamWMoments>();
+    try {
+      if (this.moments === 'host') {
+        // The arrays are copied in directly: nothing touches the device.
+        this.checkState(state);
+        this.disposeMoments();
+        for (const [name, entry] of state.moments) {
+          const slot = this.#slots.get(name)!;
+          slot.hostM = Float32Array.from(entry.m.data);
+          slot.hostV = Float32Array.from(entry.v.data);
+          slot.step = entry.step;
+        }
+        this.#step = state.step;
+        this.lr = state.lr;
+        return;
+      }
+      for (const [name, entry] of state.moments) {
+        moments.set(name, {
+          m: tf.tensor(entry.m.data, entry.m.shape, 'float32'),
+          v: tf.tensor(entry.v.data, entry.v.shape, 'float32'),
+          step: entry.step,
+        });
+      }
+      this.setState({ step: state.step, lr: state.lr, moments });
+    } finally {
+      for (const { m, v } of moments.values()) tf.dispose([m, v]);
+    }
+  }
+
+  private checkState(state: {
+    step: number;
+    moments: Map<string, { m: { shape: readonly number[] }; v: { shape: readonly number[] }; step: number }>;
+  }): void {
     if (!Number.isInteger(state.step) || state.step < 0) {
       throw new RangeError(`AdamW state step must be a non-negative integer, got ${state.step}`);
     }
@@ -151,12 +289,22 @@ export class AdamW {
         throw new RangeError(`AdamW state '${name}.step' must be a positive integer, got ${moments.step}`);
       }
     }
+  }
+
+  /** Restores a snapshot (copying its values; its tensors stay the caller's). */
+  setState(state: AdamWState): void {
+    this.checkState(state);
     this.disposeMoments();
     for (const [name, slot] of this.#slots) {
       const moments = state.moments.get(name);
       if (moments == null) continue;
-      slot.m = momentVariable(tf.cast(moments.m, 'float32'));
-      slot.v = momentVariable(tf.cast(moments.v, 'float32'));
+      if (this.moments === 'host') {
+        slot.hostM = Float32Array.from(moments.m.dataSync());
+        slot.hostV = Float32Array.from(moments.v.dataSync());
+      } else {
+        slot.m = momentVariable(tf.cast(moments.m, 'float32'));
+        slot.v = momentVariable(tf.cast(moments.v, 'float32'));
+      }
       slot.step = moments.step;
     }
     this.#step = state.step;
@@ -174,9 +322,21 @@ export class AdamW {
       slot.v?.dispose();
       slot.m = undefined;
       slot.v = undefined;
+      slot.hostM = undefined;
+      slot.hostV = undefined;
       slot.step = 0;
     }
   }
+}
+
+/**
+ * Where a new optimizer should keep the moments of `parameterCount` parameters: on the device, unless
+ * the backend is wasm (a 4 GiB heap) and parameters, gradients and moments together would take more
+ * than a quarter of it; GPT-2 small's would take 2.6 GB. Host updates are slower, so only then.
+ */
+export function preferredMomentsLocation(parameterCount: number): 'device' | 'host' {
+  const bytes = parameterCount * 4 * 4; // parameters, gradients, two moments
+  return tf.getBackend() === 'wasm' && bytes > 2 ** 30 ? 'host' : 'device';
 }
 
 /** A non-trainable variable (so `tf.variableGrads` never differentiates it) taking over `initial`. */

@@ -23,4 +23,10 @@ export interface BatchSource {
 /** A module mapping token ids (B, T) to logits (B, T, vocab). */
 export interface LanguageModel extends Module {
   forward(ids: tf.Tensor): tf.Tensor;
+  /**
+   * Optional, together: the hidden states before the output head (B, T, D) and the head's weight as row
+   * shards. With both, the loss is computed without ever holding all the logits (`linearCrossEntropy`).
+   */
+  hiddenStates?(ids: tf.Tensor): tf.Tensor;
+  outputWeights?(): tf.Tensor[];
 }

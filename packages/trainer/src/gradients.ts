@@ -1,7 +1,7 @@
 /**
  * Gradients by a module's parameter names, and their accumulation over micro-batches.
  */
-import { type Module, tf } from '@scratchgpt/tensor';
+import { heapView, type Module, tf } from '@scratchgpt/tensor';
 import { entriesOf, type Gradients, sameShape } from './named-tensors.js';
 
 export interface LossAndGradients {
@@ -90,6 +90,76 @@ export class GradientAccumulator {
   /** Drops the sums, ready for the next batch. */
   reset(): void {
     for (const sum of this.#sums.values()) sum.dispose();
+    this.#sums.clear();
+    this.#totalWeight = 0;
+    this.#count = 0;
+  }
+
+  dispose(): void {
+    this.reset();
+  }
+}
+
+/**
+ * The same accumulation with the running sums in JavaScript memory, for backends whose heap is the
+ * limit (wasm): each micro-batch's gradients can be freed as soon as they are added. The sums are
+ * float32, each addition rounded as the device would round it. Reads synchronously (wasm, cpu).
+ */
+export class HostGradientAccumulator {
+  readonly #sums = new Map<string, { shape: number[]; data: Float32Array }>();
+  #totalWeight = 0;
+  #count = 0;
+
+  get count(): number {
+    return this.#count;
+  }
+
+  get totalWeight(): number {
+    return this.#totalWeight;
+  }
+
+  add(grads: Gradients, weight = 1): void {
+    if (!Number.isFinite(weight) || weight < 0) {
+      throw new RangeError(`A micro-batch weight must be a finite number ≥ 0, got ${weight}`);
+    }
+    const f = Math.fround;
+    const w = f(weight);
+    for (const [name, grad] of entriesOf(grads)) {
+      const values = heapView(grad) ?? (grad.dataSync() as Float32Array);
+      const previous = this.#sums.get(name);
+      if (previous == null) {
+        const data = new Float32Array(values.length);
+        for (let i = 0; i < data.length; i++) data[i] = f((values[i] as number) * w);
+        this.#sums.set(name, { shape: [...grad.shape], data });
+        continue;
+      }
+      if (!sameShape(previous.shape, grad.shape)) {
+        throw new RangeError(
+          `Gradient '${name}' has shape [${grad.shape.join(', ')}] but earlier micro-batches gave [${previous.shape.join(', ')}]`,
+        );
+      }
+      const sums = previous.data;
+      for (let i = 0; i < sums.length; i++) sums[i] = f((sums[i] as number) + f((values[i] as number) * w));
+    }
+    this.#totalWeight += weight;
+    this.#count++;
+  }
+
+  /** The weighted mean as new device tensors the caller disposes. */
+  average(): Map<string, tf.Tensor> {
+    if (this.#count === 0) throw new Error('HostGradientAccumulator.average() before any add()');
+    if (this.#totalWeight === 0) throw new Error('HostGradientAccumulator.average(): every weight was 0');
+    const total = Math.fround(this.#totalWeight);
+    const out = new Map<string, tf.Tensor>();
+    for (const [name, { shape, data }] of this.#sums) {
+      const mean = new Float32Array(data.length);
+      for (let i = 0; i < data.length; i++) mean[i] = Math.fround((data[i] as number) / total);
+      out.set(name, tf.tensor(mean, shape, 'float32'));
+    }
+    return out;
+  }
+
+  reset(): void {
     this.#sums.clear();
     this.#totalWeight = 0;
     this.#count = 0;

@@ -1,6 +1,7 @@
 import { tf } from '@scratchgpt/tensor';
 import type { BatchSource, LanguageModel, TrainBatch } from './batches.js';
 import { crossEntropy } from './cross-entropy.js';
+import { linearCrossEntropy } from './linear-cross-entropy.js';
 
 export interface LossOptions {
   ignoreIndex?: number;
@@ -21,11 +22,37 @@ export function countTargets(batch: TrainBatch, ignoreIndex = -100): number {
   return count;
 }
 
+/**
+ * The next-token cross-entropy of a model on token ids: fused with the output head when the model
+ * exposes it (the logits are never whole), else over `model.forward`'s logits.
+ */
+export function languageModelLoss(
+  model: LanguageModel,
+  inputs: tf.Tensor,
+  targets: tf.Tensor,
+  options: { ignoreIndex?: number; reduction?: 'mean' | 'sum' } = {},
+): tf.Scalar {
+  return tf.tidy(() => {
+    const settings = { ignoreIndex: options.ignoreIndex ?? -100, reduction: options.reduction ?? 'mean' };
+    if (model.hiddenStates && model.outputWeights) {
+      const hidden = model.hiddenStates(inputs); // (B, T, D)
+      const dim = hidden.shape[hidden.rank - 1] as number;
+      return linearCrossEntropy(
+        tf.reshape(hidden, [-1, dim]),
+        model.outputWeights(),
+        tf.reshape(targets, [-1]),
+        settings,
+      );
+    }
+    return crossEntropy(model.forward(inputs), targets, settings);
+  });
+}
+
 /** The book's `calc_loss_batch`: mean next-token cross-entropy of one batch. The caller disposes it. */
 export function calcLossBatch(model: LanguageModel, batch: TrainBatch, options: LossOptions = {}): tf.Scalar {
   return tf.tidy(() => {
     const { inputs, targets } = batchTensors(batch);
-    return crossEntropy(model.forward(inputs), targets, { ignoreIndex: options.ignoreIndex ?? -100 });
+    return languageModelLoss(model, inputs, targets, options);
   });
 }
 
@@ -55,10 +82,7 @@ export async function calcLossLoader(
     if (batches >= limit) break;
     const sum = tf.tidy(() => {
       const { inputs, targets } = batchTensors(batch);
-      return crossEntropy(model.forward(inputs), targets, {
-        ignoreIndex: options.ignoreIndex ?? -100,
-        reduction: 'sum',
-      });
+      return languageModelLoss(model, inputs, targets, { ...options, reduction: 'sum' });
     });
     total += (await sum.data())[0] as number;
     sum.dispose();

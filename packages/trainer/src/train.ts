@@ -5,16 +5,14 @@
  *   for await (const event of trainModel({ model, train, validation, lr: 4e-4, epochs: 10 })) { … }
  */
 import { type Generator, getDefaultGenerator, tf } from '@scratchgpt/tensor';
-import { AdamW } from './adamw.js';
+import { AdamW, preferredMomentsLocation } from './adamw.js';
 import type { BatchSource, LanguageModel, TrainBatch } from './batches.js';
 import { clipGradNorm } from './clip.js';
-import { crossEntropy } from './cross-entropy.js';
-import { computeGradients, GradientAccumulator } from './gradients.js';
-import { countTargets, evaluateModel } from './loss.js';
+import { computeGradients, GradientAccumulator, HostGradientAccumulator } from './gradients.js';
+import { countTargets, evaluateModel, languageModelLoss } from './loss.js';
 import { lrAtStep } from './schedule.js';
 import {
-  adamWStateOf,
-  hostMoments,
+  hostAdamWStateOf,
   type TrainingSnapshot,
   type TrainingState,
   type TrainSettings,
@@ -114,19 +112,19 @@ export async function* trainModel(options: TrainOptions): AsyncGenerator<TrainEv
     betas: settings.betas,
     eps: settings.eps,
     weightDecay: settings.weightDecay,
+    moments: preferredMomentsLocation(trainable.reduce((n, [, variable]) => n + variable.size, 0)),
   });
   if (options.resume) {
-    const adamState = adamWStateOf(options.resume);
-    optimizer.setState(adamState);
-    for (const { m, v } of adamState.moments.values()) tf.dispose([m, v]);
+    optimizer.setHostState(hostAdamWStateOf(options.resume));
   }
   const ignoreIndex = options.ignoreIndex ?? -100;
   const snapshot = async (): Promise<TrainingSnapshot> => {
-    const adam = optimizer.getState();
+    const adam = await optimizer.getHostState();
     const parameterSteps = Object.fromEntries([...adam.moments].map(([name, { step }]) => [name, step]));
     state.optimizer = { step: adam.step, lr: adam.lr, parameterSteps };
     state.rng = generator.getState();
-    return { state: structuredClone(state), moments: await hostMoments(adam) };
+    const moments = new Map([...adam.moments].map(([name, { m, v }]) => [name, { m, v }]));
+    return { state: structuredClone(state), moments };
   };
   const save = async (): Promise<string | null> =>
     options.saveCheckpoint ? options.saveCheckpoint(await snapshot()) : null;
@@ -178,6 +176,9 @@ export async function* trainModel(options: TrainOptions): AsyncGenerator<TrainEv
           tokensPerSec: tokens / seconds,
         };
         group = [];
+        // A macrotask boundary: signals (Ctrl-C) and worker messages (stop) are delivered only here,
+        // since a step on wasm or cpu never leaves the microtask queue.
+        await new Promise((resolve) => setTimeout(resolve, 0));
 
         if (settings.evalEvery > 0 && (state.step - 1) % settings.evalEvery === 0) {
           yield await evaluation(model, options, state);
@@ -236,7 +237,13 @@ async function optimizationStep(
   group: TrainBatch[],
   options: { clip: number | null; ignoreIndex: number; step: number; lr: number },
 ): Promise<{ loss: number; gradNorm: number | null }> {
-  const accumulator = group.length > 1 ? new GradientAccumulator() : undefined;
+  // With the optimizer's moments on the host (a wasm heap near its limit), sums go there too.
+  const accumulator =
+    group.length <= 1
+      ? undefined
+      : optimizer.moments === 'host'
+        ? new HostGradientAccumulator()
+        : new GradientAccumulator();
   let grads: Map<string, tf.Tensor> | undefined;
   let weightedLoss = 0;
   let tokens = 0;
@@ -248,7 +255,7 @@ async function optimizationStep(
           const shape: [number, number] = [batch.batchSize, batch.length];
           const inputs = tf.tensor2d(batch.inputs, shape, 'int32');
           const targets = tf.tensor2d(batch.targets, shape, 'int32');
-          return crossEntropy(model.forward(inputs), targets, { ignoreIndex: options.ignoreIndex });
+          return languageModelLoss(model, inputs, targets, { ignoreIndex: options.ignoreIndex });
         }),
       );
       const loss = (await result.loss.data())[0] as number;

@@ -10,9 +10,8 @@ import {
   parseSafetensors,
   SafetensorsError,
   serializeSafetensors,
-  tf,
 } from '@scratchgpt/tensor';
-import type { AdamWState } from './adamw.js';
+import type { HostAdamWState } from './adamw.js';
 
 export interface StepRecord {
   step: number;
@@ -80,32 +79,14 @@ export class TrainingStateError extends Error {
 const EXP_AVG = '.exp_avg';
 const EXP_AVG_SQ = '.exp_avg_sq';
 
-/** Reads an optimizer's moments back to the host. */
-export async function hostMoments(
-  optimizer: AdamWState,
-): Promise<Map<string, { m: HostTensor; v: HostTensor }>> {
-  const out = new Map<string, { m: HostTensor; v: HostTensor }>();
-  try {
-    for (const [name, { m, v }] of optimizer.moments) {
-      out.set(name, {
-        m: { shape: m.shape, data: (await m.data()) as Float32Array },
-        v: { shape: v.shape, data: (await v.data()) as Float32Array },
-      });
-    }
-  } finally {
-    for (const { m, v } of optimizer.moments.values()) tf.dispose([m, v]);
-  }
-  return out;
-}
-
-/** The snapshot as an AdamW state (new tensors the caller disposes after `setState`). */
-export function adamWStateOf(snapshot: TrainingSnapshot): AdamWState {
-  const moments = new Map<string, { m: tf.Tensor; v: tf.Tensor; step: number }>();
+/** The snapshot's optimizer part, for `AdamW.setHostState`. */
+export function hostAdamWStateOf(snapshot: TrainingSnapshot): HostAdamWState {
+  const moments = new Map<string, { m: HostTensor; v: HostTensor; step: number }>();
   for (const [name, { m, v }] of snapshot.moments) {
     const step = snapshot.state.optimizer.parameterSteps[name];
     if (step == null)
       throw new TrainingStateError(`The training state has moments for '${name}' but no step count`);
-    moments.set(name, { m: tf.tensor(m.data, m.shape), v: tf.tensor(v.data, v.shape), step });
+    moments.set(name, { m, v, step });
   }
   return { step: snapshot.state.optimizer.step, lr: snapshot.state.optimizer.lr, moments };
 }

@@ -34,10 +34,11 @@ describe.each([
   it('loads back bit-identical weights and logits', async () => {
     const model = new GPTModel(small(overrides), { generator: new Generator(3) }).eval();
     const directory = await mkdtemp(join(tmpdir(), 'scratchgpt-checkpoint-'));
-    await saveCheckpoint(model, directory, { layout });
+    await saveCheckpoint(model, directory, { layout, metadata: { step: '7' } });
     expect((await readdir(directory)).sort()).toEqual(['config.json', 'model.safetensors']);
     const loaded = await loadCheckpoint(directory);
     expect(loaded.layout).toBe(layout);
+    expect(loaded.metadata).toEqual({ step: '7', format: 'pt', producer: 'scratchgpt', layout });
     expect(loaded.config).toEqual({ ...model.config, tieWeights: 'tieWeights' in overrides });
     expect(await weightsOf(loaded.model)).toEqual(await weightsOf(model));
     expect(await loaded.model.eval().forward(ids()).data()).toEqual(await model.forward(ids()).data());

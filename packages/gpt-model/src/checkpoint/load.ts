@@ -20,6 +20,8 @@ export interface LoadedModel {
   config: GPTConfig;
   layout: Layout;
   configFormat: ConfigFormat;
+  /** The weights file's `__metadata__`. */
+  metadata: Record<string, string>;
 }
 
 export interface LoadModelOptions {
@@ -42,7 +44,7 @@ export function loadModel(
   const configSource = options.configSource ?? 'config.json';
   const source = options.weightsSource ?? 'model.safetensors';
   const parsed = parseConfigJson(configJson, configSource);
-  const state = readState(weights, source);
+  const { state, metadata } = readState(weights, source);
   const layout = detectLayout(state.keys());
   if (layout === undefined) {
     throw new CheckpointError(
@@ -62,10 +64,13 @@ export function loadModel(
   const model = new GPTModel(config, { generator: new NoInitGenerator(), ...shards });
   // Host tensors: vocabulary tables are cut into shards on the host, never bound whole on the device.
   model.loadStateDict(bookState);
-  return { model, config, layout, configFormat: parsed.format };
+  return { model, config, layout, configFormat: parsed.format, metadata };
 }
 
-function readState(weights: Uint8Array, source: string): HostState {
+function readState(
+  weights: Uint8Array,
+  source: string,
+): { state: HostState; metadata: Record<string, string> } {
   const file = parseSafetensors(weights, source);
   const state: HostState = new Map();
   for (const [name, tensor] of file.tensors) {
@@ -78,7 +83,7 @@ function readState(weights: Uint8Array, source: string): HostState {
     }
     state.set(bare, { shape: tensor.shape, data: tensor.data });
   }
-  return state;
+  return { state, metadata: file.metadata };
 }
 
 /**

@@ -17,13 +17,18 @@ export interface SerializedCheckpoint {
  */
 export async function serializeCheckpoint(
   model: GPTModel,
-  options: { layout?: Layout } = {},
+  options: { layout?: Layout; metadata?: Record<string, string> } = {},
 ): Promise<SerializedCheckpoint> {
   const layout = options.layout ?? 'hf';
   const tied = model.config.tieWeights === true;
   const state: HostState = await model.hostStateDict();
   if (layout === 'book' && tied) state.set('out_head.weight', state.get('tok_emb.weight')!);
   const tensors = layout === 'hf' ? bookToHf(state, model.config, { withHead: !tied }) : state;
-  const weights = serializeSafetensors(tensors, { format: 'pt', producer: 'scratchgpt', layout });
+  const weights = serializeSafetensors(tensors, {
+    ...options.metadata,
+    format: 'pt',
+    producer: 'scratchgpt',
+    layout,
+  });
   return { config: configToJson(model.config, layout), weights, layout };
 }

@@ -26,7 +26,9 @@ describe('initBackend', () => {
     expect(choice.reason).toMatch(/wasm/);
     const [nodeGpu, webgpu] = choice.skipped;
     expect(nodeGpu?.backend).toBe('node-gpu');
-    expect(nodeGpu?.reason).toMatch(/@tensorflow\/tfjs-node-gpu (is not installed|failed to load)/);
+    expect(nodeGpu?.reason).toMatch(
+      /@tensorflow\/tfjs-node-gpu (is not installed|is installed without|failed to load)/,
+    );
     expect(webgpu?.backend).toBe('webgpu');
     if (hasAdapter && adapter.software) {
       expect(webgpu?.reason).toMatch(
@@ -58,8 +60,32 @@ describe('initBackend', () => {
   it('asked for a backend that cannot start, fails with the reason', async () => {
     await expect(initBackend({ prefer: 'node-gpu' })).rejects.toThrow(BackendUnavailableError);
     await expect(initBackend({ prefer: 'node-gpu' })).rejects.toThrow(
-      /^The node-gpu backend is not available: @tensorflow\/tfjs-node-gpu (is not installed|failed to load)/,
+      /^The node-gpu backend is not available: @tensorflow\/tfjs-node-gpu (is not installed|is installed without|failed to load)/,
     );
+  });
+});
+
+describe('loaders for Node-only packages', () => {
+  it('explain a package that is installed but cannot load', async () => {
+    const unbound = async () => {
+      throw new Error('The Node.js native addon module (tfjs_binding.node) can not be found at path: /x');
+    };
+    await expect(initBackend({ prefer: 'node-gpu', loaders: { 'node-gpu': unbound } })).rejects.toThrow(
+      'The node-gpu backend is not available: @tensorflow/tfjs-node-gpu is installed without its native binding (its install downloads libtensorflow, which failed here)',
+    );
+    const broken = async () => {
+      throw new Error('libcudart.so.11.0: cannot open shared object file');
+    };
+    const choice = await initBackend({ loaders: { 'node-gpu': broken } });
+    expect(choice.skipped[0]?.reason).toBe(
+      '@tensorflow/tfjs-node-gpu failed to load (libcudart.so.11.0: cannot open shared object file)',
+    );
+  });
+
+  it('say when a package loaded but registered no backend', async () => {
+    await expect(
+      initBackend({ prefer: 'node-gpu', loaders: { 'node-gpu': async () => ({}) } }),
+    ).rejects.toThrow("The node-gpu backend is not available: TF.js has no 'tensorflow' backend registered");
   });
 });
 

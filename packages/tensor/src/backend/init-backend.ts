@@ -52,6 +52,19 @@ export function currentBackend(): BackendChoice | undefined {
   return current;
 }
 
+/**
+ * How large a single piece of a big parameter (a vocabulary table) should be on the current backend:
+ * WebGPU's binding limit; on wasm 32 MiB, because its 4 GiB heap fragments when 150 MB tables and their
+ * gradients are allocated and freed every step; elsewhere no limit.
+ */
+export function preferredShardBytes(): number | null {
+  const binding = maxBindingBytes();
+  if (binding != null) return binding;
+  return tf.getBackend() === 'wasm' ? WASM_SHARD_BYTES : null;
+}
+
+const WASM_SHARD_BYTES = 32 * 2 ** 20;
+
 /** Largest tensor in bytes a kernel may bind on the current backend; `null` means no limit. */
 export function maxBindingBytes(): number | null {
   if (current?.backend !== 'webgpu' || tf.getBackend() !== 'webgpu') return null;
@@ -82,7 +95,7 @@ async function chooseAutomatically(options: InitBackendOptions): Promise<Backend
     skipped.push({ backend: 'node-gpu', reason: 'it runs only under Node.js' });
   }
 
-  const adapter = await probeWebGPU();
+  const adapter = await probeWebGPU(options.loaders?.webgpu);
   let softwareAdapter: AdapterInfo | undefined;
   if ('reason' in adapter) {
     skipped.push({ backend: 'webgpu', reason: adapter.reason });
@@ -121,10 +134,12 @@ function adapterName(adapter: AdapterInfo): string {
 }
 
 /** Looks for a WebGPU adapter without creating a device. */
-export async function probeWebGPU(): Promise<AdapterInfo | { reason: string }> {
+export async function probeWebGPU(
+  loadDawn?: () => Promise<unknown>,
+): Promise<AdapterInfo | { reason: string }> {
   let gpu: GPU | undefined;
   try {
-    gpu = await getGPU();
+    gpu = await getGPU(loadDawn);
   } catch (error) {
     return { reason: `Dawn's 'webgpu' package could not load (${errorMessage(error)})` };
   }
@@ -144,12 +159,12 @@ async function activate(backend: BackendName, options: InitBackendOptions): Prom
   try {
     switch (backend) {
       case 'node-gpu':
-        await registerNodeGpu();
+        await registerNodeGpu(options.loaders?.['node-gpu']);
         return await switchTo(backend, 'tensorflow', async () => noLimits);
       case 'webgpu': {
-        const adapter = await probeWebGPU();
+        const adapter = await probeWebGPU(options.loaders?.webgpu);
         if ('reason' in adapter) return { ok: false, reason: adapter.reason };
-        const gpu = await getGPU();
+        const gpu = await getGPU(options.loaders?.webgpu);
         if (gpu == null) return { ok: false, reason: 'navigator.gpu vanished' };
         await registerWebGPU(gpu);
         const attempt = await switchTo(backend, 'webgpu', async () => webgpuLimits());
@@ -194,6 +209,9 @@ function describeLoadFailure(backend: BackendName, error: unknown): string {
     cpu: '@tensorflow/tfjs-backend-cpu',
   };
   if (missing) return `${packages[backend]} is not installed`;
+  if (backend === 'node-gpu' && message.includes('tfjs_binding.node')) {
+    return '@tensorflow/tfjs-node-gpu is installed without its native binding (its install downloads libtensorflow, which failed here)';
+  }
   if (backend === 'node-gpu') return `@tensorflow/tfjs-node-gpu failed to load (${message})`;
   return message;
 }

@@ -53,6 +53,13 @@ export interface InitBackendOptions {
    * `tfjs-backend-wasm-threaded-simd.wasm`) to its URL, as a bundler's asset imports give them.
    */
   wasmPaths?: WasmPaths;
+  /**
+   * How to import Node-only packages the application installed, e.g.
+   * `{ 'node-gpu': () => import('@tensorflow/tfjs-node-gpu'), webgpu: () => import('webgpu') }`.
+   * Without them this package imports them by name, which under strict installs (pnpm) only finds
+   * packages it can see itself.
+   */
+  loaders?: { 'node-gpu'?: () => Promise<unknown>; webgpu?: () => Promise<unknown> };
 }
 
 /** A URL prefix for the wasm backend's binaries, or each binary's file name mapped to its URL. */

@@ -12,15 +12,15 @@ interface DawnModule {
 let gpuPromise: Promise<GPU | undefined> | undefined;
 
 /** The browser's `navigator.gpu`, or in Node one Dawn instance (the `webgpu` package) per process. */
-export function getGPU(): Promise<GPU | undefined> {
-  gpuPromise ??= findGPU();
+export function getGPU(loadDawn?: () => Promise<unknown>): Promise<GPU | undefined> {
+  gpuPromise ??= findGPU(loadDawn);
   return gpuPromise;
 }
 
-async function findGPU(): Promise<GPU | undefined> {
+async function findGPU(loadDawn: (() => Promise<unknown>) | undefined): Promise<GPU | undefined> {
   if (typeof navigator !== 'undefined' && navigator.gpu) return navigator.gpu;
   if (!isNode) return undefined;
-  const dawn = (await importNodeOnly('webgpu')) as DawnModule;
+  const dawn = (await (loadDawn ? loadDawn() : importNodeOnly('webgpu'))) as DawnModule;
   // tfjs-backend-webgpu expects the browser's globals: GPUBufferUsage, GPUMapMode and navigator.gpu.
   Object.assign(globalThis, dawn.globals);
   const gpu = dawn.create([]);

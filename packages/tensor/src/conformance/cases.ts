@@ -3,6 +3,9 @@
  * (TF.js hands tensors below 128 elements to the CPU on WebGPU). Values and gradients are compared
  * with the `cpu` backend by {@link runCase}.
  */
+
+import { addBroadcast } from '../ops/add.js';
+import { matMul } from '../ops/mat-mul.js';
 import { Generator } from '../random.js';
 import { tf } from '../tf.js';
 
@@ -92,6 +95,29 @@ export const conformanceCases: ConformanceCase[] = [
     name: 'batched matMul (weights·v)',
     inputs: (g) => [normal(g, [2, 3, 16, 16]), normal(g, [2, 3, 16, 8])],
     op: (w, v) => tf.matMul(w!, v!),
+  },
+  ...(
+    [
+      [false, false],
+      [false, true],
+      [true, false],
+      [true, true],
+    ] as const
+  ).map(
+    ([transposeA, transposeB]): ConformanceCase => ({
+      // The helper model code uses: on wasm, explicit transposes and a custom gradient.
+      name: `matMul helper (transposeA ${transposeA}, transposeB ${transposeB})`,
+      inputs: (g) => [
+        normal(g, transposeA ? [2, 24, 40] : [2, 40, 24]),
+        normal(g, transposeB ? [2, 32, 24] : [2, 24, 32]),
+      ],
+      op: (a, b) => matMul(a!, b!, transposeA, transposeB),
+    }),
+  ),
+  {
+    name: 'addBroadcast (bias, residual)',
+    inputs: (g) => [normal(g, [4, 8, 16]), normal(g, [8, 16])],
+    op: (a, b) => addBroadcast(a!, b!),
   },
   {
     name: 'add broadcast',

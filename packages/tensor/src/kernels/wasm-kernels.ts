@@ -1,12 +1,25 @@
 /**
- * Kernels TF.js's wasm backend lacks but training a GPT needs, written against its heap.
- * `UnsortedSegmentSum` is the gradient of `gather`, i.e. of every embedding lookup.
+ * Kernels TF.js's wasm backend lacks or that it runs wastefully, written against its heap.
+ * - `UnsortedSegmentSum` (missing) is the gradient of `gather`, i.e. of every embedding lookup.
+ * - `Identity` copies its input on wasm, and TF.js clones every tensor it saves for a backward pass
+ *   through it: every activation and weight a gradient needs was held twice. Sharing the data, as the
+ *   cpu backend does, halves training memory (tensors are immutable: sharing is safe).
  */
 import { tf } from '../tf.js';
 
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+  incRef(dataId: tf.DataId): void;
+}
+
+function sharingIdentity(copying: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (x.dtype === 'string') return copying(args);
+    (args.backend as unknown as WasmBackendLike).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
 }
 
 function unsortedSegmentSum({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo {
@@ -46,6 +59,15 @@ export function registerWasmKernels(): void {
       kernelName: 'UnsortedSegmentSum',
       backendName: 'wasm',
       kernelFunc: unsortedSegmentSum,
+    });
+  }
+  const identity = tf.getKernel('Identity', 'wasm');
+  if (identity != null) {
+    tf.unregisterKernel('Identity', 'wasm');
+    tf.registerKernel({
+      kernelName: 'Identity',
+      backendName: 'wasm',
+      kernelFunc: sharingIdentity(identity.kernelFunc),
     });
   }
 }

@@ -2,6 +2,16 @@ import { type Generator, getDefaultGenerator } from '../random.js';
 import { tf } from '../tf.js';
 import { Module } from './module.js';
 
+/** x·mask with a gradient that keeps only the mask (not x as well, as a plain product would). */
+const applyMask = tf.customGrad((...args) => {
+  const [x, mask, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+  save([mask]);
+  return {
+    value: tf.mul(x, mask),
+    gradFunc: (dy, saved) => [tf.mul(dy as tf.Tensor, (saved as [tf.Tensor])[0]), tf.zerosLike(mask)],
+  };
+}) as unknown as (x: tf.Tensor, mask: tf.Tensor) => tf.Tensor;
+
 /**
  * Zeroes each element with probability p while training and scales the rest by 1/(1-p), so eval needs
  * no rescaling. The mask comes from a seeded generator, so a seed reproduces a run on every backend.
@@ -26,6 +36,6 @@ export class Dropout extends Module {
     const scale = 1 / keep;
     const mask = new Float32Array(x.size);
     for (let i = 0; i < mask.length; i++) mask[i] = generator.random() < keep ? scale : 0;
-    return tf.tidy(() => tf.mul(x, tf.tensor(mask, x.shape, 'float32')));
+    return tf.tidy(() => applyMask(x, tf.tensor(mask, x.shape, 'float32')));
   }
 }

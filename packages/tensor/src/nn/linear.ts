@@ -1,3 +1,5 @@
+import { addBroadcast } from '../ops/add.js';
+import { matMul } from '../ops/mat-mul.js';
 import { type Generator, getDefaultGenerator, randUniform } from '../random.js';
 import { tf } from '../tf.js';
 import { Module } from './module.js';
@@ -46,8 +48,8 @@ export class Linear extends Module {
     return tf.tidy(() => {
       const leading = x.shape.slice(0, -1);
       const flat = tf.reshape(x, [-1, this.inFeatures]); // (N, in)
-      let y = tf.matMul(flat, this.weight, false, true); // (N, out)
-      if (this.bias != null) y = tf.add(y, this.bias);
+      let y = matMul(flat, this.weight, false, true); // (N, out)
+      if (this.bias != null) y = addBroadcast(y, this.bias);
       return tf.reshape(y, [...leading, this.outFeatures]);
     });
   }

@@ -1,0 +1,46 @@
+import {
+  type BackendChoice,
+  type BackendPreference,
+  BackendUnavailableError,
+  initBackend,
+  tf,
+} from '@scratchgpt/tensor';
+import { CommandError, UsageError } from './errors.js';
+import type { Output } from './output.js';
+
+const preferences: BackendPreference[] = ['auto', 'node-gpu', 'webgpu', 'wasm', 'cpu'];
+
+export function parseBackend(value: string | undefined): BackendPreference {
+  const backend = (value ?? 'auto') as BackendPreference;
+  if (!preferences.includes(backend)) {
+    throw new UsageError(`--backend must be one of ${preferences.join(', ')}, got '${value}'`);
+  }
+  return backend;
+}
+
+/**
+ * The Node-only backends are this application's dependencies (tfjs-node-gpu is optional: its install
+ * downloads libtensorflow and often fails), so they are imported from here.
+ */
+const nodeGpuPackage = '@tensorflow/tfjs-node-gpu';
+export const loaders = {
+  'node-gpu': () => import(nodeGpuPackage),
+  webgpu: () => import('webgpu'),
+};
+
+/** Starts the backend and says on stderr which one runs and why the faster ones were passed over. */
+export async function startBackend(prefer: BackendPreference, output: Output): Promise<BackendChoice> {
+  // TF.js's own console advice ("install tfjs-node…") does not apply: the choice is explained below.
+  tf.env().set('PROD', true);
+  let choice: BackendChoice;
+  try {
+    choice = await initBackend({ prefer, loaders });
+  } catch (error) {
+    if (error instanceof BackendUnavailableError) throw new CommandError(error.message);
+    throw error;
+  }
+  const adapter = choice.adapter ? ` on ${choice.adapter.description || choice.adapter.device}` : '';
+  output.note(`backend: ${choice.backend}${adapter} (${choice.reason})`);
+  for (const skipped of choice.skipped) output.note(`  skipped ${skipped.backend}: ${skipped.reason}`);
+  return choice;
+}

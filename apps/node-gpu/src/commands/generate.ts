@@ -1,0 +1,71 @@
+import { generateStream } from '@scratchgpt/gpt-model';
+import { GPT2_EOT_ID } from '@scratchgpt/tokenizer';
+import { type FlagSpec, numberFlag, parseFlags, requireString } from '../args.js';
+import { CommandError } from '../errors.js';
+import { loadModelDirectory } from '../run-directory.js';
+import { createStreamDecoder, encodeText, gpt2 } from '../text-helpers.js';
+import type { CommandContext } from './context.js';
+
+export const generateFlags = {
+  model: { type: 'string' },
+  prompt: { type: 'string' },
+  'max-new-tokens': { type: 'string' },
+  temperature: { type: 'string' },
+  'top-k': { type: 'string' },
+  'top-p': { type: 'string' },
+  'no-stop': { type: 'boolean' },
+  'no-cache': { type: 'boolean' },
+} as const satisfies FlagSpec;
+
+export const generateHelp = `scratchgpt generate --model DIR --prompt TEXT [options]
+
+Continues a prompt with a trained model, streaming the text as it comes.
+  --model DIR            a checkpoint directory (config.json + model.safetensors, either layout)
+  --prompt TEXT          the text to continue
+  --max-new-tokens N     how many tokens to add (default 50)
+  --temperature T        0 (default) picks the most likely token; higher is more varied
+  --top-k K, --top-p P   sample only from the K most likely tokens / the smallest set reaching P
+  --no-stop              keep going past <|endoftext|>
+  --no-cache             recompute every step instead of using the KV cache (same tokens, slower)
+With --json: {"text","tokenIds","promptTokenIds"} (tokenIds holds the new tokens only).`;
+
+export async function runGenerate(args: string[], context: CommandContext): Promise<number> {
+  const values = parseFlags(args, generateFlags, 'generate');
+  const directory = requireString(values, 'model', 'generate');
+  const prompt = requireString(values, 'prompt', 'generate');
+  const maxNewTokens = numberFlag(values, 'max-new-tokens', { integer: true, min: 0 }) ?? 50;
+  const temperature = numberFlag(values, 'temperature', { min: 0 }) ?? 0;
+  const topK = numberFlag(values, 'top-k', { integer: true, min: 1 });
+  const topP = numberFlag(values, 'top-p', { min: 0, exclusiveMin: true, max: 1 });
+  await context.startBackend();
+  const { model, config } = await loadModelDirectory(directory);
+  const tokenizer = gpt2();
+  const promptTokenIds = encodeText(tokenizer, prompt);
+  const outside = promptTokenIds.find((id) => id >= config.vocabSize);
+  if (outside !== undefined) {
+    throw new CommandError(
+      `The prompt's token ${outside} is outside this model's vocabulary of ${config.vocabSize}: the model was not trained on GPT-2's vocabulary`,
+    );
+  }
+  const stop = values['no-stop'] !== true && config.vocabSize > GPT2_EOT_ID;
+  const decode = createStreamDecoder(tokenizer);
+  const tokenIds: number[] = [];
+  if (!context.output.json) context.output.write(decode(promptTokenIds));
+  const stream = generateStream(model, promptTokenIds, {
+    maxNewTokens,
+    temperature,
+    ...(topK !== undefined ? { topK } : {}),
+    ...(topP !== undefined ? { topP } : {}),
+    ...(stop ? { eosId: GPT2_EOT_ID } : {}),
+    seed: context.seed,
+    useCache: values['no-cache'] !== true,
+  });
+  for await (const id of stream) {
+    tokenIds.push(id);
+    if (!context.output.json) context.output.write(decode([...promptTokenIds, ...tokenIds]));
+  }
+  const text = tokenizer.decode([...promptTokenIds, ...tokenIds]);
+  if (context.output.json) context.output.result({ text, tokenIds, promptTokenIds }, () => text);
+  else context.output.write('\n');
+  return 0;
+}

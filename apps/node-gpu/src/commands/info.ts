@@ -1,0 +1,58 @@
+import { type BackendName, initBackend, probeWebGPU } from '@scratchgpt/tensor';
+import { type FlagSpec, parseFlags } from '../args.js';
+import { loaders } from '../backend.js';
+import type { CommandContext } from './context.js';
+
+export const infoFlags = {} as const satisfies FlagSpec;
+
+export const infoHelp = `scratchgpt info
+
+Lists the backends found here (and why any is unavailable), the one --backend chooses, and its device
+limits. With --json: {"backends":[{"backend","available","reason"?}],"chosen","reason","skipped","limits","adapter"?}.`;
+
+export async function runInfo(args: string[], context: CommandContext): Promise<number> {
+  parseFlags(args, infoFlags, 'info');
+  const backends: Array<{ backend: BackendName; available: boolean; reason?: string; software?: boolean }> =
+    [];
+  for (const backend of ['node-gpu', 'webgpu', 'wasm', 'cpu'] as const) {
+    try {
+      await initBackend({ prefer: backend, loaders });
+      const adapter = backend === 'webgpu' ? await probeWebGPU(loaders.webgpu) : undefined;
+      backends.push({
+        backend,
+        available: true,
+        ...(adapter && !('reason' in adapter) ? { software: adapter.software } : {}),
+      });
+    } catch (error) {
+      backends.push({
+        backend,
+        available: false,
+        reason: (error as Error).message.replace(/^The \S+ backend is not available: /, ''),
+      });
+    }
+  }
+  const choice = await context.startBackend();
+  const result = {
+    backends,
+    chosen: choice.backend,
+    reason: choice.reason,
+    skipped: choice.skipped,
+    limits: choice.limits,
+    ...(choice.adapter ? { adapter: choice.adapter } : {}),
+  };
+  context.output.result(result, () => {
+    const lines = backends.map(
+      (b) =>
+        `  ${b.available ? '✓' : '✗'} ${b.backend.padEnd(8)} ${b.available ? (b.software ? 'available (software adapter)' : 'available') : b.reason}`,
+    );
+    const limit = choice.limits.maxBindingBytes;
+    return [
+      'backends:',
+      ...lines,
+      `chosen: ${choice.backend} (${choice.reason})`,
+      `largest tensor per binding: ${limit == null ? 'unlimited' : `${(limit / 2 ** 20).toFixed(0)} MiB`}`,
+      ...Object.entries(choice.limits.details).map(([key, value]) => `  ${key}: ${value}`),
+    ].join('\n');
+  });
+  return 0;
+}

@@ -1,0 +1,386 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assertBuilt, jsonLines, ownStderr, runCli, versePath } from './cli-harness.js';
+
+// A model small enough to train in seconds, with GPT-2's vocabulary so it reads BPE tokens.
+const tinyConfig = {
+  vocabSize: 50257,
+  contextLength: 16,
+  embDim: 16,
+  nHeads: 2,
+  nLayers: 1,
+  dropRate: 0,
+  qkvBias: false,
+};
+const backend = ['--backend', 'wasm'];
+let work: string;
+let configPath: string;
+let runDir: string;
+
+beforeAll(async () => {
+  assertBuilt();
+  work = await mkdtemp(join(tmpdir(), 'scratchgpt-cli-'));
+  configPath = join(work, 'tiny.json');
+  await writeFile(configPath, JSON.stringify(tinyConfig));
+  runDir = join(work, 'run');
+  const result = await runCli([
+    'train',
+    '--config',
+    configPath,
+    '--steps',
+    '3',
+    '--eval-every',
+    '2',
+    '--eval-batches',
+    '1',
+    '--out',
+    runDir,
+    '--json',
+    ...backend,
+  ]);
+  expect(result.code, result.stderr).toBe(0);
+});
+
+describe('train', () => {
+  it('prints one JSON object per event and writes the checkpoint, its training state and loss.svg', async () => {
+    const dir = join(work, 'shape');
+    const { code, stdout, stderr } = await runCli([
+      'train',
+      '--config',
+      configPath,
+      '--steps',
+      '3',
+      '--eval-every',
+      '2',
+      '--eval-batches',
+      '1',
+      '--out',
+      dir,
+      '--json',
+      ...backend,
+    ]);
+    expect(code, stderr).toBe(0);
+    const events = jsonLines(stdout);
+    const steps = events.filter((e) => e.event === 'step');
+    expect(steps.map((e) => e.step)).toEqual([1, 2, 3]);
+    for (const step of steps) {
+      expect(Object.keys(step).sort()).toEqual(['event', 'loss', 'lr', 'step', 'tokensPerSec', 'tokensSeen']);
+      expect(step.loss).toBeGreaterThan(9);
+      expect(step.lr).toBe(4e-4);
+    }
+    expect(steps.map((e) => e.tokensSeen)).toEqual([32, 64, 96]);
+    const evals = events.filter((e) => e.event === 'eval');
+    expect(evals.map((e) => e.step)).toEqual([1, 3]);
+    expect(Object.keys(evals[0]!).sort()).toEqual(['event', 'step', 'trainLoss', 'valLoss']);
+    expect(events.at(-1)).toEqual({ event: 'done', step: 3, reason: 'completed', checkpoint: dir });
+    for (const file of ['config.json', 'model.safetensors', 'training-state.safetensors', 'loss.svg']) {
+      expect(existsSync(join(dir, file)), file).toBe(true);
+    }
+    const svg = await readFile(join(dir, 'loss.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+    expect(svg).toContain('Validation loss');
+    expect(svg).toContain('Tokens seen');
+  });
+
+  it('resumes a run with --model DIR where it stopped', async () => {
+    const { code, stdout, stderr } = await runCli([
+      'train',
+      '--model',
+      runDir,
+      '--steps',
+      '5',
+      '--json',
+      ...backend,
+    ]);
+    expect(code, stderr).toBe(0);
+    expect(ownStderr(stderr)[0]).toBe(`resuming ${runDir} at step 3`);
+    const steps = jsonLines(stdout).filter((e) => e.event === 'step');
+    expect(steps.map((e) => e.step)).toEqual([4, 5]);
+    expect(steps[0]!.tokensSeen).toBe(128);
+  });
+
+  it('saves and exits on Ctrl-C, and the run resumes from there', async () => {
+    const dir = join(work, 'interrupted');
+    let sent = false;
+    const { code, stdout } = await runCli(
+      [
+        'train',
+        '--config',
+        configPath,
+        '--steps',
+        '1000',
+        '--eval-every',
+        '0',
+        '--out',
+        dir,
+        '--json',
+        ...backend,
+      ],
+      {
+        onStdout: (chunk, child) => {
+          if (!sent && chunk.includes('"event":"step"')) {
+            sent = true;
+            child.kill('SIGINT');
+          }
+        },
+      },
+    );
+    expect(code).toBe(0);
+    const done = jsonLines(stdout).at(-1)!;
+    expect(done).toMatchObject({ event: 'done', reason: 'aborted', checkpoint: dir });
+    const stoppedAt = done.step as number;
+    expect(stoppedAt).toBeLessThan(1000);
+    const resumed = await runCli([
+      'train',
+      '--model',
+      dir,
+      '--steps',
+      String(stoppedAt + 1),
+      '--json',
+      ...backend,
+    ]);
+    expect(
+      jsonLines(resumed.stdout)
+        .filter((e) => e.event === 'step')
+        .map((e) => e.step),
+    ).toEqual([stoppedAt + 1]);
+  });
+});
+
+describe('generate', () => {
+  it('returns the text, the new token ids and the prompt ids', async () => {
+    const { code, stdout, stderr } = await runCli([
+      'generate',
+      '--model',
+      runDir,
+      '--prompt',
+      'Every effort moves you',
+      '--max-new-tokens',
+      '5',
+      '--json',
+      ...backend,
+    ]);
+    expect(code, stderr).toBe(0);
+    const result = JSON.parse(stdout) as { text: string; tokenIds: number[]; promptTokenIds: number[] };
+    expect(Object.keys(result).sort()).toEqual(['promptTokenIds', 'text', 'tokenIds']);
+    expect(result.promptTokenIds).toEqual([6109, 3626, 6100, 345]);
+    expect(result.tokenIds).toHaveLength(5);
+    expect(result.text.startsWith('Every effort moves you')).toBe(true);
+  });
+
+  it('streams plain text without --json, and greedy is repeatable', async () => {
+    const a = await runCli([
+      'generate',
+      '--model',
+      runDir,
+      '--prompt',
+      'I had always',
+      '--max-new-tokens',
+      '4',
+      ...backend,
+    ]);
+    const b = await runCli([
+      'generate',
+      '--model',
+      runDir,
+      '--prompt',
+      'I had always',
+      '--max-new-tokens',
+      '4',
+      '--no-cache',
+      ...backend,
+    ]);
+    expect(a.code).toBe(0);
+    expect(a.stdout.startsWith('I had always')).toBe(true);
+    expect(b.stdout).toBe(a.stdout);
+  });
+});
+
+describe('eval', () => {
+  it('gives the same loss for every batch size', async () => {
+    // The first 3,000 characters of The Verdict: 753 GPT-2 tokens.
+    const text = join(work, 'verdict-start.txt');
+    await writeFile(text, (await readFile(versePath, 'utf8')).slice(0, 3000));
+    const results = [];
+    for (const batchSize of ['1', '3', '64']) {
+      const { code, stdout, stderr } = await runCli([
+        'eval',
+        '--model',
+        runDir,
+        '--data',
+        text,
+        '--batch-size',
+        batchSize,
+        '--json',
+        ...backend,
+      ]);
+      expect(code, stderr).toBe(0);
+      results.push(
+        JSON.parse(stdout) as { loss: number; perplexity: number; tokens: number; windows: number },
+      );
+    }
+    // Windows of 16 start every 16 tokens while a target remains after them.
+    const windows = Math.floor((753 - 1) / 16);
+    expect(results[0]).toMatchObject({ tokens: windows * 16, windows });
+    expect(Object.keys(results[0]!).sort()).toEqual(['loss', 'perplexity', 'tokens', 'windows']);
+    for (const result of results) expect(Math.abs(result.loss - results[0]!.loss)).toBeLessThan(1e-5);
+    expect(results[0]!.perplexity).toBeCloseTo(Math.exp(results[0]!.loss), 6);
+  });
+});
+
+describe('tokenize', () => {
+  it.each([
+    ['gpt2', 5145],
+    ['simple', 4690],
+    ['char', 20479],
+  ])('counts %s tokens of The Verdict', async (tokenizer, tokens) => {
+    const { code, stdout } = await runCli([
+      'tokenize',
+      '--file',
+      versePath,
+      '--tokenizer',
+      tokenizer,
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ tokens, characters: 20479 });
+  });
+
+  it('lists the ids with --ids', async () => {
+    const { stdout } = await runCli(['tokenize', '--file', versePath, '--ids', '--json']);
+    expect((JSON.parse(stdout) as { ids: number[] }).ids.slice(50, 55)).toEqual([290, 4920, 2241, 287, 257]);
+  });
+});
+
+describe('convert', () => {
+  it('rewrites a checkpoint in the book layout that generates the same tokens', async () => {
+    const out = join(work, 'book');
+    const converted = await runCli([
+      'convert',
+      '--model',
+      runDir,
+      '--out',
+      out,
+      '--layout',
+      'book',
+      '--json',
+      ...backend,
+    ]);
+    expect(converted.code, converted.stderr).toBe(0);
+    expect(JSON.parse(converted.stdout)).toMatchObject({ fromLayout: 'hf', layout: 'book' });
+    const args = ['--prompt', 'It was', '--max-new-tokens', '6', '--json', ...backend];
+    const before = JSON.parse((await runCli(['generate', '--model', runDir, ...args])).stdout);
+    const after = JSON.parse((await runCli(['generate', '--model', out, ...args])).stdout);
+    expect(after.tokenIds).toEqual(before.tokenIds);
+  });
+});
+
+describe('info and bench', () => {
+  it('info lists the backends and the chosen one', async () => {
+    const { code, stdout } = await runCli(['info', '--json', ...backend]);
+    expect(code).toBe(0);
+    const info = JSON.parse(stdout) as {
+      backends: Array<{ backend: string; available: boolean }>;
+      chosen: string;
+      limits: object;
+    };
+    expect(info.backends.map((b) => b.backend)).toEqual(['node-gpu', 'webgpu', 'wasm', 'cpu']);
+    expect(info.chosen).toBe('wasm');
+    expect(info.backends.find((b) => b.backend === 'cpu')?.available).toBe(true);
+    expect(info.limits).toHaveProperty('maxBindingBytes');
+  });
+
+  it('bench reports throughput and peak memory', async () => {
+    const { code, stdout, stderr } = await runCli([
+      'bench',
+      '--config',
+      configPath,
+      '--batch-size',
+      '2',
+      '--context',
+      '8',
+      '--steps',
+      '1',
+      '--generate-tokens',
+      '2',
+      '--json',
+      ...backend,
+    ]);
+    expect(code, stderr).toBe(0);
+    const bench = JSON.parse(stdout) as Record<string, number | string>;
+    expect(bench).toMatchObject({ backend: 'wasm', batchSize: 2, context: 8 });
+    for (const key of ['trainTokensPerSec', 'forwardTokensPerSec', 'generateTokensPerSec', 'peakBytes']) {
+      expect(bench[key], key).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe('bad input: one clear line and exit 2 (usage) or 1 (failure)', () => {
+  it.each([
+    [
+      ['train', '--data', '/nonexistent/corpus.txt', '--out', '/tmp/x'],
+      1,
+      'scratchgpt: --data /nonexistent/corpus.txt: no such file',
+    ],
+    [
+      ['train', '--config', 'gpt5', '--out', '/tmp/x'],
+      2,
+      "scratchgpt: --config: unknown preset 'gpt5'; use one of gpt2-small, gpt2-medium, gpt2-large, gpt2-xl, gpt-nano, gpt-micro, gpt-mini, gpt-tiny or a .json file",
+    ],
+    [['train', '--lr', 'fast', '--out', '/tmp/x'], 2, "scratchgpt: --lr must be a number, got 'fast'"],
+    [
+      ['train', '--batch-size', '0', '--out', '/tmp/x'],
+      2,
+      'scratchgpt: --batch-size must be at least 1, got 0',
+    ],
+    [
+      ['train', '--lerning-rate', '1'],
+      2,
+      "scratchgpt: train: Unknown option '--lerning-rate'. See 'scratchgpt train --help'.",
+    ],
+    [
+      ['fly'],
+      2,
+      "scratchgpt: Unknown command 'fly'. Commands: info, tokenize, train, generate, eval, convert, bench, demo",
+    ],
+    [['generate', '--prompt', 'hi'], 2, 'scratchgpt: generate: --model is required'],
+  ])('%j', async (args, code, line) => {
+    const result = await runCli([...args, ...backend]);
+    expect(result.code).toBe(code);
+    expect(ownStderr(result.stderr)).toEqual([line]);
+    expect(result.stdout).toBe('');
+  });
+
+  it('a context larger than the model’s', async () => {
+    const result = await runCli(['eval', '--model', runDir, '--context', '64', ...backend]);
+    expect(result.code).toBe(2);
+    expect(ownStderr(result.stderr)).toEqual([
+      "scratchgpt: --context 64 is larger than the model's context length 16",
+    ]);
+  });
+
+  it('a corrupt checkpoint names the file and the problem', async () => {
+    const broken = join(work, 'broken');
+    await runCli(['convert', '--model', runDir, '--out', broken, '--layout', 'hf', ...backend]);
+    const weights = await readFile(join(broken, 'model.safetensors'));
+    await writeFile(join(broken, 'model.safetensors'), weights.subarray(0, weights.length - 1000));
+    const result = await runCli(['generate', '--model', broken, '--prompt', 'x', ...backend]);
+    expect(result.code).toBe(1);
+    const lines = ownStderr(result.stderr);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^scratchgpt: .*model\.safetensors: tensor '.*' has data_offsets \[\d+, \d+\] beyond the \d+ data bytes \(the file is truncated or corrupt\)$/,
+    );
+  });
+
+  it('an existing checkpoint is never overwritten by a new run', async () => {
+    const result = await runCli(['train', '--config', configPath, '--out', runDir, ...backend]);
+    expect(result.code).toBe(1);
+    expect(ownStderr(result.stderr)).toEqual([
+      `scratchgpt: --out ${runDir} already holds a checkpoint: resume it with --model ${runDir}, or choose another --out`,
+    ]);
+  });
+});

@@ -1,0 +1,3 @@
+import { sharedProject } from '../../vitest.shared.js';
+
+export default sharedProject('scratchgpt-cli', { testTimeout: 180_000 });

@@ -1,0 +1,71 @@
+/**
+ * Matrix products that stay fast on every backend.
+ *
+ * TF.js's wasm backend runs a plain product through XNNPACK but falls back to a loop about ten times
+ * slower when either operand is transposed, and gradients of a product are transposed products. Here,
+ * on wasm, operands are transposed explicitly (a cheap copy) so every product is a plain one, forward
+ * and backward. Other backends get `tf.matMul` unchanged.
+ */
+import { tf } from '../tf.js';
+
+/** Swaps the last two axes. */
+function transposeLast(x: tf.Tensor): tf.Tensor {
+  const perm = [...Array(x.rank).keys()];
+  perm[x.rank - 2] = x.rank - 1;
+  perm[x.rank - 1] = x.rank - 2;
+  return tf.transpose(x, perm);
+}
+
+type Product = (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
+const explicitProducts = new Map<string, Product>();
+
+/** op(a) · op(b) as a plain product, with a gradient made of plain products too. */
+function explicitProduct(transposeA: boolean, transposeB: boolean): Product {
+  const key = `${transposeA}${transposeB}`;
+  let product = explicitProducts.get(key);
+  if (product == null) {
+    product = tf.customGrad((...args) => {
+      const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+      save([a, b]);
+      const left = transposeA ? transposeLast(a) : a;
+      const right = transposeB ? transposeLast(b) : b;
+      return {
+        value: tf.matMul(left, right),
+        gradFunc: (dy, saved) => {
+          const [savedA, savedB] = saved as [tf.Tensor, tf.Tensor];
+          const upstream = dy as tf.Tensor;
+          // With C = op(a)·op(b): d op(a) = dy·op(b)ᵀ and d op(b) = op(a)ᵀ·dy. Each is written so it
+          // transposes at most one operand (op(op(x)ᵀ) is x itself).
+          const gradA = transposeA
+            ? tf.matMul(transposeB ? transposeLast(savedB) : savedB, transposeLast(upstream))
+            : tf.matMul(upstream, transposeB ? savedB : transposeLast(savedB));
+          const gradB = transposeB
+            ? tf.matMul(transposeLast(upstream), transposeA ? transposeLast(savedA) : savedA)
+            : tf.matMul(transposeA ? savedA : transposeLast(savedA), upstream);
+          return [gradA, gradB];
+        },
+      };
+    }) as unknown as Product;
+    explicitProducts.set(key, product);
+  }
+  return product;
+}
+
+const FEW_ROWS = 16;
+
+/** `tf.matMul`, but never on a slow path: use it for every product in model code. */
+export function matMul<R extends tf.Rank>(
+  a: tf.Tensor<R>,
+  b: tf.Tensor,
+  transposeA = false,
+  transposeB = false,
+): tf.Tensor<R> {
+  // Broadcast batch axes keep TF.js's own product, whose gradient sums over them.
+  const sameBatch = a.rank === b.rank && a.shape.slice(0, -2).every((size, i) => size === b.shape[i]);
+  // With a few rows (generating one token at a time) copying a large operand costs more than it saves.
+  const rows = a.shape[transposeA ? a.rank - 1 : a.rank - 2] ?? 0;
+  if (tf.getBackend() !== 'wasm' || a.rank < 2 || !sameBatch || rows < FEW_ROWS) {
+    return tf.matMul(a, b, transposeA, transposeB) as tf.Tensor<R>;
+  }
+  return explicitProduct(transposeA, transposeB)(a, b) as tf.Tensor<R>;
+}

@@ -1,0 +1,61 @@
+import { Generator, initBackend, tf } from '@scratchgpt/tensor';
+import { findTestBackends } from '@scratchgpt/tensor/testing';
+import { describe, expect, it } from 'vitest';
+import { AdamW } from './adamw.js';
+
+// Host moments are for backends that read synchronously: cpu and wasm.
+const backends = (await findTestBackends()).filter((b) => b.backend !== 'webgpu');
+
+function parameters(seed: number): Array<[string, tf.Variable]> {
+  const g = new Generator(seed);
+  return [
+    ['weight', tf.variable(tf.tensor(g.normalArray(64 * 48), [64, 48]))],
+    ['bias', tf.variable(tf.tensor(g.normalArray(48), [48]))],
+  ];
+}
+
+describe.each(backends)('AdamW with host moments on $backend', ({ backend, available }) => {
+  it.skipIf(!available)(
+    'updates the parameters bit for bit as device moments do, across a resume',
+    async () => {
+      await initBackend({ prefer: backend });
+      const options = { lr: 3e-3, betas: [0.9, 0.95] as const, weightDecay: 0.1 };
+      const deviceParams = parameters(1);
+      const hostParams = parameters(1);
+      const onDevice = new AdamW(deviceParams, { ...options, moments: 'device' });
+      let onHost = new AdamW(hostParams, { ...options, moments: 'host' });
+      const gradients = new Generator(2);
+      for (let step = 0; step < 6; step++) {
+        const grads = {
+          weight: tf.tensor(gradients.normalArray(64 * 48, 0, 0.1), [64, 48]),
+          bias: tf.tensor(gradients.normalArray(48, 0, 0.1), [48]),
+        };
+        onDevice.step(grads);
+        onHost.step(grads);
+        tf.dispose(Object.values(grads));
+        if (step === 2) {
+          // Continue in a fresh host optimizer from a snapshot, as a resumed run does.
+          const state = onHost.getState();
+          onHost.dispose();
+          onHost = new AdamW(hostParams, { ...options, moments: 'host' });
+          onHost.setState(state);
+          for (const { m, v } of state.moments.values()) tf.dispose([m, v]);
+        }
+      }
+      for (const [i, [name, variable]] of deviceParams.entries()) {
+        expect(await hostParams[i]![1].data(), name).toEqual(await variable.data());
+      }
+      const deviceState = onDevice.getState();
+      const hostState = onHost.getState();
+      expect(hostState.step).toBe(6);
+      for (const name of ['weight', 'bias']) {
+        expect(await hostState.moments.get(name)!.m.data()).toEqual(
+          await deviceState.moments.get(name)!.m.data(),
+        );
+        expect(await hostState.moments.get(name)!.v.data()).toEqual(
+          await deviceState.moments.get(name)!.v.data(),
+        );
+      }
+    },
+  );
+});

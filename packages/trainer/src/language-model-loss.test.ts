@@ -1,0 +1,52 @@
+import { GPTModel, preset } from '@scratchgpt/gpt-model';
+import { Generator, initBackend, tf } from '@scratchgpt/tensor';
+import { findTestBackends, maxAbsDiff } from '@scratchgpt/tensor/testing';
+import { describe, expect, it } from 'vitest';
+import { preferredMomentsLocation } from './adamw.js';
+import { crossEntropy } from './cross-entropy.js';
+import { languageModelLoss } from './loss.js';
+
+const backends = await findTestBackends();
+
+describe.each(backends)('languageModelLoss on $backend', ({ backend, available }) => {
+  it.skipIf(!available)(
+    'fuses the head with the loss: same value and gradients as crossEntropy(forward)',
+    async () => {
+      await initBackend({ prefer: backend });
+      // Three shards of the vocabulary table, so the fused path meets sharding too.
+      const model = new GPTModel(preset('gpt-nano', { vocabSize: 300, contextLength: 12, dropRate: 0 }), {
+        generator: new Generator(1),
+        maxShardBytes: 100 * 48 * 4,
+      });
+      expect(model.outputWeights()).toHaveLength(3);
+      const g = new Generator(2);
+      const inputs = tf.tensor2d(
+        Int32Array.from({ length: 24 }, () => g.randint(0, 300)),
+        [2, 12],
+        'int32',
+      );
+      const targets = tf.tensor2d(
+        Int32Array.from({ length: 24 }, (_, i) => (i === 5 ? -100 : g.randint(0, 300))),
+        [2, 12],
+        'int32',
+      );
+      const fused = tf.variableGrads(() => languageModelLoss(model, inputs, targets));
+      const plain = tf.variableGrads(() => crossEntropy(model.forward(inputs), targets));
+      expect(Math.abs((await fused.value.data())[0]! - (await plain.value.data())[0]!)).toBeLessThan(1e-5);
+      for (const [name, grad] of Object.entries(plain.grads)) {
+        expect(maxAbsDiff(await fused.grads[name]!.data(), await grad.data()), name).toBeLessThan(1e-5);
+      }
+      model.dispose();
+    },
+  );
+});
+
+describe('preferredMomentsLocation', () => {
+  it('keeps moments on the host only where a wasm heap would be too small', async () => {
+    await initBackend({ prefer: 'wasm' });
+    expect(preferredMomentsLocation(14_000_000)).toBe('device');
+    expect(preferredMomentsLocation(162_000_000)).toBe('host');
+    await initBackend({ prefer: 'cpu' });
+    expect(preferredMomentsLocation(162_000_000)).toBe('device');
+  });
+});

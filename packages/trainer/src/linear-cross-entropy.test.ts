@@ -1,0 +1,58 @@
+import { Generator, initBackend, tf } from '@scratchgpt/tensor';
+import { findTestBackends, maxAbsDiff } from '@scratchgpt/tensor/testing';
+import { describe, expect, it } from 'vitest';
+import { crossEntropy } from './cross-entropy.js';
+import { linearCrossEntropy } from './linear-cross-entropy.js';
+
+const backends = await findTestBackends();
+const g = new Generator(4);
+const N = 37;
+const D = 12;
+const shardRows = [30, 25, 16]; // a vocabulary of 71 in three shards
+const hiddenValues = g.normalArray(N * D);
+const shardValues = shardRows.map((rows) => g.normalArray(rows * D, 0, 0.5));
+const targetValues = Int32Array.from({ length: N }, (_, i) => (i % 6 === 2 ? -100 : g.randint(0, 71)));
+
+describe.each(backends)('linearCrossEntropy on $backend', ({ backend, available }) => {
+  it.skipIf(!available).each(['mean', 'sum'] as const)(
+    'gives crossEntropy(x·Wᵀ)’s %s loss and gradients, in chunks and shards',
+    async (reduction) => {
+      await initBackend({ prefer: backend });
+      const hidden = tf.tensor2d(hiddenValues, [N, D]);
+      const shards = shardRows.map((rows, i) => tf.tensor2d(shardValues[i]!, [rows, D]));
+      const targets = tf.tensor1d(targetValues, 'int32');
+      const reference = tf.grads((x: tf.Tensor, ...ws: tf.Tensor[]) =>
+        crossEntropy(tf.matMul(x, tf.concat(ws, 0), false, true), targets, { reduction }),
+      );
+      const fused = tf.grads((x: tf.Tensor, ...ws: tf.Tensor[]) =>
+        linearCrossEntropy(x, ws, targets, { reduction, chunkRows: 8 }),
+      );
+      const expectedLoss = await crossEntropy(tf.matMul(hidden, tf.concat(shards, 0), false, true), targets, {
+        reduction,
+      }).data();
+      const actualLoss = await linearCrossEntropy(hidden, shards, targets, {
+        reduction,
+        chunkRows: 8,
+      }).data();
+      expect(Math.abs(actualLoss[0]! - expectedLoss[0]!)).toBeLessThan(
+        1e-5 * Math.max(1, Math.abs(expectedLoss[0]!)),
+      );
+      const expected = reference([hidden, ...shards]);
+      const actual = fused([hidden, ...shards]);
+      for (const [i, grad] of expected.entries()) {
+        expect(actual[i]!.shape).toEqual(grad.shape);
+        expect(maxAbsDiff(await actual[i]!.data(), await grad.data()), `gradient ${i}`).toBeLessThan(1e-5);
+      }
+      const before = tf.memory().numTensors;
+      tf.dispose(fused([hidden, ...shards]));
+      expect(tf.memory().numTensors).toBe(before);
+    },
+  );
+});
+
+it('refuses mismatched shapes', async () => {
+  await initBackend({ prefer: 'cpu' });
+  expect(() => linearCrossEntropy(tf.zeros([4, 3]), [tf.zeros([5, 3])], tf.zeros([3], 'int32'))).toThrow(
+    'linearCrossEntropy needs hidden [N, D] and targets [N], got [4, 3] and [3]',
+  );
+});

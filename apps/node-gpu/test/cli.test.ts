@@ -316,6 +316,28 @@ describe('info and bench', () => {
       expect(bench[key], key).toBeGreaterThan(0);
     }
   });
+
+  it('bench --only forward measures the forward pass alone', async () => {
+    const { code, stdout, stderr } = await runCli([
+      'bench',
+      '--config',
+      configPath,
+      '--batch-size',
+      '2',
+      '--context',
+      '8',
+      '--steps',
+      '1',
+      '--only',
+      'forward',
+      '--json',
+      ...backend,
+    ]);
+    expect(code, stderr).toBe(0);
+    const bench = JSON.parse(stdout) as Record<string, number | null>;
+    expect(bench.forwardTokensPerSec).toBeGreaterThan(0);
+    expect(bench).toMatchObject({ trainTokensPerSec: null, generateTokensPerSec: null, peakBytes: null });
+  });
 });
 
 describe('bad input: one clear line and exit 2 (usage) or 1 (failure)', () => {
@@ -347,6 +369,11 @@ describe('bad input: one clear line and exit 2 (usage) or 1 (failure)', () => {
       "scratchgpt: Unknown command 'fly'. Commands: info, tokenize, train, generate, eval, convert, bench, demo",
     ],
     [['generate', '--prompt', 'hi'], 2, 'scratchgpt: generate: --model is required'],
+    [
+      ['bench', '--only', 'backward'],
+      2,
+      "scratchgpt: --only backward: 'backward' is not a measure; use any of train, forward, generate",
+    ],
   ])('%j', async (args, code, line) => {
     const result = await runCli([...args, ...backend]);
     expect(result.code).toBe(code);

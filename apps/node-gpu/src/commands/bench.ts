@@ -1,7 +1,8 @@
 import { GPTModel, generate } from '@scratchgpt/gpt-model';
 import { Generator, manualSeed, tf } from '@scratchgpt/tensor';
-import { AdamW, computeGradients, crossEntropy, preferredMomentsLocation } from '@scratchgpt/trainer';
+import { AdamW, computeGradients, languageModelLoss, preferredMomentsLocation } from '@scratchgpt/trainer';
 import { type FlagSpec, numberFlag, parseFlags, stringFlag } from '../args.js';
+import { UsageError } from '../errors.js';
 import { contextFor, resolveConfig } from '../model-config.js';
 import type { CommandContext } from './context.js';
 
@@ -11,13 +12,31 @@ export const benchFlags = {
   context: { type: 'string' },
   steps: { type: 'string' },
   'generate-tokens': { type: 'string' },
+  only: { type: 'string' },
 } as const satisfies FlagSpec;
 
+const MEASURES = ['train', 'forward', 'generate'] as const;
+type Measure = (typeof MEASURES)[number];
+
+/** `--only forward,generate` → those measures; every measure without the flag. */
+function measuresFrom(list: string | undefined): Set<Measure> {
+  if (list === undefined) return new Set(MEASURES);
+  const chosen = list.split(',').map((name) => name.trim());
+  for (const name of chosen) {
+    if (!(MEASURES as readonly string[]).includes(name)) {
+      throw new UsageError(`--only ${list}: '${name}' is not a measure; use any of ${MEASURES.join(', ')}`);
+    }
+  }
+  return new Set(chosen as Measure[]);
+}
+
 export const benchHelp = `scratchgpt bench [--config NAME|FILE.json] [--batch-size B] [--context T] [--steps N]
+                [--only train,forward,generate]
 
 Measures, after one warm-up of each: training tokens/s (forward, backward, AdamW), forward tokens/s,
 generation tokens/s (KV cache, batch 1), and the peak tensor memory of a training step.
-Defaults: --config gpt-tiny, --batch-size 4, --context 64 (capped at the model's), --steps 5.
+Defaults: --config gpt-tiny, --batch-size 4, --context 64 (capped at the model's), --steps 5, every
+measure (--only skips the others: their figures are null).
 With --json: {"backend","trainTokensPerSec","forwardTokensPerSec","generateTokensPerSec","peakBytes",…}.`;
 
 export async function runBench(args: string[], context: CommandContext): Promise<number> {
@@ -31,6 +50,7 @@ export async function runBench(args: string[], context: CommandContext): Promise
   );
   const steps = numberFlag(values, 'steps', { integer: true, min: 1 }) ?? 5;
   const generateTokens = numberFlag(values, 'generate-tokens', { integer: true, min: 1 }) ?? 32;
+  const measures = measuresFrom(stringFlag(values, 'only'));
   const choice = await context.startBackend();
   manualSeed(context.seed);
   const model = new GPTModel({
@@ -50,15 +70,21 @@ export async function runBench(args: string[], context: CommandContext): Promise
       'int32',
     ),
   });
-  const optimizer = new AdamW(model.namedParameters(), {
-    lr: 4e-4,
-    weightDecay: 0.1,
-    moments: preferredMomentsLocation(model.numParameters()),
-  });
+  // Only a training measure needs the optimizer (GPT-2 small's moments alone take 1.3 GB).
+  const optimizer = measures.has('train')
+    ? new AdamW(model.namedParameters(), {
+        lr: 4e-4,
+        weightDecay: 0.1,
+        moments: preferredMomentsLocation(model.numParameters()),
+      })
+    : null;
   const trainStep = async () => {
     const { inputs, targets } = batch();
-    const { loss, grads } = computeGradients(model, () => crossEntropy(model.forward(inputs), targets));
-    optimizer.step(grads);
+    const { loss, grads } = computeGradients(model, () =>
+      // The loss the training loop uses: the output head fused with the cross-entropy.
+      languageModelLoss(model, inputs, targets),
+    );
+    optimizer?.step(grads);
     await loss.data();
     tf.dispose([loss, inputs, targets, ...grads.values()]);
   };
@@ -74,19 +100,31 @@ export async function runBench(args: string[], context: CommandContext): Promise
     return (performance.now() - started) / 1000;
   };
 
-  model.train();
-  await trainStep(); // warm-up: kernels compile, buffers are allocated
-  const profile = await tf.profile(trainStep);
-  const trainSeconds = await timed(steps, trainStep);
+  let trainSeconds: number | null = null;
+  let peakBytes: number | null = null;
+  if (measures.has('train')) {
+    model.train();
+    await trainStep(); // warm-up: kernels compile, buffers are allocated
+    peakBytes = (await tf.profile(trainStep)).peakBytes;
+    trainSeconds = await timed(steps, trainStep);
+  }
   model.eval();
-  await forwardStep();
-  const forwardSeconds = await timed(steps, forwardStep);
-  const prompt = Array.from({ length: 8 }, () => random.randint(0, base.vocabSize));
-  await generate(model, prompt, { maxNewTokens: 2 });
-  const generateStarted = performance.now();
-  await generate(model, prompt, { maxNewTokens: generateTokens });
-  const generateSeconds = (performance.now() - generateStarted) / 1000;
+  let forwardSeconds: number | null = null;
+  if (measures.has('forward')) {
+    await forwardStep();
+    forwardSeconds = await timed(steps, forwardStep);
+  }
+  let generateSeconds: number | null = null;
+  if (measures.has('generate')) {
+    const prompt = Array.from({ length: 8 }, () => random.randint(0, base.vocabSize));
+    await generate(model, prompt, { maxNewTokens: 2 });
+    const generateStarted = performance.now();
+    await generate(model, prompt, { maxNewTokens: generateTokens });
+    generateSeconds = (performance.now() - generateStarted) / 1000;
+  }
+  const perSecond = (count: number, seconds: number | null) => (seconds === null ? null : count / seconds);
 
+  const tokensPerStep = batchSize * length;
   const result = {
     backend: choice.backend,
     config: configName,
@@ -94,21 +132,23 @@ export async function runBench(args: string[], context: CommandContext): Promise
     batchSize,
     context: length,
     steps,
-    trainTokensPerSec: (steps * batchSize * length) / trainSeconds,
-    forwardTokensPerSec: (steps * batchSize * length) / forwardSeconds,
-    generateTokensPerSec: generateTokens / generateSeconds,
-    secondsPerTrainStep: trainSeconds / steps,
-    peakBytes: profile.peakBytes,
+    trainTokensPerSec: perSecond(steps * tokensPerStep, trainSeconds),
+    forwardTokensPerSec: perSecond(steps * tokensPerStep, forwardSeconds),
+    generateTokensPerSec: perSecond(generateTokens, generateSeconds),
+    secondsPerTrainStep: trainSeconds === null ? null : trainSeconds / steps,
+    peakBytes,
   };
-  optimizer.dispose();
+  optimizer?.dispose();
   model.dispose();
+  const figure = (value: number | null, unit: string) =>
+    value === null ? 'not measured' : `${value.toFixed(1)} ${unit}`;
   context.output.result(result, () =>
     [
       `${configName} (${result.parameters.toLocaleString('en-US')} parameters) on ${choice.backend}, batch ${batchSize} × ${length}:`,
-      `  train    ${result.trainTokensPerSec.toFixed(1)} tokens/s (${result.secondsPerTrainStep.toFixed(2)} s a step)`,
-      `  forward  ${result.forwardTokensPerSec.toFixed(1)} tokens/s`,
-      `  generate ${result.generateTokensPerSec.toFixed(1)} tokens/s`,
-      `  peak tensor memory ${(result.peakBytes / 2 ** 20).toFixed(1)} MiB`,
+      `  train    ${figure(result.trainTokensPerSec, 'tokens/s')}${result.secondsPerTrainStep === null ? '' : ` (${result.secondsPerTrainStep.toFixed(2)} s a step)`}`,
+      `  forward  ${figure(result.forwardTokensPerSec, 'tokens/s')}`,
+      `  generate ${figure(result.generateTokensPerSec, 'tokens/s')}`,
+      `  peak tensor memory ${figure(peakBytes === null ? null : peakBytes / 2 ** 20, 'MiB')}`,
     ].join('\n'),
   );
   return 0;

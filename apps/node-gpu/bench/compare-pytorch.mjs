@@ -3,7 +3,7 @@
  * Training throughput of scratchgpt against the PyTorch reference (tools/reference/bench.py) on the same
  * configuration and batch, one after the other on this machine; prints both and their ratio as JSON.
  *
- *   node apps/node-gpu/bench/compare-pytorch.mjs --config tiny --batch-size 4 --context 64 [--steps 5] [--backend auto]
+ *   node apps/node-gpu/bench/compare-pytorch.mjs --config tiny --batch-size 4 --context 64 [--steps 5] [--backend auto] [--threads 1]
  *   node apps/node-gpu/bench/compare-pytorch.mjs --config gpt2-small --batch-size 2 --context 256 --steps 2
  *
  * `tiny` is the same model on both sides (vocab 50257, emb 128, 4 heads, 2 layers: scratchgpt's
@@ -20,6 +20,9 @@ const { values } = parseArgs({
     context: { type: 'string', default: '64' },
     steps: { type: 'string', default: '5' },
     backend: { type: 'string', default: 'auto' },
+    // The wasm backend runs on one thread in Node, so by default PyTorch gets one too; `--threads 0`
+    // leaves PyTorch its own default (every core).
+    threads: { type: 'string', default: '1' },
   },
 });
 const presets = { tiny: 'gpt-tiny', 'gpt2-small': 'gpt2-small' };
@@ -48,7 +51,8 @@ const scratchgpt = run(process.execPath, [
   values.backend,
   '--json',
 ]);
-const pytorch = run('/usr/bin/python3', [reference, '--config', values.config, ...shared]);
+const threads = values.threads === '0' ? [] : ['--threads', values.threads];
+const pytorch = run('/usr/bin/python3', [reference, '--config', values.config, ...shared, ...threads]);
 
 console.log(
   JSON.stringify({

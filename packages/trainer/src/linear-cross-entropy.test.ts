@@ -56,3 +56,41 @@ it('refuses mismatched shapes', async () => {
     'linearCrossEntropy needs hidden [N, D] and targets [N], got [4, 3] and [3]',
   );
 });
+
+describe('linearCrossEntropy inside a larger graph (cpu)', () => {
+  it('scales its gradients by the upstream gradient', async () => {
+    await initBackend({ prefer: 'cpu' });
+    const hidden = tf.tensor2d(hiddenValues, [N, D]);
+    const shards = shardRows.map((rows, i) => tf.tensor2d(shardValues[i]!, [rows, D]));
+    const targets = tf.tensor1d(targetValues, 'int32');
+    const upstream = tf.scalar(-2.5);
+    const reference = tf.grads((x: tf.Tensor, ...ws: tf.Tensor[]) =>
+      tf.mul(crossEntropy(tf.matMul(x, tf.concat(ws, 0), false, true), targets), 3),
+    )([hidden, ...shards], upstream);
+    const fused = tf.grads((x: tf.Tensor, ...ws: tf.Tensor[]) =>
+      tf.mul(linearCrossEntropy(x, ws, targets, { chunkRows: 5 }), 3),
+    )([hidden, ...shards], upstream);
+    for (const [i, grad] of reference.entries()) {
+      expect(maxAbsDiff(await fused[i]!.data(), await grad.data()), `gradient ${i}`).toBeLessThan(1e-5);
+    }
+  });
+
+  it('does no gradient work when no tape records (an evaluation)', async () => {
+    await initBackend({ prefer: 'cpu' });
+    const hidden = tf.tensor2d(hiddenValues, [N, D]);
+    const shards = shardRows.map((rows, i) => tf.tensor2d(shardValues[i]!, [rows, D]));
+    const targets = tf.tensor1d(targetValues, 'int32');
+    const kernelsOf = async (run: () => void) =>
+      new Set((await tf.profile(run)).kernels.map((kernel) => kernel.name));
+    const evaluation = await kernelsOf(() => {
+      linearCrossEntropy(hidden, shards, targets, { chunkRows: 8 }).dispose();
+    });
+    const training = await kernelsOf(() => {
+      tf.dispose(
+        tf.grads((x: tf.Tensor) => linearCrossEntropy(x, shards, targets, { chunkRows: 8 }))([hidden]),
+      );
+    });
+    expect(training.has('ScatterNd')).toBe(true);
+    expect(evaluation.has('ScatterNd')).toBe(false);
+  });
+});

@@ -3,11 +3,10 @@
  *
  * With GPT-2's vocabulary the logits of a 2 × 256 batch take 103 MB, and their loss and gradient need a
  * few more copies: on wasm, whose heap stops at 4 GiB, that alone keeps GPT-2 small from training. Here
- * the rows go through in chunks, in the forward pass and again (recomputing each chunk's logits) in the
- * backward pass, which returns the gradients of `hidden` and of every weight shard.
+ * the rows go through in chunks. While a gradient tape records, each chunk's gradients are computed in
+ * the forward pass too, so the backward pass only scales them by the upstream gradient.
  */
 import { matMul, tf } from '@scratchgpt/tensor';
-import { crossEntropy } from './cross-entropy.js';
 
 export interface LinearCrossEntropyOptions {
   ignoreIndex?: number;
@@ -18,24 +17,76 @@ export interface LinearCrossEntropyOptions {
 
 const CHUNK_BYTES = 32 * 2 ** 20;
 
+/** True while a gradient tape records (inside `tf.grads`, `variableGrads`, `computeGradients`). */
+function recordingGradients(): boolean {
+  return tf.engine().state.gradientDepth > 0;
+}
+
+/** A type alias, not an interface, so `tf.tidy` accepts it as a tensor container. */
+type ChunkResult = {
+  /** Σ over kept rows of the row losses. */
+  loss: tf.Scalar;
+  /** d(Σ row losses)/d x for the chunk's rows (n, D); only while recording. */
+  dx?: tf.Tensor;
+  /** d(Σ row losses)/d Wᵢᵀ for each shard (D, V_i); only while recording. */
+  dShardsT?: tf.Tensor[];
+};
+
 /**
- * d(Σ row losses)/d logits = kept·(softmax − onehot(target)), the onehot as a scatter at (row, target)
- * pairs (a gradient cannot be taken inside another's backward pass, so it is written out).
+ * One chunk of rows: logits = x · Wᵀ, then the loss Σ kept·(logsumexp − logit[target]) and, while a tape
+ * records, the gradients straight away (d logits = kept·(softmax − onehot)): the loss is the last op,
+ * so its gradient needs nothing from later, and computing it here spares the backward pass recomputing
+ * the logits. One exp per logit serves both the loss and the softmax.
  */
-function sumLossGradient(logits: tf.Tensor, targets: tf.Tensor, ignoreIndex: number): tf.Tensor {
-  const [rows, vocab] = logits.shape as [number, number];
-  const kept = tf.logicalAnd(
-    tf.notEqual(targets, tf.scalar(ignoreIndex, 'int32')),
-    tf.logicalAnd(
-      tf.greaterEqual(targets, tf.scalar(0, 'int32')),
-      tf.less(targets, tf.scalar(vocab, 'int32')),
-    ),
-  );
-  const weight = tf.cast(kept, 'float32'); // (n)
-  const safeTargets = tf.where(kept, targets, tf.zerosLike(targets));
-  const pairs = tf.stack([tf.range(0, rows, 1, 'int32'), safeTargets], 1); // (n, 2)
-  const softmax = tf.exp(tf.sub(logits, tf.logSumExp(logits, 1, true))); // (n, V)
-  return tf.sub(tf.mul(softmax, tf.reshape(weight, [rows, 1])), tf.scatterND(pairs, weight, [rows, vocab]));
+function chunkLossAndGradients(
+  x: tf.Tensor,
+  shards: tf.Tensor[],
+  shardsT: tf.Tensor[],
+  targets: tf.Tensor,
+  ignoreIndex: number,
+): ChunkResult {
+  return tf.tidy(() => {
+    const rows = x.shape[0] as number;
+    const parts = shardsT.map((wT) => matMul(x, wT)); // (n, V_i)
+    const logits = parts.length === 1 ? parts[0]! : tf.concat(parts, 1); // (n, V)
+    const vocab = logits.shape[1] as number;
+    const kept = tf.logicalAnd(
+      tf.notEqual(targets, tf.scalar(ignoreIndex, 'int32')),
+      tf.logicalAnd(
+        tf.greaterEqual(targets, tf.scalar(0, 'int32')),
+        tf.less(targets, tf.scalar(vocab, 'int32')),
+      ),
+    );
+    const weight = tf.cast(kept, 'float32'); // (n)
+    const pairs = tf.stack(
+      [tf.range(0, rows, 1, 'int32'), tf.where(kept, targets, tf.zerosLike(targets))],
+      1,
+    );
+    const rowMax = tf.max(logits, 1, true); // (n, 1)
+    const exps = tf.exp(tf.sub(logits, rowMax)); // (n, V)
+    const sums = tf.sum(exps, 1, true); // (n, 1)
+    const logSumExp = tf.add(tf.log(sums), rowMax); // (n, 1)
+    const picked = tf.gatherND(logits, pairs); // (n)
+    const loss = tf.sum(tf.mul(tf.sub(tf.reshape(logSumExp, [rows]), picked), weight)) as tf.Scalar;
+    if (!recordingGradients()) return { loss };
+    const dLogits = tf.sub(
+      tf.mul(exps, tf.reshape(tf.div(weight, tf.reshape(sums, [rows])), [rows, 1])),
+      tf.scatterND(pairs, weight, [rows, vocab]),
+    ); // (n, V)
+    const pieces =
+      shards.length === 1
+        ? [dLogits]
+        : tf.split(
+            dLogits,
+            shards.map((w) => w.shape[0] as number),
+            1,
+          );
+    const dx = tf.addN(pieces.map((piece, i) => matMul(piece, shards[i]!))); // (n, D)
+    // xᵀ · d logits gives each shard's gradient transposed (D, V_i): on wasm the small x is what gets
+    // transposed, not the (n, V) gradient.
+    const xT = tf.transpose(x);
+    return { loss, dx, dShardsT: pieces.map((piece) => matMul(xT, piece)) };
+  });
 }
 
 /**
@@ -60,12 +111,6 @@ export function linearCrossEntropy(
   const chunks: Array<[number, number]> = [];
   for (let start = 0; start < rows; start += chunkRows)
     chunks.push([start, Math.min(chunkRows, rows - start)]);
-  const shardSizes = weights.map((w) => w.shape[0] as number);
-
-  const logitsOf = (x: tf.Tensor, shards: tf.Tensor[]) => {
-    const parts = shards.map((w) => matMul(x, w, false, true)); // (n, V_i)
-    return parts.length === 1 ? parts[0]! : tf.concat(parts, 1); // (n, V)
-  };
   const chunkOf = (t: tf.Tensor, [start, size]: [number, number]) =>
     t.rank === 1 ? tf.slice(t, [start], [size]) : tf.slice(t, [start, 0], [size, dim]);
 
@@ -75,48 +120,49 @@ export function linearCrossEntropy(
     const count = tf.tidy(() =>
       tf.sum(tf.cast(tf.notEqual(targets, tf.scalar(ignoreIndex, 'int32')), 'float32')),
     );
-    // Everything the backward pass reads is saved: the caller's own tensors may be gone by then.
-    save([x!, targets, count, ...shards]);
-    const total = tf.tidy(() =>
-      tf.addN(
-        chunks.map((chunk) =>
-          crossEntropy(logitsOf(chunkOf(x!, chunk), shards), chunkOf(targets, chunk), {
-            ignoreIndex,
-            reduction: 'sum',
-          }),
-        ),
-      ),
-    );
+    const shardsT = shards.map((w) => tf.transpose(w)); // once per call, not once per chunk
+    let total: tf.Tensor = tf.scalar(0);
+    const dxParts: tf.Tensor[] = [];
+    let dShardsT: tf.Tensor[] | undefined;
+    for (const chunk of chunks) {
+      const result = tf.tidy(() =>
+        chunkLossAndGradients(chunkOf(x!, chunk), shards, shardsT, chunkOf(targets, chunk), ignoreIndex),
+      );
+      const nextTotal = tf.add(total, result.loss);
+      tf.dispose([total, result.loss]);
+      total = nextTotal;
+      if (result.dx && result.dShardsT) {
+        dxParts.push(result.dx);
+        if (dShardsT === undefined) dShardsT = result.dShardsT;
+        else {
+          const sums = dShardsT.map((sum, i) => tf.add(sum, result.dShardsT![i]!));
+          tf.dispose([...dShardsT, ...result.dShardsT]);
+          dShardsT = sums;
+        }
+      }
+    }
+    tf.dispose(shardsT);
     const value = options.reduction === 'sum' ? total : tf.div(total, tf.maximum(count, 1));
+    if (value !== total) total.dispose();
+    if (dShardsT !== undefined) {
+      // The gradients of Σ row losses, ready before the backward pass asks: it only scales them.
+      const dx = dxParts.length === 1 ? dxParts[0]! : tf.concat(dxParts, 0);
+      const dShards = dShardsT.map((dwT) => tf.transpose(dwT));
+      tf.dispose([...(dxParts.length === 1 ? [] : dxParts), ...dShardsT]);
+      save([count, dx, ...dShards]);
+    } else {
+      save([count]);
+    }
     return {
       value,
       gradFunc: (dy, saved) =>
         tf.tidy(() => {
-          const [savedX, savedTargets, savedCount, ...savedShards] = saved as tf.Tensor[];
+          const [savedCount, ...gradients] = saved as tf.Tensor[];
           const scale =
             options.reduction === 'sum'
               ? (dy as tf.Tensor)
               : tf.div(dy as tf.Tensor, tf.maximum(savedCount!, 1));
-          const dxParts: tf.Tensor[] = [];
-          let dShards: tf.Tensor[] = savedShards.map((w) => tf.zerosLike(w));
-          for (const chunk of chunks) {
-            const [dx, dws] = tf.tidy(() => {
-              const xChunk = chunkOf(savedX!, chunk);
-              const chunkTargets = chunkOf(savedTargets!, chunk);
-              const dLogits = tf.mul(
-                sumLossGradient(logitsOf(xChunk, savedShards), chunkTargets, ignoreIndex),
-                scale,
-              ); // (n, V)
-              const pieces = savedShards.length === 1 ? [dLogits] : tf.split(dLogits, shardSizes, 1);
-              const dxChunk = tf.addN(pieces.map((piece, i) => matMul(piece, savedShards[i]!))); // (n, D)
-              return [dxChunk, pieces.map((piece) => matMul(piece, xChunk, true, false))] as const; // (V_i, D)
-            });
-            dxParts.push(dx);
-            const next = dShards.map((sum, i) => tf.add(sum, dws[i]!));
-            tf.dispose([...dShards, ...dws]);
-            dShards = next;
-          }
-          return [dxParts.length === 1 ? dxParts[0]! : tf.concat(dxParts, 0), ...dShards];
+          return gradients.map((gradient) => tf.mul(gradient, scale));
         }),
     };
   });

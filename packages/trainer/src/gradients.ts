@@ -32,6 +32,12 @@ export function computeGradients(model: Module, lossFn: () => tf.Scalar): LossAn
   return { loss: value, grads: byName };
 }
 
+function checkWeight(weight: number): void {
+  if (!Number.isFinite(weight) || weight < 0) {
+    throw new RangeError(`A micro-batch weight must be a finite number ≥ 0, got ${weight}`);
+  }
+}
+
 /**
  * Sums gradients over micro-batches, then averages them: k micro-batches of size b give the gradient
  * of one batch of k·b when each loss is a mean over the same number of targets. When the counts
@@ -53,9 +59,7 @@ export class GradientAccumulator {
 
   /** Adds `weight · grads` (the gradients stay the caller's). */
   add(grads: Gradients, weight = 1): void {
-    if (!Number.isFinite(weight) || weight < 0) {
-      throw new RangeError(`A micro-batch weight must be a finite number ≥ 0, got ${weight}`);
-    }
+    checkWeight(weight);
     for (const [name, grad] of entriesOf(grads)) {
       const previous = this.#sums.get(name);
       if (previous != null && !sameShape(previous.shape, grad.shape)) {
@@ -119,9 +123,7 @@ export class HostGradientAccumulator {
   }
 
   add(grads: Gradients, weight = 1): void {
-    if (!Number.isFinite(weight) || weight < 0) {
-      throw new RangeError(`A micro-batch weight must be a finite number ≥ 0, got ${weight}`);
-    }
+    checkWeight(weight);
     const f = Math.fround;
     const w = f(weight);
     for (const [name, grad] of entriesOf(grads)) {

@@ -115,6 +115,11 @@ export const conformanceCases: ConformanceCase[] = [
     }),
   ),
   {
+    name: 'matMul helper over batch × heads (q·kᵀ)',
+    inputs: (g) => [normal(g, [2, 3, 20, 8]), normal(g, [2, 3, 20, 8])],
+    op: (q, k) => matMul(q!, k!, false, true),
+  },
+  {
     name: 'addBroadcast (bias, residual)',
     inputs: (g) => [normal(g, [4, 8, 16]), normal(g, [8, 16])],
     op: (a, b) => addBroadcast(a!, b!),

@@ -41,3 +41,51 @@ describe('on wasm', () => {
     expect(writableHeapView(tf.variable(tf.zeros([2])))).toBeUndefined();
   });
 });
+
+describe('Slice and SplitV on wasm read the heap in place', () => {
+  const cases: Array<{ shape: number[]; begin: number[]; size: number[] }> = [
+    { shape: [7], begin: [2], size: [4] },
+    { shape: [5, 6], begin: [1, 0], size: [3, 6] }, // whole rows: one contiguous run
+    { shape: [5, 6], begin: [1, 2], size: [3, 3] },
+    { shape: [3, 4, 5], begin: [1, 1, 2], size: [2, -1, 2] },
+    { shape: [2, 3, 4, 5], begin: [0, 1, 0, 3], size: [2, 2, 4, 2] },
+    { shape: [2, 2, 3, 2, 3], begin: [1, 0, 1, 1, 0], size: [1, 2, 2, 1, 3] },
+    { shape: [4, 3], begin: [2, 1], size: [0, 2] },
+  ];
+  const values = (shape: number[]) =>
+    Array.from({ length: tf.util.sizeFromShape(shape) }, (_, i) => i * 1.5 - 7);
+
+  it.each(cases)(
+    'slices $shape at $begin, size $size as cpu does, for every dtype',
+    async ({ shape, begin, size }) => {
+      for (const dtype of ['float32', 'int32', 'bool'] as const) {
+        const results: number[][] = [];
+        for (const backend of ['cpu', 'wasm'] as const) {
+          await initBackend({ prefer: backend });
+          const x = tf.tensor(values(shape), shape, dtype);
+          const sliced = tf.slice(x, begin, size);
+          results.push(Array.from(await sliced.data()));
+          tf.dispose([x, sliced]);
+        }
+        expect(results[1], dtype).toEqual(results[0]);
+      }
+    },
+  );
+
+  it.each([
+    { shape: [6, 10], splits: [3, 5, 2], axis: 1 },
+    { shape: [6, 10], splits: 3, axis: 0 },
+    { shape: [2, 4, 9], splits: [4, 4, 1], axis: -1 },
+    { shape: [2, 4, 9], splits: [1, 3], axis: 1 },
+  ])('splits $shape into $splits along axis $axis as cpu does', async ({ shape, splits, axis }) => {
+    const results: number[][][] = [];
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await initBackend({ prefer: backend });
+      const x = tf.tensor(values(shape), shape);
+      const pieces = tf.split(x, splits, axis);
+      results.push(await Promise.all(pieces.map(async (piece) => Array.from(await piece.data()))));
+      tf.dispose([x, ...pieces]);
+    }
+    expect(results[1]).toEqual(results[0]);
+  });
+});

@@ -4,6 +4,9 @@
  * - `Identity` copies its input on wasm, and TF.js clones every tensor it saves for a backward pass
  *   through it: every activation and weight a gradient needs was held twice. Sharing the data, as the
  *   cpu backend does, halves training memory (tensors are immutable: sharing is safe).
+ * - `Slice` and `SplitV` read their whole input through a copy of it (`readSync`) on every call:
+ *   splitting a chunk of logits into five vocabulary shards copied it five times. Here they read the
+ *   heap in place and copy only the slice.
  */
 import { tf } from '../tf.js';
 
@@ -49,6 +52,87 @@ function unsortedSegmentSum({ inputs, backend, attrs }: Parameters<tf.KernelFunc
   return output;
 }
 
+/**
+ * Copies `size` elements of `x` starting at `begin` into `out` (both flat, row-major), one contiguous
+ * run of the last axis at a time.
+ */
+function copySlice(
+  x: ArrayLike<number> & { subarray(from: number, to: number): ArrayLike<number> },
+  shape: number[],
+  begin: number[],
+  size: number[],
+  out: { set(values: ArrayLike<number>, offset: number): void },
+): void {
+  const rank = shape.length;
+  const strides = tf.util.computeStrides(shape);
+  const run = size[rank - 1] ?? 1;
+  const runs = tf.util.sizeFromShape(size) / Math.max(run, 1);
+  if (run === 0 || runs === 0) return;
+  const index = new Array<number>(Math.max(rank - 1, 0)).fill(0); // position among the outer axes
+  for (let r = 0; r < runs; r++) {
+    let from = begin[rank - 1] ?? 0;
+    for (let d = 0; d < rank - 1; d++)
+      from += ((begin[d] as number) + (index[d] as number)) * (strides[d] as number);
+    out.set(x.subarray(from, from + run), r * run);
+    for (let d = rank - 2; d >= 0; d--) {
+      index[d] = (index[d] as number) + 1;
+      if ((index[d] as number) < (size[d] as number)) break;
+      index[d] = 0;
+    }
+  }
+}
+
+function sliceOnHeap(
+  wasm: WasmBackendLike,
+  x: tf.TensorInfo,
+  begin: number[],
+  size: number[],
+): tf.TensorInfo {
+  // Allocate first: growing the heap detaches every view taken before.
+  const output = wasm.makeOutput(size, x.dtype);
+  copySlice(wasm.typedArrayFromHeap(x), x.shape, begin, size, wasm.typedArrayFromHeap(output));
+  return output;
+}
+
+function heapSlice(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (x.dtype === 'string' || x.dtype === 'complex64') return original(args);
+    const attrs = args.attrs as unknown as { begin: number | number[]; size?: number | number[] };
+    const [begin, size] = tf.slice_util.parseSliceParams(x as tf.Tensor, attrs.begin, attrs.size) as [
+      number[],
+      number[],
+    ];
+    return sliceOnHeap(args.backend as unknown as WasmBackendLike, x, begin, size);
+  };
+}
+
+function heapSplitV(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (x.dtype === 'string' || x.dtype === 'complex64') return original(args);
+    const attrs = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };
+    const axis = tf.util.parseAxisParam(attrs.axis, x.shape)[0] as number;
+    const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, attrs.numOrSizeSplits, axis);
+    const begin = new Array<number>(x.shape.length).fill(0);
+    return sizes.map((piece) => {
+      const size = [...x.shape];
+      size[axis] = piece;
+      const output = sliceOnHeap(args.backend as unknown as WasmBackendLike, x, [...begin], size);
+      begin[axis] = (begin[axis] as number) + piece;
+      return output;
+    });
+  };
+}
+
+/** Replaces a registered wasm kernel by a wrapper around it. */
+function override(kernelName: string, wrap: (original: tf.KernelFunc) => tf.KernelFunc): void {
+  const kernel = tf.getKernel(kernelName, 'wasm');
+  if (kernel == null) return;
+  tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: wrap(kernel.kernelFunc) });
+}
+
 let registered = false;
 
 export function registerWasmKernels(): void {
@@ -61,13 +145,7 @@ export function registerWasmKernels(): void {
       kernelFunc: unsortedSegmentSum,
     });
   }
-  const identity = tf.getKernel('Identity', 'wasm');
-  if (identity != null) {
-    tf.unregisterKernel('Identity', 'wasm');
-    tf.registerKernel({
-      kernelName: 'Identity',
-      backendName: 'wasm',
-      kernelFunc: sharingIdentity(identity.kernelFunc),
-    });
-  }
+  override('Identity', sharingIdentity);
+  override('Slice', heapSlice);
+  override('SplitV', heapSplitV);
 }

@@ -1,10 +1,11 @@
 /**
  * Matrix products that stay fast on every backend.
  *
- * TF.js's wasm backend runs a plain product through XNNPACK but falls back to a loop about ten times
- * slower when either operand is transposed, and gradients of a product are transposed products. Here,
- * on wasm, operands are transposed explicitly (a cheap copy) so every product is a plain one, forward
- * and backward. Other backends get `tf.matMul` unchanged.
+ * TF.js's wasm backend runs a plain two-dimensional product through XNNPACK but falls back to a loop
+ * several times slower when either operand is transposed or when there are batch axes (attention's
+ * batch × heads), and gradients of a product are transposed products. Here, on wasm, operands are
+ * transposed explicitly (a cheap copy) and batches are taken one matrix at a time, so every product is
+ * a plain 2-D one, forward and backward. Other backends get `tf.matMul` unchanged.
  */
 import { tf } from '../tf.js';
 
@@ -14,6 +15,21 @@ function transposeLast(x: tf.Tensor): tf.Tensor {
   perm[x.rank - 2] = x.rank - 1;
   perm[x.rank - 1] = x.rank - 2;
   return tf.transpose(x, perm);
+}
+
+/** a · b for a (..., m, k) and b (..., k, n) with the same batch axes, as 2-D products. */
+function plainProduct(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const batchShape = a.shape.slice(0, -2);
+  const batch = tf.util.sizeFromShape(batchShape);
+  if (batch === 1) return tf.matMul(a, b);
+  return tf.tidy(() => {
+    const [m, k] = a.shape.slice(-2) as [number, number];
+    const n = b.shape[b.rank - 1] as number;
+    const lefts = tf.split(tf.reshape(a, [batch * m, k]), batch, 0);
+    const rights = tf.split(tf.reshape(b, [batch * k, n]), batch, 0);
+    const products = lefts.map((left, i) => tf.matMul(left, rights[i]!));
+    return tf.reshape(tf.concat(products, 0), [...batchShape, m, n]);
+  });
 }
 
 type Product = (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
@@ -30,18 +46,18 @@ function explicitProduct(transposeA: boolean, transposeB: boolean): Product {
       const left = transposeA ? transposeLast(a) : a;
       const right = transposeB ? transposeLast(b) : b;
       return {
-        value: tf.matMul(left, right),
+        value: plainProduct(left, right),
         gradFunc: (dy, saved) => {
           const [savedA, savedB] = saved as [tf.Tensor, tf.Tensor];
           const upstream = dy as tf.Tensor;
           // With C = op(a)·op(b): d op(a) = dy·op(b)ᵀ and d op(b) = op(a)ᵀ·dy. Each is written so it
           // transposes at most one operand (op(op(x)ᵀ) is x itself).
           const gradA = transposeA
-            ? tf.matMul(transposeB ? transposeLast(savedB) : savedB, transposeLast(upstream))
-            : tf.matMul(upstream, transposeB ? savedB : transposeLast(savedB));
+            ? plainProduct(transposeB ? transposeLast(savedB) : savedB, transposeLast(upstream))
+            : plainProduct(upstream, transposeB ? savedB : transposeLast(savedB));
           const gradB = transposeB
-            ? tf.matMul(transposeLast(upstream), transposeA ? transposeLast(savedA) : savedA)
-            : tf.matMul(transposeA ? savedA : transposeLast(savedA), upstream);
+            ? plainProduct(transposeLast(upstream), transposeA ? transposeLast(savedA) : savedA)
+            : plainProduct(transposeA ? savedA : transposeLast(savedA), upstream);
           return [gradA, gradB];
         },
       };

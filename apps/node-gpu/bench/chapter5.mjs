@@ -7,7 +7,7 @@
  * Prints each evaluation and, at the end, the final losses and the wall time as JSON. The book reaches
  * a training loss below 1 and a validation loss below 7.
  *
- *   node apps/node-gpu/bench/chapter5.mjs [--backend auto] [--out runs/chapter5]
+ *   node apps/node-gpu/bench/chapter5.mjs [--backend auto] [--out runs/chapter5] [--seed 123]
  *
  * Interrupt it with Ctrl-C and run it again to resume.
  */
@@ -21,6 +21,7 @@ const { values } = parseArgs({
   options: {
     backend: { type: 'string', default: 'auto' },
     out: { type: 'string', default: join('runs', 'chapter5') },
+    seed: { type: 'string', default: '123' },
   },
 });
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
@@ -51,9 +52,13 @@ const args = resume
       values.out,
     ];
 const started = performance.now();
-const child = spawn(process.execPath, [cli, ...args, '--backend', values.backend, '--json'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
+const child = spawn(
+  process.execPath,
+  [cli, ...args, '--backend', values.backend, '--seed', values.seed, '--json'],
+  {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  },
+);
 let last = { trainLoss: null, valLoss: null, step: 0 };
 let buffer = '';
 child.stdout.setEncoding('utf8').on('data', (chunk) => {

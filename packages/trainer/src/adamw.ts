@@ -7,7 +7,7 @@
  *   p ← p − lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + eps)
  * A parameter without a gradient is skipped and its step count stays (PyTorch's `None` gradient).
  */
-import { heapView, tf, writableHeapView } from '@scratchgpt/tensor';
+import { heapView, tf } from '@scratchgpt/tensor';
 import { entriesOf, type Gradients, sameShape } from './named-tensors.js';
 
 export interface AdamWOptions {
@@ -173,11 +173,11 @@ export class AdamW {
     const stepSize = f(this.lr / (1 - beta1 ** slot.step));
     const correction2Sqrt = f(Math.sqrt(1 - beta2 ** slot.step));
     const [b1, keep1, b2, keep2, eps] = [f(beta1), f(1 - beta1), f(beta2), f(1 - beta2), f(this.eps)];
-    // On wasm, read the gradient and update the parameter where they lie in the heap (no copies, no
-    // new allocation); elsewhere work on copies and assign the result.
-    const inPlace = writableHeapView(slot.param);
+    // The gradient is read where it lies on wasm (no copy). The parameter is replaced, never written in
+    // place: the wasm backend caches products' packed operands by tensor, and a weight changed under the
+    // same tensor made later products use its old values.
     const g = heapView(grad) ?? (grad.dataSync() as Float32Array);
-    const p = inPlace ?? Float32Array.from(slot.param.dataSync() as Float32Array);
+    const p = Float32Array.from(heapView(slot.param) ?? (slot.param.dataSync() as Float32Array));
     const { hostM: m, hostV: v } = slot;
     for (let i = 0; i < size; i++) {
       const gi = g[i] as number;
@@ -188,7 +188,7 @@ export class AdamW {
       m[i] = mi;
       v[i] = vi;
     }
-    if (inPlace == null) tf.tidy(() => slot.param.assign(tf.tensor(p, slot.param.shape, 'float32')));
+    tf.tidy(() => slot.param.assign(tf.tensor(p, slot.param.shape, 'float32')));
   }
 
   /** A snapshot to save: the tensors are new handles the caller must dispose. */

@@ -27,8 +27,11 @@ export function heapView(t: tf.Tensor): Float32Array | undefined {
 }
 
 /**
- * The data of a variable to update in place, when that is safe: on wasm, and when no other tensor
- * shares its memory (a clone from `stateDict()` would). `undefined` otherwise: assign a new value.
+ * The data of a variable to update in place, when no other tensor shares its memory (a clone from
+ * `stateDict()` would): on wasm only. `undefined` otherwise: assign a new value.
+ *
+ * Never for a variable that is an operand of a matrix product: the wasm backend caches products'
+ * packed operands by tensor, so a product would go on reading the old values.
  */
 export function writableHeapView(variable: tf.Variable): Float32Array | undefined {
   const backend = wasmBackend();

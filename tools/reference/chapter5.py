@@ -1,6 +1,6 @@
 """The book's chapter 5 pretraining run in PyTorch, on the same token ids scratchgpt trains on.
 
-    /usr/bin/python3 tools/reference/chapter5.py --ids runs/verdict-ids.json [--seed 123] [--threads N]
+    /usr/bin/python3 tools/reference/chapter5.py --ids runs/verdict-ids.json [--seed 123] [--threads N] [--book-rng]
 
 The ids come from `scratchgpt tokenize --ids --json` (GPT-2's BPE) of the training and validation
 texts (The Verdict split at 90% of its characters): `apps/node-gpu/bench/chapter5-pytorch.mjs` writes
@@ -8,6 +8,10 @@ them and runs this script. GPT-2 small (124M, untied head), context 256, batches
 stride 256 (shuffled each epoch, the last partial batch dropped), AdamW lr 4e-4 and weight decay 0.1,
 10 epochs, evaluating every 5 steps on 5 batches of each split. Prints one JSON line per evaluation
 and a last line with the final losses and the wall time.
+
+By default the data order comes from a generator of its own, seeded with --seed. With --book-rng the
+batches come from `torch.utils.data.DataLoader` (shuffled, the training loss evaluated on shuffled
+batches too) and the data order and dropout share torch's global generator, as in the book's notebook.
 """
 
 import argparse
@@ -16,6 +20,7 @@ import time
 
 import torch
 import torch.nn.functional as F
+from torch.utils.data import DataLoader, TensorDataset
 
 from gpt import GPT_CONFIG_124M, GPTModel
 
@@ -53,6 +58,7 @@ def main():
     parser.add_argument("--seed", type=int, default=123)
     parser.add_argument("--threads", type=int)
     parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--book-rng", action="store_true", help="draw the data order as the book does")
     args = parser.parse_args()
     if args.threads is not None:
         torch.set_num_threads(args.threads)
@@ -66,12 +72,21 @@ def main():
     torch.manual_seed(args.seed)
     model = GPTModel({**GPT_CONFIG_124M, "context_length": context})
     optimizer = torch.optim.AdamW(model.parameters(), lr=4e-4, weight_decay=0.1)
-    shuffler = torch.Generator().manual_seed(args.seed)
+    if args.book_rng:
+        train_loader = DataLoader(TensorDataset(train_x, train_y), batch_size, shuffle=True, drop_last=True)
+        val_loader = DataLoader(TensorDataset(val_x, val_y), batch_size, shuffle=False, drop_last=False)
+        train_batches = eval_train_batches = lambda: iter(train_loader)
+        eval_val_batches = lambda: iter(val_loader)
+    else:
+        shuffler = torch.Generator().manual_seed(args.seed)
+        train_batches = lambda: batches(train_x, train_y, batch_size, True, shuffler, True)
+        eval_train_batches = lambda: batches(train_x, train_y, batch_size, False, None, True)
+        eval_val_batches = lambda: batches(val_x, val_y, batch_size, False, None, False)
     started = time.perf_counter()
     step, last = 0, None
     for epoch in range(args.epochs):
         model.train()
-        for x, y in batches(train_x, train_y, batch_size, True, shuffler, True):
+        for x, y in train_batches():
             optimizer.zero_grad()
             loss = F.cross_entropy(model(x).flatten(0, 1), y.flatten())
             loss.backward()
@@ -80,10 +95,8 @@ def main():
             if (step - 1) % eval_every == 0:
                 model.eval()
                 with torch.no_grad():
-                    train_loss = mean_loss(
-                        model, batches(train_x, train_y, batch_size, False, None, True), eval_batches
-                    )
-                    val_loss = mean_loss(model, batches(val_x, val_y, batch_size, False, None, False), eval_batches)
+                    train_loss = mean_loss(model, eval_train_batches(), eval_batches)
+                    val_loss = mean_loss(model, eval_val_batches(), eval_batches)
                 model.train()
                 last = {"step": step, "epoch": epoch + 1, "trainLoss": train_loss, "valLoss": val_loss}
                 print(json.dumps(last), flush=True)

@@ -4,7 +4,7 @@
  * configuration and batch, one after the other on this machine; prints both and their ratio as JSON.
  *
  *   node apps/node-gpu/bench/compare-pytorch.mjs --config tiny --batch-size 4 --context 64 [--steps 5] [--backend auto] [--threads 1]
- *   node apps/node-gpu/bench/compare-pytorch.mjs --config gpt2-small --batch-size 2 --context 256 --steps 2
+ *   node apps/node-gpu/bench/compare-pytorch.mjs --config gpt2-small --batch-size 1 --context 256 --steps 2
  *
  * `tiny` is the same model on both sides (vocab 50257, emb 128, 4 heads, 2 layers: scratchgpt's
  * gpt-tiny). Needs a build (`pnpm build`) and Debian's python3-torch.

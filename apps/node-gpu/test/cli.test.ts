@@ -293,17 +293,22 @@ describe('info and bench', () => {
     expect(info.limits).toHaveProperty('maxBindingBytes');
   });
 
+  // One step of the tiny config at batch 2 × 8: a bench that takes seconds.
+  const smallBench = () => [
+    'bench',
+    '--config',
+    configPath,
+    '--batch-size',
+    '2',
+    '--context',
+    '8',
+    '--steps',
+    '1',
+  ];
+
   it('bench reports throughput and peak memory', async () => {
     const { code, stdout, stderr } = await runCli([
-      'bench',
-      '--config',
-      configPath,
-      '--batch-size',
-      '2',
-      '--context',
-      '8',
-      '--steps',
-      '1',
+      ...smallBench(),
       '--generate-tokens',
       '2',
       '--json',
@@ -319,15 +324,7 @@ describe('info and bench', () => {
 
   it('bench --only forward measures the forward pass alone', async () => {
     const { code, stdout, stderr } = await runCli([
-      'bench',
-      '--config',
-      configPath,
-      '--batch-size',
-      '2',
-      '--context',
-      '8',
-      '--steps',
-      '1',
+      ...smallBench(),
       '--only',
       'forward',
       '--json',

@@ -9,6 +9,7 @@ export {
   preferredShardBytes,
   probeWebGPU,
 } from './backend/init-backend.js';
+export { memoryBudgetBytes } from './backend/memory-budget.js';
 export type {
   AdapterInfo,
   BackendChoice,
@@ -33,7 +34,7 @@ export {
 } from './nn/module.js';
 export { ModuleList } from './nn/module-list.js';
 export { addBroadcast } from './ops/add.js';
-export { heapView, writableHeapView } from './ops/heap-view.js';
+export { heapView } from './ops/heap-view.js';
 export { matMul } from './ops/mat-mul.js';
 export {
   Generator,

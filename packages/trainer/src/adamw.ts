@@ -7,7 +7,7 @@
  *   p ← p − lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + eps)
  * A parameter without a gradient is skipped and its step count stays (PyTorch's `None` gradient).
  */
-import { heapView, tf } from '@scratchgpt/tensor';
+import { heapView, memoryBudgetBytes, tf } from '@scratchgpt/tensor';
 import { entriesOf, type Gradients, sameShape } from './named-tensors.js';
 
 export interface AdamWOptions {
@@ -331,12 +331,14 @@ export class AdamW {
 
 /**
  * Where a new optimizer should keep the moments of `parameterCount` parameters: on the device, unless
- * the backend is wasm (a 4 GiB heap) and parameters, gradients and moments together would take more
- * than a quarter of it; GPT-2 small's would take 2.6 GB. Host updates are slower, so only then.
+ * the backend's memory is bounded (wasm's 4 GiB heap) and parameters, gradients and moments together
+ * would take more than a quarter of it; GPT-2 small's would take 2.6 GB. Host updates are slower, so
+ * only then.
  */
 export function preferredMomentsLocation(parameterCount: number): 'device' | 'host' {
   const bytes = parameterCount * 4 * 4; // parameters, gradients, two moments
-  return tf.getBackend() === 'wasm' && bytes > 2 ** 30 ? 'host' : 'device';
+  const budget = memoryBudgetBytes();
+  return budget != null && bytes > budget / 4 ? 'host' : 'device';
 }
 
 /** A non-trainable variable (so `tf.variableGrads` never differentiates it) taking over `initial`. */

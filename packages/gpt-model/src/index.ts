@@ -26,7 +26,7 @@ export {
   topPFilter,
 } from './decoding.js';
 export { FeedForward } from './feed-forward.js';
-export { GELU, gelu } from './gelu.js';
+export { GELU } from './gelu.js';
 export { type GenerateOptions, generate, generateStream } from './generate.js';
 export { type ForwardOptions, type ForwardWithAttention, GPTModel, type ModelOptions } from './gpt-model.js';
 export { LayerNorm } from './layer-norm.js';

@@ -34,7 +34,9 @@ export {
 } from './nn/module.js';
 export { ModuleList } from './nn/module-list.js';
 export { addBroadcast } from './ops/add.js';
+export { gelu } from './ops/gelu.js';
 export { heapView } from './ops/heap-view.js';
+export { layerNorm } from './ops/layer-norm.js';
 export { matMul } from './ops/mat-mul.js';
 export {
   Generator,

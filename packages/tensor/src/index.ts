@@ -20,7 +20,7 @@ export type {
   SkippedBackend,
   WasmPaths,
 } from './backend/types.js';
-export { Dropout } from './nn/dropout.js';
+export { Dropout, dropoutGenerator, setDropoutGenerator } from './nn/dropout.js';
 export { Linear, type LinearOptions } from './nn/linear.js';
 export {
   assertShape,

@@ -47,8 +47,15 @@ export interface TrainSettings {
   gradAccum: number;
   totalSteps: number;
   epochs: number;
-  /** Evaluate after the first step and then every `evalEvery` steps (0: only at the end). */
+  /**
+   * Evaluate after step 1 and then every `evalEvery` steps (1, 1 + N, 1 + 2N, …: the book's schedule)
+   * and at the end; 0: only at the end.
+   */
   evalEvery: number;
+  /** Rows per batch of the training data. */
+  batchSize: number;
+  /** Positions per row of the training data, when every batch has the same; else null. */
+  maxLength: number | null;
 }
 
 export interface TrainingState {

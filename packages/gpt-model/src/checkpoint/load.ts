@@ -1,4 +1,4 @@
-import { parseSafetensors } from '@scratchgpt/tensor';
+import { parseSafetensors, setDropoutGenerator } from '@scratchgpt/tensor';
 import type { GPTConfig } from '../config.js';
 import { GPTModel, type ModelOptions } from '../gpt-model.js';
 import { type ConfigFormat, parseConfigJson } from './config-json.js';
@@ -62,6 +62,9 @@ export function loadModel(
 
   const shards = options.maxShardBytes !== undefined ? { maxShardBytes: options.maxShardBytes } : {};
   const model = new GPTModel(config, { generator: new NoInitGenerator(), ...shards });
+  // The zero generator only skips the initialisation; dropout must draw real masks, from the default
+  // generator, whose state a training run saves and restores.
+  setDropoutGenerator(model, undefined);
   // Host tensors: vocabulary tables are cut into shards on the host, never bound whole on the device.
   model.loadStateDict(bookState);
   return { model, config, layout, configFormat: parsed.format, metadata };

@@ -9,7 +9,7 @@ export interface WindowDataset {
   get(index: number): Sample;
 }
 
-/** A batch as plain host data, row-major `[batchSize, length]`; see `batchToTensors`. */
+/** A batch as plain host data, row-major `[batchSize, length]` (`batchTensors` in @scratchgpt/trainer makes tensors of it). */
 export interface Batch {
   inputs: Int32Array;
   targets: Int32Array;

@@ -1,5 +1,6 @@
 import { tf } from '../tf.js';
 import { registerCpu } from './cpu.js';
+import { locateDawn, probeInChild } from './dawn-probe.js';
 import { errorMessage, isNode } from './environment.js';
 import { registerNodeGpu } from './node-gpu.js';
 import type {
@@ -13,7 +14,9 @@ import type {
 import { registerWasm, wasmLimits } from './wasm.js';
 import {
   describeAdapter,
+  describeAdapterInfo,
   getGPU,
+  gpuLoaded,
   registerWebGPU,
   requestAdapter,
   setWebGPUBindingOverride,
@@ -41,6 +44,8 @@ let current: BackendChoice | undefined;
  * backend is used as asked, or fails with the reason it cannot run.
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendChoice> {
+  // TF.js's console advice ("install tfjs-node…") does not apply: the choice explains itself.
+  tf.env().set('PROD', options.debug !== true);
   setWebGPUBindingOverride(options.maxBindingBytes);
   const prefer = options.prefer ?? 'auto';
   current = prefer === 'auto' ? await chooseAutomatically(options) : await useExactly(prefer, options);
@@ -95,7 +100,7 @@ async function chooseAutomatically(options: InitBackendOptions): Promise<Backend
     skipped.push({ backend: 'node-gpu', reason: 'it runs only under Node.js' });
   }
 
-  const adapter = await probeWebGPU(options.loaders?.webgpu);
+  const adapter = await probeWebGPU(options.loaders?.webgpu, { debug: options.debug === true });
   let softwareAdapter: AdapterInfo | undefined;
   if ('reason' in adapter) {
     skipped.push({ backend: 'webgpu', reason: adapter.reason });
@@ -133,17 +138,36 @@ function adapterName(adapter: AdapterInfo): string {
   return adapter.description || adapter.device || adapter.vendor || 'unnamed adapter';
 }
 
-/** Looks for a WebGPU adapter without creating a device. */
+/**
+ * Looks for a WebGPU adapter without creating a device. In Node, where Dawn is not loaded yet, it
+ * looks from a child process, so Dawn's driver warnings only appear when WebGPU is used (or with
+ * `debug`).
+ */
 export async function probeWebGPU(
   loadDawn?: () => Promise<unknown>,
+  options: { debug?: boolean } = {},
 ): Promise<AdapterInfo | { reason: string }> {
-  let gpu: GPU | undefined;
+  if (isNode && !gpuLoaded()) {
+    const dawn = await locateDawn();
+    if (dawn != null) {
+      const probed = await probeInChild(dawn, options.debug === true);
+      return 'reason' in probed ? probed : describeAdapterInfo(probed);
+    }
+  }
+  const gpu = await loadGPU(loadDawn);
+  return 'reason' in gpu ? gpu : findAdapter(gpu);
+}
+
+/** The browser's WebGPU, or Dawn loaded into this process. */
+async function loadGPU(loadDawn: (() => Promise<unknown>) | undefined): Promise<GPU | { reason: string }> {
   try {
-    gpu = await getGPU(loadDawn);
+    return (await getGPU(loadDawn)) ?? { reason: 'this browser has no navigator.gpu' };
   } catch (error) {
     return { reason: `Dawn's 'webgpu' package could not load (${errorMessage(error)})` };
   }
-  if (gpu == null) return { reason: 'this browser has no navigator.gpu' };
+}
+
+async function findAdapter(gpu: GPU): Promise<AdapterInfo | { reason: string }> {
   const adapter = await requestAdapter(gpu).catch(() => null);
   if (adapter == null) {
     return {
@@ -162,10 +186,11 @@ async function activate(backend: BackendName, options: InitBackendOptions): Prom
         await registerNodeGpu(options.loaders?.['node-gpu']);
         return await switchTo(backend, 'tensorflow', async () => noLimits);
       case 'webgpu': {
-        const adapter = await probeWebGPU(options.loaders?.webgpu);
+        // In this process now: WebGPU is to be used.
+        const gpu = await loadGPU(options.loaders?.webgpu);
+        if ('reason' in gpu) return { ok: false, reason: gpu.reason };
+        const adapter = await findAdapter(gpu);
         if ('reason' in adapter) return { ok: false, reason: adapter.reason };
-        const gpu = await getGPU(options.loaders?.webgpu);
-        if (gpu == null) return { ok: false, reason: 'navigator.gpu vanished' };
         await registerWebGPU(gpu);
         const attempt = await switchTo(backend, 'webgpu', async () => webgpuLimits());
         return attempt.ok ? { ok: true, choice: { ...attempt.choice, adapter } } : attempt;

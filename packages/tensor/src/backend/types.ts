@@ -60,6 +60,11 @@ export interface InitBackendOptions {
    * packages it can see itself.
    */
   loaders?: { 'node-gpu'?: () => Promise<unknown>; webgpu?: () => Promise<unknown> };
+  /**
+   * Show the backends' own console output: TF.js's advice and warnings, and Dawn's driver warnings
+   * while looking for an adapter. Off by default: the returned choice explains itself.
+   */
+  debug?: boolean;
 }
 
 /** A URL prefix for the wasm backend's binaries, or each binary's file name mapped to its URL. */

@@ -49,18 +49,30 @@ function adapterInfo(adapter: GPUAdapter): AdapterInfoFields {
 
 export function describeAdapter(adapter: GPUAdapter): AdapterInfo {
   const info = adapterInfo(adapter);
-  const text = [info.vendor, info.architecture, info.device, info.description].join(' ');
   // `isFallbackAdapter` moved from the adapter to its info; older implementations have neither.
   const fallback =
     info.isFallbackAdapter === true ||
     (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  // The info's fields are getters of a native object: read them one by one (a spread copies nothing).
+  const { vendor, architecture, device, description } = info;
+  return describeAdapterInfo({ vendor, architecture, device, description, isFallbackAdapter: fallback });
+}
+
+/** An adapter's own description, marked software when it says it is a fallback or names a rasteriser. */
+export function describeAdapterInfo(info: AdapterInfoFields): AdapterInfo {
+  const text = [info.vendor, info.architecture, info.device, info.description].join(' ');
   return {
     vendor: info.vendor,
     architecture: info.architecture,
     device: info.device,
     description: info.description,
-    software: fallback || softwareAdapter.test(text),
+    software: info.isFallbackAdapter === true || softwareAdapter.test(text),
   };
+}
+
+/** Whether this process has loaded Dawn (or found the browser's WebGPU) already. */
+export function gpuLoaded(): boolean {
+  return gpuPromise != null;
 }
 
 export function requestAdapter(gpu: GPU): Promise<GPUAdapter | null> {

@@ -45,7 +45,9 @@ export function parseCommandLine(
     });
     return { values: values as Values, positionals: rest };
   } catch (error) {
-    throw new UsageError(`${command}: ${explain(error as Error, options)}. See 'scratchgpt help ${command}'.`);
+    const problem = explain(error as Error, options);
+    const stop = problem.endsWith('?') ? '' : '.';
+    throw new UsageError(`${command}: ${problem}${stop} See 'scratchgpt help ${command}'.`);
   }
 }
 

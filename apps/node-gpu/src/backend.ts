@@ -3,17 +3,20 @@ import {
   type BackendPreference,
   BackendUnavailableError,
   initBackend,
-  tf,
 } from '@scratchgpt/tensor';
 import { CommandError, UsageError } from './errors.js';
 import type { Output } from './output.js';
+import { closest } from './suggest.js';
 
 const preferences: BackendPreference[] = ['auto', 'node-gpu', 'webgpu', 'wasm', 'cpu'];
 
 export function parseBackend(value: string | undefined): BackendPreference {
   const backend = (value ?? 'auto') as BackendPreference;
   if (!preferences.includes(backend)) {
-    throw new UsageError(`--backend must be one of ${preferences.join(', ')}, got '${value}'`);
+    const suggestion = closest(String(value), preferences);
+    throw new UsageError(
+      `--backend must be one of ${preferences.join(', ')}, got '${value}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+    );
   }
   return backend;
 }
@@ -29,12 +32,14 @@ export const loaders = {
 };
 
 /** Starts the backend and says on stderr which one runs and why the faster ones were passed over. */
-export async function startBackend(prefer: BackendPreference, output: Output): Promise<BackendChoice> {
-  // TF.js's own console advice ("install tfjs-node…") does not apply: the choice is explained below.
-  tf.env().set('PROD', true);
+export async function startBackend(
+  prefer: BackendPreference,
+  output: Output,
+  debug: boolean,
+): Promise<BackendChoice> {
   let choice: BackendChoice;
   try {
-    choice = await initBackend({ prefer, loaders });
+    choice = await initBackend({ prefer, loaders, debug });
   } catch (error) {
     if (error instanceof BackendUnavailableError) throw new CommandError(error.message);
     throw error;

@@ -8,11 +8,16 @@ export async function loadCheckpointDirectory(directory: string): Promise<Loaded
   try {
     return await loadCheckpoint(directory);
   } catch (error) {
-    if (error instanceof CheckpointError || error instanceof ConfigError || error instanceof SafetensorsError) {
+    if (
+      error instanceof CheckpointError ||
+      error instanceof ConfigError ||
+      error instanceof SafetensorsError
+    ) {
       throw new CommandError(error.message);
     }
     const { code, message } = error as NodeJS.ErrnoException;
-    if (code === 'EISDIR' || code === 'EACCES' || code === 'ENOTDIR') throw new CommandError(`${directory}: ${message}`);
+    if (code === 'EISDIR' || code === 'EACCES' || code === 'ENOTDIR')
+      throw new CommandError(`${directory}: ${message}`);
     throw error;
   }
 }

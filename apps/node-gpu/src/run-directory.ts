@@ -17,9 +17,14 @@ import { copyFile, link, readdir, readFile, rename, rm, stat } from 'node:fs/pro
 import { join } from 'node:path';
 import type { GPTModel, LoadedModel } from '@scratchgpt/gpt-model';
 import { CONFIG_FILE, saveCheckpoint, WEIGHTS_FILE, writeFileAtomic } from '@scratchgpt/gpt-model/node';
-import { parseTrainingState, serializeTrainingState, type TrainingSnapshot, TrainingStateError } from '@scratchgpt/trainer';
-import { CommandError } from './errors.js';
+import {
+  parseTrainingState,
+  serializeTrainingState,
+  type TrainingSnapshot,
+  TrainingStateError,
+} from '@scratchgpt/trainer';
 import { loadCheckpointDirectory } from './checkpoint-directory.js';
+import { CommandError } from './errors.js';
 import { makeDirectory } from './make-directory.js';
 import { parseRunManifest, type RunManifest, type RunSettings } from './run-manifest.js';
 
@@ -50,7 +55,9 @@ export async function inspectDirectory(directory: string, flag: string): Promise
   });
   if (info == null) return { kind: 'missing' };
   if (!info.isDirectory()) {
-    throw new CommandError(`${flag} ${directory} is a file: it takes a directory (config.json + model.safetensors)`);
+    throw new CommandError(
+      `${flag} ${directory} is a file: it takes a directory (config.json + model.safetensors)`,
+    );
   }
   const names = new Set(await readdir(directory));
   if (names.has(MANIFEST_FILE)) {
@@ -68,7 +75,10 @@ export async function inspectDirectory(directory: string, flag: string): Promise
  * Removes what an interrupted save left behind: temporary files, and step directories the manifest
  * does not name. Returns what it removed.
  */
-export async function cleanRunDirectory(directory: string, manifest: RunManifest | undefined): Promise<string[]> {
+export async function cleanRunDirectory(
+  directory: string,
+  manifest: RunManifest | undefined,
+): Promise<string[]> {
   const removed: string[] = [];
   const remove = async (path: string, name: string) => {
     await rm(path, { recursive: true, force: true });
@@ -105,7 +115,11 @@ export async function saveRun(
   if (previous?.step === step) return directory;
   const name = `step-${String(step).padStart(6, '0')}`;
   const relative = `${CHECKPOINTS}/${name}`;
-  const partial = join(directory, CHECKPOINTS, `${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const partial = join(
+    directory,
+    CHECKPOINTS,
+    `${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
   // 1. the files, in a directory no one reads yet
   await saveCheckpoint(model, partial, { metadata: { step: String(step) } });
   await writeFileAtomic(join(partial, TRAINING_STATE_FILE), serializeTrainingState(snapshot));
@@ -119,7 +133,8 @@ export async function saveRun(
   if (previous != null && previous.checkpoint !== relative) {
     await rm(join(directory, previous.checkpoint), { recursive: true, force: true });
   }
-  for (const file of [WEIGHTS_FILE, CONFIG_FILE]) await replaceWithLink(join(target, file), join(directory, file));
+  for (const file of [WEIGHTS_FILE, CONFIG_FILE])
+    await replaceWithLink(join(target, file), join(directory, file));
   return directory;
 }
 
@@ -185,7 +200,10 @@ export async function loadRun(directory: string, contents: DirectoryContents): P
 }
 
 /** The weights a `--model DIR` names: a run's current checkpoint, or the directory's own files. */
-export async function loadModelDirectory(directory: string, contents?: DirectoryContents): Promise<LoadedModel> {
+export async function loadModelDirectory(
+  directory: string,
+  contents?: DirectoryContents,
+): Promise<LoadedModel> {
   const found = contents ?? (await inspectDirectory(directory, '--model'));
   return loadCheckpointDirectory(modelFilesOf(directory, found));
 }
@@ -222,6 +240,8 @@ export async function prepareRunDirectory(directory: string): Promise<void> {
         : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOENT'
           ? 'the file system refuses to create it'
           : message;
-    throw new CommandError(`--out ${directory}: cannot create the run directory (${why}); choose another --out`);
+    throw new CommandError(
+      `--out ${directory}: cannot create the run directory (${why}); choose another --out`,
+    );
   }
 }

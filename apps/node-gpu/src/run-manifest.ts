@@ -31,7 +31,9 @@ export interface RunManifest {
 
 export function parseRunManifest(text: string, source: string): RunManifest {
   const fail = (problem: string): never => {
-    throw new CommandError(`${source}: ${problem}; the run cannot resume (delete the run directory to start again)`);
+    throw new CommandError(
+      `${source}: ${problem}; the run cannot resume (delete the run directory to start again)`,
+    );
   };
   let json: unknown;
   try {
@@ -41,7 +43,8 @@ export function parseRunManifest(text: string, source: string): RunManifest {
   }
   if (!isRecord(json)) return fail('not a JSON object');
   if (json.format !== 'scratchgpt-run') return fail(`"format" must be "scratchgpt-run"`);
-  if (json.version !== 1) return fail(`"version" ${JSON.stringify(json.version)} is not one this scratchgpt reads (1)`);
+  if (json.version !== 1)
+    return fail(`"version" ${JSON.stringify(json.version)} is not one this scratchgpt reads (1)`);
   const step = json.step;
   if (!Number.isSafeInteger(step) || (step as number) < 0) return fail(`"step" must be an integer ≥ 0`);
   const checkpoint = json.checkpoint;

@@ -19,10 +19,12 @@ export function assertBuilt(): void {
 
 export function runCli(
   args: string[],
-  options: { onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void } = {},
+  options: { onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void; input?: string } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const stdin = options.input === undefined ? 'ignore' : 'pipe';
+    const child = spawn(process.execPath, [cliPath, ...args], { stdio: [stdin, 'pipe', 'pipe'] });
+    if (options.input !== undefined) child.stdin?.end(options.input);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -45,15 +47,9 @@ export function jsonLines(stdout: string): Array<Record<string, unknown>> {
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
-/** stderr without the backend report and Dawn's driver warnings: what the command itself said. */
+/** stderr without the backend report: what the command itself said (backends' own warnings stay). */
 export function ownStderr(stderr: string): string[] {
   return stderr
     .split('\n')
-    .filter(
-      (line) =>
-        line !== '' &&
-        !line.startsWith('backend: ') &&
-        !line.startsWith('  skipped ') &&
-        !line.startsWith('Warning: '),
-    );
+    .filter((line) => line !== '' && !line.startsWith('backend: ') && !line.startsWith('  skipped '));
 }

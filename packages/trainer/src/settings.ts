@@ -63,8 +63,10 @@ export function newSettings(options: SettingsOptions, train: BatchSource<SizedBa
 }
 
 /**
- * A resumed run keeps its hyperparameters and its batches; it may be given more epochs or steps and
- * another evaluation interval. Batches of another size or length would not continue the same run.
+ * A resumed run keeps its settings and its batches. It may be given more epochs or steps, another
+ * evaluation interval, and new optimizer settings (a lower rate, clipping: what a run that diverged
+ * needs), which apply from the next step on. Batches of another size or length, or another number of
+ * micro-batches per step, would not continue the same run.
  */
 export function continuedSettings(
   saved: TrainSettings,
@@ -79,7 +81,24 @@ export function continuedSettings(
         'batch size and length it was saved with',
     );
   }
+  if (options.gradAccum != null && options.gradAccum !== saved.gradAccum) {
+    throw new RangeError(
+      `The run was saved with ${saved.gradAccum} micro-batches per step; resume with the same gradAccum`,
+    );
+  }
   const settings = { ...saved };
+  if (options.lr != null) settings.lr = newSettings({ lr: options.lr }, train).lr;
+  if (options.weightDecay != null) settings.weightDecay = options.weightDecay;
+  if (options.gradClip != null) settings.gradClip = newSettings({ gradClip: options.gradClip }, train).gradClip;
+  if (options.warmupSteps != null || options.minLr != null || options.initialLr != null) {
+    const schedule = newSettings({ ...options, lr: settings.lr }, train);
+    Object.assign(settings, {
+      warmupSteps: schedule.warmupSteps,
+      initialLr: schedule.initialLr,
+      minLr: schedule.minLr,
+      schedule: schedule.schedule,
+    });
+  }
   if (options.epochs != null) {
     settings.epochs = positiveInteger('epochs', options.epochs);
     settings.totalSteps = settings.epochs * Math.ceil(train.length / settings.gradAccum);

@@ -20,6 +20,7 @@ export type {
   SkippedBackend,
   WasmPaths,
 } from './backend/types.js';
+export { jsonPreview, parseStrictJson, StrictJsonError, type StrictJsonOptions } from './json/strict-json.js';
 export { Dropout, dropoutGenerator, setDropoutGenerator } from './nn/dropout.js';
 export { Linear, type LinearOptions } from './nn/linear.js';
 export {

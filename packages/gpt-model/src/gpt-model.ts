@@ -10,6 +10,7 @@ import {
 import { addBroadcast, Dropout, type Generator, Module, ModuleList, tf } from '@scratchgpt/tensor';
 import { type GPTConfig, validateConfig } from './config.js';
 import { LayerNorm } from './layer-norm.js';
+import { assertFitsMemory } from './memory.js';
 import { type BlockCallOptions, TransformerBlock } from './transformer-block.js';
 
 export interface ModelOptions {
@@ -44,6 +45,8 @@ export class GPTModel extends Module {
   constructor(config: GPTConfig, options: ModelOptions = {}) {
     super();
     this.config = validateConfig({ ...config });
+    // Weights that cannot fit the backend are refused before any is allocated.
+    assertFitsMemory(this.config, { batchSize: 1, tokens: 1, training: false });
     const { vocabSize, contextLength, embDim, nLayers } = this.config;
     const generator = options.generator ? { generator: options.generator } : {};
     const shards = options.maxShardBytes !== undefined ? { maxShardBytes: options.maxShardBytes } : {};

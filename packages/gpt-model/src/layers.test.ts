@@ -100,6 +100,7 @@ describe('GPTModel', () => {
   it('does not leak tensors over forward passes', () => {
     const model = new GPTModel(preset('gpt-nano', { vocabSize: 50, contextLength: 8, tieWeights: true }));
     const ids = tf.tensor2d([[1, 2, 3]], [1, 3], 'int32');
+    tf.dispose(model.forward(ids)); // each attention layer builds its causal mask at first use
     const before = tf.memory().numTensors;
     for (let i = 0; i < 5; i++) {
       tf.dispose(model.forward(ids));

@@ -89,7 +89,8 @@ export function continuedSettings(
   const settings = { ...saved };
   if (options.lr != null) settings.lr = newSettings({ lr: options.lr }, train).lr;
   if (options.weightDecay != null) settings.weightDecay = options.weightDecay;
-  if (options.gradClip != null) settings.gradClip = newSettings({ gradClip: options.gradClip }, train).gradClip;
+  if (options.gradClip != null)
+    settings.gradClip = newSettings({ gradClip: options.gradClip }, train).gradClip;
   if (options.warmupSteps != null || options.minLr != null || options.initialLr != null) {
     const schedule = newSettings({ ...options, lr: settings.lr }, train);
     Object.assign(settings, {

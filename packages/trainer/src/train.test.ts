@@ -185,7 +185,7 @@ describe('trainModel', () => {
     expect(counts).toHaveLength(100);
     expect(new Set(counts.slice(1))).toEqual(new Set([counts[1]]));
     model.dispose();
-  });
+  }, 240_000);
 
   it('stops with a clear error on a non-finite loss, without saving', async () => {
     const inner = freshModel(4);

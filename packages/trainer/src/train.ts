@@ -354,7 +354,7 @@ function learningRate(step: number, settings: TrainSettings): number {
 
 function initialState(settings: TrainSettings): TrainingState {
   return {
-    version: 1,
+    version: 2,
     step: 0,
     epoch: 0,
     batchInEpoch: 0,

@@ -130,6 +130,11 @@ export function registerWebGPU(gpu: GPU): Promise<void> {
 async function register(gpu: GPU): Promise<void> {
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
   registerWebGPUKernels();
+  // TF.js runs an op on the CPU when its small inputs have not reached the device yet (a parameter
+  // just loaded from a file, say): the same op then rounds differently depending on where its data
+  // happens to be, and a resumed run drifts from the run it continues by an ulp here and there. Every
+  // op on the device makes the results depend on the values alone.
+  tf.env().set('WEBGPU_CPU_FORWARD', false);
   // Importing the package registers its default factory where navigator.gpu exists: replace it.
   if (tf.findBackendFactory('webgpu') != null) tf.removeBackend('webgpu');
   tf.registerBackend(

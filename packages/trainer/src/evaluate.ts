@@ -25,8 +25,8 @@ export async function evaluateModel<M extends Module = LanguageModel, B extends 
 }
 
 /**
- * `evaluateModel` as a stream: yields after each batch (batches read of both loaders, and their
- * total), returns the losses, or `null` when the signal stopped it part-way.
+ * `evaluateModel` as a stream: yields as it starts and after each batch (batches read of both loaders,
+ * and their total), returns the losses, or `null` when the signal stopped it part-way.
  */
 export async function* evaluationStream<M extends Module, B extends SizedBatch>(
   model: M,
@@ -50,6 +50,7 @@ export async function* evaluationStream<M extends Module, B extends SizedBatch>(
   const wasTraining = model.training;
   model.eval();
   try {
+    yield { done: 0, total };
     const trainLoss = yield* lossOn(train, 0);
     const valLoss = validation == null ? null : yield* lossOn(validation, limit(train));
     return options.signal?.aborted ? null : { trainLoss, valLoss };

@@ -157,10 +157,12 @@ describe('trainModel', () => {
       .filter((e) => e.event === 'progress')
       .map((e) => [e.step, e.phase, e.done, e.total]);
     // Step 1: two micro-batches, the update, then an evaluation of 2 + 2 batches (after step 1).
-    expect(progress.slice(0, 7)).toEqual([
+    expect(progress.slice(0, 9)).toEqual([
+      [1, 'gradients', 0, 2],
       [1, 'gradients', 1, 2],
       [1, 'gradients', 2, 2],
       [1, 'update', 0, 1],
+      [1, 'evaluation', 0, 4],
       [1, 'evaluation', 1, 4],
       [1, 'evaluation', 2, 4],
       [1, 'evaluation', 3, 4],

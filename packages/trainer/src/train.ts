@@ -80,8 +80,9 @@ export type TrainEvent =
       resumed: boolean;
     }
   /**
-   * Work inside a step, for slow steps: micro-batches whose gradients are done, then the update, or
-   * evaluation batches read. `step` is the step in progress (steps count from 1).
+   * Work inside a step, for slow steps: the micro-batches whose gradients are done (from 0 of them, as
+   * the step starts), then the update; or the evaluation batches read (from 0). `step` is the step in
+   * progress, or the step just evaluated (steps count from 1).
    */
   | {
       event: 'progress';
@@ -291,6 +292,7 @@ async function* optimizationStep<M extends Module, B extends SizedBatch>(
   let weightedLoss = 0;
   let targets = 0;
   try {
+    yield { event: 'progress', step, phase: 'gradients', done: 0, total: group.length };
     for (const [index, batch] of group.entries()) {
       const count = objective.countTargets(batch);
       const result = computeGradients(model, () => objective.loss(model, batch, 'mean'));

@@ -93,7 +93,21 @@ export async function cleanRunDirectory(
     const relative = `${CHECKPOINTS}/${name}`;
     if (manifest?.checkpoint !== relative) await remove(join(checkpoints, name), relative);
   }
+  // A save stopped after its commit may not have pointed the top-level copies at the new weights.
+  if (manifest != null) {
+    for (const file of [WEIGHTS_FILE, CONFIG_FILE]) {
+      const current = join(directory, manifest.checkpoint, file);
+      if (!(await sameFile(current, join(directory, file))))
+        await replaceWithLink(current, join(directory, file));
+    }
+  }
   return removed;
+}
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([stat(a).catch(() => undefined), stat(b).catch(() => undefined)]);
+  // Without the checkpoint's own file there is nothing to point at: loading it says what is missing.
+  return x == null || (y != null && x.ino === y.ino && x.dev === y.dev);
 }
 
 function isTemporary(name: string): boolean {

@@ -4,21 +4,11 @@
  * without being asked.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, jsonLines, runCli, versePath } from './cli-harness.js';
+import { assertBuilt, jsonLines, runCli, tinyWorkspace, versePath } from './cli-harness.js';
 
-const tinyConfig = {
-  vocabSize: 50257,
-  contextLength: 16,
-  embDim: 16,
-  nHeads: 2,
-  nLayers: 1,
-  dropRate: 0,
-  qkvBias: false,
-};
 const backend = ['--backend', 'wasm'];
 let work: string;
 let configPath: string;
@@ -29,9 +19,7 @@ const lines = (stderr: string) => stderr.split('\n').filter((line) => line !== '
 
 beforeAll(async () => {
   assertBuilt();
-  work = await mkdtemp(join(tmpdir(), 'scratchgpt-conventions-'));
-  configPath = join(work, 'tiny.json');
-  await writeFile(configPath, JSON.stringify(tinyConfig));
+  ({ work, configPath } = await tinyWorkspace('scratchgpt-conventions-'));
   runDir = join(work, 'run');
   const trained = await runCli([
     'train',

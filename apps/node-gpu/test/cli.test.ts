@@ -1,20 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, jsonLines, ownStderr, runCli, versePath } from './cli-harness.js';
+import { assertBuilt, jsonLines, ownStderr, runCli, tinyWorkspace, versePath } from './cli-harness.js';
 
-// A model small enough to train in seconds, with GPT-2's vocabulary so it reads BPE tokens.
-const tinyConfig = {
-  vocabSize: 50257,
-  contextLength: 16,
-  embDim: 16,
-  nHeads: 2,
-  nLayers: 1,
-  dropRate: 0,
-  qkvBias: false,
-};
 const backend = ['--backend', 'wasm'];
 let work: string;
 let configPath: string;
@@ -22,9 +11,7 @@ let runDir: string;
 
 beforeAll(async () => {
   assertBuilt();
-  work = await mkdtemp(join(tmpdir(), 'scratchgpt-cli-'));
-  configPath = join(work, 'tiny.json');
-  await writeFile(configPath, JSON.stringify(tinyConfig));
+  ({ work, configPath } = await tinyWorkspace('scratchgpt-cli-'));
   runDir = join(work, 'run');
   const result = await runCli([
     'train',

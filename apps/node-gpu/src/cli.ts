@@ -44,10 +44,10 @@ ${Object.entries(commands)
   .join('\n')}
 
 Global options:
-  --backend auto|node-gpu|webgpu|wasm|cpu   where to compute (auto: a hardware GPU, else wasm)
-  --json                                    machine-readable output on stdout
-  --seed N                                  random seed (default 123)
-  --debug                                   show stack traces
+  --backend auto|node-gpu|webgpu|blas|wasm|cpu   where to compute (auto: a hardware GPU, else blas, else wasm)
+  --json                                         machine-readable output on stdout
+  --seed N                                       random seed (default 123)
+  --debug                                        show stack traces
 Run 'scratchgpt <command> --help' for a command's options.`;
 
 async function main(argv: string[]): Promise<number> {

@@ -14,7 +14,7 @@ export async function runInfo(args: string[], context: CommandContext): Promise<
   parseFlags(args, infoFlags, 'info');
   const backends: Array<{ backend: BackendName; available: boolean; reason?: string; software?: boolean }> =
     [];
-  for (const backend of ['node-gpu', 'webgpu', 'wasm', 'cpu'] as const) {
+  for (const backend of ['node-gpu', 'webgpu', 'blas', 'wasm', 'cpu'] as const) {
     try {
       await initBackend({ prefer: backend, loaders });
       const adapter = backend === 'webgpu' ? await probeWebGPU(loaders.webgpu) : undefined;

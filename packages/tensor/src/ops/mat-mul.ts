@@ -5,8 +5,10 @@
  * several times slower when either operand is transposed or when there are batch axes (attention's
  * batch × heads), and gradients of a product are transposed products. Here, on wasm, operands are
  * transposed explicitly (a cheap copy) and batches are taken one matrix at a time, so every product is
- * a plain 2-D one, forward and backward. Other backends get `tf.matMul` unchanged.
+ * a plain 2-D one, forward and backward. Other backends get `tf.matMul` unchanged, and so does wasm
+ * when its products run in BLAS, which takes transposes as flags and batches as they are.
  */
+import { blasProductsActive } from '../kernels/blas-kernels.js';
 import { tf } from '../tf.js';
 
 /** Swaps the last two axes. */
@@ -80,7 +82,8 @@ export function matMul<R extends tf.Rank>(
   const sameBatch = a.rank === b.rank && a.shape.slice(0, -2).every((size, i) => size === b.shape[i]);
   // With a few rows (generating one token at a time) copying a large operand costs more than it saves.
   const rows = a.shape[transposeA ? a.rank - 1 : a.rank - 2] ?? 0;
-  if (tf.getBackend() !== 'wasm' || a.rank < 2 || !sameBatch || rows < FEW_ROWS) {
+  const slowPaths = tf.getBackend() === 'wasm' && !blasProductsActive();
+  if (!slowPaths || a.rank < 2 || !sameBatch || rows < FEW_ROWS) {
     return tf.matMul(a, b, transposeA, transposeB) as tf.Tensor<R>;
   }
   return explicitProduct(transposeA, transposeB)(a, b) as tf.Tensor<R>;

@@ -34,7 +34,7 @@ export {
 export { ModuleList } from './nn/module-list.js';
 export { addBroadcast } from './ops/add.js';
 export { heapView, writableHeapView } from './ops/heap-view.js';
-export { matMul } from './ops/mat-mul.js';
+export { matMul, productsTakeTransposes } from './ops/mat-mul.js';
 export {
   Generator,
   type GeneratorState,

@@ -71,6 +71,15 @@ function explicitProduct(transposeA: boolean, transposeB: boolean): Product {
 
 const FEW_ROWS = 16;
 
+/**
+ * Whether a product with transposed operands costs what a plain one does on the current backend: true
+ * everywhere but on wasm without BLAS, where {@link matMul} materialises the transposes. Code that
+ * multiplies by the same transposed operand many times can transpose it once itself where this is false.
+ */
+export function productsTakeTransposes(): boolean {
+  return tf.getBackend() !== 'wasm' || blasProductsActive();
+}
+
 /** `tf.matMul`, but never on a slow path: use it for every product in model code. */
 export function matMul<R extends tf.Rank>(
   a: tf.Tensor<R>,
@@ -82,8 +91,7 @@ export function matMul<R extends tf.Rank>(
   const sameBatch = a.rank === b.rank && a.shape.slice(0, -2).every((size, i) => size === b.shape[i]);
   // With a few rows (generating one token at a time) copying a large operand costs more than it saves.
   const rows = a.shape[transposeA ? a.rank - 1 : a.rank - 2] ?? 0;
-  const slowPaths = tf.getBackend() === 'wasm' && !blasProductsActive();
-  if (!slowPaths || a.rank < 2 || !sameBatch || rows < FEW_ROWS) {
+  if (productsTakeTransposes() || a.rank < 2 || !sameBatch || rows < FEW_ROWS) {
     return tf.matMul(a, b, transposeA, transposeB) as tf.Tensor<R>;
   }
   return explicitProduct(transposeA, transposeB)(a, b) as tf.Tensor<R>;

@@ -1,4 +1,4 @@
-import { packageBuild } from '../../tsdown.shared.ts';
+import { packageBuild } from '../../tsdown.shared.js';
 
 export default packageBuild(
   { index: 'src/index.ts', conformance: 'src/conformance/index.ts', testing: 'src/testing.ts' },

@@ -54,7 +54,7 @@ describe('version and help', () => {
     );
     expect(help.stdout).toContain('evaluate after step 1 and then every N steps (1, 1+N, 1+2N');
     expect(help.stdout).toContain('Global options (every command):');
-    expect(help.stdout).toContain('--backend auto|node-gpu|webgpu|wasm|cpu');
+    expect(help.stdout).toContain('--backend auto|node-gpu|webgpu|blas|wasm|cpu');
     expect((await runCli(['train', '--help'])).stdout).toBe(help.stdout);
     const overview = await runCli(['help']);
     expect(overview.stdout).toMatch(/^usage: scratchgpt <command> \[options\]/);
@@ -72,7 +72,7 @@ describe('typos get a suggestion', () => {
     ],
     [
       ['info', '--backend', 'wsam'],
-      "scratchgpt: --backend must be one of auto, node-gpu, webgpu, wasm, cpu, got 'wsam'; did you mean 'wasm'?",
+      "scratchgpt: --backend must be one of auto, node-gpu, webgpu, blas, wasm, cpu, got 'wsam'; did you mean 'wasm'?",
     ],
     [
       ['tokenize', 'hi', '--tokenizer', 'gtp2'],

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { assertBuilt, jsonLines, ownStderr, runCli, tinyWorkspace, versePath } from './cli-harness.js';
 
 const backend = ['--backend', 'wasm'];
+const blasRequired = (process.env.SCRATCHGPT_REQUIRE_BACKENDS ?? '').split(',').includes('blas');
 let work: string;
 let configPath: string;
 let runDir: string;
@@ -305,10 +306,19 @@ describe('info and bench', () => {
       chosen: string;
       limits: object;
     };
-    expect(info.backends.map((b) => b.backend)).toEqual(['node-gpu', 'webgpu', 'wasm', 'cpu']);
+    expect(info.backends.map((b) => b.backend)).toEqual(['node-gpu', 'webgpu', 'blas', 'wasm', 'cpu']);
     expect(info.chosen).toBe('wasm');
     expect(info.backends.find((b) => b.backend === 'cpu')?.available).toBe(true);
     expect(info.limits).toHaveProperty('maxBindingBytes');
+  });
+
+  it.skipIf(!blasRequired)('info shows the BLAS in use: its library, kernels and threads', async () => {
+    const { code, stdout } = await runCli(['info', '--backend', 'blas']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^chosen: blas \(requested with prefer: 'blas'\)$/m);
+    expect(stdout).toMatch(/^ {2}blas: OpenBLAS \S+/m);
+    expect(stdout).toMatch(/^ {2}blasCoreType: \w+$/m);
+    expect(stdout).toMatch(/^ {2}blasThreads: [1-9]\d*$/m);
   });
 
   // One step of the tiny config at batch 2 × 8: a bench that takes seconds.

@@ -38,7 +38,7 @@ export { addBroadcast } from './ops/add.js';
 export { gelu } from './ops/gelu.js';
 export { heapView } from './ops/heap-view.js';
 export { layerNorm } from './ops/layer-norm.js';
-export { matMul } from './ops/mat-mul.js';
+export { matMul, productsTakeTransposes } from './ops/mat-mul.js';
 export {
   Generator,
   type GeneratorState,

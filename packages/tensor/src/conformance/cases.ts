@@ -106,6 +106,23 @@ export const conformanceCases: ConformanceCase[] = [
     }),
   ),
   {
+    name: 'matMul with a broadcast weight (activations · W)',
+    inputs: (g) => [normal(g, [2, 3, 20, 24]), normal(g, [24, 16])],
+    op: (x, w) => tf.matMul(x!, w!),
+    // TF.js's gradient of a broadcast product does not sum over the broadcast axes, on any backend.
+    gradients: false,
+  },
+  {
+    name: 'matMul transposes, large enough to run on several threads',
+    inputs: (g) => [normal(g, [160, 130]), normal(g, [150, 160])],
+    op: (a, b) => tf.matMul(a!, b!, true, true),
+  },
+  {
+    name: 'fused matMul with bias (Linear)',
+    inputs: (g) => [normal(g, [48, 40]), normal(g, [24, 40]), normal(g, [24])],
+    op: (x, w, b) => tf.fused.matMul({ a: x!, b: w!, transposeB: true, bias: b! }),
+  },
+  {
     name: 'matMul helper over batch × heads (q·kᵀ)',
     inputs: (g) => [normal(g, [2, 3, 20, 8]), normal(g, [2, 3, 20, 8])],
     op: (q, k) => matMul(q!, k!, false, true),

@@ -19,7 +19,10 @@ export type {
   InitBackendOptions,
   SkippedBackend,
   WasmPaths,
+  WebGPUOptions,
 } from './backend/types.js';
+export { deviceFeatures as webgpuDeviceFeatures, type KernelPrecision } from './kernels/webgpu/features.js';
+export { useWebGPUKernels, type WebGPUKernelSet, webgpuKernelSet } from './kernels/webgpu/register.js';
 export { Dropout } from './nn/dropout.js';
 export { Linear, type LinearOptions } from './nn/linear.js';
 export {
@@ -33,9 +36,18 @@ export {
   type StateEntries,
 } from './nn/module.js';
 export { ModuleList } from './nn/module-list.js';
+export { type AdamWScalars, type AdamWUpdate, adamwUpdate } from './ops/adamw-update.js';
 export { addBroadcast } from './ops/add.js';
+export {
+  type CausalAttentionOptions,
+  causalAttention,
+  fusedAttentionAvailable,
+} from './ops/causal-attention.js';
+export { gelu } from './ops/gelu.js';
 export { heapView } from './ops/heap-view.js';
-export { matMul } from './ops/mat-mul.js';
+export { layerNorm } from './ops/layer-norm.js';
+export { matMul, transposedOperandsAreFree } from './ops/mat-mul.js';
+export { type RowCrossEntropy, softmaxCrossEntropy } from './ops/softmax-cross-entropy.js';
 export {
   Generator,
   type GeneratorState,

@@ -20,6 +20,7 @@ import {
   webgpuInitError,
   webgpuLimits,
 } from './webgpu.js';
+import { applyWebGPUOptions } from './webgpu-options.js';
 
 export class BackendUnavailableError extends Error {
   override name = 'BackendUnavailableError';
@@ -167,6 +168,7 @@ async function activate(backend: BackendName, options: InitBackendOptions): Prom
         const gpu = await getGPU(options.loaders?.webgpu);
         if (gpu == null) return { ok: false, reason: 'navigator.gpu vanished' };
         await registerWebGPU(gpu);
+        applyWebGPUOptions(options.webgpu);
         const attempt = await switchTo(backend, 'webgpu', async () => webgpuLimits());
         return attempt.ok ? { ok: true, choice: { ...attempt.choice, adapter } } : attempt;
       }

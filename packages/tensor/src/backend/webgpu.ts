@@ -1,3 +1,5 @@
+import { setDispatchBindingLimit } from '../kernels/webgpu/dispatch.js';
+import { setDeviceFeatures, wantedFeatures } from '../kernels/webgpu/features.js';
 import { registerWebGPUKernels } from '../kernels/webgpu-kernels.js';
 import { tf } from '../tf.js';
 import { type GuardableBackend, installBindingGuard } from './binding-guard.js';
@@ -106,6 +108,8 @@ export function webgpuInitError(): unknown {
 
 let registered: Promise<void> | undefined;
 
+const SUBMIT_BATCH = 128;
+
 /**
  * Registers TF.js's WebGPU backend on our own factory, so the device gets the adapter's limits and every
  * dispatch passes the binding guard. Registers once per process.
@@ -128,10 +132,15 @@ async function register(gpu: GPU): Promise<void> {
         if (adapter == null) throw new Error('the WebGPU adapter disappeared');
         const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
         const device = await adapter.requestDevice({
-          requiredFeatures: features,
+          requiredFeatures: [...features, ...wantedFeatures(adapter.features as ReadonlySet<string>)],
           requiredLimits: requiredLimits(adapter),
         });
         state.device = device;
+        setDeviceFeatures(device.features as ReadonlySet<string>, describeAdapter(adapter).software);
+        setDispatchBindingLimit(webgpuBindingLimit);
+        // One queue submission per this many dispatches instead of TF.js's 15: a training step records
+        // thousands, and each submission costs a round trip through the driver.
+        tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', SUBMIT_BATCH);
         const backend = new WebGPUBackend(device, adapterInfo(adapter) as unknown as GPUAdapterInfo);
         installBindingGuard(backend as unknown as GuardableBackend, webgpuBindingLimit);
         return backend;

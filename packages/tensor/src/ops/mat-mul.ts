@@ -7,6 +7,7 @@
  * transposed explicitly (a cheap copy) and batches are taken one matrix at a time, so every product is
  * a plain 2-D one, forward and backward. Other backends get `tf.matMul` unchanged.
  */
+import { webgpuKernelSet } from '../kernels/webgpu/register.js';
 import { tf } from '../tf.js';
 
 /** Swaps the last two axes. */
@@ -84,4 +85,12 @@ export function matMul<R extends tf.Rank>(
     return tf.matMul(a, b, transposeA, transposeB) as tf.Tensor<R>;
   }
   return explicitProduct(transposeA, transposeB)(a, b) as tf.Tensor<R>;
+}
+
+/**
+ * True where a product reads a transposed operand in place (scratchgpt's WebGPU kernels), so callers
+ * should pass `transposeA`/`transposeB` rather than transpose a large operand once and reuse it.
+ */
+export function transposedOperandsAreFree(): boolean {
+  return tf.getBackend() === 'webgpu' && webgpuKernelSet() === 'scratchgpt';
 }

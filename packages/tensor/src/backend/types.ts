@@ -74,6 +74,8 @@ export interface WebGPUOptions {
   kernels?: 'scratchgpt' | 'tfjs';
   f16?: boolean;
   subgroups?: boolean;
+  /** Use the GPU layouts (workgroup-memory tiles) even on a software adapter: for tests (default false). */
+  gpuLayouts?: boolean;
 }
 
 /** A URL prefix for the wasm backend's binaries, or each binary's file name mapped to its URL. */

@@ -16,11 +16,12 @@ export function resolveWebGPUOptions(options: WebGPUOptions = {}): Required<WebG
     kernels,
     f16: options.f16 ?? environment('SCRATCHGPT_WEBGPU_F16') === '1',
     subgroups: options.subgroups ?? environment('SCRATCHGPT_WEBGPU_SUBGROUPS') !== '0',
+    gpuLayouts: options.gpuLayouts ?? false,
   };
 }
 
 export function applyWebGPUOptions(options: WebGPUOptions | undefined): void {
   const resolved = resolveWebGPUOptions(options);
-  setFeatureSwitch({ f16: resolved.f16, subgroups: resolved.subgroups });
+  setFeatureSwitch({ f16: resolved.f16, subgroups: resolved.subgroups, gpuLayouts: resolved.gpuLayouts });
   useWebGPUKernels(resolved.kernels);
 }

@@ -25,13 +25,25 @@ async function findGPU(loadDawn: (() => Promise<unknown>) | undefined): Promise<
   const dawn = (await (loadDawn ? loadDawn() : importNodeOnly('webgpu'))) as DawnModule;
   // tfjs-backend-webgpu expects the browser's globals: GPUBufferUsage, GPUMapMode and navigator.gpu.
   Object.assign(globalThis, dawn.globals);
-  const gpu = dawn.create([]);
+  const gpu = dawn.create(dawnFlags());
   if (typeof navigator === 'undefined') {
     Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   } else {
     Object.defineProperty(navigator, 'gpu', { value: gpu, configurable: true });
   }
   return gpu;
+}
+
+/**
+ * Flags for Dawn's instance from `SCRATCHGPT_DAWN_FLAGS` (comma-separated), e.g. `backend=vulkan` to
+ * force its Vulkan backend, or `adapter=NVIDIA` to pick an adapter by name.
+ */
+function dawnFlags(): string[] {
+  const listed = typeof process === 'undefined' ? undefined : process.env.SCRATCHGPT_DAWN_FLAGS;
+  return (listed ?? '')
+    .split(',')
+    .map((flag) => flag.trim())
+    .filter((flag) => flag !== '');
 }
 
 const softwareAdapter = /llvmpipe|lavapipe|swiftshader|software|microsoft basic render|\bwarp\b/i;

@@ -6,7 +6,8 @@
  *   scratchgpt-gpu-run/
  *     run.sh                      the run (see its header)
  *     bin/node                    this Node binary
- *     cli.mjs                     the scratchgpt CLI bundled into one file (TF.js included)
+ *     cli.mjs                     the scratchgpt CLI and its packages bundled into one file
+ *     node_modules/@tensorflow/   TF.js's Node builds (core, webgpu, cpu, wasm) and what they require
  *     node_modules/webgpu/        Dawn's Node binding (dawn.node) and its loader
  *     lib/libvulkan.so.1          the Vulkan loader Dawn opens
  *     reference/                  the PyTorch reference model and its benchmark
@@ -22,11 +23,12 @@ import {
   cpSync,
   mkdirSync,
   mkdtempSync,
+  readFileSync,
   realpathSync,
   rmSync,
   statSync,
 } from 'node:fs';
-import { createRequire } from 'node:module';
+import { createRequire, isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +58,9 @@ await build({
   fixedExtension: true,
   minify: true,
   logLevel: 'warn',
-  deps: { neverBundle: ['webgpu', '@tensorflow/tfjs-node-gpu'], alwaysBundle: [/.*/] },
+  // TF.js stays a set of packages: scratchgpt's tensor build already carries the gradient sources it
+  // bundles from tfjs-core, and a second bundling pass would duplicate tfjs-core's flag registry.
+  deps: { neverBundle: ['webgpu', /^@tensorflow\//], alwaysBundle: [/.*/] },
   cwd: app,
 });
 
@@ -72,11 +76,26 @@ copyFileSync(
   join(dawnPackage, 'dist', 'linux-x64', 'dawn.node'),
   join(dawnTarget, 'dist', 'linux-x64', 'dawn.node'),
 );
+for (const name of ['tfjs-core', 'tfjs-backend-webgpu', 'tfjs-backend-cpu', 'tfjs-backend-wasm']) {
+  copyRequireClosure(require.resolve(`@tensorflow/${name}`), join(root, 'node_modules'));
+}
+const wasmDist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
+for (const file of [
+  'tfjs-backend-wasm.wasm',
+  'tfjs-backend-wasm-simd.wasm',
+  'tfjs-backend-wasm-threaded-simd.wasm',
+]) {
+  copyFileSync(
+    join(wasmDist, file),
+    join(root, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist', file),
+  );
+}
 const loader = realpathSync(findVulkanLoader());
 copyFileSync(loader, join(root, 'lib', 'libvulkan.so.1'));
 for (const file of ['bench.py', 'gpt.py', 'check_checkpoint.py']) {
   copyFileSync(join(repo, 'tools', 'reference', file), join(root, 'reference', file));
 }
+copyFileSync(join(here, 'pytorch-fp32.py'), join(root, 'reference', 'pytorch-fp32.py'));
 cpSync(join(here, 'run.sh'), join(root, 'run.sh'));
 chmodSync(join(root, 'run.sh'), 0o755);
 
@@ -102,6 +121,47 @@ console.log(JSON.stringify(result, null, 2));
 if (result.bytes > LIMIT_BYTES) {
   console.error(`error: the archive takes ${result.mebibytes} MiB, more than ${LIMIT_BYTES / 2 ** 20} MiB`);
   process.exit(1);
+}
+
+/**
+ * Copies a CommonJS file and every file it requires, transitively, into `modules` laid out as
+ * node_modules (each package with its package.json): the Node builds of TF.js need a few small
+ * packages, not their whole published trees (tfjs-core alone publishes 38 MB).
+ */
+function copyRequireClosure(entry, modules) {
+  const seen = new Set();
+  const pending = [realpathSync(entry)];
+  while (pending.length > 0) {
+    const file = pending.pop();
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const { packageRoot, name } = packageOf(file);
+    const target = join(modules, name, file.slice(packageRoot.length));
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(file, target);
+    copyFileSync(join(packageRoot, 'package.json'), join(modules, name, 'package.json'));
+    const source = readFileSync(file, 'utf8');
+    const requireFrom = createRequire(file);
+    for (const [, specifier] of source.matchAll(/\brequire\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+      if (isBuiltin(specifier)) continue;
+      try {
+        pending.push(realpathSync(requireFrom.resolve(specifier)));
+      } catch {
+        // An optional require the code guards (e.g. a browser-only module): nothing to copy.
+      }
+    }
+  }
+}
+
+/** The package a file belongs to: its nearest package.json with a name. */
+function packageOf(file) {
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      const { name } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+      if (name) return { packageRoot: dir, name };
+    } catch {}
+  }
+  throw new Error(`${file} belongs to no package`);
 }
 
 function findVulkanLoader() {

@@ -48,7 +48,7 @@ export SCRATCHGPT_DAWN_FLAGS="${SCRATCHGPT_DAWN_FLAGS:-backend=vulkan}"
 
 node="$here/bin/node"
 cli="$here/cli.mjs"
-echo "vulkan manifest: ${VK_ICD_FILENAMES:-${VK_DRIVER_FILES:-the loader's default search}}" >&2
+echo "vulkan manifest: ${VK_ICD_FILENAMES:-${VK_DRIVER_FILES:-none set, the loader searches its default paths}}" >&2
 # The adapter's name proves the run is on the hardware, not a software rasteriser.
 "$node" "$cli" info --backend webgpu --json
 scratchgpt="$("$node" "$cli" bench --config "$config" --context "$context" --batch-size "$batch" \
@@ -57,20 +57,7 @@ echo "$scratchgpt"
 
 torch_config="$config"
 [ "$config" = gpt-tiny ] && torch_config=tiny
-pytorch="$(cd "$here/reference" && "$python" - "$torch_config" "$context" "$batch" "$steps" "$device" <<'PY'
-import runpy, sys
-import torch
-# fp32 throughout: no TF32 tensor-core shortcuts for products.
-torch.backends.cuda.matmul.allow_tf32 = False
-torch.backends.cudnn.allow_tf32 = False
-config, context, batch, steps, device = sys.argv[1:]
-if device == "cuda" and not torch.cuda.is_available():
-    sys.exit("PyTorch sees no CUDA device: set TORCH_DEVICE=cpu to compare with the CPU instead")
-sys.argv = ["bench.py", "--config", config, "--context", context, "--batch-size", batch,
-            "--steps", steps, "--device", device]
-runpy.run_path("bench.py", run_name="__main__")
-PY
-)"
+pytorch="$(cd "$here/reference" && "$python" pytorch-fp32.py "$torch_config" "$context" "$batch" "$steps" "$device")"
 echo "$pytorch"
 gpu="$("$python" -c 'import torch; print(torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none")')"
 

@@ -6,7 +6,7 @@ import { type BackendChoice, initBackend, type WasmPaths } from '@scratchgpt/ten
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import type { BackendRequest } from '../protocol.js';
+import type { BackendRequest, KernelRequest } from '../protocol.js';
 
 // The bundler gives each binary its own hashed URL.
 const wasmPaths: WasmPaths = {
@@ -21,10 +21,13 @@ export interface StartedBackend {
   note: string | null;
 }
 
-export async function startBackend(prefer: BackendRequest): Promise<StartedBackend> {
+export async function startBackend(
+  prefer: BackendRequest,
+  kernels: KernelRequest = 'scratchgpt',
+): Promise<StartedBackend> {
   if (prefer === 'wasm') return { choice: await initBackend({ prefer: 'wasm', wasmPaths }), note: null };
   try {
-    return { choice: await initBackend({ prefer: 'webgpu' }), note: null };
+    return { choice: await initBackend({ prefer: 'webgpu', webgpu: { kernels } }), note: null };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return {

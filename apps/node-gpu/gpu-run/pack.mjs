@@ -92,7 +92,7 @@ for (const file of [
 }
 const loader = realpathSync(findVulkanLoader());
 copyFileSync(loader, join(root, 'lib', 'libvulkan.so.1'));
-for (const file of ['bench.py', 'gpt.py', 'check_checkpoint.py']) {
+for (const file of ['bench.py', 'gpt.py', 'check_checkpoint.py', 'layouts.py', 'safetensors_io.py']) {
   copyFileSync(join(repo, 'tools', 'reference', file), join(root, 'reference', file));
 }
 copyFileSync(join(here, 'pytorch-fp32.py'), join(root, 'reference', 'pytorch-fp32.py'));

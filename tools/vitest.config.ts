@@ -10,7 +10,7 @@ export default defineConfig({
     name: 'tools',
     include: ['packed/**/*.test.ts', 'readme/**/*.test.ts'],
     fileParallelism: false,
-    testTimeout: 600_000,
+    testTimeout: 900_000,
     hookTimeout: 600_000,
   },
 });

@@ -26,8 +26,15 @@ export {
   topPFilter,
 } from './decoding.js';
 export { FeedForward } from './feed-forward.js';
-export { GELU, gelu } from './gelu.js';
+export { GELU } from './gelu.js';
 export { type GenerateOptions, generate, generateStream } from './generate.js';
 export { type ForwardOptions, type ForwardWithAttention, GPTModel, type ModelOptions } from './gpt-model.js';
 export { LayerNorm } from './layer-norm.js';
+export {
+  assertFitsMemory,
+  estimateMemory,
+  MemoryBudgetError,
+  type MemoryEstimate,
+  type MemoryUse,
+} from './memory.js';
 export { type BlockOutput, TransformerBlock } from './transformer-block.js';

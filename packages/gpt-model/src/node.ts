@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseStrictJson } from '@scratchgpt/tensor';
 import { CheckpointError } from './checkpoint/errors.js';
 import type { Layout } from './checkpoint/layouts.js';
 import { type LoadedModel, type LoadModelOptions, loadModel } from './checkpoint/load.js';
@@ -31,14 +32,18 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
 }
 
 async function readOrExplain(path: string, directory: string): Promise<Buffer> {
+  const file = path.endsWith(CONFIG_FILE) ? CONFIG_FILE : WEIGHTS_FILE;
   try {
     return await readFile(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
       throw new CheckpointError(
-        `No ${path.endsWith(CONFIG_FILE) ? CONFIG_FILE : WEIGHTS_FILE} in ${directory}: a checkpoint directory holds ${CONFIG_FILE} and ${WEIGHTS_FILE}`,
+        `No ${file} in ${directory}: a checkpoint directory holds ${CONFIG_FILE} and ${WEIGHTS_FILE}`,
       );
     }
+    if (code === 'EISDIR') throw new CheckpointError(`${path} is a directory: ${file} must be a file`);
+    if (code === 'EACCES') throw new CheckpointError(`${path} cannot be read here (permission denied)`);
     throw error;
   }
 }
@@ -52,7 +57,7 @@ export async function loadCheckpoint(
   const configText = (await readOrExplain(configPath, directory)).toString('utf8');
   let configJson: unknown;
   try {
-    configJson = JSON.parse(configText);
+    configJson = parseStrictJson(configText, { maxDepth: 16 });
   } catch (error) {
     throw new CheckpointError(`${configPath} is not valid JSON (${(error as Error).message})`);
   }

@@ -83,7 +83,7 @@ export const plans: Record<string, Plan> = {
   'node apps/node-gpu/bench/compare-pytorch.mjs --config tiny --batch-size 4 --context 64': {
     kind: 'pytorch',
     instead:
-      'node apps/node-gpu/bench/compare-pytorch.mjs --config tiny --batch-size 4 --context 64 --steps 1',
+      'node apps/node-gpu/bench/compare-pytorch.mjs --config tiny --batch-size 4 --context 64 --steps 1 --repeat 1',
     check: syntaxOf('apps/node-gpu/bench/compare-pytorch.mjs'),
   },
   'node apps/node-gpu/bench/chapter5.mjs': {

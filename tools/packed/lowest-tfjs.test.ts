@@ -2,7 +2,8 @@
  * The packed packages with the lowest TF.js versions their ranges accept, installed from the npm
  * registry into a fresh npm project: the conformance suite on every backend and ten AdamW steps of the
  * GPT model against PyTorch's (smoke.mjs). The versions are read from the packed
- * `@scratchgpt/tensor`, so widening a range without passing here fails.
+ * `@scratchgpt/tensor`, so widening a range without passing here fails. blas is the wasm backend with
+ * BLAS products, so it is held to wasm's lowest version; koffi is installed at its peer version.
  */
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -37,8 +38,17 @@ beforeAll(async () => {
 });
 afterAll(() => rm(folder, { recursive: true, force: true }));
 
+/**
+ * The backends that must start: those `SCRATCHGPT_REQUIRE_BACKENDS` names (CI names them all) among
+ * `installed`, and always cpu and wasm.
+ */
+function required(installed: readonly string[]): string[] {
+  const named = (process.env.SCRATCHGPT_REQUIRE_BACKENDS ?? '').split(',').map((name) => name.trim());
+  return ['cpu', 'wasm', ...installed.filter((backend) => named.includes(backend))];
+}
+
 /** Installs the packages with `versions`, runs smoke.mjs there and returns what it printed. */
-async function smoke(name: string, versions: Record<string, string>, requireBackends?: string) {
+async function smoke(name: string, versions: Record<string, string>, requireBackends: string[]) {
   const directory = join(folder, name);
   const project = await createNpmProject(directory, packed, {
     // Pinned as overrides too, so no package can pull in a second, newer tfjs-core.
@@ -52,8 +62,7 @@ async function smoke(name: string, versions: Record<string, string>, requireBack
   ]);
   expect(install.code, `npm install failed:\n${install.stderr}`).toBe(0);
   await copyFile(new URL('./smoke.mjs', import.meta.url), join(directory, 'smoke.mjs'));
-  const env = { ...process.env };
-  if (requireBackends !== undefined) env.SCRATCHGPT_REQUIRE_BACKENDS = requireBackends;
+  const env = { ...process.env, SCRATCHGPT_REQUIRE_BACKENDS: requireBackends.join(',') };
   const result = await run(process.execPath, ['smoke.mjs', repositoryRoot], {
     cwd: directory,
     env,
@@ -70,26 +79,42 @@ describe('the lowest TF.js versions the packages accept', () => {
     expect(lowestVersion(tensor.peerDependencies?.[wasm])).toBe(floor);
   });
 
-  it('cpu and wasm: the conformance suite and PyTorch training steps pass', async () => {
+  it('cpu, wasm and blas: the conformance suite and PyTorch training steps pass', async () => {
     const version = lowestVersion(tensor.dependencies?.[core]);
-    const stdout = await smoke('cpu-wasm', { [core]: version, [cpu]: version, [wasm]: version }, 'cpu,wasm');
+    const backends = required(['blas']);
+    const stdout = await smoke(
+      'cpu-wasm-blas',
+      {
+        [core]: version,
+        [cpu]: version,
+        [wasm]: version,
+        koffi: lowestVersion(tensor.peerDependencies?.koffi),
+      },
+      backends,
+    );
     expect(stdout).toContain(`TF.js ${version}\n`);
-    for (const backend of ['cpu', 'wasm']) {
+    for (const backend of backends) {
       expect(stdout).toContain(`ok   ${backend}: ten AdamW steps give PyTorch's losses`);
+      if (backend !== 'cpu')
+        expect(stdout).toMatch(new RegExp(`^ok {3}${backend}: \\d+ conformance cases match cpu`, 'm'));
     }
-    expect(stdout).toMatch(/^ok {3}wasm: \d+ conformance cases match cpu/m);
   });
 
-  it('WebGPU: the conformance suite and PyTorch training steps pass where an adapter exists', async () => {
+  it('WebGPU: the conformance suite and PyTorch training steps pass', async () => {
     const version = lowestVersion(tensor.peerDependencies?.[webgpu]);
-    const dawn = lowestVersion(tensor.peerDependencies?.webgpu);
-    const stdout = await smoke('webgpu', {
-      [core]: version,
-      [cpu]: version,
-      [wasm]: version,
-      [webgpu]: version,
-      webgpu: dawn,
-    });
+    const backends = required(['blas', 'webgpu']);
+    const stdout = await smoke(
+      'webgpu',
+      {
+        [core]: version,
+        [cpu]: version,
+        [wasm]: version,
+        [webgpu]: version,
+        webgpu: lowestVersion(tensor.peerDependencies?.webgpu),
+        koffi: lowestVersion(tensor.peerDependencies?.koffi),
+      },
+      backends,
+    );
     expect(stdout).toContain(`TF.js ${version}\n`);
     // Without a WebGPU adapter (and without SCRATCHGPT_REQUIRE_BACKENDS naming it) webgpu is skipped.
     expect(stdout).toMatch(/^(ok {3}webgpu: ten AdamW steps give PyTorch's losses|skip webgpu: )/m);

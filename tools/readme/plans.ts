@@ -102,6 +102,29 @@ export const plans: Record<string, Plan> = {
     check: `${syntaxOf('apps/node-gpu/bench/train-parity.mjs')} && ${compiles('tools/reference/train_parity.py')}`,
   },
 
+  'node apps/node-gpu/bench/webgpu-vs-peer.mjs --rounds 2 --steps 3': {
+    kind: 'instead',
+    run: 'node apps/node-gpu/bench/webgpu-vs-peer.mjs --rounds 1 --steps 1',
+    why: 'a benchmark: one round of one step for each of the three on the software adapter',
+  },
+  'node apps/node-gpu/bench/webgpu-kernels.mjs --reps 2': {
+    kind: 'instead',
+    run: 'node apps/node-gpu/bench/webgpu-kernels.mjs --reps 1',
+    why: 'a benchmark: one repetition of each kernel',
+  },
+  'node apps/node-gpu/gpu-run/pack.mjs --out /tmp': {
+    kind: 'instead',
+    run: 'node apps/node-gpu/gpu-run/pack.mjs --out {tmp}',
+    why: 'the archive goes into the temporary folder, where the next command unpacks it',
+  },
+  'tar -xJf scratchgpt-gpu-run.tar.xz && scratchgpt-gpu-run/run.sh': {
+    kind: 'pytorch',
+    // No NVIDIA GPU here: the archive runs on the software Vulkan adapter, PyTorch on the CPU.
+    instead:
+      'tar -xJf {tmp}/scratchgpt-gpu-run.tar.xz -C {tmp} && TORCH_DEVICE=cpu {tmp}/scratchgpt-gpu-run/run.sh --config gpt-tiny --context 16 --batch-size 1 --steps 1',
+    check: `bash -n apps/node-gpu/gpu-run/run.sh && ${compiles('apps/node-gpu/gpu-run/pytorch-fp32.py')}`,
+  },
+
   // apps/web-webgpu/README.md
   'pnpm --filter web-webgpu dev': { kind: 'serve', why: 'a development server' },
   'pnpm --filter web-webgpu preview': { kind: 'serve', why: 'serves the static build' },

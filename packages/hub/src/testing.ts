@@ -1,0 +1,8 @@
+/** Test helpers: a Hugging Face Hub on loopback (Node only). */
+export {
+  type FakeHub,
+  type FakeHubFaults,
+  type FakeHubRequest,
+  type FakeRepo,
+  startFakeHub,
+} from './testing/fake-hub.js';

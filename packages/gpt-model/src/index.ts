@@ -2,7 +2,12 @@ export { type ConfigFormat, configToJson, parseConfigJson } from './checkpoint/c
 export { CheckpointError } from './checkpoint/errors.js';
 export type { HostTensor } from './checkpoint/host-tensor.js';
 export { bookToHf, detectLayout, type HostState, hfToBook, type Layout } from './checkpoint/layouts.js';
-export { type LoadedModel, type LoadModelOptions, loadModel } from './checkpoint/load.js';
+export {
+  type LoadedModel,
+  type LoadModelOptions,
+  loadModel,
+  loadModelFromSafetensors,
+} from './checkpoint/load.js';
 export { type SerializedCheckpoint, serializeCheckpoint } from './checkpoint/save.js';
 export {
   ConfigError,
@@ -30,4 +35,17 @@ export { GELU, gelu } from './gelu.js';
 export { type GenerateOptions, generate, generateStream } from './generate.js';
 export { type ForwardOptions, type ForwardWithAttention, GPTModel, type ModelOptions } from './gpt-model.js';
 export { LayerNorm } from './layer-norm.js';
+export {
+  checkModelFits,
+  currentMemoryBudget,
+  estimateMemory,
+  gpt2SizesThatFit,
+  type MemoryBudget,
+  type MemoryNeed,
+  ModelTooLargeError,
+  type ModelUse,
+  pretrainedGpt2,
+  pretrainedGpt2Sizes,
+  type RunShape,
+} from './memory-fit.js';
 export { type BlockOutput, TransformerBlock } from './transformer-block.js';

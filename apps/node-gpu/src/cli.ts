@@ -11,6 +11,7 @@ import { benchHelp, runBench } from './commands/bench.js';
 import { type CommandContext, createContext } from './commands/context.js';
 import { convertHelp, runConvert } from './commands/convert.js';
 import { demoHelp, runDemo } from './commands/demo.js';
+import { downloadHelp, runDownload } from './commands/download.js';
 import { evalHelp, runEval } from './commands/evaluate.js';
 import { generateHelp, runGenerate } from './commands/generate.js';
 import { infoHelp, runInfo } from './commands/info.js';
@@ -28,6 +29,7 @@ const commands: Record<string, { run: Command; help: string; summary: string }> 
   generate: { run: runGenerate, help: generateHelp, summary: 'continue a prompt with a trained model' },
   eval: { run: runEval, help: evalHelp, summary: 'loss and perplexity of a model on a text' },
   convert: { run: runConvert, help: convertHelp, summary: 'rewrite a checkpoint in the hf or book layout' },
+  download: { run: runDownload, help: downloadHelp, summary: 'fetch a model from the Hugging Face Hub' },
   bench: { run: runBench, help: benchHelp, summary: 'training, forward and generation speed' },
   demo: {
     run: runDemo,

@@ -7,7 +7,12 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError, ConfigError, type GPTModel, type LoadedModel } from '@scratchgpt/gpt-model';
-import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from '@scratchgpt/gpt-model/node';
+import {
+  loadCheckpoint,
+  readCheckpointConfig,
+  saveCheckpoint,
+  writeFileAtomic,
+} from '@scratchgpt/gpt-model/node';
 import { SafetensorsError } from '@scratchgpt/tensor';
 import {
   parseTrainingState,
@@ -16,6 +21,7 @@ import {
   TrainingStateError,
 } from '@scratchgpt/trainer';
 import { CommandError } from './errors.js';
+import { checkModelMemory, type ModelSourceOptions, resolveModelSource } from './model-source.js';
 
 export const TRAINING_STATE_FILE = 'training-state.safetensors';
 export const LOSS_PLOT_FILE = 'loss.svg';
@@ -36,11 +42,18 @@ export interface LoadedRun extends LoadedModel {
   snapshot?: TrainingSnapshot;
 }
 
-/** Loads a checkpoint directory; checkpoint problems become one clear line. */
-export async function loadModelDirectory(directory: string): Promise<LoadedModel> {
-  if (!existsSync(directory)) throw new CommandError(`--model ${directory}: no such directory`);
+/**
+ * Loads `--model`: a checkpoint directory or a Hub id (downloaded first), after checking that it fits
+ * the backend's memory; checkpoint problems become one clear line.
+ */
+export async function loadModelDirectory(
+  source: string,
+  options: ModelSourceOptions = {},
+): Promise<LoadedModel & { directory: string }> {
+  const directory = await resolveModelSource(source, options);
   try {
-    return await loadCheckpoint(directory);
+    checkModelMemory(await readCheckpointConfig(directory), source, options);
+    return { ...(await loadCheckpoint(directory)), directory };
   } catch (error) {
     if (
       error instanceof CheckpointError ||
@@ -53,8 +66,9 @@ export async function loadModelDirectory(directory: string): Promise<LoadedModel
   }
 }
 
-export async function loadRun(directory: string): Promise<LoadedRun> {
-  const loaded = await loadModelDirectory(directory);
+export async function loadRun(source: string, options: ModelSourceOptions = {}): Promise<LoadedRun> {
+  const loaded = await loadModelDirectory(source, { ...options, use: 'train' });
+  const { directory } = loaded;
   const statePath = join(directory, TRAINING_STATE_FILE);
   if (!existsSync(statePath)) return loaded;
   let snapshot: TrainingSnapshot;

@@ -19,10 +19,17 @@ export function assertBuilt(): void {
 
 export function runCli(
   args: string[],
-  options: { onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void } = {},
+  options: {
+    onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void;
+    /** Added to this process's environment. */
+    env?: Record<string, string | undefined>;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cliPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {

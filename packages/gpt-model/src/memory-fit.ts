@@ -122,7 +122,11 @@ export function checkModelFits(
   config: GPTConfig,
   use: ModelUse,
   budget: MemoryBudget | null,
-  options: RunShape & { name?: string } = {},
+  options: RunShape & {
+    name?: string;
+    /** How to name the way out to another backend (default "a backend without that ceiling"). */
+    otherBackends?: string;
+  } = {},
 ): MemoryNeed {
   const need = estimateMemory(config, use, options, budget ?? undefined);
   if (budget === null || need.totalBytes <= budget.bytes) return need;
@@ -131,7 +135,7 @@ export function checkModelFits(
   const model = fitting ? `a smaller model (${fitting} fits)` : 'a smaller model';
   const smaller = use === 'train' ? `a smaller batch or context, or ${model}` : model;
   throw new ModelTooLargeError(
-    `${name} (${need.parameters.toLocaleString('en-US')} parameters) needs about ${gigabytes(need.totalBytes)} to ${use}, more than ${budget.description}: use a backend without that ceiling or ${smaller}`,
+    `${name} (${need.parameters.toLocaleString('en-US')} parameters) needs about ${gigabytes(need.totalBytes)} to ${use}, more than ${budget.description}: use ${options.otherBackends ?? 'a backend without that ceiling'} or ${smaller}`,
     need,
     budget,
     fitting,

@@ -5,4 +5,5 @@ export {
   type FakeHubRequest,
   type FakeRepo,
   startFakeHub,
+  unreachableEndpoint,
 } from './testing/fake-hub.js';

@@ -15,11 +15,12 @@ export const evalFlags = {
   'batch-size': { type: 'string' },
 } as const satisfies FlagSpec;
 
-export const evalHelp = `scratchgpt eval --model DIR --data FILE [--context N] [--batch-size B]
+export const evalHelp = `scratchgpt eval --model DIR|ID --data FILE [--context N] [--batch-size B]
 
 The mean next-token cross-entropy (and perplexity) of a model on a text, over every target of the
 non-overlapping windows of length N (default: the model's context; the incomplete tail is dropped).
-The batch size only changes speed, never the result.
+The batch size only changes speed, never the result. --model takes a checkpoint directory or a
+Hugging Face Hub id (gpt2 … gpt2-xl, owner/name[@revision]).
 With --json: {"loss","perplexity","tokens","windows"}.`;
 
 export async function runEval(args: string[], context: CommandContext): Promise<number> {
@@ -30,7 +31,10 @@ export async function runEval(args: string[], context: CommandContext): Promise<
   const requested = numberFlag(values, 'context', { integer: true, min: 1 });
   const text = await readText(dataPath);
   await context.startBackend();
-  const { model, config } = await loadModelDirectory(directory);
+  const { model, config } = await loadModelDirectory(directory, {
+    output: context.output,
+    run: { batchSize, ...(requested !== undefined ? { contextLength: requested } : {}) },
+  });
   const length = contextFor(config, requested);
   const ids = encodeText(gpt2(), text);
   if (ids.length <= length) {

@@ -17,10 +17,11 @@ export const generateFlags = {
   'no-cache': { type: 'boolean' },
 } as const satisfies FlagSpec;
 
-export const generateHelp = `scratchgpt generate --model DIR --prompt TEXT [options]
+export const generateHelp = `scratchgpt generate --model DIR|ID --prompt TEXT [options]
 
 Continues a prompt with a trained model, streaming the text as it comes.
-  --model DIR            a checkpoint directory (config.json + model.safetensors, either layout)
+  --model DIR|ID         a checkpoint directory (config.json + model.safetensors, either layout), or
+                         a Hugging Face Hub id: gpt2, gpt2-medium, gpt2-large, gpt2-xl, owner/name[@rev]
   --prompt TEXT          the text to continue
   --max-new-tokens N     how many tokens to add (default 50)
   --temperature T        0 (default) picks the most likely token; higher is more varied
@@ -38,7 +39,7 @@ export async function runGenerate(args: string[], context: CommandContext): Prom
   const topK = numberFlag(values, 'top-k', { integer: true, min: 1 });
   const topP = numberFlag(values, 'top-p', { min: 0, exclusiveMin: true, max: 1 });
   await context.startBackend();
-  const { model, config } = await loadModelDirectory(directory);
+  const { model, config } = await loadModelDirectory(directory, { output: context.output });
   const tokenizer = gpt2();
   const promptTokenIds = encodeText(tokenizer, prompt);
   const outside = promptTokenIds.find((id) => id >= config.vocabSize);

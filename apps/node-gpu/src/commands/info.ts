@@ -1,6 +1,7 @@
 import { type BackendName, initBackend, probeWebGPU } from '@scratchgpt/tensor';
 import { type FlagSpec, parseFlags } from '../args.js';
 import { loaders } from '../backend.js';
+import { describeGpt2Fit, type Gpt2Fit, gpt2Fit } from '../gpt2-fit.js';
 import type { CommandContext } from './context.js';
 
 export const infoFlags = {} as const satisfies FlagSpec;
@@ -8,12 +9,19 @@ export const infoFlags = {} as const satisfies FlagSpec;
 export const infoHelp = `scratchgpt info
 
 Lists the backends found here (and why any is unavailable), the one --backend chooses, and its device
-limits. With --json: {"backends":[{"backend","available","reason"?}],"chosen","reason","skipped","limits","adapter"?}.`;
+limits, and which GPT-2 sizes fit each backend's memory where it has a ceiling (wasm's 4 GiB heap; on
+cpu this machine's memory). With --json: {"backends":[{"backend","available","reason"?,
+"gpt2"?:{"ceiling","generate","train"}}],"chosen","reason","skipped","limits","adapter"?}.`;
 
 export async function runInfo(args: string[], context: CommandContext): Promise<number> {
   parseFlags(args, infoFlags, 'info');
-  const backends: Array<{ backend: BackendName; available: boolean; reason?: string; software?: boolean }> =
-    [];
+  const backends: Array<{
+    backend: BackendName;
+    available: boolean;
+    reason?: string;
+    software?: boolean;
+    gpt2?: Gpt2Fit;
+  }> = [];
   for (const backend of ['node-gpu', 'webgpu', 'wasm', 'cpu'] as const) {
     try {
       await initBackend({ prefer: backend, loaders });
@@ -22,6 +30,7 @@ export async function runInfo(args: string[], context: CommandContext): Promise<
         backend,
         available: true,
         ...(adapter && !('reason' in adapter) ? { software: adapter.software } : {}),
+        gpt2: gpt2Fit(),
       });
     } catch (error) {
       backends.push({
@@ -43,7 +52,8 @@ export async function runInfo(args: string[], context: CommandContext): Promise<
   context.output.result(result, () => {
     const lines = backends.map(
       (b) =>
-        `  ${b.available ? '✓' : '✗'} ${b.backend.padEnd(8)} ${b.available ? (b.software ? 'available (software adapter)' : 'available') : b.reason}`,
+        `  ${b.available ? '✓' : '✗'} ${b.backend.padEnd(8)} ${b.available ? (b.software ? 'available (software adapter)' : 'available') : b.reason}` +
+        (b.gpt2 ? `\n             ${describeGpt2Fit(b.gpt2)}` : ''),
     );
     const limit = choice.limits.maxBindingBytes;
     return [

@@ -17,6 +17,7 @@ import { defaultDataPath, readText } from '../data.js';
 import { CommandError, UsageError } from '../errors.js';
 import { lossPlotSvg } from '../loss-plot.js';
 import { contextFor, resolveConfig } from '../model-config.js';
+import { isHubModel } from '../model-source.js';
 import type { Output } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { LOSS_PLOT_FILE, loadRun, saveRun } from '../run-directory.js';
@@ -53,7 +54,8 @@ Pretrains a GPT on a text file (GPT-2 BPE tokens), or resumes a run with --model
   --data FILE            text to train on (default: the bundled The Verdict)
   --config NAME|FILE     a preset (gpt-nano, gpt-micro, gpt-mini, gpt-tiny, gpt2-small…) or a config
                          file (default: gpt-micro)
-  --model DIR            continue from a checkpoint; with its training state, resume exactly
+  --model DIR|ID         continue from a checkpoint; with its training state, resume exactly; a Hub
+                         id (gpt2 … gpt2-xl, owner/name[@rev]) continues pretraining it (needs --out)
   --context N            window length (default: the model's context length)
   --batch-size B         windows per batch (default 2)
   --epochs E | --steps S how long to train (default: 10 epochs)
@@ -78,13 +80,23 @@ interface TrainPlan {
 
 async function planModel(values: Values, context: CommandContext): Promise<TrainPlan> {
   const modelDir = stringFlag(values, 'model');
-  const out = stringFlag(values, 'out') ?? modelDir;
+  const fromHub = modelDir !== undefined && isHubModel(modelDir);
+  const out = stringFlag(values, 'out') ?? (fromHub ? undefined : modelDir);
+  if (out === undefined && fromHub)
+    throw new UsageError(
+      `train: --out DIR is required with --model ${modelDir}: the Hugging Face cache is never written to`,
+    );
   if (out === undefined)
     throw new UsageError('train: --out DIR is required (or --model DIR to resume in place)');
   if (modelDir !== undefined) {
     if (stringFlag(values, 'config') !== undefined)
       throw new UsageError('train: give --config or --model, not both');
-    const run = await loadRun(modelDir);
+    const batchSize = numberFlag(values, 'batch-size', { integer: true, min: 1 }) ?? 2;
+    const contextLength = numberFlag(values, 'context', { integer: true, min: 1 });
+    const run = await loadRun(modelDir, {
+      output: context.output,
+      run: { batchSize, ...(contextLength !== undefined ? { contextLength } : {}) },
+    });
     context.output.note(
       run.snapshot
         ? `resuming ${modelDir} at step ${run.snapshot.state.step}`

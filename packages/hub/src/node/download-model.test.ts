@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { scanCacheDir } from '@huggingface/hub';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bookConfig } from '../model-id.js';
-import { closedPort, hubFailure, temporaryDir, tinyGpt2 } from '../test/fixture.js';
-import { type FakeHub, startFakeHub } from '../testing/fake-hub.js';
+import { hubFailure, temporaryDir, tinyGpt2 } from '../test/fixture.js';
+import { type FakeHub, startFakeHub, unreachableEndpoint } from '../testing/fake-hub.js';
 import { type DownloadModelOptions, downloadModel } from './download-model.js';
 import type { HubSettings } from './settings.js';
 
@@ -197,7 +197,7 @@ describe('downloadModel', () => {
 
   it('falls back to the cache when the Hub cannot be reached, and says why when nothing is cached', async () => {
     await download('gpt2');
-    const dead = await closedPort();
+    const dead = await unreachableEndpoint();
     const notes: string[] = [];
     const model = await download('gpt2', {
       settings: { endpoint: dead },

@@ -1,7 +1,6 @@
 /** The PyTorch-made GPT-2-format model (packages/hub/fixtures/tiny-gpt2) and temporary folders. */
 import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -18,16 +17,6 @@ export const tinyGpt2 = {
 
 export function temporaryDir(label: string): Promise<string> {
   return mkdtemp(join(tmpdir(), `scratchgpt-hub-${label}-`));
-}
-
-/** An endpoint nothing listens on: a port that was free a moment ago. */
-export function closedPort(): Promise<string> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(`http://127.0.0.1:${port}`));
-    });
-  });
 }
 
 /** The HubError a promise rejects with (the test fails if it resolves or rejects with something else). */

@@ -258,3 +258,15 @@ function close(server: Server): Promise<void> {
   server.closeAllConnections();
   return new Promise((resolve) => server.close(() => resolve()));
 }
+
+/** An endpoint nothing listens on (a port that was free a moment ago): what an unreachable Hub looks like. */
+export function unreachableEndpoint(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(`http://127.0.0.1:${port}`));
+    });
+  });
+}

@@ -3,30 +3,14 @@
  * PyTorch reference made (packages/hub/fixtures/tiny-gpt2): download, generate (PyTorch's greedy
  * tokens), eval, continued pretraining, convert, offline use, the memory check, clear errors.
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { type FakeHub, startFakeHub, unreachableEndpoint } from '@scratchgpt/hub/testing';
-import { parseSafetensors } from '@scratchgpt/tensor';
+import { type FakeHub, unreachableEndpoint } from '@scratchgpt/hub/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { assertBuilt, jsonLines, ownStderr, runCli, versePath } from './cli-harness.js';
-
-const fixtureDir = fileURLToPath(new URL('../../../packages/hub/fixtures/tiny-gpt2/', import.meta.url));
-const fixture = (name: string) => new Uint8Array(readFileSync(join(fixtureDir, name)));
-const io = parseSafetensors(fixture('io.safetensors')).tensors;
-const promptIds = [...io.get('prompt_ids')!.data];
-const greedyIds = [...io.get('greedy_ids')!.data].slice(promptIds.length);
-// What the configs of GPT-2 XL on the Hub say; its weights are never fetched.
-const gpt2XlConfig = {
-  model_type: 'gpt2',
-  vocab_size: 50257,
-  n_positions: 1024,
-  n_embd: 1600,
-  n_head: 25,
-  n_layer: 48,
-};
+import { greedyIds, promptIds, startTinyGpt2Hub, tinyGpt2Dir } from './tiny-gpt2-hub.js';
 
 let hub: FakeHub;
 let work: string;
@@ -35,19 +19,7 @@ const backend = ['--backend', 'wasm'];
 
 beforeAll(async () => {
   assertBuilt();
-  hub = await startFakeHub({
-    repos: {
-      'openai-community/gpt2': {
-        files: { 'config.json': fixture('config.json'), 'model.safetensors': fixture('model.safetensors') },
-      },
-      'openai-community/gpt2-xl': {
-        files: {
-          'config.json': new TextEncoder().encode(JSON.stringify(gpt2XlConfig)),
-          'model.safetensors': fixture('model.safetensors'),
-        },
-      },
-    },
-  });
+  hub = await startTinyGpt2Hub();
   work = await mkdtemp(join(tmpdir(), 'scratchgpt-cli-hub-'));
 });
 afterAll(() => hub.close());
@@ -89,8 +61,12 @@ describe('models from the Hub', () => {
       commit,
       directory: join(env.HF_HUB_CACHE!, 'models--openai-community--gpt2', 'snapshots', commit),
       files: [
-        { path: 'config.json', size: fixture('config.json').byteLength, downloaded: true },
-        { path: 'model.safetensors', size: fixture('model.safetensors').byteLength, downloaded: true },
+        { path: 'config.json', size: statSync(join(tinyGpt2Dir, 'config.json')).size, downloaded: true },
+        {
+          path: 'model.safetensors',
+          size: statSync(join(tinyGpt2Dir, 'model.safetensors')).size,
+          downloaded: true,
+        },
       ],
       source: 'hub',
     });
@@ -131,7 +107,7 @@ describe('models from the Hub', () => {
     writeFileSync(data, readFileSync(versePath, 'utf8').slice(0, 3000));
     const args = ['--data', data, '--context', '32', '--batch-size', '4', '--json', ...backend];
     const fromHub = await cli(['eval', '--model', 'gpt2', ...args]);
-    const fromDir = await cli(['eval', '--model', fixtureDir, ...args]);
+    const fromDir = await cli(['eval', '--model', tinyGpt2Dir, ...args]);
     expect(fromHub.code, fromHub.stderr).toBe(0);
     const hubLoss = JSON.parse(fromHub.stdout) as { loss: number; windows: number };
     expect(hubLoss).toEqual(JSON.parse(fromDir.stdout));

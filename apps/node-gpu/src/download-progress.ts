@@ -17,7 +17,8 @@ export function downloadLine(progress: DownloadProgress, bytesPerSecond: number,
   const fraction = progress.total > 0 ? Math.min(1, progress.loaded / progress.total) : 1;
   const filled = Math.round(fraction * width);
   const bar = `${'█'.repeat(filled)}${'░'.repeat(width - filled)}`;
-  const left = bytesPerSecond > 0 ? (progress.total - progress.loaded) / bytesPerSecond : Number.NaN;
+  const remaining = progress.total - progress.loaded;
+  const left = remaining <= 0 ? 0 : bytesPerSecond > 0 ? remaining / bytesPerSecond : Number.NaN;
   return (
     `${progress.file} ${bar} ${formatBytes(progress.loaded)} / ${formatBytes(progress.total)} ` +
     `${Math.floor(fraction * 100)}% · ${formatBytes(bytesPerSecond)}/s · ETA ${formatDuration(left)}`

@@ -9,6 +9,7 @@ import {
   ConfigError,
   checkModelFits,
   currentMemoryBudget,
+  type GPTConfig,
   type MemoryBudget,
   ModelTooLargeError,
   type ModelUse,
@@ -72,13 +73,18 @@ export function hubAdvice(error: HubError, value: string, options: { maybePath: 
 
 /** Refuses, before loading, a model the backend's memory cannot hold; says what would fit. */
 export function checkModelMemory(configJson: unknown, name: string, options: ModelSourceOptions = {}): void {
-  let config: ReturnType<typeof parseConfigJson>['config'];
+  let config: GPTConfig;
   try {
     config = parseConfigJson(configJson).config;
   } catch (error) {
     if (error instanceof ConfigError) return; // the loader names the problem with the file's path
     throw error;
   }
+  checkConfigMemory(config, name, options);
+}
+
+/** {@link checkModelMemory} for a config in hand (a new model of a preset). */
+export function checkConfigMemory(config: GPTConfig, name: string, options: ModelSourceOptions = {}): void {
   try {
     checkModelFits(config, options.use ?? 'generate', memoryBudget(), {
       ...options.run,

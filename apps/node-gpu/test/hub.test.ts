@@ -165,6 +165,22 @@ describe('models from the Hub', () => {
     expect(hub.downloadsOf('model.safetensors')).toEqual([]);
   });
 
+  it('refuses to train a new model the wasm heap cannot hold, before allocating it', async () => {
+    const out = join(work, 'never');
+    const result = await cli([
+      'train',
+      ...words('--config gpt2-small --batch-size 2 --context 256'),
+      '--out',
+      out,
+      ...backend,
+    ]);
+    expect(result.code).toBe(1);
+    expect(ownStderr(result.stderr)).toEqual([
+      "scratchgpt: gpt2-small (162,419,712 parameters) needs about 5.5 GB to train, more than the wasm backend's 4 GiB heap: use --backend webgpu or cpu, a smaller batch or context, or a smaller model",
+    ]);
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('says in one line what went wrong with the network or the id', async () => {
     const nowhere = await unreachableEndpoint();
     const dead = await runCli(['generate', '--model', 'gpt2', '--prompt', 'x', ...backend], {

@@ -48,7 +48,7 @@ describe('memory fit', () => {
         name: 'gpt2',
       }),
     ).toThrow(
-      "gpt2 (124,439,808 parameters) needs about 4.8 GB to train, more than the wasm backend's 4 GiB heap: use a backend without that ceiling or a smaller batch or context, or a smaller model",
+      "gpt2 (124,439,808 parameters) needs about 4.8 GB to train, more than the wasm backend's 4 GiB heap: use a backend without that ceiling, a smaller batch or context, or a smaller model",
     );
     // Without a known ceiling (cpu, WebGPU devices) every model passes.
     expect(gpt2SizesThatFit('train', null)).toHaveLength(4);

@@ -133,9 +133,10 @@ export function checkModelFits(
   const fitting = gpt2SizesThatFit(use, budget, options).at(-1);
   const name = options.name ?? 'the model';
   const model = fitting ? `a smaller model (${fitting} fits)` : 'a smaller model';
-  const smaller = use === 'train' ? `a smaller batch or context, or ${model}` : model;
+  const other = options.otherBackends ?? 'a backend without that ceiling';
+  const ways = use === 'train' ? `${other}, a smaller batch or context, or ${model}` : `${other} or ${model}`;
   throw new ModelTooLargeError(
-    `${name} (${need.parameters.toLocaleString('en-US')} parameters) needs about ${gigabytes(need.totalBytes)} to ${use}, more than ${budget.description}: use ${options.otherBackends ?? 'a backend without that ceiling'} or ${smaller}`,
+    `${name} (${need.parameters.toLocaleString('en-US')} parameters) needs about ${gigabytes(need.totalBytes)} to ${use}, more than ${budget.description}: use ${ways}`,
     need,
     budget,
     fitting,

@@ -17,7 +17,7 @@ import { defaultDataPath, readText } from '../data.js';
 import { CommandError, UsageError } from '../errors.js';
 import { lossPlotSvg } from '../loss-plot.js';
 import { contextFor, resolveConfig } from '../model-config.js';
-import { isHubModel } from '../model-source.js';
+import { checkConfigMemory, isHubModel } from '../model-source.js';
 import type { Output } from '../output.js';
 import { ProgressBar } from '../progress.js';
 import { LOSS_PLOT_FILE, loadRun, saveRun } from '../run-directory.js';
@@ -104,9 +104,12 @@ async function planModel(values: Values, context: CommandContext): Promise<Train
     );
     return { model: run.model, config: run.config, ...(run.snapshot ? { snapshot: run.snapshot } : {}), out };
   }
-  let config = await resolveConfig(stringFlag(values, 'config') ?? 'gpt-micro');
+  const configName = stringFlag(values, 'config') ?? 'gpt-micro';
+  let config = await resolveConfig(configName);
   const requested = numberFlag(values, 'context', { integer: true, min: 1 });
   if (requested !== undefined) config = { ...config, contextLength: requested };
+  const batchSize = numberFlag(values, 'batch-size', { integer: true, min: 1 }) ?? 2;
+  checkConfigMemory(config, configName, { use: 'train', run: { batchSize } });
   if (existsSync(join(out, 'model.safetensors'))) {
     throw new CommandError(
       `--out ${out} already holds a checkpoint: resume it with --model ${out}, or choose another --out`,

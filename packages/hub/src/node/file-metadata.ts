@@ -70,6 +70,10 @@ function describe(response: Response, subject: RequestSubject): FileMetadata {
     );
   }
   const etag = normalizeEtag(etagHeader);
-  const sha256 = headers.has('x-linked-etag') ? sha256FromEtag(etag) : undefined;
+  // An LFS file's linked ETag is its SHA-256; a file stored with Xet only may carry its Xet hash
+  // there instead, which is no SHA-256 of the bytes: then only the size is checked.
+  const xetHash = headers.get('x-xet-hash');
+  const isXetHash = xetHash != null && normalizeEtag(xetHash) === etag;
+  const sha256 = headers.has('x-linked-etag') && !isXetHash ? sha256FromEtag(etag) : undefined;
   return { commit, etag, size, ...(sha256 ? { sha256 } : {}) };
 }

@@ -3,38 +3,45 @@ import {
   type BackendPreference,
   BackendUnavailableError,
   initBackend,
-  tf,
 } from '@scratchgpt/tensor';
 import { CommandError, UsageError } from './errors.js';
 import type { Output } from './output.js';
+import { closest } from './suggest.js';
 
-const preferences: BackendPreference[] = ['auto', 'node-gpu', 'webgpu', 'wasm', 'cpu'];
+const preferences: BackendPreference[] = ['auto', 'node-gpu', 'webgpu', 'blas', 'wasm', 'cpu'];
 
 export function parseBackend(value: string | undefined): BackendPreference {
   const backend = (value ?? 'auto') as BackendPreference;
   if (!preferences.includes(backend)) {
-    throw new UsageError(`--backend must be one of ${preferences.join(', ')}, got '${value}'`);
+    const suggestion = closest(String(value), preferences);
+    throw new UsageError(
+      `--backend must be one of ${preferences.join(', ')}, got '${value}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+    );
   }
   return backend;
 }
 
 /**
  * The Node-only backends are this application's dependencies (tfjs-node-gpu is optional: its install
- * downloads libtensorflow and often fails), so they are imported from here.
+ * downloads libtensorflow and often fails; koffi, the FFI that calls the machine's BLAS, is optional
+ * too), so they are imported from here.
  */
 const nodeGpuPackage = '@tensorflow/tfjs-node-gpu';
 export const loaders = {
   'node-gpu': () => import(nodeGpuPackage),
   webgpu: () => import('webgpu'),
+  blas: () => import('koffi'),
 };
 
 /** Starts the backend and says on stderr which one runs and why the faster ones were passed over. */
-export async function startBackend(prefer: BackendPreference, output: Output): Promise<BackendChoice> {
-  // TF.js's own console advice ("install tfjs-node…") does not apply: the choice is explained below.
-  tf.env().set('PROD', true);
+export async function startBackend(
+  prefer: BackendPreference,
+  output: Output,
+  debug: boolean,
+): Promise<BackendChoice> {
   let choice: BackendChoice;
   try {
-    choice = await initBackend({ prefer, loaders });
+    choice = await initBackend({ prefer, loaders, debug });
   } catch (error) {
     if (error instanceof BackendUnavailableError) throw new CommandError(error.message);
     throw error;

@@ -4,78 +4,77 @@
  * Exit codes: 0 success, 1 failure, 2 bad usage; errors are one line (the stack with --debug).
  */
 import { parseArgs } from 'node:util';
-import { tf } from '@scratchgpt/tensor';
+import { currentBackend } from '@scratchgpt/tensor';
 import { globalFlags, numberFlag } from './args.js';
 import { parseBackend } from './backend.js';
-import { benchHelp, runBench } from './commands/bench.js';
-import { type CommandContext, createContext } from './commands/context.js';
-import { convertHelp, runConvert } from './commands/convert.js';
-import { demoHelp, runDemo } from './commands/demo.js';
-import { downloadHelp, runDownload } from './commands/download.js';
-import { evalHelp, runEval } from './commands/evaluate.js';
-import { generateHelp, runGenerate } from './commands/generate.js';
-import { infoHelp, runInfo } from './commands/info.js';
-import { runTokenize, tokenizeHelp } from './commands/tokenize.js';
-import { runTrain, trainHelp } from './commands/train.js';
+import { bench } from './commands/bench.js';
+import type { Command } from './commands/command.js';
+import { createContext } from './commands/context.js';
+import { convert } from './commands/convert.js';
+import { demo } from './commands/demo.js';
+import { download } from './commands/download.js';
+import { evaluate } from './commands/evaluate.js';
+import { generate } from './commands/generate.js';
+import { info } from './commands/info.js';
+import { tokenize } from './commands/tokenize.js';
+import { train } from './commands/train.js';
 import { CommandError, UsageError } from './errors.js';
+import { commandHelp, overview } from './help.js';
 import { createOutput } from './output.js';
+import { closest } from './suggest.js';
+import { versionLine } from './version.js';
 
-type Command = (args: string[], context: CommandContext) => Promise<number>;
-
-const commands: Record<string, { run: Command; help: string; summary: string }> = {
-  info: { run: runInfo, help: infoHelp, summary: 'backends found here, the one chosen, device limits' },
-  tokenize: { run: runTokenize, help: tokenizeHelp, summary: 'count the tokens of a text' },
-  train: { run: runTrain, help: trainHelp, summary: 'pretrain a GPT on a text, or resume a run' },
-  generate: { run: runGenerate, help: generateHelp, summary: 'continue a prompt with a trained model' },
-  eval: { run: runEval, help: evalHelp, summary: 'loss and perplexity of a model on a text' },
-  convert: { run: runConvert, help: convertHelp, summary: 'rewrite a checkpoint in the hf or book layout' },
-  download: { run: runDownload, help: downloadHelp, summary: 'fetch a model from the Hugging Face Hub' },
-  bench: { run: runBench, help: benchHelp, summary: 'training, forward and generation speed' },
-  demo: {
-    run: runDemo,
-    help: demoHelp,
-    summary: 'train a small GPT on The Verdict for a few minutes, then generate',
-  },
+const commands: Record<string, Command> = {
+  info,
+  tokenize,
+  train,
+  generate,
+  eval: evaluate,
+  convert,
+  download,
+  bench,
+  demo,
 };
-
-const usage = `scratchgpt <command> [options]
-
-Commands:
-${Object.entries(commands)
-  .map(([name, { summary }]) => `  ${name.padEnd(9)} ${summary}`)
-  .join('\n')}
-
-Global options:
-  --backend auto|node-gpu|webgpu|wasm|cpu   where to compute (auto: a hardware GPU, else wasm)
-  --json                                    machine-readable output on stdout
-  --seed N                                  random seed (default 123)
-  --debug                                   show stack traces
-Run 'scratchgpt <command> --help' for a command's options.`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${usage}\n`);
-    return name === undefined ? 2 : 0;
+  if (name === undefined) {
+    process.stdout.write(`${overview(commands)}\n`);
+    return 2;
   }
-  const command = commands[name];
-  if (command === undefined)
-    throw new UsageError(`Unknown command '${name}'. Commands: ${Object.keys(commands).join(', ')}`);
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`${versionLine()}\n`);
+    return 0;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
+    const topic = name === 'help' ? rest[0] : undefined;
+    process.stdout.write(`${topic === undefined ? overview(commands) : commandHelp(find(topic))}\n`);
+    return 0;
+  }
+  const command = find(name);
   if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`${command.help}\n`);
+    process.stdout.write(`${commandHelp(command)}\n`);
     return 0;
   }
   const { values } = parseArgs({ args: rest, options: globalFlags, strict: false, allowPositionals: true });
-  const output = createOutput(values.json === true);
-  const seed =
-    numberFlag(values as Record<string, string | boolean | undefined>, 'seed', { integer: true, min: 0 }) ??
-    123;
-  const context = createContext(
-    output,
-    seed,
-    parseBackend(typeof values.backend === 'string' ? values.backend : undefined),
-  );
+  const flags = values as Record<string, string | boolean | undefined>;
+  const seed = numberFlag(flags, 'seed', { integer: true, min: 0 });
+  const context = createContext(createOutput(flags.json === true), {
+    seed: seed ?? 123,
+    seedGiven: seed !== undefined,
+    backend: parseBackend(typeof flags.backend === 'string' ? flags.backend : undefined),
+    debug: flags.debug === true,
+  });
   return command.run(rest, context);
+}
+
+function find(name: string): Command {
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (command !== undefined) return command;
+  const suggestion = closest(name, Object.keys(commands));
+  throw new UsageError(
+    `Unknown command '${name}'${suggestion ? `; did you mean '${suggestion}'?` : '.'} Commands: ${Object.keys(commands).join(', ')}`,
+  );
 }
 
 const debug = process.argv.includes('--debug');
@@ -84,17 +83,26 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     const usageError = error instanceof UsageError;
     const known = usageError || error instanceof CommandError;
-    const message = error instanceof Error ? error.message : String(error);
-    const line = known ? message : (outOfMemory(message) ?? `unexpected error: ${message.split('\n')[0]}`);
+    const line = known ? (error as Error).message : describeUnexpected(error);
     process.stderr.write(`scratchgpt: ${line}\n`);
     if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     finish(usageError ? 2 : 1);
   },
 );
 
+/** An error no check anticipated: still one line, with what is known about it. */
+function describeUnexpected(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const firstLine = (message.split('\n')[0] ?? '').slice(0, 300);
+  return outOfMemory(message) ?? `unexpected error: ${firstLine} (run again with --debug for the details)`;
+}
+
 /** The wasm backend's heap stops at 4 GiB; running past it surfaces as a trap, not as a clear error. */
 function outOfMemory(message: string): string | undefined {
-  if (tf.getBackend() !== 'wasm' || !/memory access out of bounds|Aborted\(\)|out of memory/i.test(message)) {
+  if (
+    currentBackend()?.backend !== 'wasm' ||
+    !/memory access out of bounds|Aborted\(\)|out of memory/i.test(message)
+  ) {
     return undefined;
   }
   return (

@@ -31,14 +31,24 @@ function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-export function lossPlotSvg(steps: StepRecord[], evals: EvalRecord[], title = 'Training loss'): string {
-  const lastStep = Math.max(1, steps.at(-1)?.step ?? 1, evals.at(-1)?.step ?? 1);
-  const losses = [
+/** The plot draws at most this many step losses: a line no wider than the plot needs no more. */
+const MAX_POINTS = 2000;
+
+export function lossPlotSvg(allSteps: StepRecord[], evals: EvalRecord[], title = 'Training loss'): string {
+  const steps = thin(allSteps, MAX_POINTS);
+  const lastStep = Math.max(1, allSteps.at(-1)?.step ?? 1, evals.at(-1)?.step ?? 1);
+  // A loop, not Math.min(...losses): spreading a long run's losses overflows the stack.
+  let low = Number.POSITIVE_INFINITY;
+  let high = Number.NEGATIVE_INFINITY;
+  for (const loss of [
     ...steps.map((s) => s.loss),
     ...evals.flatMap((e) => (e.valLoss == null ? [e.trainLoss] : [e.trainLoss, e.valLoss])),
-  ].filter(Number.isFinite);
-  const low = losses.length ? Math.min(...losses) : 0;
-  const high = losses.length ? Math.max(...losses) : 1;
+  ]) {
+    if (!Number.isFinite(loss)) continue;
+    low = Math.min(low, loss);
+    high = Math.max(high, loss);
+  }
+  if (low > high) [low, high] = [0, 1];
   const yTicks = niceTicks(Math.max(0, low - 0.05 * (high - low)), high + 0.05 * (high - low));
   const yMin = Math.min(yTicks[0] ?? 0, low);
   const yMax = Math.max(yTicks.at(-1) ?? 1, high);
@@ -49,7 +59,10 @@ export function lossPlotSvg(steps: StepRecord[], evals: EvalRecord[], title = 'T
   const path = (points: Array<[number, number]>) =>
     points.map(([px, py], i) => `${i === 0 ? 'M' : 'L'}${px.toFixed(1)},${py.toFixed(1)}`).join(' ');
 
-  const tokensAt = [...steps, ...evals].reduce((max, r) => Math.max(max, r.tokensSeen), 0);
+  const tokensAt = [...steps, ...evals, ...allSteps.slice(-1)].reduce(
+    (max, r) => Math.max(max, r.tokensSeen),
+    0,
+  );
   const tokensPerStep = tokensAt / lastStep;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="system-ui, sans-serif" font-size="12">`,
@@ -114,4 +127,13 @@ export function lossPlotSvg(steps: StepRecord[], evals: EvalRecord[], title = 'T
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
+}
+
+/** Every k-th record (and the last), so at most about `max` remain. */
+function thin(records: StepRecord[], max: number): StepRecord[] {
+  if (records.length <= max) return records;
+  const every = Math.ceil(records.length / max);
+  const kept = records.filter((_, i) => i % every === 0);
+  if (kept.at(-1) !== records.at(-1)) kept.push(records.at(-1)!);
+  return kept;
 }

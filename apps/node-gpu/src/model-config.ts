@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   ConfigError,
   type GPTConfig,
@@ -8,6 +9,7 @@ import {
   presets,
   validateConfig,
 } from '@scratchgpt/gpt-model';
+import { CONFIG_FILE } from '@scratchgpt/gpt-model/node';
 import { readText } from './data.js';
 import { CommandError, UsageError } from './errors.js';
 
@@ -19,13 +21,7 @@ export async function resolveConfig(value: string): Promise<GPTConfig> {
       `--config: unknown preset '${value}'; use one of ${Object.keys(presets).join(', ')} or a .json file`,
     );
   }
-  const text = await readText(value, '--config');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new CommandError(`--config ${value} is not valid JSON (${(error as Error).message})`);
-  }
+  const json = parseJson(await readText(value, '--config'), `--config ${value}`);
   try {
     if (json !== null && typeof json === 'object' && 'embDim' in json)
       return validateConfig(json as GPTConfig);
@@ -36,8 +32,11 @@ export async function resolveConfig(value: string): Promise<GPTConfig> {
   }
 }
 
-/** The window length to train or evaluate on: at most the model's context. */
-export function contextFor(config: GPTConfig, requested: number | undefined): number {
+/**
+ * The window length every command trains, evaluates or benchmarks on: `--context N`, or the model's
+ * context length; never more than it (the one place this bound is checked).
+ */
+export function windowLength(config: GPTConfig, requested: number | undefined): number {
   if (requested === undefined) return config.contextLength;
   if (requested > config.contextLength) {
     throw new UsageError(
@@ -45,4 +44,24 @@ export function contextFor(config: GPTConfig, requested: number | undefined): nu
     );
   }
   return requested;
+}
+
+/** A checkpoint directory's config.json, read without its weights (to check sizes before loading). */
+export async function readConfigOf(directory: string): Promise<GPTConfig> {
+  const path = join(directory, CONFIG_FILE);
+  const text = await readText(path, '--model');
+  try {
+    return parseConfigJson(parseJson(text, path), path).config;
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CommandError(error.message);
+    throw error;
+  }
+}
+
+function parseJson(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CommandError(`${path} is not valid JSON (${(error as Error).message})`);
+  }
 }

@@ -1,49 +1,32 @@
 /**
  * `--model` as a checkpoint directory or a Hugging Face Hub id (`gpt2`, `owner/name@revision`): the one
- * place an id becomes a directory, downloading into the Hugging Face cache with a progress bar, and
- * where a model is checked against the backend's memory before any of it is loaded.
+ * place an id becomes a directory, downloading what the Hugging Face cache lacks, with a progress bar
+ * on a terminal. A directory that exists is taken as it is. For an id the backend starts first, so a
+ * model its memory cannot hold is refused from its config.json before gigabytes of weights download.
  */
 import { existsSync } from 'node:fs';
-import { totalmem } from 'node:os';
-import {
-  ConfigError,
-  checkModelFits,
-  currentMemoryBudget,
-  type GPTConfig,
-  type MemoryBudget,
-  ModelTooLargeError,
-  type ModelUse,
-  parseConfigJson,
-  type RunShape,
-} from '@scratchgpt/gpt-model';
+import { ConfigError, parseConfigJson } from '@scratchgpt/gpt-model';
 import { HubError, looksLikeModelId } from '@scratchgpt/hub';
 import { downloadModel } from '@scratchgpt/hub/node';
-import { currentBackend } from '@scratchgpt/tensor';
+import type { CommandContext } from './commands/context.js';
 import { DownloadBar } from './download-progress.js';
 import { CommandError } from './errors.js';
-import type { Output } from './output.js';
-
-export interface ModelSourceOptions {
-  output?: Output;
-  /** What the model is loaded for, which decides the memory it needs (default generate). */
-  use?: ModelUse;
-  run?: RunShape;
-}
+import { checkMemory } from './memory-check.js';
 
 export function isHubModel(value: string): boolean {
   return !existsSync(value) && looksLikeModelId(value);
 }
 
-/** The checkpoint directory `--model` names: the value itself, or the Hub model's cached snapshot. */
-export async function resolveModelSource(value: string, options: ModelSourceOptions = {}): Promise<string> {
-  if (existsSync(value)) return value;
-  if (!looksLikeModelId(value)) throw new CommandError(`--model ${value}: no such directory`);
-  const bar = new DownloadBar(options.output?.isTTY === true);
+/** The checkpoint directory `--model VALUE` names: VALUE itself, or the Hub model's cached snapshot. */
+export async function resolveModelSource(value: string, context: CommandContext): Promise<string> {
+  if (!isHubModel(value)) return value;
+  await context.startBackend();
+  const bar = new DownloadBar(context.output.isTTY);
   try {
     const model = await downloadModel(value, {
       onProgress: bar.update,
-      beforeWeights: (config) => checkModelMemory(config, value, options),
-      ...(options.output ? { onNote: options.output.note } : {}),
+      onNote: context.output.note,
+      beforeWeights: (config) => checkWeightsFit(config, value),
     });
     return model.directory;
   } catch (error) {
@@ -55,9 +38,20 @@ export async function resolveModelSource(value: string, options: ModelSourceOpti
   }
 }
 
+/** The weights alone must fit; each command then checks its own use (batch, context, training). */
+function checkWeightsFit(configJson: unknown, name: string): void {
+  try {
+    const { config } = parseConfigJson(configJson, `config.json of ${name}`);
+    checkMemory(config, { batchSize: 1, tokens: 1, training: false }, name);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CommandError(error.message);
+    throw error;
+  }
+}
+
 /**
- * A Hub failure, read as the answer to `--model VALUE`: a mistyped path may look like an id, and a
- * network failure says how to work without one.
+ * A Hub failure, read as the answer to `--model VALUE` or `download VALUE`: a mistyped path may look
+ * like an id, and a network failure says how to work without one.
  */
 export function hubAdvice(error: HubError, value: string, options: { maybePath: boolean }): string {
   const cutOff = error.message.includes('run again to resume');
@@ -69,41 +63,4 @@ export function hubAdvice(error: HubError, value: string, options: { maybePath: 
   return pathLike && error.code !== 'integrity' && !cutOff
     ? `no such directory, and as a Hub model: ${advice}`
     : advice;
-}
-
-/** Refuses, before loading, a model the backend's memory cannot hold; says what would fit. */
-export function checkModelMemory(configJson: unknown, name: string, options: ModelSourceOptions = {}): void {
-  let config: GPTConfig;
-  try {
-    config = parseConfigJson(configJson).config;
-  } catch (error) {
-    if (error instanceof ConfigError) return; // the loader names the problem with the file's path
-    throw error;
-  }
-  checkConfigMemory(config, name, options);
-}
-
-/** {@link checkModelMemory} for a config in hand (a new model of a preset). */
-export function checkConfigMemory(config: GPTConfig, name: string, options: ModelSourceOptions = {}): void {
-  try {
-    checkModelFits(config, options.use ?? 'generate', memoryBudget(), {
-      ...options.run,
-      name,
-      otherBackends: '--backend webgpu or cpu',
-    });
-  } catch (error) {
-    if (error instanceof ModelTooLargeError) throw new CommandError(error.message);
-    throw error;
-  }
-}
-
-/**
- * The ceiling of the backend in use: wasm's heap; on cpu, where tensors live in this process, the
- * machine's memory. A GPU's memory is not reported (WebGPU, CUDA through TF.js): no ceiling is known.
- */
-export function memoryBudget(): MemoryBudget | null {
-  const budget = currentMemoryBudget();
-  if (budget !== null || currentBackend()?.backend !== 'cpu') return budget;
-  const bytes = totalmem();
-  return { bytes, description: `this machine's ${(bytes / 2 ** 30).toFixed(0)} GiB of memory` };
 }

@@ -1,89 +1,261 @@
 /**
- * A run directory: the checkpoint (`config.json`, `model.safetensors`), its training state
- * (`training-state.safetensors`) and `loss.svg`. Each file is written atomically, and the weights and
- * the training state both record their step, so a resume never mixes two different moments.
+ * A run directory: what `train` writes, laid out so that a run stopped at any moment, even by
+ * `kill -9`, resumes at its last complete checkpoint.
+ *
+ *   DIR/checkpoint.json                     which checkpoint is current: the commit point
+ *   DIR/checkpoints/step-000120/            config.json, model.safetensors, training-state.safetensors
+ *   DIR/config.json, DIR/model.safetensors  the current weights again (hard links), so DIR is itself a
+ *                                           Hugging Face checkpoint for other tools
+ *   DIR/loss.svg
+ *
+ * A save fills a new step directory, commits it by renaming a new checkpoint.json into place, then
+ * removes the previous one. A crash before the rename leaves the previous checkpoint current; after
+ * it, the new one. Leftovers of an interrupted save are removed when the directory is next opened.
  */
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { copyFile, link, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CheckpointError, ConfigError, type GPTModel, type LoadedModel } from '@scratchgpt/gpt-model';
-import {
-  loadCheckpoint,
-  readCheckpointConfig,
-  saveCheckpoint,
-  writeFileAtomic,
-} from '@scratchgpt/gpt-model/node';
-import { SafetensorsError } from '@scratchgpt/tensor';
+import type { GPTModel, LoadedModel } from '@scratchgpt/gpt-model';
+import { CONFIG_FILE, saveCheckpoint, WEIGHTS_FILE, writeFileAtomic } from '@scratchgpt/gpt-model/node';
 import {
   parseTrainingState,
   serializeTrainingState,
   type TrainingSnapshot,
   TrainingStateError,
 } from '@scratchgpt/trainer';
+import { loadCheckpointDirectory } from './checkpoint-directory.js';
 import { CommandError } from './errors.js';
-import { checkModelMemory, type ModelSourceOptions, resolveModelSource } from './model-source.js';
+import { makeDirectory } from './make-directory.js';
+import { parseRunManifest, type RunManifest, type RunSettings } from './run-manifest.js';
 
+export const MANIFEST_FILE = 'checkpoint.json';
 export const TRAINING_STATE_FILE = 'training-state.safetensors';
 export const LOSS_PLOT_FILE = 'loss.svg';
+const CHECKPOINTS = 'checkpoints';
 
+/** What a directory holds, as far as scratchgpt is concerned; read without loading any weights. */
+export type DirectoryContents =
+  | { kind: 'missing' }
+  /** Exists and holds no checkpoint (it may hold other files). */
+  | { kind: 'empty' }
+  /** A run: its manifest names the current checkpoint. */
+  | { kind: 'run'; manifest: RunManifest }
+  /** config.json + model.safetensors and no run: a converted, downloaded or exported checkpoint. */
+  | { kind: 'checkpoint' }
+  /** Checkpoints were being written but none was completed (the first save was interrupted). */
+  | { kind: 'incomplete-run' };
+
+export async function inspectDirectory(directory: string, flag: string): Promise<DirectoryContents> {
+  const info = await stat(directory).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    if (error.code === 'ENOTDIR') {
+      throw new CommandError(`${flag} ${directory}: a part of this path is a file, not a directory`);
+    }
+    throw new CommandError(`${flag} ${directory}: ${error.message}`);
+  });
+  if (info == null) return { kind: 'missing' };
+  if (!info.isDirectory()) {
+    throw new CommandError(
+      `${flag} ${directory} is a file: it takes a directory (config.json + model.safetensors)`,
+    );
+  }
+  const names = new Set(await readdir(directory));
+  if (names.has(MANIFEST_FILE)) {
+    const text = await readFile(join(directory, MANIFEST_FILE), 'utf8').catch((error: Error) => {
+      throw new CommandError(`${join(directory, MANIFEST_FILE)}: ${error.message}`);
+    });
+    return { kind: 'run', manifest: parseRunManifest(text, join(directory, MANIFEST_FILE)) };
+  }
+  if (names.has(CONFIG_FILE) && names.has(WEIGHTS_FILE)) return { kind: 'checkpoint' };
+  if (names.has(CHECKPOINTS)) return { kind: 'incomplete-run' };
+  return { kind: 'empty' };
+}
+
+/**
+ * Removes what an interrupted save left behind: temporary files, and step directories the manifest
+ * does not name. Returns what it removed.
+ */
+export async function cleanRunDirectory(
+  directory: string,
+  manifest: RunManifest | undefined,
+): Promise<string[]> {
+  const removed: string[] = [];
+  const remove = async (path: string, name: string) => {
+    await rm(path, { recursive: true, force: true });
+    removed.push(name);
+  };
+  for (const name of await readdir(directory)) {
+    if (isTemporary(name)) await remove(join(directory, name), name);
+  }
+  const checkpoints = join(directory, CHECKPOINTS);
+  const entries = await readdir(checkpoints).catch(() => [] as string[]);
+  for (const name of entries) {
+    const relative = `${CHECKPOINTS}/${name}`;
+    if (manifest?.checkpoint !== relative) await remove(join(checkpoints, name), relative);
+  }
+  // A save stopped after its commit may not have pointed the top-level copies at the new weights.
+  if (manifest != null) {
+    for (const file of [WEIGHTS_FILE, CONFIG_FILE]) {
+      const current = join(directory, manifest.checkpoint, file);
+      if (!(await sameFile(current, join(directory, file))))
+        await replaceWithLink(current, join(directory, file));
+    }
+  }
+  return removed;
+}
+
+async function sameFile(a: string, b: string): Promise<boolean> {
+  const [x, y] = await Promise.all([stat(a).catch(() => undefined), stat(b).catch(() => undefined)]);
+  // Without the checkpoint's own file there is nothing to point at: loading it says what is missing.
+  return x == null || (y != null && x.ino === y.ino && x.dev === y.dev);
+}
+
+function isTemporary(name: string): boolean {
+  return /\.tmp-\d+-[0-9a-f]+$/.test(name);
+}
+
+/**
+ * Saves the model and its training state as the run's new current checkpoint, and returns the run
+ * directory. Saving the step that is already current does nothing.
+ */
 export async function saveRun(
   directory: string,
   model: GPTModel,
   snapshot: TrainingSnapshot,
+  run: RunSettings,
 ): Promise<string> {
-  const step = String(snapshot.state.step);
-  await saveCheckpoint(model, directory, { metadata: { step } });
-  await writeFileAtomic(join(directory, TRAINING_STATE_FILE), serializeTrainingState(snapshot));
+  const previous = await currentManifest(directory);
+  const step = snapshot.state.step;
+  if (previous?.step === step) return directory;
+  const name = `step-${String(step).padStart(6, '0')}`;
+  const relative = `${CHECKPOINTS}/${name}`;
+  const partial = join(
+    directory,
+    CHECKPOINTS,
+    `${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
+  // 1. the files, in a directory no one reads yet
+  await saveCheckpoint(model, partial, { metadata: { step: String(step) } });
+  await writeFileAtomic(join(partial, TRAINING_STATE_FILE), serializeTrainingState(snapshot));
+  const target = join(directory, relative);
+  await rm(target, { recursive: true, force: true });
+  await rename(partial, target);
+  // 2. the commit
+  const manifest: RunManifest = { format: 'scratchgpt-run', version: 1, step, checkpoint: relative, run };
+  await writeFileAtomic(join(directory, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  // 3. tidying: the previous checkpoint, and the top-level copy of the weights
+  if (previous != null && previous.checkpoint !== relative) {
+    await rm(join(directory, previous.checkpoint), { recursive: true, force: true });
+  }
+  for (const file of [WEIGHTS_FILE, CONFIG_FILE])
+    await replaceWithLink(join(target, file), join(directory, file));
   return directory;
 }
 
-export interface LoadedRun extends LoadedModel {
-  /** Present when the directory holds a training state to resume from. */
-  snapshot?: TrainingSnapshot;
+async function currentManifest(directory: string): Promise<RunManifest | undefined> {
+  const contents = await inspectDirectory(directory, '--out');
+  return contents.kind === 'run' ? contents.manifest : undefined;
 }
 
-/**
- * Loads `--model`: a checkpoint directory or a Hub id (downloaded first), after checking that it fits
- * the backend's memory; checkpoint problems become one clear line.
- */
-export async function loadModelDirectory(
-  source: string,
-  options: ModelSourceOptions = {},
-): Promise<LoadedModel & { directory: string }> {
-  const directory = await resolveModelSource(source, options);
+/** Points `destination` at `source`'s data, atomically: a hard link where the file system has them. */
+async function replaceWithLink(source: string, destination: string): Promise<void> {
+  const temporary = `${destination}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    checkModelMemory(await readCheckpointConfig(directory), source, options);
-    return { ...(await loadCheckpoint(directory)), directory };
-  } catch (error) {
-    if (
-      error instanceof CheckpointError ||
-      error instanceof ConfigError ||
-      error instanceof SafetensorsError
-    ) {
-      throw new CommandError(error.message);
-    }
-    throw error;
+    await link(source, temporary);
+  } catch {
+    await copyFile(source, temporary);
   }
+  await rename(temporary, destination);
 }
 
-export async function loadRun(source: string, options: ModelSourceOptions = {}): Promise<LoadedRun> {
-  const loaded = await loadModelDirectory(source, { ...options, use: 'train' });
-  const { directory } = loaded;
-  const statePath = join(directory, TRAINING_STATE_FILE);
-  if (!existsSync(statePath)) return loaded;
+export interface LoadedRun extends LoadedModel {
+  /** Present when the directory is a run: where to continue from, and how its data was batched. */
+  resume?: { snapshot: TrainingSnapshot; manifest: RunManifest };
+}
+
+/** The training state of a run's current checkpoint (host data only: no backend needed). */
+export async function readRunState(directory: string, manifest: RunManifest): Promise<TrainingSnapshot> {
+  const path = join(directory, manifest.checkpoint, TRAINING_STATE_FILE);
+  const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+    throw new CommandError(
+      error.code === 'ENOENT'
+        ? `${join(directory, MANIFEST_FILE)} names ${manifest.checkpoint}, which has no ${TRAINING_STATE_FILE}: the run cannot resume; train on from its weights with --model ${join(directory, manifest.checkpoint)} --out NEW_DIR`
+        : `${path}: ${error.message}`,
+    );
+  });
   let snapshot: TrainingSnapshot;
   try {
-    snapshot = parseTrainingState(new Uint8Array(await readFile(statePath)), statePath);
+    snapshot = parseTrainingState(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
   } catch (error) {
     if (error instanceof TrainingStateError) throw new CommandError(error.message);
     throw error;
   }
-  const weightsStep = loaded.metadata.step;
-  if (weightsStep !== undefined && weightsStep !== String(snapshot.state.step)) {
+  if (snapshot.state.step !== manifest.step) {
     throw new CommandError(
-      `${directory} is inconsistent: model.safetensors is from step ${weightsStep} but ${TRAINING_STATE_FILE} from ` +
-        `step ${snapshot.state.step} (a save was interrupted); delete ${TRAINING_STATE_FILE} to train on from the weights alone`,
+      `${directory} is inconsistent: ${MANIFEST_FILE} says step ${manifest.step} but ${path} is from step ${snapshot.state.step}`,
     );
   }
-  return { ...loaded, snapshot };
+  return snapshot;
+}
+
+/** Loads a run's current checkpoint with its training state, or a plain checkpoint directory. */
+export async function loadRun(directory: string, contents: DirectoryContents): Promise<LoadedRun> {
+  if (contents.kind !== 'run') return loadModelDirectory(directory, contents);
+  const { manifest } = contents;
+  const snapshot = await readRunState(directory, manifest);
+  const loaded = await loadCheckpointDirectory(join(directory, manifest.checkpoint));
+  const weightsStep = loaded.metadata.step;
+  if (weightsStep !== String(manifest.step)) {
+    throw new CommandError(
+      `${directory} is inconsistent: ${MANIFEST_FILE} says step ${manifest.step} but the weights in ${manifest.checkpoint} are from step ${weightsStep ?? 'unknown'}`,
+    );
+  }
+  return { ...loaded, resume: { snapshot, manifest } };
+}
+
+/** The weights a `--model DIR` names: a run's current checkpoint, or the directory's own files. */
+export async function loadModelDirectory(
+  directory: string,
+  contents?: DirectoryContents,
+): Promise<LoadedModel> {
+  const found = contents ?? (await inspectDirectory(directory, '--model'));
+  return loadCheckpointDirectory(modelFilesOf(directory, found));
+}
+
+/** Where the weights of `--model DIR` are, with a clear error where there are none. */
+export function modelFilesOf(directory: string, contents: DirectoryContents): string {
+  switch (contents.kind) {
+    case 'run':
+      return join(directory, contents.manifest.checkpoint);
+    case 'checkpoint':
+      return directory;
+    case 'missing':
+      throw new CommandError(`--model ${directory}: no such directory`);
+    case 'incomplete-run':
+      throw new CommandError(
+        `--model ${directory} holds no complete checkpoint (its first save was interrupted): start the run again with --out ${directory}`,
+      );
+    case 'empty':
+      throw new CommandError(
+        `--model ${directory} holds no checkpoint: it needs ${CONFIG_FILE} and ${WEIGHTS_FILE} (or a run's ${MANIFEST_FILE})`,
+      );
+  }
+}
+
+/** Creates the directory a run writes to, with a clear error where it cannot be one. */
+export async function prepareRunDirectory(directory: string): Promise<void> {
+  try {
+    await makeDirectory(join(directory, CHECKPOINTS));
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    const why =
+      code === 'ENOTDIR' || code === 'EEXIST'
+        ? 'a part of this path is a file'
+        : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOENT'
+          ? 'the file system refuses to create it'
+          : message;
+    throw new CommandError(
+      `--out ${directory}: cannot create the run directory (${why}); choose another --out`,
+    );
+  }
 }

@@ -1,30 +1,18 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, jsonLines, ownStderr, runCli, versePath } from './cli-harness.js';
+import { assertBuilt, jsonLines, ownStderr, runCli, tinyWorkspace, versePath } from './cli-harness.js';
 
-// A model small enough to train in seconds, with GPT-2's vocabulary so it reads BPE tokens.
-const tinyConfig = {
-  vocabSize: 50257,
-  contextLength: 16,
-  embDim: 16,
-  nHeads: 2,
-  nLayers: 1,
-  dropRate: 0,
-  qkvBias: false,
-};
 const backend = ['--backend', 'wasm'];
+const blasRequired = (process.env.SCRATCHGPT_REQUIRE_BACKENDS ?? '').split(',').includes('blas');
 let work: string;
 let configPath: string;
 let runDir: string;
 
 beforeAll(async () => {
   assertBuilt();
-  work = await mkdtemp(join(tmpdir(), 'scratchgpt-cli-'));
-  configPath = join(work, 'tiny.json');
-  await writeFile(configPath, JSON.stringify(tinyConfig));
+  ({ work, configPath } = await tinyWorkspace('scratchgpt-cli-'));
   runDir = join(work, 'run');
   const result = await runCli([
     'train',
@@ -76,9 +64,33 @@ describe('train', () => {
     expect(evals.map((e) => e.step)).toEqual([1, 3]);
     expect(Object.keys(evals[0]!).sort()).toEqual(['event', 'step', 'trainLoss', 'valLoss']);
     expect(events.at(-1)).toEqual({ event: 'done', step: 3, reason: 'completed', checkpoint: dir });
-    for (const file of ['config.json', 'model.safetensors', 'training-state.safetensors', 'loss.svg']) {
+    expect(events.filter((e) => e.event === 'checkpoint')).toEqual([
+      { event: 'checkpoint', step: 3, checkpoint: dir },
+    ]);
+    // The run: its manifest, the current checkpoint, and the weights again at the top for other tools.
+    const manifest = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8'));
+    expect(manifest).toMatchObject({
+      format: 'scratchgpt-run',
+      step: 3,
+      checkpoint: 'checkpoints/step-000003',
+    });
+    expect(manifest.run).toEqual({
+      data: versePath,
+      valRatio: 0.1,
+      context: 16,
+      batchSize: 2,
+      shuffle: true,
+      seed: 123,
+    });
+    for (const file of ['config.json', 'model.safetensors', 'training-state.safetensors']) {
+      expect(existsSync(join(dir, 'checkpoints/step-000003', file)), file).toBe(true);
+    }
+    for (const file of ['config.json', 'model.safetensors', 'loss.svg']) {
       expect(existsSync(join(dir, file)), file).toBe(true);
     }
+    expect(await readFile(join(dir, 'model.safetensors'))).toEqual(
+      await readFile(join(dir, 'checkpoints/step-000003/model.safetensors')),
+    );
     const svg = await readFile(join(dir, 'loss.svg'), 'utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).toContain('Validation loss');
@@ -96,7 +108,7 @@ describe('train', () => {
       ...backend,
     ]);
     expect(code, stderr).toBe(0);
-    expect(ownStderr(stderr)[0]).toBe(`resuming ${runDir} at step 3`);
+    expect(ownStderr(stderr)[0]).toMatch(new RegExp(`^resuming ${runDir} at step 3: `));
     const steps = jsonLines(stdout).filter((e) => e.event === 'step');
     expect(steps.map((e) => e.step)).toEqual([4, 5]);
     expect(steps[0]!.tokensSeen).toBe(128);
@@ -224,8 +236,15 @@ describe('eval', () => {
     }
     // Windows of 16 start every 16 tokens while a target remains after them.
     const windows = Math.floor((753 - 1) / 16);
-    expect(results[0]).toMatchObject({ tokens: windows * 16, windows });
-    expect(Object.keys(results[0]!).sort()).toEqual(['loss', 'perplexity', 'tokens', 'windows']);
+    expect(results[0]).toMatchObject({ tokens: windows * 16, windows, data: text, context: 16 });
+    expect(Object.keys(results[0]!).sort()).toEqual([
+      'context',
+      'data',
+      'loss',
+      'perplexity',
+      'tokens',
+      'windows',
+    ]);
     for (const result of results) expect(Math.abs(result.loss - results[0]!.loss)).toBeLessThan(1e-5);
     expect(results[0]!.perplexity).toBeCloseTo(Math.exp(results[0]!.loss), 6);
   });
@@ -287,10 +306,19 @@ describe('info and bench', () => {
       chosen: string;
       limits: object;
     };
-    expect(info.backends.map((b) => b.backend)).toEqual(['node-gpu', 'webgpu', 'wasm', 'cpu']);
+    expect(info.backends.map((b) => b.backend)).toEqual(['node-gpu', 'webgpu', 'blas', 'wasm', 'cpu']);
     expect(info.chosen).toBe('wasm');
     expect(info.backends.find((b) => b.backend === 'cpu')?.available).toBe(true);
     expect(info.limits).toHaveProperty('maxBindingBytes');
+  });
+
+  it.skipIf(!blasRequired)('info shows the BLAS in use: its library, kernels and threads', async () => {
+    const { code, stdout } = await runCli(['info', '--backend', 'blas']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^chosen: blas \(requested with prefer: 'blas'\)$/m);
+    expect(stdout).toMatch(/^ {2}blas: OpenBLAS \S+/m);
+    expect(stdout).toMatch(/^ {2}blasCoreType: \w+$/m);
+    expect(stdout).toMatch(/^ {2}blasThreads: [1-9]\d*$/m);
   });
 
   // One step of the tiny config at batch 2 × 8: a bench that takes seconds.
@@ -358,7 +386,7 @@ describe('bad input: one clear line and exit 2 (usage) or 1 (failure)', () => {
     [
       ['train', '--lerning-rate', '1'],
       2,
-      "scratchgpt: train: Unknown option '--lerning-rate'. See 'scratchgpt train --help'.",
+      "scratchgpt: train: Unknown option '--lerning-rate'. See 'scratchgpt help train'.",
     ],
     [
       ['fly'],
@@ -400,11 +428,11 @@ describe('bad input: one clear line and exit 2 (usage) or 1 (failure)', () => {
     );
   });
 
-  it('an existing checkpoint is never overwritten by a new run', async () => {
+  it('an existing run is never overwritten by a new run', async () => {
     const result = await runCli(['train', '--config', configPath, '--out', runDir, ...backend]);
     expect(result.code).toBe(1);
-    expect(ownStderr(result.stderr)).toEqual([
-      `scratchgpt: --out ${runDir} already holds a checkpoint: resume it with --model ${runDir}, or choose another --out`,
+    expect(result.stderr.split('\n').filter(Boolean)).toEqual([
+      `scratchgpt: --out ${runDir} already holds a run (at step 5): resume it with --model ${runDir}, or choose another --out`,
     ]);
   });
 });

@@ -23,8 +23,8 @@ import { describeModelSize, pickerPresets, presetLabel } from './ui/model-size.j
 import './style.css';
 
 const ui = findElements();
-const prefer: BackendRequest =
-  new URLSearchParams(location.search).get('backend') === 'wasm' ? 'wasm' : 'webgpu';
+const asked = new URLSearchParams(location.search).get('backend');
+const prefer: BackendRequest = asked === 'wasm' || asked === 'webgpu' ? asked : 'auto';
 const chart = new LossChart(ui.lossChart);
 const worker = new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module' });
 
@@ -37,6 +37,10 @@ const state = {
   rates: [] as number[],
   /** Draw the heatmap for the prompt once the generation ends. */
   attentionAfterGeneration: false,
+  /** The step in progress and what it is doing, shown with a running clock on slow steps. */
+  stepInProgress: undefined as { step: number; doing: string; since: number } | undefined,
+  /** Stop was clicked: the step in progress finishes first. */
+  stopping: false,
 };
 
 const setupControls = [
@@ -95,6 +99,32 @@ function showError(message: string | null): void {
 
 function setStatus(text: string): void {
   ui.status.textContent = text;
+}
+
+/** While training, what the step in progress is doing and for how long (steps can take seconds). */
+function showStepProgress(): void {
+  const progress = state.stepInProgress;
+  if (progress == null || !(state.busy === 'train' || state.busy === 'resume')) return;
+  const seconds = Math.floor((performance.now() - progress.since) / 1000);
+  const doing = `step ${progress.step}: ${progress.doing}${seconds >= 1 ? ` (${seconds} s)` : ''}`;
+  setStatus(state.stopping ? `Stopping after this step… ${doing}` : `Training… ${doing}`);
+}
+setInterval(showStepProgress, 1000);
+
+function describeProgress(message: FromWorker & { type: 'progress' }): string {
+  switch (message.phase) {
+    case 'gradients':
+      if (message.done < message.total) {
+        return message.total > 1
+          ? `computing gradients, micro-batch ${message.done + 1} of ${message.total}`
+          : 'computing gradients';
+      }
+      return 'gradients done';
+    case 'update':
+      return 'updating the weights';
+    case 'evaluation':
+      return `evaluating, batch ${Math.min(message.done + 1, message.total)} of ${message.total}`;
+  }
 }
 
 // ---- data and model size --------------------------------------------------------------------------
@@ -190,6 +220,7 @@ ui.resume.addEventListener(
 ui.stop.addEventListener('click', () => {
   worker.postMessage({ type: 'stop' } satisfies ToWorker);
   ui.stop.disabled = true;
+  state.stopping = true;
   setStatus(
     state.busy === 'generate'
       ? 'Stopping the generation…'
@@ -325,8 +356,13 @@ async function handle(message: FromWorker): Promise<void> {
     case 'backend':
       ui.backend.textContent = message.adapter ? `${message.backend} · ${message.adapter}` : message.backend;
       ui.backend.dataset.backend = message.backend;
+      ui.backendReason.textContent = [
+        `${prefer === 'auto' ? 'Chosen automatically' : 'Asked for'}: ${message.reason}.`,
+        ...message.skipped.map((line) => `Skipped ${line}.`),
+      ].join(' ');
       ui.backendNote.textContent = message.note ?? '';
       ui.backendNote.hidden = message.note == null;
+      offerOtherBackend(message.alternative);
       state.ready = true;
       setStatus(`Ready: training runs on ${message.backend} in a worker.`);
       return;
@@ -351,14 +387,29 @@ async function handle(message: FromWorker): Promise<void> {
         `Training on ${message.trainTokens.toLocaleString('en-US')} tokens (${message.validationTokens.toLocaleString('en-US')} for validation), ${message.batchesPerEpoch} batches per epoch…`,
       );
       return;
+    case 'progress':
+      state.stepInProgress = {
+        step: message.step,
+        doing: describeProgress(message),
+        // The clock runs from the start of a phase: a step's gradients, or an evaluation.
+        since:
+          message.done === 0 || state.stepInProgress == null ? performance.now() : state.stepInProgress.since,
+      };
+      showStepProgress();
+      return;
     case 'step': {
+      state.stepInProgress = {
+        step: message.step + 1,
+        doing: 'computing gradients',
+        since: performance.now(),
+      };
       state.rates = [...state.rates.slice(-9), message.tokensPerSec];
       const rate = state.rates.reduce((sum, r) => sum + r, 0) / state.rates.length;
       ui.step.textContent = String(message.step);
       ui.trainLoss.textContent = message.loss.toFixed(3);
       ui.tokensPerSec.textContent = Math.round(rate).toLocaleString('en-US');
       chart.addStep(message.step, message.loss);
-      if (state.busy === 'train' || state.busy === 'resume') setStatus(`Training… step ${message.step}`);
+      if (state.busy === 'train' || state.busy === 'resume') setStatus(`Training… step ${message.step} done`);
       return;
     }
     case 'eval':
@@ -366,6 +417,8 @@ async function handle(message: FromWorker): Promise<void> {
       chart.addEvaluation(message.step, message.valLoss);
       return;
     case 'trained':
+      state.stepInProgress = undefined;
+      state.stopping = false;
       setStatus(
         message.reason === 'aborted'
           ? `Stopped at step ${message.step}. Resume continues from here.`
@@ -403,6 +456,7 @@ async function handle(message: FromWorker): Promise<void> {
       return;
     case 'idle':
       state.busy = undefined;
+      state.stopping = false;
       refreshControls();
       if (message.task === 'generate' && state.attentionAfterGeneration) {
         state.attentionAfterGeneration = false;
@@ -414,9 +468,13 @@ async function handle(message: FromWorker): Promise<void> {
 
 // ---- start ----------------------------------------------------------------------------------------
 
-if (prefer === 'wasm') {
-  ui.switchBackend.href = '?';
-  ui.switchBackend.textContent = 'use WebGPU instead';
+/** A link to the other backend: the one `auto` passed over, or back to the automatic choice. */
+function offerOtherBackend(alternative: BackendRequest | null): void {
+  ui.switchBackend.hidden = alternative == null;
+  if (alternative == null) return;
+  ui.switchBackend.href = `?backend=${alternative}`;
+  ui.switchBackend.textContent = alternative === 'webgpu' ? 'use WebGPU anyway' : 'use wasm instead';
 }
+
 refreshControls();
 start({ type: 'init', prefer });

@@ -4,7 +4,8 @@
  */
 import type { GPTConfig, PresetName } from '@scratchgpt/gpt-model';
 
-export type BackendRequest = 'webgpu' | 'wasm';
+/** `auto` ranks backends as `@scratchgpt/tensor` does: a software WebGPU adapter below wasm. */
+export type BackendRequest = 'auto' | 'webgpu' | 'wasm';
 export type Layout = 'hf' | 'book';
 
 /** What "Train" starts from: a new model of a preset size, trained on a text. */
@@ -54,10 +55,29 @@ export interface ModelSummary {
 }
 
 export type FromWorker =
-  | { type: 'backend'; backend: string; adapter: string | null; note: string | null }
+  | {
+      type: 'backend';
+      backend: string;
+      adapter: string | null;
+      /** Why this backend: the ranking's reason, then why each faster one was passed over. */
+      reason: string;
+      skipped: string[];
+      /** Whether the other backend (WebGPU or wasm) can be asked for. */
+      alternative: BackendRequest | null;
+      /** Why the backend is not the one asked for, if it is not. */
+      note: string | null;
+    }
   | { type: 'model'; model: ModelSummary }
   | { type: 'data'; trainTokens: number; validationTokens: number; batchesPerEpoch: number }
   | { type: 'step'; step: number; loss: number; tokensPerSec: number; tokensSeen: number }
+  /** Work inside a step (slow steps): micro-batches done, the update, evaluation batches read. */
+  | {
+      type: 'progress';
+      step: number;
+      phase: 'gradients' | 'update' | 'evaluation';
+      done: number;
+      total: number;
+    }
   | { type: 'eval'; step: number; trainLoss: number; valLoss: number | null }
   | { type: 'trained'; step: number; reason: 'completed' | 'aborted' }
   | { type: 'token'; text: string; tokens: number }

@@ -53,11 +53,37 @@ describe.runIf(hasChromium)('the page in Chromium', () => {
     if (checkpointDir) rmSync(checkpointDir, { recursive: true, force: true });
   });
 
-  it('reports webgpu and the adapter', async () => {
+  it('chooses as the CLI does: a software WebGPU adapter ranks below wasm, and the page says so', async () => {
     await page.goto(served.url);
+    const chosen = await waitForBackend(page);
+    const reason = await page.getByTestId('backend-reason').textContent();
+    const link = page.getByTestId('switch-backend');
+    if (/SwiftShader|software/i.test(reason ?? '')) {
+      expect(chosen).toBe('wasm');
+      expect(reason).toMatch(
+        /^Chosen automatically: no hardware GPU was found; wasm \(SIMD\) is the fastest CPU backend\./,
+      );
+      expect(reason).toMatch(
+        /Skipped webgpu: the adapter is software \(.*\), slower than wasm: it ranks below wasm\./,
+      );
+      expect([await link.textContent(), await link.getAttribute('href')]).toEqual([
+        'use WebGPU anyway',
+        '?backend=webgpu',
+      ]);
+    } else {
+      expect(chosen).toBe('webgpu'); // a hardware adapter
+    }
+  });
+
+  it('runs on WebGPU when asked (?backend=webgpu), naming the adapter', async () => {
+    await page.goto(`${served.url}?backend=webgpu`);
     expect(await waitForBackend(page)).toBe('webgpu');
     expect(await page.getByTestId('backend').textContent()).toMatch(/^webgpu · \S/);
+    expect(await page.getByTestId('backend-reason').textContent()).toMatch(
+      /^Asked for: requested with prefer: 'webgpu'\./,
+    );
     expect(await page.getByTestId('backend-note').isHidden()).toBe(true);
+    expect(await page.getByTestId('switch-backend').textContent()).toBe('use wasm instead');
   });
 
   it('trains 20+ steps with a falling loss, stays responsive, and stops and resumes promptly', async () => {
@@ -72,6 +98,13 @@ describe.runIf(hasChromium)('the page in Chromium', () => {
     expect(await page.getByTestId('train').isDisabled()).toBe(true);
 
     await waitForStep(page, 12);
+    // Slow steps show what they are doing, with a running clock.
+    const doing = await page.evaluate(() => window.__statuses);
+    expect(
+      doing.some((text) =>
+        /^Training… step \d+: (computing gradients|gradients done|updating|evaluating)/.test(text),
+      ),
+    ).toBe(true);
     // The main thread answers at once while the worker trains.
     for (let i = 0; i < 3; i++) expect(await frameLatency(page)).toBeLessThan(1000);
     const first = await stopAndCheck(page);
@@ -235,18 +268,16 @@ function frameLatency(page: Page): Promise<number> {
   );
 }
 
-/** Clicks Stop: training ends after the step in progress, and no step follows. */
+/**
+ * Clicks Stop: training ends after the step in progress (no evaluation, no further step), and no
+ * step follows. Counted in steps, not seconds: how long a step takes depends on the machine.
+ */
 async function stopAndCheck(page: Page): Promise<{ step: number; seconds: number }> {
-  const steps = await readSteps(page);
-  const clickedAt = steps.at(-1)!.step;
-  const gaps = steps.slice(1).map((s, i) => s.at - steps[i]!.at);
-  const stepSeconds = gaps.sort((a, b) => a - b)[Math.floor(gaps.length / 2)]! / 1000;
+  const clickedAt = (await readSteps(page)).at(-1)!.step;
   const started = Date.now();
   await page.getByTestId('stop').click();
   await waitForStatus(page, /^Stopped at step/);
   const seconds = (Date.now() - started) / 1000;
-  // Stop finishes the step in progress, then saves the optimizer state: about one step.
-  expect(seconds).toBeLessThan(stepSeconds + 10);
   const stopped = Number(await page.getByTestId('step').textContent());
   expect(stopped).toBeLessThanOrEqual(clickedAt + 1);
   expect(await page.getByTestId('status').textContent()).toBe(

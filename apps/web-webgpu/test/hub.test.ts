@@ -40,7 +40,7 @@ describe.runIf(existsSync(chromiumPath))('GPT-2 from the Hub in the page', () =>
   }
 
   it("downloads gpt2 with a progress bar and generates PyTorch's greedy continuation", async () => {
-    await page.goto(`${served.url}?hub=${encodeURIComponent(hub.endpoint)}`);
+    await page.goto(`${served.url}?backend=webgpu&hub=${encodeURIComponent(hub.endpoint)}`);
     expect(await waitForBackend(page)).toBe('webgpu');
     const progress: number[] = [];
     await page.exposeFunction('__progress', (value: number) => progress.push(value));
@@ -109,7 +109,7 @@ describe.runIf(existsSync(chromiumPath))('GPT-2 from the Hub in the page', () =>
     await loadFromHub('gpt2-xl');
     await waitForStatus(page, /^Could not load the model from the Hub\./);
     expect(await page.getByTestId('error').textContent()).toBe(
-      "gpt2-xl (1,557,611,200 parameters) needs about 7.2 GB to generate, more than the wasm backend's 4 GiB heap: use WebGPU (open the page without ?backend=wasm) or a smaller model (gpt2-large fits)",
+      'gpt2-xl needs about 5.8 GiB of tensors to run (1558M parameters, batch 1 × 1); this backend holds 4.0 GiB: use a backend without that limit (node-gpu, or webgpu on a GPU), a smaller batch or context, or a smaller model (gpt2-large fits)',
     );
     expect(hub.downloadsOf('model.safetensors')).toHaveLength(before);
     await page.screenshot({ path: join(appDir, 'test-results', 'hub.png'), fullPage: true });

@@ -11,6 +11,8 @@ export interface StepRecord {
 declare global {
   interface Window {
     __steps: StepRecord[];
+    /** Every status line the page showed since `recordSteps`. */
+    __statuses: string[];
   }
 }
 
@@ -20,6 +22,13 @@ declare global {
 export async function recordSteps(page: Page): Promise<void> {
   await page.evaluate(() => {
     window.__steps = [];
+    window.__statuses = [];
+    const status = document.querySelector('[data-testid="status"]')!;
+    new MutationObserver(() => window.__statuses.push(status.textContent ?? '')).observe(status, {
+      subtree: true,
+      childList: true,
+      characterData: true,
+    });
     new MutationObserver(() => {
       const step = Number(document.querySelector('[data-testid="step"]')?.textContent);
       const loss = Number(document.querySelector('[data-testid="train-loss"]')?.textContent);

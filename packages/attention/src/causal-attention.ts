@@ -1,5 +1,5 @@
 import { Dropout, type Generator, Linear, Module, tf } from '@scratchgpt/tensor';
-import { causalMask, maskFor } from './mask.js';
+import { CausalMask } from './mask.js';
 import { type AttentionResult, scaledDotProductAttention } from './scaled-dot-product.js';
 
 export interface CausalAttentionOptions {
@@ -21,7 +21,7 @@ export class CausalAttention extends Module {
   readonly wKey: Linear;
   readonly wValue: Linear;
   readonly dropout: Dropout;
-  readonly #mask: tf.Tensor2D;
+  readonly #mask: CausalMask;
 
   constructor(options: CausalAttentionOptions) {
     super();
@@ -32,14 +32,14 @@ export class CausalAttention extends Module {
     this.wKey = this.registerModule('W_key', new Linear(options.dIn, options.dOut, linear));
     this.wValue = this.registerModule('W_value', new Linear(options.dIn, options.dOut, linear));
     this.dropout = this.registerModule('dropout', new Dropout(options.dropout, generator));
-    this.#mask = causalMask(options.contextLength);
+    this.#mask = new CausalMask(options.contextLength);
   }
 
   forwardWithWeights(x: tf.Tensor): AttentionResult {
     return tf.tidy(() => {
       const tokens = x.shape[1] as number;
       return scaledDotProductAttention(this.wQuery.forward(x), this.wKey.forward(x), this.wValue.forward(x), {
-        mask: maskFor(this.#mask, tokens, 0),
+        mask: this.#mask.rows(tokens, 0),
         dropout: this.dropout,
       });
     });

@@ -1,6 +1,6 @@
 export { CausalAttention, type CausalAttentionOptions } from './causal-attention.js';
 export { KVCache, LayerKVCache } from './kv-cache.js';
-export { causalMask, maskFor } from './mask.js';
+export { CausalMask, causalMask } from './mask.js';
 export {
   type AttentionCallOptions,
   MultiHeadAttention,

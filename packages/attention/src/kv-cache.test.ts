@@ -35,6 +35,7 @@ describe('KV cache', () => {
 
   it('keeps only its own tensors alive', () => {
     const attention = new MultiHeadAttention({ dIn: 8, dOut: 8, contextLength: 8, dropout: 0, numHeads: 2 });
+    tf.dispose(attention.forward(tf.ones([1, 8, 8]))); // the layer builds its causal mask at first use
     const cache = new KVCache(1);
     const before = tf.memory().numTensors;
     const token = tf.ones([1, 1, 8]);

@@ -12,14 +12,37 @@ export function causalMask(contextLength: number): tf.Tensor2D {
   return tf.tensor2d(values, [contextLength, contextLength]);
 }
 
-/** The mask rows for queries at positions offset..offset+queries-1 over keys 0..offset+queries-1. */
-export function maskFor(mask: tf.Tensor2D, queries: number, offset: number): tf.Tensor2D {
-  const contextLength = mask.shape[0];
-  if (offset + queries > contextLength) {
-    throw new RangeError(
-      `Attention over ${offset + queries} tokens exceeds the context length ${contextLength}: crop the input ` +
-        'to the last contextLength tokens',
-    );
+/**
+ * A causal mask built at the length calls need, not the whole context up front: a model with a long
+ * context keeps (tokens used)² entries per layer, not context². It grows (doubling, up to the context
+ * length) when a longer call comes, so generation with a KV cache rebuilds it a few times, not once a
+ * token.
+ */
+export class CausalMask {
+  #mask: tf.Tensor2D | undefined;
+
+  constructor(readonly contextLength: number) {}
+
+  /** The mask rows for queries at positions offset..offset+queries-1 over keys 0..offset+queries-1. */
+  rows(queries: number, offset: number): tf.Tensor2D {
+    const needed = offset + queries;
+    if (needed > this.contextLength) {
+      throw new RangeError(
+        `Attention over ${needed} tokens exceeds the context length ${this.contextLength}: crop the input ` +
+          'to the last contextLength tokens',
+      );
+    }
+    if (this.#mask == null || this.#mask.shape[0] < needed) {
+      const size = Math.min(this.contextLength, Math.max(needed, 2 * (this.#mask?.shape[0] ?? 0), 64));
+      this.#mask?.dispose();
+      // Kept: the first call may come from inside a caller's tf.tidy.
+      this.#mask = tf.keep(causalMask(size));
+    }
+    return tf.slice(this.#mask, [offset, 0], [queries, needed]);
   }
-  return tf.slice(mask, [offset, 0], [queries, offset + queries]);
+
+  dispose(): void {
+    this.#mask?.dispose();
+    this.#mask = undefined;
+  }
 }

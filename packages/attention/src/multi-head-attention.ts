@@ -1,6 +1,6 @@
 import { Dropout, type Generator, Linear, Module, tf } from '@scratchgpt/tensor';
 import type { LayerKVCache } from './kv-cache.js';
-import { causalMask, maskFor } from './mask.js';
+import { CausalMask } from './mask.js';
 import { type AttentionResult, scaledDotProductAttention } from './scaled-dot-product.js';
 
 /** Anything that rotates queries and keys by position, such as `RotaryEmbedding` from embeddings. */
@@ -40,7 +40,7 @@ export class MultiHeadAttention extends Module {
   readonly outProj: Linear;
   readonly dropout: Dropout;
   readonly #rotary: PositionRotation | undefined;
-  readonly #mask: tf.Tensor2D;
+  readonly #mask: CausalMask;
 
   constructor(options: MultiHeadAttentionOptions) {
     super();
@@ -59,7 +59,7 @@ export class MultiHeadAttention extends Module {
     this.outProj = this.registerModule('out_proj', new Linear(dOut, dOut, generator));
     this.dropout = this.registerModule('dropout', new Dropout(options.dropout, generator));
     this.#rotary = options.rotary;
-    this.#mask = causalMask(options.contextLength);
+    this.#mask = new CausalMask(options.contextLength);
   }
 
   /** (B, T, dOut) → (B, heads, T, headDim) */
@@ -82,7 +82,7 @@ export class MultiHeadAttention extends Module {
       }
       if (options.cache != null) ({ keys, values } = options.cache.append(keys, values)); // (B, H, offset+T, hd)
       const { context, weights } = scaledDotProductAttention(queries, keys, values, {
-        mask: maskFor(this.#mask, tokens, offset),
+        mask: this.#mask.rows(tokens, offset),
         dropout: this.dropout,
       }); // context (B, H, T, hd)
       const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch, tokens, this.dOut]); // (B, T, dOut)

@@ -1,7 +1,5 @@
-import { initBackend, tf } from '@scratchgpt/tensor';
 import { getGPT2Tokenizer } from '@scratchgpt/tokenizer';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { batchToTensors } from './batch-tensors.js';
+import { describe, expect, it } from 'vitest';
 import { type Batch, createDataLoader } from './data-loader.js';
 import { GPTDataset } from './gpt-dataset.js';
 import { readCorpus } from './test/corpora.js';
@@ -95,22 +93,5 @@ describe('shuffling, resuming and the last batch', () => {
       'startBatch 129 is past the 128 batches',
     );
     expect(() => shuffled.batches(-1).next()).toThrow('DataLoader: epoch must be an integer ≥ 0, got -1');
-  });
-});
-
-describe('batchToTensors', () => {
-  beforeAll(async () => {
-    await initBackend({ prefer: 'cpu' });
-  });
-
-  it('gives int32 tensors [batchSize, length] that the caller disposes', async () => {
-    const [batch] = loader(8, 4, 4);
-    const before = tf.memory().numTensors;
-    const { inputs, targets } = batchToTensors(batch as Batch);
-    expect(inputs.shape).toEqual([8, 4]);
-    expect(inputs.dtype).toBe('int32');
-    expect((await targets.array())[7]).toEqual([3285, 326, 11, 287]);
-    tf.dispose([inputs, targets]);
-    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -9,7 +9,7 @@ export interface WindowDataset {
   get(index: number): Sample;
 }
 
-/** A batch as plain host data, row-major `[batchSize, length]`; see `batchToTensors`. */
+/** A batch as plain host data, row-major `[batchSize, length]` (`batchTensors` in @scratchgpt/trainer makes tensors of it). */
 export interface Batch {
   inputs: Int32Array;
   targets: Int32Array;
@@ -37,6 +37,8 @@ export interface DataLoader extends Iterable<Batch> {
   readonly dropLast: boolean;
   /** Batches per epoch. */
   readonly length: number;
+  /** Tokens per row: the dataset's window length. */
+  readonly maxLength: number;
   /** The windows of an epoch, in the order the batches take them. */
   order(epoch?: number): Int32Array;
   /**
@@ -84,6 +86,7 @@ export function createDataLoader(dataset: WindowDataset, options: DataLoaderOpti
     seed,
     dropLast,
     length,
+    maxLength: dataset.maxLength,
     order,
     batches,
     [Symbol.iterator]: () => batches(0),

@@ -1,4 +1,3 @@
-export { batchToTensors } from './batch-tensors.js';
 export {
   type Batch,
   createDataLoader,
@@ -9,3 +8,9 @@ export {
 export { GPTDataset, type GPTDatasetOptions, type Sample, type TokenSource } from './gpt-dataset.js';
 export { splitTrainValidation } from './split.js';
 export { lastSafeSplit } from './stream/safe-split.js';
+export {
+  type TextBatches,
+  type TextBatchesOptions,
+  TooFewTokensError,
+  textToBatches,
+} from './text-batches.js';

@@ -1,5 +1,5 @@
-import { type Generator, Linear, Module, ModuleList, tf } from '@scratchgpt/tensor';
-import { GELU, gelu } from './gelu.js';
+import { type Generator, gelu, Linear, Module, ModuleList, tf } from '@scratchgpt/tensor';
+import { GELU } from './gelu.js';
 
 /** Expand to 4 × embDim, GELU, project back: `layers.0`, `layers.1` (GELU), `layers.2`. */
 export class FeedForward extends Module {

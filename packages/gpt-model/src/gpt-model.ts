@@ -10,7 +10,8 @@ import {
 import { addBroadcast, Dropout, type Generator, Module, ModuleList, tf } from '@scratchgpt/tensor';
 import { type GPTConfig, validateConfig } from './config.js';
 import { LayerNorm } from './layer-norm.js';
-import { TransformerBlock } from './transformer-block.js';
+import { assertFitsMemory } from './memory.js';
+import { type BlockCallOptions, TransformerBlock } from './transformer-block.js';
 
 export interface ModelOptions {
   generator?: Generator;
@@ -44,6 +45,8 @@ export class GPTModel extends Module {
   constructor(config: GPTConfig, options: ModelOptions = {}) {
     super();
     this.config = validateConfig({ ...config });
+    // Weights that cannot fit the backend are refused before any is allocated.
+    assertFitsMemory(this.config, { batchSize: 1, tokens: 1, training: false });
     const { vocabSize, contextLength, embDim, nLayers } = this.config;
     const generator = options.generator ? { generator: options.generator } : {};
     const shards = options.maxShardBytes !== undefined ? { maxShardBytes: options.maxShardBytes } : {};
@@ -75,21 +78,60 @@ export class GPTModel extends Module {
 
   /** ids: int32 (B, T) → logits (B, T, vocabSize) */
   forward(ids: tf.Tensor, options: ForwardOptions = {}): tf.Tensor {
-    return tf.tidy(() => this.run(ids, options, false).logits!);
+    return tf.tidy(() => this.logits(this.hiddenStates(ids, options)));
   }
 
   /** Also returns each block's attention weights, e.g. to draw them. */
   forwardWithAttention(ids: tf.Tensor, options: ForwardOptions = {}): ForwardWithAttention {
     return tf.tidy(() => {
-      const { logits, attention } = this.run(ids, options, true);
-      return { logits: logits!, attention };
+      let x = this.embed(ids, options);
+      const attention: tf.Tensor[] = [];
+      this.#blocks().forEach((block, i) => {
+        const result = block.forwardWithAttention(x, this.#blockOptions(options, i));
+        x = result.output;
+        attention.push(result.attention);
+      });
+      return { logits: this.logits(this.finalNorm.forward(x)), attention };
     });
   }
 
-  /** The final LayerNorm's output, before the head: (B, T, embDim). With `outputWeights` it lets a trainer
-   * fuse the head with the loss and never hold all the logits. */
+  /**
+   * The final LayerNorm's output, before the head: (B, T, embDim). With `outputWeights` it lets a
+   * trainer fuse the head with the loss and never hold all the logits.
+   */
   hiddenStates(ids: tf.Tensor, options: ForwardOptions = {}): tf.Tensor {
-    return tf.tidy(() => this.run(ids, options, false, false).hidden);
+    return tf.tidy(() => {
+      let x = this.embed(ids, options); // (B, T, embDim)
+      this.#blocks().forEach((block, i) => {
+        x = block.forward(x, this.#blockOptions(options, i));
+      });
+      return this.finalNorm.forward(x);
+    });
+  }
+
+  /** Token embeddings plus positions (after any cached tokens), then dropout: (B, T) → (B, T, embDim). */
+  embed(ids: tf.Tensor, options: ForwardOptions = {}): tf.Tensor {
+    if (ids.rank !== 2)
+      throw new RangeError(`GPTModel expects token ids of shape (batch, tokens), got [${ids.shape}]`);
+    if (ids.dtype !== 'int32') throw new TypeError(`GPTModel expects int32 token ids, got ${ids.dtype}`);
+    const tokens = ids.shape[1] as number;
+    const offset = options.cache?.length ?? 0;
+    if (offset + tokens > this.config.contextLength) {
+      throw new RangeError(
+        `${offset + tokens} tokens exceed the model's context length ${this.config.contextLength}: ` +
+          'crop the input to the last contextLength tokens',
+      );
+    }
+    return tf.tidy(() => {
+      let x = this.tokEmb.forward(ids); // (B, T, embDim)
+      if (this.posEmb != null) x = addBroadcast(x, this.posEmb.forward(tokens, offset)); // + (T, embDim)
+      return this.dropEmb.forward(x);
+    });
+  }
+
+  /** The output head: hidden states (B, T, embDim) → logits (B, T, vocabSize). */
+  logits(hidden: tf.Tensor): tf.Tensor {
+    return this.outHead ? this.outHead.forward(hidden) : this.tokEmb.project(hidden);
   }
 
   /** The output head's weight as row shards (vocabSize × embDim in all): logits = hidden · Wᵀ. */
@@ -102,41 +144,12 @@ export class GPTModel extends Module {
     return new KVCache(this.config.nLayers);
   }
 
-  private run(
-    ids: tf.Tensor,
-    options: ForwardOptions,
-    keepAttention: boolean,
-    withHead = true,
-  ): { hidden: tf.Tensor; logits: tf.Tensor | undefined; attention: tf.Tensor[] } {
-    if (ids.rank !== 2)
-      throw new RangeError(`GPTModel expects token ids of shape (batch, tokens), got [${ids.shape}]`);
-    if (ids.dtype !== 'int32') throw new TypeError(`GPTModel expects int32 token ids, got ${ids.dtype}`);
-    const tokens = ids.shape[1] as number;
-    const offset = options.cache?.length ?? 0;
-    if (offset + tokens > this.config.contextLength) {
-      throw new RangeError(
-        `${offset + tokens} tokens exceed the model's context length ${this.config.contextLength}: ` +
-          'crop the input to the last contextLength tokens',
-      );
-    }
-    let x = this.tokEmb.forward(ids); // (B, T, embDim)
-    if (this.posEmb != null) x = addBroadcast(x, this.posEmb.forward(tokens, offset)); // + (T, embDim)
-    x = this.dropEmb.forward(x);
-    const attention: tf.Tensor[] = [];
-    [...this.trfBlocks].forEach((block, i) => {
-      const blockOptions = options.cache ? { cache: options.cache.layer(i) } : {};
-      if (keepAttention) {
-        const result = block.forwardWithAttention(x, blockOptions);
-        x = result.output;
-        attention.push(result.attention);
-      } else {
-        x = block.forward(x, blockOptions);
-      }
-    });
-    const hidden = this.finalNorm.forward(x);
-    if (!withHead) return { hidden, logits: undefined, attention };
-    const logits = this.outHead ? this.outHead.forward(hidden) : this.tokEmb.project(hidden); // (B, T, vocabSize)
-    return { hidden, logits, attention };
+  #blocks(): TransformerBlock[] {
+    return [...this.trfBlocks];
+  }
+
+  #blockOptions(options: ForwardOptions, layer: number): BlockCallOptions {
+    return options.cache ? { cache: options.cache.layer(layer) } : {};
   }
 
   override dispose(): void {

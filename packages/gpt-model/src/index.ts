@@ -31,21 +31,15 @@ export {
   topPFilter,
 } from './decoding.js';
 export { FeedForward } from './feed-forward.js';
-export { GELU, gelu } from './gelu.js';
+export { GELU } from './gelu.js';
 export { type GenerateOptions, generate, generateStream } from './generate.js';
 export { type ForwardOptions, type ForwardWithAttention, GPTModel, type ModelOptions } from './gpt-model.js';
 export { LayerNorm } from './layer-norm.js';
 export {
-  checkModelFits,
-  currentMemoryBudget,
+  assertFitsMemory,
   estimateMemory,
-  gpt2SizesThatFit,
-  type MemoryBudget,
-  type MemoryNeed,
-  ModelTooLargeError,
-  type ModelUse,
-  pretrainedGpt2,
-  pretrainedGpt2Sizes,
-  type RunShape,
-} from './memory-fit.js';
+  MemoryBudgetError,
+  type MemoryEstimate,
+  type MemoryUse,
+} from './memory.js';
 export { type BlockOutput, TransformerBlock } from './transformer-block.js';

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseStrictJson } from '@scratchgpt/tensor';
 import { CheckpointError } from './checkpoint/errors.js';
 import type { Layout } from './checkpoint/layouts.js';
 import { type LoadedModel, type LoadModelOptions, loadModelFromSafetensors } from './checkpoint/load.js';
@@ -36,14 +37,18 @@ async function openOrExplain<T>(
   directory: string,
   use: (path: string) => Promise<T>,
 ): Promise<T> {
+  const file = path.endsWith(CONFIG_FILE) ? CONFIG_FILE : WEIGHTS_FILE;
   try {
     return await use(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
       throw new CheckpointError(
-        `No ${path.endsWith(CONFIG_FILE) ? CONFIG_FILE : WEIGHTS_FILE} in ${directory}: a checkpoint directory holds ${CONFIG_FILE} and ${WEIGHTS_FILE}`,
+        `No ${file} in ${directory}: a checkpoint directory holds ${CONFIG_FILE} and ${WEIGHTS_FILE}`,
       );
     }
+    if (code === 'EISDIR') throw new CheckpointError(`${path} is a directory: ${file} must be a file`);
+    if (code === 'EACCES') throw new CheckpointError(`${path} cannot be read here (permission denied)`);
     throw error;
   }
 }
@@ -53,7 +58,7 @@ export async function readCheckpointConfig(directory: string): Promise<unknown> 
   const configPath = join(directory, CONFIG_FILE);
   const configText = await openOrExplain(configPath, directory, (path) => readFile(path, 'utf8'));
   try {
-    return JSON.parse(configText);
+    return parseStrictJson(configText, { maxDepth: 16 });
   } catch (error) {
     throw new CheckpointError(`${configPath} is not valid JSON (${(error as Error).message})`);
   }

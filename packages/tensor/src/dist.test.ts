@@ -32,3 +32,22 @@ it('the built package trains an embedding from plain Node ESM', async () => {
     chained: 'function',
   });
 });
+
+// `auto` looks at every backend, Dawn's included, and says what it chose; neither TF.js's advice nor
+// Dawn's driver warnings reach the console, unless asked for with `debug`.
+it('chooses a backend without console noise, and shows the backends’ own messages with debug', async () => {
+  const run = async (debug: boolean) => {
+    const script = `
+      import { tf, initBackend } from '@scratchgpt/tensor';
+      await initBackend({ debug: ${debug} });
+      await initBackend({ prefer: 'cpu', debug: ${debug} });
+      tf.ones([2]).dataSync();
+      console.log('done');
+    `;
+    return promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: packageRoot });
+  };
+  const quiet = await run(false);
+  expect([quiet.stdout.trim(), quiet.stderr]).toEqual(['done', '']);
+  const loud = await run(true);
+  expect(loud.stderr).toMatch(/looks like you are running TensorFlow\.js in Node\.js/);
+});

@@ -20,7 +20,8 @@ export type {
   SkippedBackend,
   WasmPaths,
 } from './backend/types.js';
-export { Dropout } from './nn/dropout.js';
+export { jsonPreview, parseStrictJson, StrictJsonError, type StrictJsonOptions } from './json/strict-json.js';
+export { Dropout, dropoutGenerator, setDropoutGenerator } from './nn/dropout.js';
 export { Linear, type LinearOptions } from './nn/linear.js';
 export {
   assertShape,
@@ -34,8 +35,10 @@ export {
 } from './nn/module.js';
 export { ModuleList } from './nn/module-list.js';
 export { addBroadcast } from './ops/add.js';
+export { gelu } from './ops/gelu.js';
 export { heapView } from './ops/heap-view.js';
-export { matMul } from './ops/mat-mul.js';
+export { layerNorm } from './ops/layer-norm.js';
+export { matMul, productsTakeTransposes } from './ops/mat-mul.js';
 export {
   Generator,
   type GeneratorState,

@@ -1,8 +1,10 @@
+import { Tiktoken } from 'js-tiktoken/lite';
+import gpt2Ranks from 'js-tiktoken/ranks/gpt2';
 import { describe, expect, it } from 'vitest';
 import { GPT2Tokenizer, getGPT2Tokenizer } from './gpt2.js';
 import { readCorpus } from './test/corpora.js';
 
-describe('GPT2Tokenizer (js-tiktoken)', () => {
+describe('GPT2Tokenizer', () => {
   const tokenizer = getGPT2Tokenizer();
 
   it('encodes the book’s examples', () => {
@@ -27,6 +29,21 @@ describe('GPT2Tokenizer (js-tiktoken)', () => {
       "gpt2: the text contains the special token <|endoftext|> at character 1; pass { allowedSpecial: new Set(['<|endoftext|>']) }",
     );
     expect(tokenizer.encode('a<|endoftext|>b', { allowedSpecial: 'all' })).toEqual([64, 50256, 65]);
+  });
+
+  it('gives js-tiktoken’s ids token for token, on the corpora and on long runs without spaces', () => {
+    const reference = new Tiktoken(gpt2Ranks);
+    const latin1 = Array.from({ length: 600 }, (_, i) => String.fromCharCode(0xc0 + ((i * 7) % 64))).join('');
+    const texts = [
+      readCorpus('the-verdict.txt'),
+      readCorpus('tinyshakespeare.txt').slice(0, 200_000),
+      latin1,
+      'x'.repeat(700),
+      '1234567890'.repeat(50),
+      '!?'.repeat(300),
+      'naïve café — 東京 🙂 Ελληνικά\n\n  spaces   and\ttabs',
+    ];
+    for (const text of texts) expect(tokenizer.encode(text)).toEqual(reference.encode(text));
   });
 
   it('describes GPT-2’s vocabulary and is shared', () => {

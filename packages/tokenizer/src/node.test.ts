@@ -24,3 +24,17 @@ it('names a missing file', async () => {
     /missing\.json does not exist; save one with saveBPETokenizer first/,
   );
 });
+
+it('refuses a file whose pattern is not GPT-2’s unless it is trusted (a regular expression can take exponential time)', async () => {
+  const trained = BPETokenizer.train('aaa bbb aaa ccc', {
+    vocabSize: 260,
+    pattern: '\\s?\\p{L}+|\\s+|[^\\s\\p{L}]+',
+  });
+  const path = join(dir, 'custom.json');
+  await saveBPETokenizer(trained, path);
+  await expect(loadBPETokenizer(path)).rejects.toThrow(
+    "BPETokenizer.fromJSON: the tokenizer's pre-tokenization pattern is not GPT-2's.",
+  );
+  const trusted = await loadBPETokenizer(path, { trustPattern: true });
+  expect(trusted.encode('aaa ccc')).toEqual(trained.encode('aaa ccc'));
+});

@@ -9,7 +9,14 @@ export async function saveBPETokenizer(tokenizer: BPETokenizer, path: string): P
   await rename(temporary, path);
 }
 
-export async function loadBPETokenizer(path: string): Promise<BPETokenizer> {
+/**
+ * Loads a tokenizer written by `saveBPETokenizer`. A file is data from outside: its pre-tokenization
+ * pattern must be GPT-2's unless `trustPattern` is set (see `BPETokenizer.fromJSON`).
+ */
+export async function loadBPETokenizer(
+  path: string,
+  options: { trustPattern?: boolean } = {},
+): Promise<BPETokenizer> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -19,5 +26,11 @@ export async function loadBPETokenizer(path: string): Promise<BPETokenizer> {
     }
     throw error;
   }
-  return BPETokenizer.fromJSON(JSON.parse(text) as BPETokenizerJSON);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new Error(`loadBPETokenizer: ${path} is not valid JSON (${(error as Error).message})`);
+  }
+  return BPETokenizer.fromJSON(json as BPETokenizerJSON, options);
 }

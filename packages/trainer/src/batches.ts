@@ -4,20 +4,23 @@
  * shaped like them.
  */
 import type { Module, tf } from '@scratchgpt/tensor';
+import type { SizedBatch } from './objective.js';
 
-/** One batch as host data, row-major `[batchSize, length]`. */
-export interface TrainBatch {
+/** One language-model batch as host data, row-major `[batchSize, length]`. */
+export interface TrainBatch extends SizedBatch {
   inputs: Int32Array;
   targets: Int32Array;
-  batchSize: number;
-  length: number;
 }
 
 /** Batches numbered within an epoch; the same (epoch, batch) always gives the same batch. */
-export interface BatchSource {
+export interface BatchSource<B extends SizedBatch = TrainBatch> {
   /** Batches per epoch. */
   readonly length: number;
-  batches(epoch?: number, startBatch?: number): Iterable<TrainBatch>;
+  /** Rows per batch (a last batch may have fewer). */
+  readonly batchSize: number;
+  /** Positions per row when every batch has the same (fixed windows, padded texts); else undefined. */
+  readonly maxLength?: number | undefined;
+  batches(epoch?: number, startBatch?: number): Iterable<B>;
 }
 
 /** A module mapping token ids (B, T) to logits (B, T, vocab). */

@@ -1,7 +1,8 @@
 import { Generator, initBackend, Module, tf } from '@scratchgpt/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { crossEntropy } from './cross-entropy.js';
-import { computeGradients, GradientAccumulator } from './gradients.js';
+import { GradientAccumulator } from './gradient-accumulator.js';
+import { computeGradients } from './gradients.js';
 import { maxAbsDiff } from './test-support/fixtures.js';
 import { TinyLanguageModel } from './test-support/tiny-model.js';
 

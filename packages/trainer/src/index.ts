@@ -11,24 +11,26 @@ export {
 export type { BatchSource, LanguageModel, TrainBatch } from './batches.js';
 export { type ClippedGradients, clipGradNorm } from './clip.js';
 export { type CrossEntropyOptions, crossEntropy, type Reduction } from './cross-entropy.js';
-export {
-  computeGradients,
-  GradientAccumulator,
-  HostGradientAccumulator,
-  type LossAndGradients,
-} from './gradients.js';
+export { type EvaluateOptions, type Evaluation, evaluateModel, evaluationStream } from './evaluate.js';
+export { GradientAccumulator, type GradientAccumulatorOptions } from './gradient-accumulator.js';
+export { computeGradients, type LossAndGradients } from './gradients.js';
 export { type LinearCrossEntropyOptions, linearCrossEntropy } from './linear-cross-entropy.js';
 export {
+  batchTensors,
   calcLossBatch,
   calcLossLoader,
   countTargets,
-  evaluateModel,
   type LoaderLoss,
+  type LoaderLossOptions,
   type LossOptions,
   languageModelLoss,
+  languageModelObjective,
+  lossOverBatches,
 } from './loss.js';
 export type { Gradients } from './named-tensors.js';
+export type { Objective, SizedBatch } from './objective.js';
 export { type LrSchedule, lrAtStep } from './schedule.js';
+export type { SettingsOptions } from './settings.js';
 export { NonFiniteLossError, type TrainEvent, type TrainOptions, trainModel } from './train.js';
 export {
   type EvalRecord,

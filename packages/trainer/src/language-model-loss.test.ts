@@ -32,9 +32,13 @@ describe.each(backends)('languageModelLoss on $backend', ({ backend, available }
       );
       const fused = tf.variableGrads(() => languageModelLoss(model, inputs, targets));
       const plain = tf.variableGrads(() => crossEntropy(model.forward(inputs), targets));
+      // The book's path as an option of the same function: forward's logits, then the cross-entropy.
+      const logits = tf.variableGrads(() => languageModelLoss(model, inputs, targets, { head: 'logits' }));
+      expect((await logits.value.data())[0]).toBe((await plain.value.data())[0]);
       expect(Math.abs((await fused.value.data())[0]! - (await plain.value.data())[0]!)).toBeLessThan(1e-5);
       for (const [name, grad] of Object.entries(plain.grads)) {
         expect(maxAbsDiff(await fused.grads[name]!.data(), await grad.data()), name).toBeLessThan(1e-5);
+        expect(await logits.grads[name]!.data(), name).toEqual(await grad.data());
       }
       model.dispose();
     },

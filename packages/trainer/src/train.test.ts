@@ -135,6 +135,46 @@ describe('trainModel', () => {
     model.dispose();
   });
 
+  it('reports progress inside each step and stops right after the step in progress, skipping evaluation', async () => {
+    const model = freshModel(8);
+    const controller = new AbortController();
+    const events = await run(
+      {
+        model,
+        train: loader(1),
+        validation: loader(2, false),
+        gradAccum: 2,
+        evalEvery: 1,
+        evalBatches: 2,
+        maxSteps: 10,
+        signal: controller.signal,
+      },
+      (event) => {
+        if (event.event === 'progress' && event.step === 3) controller.abort();
+      },
+    );
+    const progress = events
+      .filter((e) => e.event === 'progress')
+      .map((e) => [e.step, e.phase, e.done, e.total]);
+    // Step 1: two micro-batches, the update, then an evaluation of 2 + 2 batches (after step 1).
+    expect(progress.slice(0, 9)).toEqual([
+      [1, 'gradients', 0, 2],
+      [1, 'gradients', 1, 2],
+      [1, 'gradients', 2, 2],
+      [1, 'update', 0, 1],
+      [1, 'evaluation', 0, 4],
+      [1, 'evaluation', 1, 4],
+      [1, 'evaluation', 2, 4],
+      [1, 'evaluation', 3, 4],
+      [1, 'evaluation', 4, 4],
+    ]);
+    // Stopped during step 3: it finishes, is not evaluated, and the run ends there.
+    const tail = events.slice(events.findIndex((e) => e.event === 'step' && e.step === 3));
+    expect(tail.map((e) => e.event)).toEqual(['step', 'done']);
+    expect(tail.at(-1)).toMatchObject({ reason: 'aborted', step: 3 });
+    model.dispose();
+  });
+
   it('keeps the tensor count flat over 100 steps', async () => {
     const model = freshModel(3);
     const counts: number[] = [];
@@ -147,7 +187,7 @@ describe('trainModel', () => {
     expect(counts).toHaveLength(100);
     expect(new Set(counts.slice(1))).toEqual(new Set([counts[1]]));
     model.dispose();
-  });
+  }, 240_000);
 
   it('stops with a clear error on a non-finite loss, without saving', async () => {
     const inner = freshModel(4);

@@ -3,14 +3,21 @@
  * checkpoints, as an async stream of events. The CLI and the browser page are views over these events.
  *
  *   for await (const event of trainModel({ model, train, validation, lr: 4e-4, epochs: 10 })) { … }
+ *
+ * What is minimised is an `Objective` (default: next-token cross-entropy), so fine-tuning runs the
+ * same loop with its own loss.
  */
-import { type Generator, getDefaultGenerator, tf } from '@scratchgpt/tensor';
+import { dropoutGenerator, type Generator, type Module, setDropoutGenerator, tf } from '@scratchgpt/tensor';
 import { AdamW, preferredMomentsLocation } from './adamw.js';
 import type { BatchSource, LanguageModel, TrainBatch } from './batches.js';
 import { clipGradNorm } from './clip.js';
-import { computeGradients, GradientAccumulator, HostGradientAccumulator } from './gradients.js';
-import { countTargets, evaluateModel, languageModelLoss } from './loss.js';
+import { evaluationStream } from './evaluate.js';
+import { GradientAccumulator } from './gradient-accumulator.js';
+import { computeGradients } from './gradients.js';
+import { defaultObjective } from './loss.js';
+import type { Objective, SizedBatch } from './objective.js';
 import { lrAtStep } from './schedule.js';
+import { continuedSettings, newSettings, type SettingsOptions } from './settings.js';
 import {
   hostAdamWStateOf,
   type TrainingSnapshot,
@@ -18,35 +25,37 @@ import {
   type TrainSettings,
 } from './training-state.js';
 
-export interface TrainOptions {
-  model: LanguageModel;
-  train: BatchSource;
-  validation?: BatchSource;
+export interface TrainOptions<M extends Module = LanguageModel, B extends SizedBatch = TrainBatch>
+  extends SettingsOptions {
+  model: M;
+  train: BatchSource<B>;
+  validation?: BatchSource<B>;
+  /** What to minimise (default: next-token cross-entropy; needs `TrainBatch`es and a `LanguageModel`). */
+  objective?: Objective<M, B>;
   /** Peak learning rate (default 4e-4, the book's chapter 5). */
   lr?: number;
   /** Decoupled weight decay on every parameter, as the book's AdamW (default 0.1). */
   weightDecay?: number;
-  betas?: [number, number];
-  eps?: number;
   /** Passes over the training batches (default 1). */
   epochs?: number;
   /** Stop after this many optimizer steps instead (or earlier). */
   maxSteps?: number;
   /** Linear warmup from `initialLr`; with warmup or `minLr` the rate then follows a cosine. */
   warmupSteps?: number;
-  initialLr?: number;
-  minLr?: number;
   /** Clip the global gradient norm to this, from the end of warmup on (the book's appendix D). */
   gradClip?: number;
   /** Micro-batches per optimizer step (default 1). */
   gradAccum?: number;
-  /** Evaluate after the first step and then every `evalEvery` steps (0: only at the end). */
+  /**
+   * Steps count from 1. Evaluate after step 1 and then every `evalEvery` steps (1, 1 + N, 1 + 2N, …:
+   * the book's schedule), and after the last step; 0: only after the last step.
+   */
   evalEvery?: number;
   /** Batches of each loader an evaluation reads (default: all). */
   evalBatches?: number;
   /** Produce a text sample every `sampleEvery` steps. */
   sampleEvery?: number;
-  sample?: (model: LanguageModel) => Promise<string>;
+  sample?: (model: M) => Promise<string>;
   /** Save every `checkpointEvery` steps, on abort and at the end. Returns where it saved. */
   checkpointEvery?: number;
   saveCheckpoint?: (snapshot: TrainingSnapshot) => Promise<string>;
@@ -54,9 +63,11 @@ export interface TrainOptions {
   resume?: TrainingSnapshot;
   /** Finishes the step in progress, saves, and ends with `done` (reason 'aborted'). */
   signal?: AbortSignal;
-  /** The generator dropout draws from (default: the default generator), saved with the state. */
+  /**
+   * The generator dropout draws from, saved with the state. Default: the one the model's dropout
+   * layers already use; a generator given here replaces it in every dropout layer.
+   */
   generator?: Generator;
-  ignoreIndex?: number;
 }
 
 export type TrainEvent =
@@ -67,6 +78,18 @@ export type TrainEvent =
       stepsPerEpoch: number;
       epochs: number;
       resumed: boolean;
+    }
+  /**
+   * Work inside a step, for slow steps: the micro-batches whose gradients are done (from 0 of them, as
+   * the step starts), then the update; or the evaluation batches read (from 0). `step` is the step in
+   * progress, or the step just evaluated (steps count from 1).
+   */
+  | {
+      event: 'progress';
+      step: number;
+      phase: 'gradients' | 'update' | 'evaluation';
+      done: number;
+      total: number;
     }
   | {
       event: 'step';
@@ -90,12 +113,31 @@ export type TrainEvent =
       state: TrainingState;
     };
 
+type ProgressEvent = Extract<TrainEvent, { event: 'progress' }>;
+
+/** The loss stopped being a finite number: the step's update was not applied. */
 export class NonFiniteLossError extends Error {
   override name = 'NonFiniteLossError';
+
+  constructor(
+    /** The step that failed (steps count from 1). */
+    readonly step: number,
+    readonly loss: number,
+    readonly lr: number,
+  ) {
+    super(
+      `The loss became ${loss} at step ${step} (learning rate ${lr.toPrecision(3)}); the weights were not ` +
+        'updated. Lower the learning rate or clip the gradient norm (gradClip), then resume from the last ' +
+        'checkpoint.',
+    );
+  }
 }
 
-export async function* trainModel(options: TrainOptions): AsyncGenerator<TrainEvent, void, undefined> {
-  const { model, train } = options;
+export async function* trainModel<M extends Module = LanguageModel, B extends SizedBatch = TrainBatch>(
+  options: TrainOptions<M, B>,
+): AsyncGenerator<TrainEvent, void, undefined> {
+  const { model, train, signal } = options;
+  const objective = options.objective ?? defaultObjective<M, B>();
   const settings = options.resume
     ? continuedSettings(options.resume.state.settings, options, train)
     : newSettings(options, train);
@@ -103,7 +145,9 @@ export async function* trainModel(options: TrainOptions): AsyncGenerator<TrainEv
     ? structuredClone(options.resume.state)
     : initialState(settings);
   state.settings = settings;
-  const generator = options.generator ?? getDefaultGenerator();
+  // Dropout must draw from the generator whose state is saved, or a resumed run would see other masks.
+  const generator = options.generator ?? dropoutGenerator(model);
+  setDropoutGenerator(model, generator);
   if (options.resume) generator.setState(state.rng);
 
   const trainable = model.namedParameters().filter(([, variable]) => variable.trainable);
@@ -114,20 +158,37 @@ export async function* trainModel(options: TrainOptions): AsyncGenerator<TrainEv
     weightDecay: settings.weightDecay,
     moments: preferredMomentsLocation(trainable.reduce((n, [, variable]) => n + variable.size, 0)),
   });
-  if (options.resume) {
-    optimizer.setHostState(hostAdamWStateOf(options.resume));
+  if (options.resume) optimizer.setHostState(hostAdamWStateOf(options.resume));
+
+  let lastEvalStep = -1;
+  /** Saves (when the caller saves) and reports where. */
+  async function* checkpoint(): AsyncGenerator<TrainEvent, string | null> {
+    if (!options.saveCheckpoint) return null;
+    const location = await options.saveCheckpoint(await snapshotOf(state, optimizer, generator));
+    yield { event: 'checkpoint', step: state.step, location };
+    return location;
   }
-  const ignoreIndex = options.ignoreIndex ?? -100;
-  const snapshot = async (): Promise<TrainingSnapshot> => {
-    const adam = await optimizer.getHostState();
-    const parameterSteps = Object.fromEntries([...adam.moments].map(([name, { step }]) => [name, step]));
-    state.optimizer = { step: adam.step, lr: adam.lr, parameterSteps };
-    state.rng = generator.getState();
-    const moments = new Map([...adam.moments].map(([name, { m, v }]) => [name, { m, v }]));
-    return { state: structuredClone(state), moments };
-  };
-  const save = async (): Promise<string | null> =>
-    options.saveCheckpoint ? options.saveCheckpoint(await snapshot()) : null;
+  async function* finish(reason: 'completed' | 'aborted'): AsyncGenerator<TrainEvent> {
+    const location = yield* checkpoint();
+    const { step, tokensSeen } = state;
+    yield { event: 'done', step, tokensSeen, reason, checkpoint: location, state: structuredClone(state) };
+  }
+  async function* evaluation(): AsyncGenerator<TrainEvent> {
+    const stream = evaluationStream(model, train, options.validation, {
+      objective,
+      ...(options.evalBatches != null ? { evalBatches: options.evalBatches } : {}),
+      ...(signal ? { signal } : {}),
+    });
+    let next = await stream.next();
+    for (; !next.done; next = await stream.next()) {
+      yield { event: 'progress', step: state.step, phase: 'evaluation', ...next.value };
+    }
+    const losses = next.value;
+    if (losses == null) return; // stopped part-way: no figure to report
+    state.history.evals.push({ step: state.step, tokensSeen: state.tokensSeen, ...losses });
+    yield { event: 'eval', step: state.step, tokensSeen: state.tokensSeen, ...losses };
+    lastEvalStep = state.step;
+  }
 
   const stepsPerEpoch = Math.ceil(train.length / settings.gradAccum);
   yield {
@@ -139,72 +200,49 @@ export async function* trainModel(options: TrainOptions): AsyncGenerator<TrainEv
     resumed: options.resume != null,
   };
   model.train();
-  let lastEvalStep = -1;
-  let checkpoint: string | null = null;
   try {
     while (state.step < settings.totalSteps && state.epoch < settings.epochs) {
-      let group: TrainBatch[] = [];
-      let position = state.batchInEpoch;
-      for (const batch of train.batches(state.epoch, state.batchInEpoch)) {
-        group.push(batch);
-        position++;
-        if (group.length < settings.gradAccum && position < train.length) continue;
-
+      for (const { group, nextBatch } of microBatchGroups(train, state, settings.gradAccum)) {
+        // --- one optimizer step over a group of micro-batches
         const started = performance.now();
         const lr = learningRate(state.step, settings);
         optimizer.lr = lr;
-        const { loss, gradNorm } = await optimizationStep(model, optimizer, group, {
-          clip: settings.gradClip != null && state.step >= settings.warmupSteps ? settings.gradClip : null,
-          ignoreIndex,
-          step: state.step,
+        const clip =
+          settings.gradClip != null && state.step >= settings.warmupSteps ? settings.gradClip : null;
+        const { loss, gradNorm } = yield* optimizationStep(model, objective, optimizer, group, {
+          clip,
+          step: state.step + 1,
           lr,
         });
-        const tokens = group.reduce((n, b) => n + b.batchSize * b.length, 0);
+        const tokens = group.reduce((n, batch) => n + batch.batchSize * batch.length, 0);
         state.step++;
-        state.batchInEpoch = position;
+        state.batchInEpoch = nextBatch;
         state.tokensSeen += tokens;
         state.history.steps.push({ step: state.step, tokensSeen: state.tokensSeen, loss, lr });
-        const seconds = (performance.now() - started) / 1000;
-        yield {
-          event: 'step',
-          step: state.step,
-          epoch: state.epoch,
-          loss,
-          lr,
-          gradNorm,
-          tokensSeen: state.tokensSeen,
-          tokensPerSec: tokens / seconds,
-        };
-        group = [];
+        const tokensPerSec = tokens / ((performance.now() - started) / 1000);
+        const { step, epoch, tokensSeen } = state;
+        yield { event: 'step', step, epoch, loss, lr, gradNorm, tokensSeen, tokensPerSec };
         // A macrotask boundary: signals (Ctrl-C) and worker messages (stop) are delivered only here,
         // since a step on wasm or cpu never leaves the microtask queue.
         await new Promise((resolve) => setTimeout(resolve, 0));
+        if (signal?.aborted) break;
 
-        if (settings.evalEvery > 0 && (state.step - 1) % settings.evalEvery === 0) {
-          yield await evaluation(model, options, state);
-          lastEvalStep = state.step;
-        }
-        if (options.sample && options.sampleEvery && state.step % options.sampleEvery === 0) {
+        // --- evaluation, samples, checkpoints
+        if (settings.evalEvery > 0 && (state.step - 1) % settings.evalEvery === 0) yield* evaluation();
+        if (
+          options.sample &&
+          options.sampleEvery &&
+          state.step % options.sampleEvery === 0 &&
+          !signal?.aborted
+        ) {
           yield { event: 'sample', step: state.step, text: await options.sample(model) };
           model.train();
         }
-        if (options.saveCheckpoint && options.checkpointEvery && state.step % options.checkpointEvery === 0) {
-          checkpoint = await save();
-          if (checkpoint != null) yield { event: 'checkpoint', step: state.step, location: checkpoint };
-        }
-        if (options.signal?.aborted || state.step >= settings.totalSteps) break;
+        if (options.checkpointEvery && state.step % options.checkpointEvery === 0) yield* checkpoint();
+        if (signal?.aborted || state.step >= settings.totalSteps) break;
       }
-      if (options.signal?.aborted) {
-        checkpoint = await save();
-        if (checkpoint != null) yield { event: 'checkpoint', step: state.step, location: checkpoint };
-        yield {
-          event: 'done',
-          step: state.step,
-          tokensSeen: state.tokensSeen,
-          reason: 'aborted',
-          checkpoint,
-          state: structuredClone(state),
-        };
+      if (signal?.aborted) {
+        yield* finish('aborted');
         return;
       }
       if (state.batchInEpoch >= train.length) {
@@ -212,70 +250,67 @@ export async function* trainModel(options: TrainOptions): AsyncGenerator<TrainEv
         state.batchInEpoch = 0;
       }
     }
-    if (lastEvalStep !== state.step && (options.validation || settings.evalEvery > 0)) {
-      yield await evaluation(model, options, state);
-    }
-    checkpoint = await save();
-    if (checkpoint != null) yield { event: 'checkpoint', step: state.step, location: checkpoint };
-    yield {
-      event: 'done',
-      step: state.step,
-      tokensSeen: state.tokensSeen,
-      reason: 'completed',
-      checkpoint,
-      state: structuredClone(state),
-    };
+    if (lastEvalStep !== state.step && (options.validation || settings.evalEvery > 0)) yield* evaluation();
+    yield* finish(signal?.aborted ? 'aborted' : 'completed');
   } finally {
     optimizer.dispose();
   }
 }
 
-/** One optimizer step over a group of micro-batches; the loss is their token-weighted mean. */
-async function optimizationStep(
-  model: LanguageModel,
+/**
+ * The rest of the current epoch as groups of `gradAccum` micro-batches (the last group may be
+ * shorter), each with the batch index the next group starts at.
+ */
+function* microBatchGroups<B extends SizedBatch>(
+  train: BatchSource<B>,
+  state: TrainingState,
+  gradAccum: number,
+): IterableIterator<{ group: B[]; nextBatch: number }> {
+  let group: B[] = [];
+  let position = state.batchInEpoch;
+  for (const batch of train.batches(state.epoch, state.batchInEpoch)) {
+    group.push(batch);
+    position++;
+    if (group.length < gradAccum && position < train.length) continue;
+    yield { group, nextBatch: position };
+    group = [];
+  }
+}
+
+/** One optimizer step over a group of micro-batches; the loss is their target-weighted mean. */
+async function* optimizationStep<M extends Module, B extends SizedBatch>(
+  model: M,
+  objective: Objective<M, B>,
   optimizer: AdamW,
-  group: TrainBatch[],
-  options: { clip: number | null; ignoreIndex: number; step: number; lr: number },
-): Promise<{ loss: number; gradNorm: number | null }> {
-  // With the optimizer's moments on the host (a wasm heap near its limit), sums go there too.
-  const accumulator =
-    group.length <= 1
-      ? undefined
-      : optimizer.moments === 'host'
-        ? new HostGradientAccumulator()
-        : new GradientAccumulator();
+  group: B[],
+  options: { clip: number | null; step: number; lr: number },
+): AsyncGenerator<ProgressEvent, { loss: number; gradNorm: number | null }> {
+  const { step } = options;
+  // With the optimizer's moments on the host (a heap near its limit), the sums go there too.
+  const accumulator = group.length > 1 ? new GradientAccumulator({ storage: optimizer.moments }) : undefined;
   let grads: Map<string, tf.Tensor> | undefined;
   let weightedLoss = 0;
-  let tokens = 0;
+  let targets = 0;
   try {
-    for (const batch of group) {
-      const count = countTargets(batch, options.ignoreIndex);
-      const result = computeGradients(model, () =>
-        tf.tidy(() => {
-          const shape: [number, number] = [batch.batchSize, batch.length];
-          const inputs = tf.tensor2d(batch.inputs, shape, 'int32');
-          const targets = tf.tensor2d(batch.targets, shape, 'int32');
-          return languageModelLoss(model, inputs, targets, { ignoreIndex: options.ignoreIndex });
-        }),
-      );
+    yield { event: 'progress', step, phase: 'gradients', done: 0, total: group.length };
+    for (const [index, batch] of group.entries()) {
+      const count = objective.countTargets(batch);
+      const result = computeGradients(model, () => objective.loss(model, batch, 'mean'));
       const loss = (await result.loss.data())[0] as number;
       result.loss.dispose();
       if (!Number.isFinite(loss)) {
         tf.dispose([...result.grads.values()]);
-        throw new NonFiniteLossError(
-          `The loss became ${loss} at step ${options.step + 1} (learning rate ${options.lr.toPrecision(3)}); ` +
-            'the weights were not updated. Lower the learning rate or clip gradients (gradClip), then resume ' +
-            'from the last checkpoint.',
-        );
+        throw new NonFiniteLossError(step, loss, options.lr);
       }
       weightedLoss += loss * count;
-      tokens += count;
+      targets += count;
       if (accumulator) {
         accumulator.add(result.grads, count);
         tf.dispose([...result.grads.values()]);
       } else {
         grads = result.grads;
       }
+      yield { event: 'progress', step, phase: 'gradients', done: index + 1, total: group.length };
     }
     if (accumulator) grads = accumulator.average();
     let gradNorm: number | null = null;
@@ -286,27 +321,26 @@ async function optimizationStep(
       tf.dispose([...grads.values()]);
       grads = clipped.grads;
     }
+    yield { event: 'progress', step, phase: 'update', done: 0, total: 1 };
     if (grads) optimizer.step(grads);
-    return { loss: tokens === 0 ? 0 : weightedLoss / tokens, gradNorm };
+    return { loss: targets === 0 ? 0 : weightedLoss / targets, gradNorm };
   } finally {
     accumulator?.dispose();
     if (grads) tf.dispose([...grads.values()]);
   }
 }
 
-async function evaluation(
-  model: LanguageModel,
-  options: TrainOptions,
+async function snapshotOf(
   state: TrainingState,
-): Promise<TrainEvent> {
-  const { trainLoss, valLoss } = await evaluateModel(
-    model,
-    options.train,
-    options.validation,
-    options.evalBatches,
-  );
-  state.history.evals.push({ step: state.step, tokensSeen: state.tokensSeen, trainLoss, valLoss });
-  return { event: 'eval', step: state.step, tokensSeen: state.tokensSeen, trainLoss, valLoss };
+  optimizer: AdamW,
+  generator: Generator,
+): Promise<TrainingSnapshot> {
+  const adam = await optimizer.getHostState();
+  const parameterSteps = Object.fromEntries([...adam.moments].map(([name, { step }]) => [name, step]));
+  state.optimizer = { step: adam.step, lr: adam.lr, parameterSteps };
+  state.rng = generator.getState();
+  const moments = new Map([...adam.moments].map(([name, { m, v }]) => [name, { m, v }]));
+  return { state: structuredClone(state), moments };
 }
 
 function learningRate(step: number, settings: TrainSettings): number {
@@ -320,64 +354,9 @@ function learningRate(step: number, settings: TrainSettings): number {
   });
 }
 
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1)
-    throw new RangeError(`${name} must be an integer ≥ 1, got ${value}`);
-  return value;
-}
-
-function newSettings(options: TrainOptions, train: BatchSource): TrainSettings {
-  const lr = options.lr ?? 4e-4;
-  if (!(lr > 0)) throw new RangeError(`lr must be a number > 0, got ${lr}`);
-  const gradAccum = positiveInteger('gradAccum', options.gradAccum ?? 1);
-  const epochs = positiveInteger(
-    'epochs',
-    options.epochs ?? (options.maxSteps != null ? Number.MAX_SAFE_INTEGER : 1),
-  );
-  const stepsPerEpoch = Math.ceil(train.length / gradAccum);
-  const byEpochs = epochs === Number.MAX_SAFE_INTEGER ? Number.POSITIVE_INFINITY : epochs * stepsPerEpoch;
-  const totalSteps = Math.min(
-    byEpochs,
-    options.maxSteps == null ? byEpochs : positiveInteger('maxSteps', options.maxSteps),
-  );
-  const warmupSteps = options.warmupSteps ?? 0;
-  if (!Number.isInteger(warmupSteps) || warmupSteps < 0)
-    throw new RangeError(`warmupSteps must be an integer ≥ 0, got ${warmupSteps}`);
-  if (options.gradClip != null && !(options.gradClip > 0))
-    throw new RangeError(`gradClip must be > 0, got ${options.gradClip}`);
-  const cosine = warmupSteps > 0 || options.minLr != null;
-  return {
-    lr,
-    weightDecay: options.weightDecay ?? 0.1,
-    betas: options.betas ?? [0.9, 0.999],
-    eps: options.eps ?? 1e-8,
-    warmupSteps,
-    initialLr: options.initialLr ?? (cosine ? 0 : lr),
-    minLr: options.minLr ?? (cosine ? 0 : lr),
-    schedule: cosine ? 'cosine' : 'constant',
-    gradClip: options.gradClip ?? null,
-    gradAccum,
-    totalSteps,
-    epochs,
-    evalEvery: options.evalEvery ?? 0,
-  };
-}
-
-/** A resumed run keeps its hyperparameters; it may be given more epochs or steps. */
-function continuedSettings(saved: TrainSettings, options: TrainOptions, train: BatchSource): TrainSettings {
-  const settings = { ...saved };
-  if (options.epochs != null) {
-    settings.epochs = positiveInteger('epochs', options.epochs);
-    settings.totalSteps = settings.epochs * Math.ceil(train.length / settings.gradAccum);
-  }
-  if (options.maxSteps != null) settings.totalSteps = positiveInteger('maxSteps', options.maxSteps);
-  if (options.evalEvery != null) settings.evalEvery = options.evalEvery;
-  return settings;
-}
-
 function initialState(settings: TrainSettings): TrainingState {
   return {
-    version: 1,
+    version: 2,
     step: 0,
     epoch: 0,
     batchInEpoch: 0,

@@ -8,10 +8,12 @@ import {
   type GeneratorState,
   type HostTensor,
   parseSafetensors,
+  parseStrictJson,
   SafetensorsError,
   serializeSafetensors,
 } from '@scratchgpt/tensor';
 import type { HostAdamWState } from './adamw.js';
+import { checkTrainingState } from './training-state-schema.js';
 
 export interface StepRecord {
   step: number;
@@ -47,12 +49,19 @@ export interface TrainSettings {
   gradAccum: number;
   totalSteps: number;
   epochs: number;
-  /** Evaluate after the first step and then every `evalEvery` steps (0: only at the end). */
+  /**
+   * Evaluate after step 1 and then every `evalEvery` steps (1, 1 + N, 1 + 2N, …: the book's schedule)
+   * and at the end; 0: only at the end.
+   */
   evalEvery: number;
+  /** Rows per batch of the training data. */
+  batchSize: number;
+  /** Positions per row of the training data, when every batch has the same; else null. */
+  maxLength: number | null;
 }
 
 export interface TrainingState {
-  version: 1;
+  version: 2;
   /** Optimizer steps completed. */
   step: number;
   /** The epoch and the batch within it where the next step starts. */
@@ -116,23 +125,15 @@ export function parseTrainingState(
   }
   const text = file.metadata.state;
   if (text == null) throw new TrainingStateError(`${source} has no training state in its metadata`);
-  let state: TrainingState;
+  let json: unknown;
   try {
-    state = JSON.parse(text) as TrainingState;
-  } catch {
-    throw new TrainingStateError(`${source} holds a training state that is not valid JSON`);
-  }
-  if (state.version !== 1)
+    json = parseStrictJson(text, { maxDepth: 8 });
+  } catch (error) {
     throw new TrainingStateError(
-      `${source} has training-state version ${state.version}; this scratchgpt reads version 1`,
+      `${source} holds a training state that is not valid JSON (${(error as Error).message})`,
     );
-  for (const key of ['step', 'epoch', 'batchInEpoch', 'tokensSeen'] as const) {
-    if (!Number.isInteger(state[key]) || state[key] < 0) {
-      throw new TrainingStateError(
-        `${source}: "${key}" must be an integer ≥ 0, got ${JSON.stringify(state[key])}`,
-      );
-    }
   }
+  const state = checkTrainingState(json, (problem) => new TrainingStateError(`${source}: ${problem}`));
   const moments = new Map<string, { m: HostTensor; v: HostTensor }>();
   for (const [name, tensor] of file.tensors) {
     if (!(tensor.data instanceof Float32Array))
@@ -148,6 +149,24 @@ export function parseTrainingState(
   for (const [name, entry] of moments) {
     if (entry.m == null || entry.v == null)
       throw new TrainingStateError(`${source}: '${name}' lacks one of its two moments`);
+    if (entry.m.shape.join() !== entry.v.shape.join()) {
+      throw new TrainingStateError(`${source}: the two moments of '${name}' have different shapes`);
+    }
+  }
+  // Every parameter the optimizer has stepped has both moments, and no others: a missing pair would
+  // silently restart that parameter's moments from zero.
+  const stepped = Object.keys(state.optimizer.parameterSteps);
+  const missing = stepped.filter((name) => !moments.has(name));
+  const extra = [...moments.keys()].filter((name) => !Object.hasOwn(state.optimizer.parameterSteps, name));
+  if (missing.length > 0 || extra.length > 0) {
+    const names = (list: string[]) =>
+      list
+        .slice(0, 3)
+        .map((n) => `'${n}'`)
+        .join(', ') + (list.length > 3 ? ', …' : '');
+    throw new TrainingStateError(
+      `${source}: ${missing.length > 0 ? `no moments for ${names(missing)}, which the optimizer has stepped` : `moments for ${names(extra)}, which the optimizer never stepped`}`,
+    );
   }
   return { state, moments };
 }

@@ -3,10 +3,12 @@ import { Generator, manualSeed, tf } from '@scratchgpt/tensor';
 import { AdamW, computeGradients, languageModelLoss, preferredMomentsLocation } from '@scratchgpt/trainer';
 import { type FlagSpec, numberFlag, parseFlags, stringFlag } from '../args.js';
 import { UsageError } from '../errors.js';
-import { contextFor, resolveConfig } from '../model-config.js';
+import { checkMemory } from '../memory-check.js';
+import { resolveConfig, windowLength } from '../model-config.js';
+import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
 
-export const benchFlags = {
+const benchFlags = {
   config: { type: 'string' },
   'batch-size': { type: 'string' },
   context: { type: 'string' },
@@ -30,33 +32,40 @@ function measuresFrom(list: string | undefined): Set<Measure> {
   return new Set(chosen as Measure[]);
 }
 
-export const benchHelp = `scratchgpt bench [--config NAME|FILE.json] [--batch-size B] [--context T] [--steps N]
-                [--only train,forward,generate]
-
-Measures, after one warm-up of each: training tokens/s (forward, backward, AdamW), forward tokens/s,
+export const bench: Command = {
+  summary: 'training, forward and generation speed',
+  usage:
+    'scratchgpt bench [--config NAME|FILE.json] [--batch-size B] [--context N] [--steps S] [--generate-tokens G] [--only train,forward,generate]',
+  help: `Measures, after one warm-up of each: training tokens/s (forward, backward, AdamW), forward tokens/s,
 generation tokens/s (KV cache, batch 1), and the peak tensor memory of a training step.
-Defaults: --config gpt-tiny, --batch-size 4, --context 64 (capped at the model's), --steps 5, every
-measure (--only skips the others: their figures are null).
-With --json: {"backend","trainTokensPerSec","forwardTokensPerSec","generateTokensPerSec","peakBytes",…}.`;
+  --config NAME|FILE     the model to measure (default gpt-tiny), with random weights
+  --batch-size B         windows per batch (default 4)
+  --context N            tokens per window (default: 64, or the model's context length if shorter)
+  --steps S              timed steps of each measure (default 5)
+  --generate-tokens G    tokens generated after an 8-token prompt (default 32; within the context)
+  --only LIST            the measures to take (default all; the others are null)
+With --json: {"backend","trainTokensPerSec","forwardTokensPerSec","generateTokensPerSec","peakBytes",…}.`,
+  run: runBench,
+};
 
-export async function runBench(args: string[], context: CommandContext): Promise<number> {
+async function runBench(args: string[], context: CommandContext): Promise<number> {
   const values = parseFlags(args, benchFlags, 'bench');
   const configName = stringFlag(values, 'config') ?? 'gpt-tiny';
   const base = await resolveConfig(configName);
   const batchSize = numberFlag(values, 'batch-size', { integer: true, min: 1 }) ?? 4;
-  const length = contextFor(
+  const length = windowLength(
     base,
     numberFlag(values, 'context', { integer: true, min: 1 }) ?? Math.min(64, base.contextLength),
   );
   const steps = numberFlag(values, 'steps', { integer: true, min: 1 }) ?? 5;
-  const generateTokens = numberFlag(values, 'generate-tokens', { integer: true, min: 1 }) ?? 32;
   const measures = measuresFrom(stringFlag(values, 'only'));
+  const generateTokens =
+    numberFlag(values, 'generate-tokens', { integer: true, min: 1, max: base.contextLength - 8 }) ??
+    Math.min(32, base.contextLength - 8);
   const choice = await context.startBackend();
+  checkMemory(base, { batchSize, tokens: length, training: measures.has('train') });
   manualSeed(context.seed);
-  const model = new GPTModel({
-    ...base,
-    contextLength: Math.max(length, Math.min(base.contextLength, length + generateTokens)),
-  });
+  const model = new GPTModel(base);
   const random = new Generator(context.seed);
   const batch = () => ({
     inputs: tf.tensor2d(

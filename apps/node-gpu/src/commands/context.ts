@@ -6,18 +6,24 @@ import type { Output } from '../output.js';
 export interface CommandContext {
   output: Output;
   seed: number;
+  /** Whether --seed was given (a resumed run keeps its own unless it was). */
+  seedGiven: boolean;
   backend: BackendPreference;
+  /** --debug: stack traces and the backends' own warnings. */
+  debug: boolean;
   startBackend(): Promise<BackendChoice>;
 }
 
-export function createContext(output: Output, seed: number, backend: BackendPreference): CommandContext {
+export function createContext(
+  output: Output,
+  settings: { seed: number; seedGiven: boolean; backend: BackendPreference; debug: boolean },
+): CommandContext {
   let started: Promise<BackendChoice> | undefined;
   return {
     output,
-    seed,
-    backend,
+    ...settings,
     startBackend: () => {
-      started ??= startBackend(backend, output);
+      started ??= startBackend(settings.backend, output, settings.debug);
       return started;
     },
   };

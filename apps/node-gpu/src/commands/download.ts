@@ -5,19 +5,23 @@ import { globalFlags } from '../args.js';
 import { DownloadBar, formatBytes } from '../download-progress.js';
 import { CommandError, UsageError } from '../errors.js';
 import { hubAdvice } from '../model-source.js';
+import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
 
-export const downloadHelp = `scratchgpt download ID
-
-Fetches a model from the Hugging Face Hub into the Hugging Face cache without running it, with a
+export const download: Command = {
+  summary: 'fetch a model from the Hugging Face Hub into its cache',
+  usage: 'scratchgpt download ID',
+  help: `Fetches a model from the Hugging Face Hub into the Hugging Face cache without running it, with a
 progress bar on a terminal. ID: gpt2, gpt2-medium, gpt2-large, gpt2-xl, owner/name[@revision] (a
 GPT-2 config.json + model.safetensors), or rasbt/gpt2-from-scratch-pytorch[:gpt2-medium] (the book's
 copies). An interrupted download resumes; the files are checked against the Hub's sizes and SHA-256.
 The cache: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub (shared with Python).
 HF_ENDPOINT, HF_TOKEN and HF_HUB_OFFLINE=1 are honoured.
-With --json: {"id","repo","revision","commit","directory","files":[{"path","size","downloaded"}],"source"}.`;
+With --json: {"id","repo","revision","commit","directory","files":[{"path","size","downloaded"}],"source"}.`,
+  run: runDownload,
+};
 
-export async function runDownload(args: string[], context: CommandContext): Promise<number> {
+async function runDownload(args: string[], context: CommandContext): Promise<number> {
   const ids = positionals(args);
   if (ids.length !== 1) throw new UsageError('download: give one model id, e.g. scratchgpt download gpt2');
   const text = ids[0]!;

@@ -1,68 +1,80 @@
 import { type BackendName, initBackend, probeWebGPU } from '@scratchgpt/tensor';
 import { type FlagSpec, parseFlags } from '../args.js';
 import { loaders } from '../backend.js';
-import { describeGpt2Fit, type Gpt2Fit, gpt2Fit } from '../gpt2-fit.js';
+import { describeGpt2Fit, type Gpt2Fit, gpt2Fit, withoutCeiling } from '../gpt2-fit.js';
+import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
 
-export const infoFlags = {} as const satisfies FlagSpec;
+const flags = {} as const satisfies FlagSpec;
 
-export const infoHelp = `scratchgpt info
+interface Found {
+  backend: BackendName;
+  available: boolean;
+  reason?: string;
+  software?: boolean;
+  /** Which GPT-2 sizes fit its memory (WebGPU, only probed here, reports no total). */
+  gpt2?: Gpt2Fit;
+}
 
-Lists the backends found here (and why any is unavailable), the one --backend chooses, and its device
-limits, and which GPT-2 sizes fit each backend's memory where it has a ceiling (wasm's 4 GiB heap; on
-cpu this machine's memory). With --json: {"backends":[{"backend","available","reason"?,
-"gpt2"?:{"ceiling","generate","train"}}],"chosen","reason","skipped","limits","adapter"?}.`;
+export const info: Command = {
+  summary: 'backends found here, the one chosen, device limits',
+  usage: 'scratchgpt info',
+  help: `Lists the backends found here (and why any is unavailable), the one --backend chooses, and its device
+limits, and which GPT-2 sizes fit each backend's memory where it has a ceiling (wasm's 4 GiB heap):
+generation over the whole context, training at batch 1, context 256.
+With --json: {"backends":[{"backend","available","reason"?,"software"?,"gpt2"?:{"ceilingBytes",
+"maxBufferBytes","generate","train"}}],"chosen","reason","skipped","limits","adapter"?}.`,
+  async run(args, context) {
+    parseFlags(args, flags, 'info');
+    const backends = await findBackends(context);
+    const choice = await context.startBackend();
+    const result = {
+      backends,
+      chosen: choice.backend,
+      reason: choice.reason,
+      skipped: choice.skipped,
+      limits: choice.limits,
+      ...(choice.adapter ? { adapter: choice.adapter } : {}),
+    };
+    context.output.result(result, () => {
+      const lines = backends.map(
+        (b) =>
+          `  ${b.available ? '✓' : '✗'} ${b.backend.padEnd(8)} ${b.available ? (b.software ? 'available (software adapter)' : 'available') : b.reason}` +
+          (b.gpt2 ? `\n             ${describeGpt2Fit(b.gpt2)}` : ''),
+      );
+      const limit = choice.limits.maxBindingBytes;
+      return [
+        'backends:',
+        ...lines,
+        `chosen: ${choice.backend} (${choice.reason})`,
+        `largest tensor per binding: ${limit == null ? 'unlimited' : `${(limit / 2 ** 20).toFixed(0)} MiB`}`,
+        ...Object.entries(choice.limits.details).map(([key, value]) => `  ${key}: ${value}`),
+      ].join('\n');
+    });
+    return 0;
+  },
+};
 
-export async function runInfo(args: string[], context: CommandContext): Promise<number> {
-  parseFlags(args, infoFlags, 'info');
-  const backends: Array<{
-    backend: BackendName;
-    available: boolean;
-    reason?: string;
-    software?: boolean;
-    gpt2?: Gpt2Fit;
-  }> = [];
-  for (const backend of ['node-gpu', 'webgpu', 'wasm', 'cpu'] as const) {
+/** Which backends start here. WebGPU is only probed (its adapter), so Dawn loads only if chosen. */
+async function findBackends(context: CommandContext): Promise<Found[]> {
+  const found: Found[] = [];
+  for (const backend of ['node-gpu', 'webgpu', 'blas', 'wasm', 'cpu'] as const) {
+    if (backend === 'webgpu') {
+      const adapter = await probeWebGPU(loaders.webgpu, { debug: context.debug });
+      found.push(
+        'reason' in adapter
+          ? { backend, available: false, reason: adapter.reason }
+          : { backend, available: true, software: adapter.software, gpt2: withoutCeiling() },
+      );
+      continue;
+    }
     try {
-      await initBackend({ prefer: backend, loaders });
-      const adapter = backend === 'webgpu' ? await probeWebGPU(loaders.webgpu) : undefined;
-      backends.push({
-        backend,
-        available: true,
-        ...(adapter && !('reason' in adapter) ? { software: adapter.software } : {}),
-        gpt2: gpt2Fit(),
-      });
+      await initBackend({ prefer: backend, loaders, debug: context.debug });
+      found.push({ backend, available: true, gpt2: gpt2Fit() });
     } catch (error) {
-      backends.push({
-        backend,
-        available: false,
-        reason: (error as Error).message.replace(/^The \S+ backend is not available: /, ''),
-      });
+      const reason = (error as Error).message.replace(/^The \S+ backend is not available: /, '');
+      found.push({ backend, available: false, reason });
     }
   }
-  const choice = await context.startBackend();
-  const result = {
-    backends,
-    chosen: choice.backend,
-    reason: choice.reason,
-    skipped: choice.skipped,
-    limits: choice.limits,
-    ...(choice.adapter ? { adapter: choice.adapter } : {}),
-  };
-  context.output.result(result, () => {
-    const lines = backends.map(
-      (b) =>
-        `  ${b.available ? '✓' : '✗'} ${b.backend.padEnd(8)} ${b.available ? (b.software ? 'available (software adapter)' : 'available') : b.reason}` +
-        (b.gpt2 ? `\n             ${describeGpt2Fit(b.gpt2)}` : ''),
-    );
-    const limit = choice.limits.maxBindingBytes;
-    return [
-      'backends:',
-      ...lines,
-      `chosen: ${choice.backend} (${choice.reason})`,
-      `largest tensor per binding: ${limit == null ? 'unlimited' : `${(limit / 2 ** 20).toFixed(0)} MiB`}`,
-      ...Object.entries(choice.limits.details).map(([key, value]) => `  ${key}: ${value}`),
-    ].join('\n');
-  });
-  return 0;
+  return found;
 }

@@ -1,30 +1,34 @@
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createDataLoader, GPTDataset, splitTrainValidation } from '@scratchgpt/data-loader';
+import { type TextBatches, TooFewTokensError, textToBatches } from '@scratchgpt/data-loader';
 import { type GPTConfig, GPTModel, generate } from '@scratchgpt/gpt-model';
 import { writeFileAtomic } from '@scratchgpt/gpt-model/node';
-import {
-  type EvalRecord,
-  NonFiniteLossError,
-  type StepRecord,
-  type TrainEvent,
-  type TrainingSnapshot,
-  trainModel,
-} from '@scratchgpt/trainer';
+import { NonFiniteLossError, type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
 import { type FlagSpec, numberFlag, parseFlags, stringFlag, type Values } from '../args.js';
 import { defaultDataPath, readText } from '../data.js';
 import { CommandError, UsageError } from '../errors.js';
 import { lossPlotSvg } from '../loss-plot.js';
-import { contextFor, resolveConfig } from '../model-config.js';
-import { checkConfigMemory, isHubModel } from '../model-source.js';
-import type { Output } from '../output.js';
-import { ProgressBar } from '../progress.js';
-import { LOSS_PLOT_FILE, loadRun, saveRun } from '../run-directory.js';
+import { checkMemory } from '../memory-check.js';
+import { readConfigOf, resolveConfig, windowLength } from '../model-config.js';
+import { isHubModel, resolveModelSource } from '../model-source.js';
+import {
+  cleanRunDirectory,
+  type DirectoryContents,
+  inspectDirectory,
+  LOSS_PLOT_FILE,
+  loadRun,
+  MANIFEST_FILE,
+  modelFilesOf,
+  prepareRunDirectory,
+  readRunState,
+  saveRun,
+} from '../run-directory.js';
+import type { RunSettings } from '../run-manifest.js';
 import { createStreamDecoder, encodeText, gpt2 } from '../text-helpers.js';
+import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
+import { TrainReporter } from './train-reporter.js';
 
-export const trainFlags = {
+const flags = {
   data: { type: 'string' },
   config: { type: 'string' },
   model: { type: 'string' },
@@ -48,74 +52,64 @@ export const trainFlags = {
   out: { type: 'string' },
 } as const satisfies FlagSpec;
 
-export const trainHelp = `scratchgpt train --data FILE [--config NAME|FILE.json | --model DIR] --out DIR [options]
+export const train: Command = {
+  summary: 'pretrain a GPT on a text, or resume a run',
+  usage: `scratchgpt train [--data FILE] [--config NAME|FILE.json] --out DIR [options]
+       scratchgpt train --model DIR|ID [--out DIR] [options]`,
+  help: `Pretrains a GPT on a text file (GPT-2 BPE tokens), or resumes a run with --model DIR.
 
-Pretrains a GPT on a text file (GPT-2 BPE tokens), or resumes a run with --model DIR.
-  --data FILE            text to train on (default: the bundled The Verdict)
+Data and model:
+  --data FILE            the text to train on (default: the bundled The Verdict)
   --config NAME|FILE     a preset (gpt-nano, gpt-micro, gpt-mini, gpt-tiny, gpt2-small…) or a config
                          file (default: gpt-micro)
-  --model DIR|ID         continue from a checkpoint; with its training state, resume exactly; a Hub
-                         id (gpt2 … gpt2-xl, owner/name[@rev]) continues pretraining it (needs --out)
-  --context N            window length (default: the model's context length)
+  --model DIR            a run to resume exactly (its checkpoint.json), or a checkpoint to train on
+                         from its weights with a fresh optimizer (then --out is required); a
+                         Hugging Face Hub id (gpt2 … gpt2-xl, owner/name[@revision]) continues
+                         pretraining GPT-2 (--out required)
+  --out DIR              where the run is written (default with --model: the run's own directory)
+  --context N            tokens per training window (default: the model's context length; at most it)
   --batch-size B         windows per batch (default 2)
-  --epochs E | --steps S how long to train (default: 10 epochs)
-  --lr, --weight-decay   AdamW (defaults 4e-4, 0.1)
-  --warmup-steps N, --min-lr X   linear warmup, then cosine decay to --min-lr
-  --grad-clip X          clip the global gradient norm from the end of warmup on
+  --val-ratio R          share of the text, from its end, held out for validation (default 0.1)
+  --no-shuffle           keep the training windows in order (default: shuffled, seeded by --seed)
+
+Schedule:
+  --epochs E | --steps S how long to train (default: 10 epochs); on resume, the new total
+  --lr X                 peak learning rate of AdamW (default 4e-4)
+  --weight-decay X       AdamW's decoupled weight decay (default 0.1)
+  --warmup-steps N       linear warmup over N steps, then cosine decay to --min-lr (default: none)
+  --min-lr X             the rate the cosine decays to (default 0 with warmup)
+  --grad-clip X          clip the global gradient norm to X from the end of warmup on (default: off)
   --grad-accum K         micro-batches per optimizer step (default 1)
-  --eval-every N         evaluate every N steps (default 5), on --eval-batches batches (default 5)
-  --val-ratio R          share of the text held out for validation (default 0.1)
-  --no-shuffle           keep the training windows in order
-  --sample-every N       print a generated sample every N steps, from --prompt
+
+Evaluation, samples, checkpoints (steps count from 1):
+  --eval-every N         evaluate after step 1 and then every N steps (1, 1+N, 1+2N, …: the book's
+                         schedule) and after the last step; 0: only after the last (default 5)
+  --eval-batches N       batches of each split an evaluation reads (default 5)
+  --sample-every N       print a generated sample every N steps, from --prompt (default: never;
+                         --prompt defaults to "Every effort moves you")
   --checkpoint-every N   also save every N steps (always saved at the end and on Ctrl-C)
-  --out DIR              where to write the checkpoint, training state and loss.svg
-Ctrl-C finishes the current step, saves, and exits; --model DIR resumes from there.`;
 
+A resumed run keeps its data, batches, context and seed (giving other values is an error); it may
+take a new length, evaluation settings, and optimizer settings (--lr, --weight-decay, --grad-clip,
+--warmup-steps, --min-lr) that apply from the next step on.
+Ctrl-C finishes the current step, saves, and exits; 'train --model DIR' resumes from there.
+With --json: one object per line: {"event":"step","step","loss","lr","tokensSeen","tokensPerSec"},
+{"event":"eval","step","trainLoss","valLoss"}, {"event":"checkpoint","step","checkpoint"},
+{"event":"done","step","reason","checkpoint"}.`,
+  run: (args, context) => runTrain(args, context),
+};
+
+/** What the command line asks for, checked before any backend starts. */
 interface TrainPlan {
-  model: GPTModel;
-  config: GPTConfig;
-  snapshot?: TrainingSnapshot;
   out: string;
-}
-
-async function planModel(values: Values, context: CommandContext): Promise<TrainPlan> {
-  const modelDir = stringFlag(values, 'model');
-  const fromHub = modelDir !== undefined && isHubModel(modelDir);
-  const out = stringFlag(values, 'out') ?? (fromHub ? undefined : modelDir);
-  if (out === undefined && fromHub)
-    throw new UsageError(
-      `train: --out DIR is required with --model ${modelDir}: the Hugging Face cache is never written to`,
-    );
-  if (out === undefined)
-    throw new UsageError('train: --out DIR is required (or --model DIR to resume in place)');
-  if (modelDir !== undefined) {
-    if (stringFlag(values, 'config') !== undefined)
-      throw new UsageError('train: give --config or --model, not both');
-    const batchSize = numberFlag(values, 'batch-size', { integer: true, min: 1 }) ?? 2;
-    const contextLength = numberFlag(values, 'context', { integer: true, min: 1 });
-    const run = await loadRun(modelDir, {
-      output: context.output,
-      run: { batchSize, ...(contextLength !== undefined ? { contextLength } : {}) },
-    });
-    context.output.note(
-      run.snapshot
-        ? `resuming ${modelDir} at step ${run.snapshot.state.step}`
-        : `fine-tuning the weights in ${modelDir} (no training state there: a fresh optimizer)`,
-    );
-    return { model: run.model, config: run.config, ...(run.snapshot ? { snapshot: run.snapshot } : {}), out };
-  }
-  const configName = stringFlag(values, 'config') ?? 'gpt-micro';
-  let config = await resolveConfig(configName);
-  const requested = numberFlag(values, 'context', { integer: true, min: 1 });
-  if (requested !== undefined) config = { ...config, contextLength: requested };
-  const batchSize = numberFlag(values, 'batch-size', { integer: true, min: 1 }) ?? 2;
-  checkConfigMemory(config, configName, { use: 'train', run: { batchSize } });
-  if (existsSync(join(out, 'model.safetensors'))) {
-    throw new CommandError(
-      `--out ${out} already holds a checkpoint: resume it with --model ${out}, or choose another --out`,
-    );
-  }
-  return { model: new GPTModel(config), config, out };
+  /** The model to continue from, if any, and what its directory holds. */
+  from?: { directory: string; contents: DirectoryContents };
+  /** The state a resumed run continues from. */
+  resume?: TrainingSnapshot;
+  /** The model's config: a new model's, or read from the checkpoint without loading its weights. */
+  config: GPTConfig;
+  run: RunSettings;
+  text: string;
 }
 
 export async function runTrain(
@@ -123,14 +117,12 @@ export async function runTrain(
   context: CommandContext,
   extra: { signal?: AbortSignal } = {},
 ): Promise<number> {
-  const values = parseFlags(args, trainFlags, 'train');
+  const values = parseFlags(args, flags, 'train');
   const { output } = context;
-  const batchSize = numberFlag(values, 'batch-size', { integer: true, min: 1 }) ?? 2;
   const epochs = numberFlag(values, 'epochs', { integer: true, min: 1 });
   const steps = numberFlag(values, 'steps', { integer: true, min: 1 });
   if (epochs !== undefined && steps !== undefined)
     throw new UsageError('train: give --epochs or --steps, not both');
-  const valRatio = numberFlag(values, 'val-ratio', { min: 0, max: 0.9 }) ?? 0.1;
   const options = {
     lr: numberFlag(values, 'lr', { min: 0, exclusiveMin: true }),
     weightDecay: numberFlag(values, 'weight-decay', { min: 0 }),
@@ -138,188 +130,243 @@ export async function runTrain(
     minLr: numberFlag(values, 'min-lr', { min: 0 }),
     gradClip: numberFlag(values, 'grad-clip', { min: 0, exclusiveMin: true }),
     gradAccum: numberFlag(values, 'grad-accum', { integer: true, min: 1 }),
-    evalEvery: numberFlag(values, 'eval-every', { integer: true, min: 0 }) ?? 5,
+    evalEvery: numberFlag(values, 'eval-every', { integer: true, min: 0 }),
     evalBatches: numberFlag(values, 'eval-batches', { integer: true, min: 1 }) ?? 5,
     sampleEvery: numberFlag(values, 'sample-every', { integer: true, min: 1 }),
     checkpointEvery: numberFlag(values, 'checkpoint-every', { integer: true, min: 1 }),
   };
-  const dataPath = stringFlag(values, 'data') ?? defaultDataPath();
-  const text = await readText(dataPath);
+  const plan = await planRun(values, context);
+  const { out, run, config } = plan;
+  const data = batchesOf(plan.text, run);
+  await prepareRunDirectory(out);
 
+  // Only now, with every argument, file and the data checked: the backend, then the model.
   await context.startBackend();
-  const plan = await planModel(values, context);
-  const { model, config, out } = plan;
-  const windowLength = contextFor(
-    config,
-    plan.snapshot ? undefined : numberFlag(values, 'context', { integer: true, min: 1 }),
-  );
-  const tokenizer = gpt2();
-  if (config.vocabSize < tokenizer.vocabSize) {
-    throw new CommandError(
-      `The model's vocabulary (${config.vocabSize}) is smaller than GPT-2's (${tokenizer.vocabSize}): it cannot train on GPT-2 tokens`,
-    );
-  }
-  const { train, validation } = splitTrainValidation(text, 1 - valRatio);
-  const trainIds = encodeText(tokenizer, train);
-  const valIds = encodeText(tokenizer, validation);
-  const windows = (ids: number[], name: string) => {
-    if (ids.length <= windowLength) {
-      throw new CommandError(
-        `The ${name} text has ${ids.length} tokens, too few for one window of ${windowLength}: ` +
-          'use more text, a smaller --context, or a different --val-ratio',
-      );
-    }
-    return new GPTDataset(ids, { maxLength: windowLength, stride: windowLength });
-  };
-  const trainLoader = createDataLoader(windows(trainIds, 'training'), {
-    batchSize,
-    shuffle: values['no-shuffle'] !== true,
-    seed: context.seed,
-  });
-  const valLoader =
-    valRatio > 0
-      ? createDataLoader(windows(valIds, 'validation'), { batchSize, shuffle: false, dropLast: false })
-      : undefined;
+  checkMemory(config, { batchSize: run.batchSize, tokens: run.context, training: true });
+  const model = plan.from
+    ? (await loadRun(plan.from.directory, plan.from.contents)).model
+    : new GPTModel(config);
   output.note(
-    `model: ${model.numParameters().toLocaleString('en-US')} parameters; ${trainIds.length.toLocaleString('en-US')} training tokens ` +
-      `(${trainLoader.length} batches of ${batchSize}×${windowLength}), ${valIds.length.toLocaleString('en-US')} validation tokens`,
+    `${plan.resume ? `resuming ${out} at step ${plan.resume.state.step}` : `training into ${out}`}: ` +
+      `${model.numParameters().toLocaleString('en-US')} parameters; ${data.trainTokens.toLocaleString('en-US')} training tokens ` +
+      `(${data.train.length} batches of ${run.batchSize}×${run.context}), ${data.validationTokens.toLocaleString('en-US')} validation tokens`,
   );
 
-  await mkdir(out, { recursive: true });
+  const existing = await inspectDirectory(out, '--out');
+  const removed = await cleanRunDirectory(out, existing.kind === 'run' ? existing.manifest : undefined);
+  if (removed.length > 0)
+    output.note(`removed what an interrupted save left in ${out}: ${removed.join(', ')}`);
   const controller = new AbortController();
   const onInterrupt = () => {
     if (controller.signal.aborted) process.exit(130);
     controller.abort();
-    progress.log('Stopping after this step and saving… (Ctrl-C again to quit at once)');
+    reporter.log('Stopping after this step and saving… (Ctrl-C again to quit at once)');
   };
   process.on('SIGINT', onInterrupt);
   extra.signal?.addEventListener('abort', () => controller.abort(), { once: true });
-  const progress = new ProgressBar(output.isTTY);
-  const history: { steps: StepRecord[]; evals: EvalRecord[] } = plan.snapshot
-    ? structuredClone(plan.snapshot.state.history)
-    : { steps: [], evals: [] };
-  const writePlot = () =>
-    writeFileAtomic(join(out, LOSS_PLOT_FILE), lossPlotSvg(history.steps, history.evals));
+  const reporter = new TrainReporter(output);
+  const tokenizer = gpt2();
   const prompt = stringFlag(values, 'prompt') ?? 'Every effort moves you';
   const sample = async () => {
     const promptIds = encodeText(tokenizer, prompt);
     const ids = await generate(model, promptIds.slice(-config.contextLength), { maxNewTokens: 25 });
     return createStreamDecoder(tokenizer)([...promptIds, ...ids]).replace(/\n/g, ' ');
   };
-
-  const reporter = new TrainReporter(output, progress);
-  const started = performance.now();
-  let stepsThisRun = 0;
+  let lastState = plan.resume?.state;
   try {
     for await (const event of trainModel({
       model,
-      train: trainLoader,
-      ...(valLoader ? { validation: valLoader } : {}),
-      ...definedOnly(options),
-      ...(plan.snapshot
-        ? { resume: plan.snapshot }
+      train: data.train,
+      ...(data.validation ? { validation: data.validation } : {}),
+      ...definedOnly({ ...options, evalEvery: options.evalEvery ?? (plan.resume ? undefined : 5) }),
+      ...(plan.resume
+        ? { resume: plan.resume, ...definedOnly({ epochs, maxSteps: steps }) }
         : definedOnly({ epochs: epochs ?? (steps ? undefined : 10), maxSteps: steps })),
-      ...(plan.snapshot ? definedOnly({ epochs, maxSteps: steps }) : {}),
       sample,
-      saveCheckpoint: (snapshot) => saveRun(out, model, snapshot),
+      saveCheckpoint: async (snapshot) => {
+        const saved = await saveRun(out, model, snapshot, run);
+        lastState = snapshot.state;
+        await writePlot(out, snapshot, reporter);
+        return saved;
+      },
       signal: controller.signal,
     })) {
-      if (event.event === 'step') {
-        stepsThisRun++;
-        history.steps.push({
-          step: event.step,
-          tokensSeen: event.tokensSeen,
-          loss: event.loss,
-          lr: event.lr,
-        });
-      }
-      if (event.event === 'eval') {
-        history.evals.push({
-          step: event.step,
-          tokensSeen: event.tokensSeen,
-          trainLoss: event.trainLoss,
-          valLoss: event.valLoss,
-        });
-        await writePlot();
-      }
-      reporter.report(event, { started, stepsThisRun });
+      reporter.report(event);
     }
   } catch (error) {
-    progress.done();
-    if (error instanceof NonFiniteLossError) {
-      throw new CommandError(`${error.message} The last good checkpoint is in ${out}.`);
-    }
+    reporter.done();
+    if (error instanceof NonFiniteLossError)
+      throw new CommandError(divergedMessage(error, out, lastState?.step));
     throw error;
   } finally {
     process.off('SIGINT', onInterrupt);
   }
-  await writePlot();
   return 0;
 }
 
-/** Turns training events into JSON lines (--json), the progress bar, and log lines for people. */
-class TrainReporter {
-  #totalSteps = 0;
+/** Checks the flags against each other and against the directories, and reads the text. */
+async function planRun(values: Values, context: CommandContext): Promise<TrainPlan> {
+  const modelArg = stringFlag(values, 'model');
+  const out = stringFlag(values, 'out');
+  if (modelArg !== undefined && stringFlag(values, 'config') !== undefined) {
+    throw new UsageError('train: give --config (a new model) or --model (an existing one), not both');
+  }
+  if (modelArg !== undefined && out === undefined && isHubModel(modelArg)) {
+    throw new UsageError(
+      `train: --out DIR is required with --model ${modelArg}: the Hugging Face cache is never written to`,
+    );
+  }
+  const requested = {
+    data: stringFlag(values, 'data'),
+    valRatio: numberFlag(values, 'val-ratio', { min: 0, max: 0.9 }),
+    context: numberFlag(values, 'context', { integer: true, min: 1 }),
+    batchSize: numberFlag(values, 'batch-size', { integer: true, min: 1 }),
+    shuffle: values['no-shuffle'] === true ? false : undefined,
+    seed: context.seedGiven ? context.seed : undefined,
+  };
 
-  constructor(
-    private readonly output: Output,
-    private readonly progress: ProgressBar,
-  ) {}
+  if (modelArg === undefined) {
+    if (out === undefined)
+      throw new UsageError('train: --out DIR is required (or --model DIR to resume a run)');
+    await checkNewRunDirectory(out);
+    const config = await resolveConfig(stringFlag(values, 'config') ?? 'gpt-micro');
+    const run = newRunSettings(requested, context, windowLength(config, requested.context));
+    return { out, config, run, text: await readText(run.data) };
+  }
 
-  report(event: TrainEvent, run: { started: number; stepsThisRun: number }): void {
-    const { output, progress } = this;
-    switch (event.event) {
-      case 'start':
-        this.#totalSteps = event.totalSteps;
-        if (event.resumed) progress.log(`resumed at step ${event.step} of ${event.totalSteps}`);
-        return;
-      case 'step':
-        output.event({
-          event: 'step',
-          step: event.step,
-          loss: event.loss,
-          lr: event.lr,
-          tokensSeen: event.tokensSeen,
-          tokensPerSec: event.tokensPerSec,
-        });
-        progress.update({
-          step: event.step,
-          totalSteps: this.#totalSteps,
-          loss: event.loss,
-          tokensPerSec: event.tokensPerSec,
-          stepsThisRun: run.stepsThisRun,
-          secondsThisRun: (performance.now() - run.started) / 1000,
-        });
-        return;
-      case 'eval': {
-        output.event({ event: 'eval', step: event.step, trainLoss: event.trainLoss, valLoss: event.valLoss });
-        const val = event.valLoss == null ? '' : `, val ${event.valLoss.toFixed(3)}`;
-        if (!output.json) {
-          progress.log(
-            `step ${String(event.step).padStart(5)}: train loss ${event.trainLoss.toFixed(3)}${val} (${event.tokensSeen.toLocaleString('en-US')} tokens seen)`,
-          );
-        }
-        return;
-      }
-      case 'sample':
-        output.event({ event: 'sample', step: event.step, text: event.text });
-        if (!output.json) progress.log(`sample at step ${event.step}: ${event.text}`);
-        return;
-      case 'checkpoint':
-        output.event({ event: 'checkpoint', step: event.step, checkpoint: event.location });
-        return;
-      case 'done':
-        progress.done();
-        output.event({ event: 'done', step: event.step, reason: event.reason, checkpoint: event.checkpoint });
-        if (!output.json) {
-          const verb = event.reason === 'aborted' ? 'stopped' : 'finished';
-          output.note(
-            `${verb} at step ${event.step}; checkpoint in ${event.checkpoint}${event.reason === 'aborted' ? ` (resume with --model ${event.checkpoint})` : ''}`,
-          );
-        }
-        return;
+  const modelDir = await resolveModelSource(modelArg, context);
+  const contents = await inspectDirectory(modelDir, '--model');
+  if (contents.kind === 'run') {
+    const target = out ?? modelDir;
+    if (target !== modelDir) await checkNewRunDirectory(target);
+    const saved = contents.manifest.run;
+    checkResumeFlags(requested, saved, modelDir, join(modelDir, contents.manifest.checkpoint));
+    const resume = await readRunState(modelDir, contents.manifest);
+    const config = await readConfigOf(modelFilesOf(modelDir, contents));
+    windowLength(config, saved.context);
+    const from = { directory: modelDir, contents };
+    return { out: target, from, resume, config, run: saved, text: await readText(saved.data) };
+  }
+  if (contents.kind === 'checkpoint') {
+    if (out === undefined || out === modelDir) {
+      throw new UsageError(
+        `train: ${modelDir} is a checkpoint, not a run: give --out DIR for the new run that trains on from its weights`,
+      );
+    }
+    await checkNewRunDirectory(out);
+    const config = await readConfigOf(modelDir);
+    const run = newRunSettings(requested, context, windowLength(config, requested.context));
+    return { out, from: { directory: modelDir, contents }, config, run, text: await readText(run.data) };
+  }
+  // Missing, empty or never completed: says which.
+  return modelFilesOf(modelDir, contents) as never;
+}
+
+/** A new run may go only where no checkpoint would be overwritten. */
+async function checkNewRunDirectory(out: string): Promise<void> {
+  const contents = await inspectDirectory(out, '--out');
+  if (contents.kind === 'run') {
+    throw new CommandError(
+      `--out ${out} already holds a run (at step ${contents.manifest.step}): resume it with --model ${out}, or choose another --out`,
+    );
+  }
+  if (contents.kind === 'checkpoint') {
+    throw new CommandError(
+      `--out ${out} already holds a checkpoint: train on from it with --model ${out} --out NEW_DIR, or choose another --out`,
+    );
+  }
+}
+
+function newRunSettings(
+  requested: {
+    data?: string | undefined;
+    valRatio?: number | undefined;
+    batchSize?: number | undefined;
+    shuffle?: boolean | undefined;
+  },
+  context: CommandContext,
+  contextLength: number,
+): RunSettings {
+  return {
+    data: requested.data ?? defaultDataPath(),
+    valRatio: requested.valRatio ?? 0.1,
+    context: contextLength,
+    batchSize: requested.batchSize ?? 2,
+    shuffle: requested.shuffle ?? true,
+    seed: context.seed,
+  };
+}
+
+/** A resumed run sees the same batches: flags that would change them must agree with the run's. */
+function checkResumeFlags(
+  requested: { [K in keyof RunSettings]?: RunSettings[K] | undefined },
+  saved: RunSettings,
+  directory: string,
+  checkpoint: string,
+): void {
+  const names: Record<keyof RunSettings, string> = {
+    data: '--data',
+    valRatio: '--val-ratio',
+    context: '--context',
+    batchSize: '--batch-size',
+    shuffle: '--no-shuffle',
+    seed: '--seed',
+  };
+  for (const key of Object.keys(names) as Array<keyof RunSettings>) {
+    const value = requested[key];
+    if (value !== undefined && value !== saved[key]) {
+      throw new UsageError(
+        `train: ${names[key]} ${key === 'shuffle' ? '' : `${value} `}differs from the run in ${directory}, which was ` +
+          `trained with ${key === 'shuffle' ? (saved.shuffle ? 'shuffled windows' : 'windows in order') : `${names[key]} ${saved[key]}`}; ` +
+          `a resumed run keeps it: leave ${names[key]} out, or start a new run from its weights with --model ${checkpoint} --out NEW_DIR`,
+      );
     }
   }
+}
+
+function batchesOf(text: string, run: RunSettings): TextBatches {
+  try {
+    return textToBatches(text, {
+      tokenizer: gpt2(),
+      allowedSpecial: 'all',
+      maxLength: run.context,
+      batchSize: run.batchSize,
+      validationRatio: run.valRatio,
+      shuffle: run.shuffle,
+      seed: run.seed,
+    });
+  } catch (error) {
+    if (error instanceof TooFewTokensError) {
+      throw new CommandError(
+        `${run.data}: the ${error.part} part has ${error.tokens} tokens, too few for ` +
+          `${error.part === 'training' ? `one batch of ${run.batchSize} windows of ${run.context}` : `one window of ${run.context}`}` +
+          ` (${error.needed} tokens): use more text, a smaller --context or --batch-size` +
+          `${error.part === 'validation' ? ', or a larger --val-ratio (0 for none)' : ''}`,
+      );
+    }
+    throw error;
+  }
+}
+
+/** The loss plot is a picture: failing to draw it never costs the run, only a warning. */
+async function writePlot(out: string, snapshot: TrainingSnapshot, reporter: TrainReporter): Promise<void> {
+  try {
+    const { steps, evals } = snapshot.state.history;
+    await writeFileAtomic(join(out, LOSS_PLOT_FILE), lossPlotSvg(steps, evals));
+  } catch (error) {
+    reporter.log(
+      `warning: could not draw ${LOSS_PLOT_FILE} (${(error as Error).message}); the checkpoint is saved`,
+    );
+  }
+}
+
+/** Says where training can continue from: only what is true of the directory. */
+function divergedMessage(error: NonFiniteLossError, out: string, savedStep: number | undefined): string {
+  const what = `The loss became ${error.loss} at step ${error.step} (learning rate ${error.lr.toPrecision(3)}); that step's update was not applied.`;
+  if (savedStep === undefined) {
+    return `${what} No checkpoint was saved before it (--checkpoint-every N saves along the way): start again with a lower --lr, or with --grad-clip 1.`;
+  }
+  return `${what} The last checkpoint is step ${savedStep} in ${out} (${MANIFEST_FILE}): resume from it with --model ${out} and a lower --lr, or with --grad-clip 1.`;
 }
 
 function definedOnly<T extends Record<string, unknown>>(

@@ -10,6 +10,7 @@ export function findElements() {
   return {
     backend: byTestId<HTMLElement>('backend'),
     backendNote: byTestId<HTMLElement>('backend-note'),
+    backendReason: byTestId<HTMLElement>('backend-reason'),
     switchBackend: byTestId<HTMLAnchorElement>('switch-backend'),
     error: byTestId<HTMLElement>('error'),
     trainingText: byTestId<HTMLTextAreaElement>('training-text'),

@@ -1,8 +1,9 @@
 /**
- * Starts TF.js in the worker: WebGPU when asked and the browser has it, else wasm, saying why. A
- * software adapter (SwiftShader) is used when WebGPU is asked for: the page shows which one it got.
+ * Starts TF.js in the worker. `auto` uses `@scratchgpt/tensor`'s ranking, the CLI's: a hardware WebGPU
+ * adapter first, then wasm, then a software adapter (SwiftShader), which is correct but slower than
+ * wasm. `webgpu` or `wasm` asked for by name are used as asked where they can start.
  */
-import { type BackendChoice, initBackend, type WasmPaths } from '@scratchgpt/tensor';
+import { type BackendChoice, initBackend, probeWebGPU, type WasmPaths } from '@scratchgpt/tensor';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
@@ -19,19 +20,29 @@ export interface StartedBackend {
   choice: BackendChoice;
   /** Why the backend is not the one asked for, if it is not. */
   note: string | null;
+  /** The other backend the page can offer, where it exists here. */
+  alternative: BackendRequest | null;
 }
 
 export async function startBackend(prefer: BackendRequest): Promise<StartedBackend> {
-  if (prefer === 'wasm') return { choice: await initBackend({ prefer: 'wasm', wasmPaths }), note: null };
-  try {
-    return { choice: await initBackend({ prefer: 'webgpu' }), note: null };
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return {
-      choice: await initBackend({ prefer: 'wasm', wasmPaths }),
-      note: `WebGPU is unavailable here, so training runs on wasm (${reason})`,
-    };
+  if (prefer === 'webgpu') {
+    try {
+      const choice = await initBackend({ prefer: 'webgpu' });
+      return { choice, note: null, alternative: 'wasm' };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const choice = await initBackend({ prefer: 'wasm', wasmPaths });
+      return {
+        choice,
+        note: `WebGPU is unavailable here, so training runs on wasm (${reason})`,
+        alternative: null,
+      };
+    }
   }
+  const choice = await initBackend({ prefer, wasmPaths });
+  const webgpuFound = !('reason' in (await probeWebGPU()));
+  const alternative = choice.backend === 'webgpu' ? 'wasm' : webgpuFound ? 'webgpu' : null;
+  return { choice, note: null, alternative };
 }
 
 /** The device in words: the WebGPU adapter, or what the wasm build can use. */

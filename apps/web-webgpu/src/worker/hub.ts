@@ -3,13 +3,7 @@
  * Storage (a reload loads it from there; so does an offline page), checked against the backend's
  * memory before the weights are fetched.
  */
-import {
-  checkModelFits,
-  currentMemoryBudget,
-  type LoadedModel,
-  loadModel,
-  parseConfigJson,
-} from '@scratchgpt/gpt-model';
+import { assertFitsMemory, type LoadedModel, loadModel, parseConfigJson } from '@scratchgpt/gpt-model';
 import { fetchModelInBrowser } from '@scratchgpt/hub';
 import type { FromWorker } from '../protocol.js';
 
@@ -36,16 +30,10 @@ export async function loadFromHub(
       drawn = now;
       post({ type: 'download', file, loaded, total });
     },
+    // The weights alone must fit the backend (wasm's heap) before they are downloaded.
     beforeWeights: (config) => {
-      checkModelFits(
-        parseConfigJson(config, `config.json of ${id}`).config,
-        'generate',
-        currentMemoryBudget(),
-        {
-          name: id,
-          otherBackends: 'WebGPU (open the page without ?backend=wasm)',
-        },
-      );
+      const parsed = parseConfigJson(config, `config.json of ${id}`).config;
+      assertFitsMemory(parsed, { batchSize: 1, tokens: 1, training: false }, id);
     },
   }).catch((error: unknown) => {
     if (signal.aborted)

@@ -1,6 +1,7 @@
 /**
- * One training run as worker messages: the trainer's events become `step`, `eval` and `trained`.
- * The run keeps its data and optimizer snapshot so "Resume" continues exactly where "Stop" left it.
+ * One training run as worker messages: the trainer's events become `step`, `progress`, `eval` and
+ * `trained`. The run keeps its data and optimizer snapshot so "Resume" continues exactly where "Stop"
+ * left it.
  */
 import type { GPTModel } from '@scratchgpt/gpt-model';
 import { type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
@@ -41,6 +42,7 @@ export async function runTraining(
       return 'memory';
     },
   });
+  // The trainer yields to the event loop after every step, so a "stop" message gets in between steps.
   for await (const event of events) {
     switch (event.event) {
       case 'step':
@@ -51,8 +53,15 @@ export async function runTraining(
           tokensPerSec: event.tokensPerSec,
           tokensSeen: event.tokensSeen,
         });
-        // A macrotask boundary: lets a "stop" message in before the next step starts.
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        break;
+      case 'progress':
+        post({
+          type: 'progress',
+          step: event.step,
+          phase: event.phase,
+          done: event.done,
+          total: event.total,
+        });
         break;
       case 'eval':
         post({ type: 'eval', step: event.step, trainLoss: event.trainLoss, valLoss: event.valLoss });

@@ -52,8 +52,16 @@ scope.onmessage = ({ data: message }) => {
 async function perform(message: ToWorker, signal: AbortSignal): Promise<void> {
   switch (message.type) {
     case 'init': {
-      const { choice, note } = await startBackend(message.prefer);
-      post({ type: 'backend', backend: choice.backend, adapter: deviceDescription(choice), note });
+      const { choice, note, alternative } = await startBackend(message.prefer);
+      post({
+        type: 'backend',
+        backend: choice.backend,
+        adapter: deviceDescription(choice),
+        reason: choice.reason,
+        skipped: choice.skipped.map(({ backend, reason }) => `${backend}: ${reason}`),
+        alternative,
+        note,
+      });
       return;
     }
     case 'train':

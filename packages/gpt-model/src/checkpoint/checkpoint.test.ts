@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Generator, initBackend, parseSafetensors, serializeSafetensors, tf } from '@scratchgpt/tensor';
@@ -205,6 +205,33 @@ describe('bad checkpoints', () => {
     );
   });
 
+  it('a weight that is NaN or infinite is named, with where it is', () => {
+    const nan = withTensors((t) => {
+      t.get('ln_f.weight')!.data[3] = Number.NaN;
+    });
+    expect(() => loadModel(good.config, nan)).toThrow(
+      "model.safetensors: tensor 'ln_f.weight' holds NaN at index 3: the checkpoint is damaged, or was saved after training diverged",
+    );
+    const infinite = withTensors((t) => {
+      t.get('wte.weight')!.data[100] = Number.NEGATIVE_INFINITY;
+    });
+    expect(() => loadModel(good.config, infinite)).toThrow(
+      "tensor 'wte.weight' holds -Infinity at index 100",
+    );
+  });
+
+  it('a config that contradicts the weights or mistypes a flag is refused', () => {
+    // The config says the head is separate; the file has none.
+    expect(good.config.tie_word_embeddings).toBe(false);
+    const headless = withTensors((t) => t.delete('lm_head.weight'));
+    expect(() => loadModel(good.config, headless)).toThrow(
+      "config.json says tie_word_embeddings: false, but model.safetensors has no 'lm_head.weight': the head is missing (or set tie_word_embeddings to true if it is tied)",
+    );
+    expect(() => loadModel({ ...good.config, qkv_bias: 'false' }, good.weights)).toThrow(
+      'config.json: "qkv_bias" must be true or false, got "false"',
+    );
+  });
+
   it('a directory without the files says what a checkpoint holds', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'scratchgpt-empty-'));
     await expect(loadCheckpoint(directory)).rejects.toThrow(
@@ -212,6 +239,15 @@ describe('bad checkpoints', () => {
     );
     await writeFile(join(directory, 'config.json'), '{"vocab_size": ');
     await expect(loadCheckpoint(directory)).rejects.toThrow(/config\.json is not valid JSON/);
+    await writeFile(join(directory, 'config.json'), '{"n_layer": 1, "n_layer": 2}');
+    await expect(loadCheckpoint(directory)).rejects.toThrow(
+      /config\.json is not valid JSON \(duplicate key "n_layer"/,
+    );
+    const nested = await mkdtemp(join(tmpdir(), 'scratchgpt-dir-config-'));
+    await mkdir(join(nested, 'config.json'));
+    await expect(loadCheckpoint(nested)).rejects.toThrow(
+      `${join(nested, 'config.json')} is a directory: config.json must be a file`,
+    );
   });
 });
 

@@ -1,3 +1,4 @@
+import { jsonPreview } from '@scratchgpt/tensor';
 import { ConfigError, type GPTConfig, validateConfig } from '../config.js';
 
 /** Which keys a config.json uses: the book's (`emb_dim`…) or Hugging Face GPT-2's (`n_embd`…). */
@@ -8,13 +9,21 @@ type Json = Record<string, unknown>;
 function number(json: Json, key: string, source: string): number {
   const value = json[key];
   if (typeof value !== 'number')
-    throw new ConfigError(`${source}: "${key}" must be a number, got ${JSON.stringify(value)}`);
+    throw new ConfigError(`${source}: "${key}" must be a number, got ${jsonPreview(value)}`);
   return value;
 }
 
-function optionalBoolean(json: Json, keys: string[], fallback: boolean): boolean {
-  for (const key of keys) if (typeof json[key] === 'boolean') return json[key] as boolean;
-  return fallback;
+/** The first of `keys` the config gives (it must be true or false), else `undefined`. */
+function statedBoolean(json: Json, keys: string[], source: string): boolean | undefined {
+  for (const key of keys) {
+    if (!Object.hasOwn(json, key)) continue;
+    const value = json[key];
+    if (typeof value !== 'boolean') {
+      throw new ConfigError(`${source}: "${key}" must be true or false, got ${jsonPreview(value)}`);
+    }
+    return value;
+  }
+  return undefined;
 }
 
 export function detectConfigFormat(json: Json): ConfigFormat | undefined {
@@ -27,7 +36,7 @@ export function detectConfigFormat(json: Json): ConfigFormat | undefined {
 export function parseConfigJson(
   value: unknown,
   source = 'config.json',
-): { config: GPTConfig; format: ConfigFormat } {
+): { config: GPTConfig; format: ConfigFormat; tieStated: boolean } {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError(`${source} must hold a JSON object`);
   }
@@ -40,6 +49,12 @@ export function parseConfigJson(
     );
   }
   const positionEmbedding = json.position_embedding;
+  const qkvBias = statedBoolean(json, ['qkv_bias'], source);
+  const tie = statedBoolean(
+    json,
+    format === 'book' ? ['tie_word_embeddings', 'tied'] : ['tie_word_embeddings'],
+    source,
+  );
   const config: GPTConfig =
     format === 'book'
       ? {
@@ -49,8 +64,8 @@ export function parseConfigJson(
           nHeads: number(json, 'n_heads', source),
           nLayers: number(json, 'n_layers', source),
           dropRate: number(json, 'drop_rate', source),
-          qkvBias: optionalBoolean(json, ['qkv_bias'], false),
-          tieWeights: optionalBoolean(json, ['tie_word_embeddings', 'tied'], false),
+          qkvBias: qkvBias ?? false,
+          tieWeights: tie ?? false,
         }
       : {
           vocabSize: number(json, 'vocab_size', source),
@@ -58,15 +73,21 @@ export function parseConfigJson(
           embDim: number(json, 'n_embd', source),
           nHeads: number(json, 'n_head', source),
           nLayers: number(json, 'n_layer', source),
-          dropRate: typeof json.resid_pdrop === 'number' ? json.resid_pdrop : 0.1,
+          dropRate: Object.hasOwn(json, 'resid_pdrop') ? number(json, 'resid_pdrop', source) : 0.1,
           // GPT-2 itself has query/key/value biases and ties its head to the token embedding.
-          qkvBias: optionalBoolean(json, ['qkv_bias'], true),
-          tieWeights: optionalBoolean(json, ['tie_word_embeddings'], true),
+          qkvBias: qkvBias ?? true,
+          tieWeights: tie ?? true,
         };
-  if (typeof positionEmbedding === 'string')
+  if (positionEmbedding !== undefined) {
+    if (typeof positionEmbedding !== 'string') {
+      throw new ConfigError(
+        `${source}: "position_embedding" must be a string, got ${jsonPreview(positionEmbedding)}`,
+      );
+    }
     config.positionEmbedding = positionEmbedding as GPTConfig['positionEmbedding'] & string;
+  }
   try {
-    return { config: validateConfig(config), format };
+    return { config: validateConfig(config), format, tieStated: tie !== undefined };
   } catch (error) {
     throw new ConfigError(`${source}: ${(error as Error).message}`);
   }

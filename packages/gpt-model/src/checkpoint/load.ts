@@ -1,4 +1,4 @@
-import { parseSafetensors, type Safetensors } from '@scratchgpt/tensor';
+import { parseSafetensors, type Safetensors, setDropoutGenerator } from '@scratchgpt/tensor';
 import type { GPTConfig } from '../config.js';
 import { GPTModel, type ModelOptions } from '../gpt-model.js';
 import { type ConfigFormat, parseConfigJson } from './config-json.js';
@@ -61,17 +61,21 @@ export function loadModelFromSafetensors(
       `${source} holds neither checkpoint layout: expected 'tok_emb.weight' (the book's) or 'wte.weight' (Hugging Face GPT-2's)`,
     );
   }
-  const config = settleHead(parsed.config, state, layout, source);
+  const config = settleHead(parsed.config, parsed.tieStated, state, layout, { source, configSource });
   const expected =
     layout === 'book'
       ? bookShapes(config, { withHead: !config.tieWeights })
       : hfShapes(config, { withHead: !config.tieWeights });
   checkTensors(state, expected, source, describe(config, parsed.format));
+  checkFinite(state, source);
   if (layout === 'hf') checkZeroQkvBias(state, config, source, configSource);
   const bookState = layout === 'hf' ? hfToBook(state, config, { withHead: !config.tieWeights }) : state;
 
   const shards = options.maxShardBytes !== undefined ? { maxShardBytes: options.maxShardBytes } : {};
   const model = new GPTModel(config, { generator: new NoInitGenerator(), ...shards });
+  // The zero generator only skips the initialisation; dropout must draw real masks, from the default
+  // generator, whose state a training run saves and restores.
+  setDropoutGenerator(model, undefined);
   // Host tensors: vocabulary tables are cut into shards on the host, never bound whole on the device.
   model.loadStateDict(bookState);
   return { model, config, layout, configFormat: parsed.format, metadata };
@@ -98,11 +102,26 @@ function readState(
 /**
  * Whether the head is tied follows the weights: Hugging Face files without `lm_head.weight` are tied; a
  * book file is tied when it has no `out_head.weight` or the config ties it (then it must equal tok_emb).
+ * A config that says the head is separate, over weights without one, is a contradiction.
  */
-function settleHead(config: GPTConfig, state: HostState, layout: Layout, source: string): GPTConfig {
+function settleHead(
+  config: GPTConfig,
+  tieStated: boolean,
+  state: HostState,
+  layout: Layout,
+  names: { source: string; configSource: string },
+): GPTConfig {
+  const { source } = names;
   const headName = layout === 'hf' ? 'lm_head.weight' : 'out_head.weight';
   const head = state.get(headName);
-  if (head == null) return { ...config, tieWeights: true };
+  if (head == null) {
+    if (tieStated && config.tieWeights === false) {
+      throw new CheckpointError(
+        `${names.configSource} says tie_word_embeddings: false, but ${source} has no '${headName}': the head is missing (or set tie_word_embeddings to true if it is tied)`,
+      );
+    }
+    return { ...config, tieWeights: true };
+  }
   if (layout === 'book' && config.tieWeights) {
     const embedding = state.get('tok_emb.weight');
     if (embedding == null || !sameValues(head, embedding)) {
@@ -166,6 +185,25 @@ function checkZeroQkvBias(state: HostState, config: GPTConfig, source: string, c
       throw new CheckpointError(
         `${configSource} says qkv_bias false, but ${source} has nonzero values in '${name}'`,
       );
+    }
+  }
+}
+
+/**
+ * Every weight must be a finite number: a NaN or an infinity makes every output NaN (a generation of
+ * "!!!!", a loss of NaN) without any other sign of what is wrong.
+ */
+function checkFinite(state: HostState, source: string): void {
+  for (const [name, tensor] of state) {
+    const data = tensor.data;
+    for (let i = 0; i < data.length; i++) {
+      const value = data[i] as number;
+      // x − x is 0 for every finite x, and NaN for NaN and ±Infinity: one test for both.
+      if (value - value !== 0) {
+        throw new CheckpointError(
+          `${source}: tensor '${name}' holds ${value} at index ${i}: the checkpoint is damaged, or was saved after training diverged`,
+        );
+      }
     }
   }
 }

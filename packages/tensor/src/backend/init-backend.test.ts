@@ -13,17 +13,26 @@ import {
 const adapter = await probeWebGPU();
 const hasAdapter = !('reason' in adapter);
 const webgpuRequired = requiredBackends().includes('webgpu');
+const blasRequired = requiredBackends().includes('blas');
 
 describe('initBackend', () => {
   it('finds a WebGPU adapter where one is required', () => {
     if (webgpuRequired) expect(adapter).not.toHaveProperty('reason');
   });
 
-  it('with auto, skips node-gpu and a software WebGPU adapter, and picks wasm, saying why', async () => {
+  it('with auto, skips node-gpu and a software WebGPU adapter, and picks blas (else wasm), saying why', async () => {
     const choice = await initBackend();
-    expect(choice.backend).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
-    expect(choice.reason).toMatch(/wasm/);
+    if (blasRequired) expect(choice.backend).toBe('blas');
+    if (choice.backend === 'blas') {
+      expect(choice.reason).toMatch(
+        /^no hardware GPU was found; products in the machine's BLAS \(\w+ kernels, \d+ threads\) beat wasm's$/,
+      );
+    } else {
+      expect(choice.backend).toBe('wasm');
+      expect(choice.reason).toMatch(/wasm/);
+      expect(choice.skipped[2]?.backend).toBe('blas');
+    }
     const [nodeGpu, webgpu] = choice.skipped;
     expect(nodeGpu?.backend).toBe('node-gpu');
     expect(nodeGpu?.reason).toMatch(
@@ -80,6 +89,29 @@ describe('loaders for Node-only packages', () => {
     expect(choice.skipped[0]?.reason).toBe(
       '@tensorflow/tfjs-node-gpu failed to load (libcudart.so.11.0: cannot open shared object file)',
     );
+  });
+
+  it('fall back from blas to wasm without the FFI package or a BLAS library, saying why', async () => {
+    const missing = async () => {
+      throw new Error("Cannot find package 'koffi' imported from /app/dist/cli.js");
+    };
+    const withoutFfi = await initBackend({ loaders: { blas: missing } });
+    expect(withoutFfi.backend).toBe('wasm');
+    expect(withoutFfi.skipped.find((s) => s.backend === 'blas')?.reason).toBe('koffi is not installed');
+
+    process.env.SCRATCHGPT_BLAS = '/nonexistent/libopenblas.so.0';
+    try {
+      const withoutLibrary = await initBackend();
+      expect(withoutLibrary.backend).toBe('wasm');
+      expect(withoutLibrary.skipped.find((s) => s.backend === 'blas')?.reason).toMatch(
+        /^no BLAS library was found \(\/nonexistent\/libopenblas\.so\.0: .+\); on Debian or Ubuntu: apt-get install libopenblas0-pthread$/,
+      );
+      await expect(initBackend({ prefer: 'blas' })).rejects.toThrow(
+        /^The blas backend is not available: no BLAS/,
+      );
+    } finally {
+      delete process.env.SCRATCHGPT_BLAS;
+    }
   });
 
   it('say when a package loaded but registered no backend', async () => {

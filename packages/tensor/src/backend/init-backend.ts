@@ -1,5 +1,7 @@
 import { tf } from '../tf.js';
+import { blasLimits, registerBlas, useBlas } from './blas.js';
 import { registerCpu } from './cpu.js';
+import { locateDawn, probeInChild } from './dawn-probe.js';
 import { errorMessage, isNode } from './environment.js';
 import { registerNodeGpu } from './node-gpu.js';
 import type {
@@ -13,7 +15,9 @@ import type {
 import { registerWasm, wasmLimits } from './wasm.js';
 import {
   describeAdapter,
+  describeAdapterInfo,
   getGPU,
+  gpuLoaded,
   registerWebGPU,
   requestAdapter,
   setWebGPUBindingOverride,
@@ -36,11 +40,14 @@ let current: BackendChoice | undefined;
 /**
  * Chooses and activates the backend every scratchgpt package computes on.
  *
- * `auto` ranks a hardware GPU first (node-gpu, then WebGPU on a hardware adapter), then wasm, then a
- * software WebGPU adapter (llvmpipe, SwiftShader: correct but slower than wasm), then cpu. A named
- * backend is used as asked, or fails with the reason it cannot run.
+ * `auto` ranks a hardware GPU first (node-gpu, then WebGPU on a hardware adapter), then blas (wasm
+ * with the machine's BLAS for matrix products, under Node), then wasm, then a software WebGPU adapter
+ * (llvmpipe, SwiftShader: correct but slower than wasm), then cpu. A named backend is used as asked,
+ * or fails with the reason it cannot run.
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendChoice> {
+  // TF.js's console advice ("install tfjs-node…") does not apply: the choice explains itself.
+  tf.env().set('PROD', options.debug !== true);
   setWebGPUBindingOverride(options.maxBindingBytes);
   const prefer = options.prefer ?? 'auto';
   current = prefer === 'auto' ? await chooseAutomatically(options) : await useExactly(prefer, options);
@@ -95,7 +102,7 @@ async function chooseAutomatically(options: InitBackendOptions): Promise<Backend
     skipped.push({ backend: 'node-gpu', reason: 'it runs only under Node.js' });
   }
 
-  const adapter = await probeWebGPU(options.loaders?.webgpu);
+  const adapter = await probeWebGPU(options.loaders?.webgpu, { debug: options.debug === true });
   let softwareAdapter: AdapterInfo | undefined;
   if ('reason' in adapter) {
     skipped.push({ backend: 'webgpu', reason: adapter.reason });
@@ -109,6 +116,20 @@ async function chooseAutomatically(options: InitBackendOptions): Promise<Backend
     const webgpu = await activate('webgpu', options);
     if (webgpu.ok) return chosen(webgpu, `hardware WebGPU adapter (${adapterName(adapter)})`);
     skipped.push({ backend: 'webgpu', reason: webgpu.reason });
+  }
+
+  if (isNode) {
+    const blas = await activate('blas', options);
+    if (blas.ok) {
+      const { blasCoreType, blasThreads } = blas.choice.limits.details;
+      return chosen(
+        blas,
+        `no hardware GPU was found; products in the machine's BLAS (${blasCoreType} kernels, ${blasThreads} threads) beat wasm's`,
+      );
+    }
+    skipped.push({ backend: 'blas', reason: blas.reason });
+  } else {
+    skipped.push({ backend: 'blas', reason: 'it runs only under Node.js' });
   }
 
   const wasm = await activate('wasm', options);
@@ -133,17 +154,36 @@ function adapterName(adapter: AdapterInfo): string {
   return adapter.description || adapter.device || adapter.vendor || 'unnamed adapter';
 }
 
-/** Looks for a WebGPU adapter without creating a device. */
+/**
+ * Looks for a WebGPU adapter without creating a device. In Node, where Dawn is not loaded yet, it
+ * looks from a child process, so Dawn's driver warnings only appear when WebGPU is used (or with
+ * `debug`).
+ */
 export async function probeWebGPU(
   loadDawn?: () => Promise<unknown>,
+  options: { debug?: boolean } = {},
 ): Promise<AdapterInfo | { reason: string }> {
-  let gpu: GPU | undefined;
+  if (isNode && !gpuLoaded()) {
+    const dawn = await locateDawn();
+    if (dawn != null) {
+      const probed = await probeInChild(dawn, options.debug === true);
+      return 'reason' in probed ? probed : describeAdapterInfo(probed);
+    }
+  }
+  const gpu = await loadGPU(loadDawn);
+  return 'reason' in gpu ? gpu : findAdapter(gpu);
+}
+
+/** The browser's WebGPU, or Dawn loaded into this process. */
+async function loadGPU(loadDawn: (() => Promise<unknown>) | undefined): Promise<GPU | { reason: string }> {
   try {
-    gpu = await getGPU(loadDawn);
+    return (await getGPU(loadDawn)) ?? { reason: 'this browser has no navigator.gpu' };
   } catch (error) {
     return { reason: `Dawn's 'webgpu' package could not load (${errorMessage(error)})` };
   }
-  if (gpu == null) return { reason: 'this browser has no navigator.gpu' };
+}
+
+async function findAdapter(gpu: GPU): Promise<AdapterInfo | { reason: string }> {
   const adapter = await requestAdapter(gpu).catch(() => null);
   if (adapter == null) {
     return {
@@ -162,16 +202,24 @@ async function activate(backend: BackendName, options: InitBackendOptions): Prom
         await registerNodeGpu(options.loaders?.['node-gpu']);
         return await switchTo(backend, 'tensorflow', async () => noLimits);
       case 'webgpu': {
-        const adapter = await probeWebGPU(options.loaders?.webgpu);
+        // In this process now: WebGPU is to be used.
+        const gpu = await loadGPU(options.loaders?.webgpu);
+        if ('reason' in gpu) return { ok: false, reason: gpu.reason };
+        const adapter = await findAdapter(gpu);
         if ('reason' in adapter) return { ok: false, reason: adapter.reason };
-        const gpu = await getGPU(options.loaders?.webgpu);
-        if (gpu == null) return { ok: false, reason: 'navigator.gpu vanished' };
         await registerWebGPU(gpu);
         const attempt = await switchTo(backend, 'webgpu', async () => webgpuLimits());
         return attempt.ok ? { ok: true, choice: { ...attempt.choice, adapter } } : attempt;
       }
+      case 'blas': {
+        await registerBlas(options.loaders?.blas, options.wasmPaths);
+        const attempt = await switchTo(backend, 'wasm', blasLimits);
+        useBlas(attempt.ok);
+        return attempt;
+      }
       case 'wasm':
         await registerWasm(options.wasmPaths);
+        useBlas(false);
         return await switchTo(backend, 'wasm', wasmLimits);
       case 'cpu':
         await registerCpu();
@@ -205,6 +253,7 @@ function describeLoadFailure(backend: BackendName, error: unknown): string {
   const packages: Record<BackendName, string> = {
     'node-gpu': '@tensorflow/tfjs-node-gpu',
     webgpu: '@tensorflow/tfjs-backend-webgpu',
+    blas: 'koffi',
     wasm: '@tensorflow/tfjs-backend-wasm',
     cpu: '@tensorflow/tfjs-backend-cpu',
   };

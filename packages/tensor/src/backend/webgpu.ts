@@ -49,18 +49,30 @@ function adapterInfo(adapter: GPUAdapter): AdapterInfoFields {
 
 export function describeAdapter(adapter: GPUAdapter): AdapterInfo {
   const info = adapterInfo(adapter);
-  const text = [info.vendor, info.architecture, info.device, info.description].join(' ');
   // `isFallbackAdapter` moved from the adapter to its info; older implementations have neither.
   const fallback =
     info.isFallbackAdapter === true ||
     (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter === true;
+  // The info's fields are getters of a native object: read them one by one (a spread copies nothing).
+  const { vendor, architecture, device, description } = info;
+  return describeAdapterInfo({ vendor, architecture, device, description, isFallbackAdapter: fallback });
+}
+
+/** An adapter's own description, marked software when it says it is a fallback or names a rasteriser. */
+export function describeAdapterInfo(info: AdapterInfoFields): AdapterInfo {
+  const text = [info.vendor, info.architecture, info.device, info.description].join(' ');
   return {
     vendor: info.vendor,
     architecture: info.architecture,
     device: info.device,
     description: info.description,
-    software: fallback || softwareAdapter.test(text),
+    software: info.isFallbackAdapter === true || softwareAdapter.test(text),
   };
+}
+
+/** Whether this process has loaded Dawn (or found the browser's WebGPU) already. */
+export function gpuLoaded(): boolean {
+  return gpuPromise != null;
 }
 
 export function requestAdapter(gpu: GPU): Promise<GPUAdapter | null> {
@@ -118,6 +130,11 @@ export function registerWebGPU(gpu: GPU): Promise<void> {
 async function register(gpu: GPU): Promise<void> {
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
   registerWebGPUKernels();
+  // TF.js runs an op on the CPU when its small inputs have not reached the device yet (a parameter
+  // just loaded from a file, say): the same op then rounds differently depending on where its data
+  // happens to be, and a resumed run drifts from the run it continues by an ulp here and there. Every
+  // op on the device makes the results depend on the values alone.
+  tf.env().set('WEBGPU_CPU_FORWARD', false);
   // Importing the package registers its default factory where navigator.gpu exists: replace it.
   if (tf.findBackendFactory('webgpu') != null) tf.removeBackend('webgpu');
   tf.registerBackend(

@@ -5,6 +5,8 @@
  */
 
 import { addBroadcast } from '../ops/add.js';
+import { gelu } from '../ops/gelu.js';
+import { layerNorm } from '../ops/layer-norm.js';
 import { matMul } from '../ops/mat-mul.js';
 import { Generator } from '../random.js';
 import { tf } from '../tf.js';
@@ -51,17 +53,6 @@ const ints = (generator: Generator, shape: number[], high: number): CaseInput =>
   values: Int32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => generator.randint(0, high)),
   differentiable: false,
 });
-
-const gelu = (x: tf.Tensor) =>
-  tf.mul(
-    tf.mul(x, 0.5),
-    tf.add(1, tf.tanh(tf.mul(Math.sqrt(2 / Math.PI), tf.add(x, tf.mul(0.044715, tf.pow(x, 3)))))),
-  );
-
-const layerNorm = (x: tf.Tensor, scale: tf.Tensor, shift: tf.Tensor) => {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), scale), shift);
-};
 
 /** Causal self-attention scores → weights, masked with -Infinity as the model does. */
 const causalSoftmax = (scores: tf.Tensor) => {
@@ -115,6 +106,23 @@ export const conformanceCases: ConformanceCase[] = [
     }),
   ),
   {
+    name: 'matMul with a broadcast weight (activations · W)',
+    inputs: (g) => [normal(g, [2, 3, 20, 24]), normal(g, [24, 16])],
+    op: (x, w) => tf.matMul(x!, w!),
+    // TF.js's gradient of a broadcast product does not sum over the broadcast axes, on any backend.
+    gradients: false,
+  },
+  {
+    name: 'matMul transposes, large enough to run on several threads',
+    inputs: (g) => [normal(g, [160, 130]), normal(g, [150, 160])],
+    op: (a, b) => tf.matMul(a!, b!, true, true),
+  },
+  {
+    name: 'fused matMul with bias (Linear)',
+    inputs: (g) => [normal(g, [48, 40]), normal(g, [24, 40]), normal(g, [24])],
+    op: (x, w, b) => tf.fused.matMul({ a: x!, b: w!, transposeB: true, bias: b! }),
+  },
+  {
     name: 'matMul helper over batch × heads (q·kᵀ)',
     inputs: (g) => [normal(g, [2, 3, 20, 8]), normal(g, [2, 3, 20, 8])],
     op: (q, k) => matMul(q!, k!, false, true),
@@ -151,7 +159,7 @@ export const conformanceCases: ConformanceCase[] = [
   { name: 'abs', inputs: (g) => [normal(g, [512])], op: (a) => tf.abs(a!) },
   { name: 'maximum', inputs: (g) => [normal(g, [512]), normal(g, [512])], op: (a, b) => tf.maximum(a!, b!) },
   { name: 'clipByValue', inputs: (g) => [normal(g, [512])], op: (a) => tf.clipByValue(a!, -0.5, 0.7) },
-  { name: 'GELU (tanh)', inputs: (g) => [normal(g, [8, 64], 2)], op: (a) => gelu(a!) },
+  { name: 'gelu (tanh, own gradient)', inputs: (g) => [normal(g, [8, 64], 2)], op: (a) => gelu(a!) },
   {
     name: 'reshape + transpose (head split)',
     inputs: (g) => [normal(g, [2, 8, 24])],
@@ -163,7 +171,7 @@ export const conformanceCases: ConformanceCase[] = [
   { name: 'max last axis', inputs: (g) => [normal(g, [8, 4, 64])], op: (x) => tf.max(x!, -1) },
   { name: 'moments (variance)', inputs: (g) => [normal(g, [8, 64])], op: (x) => tf.moments(x!, -1).variance },
   {
-    name: 'LayerNorm',
+    name: 'layerNorm (own gradient)',
     inputs: (g) => [normal(g, [4, 8, 32], 3), normal(g, [32]), normal(g, [32])],
     op: (x, scale, shift) => layerNorm(x!, scale!, shift!),
   },

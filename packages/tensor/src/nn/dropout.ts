@@ -17,7 +17,8 @@ const applyMask = tf.customGrad((...args) => {
  * no rescaling. The mask comes from a seeded generator, so a seed reproduces a run on every backend.
  */
 export class Dropout extends Module {
-  readonly #generator: Generator | undefined;
+  /** Where the masks come from; `undefined` draws from the default generator. */
+  generator: Generator | undefined;
 
   constructor(
     readonly p: number,
@@ -25,17 +26,45 @@ export class Dropout extends Module {
   ) {
     super();
     if (!(p >= 0 && p <= 1)) throw new RangeError(`Dropout probability must be in [0, 1], got ${p}`);
-    this.#generator = options.generator;
+    this.generator = options.generator;
   }
 
   forward(x: tf.Tensor): tf.Tensor {
     if (!this.training || this.p === 0) return x;
     if (this.p === 1) return tf.zerosLike(x);
-    const generator = this.#generator ?? getDefaultGenerator();
+    const generator = this.generator ?? getDefaultGenerator();
     const keep = 1 - this.p;
     const scale = 1 / keep;
     const mask = new Float32Array(x.size);
     for (let i = 0; i < mask.length; i++) mask[i] = generator.random() < keep ? scale : 0;
     return tf.tidy(() => applyMask(x, tf.tensor(mask, x.shape, 'float32')));
   }
+}
+
+/**
+ * The generator every dropout layer of `module` draws from (the default generator where they were
+ * given none). A training run saves its state to resume with the same masks, so the layers must share
+ * one: they do when the module was built with one `generator` option.
+ */
+export function dropoutGenerator(module: Module): Generator {
+  const generators = new Set(dropoutLayers(module).map((layer) => layer.generator ?? getDefaultGenerator()));
+  if (generators.size > 1) {
+    throw new Error(
+      `The dropout layers of this model draw from ${generators.size} different generators; give them one ` +
+        '(setDropoutGenerator) so a training run can save and restore its state',
+    );
+  }
+  return [...generators][0] ?? getDefaultGenerator();
+}
+
+/** Makes every dropout layer of `module` draw from `generator` (`undefined`: the default generator). */
+export function setDropoutGenerator(module: Module, generator: Generator | undefined): void {
+  for (const layer of dropoutLayers(module)) layer.generator = generator;
+}
+
+function dropoutLayers(module: Module): Dropout[] {
+  return module
+    .namedModules()
+    .map(([, child]) => child)
+    .filter((child): child is Dropout => child instanceof Dropout);
 }

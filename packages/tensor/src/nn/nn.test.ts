@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend/init-backend.js';
-import { Generator } from '../random.js';
+import { Generator, getDefaultGenerator } from '../random.js';
 import { tf } from '../tf.js';
-import { Dropout } from './dropout.js';
+import { Dropout, dropoutGenerator, setDropoutGenerator } from './dropout.js';
 import { Linear } from './linear.js';
 import { Module, StateDictError } from './module.js';
 import { ModuleList } from './module-list.js';
@@ -151,6 +151,25 @@ describe('Dropout', () => {
 
   it('rejects probabilities outside [0, 1]', () => {
     expect(() => new Dropout(1.5)).toThrow(/\[0, 1\]/);
+  });
+
+  it("names the one generator a module's dropout layers share, and replaces it", () => {
+    const generator = new Generator(3);
+    const model = new TwoLayer(generator);
+    expect(dropoutGenerator(model)).toBe(generator);
+    setDropoutGenerator(model, undefined);
+    expect(dropoutGenerator(model)).toBe(getDefaultGenerator());
+    const other = new Generator(4);
+    setDropoutGenerator(model, other);
+    expect(model.drop.generator).toBe(other);
+    expect(dropoutGenerator(new Linear(2, 2))).toBe(getDefaultGenerator());
+  });
+
+  it('refuses to name one generator when the layers draw from several', () => {
+    const model = new ModuleList([new Dropout(0.1, { generator: new Generator(1) }), new Dropout(0.1)]);
+    expect(() => dropoutGenerator(model)).toThrow(
+      'The dropout layers of this model draw from 2 different generators; give them one (setDropoutGenerator)',
+    );
   });
 });
 

@@ -1,3 +1,4 @@
+import { jsonPreview, parseStrictJson } from '../json/strict-json.js';
 import { decodeBF16, decodeF16 } from './float16.js';
 import {
   dtypeBytes,
@@ -79,10 +80,14 @@ export function decodeSafetensorsTensor(entry: SafetensorsEntry, bytes: Uint8Arr
   return { dtype: entry.dtype, shape: entry.shape, data: decode(entry, bytes) };
 }
 
+/** The header nests three levels at most: the object, a tensor's entry, its shape or offsets. */
+const HEADER_DEPTH = 3;
+
 function parseHeaderJson(bytes: Uint8Array, source: string): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    parsed = parseStrictJson(text, { maxDepth: HEADER_DEPTH });
   } catch (error) {
     throw new SafetensorsError(`${source} has a header that is not valid JSON (${(error as Error).message})`);
   }
@@ -111,29 +116,27 @@ function readMetadata(value: unknown, source: string): Record<string, string> {
   }
   for (const [key, item] of Object.entries(value)) {
     if (typeof item !== 'string')
-      throw new SafetensorsError(`${source}: __metadata__.${key} must be a string`);
+      throw new SafetensorsError(`${source}: __metadata__.${shortName(key)} must be a string`);
   }
   return value as Record<string, string>;
 }
 
 function readEntry(name: string, value: unknown, source: string): SafetensorsEntry {
-  const fail = (problem: string) => new SafetensorsError(`${source}: tensor '${name}' ${problem}`);
+  const fail = (problem: string) => new SafetensorsError(`${source}: tensor '${shortName(name)}' ${problem}`);
   if (value === null || typeof value !== 'object') throw fail('has no dtype/shape/data_offsets entry');
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
-  if (typeof dtype !== 'string' || !(dtype in dtypeBytes)) {
-    throw fail(
-      `has unknown dtype ${JSON.stringify(dtype)} (supported: ${Object.keys(dtypeBytes).join(', ')})`,
-    );
+  if (typeof dtype !== 'string' || !Object.hasOwn(dtypeBytes, dtype)) {
+    throw fail(`has unknown dtype ${jsonPreview(dtype)} (supported: ${Object.keys(dtypeBytes).join(', ')})`);
   }
   if (!Array.isArray(shape) || !shape.every((size) => Number.isSafeInteger(size) && size >= 0)) {
-    throw fail(`has an invalid shape ${JSON.stringify(shape)}`);
+    throw fail(`has an invalid shape ${jsonPreview(shape)}`);
   }
   if (
     !Array.isArray(offsets) ||
     offsets.length !== 2 ||
     !offsets.every((offset) => Number.isSafeInteger(offset) && offset >= 0)
   ) {
-    throw fail(`has invalid data_offsets ${JSON.stringify(offsets)}`);
+    throw fail(`has invalid data_offsets ${jsonPreview(offsets)}`);
   }
   const [begin, end] = offsets as [number, number];
   if (end < begin) throw fail(`has data_offsets [${begin}, ${end}] that end before they begin`);
@@ -155,18 +158,18 @@ function checkLayout(entries: SafetensorsEntry[], dataBytes: number, source: str
   for (const entry of sorted) {
     if (entry.end > dataBytes) {
       throw new SafetensorsError(
-        `${source}: tensor '${entry.name}' has data_offsets [${entry.begin}, ${entry.end}] beyond the ` +
+        `${source}: tensor '${shortName(entry.name)}' has data_offsets [${entry.begin}, ${entry.end}] beyond the ` +
           `${dataBytes} data bytes (the file is truncated or corrupt)`,
       );
     }
     if (entry.begin < cursor) {
       throw new SafetensorsError(
-        `${source}: tensor '${entry.name}' overlaps the tensor before it (offset ${entry.begin})`,
+        `${source}: tensor '${shortName(entry.name)}' overlaps the tensor before it (offset ${entry.begin})`,
       );
     }
     if (entry.begin > cursor) {
       throw new SafetensorsError(
-        `${source}: ${entry.begin - cursor} unused bytes before tensor '${entry.name}'`,
+        `${source}: ${entry.begin - cursor} unused bytes before tensor '${shortName(entry.name)}'`,
       );
     }
     cursor = entry.end;
@@ -198,7 +201,7 @@ function decode(entry: SafetensorsEntry, bytes: Uint8Array): Float32Array | Int3
         const value = view.getBigInt64(i * 8, true);
         if (value > 2147483647n || value < -2147483648n) {
           throw new SafetensorsError(
-            `tensor '${entry.name}' holds ${value}, outside the int32 range scratchgpt uses`,
+            `tensor '${shortName(entry.name)}' holds ${value}, outside the int32 range scratchgpt uses`,
           );
         }
         return Number(value);
@@ -225,4 +228,9 @@ function mapInt(count: number, at: (i: number) => number): Int32Array {
   const out = new Int32Array(count);
   for (let i = 0; i < count; i++) out[i] = at(i);
   return out;
+}
+
+/** A tensor's name for a message: a hostile file may name one with megabytes. */
+function shortName(name: string): string {
+  return name.length <= 100 ? name : `${name.slice(0, 99)}…`;
 }

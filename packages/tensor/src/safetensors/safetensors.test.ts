@@ -126,6 +126,28 @@ describe('safetensors validation', () => {
     expect(() => parseSafetensors(bytes)).toThrow(/header claims 10000 bytes but only \d+ follow/);
   });
 
+  it('rejects a second __metadata__ (or any key given twice)', () => {
+    const header = '{"__metadata__":{"step":"1"},"__metadata__":{"step":"9"}}';
+    const text = new TextEncoder().encode(header);
+    const bytes = new Uint8Array(8 + text.length);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(text.length), true);
+    bytes.set(text, 8);
+    expect(() => parseSafetensors(bytes)).toThrow(
+      'safetensors file has a header that is not valid JSON (duplicate key "__metadata__" at character 29)',
+    );
+  });
+
+  it('rejects a deeply nested 100 MB header at once, with a short message', () => {
+    const depth = 49_999_990; // just under the 100,000,000-byte limit on headers
+    const text = new TextEncoder().encode(`{"w":${'['.repeat(depth)}${']'.repeat(depth)}}`);
+    const bytes = new Uint8Array(8 + text.length);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(text.length), true);
+    bytes.set(text, 8);
+    expect(() => parseSafetensors(bytes)).toThrow(
+      'safetensors file has a header that is not valid JSON (nested deeper than 3 levels at character 7)',
+    );
+  });
+
   it('rejects a header that is not JSON', () => {
     const bytes = rawFile({}, eight);
     bytes[8] = 0x7b; // '{'

@@ -138,13 +138,27 @@ export class BPETokenizer implements Tokenizer {
   }
 
   /** GPT-2's vocabulary (50,257 entries): encodes exactly as tiktoken's `gpt2`. */
-  static fromGPT2(): BPETokenizer {
-    return BPETokenizer.fromTiktokenRanks(gpt2Ranks, 'gpt2-bpe');
+  static fromGPT2(name = 'gpt2-bpe'): BPETokenizer {
+    return BPETokenizer.fromTiktokenRanks(gpt2Ranks, name);
   }
 
-  static fromJSON(json: BPETokenizerJSON): BPETokenizer {
+  /**
+   * A tokenizer saved with `toJSON()`. Its pattern runs as a regular expression over every text
+   * encoded, and a hostile one can take exponential time: a pattern other than GPT-2's is refused
+   * unless `trustPattern` says the file comes from someone you trust.
+   */
+  static fromJSON(json: BPETokenizerJSON, options: { trustPattern?: boolean } = {}): BPETokenizer {
     if (json?.format !== 'scratchgpt-bpe' || json.version !== 1) {
       throw new Error('BPETokenizer.fromJSON: not a scratchgpt-bpe version 1 object; save it with toJSON()');
+    }
+    if (typeof json.pattern !== 'string')
+      throw new Error('BPETokenizer.fromJSON: "pattern" must be a string');
+    if (json.pattern !== GPT2_PATTERN && options.trustPattern !== true) {
+      throw new Error(
+        "BPETokenizer.fromJSON: the tokenizer's pre-tokenization pattern is not GPT-2's. A pattern runs as a " +
+          'regular expression on every text, and a hostile one can take exponential time: load it with ' +
+          '{ trustPattern: true } only if you trust where the file came from',
+      );
     }
     return new BPETokenizer({
       name: json.name,

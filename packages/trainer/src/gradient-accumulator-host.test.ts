@@ -1,16 +1,16 @@
 import { Generator, initBackend, tf } from '@scratchgpt/tensor';
 import { findTestBackends } from '@scratchgpt/tensor/testing';
 import { describe, expect, it } from 'vitest';
-import { GradientAccumulator, HostGradientAccumulator } from './gradients.js';
+import { GradientAccumulator } from './gradient-accumulator.js';
 
 const backends = (await findTestBackends()).filter((b) => b.backend !== 'webgpu');
 
-describe.each(backends)('HostGradientAccumulator on $backend', ({ backend, available }) => {
+describe.each(backends)('GradientAccumulator with host storage on $backend', ({ backend, available }) => {
   it.skipIf(!available)('averages exactly as the device accumulator, holding no tensors', async () => {
     await initBackend({ prefer: backend });
     const g = new Generator(3);
     const device = new GradientAccumulator();
-    const host = new HostGradientAccumulator();
+    const host = new GradientAccumulator({ storage: 'host' });
     for (const weight of [3, 1, 7]) {
       const grads = new Map([
         ['w', tf.tensor(g.normalArray(40 * 7), [40, 7])],

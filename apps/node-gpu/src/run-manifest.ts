@@ -1,0 +1,81 @@
+/**
+ * `checkpoint.json`: which checkpoint of a run is current, and how the run cut its text into batches,
+ * so a resumed run sees the same batches. Checked field by field: a hand-edited or damaged manifest
+ * is an error that names the field.
+ */
+import { CommandError } from './errors.js';
+
+/** How `train` turned its text into batches; a resumed run reuses it. */
+export interface RunSettings {
+  /** The text file, as given. */
+  data: string;
+  /** Share of the text held out for validation. */
+  valRatio: number;
+  /** Tokens per window. */
+  context: number;
+  batchSize: number;
+  shuffle: boolean;
+  /** Seeds the order of the training windows. */
+  seed: number;
+}
+
+export interface RunManifest {
+  format: 'scratchgpt-run';
+  version: 1;
+  /** Optimizer steps done at the current checkpoint. */
+  step: number;
+  /** The current checkpoint, relative to the run directory: `checkpoints/step-NNNNNN`. */
+  checkpoint: string;
+  run: RunSettings;
+}
+
+export function parseRunManifest(text: string, source: string): RunManifest {
+  const fail = (problem: string): never => {
+    throw new CommandError(
+      `${source}: ${problem}; the run cannot resume (delete the run directory to start again)`,
+    );
+  };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return fail('not valid JSON');
+  }
+  if (!isRecord(json)) return fail('not a JSON object');
+  if (json.format !== 'scratchgpt-run') return fail(`"format" must be "scratchgpt-run"`);
+  if (json.version !== 1)
+    return fail(`"version" ${JSON.stringify(json.version)} is not one this scratchgpt reads (1)`);
+  const step = json.step;
+  if (!Number.isSafeInteger(step) || (step as number) < 0) return fail(`"step" must be an integer ≥ 0`);
+  const checkpoint = json.checkpoint;
+  if (typeof checkpoint !== 'string' || !/^checkpoints\/step-\d{6,}$/.test(checkpoint)) {
+    return fail(`"checkpoint" must name a step directory (checkpoints/step-NNNNNN)`);
+  }
+  const run = json.run;
+  if (!isRecord(run)) return fail(`"run" must be an object`);
+  const number = (name: keyof RunSettings, ok: (value: number) => boolean) => {
+    const value = run[name];
+    if (typeof value !== 'number' || !ok(value)) fail(`"run.${name}" is missing or out of range`);
+    return value as number;
+  };
+  if (typeof run.data !== 'string' || run.data === '') return fail(`"run.data" must be the text file's path`);
+  if (typeof run.shuffle !== 'boolean') return fail(`"run.shuffle" must be true or false`);
+  return {
+    format: 'scratchgpt-run',
+    version: 1,
+    step: step as number,
+    checkpoint,
+    run: {
+      data: run.data,
+      valRatio: number('valRatio', (v) => v >= 0 && v < 1),
+      context: number('context', (v) => Number.isSafeInteger(v) && v >= 1),
+      batchSize: number('batchSize', (v) => Number.isSafeInteger(v) && v >= 1),
+      shuffle: run.shuffle,
+      seed: number('seed', (v) => Number.isSafeInteger(v) && v >= 0),
+    },
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

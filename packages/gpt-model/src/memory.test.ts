@@ -1,0 +1,43 @@
+import { initBackend } from '@scratchgpt/tensor';
+import { describe, expect, it } from 'vitest';
+import { preset } from './config.js';
+import { assertFitsMemory, estimateMemory, MemoryBudgetError } from './memory.js';
+
+describe('estimateMemory', () => {
+  it('counts float32 weights, and gradients and moments when training', () => {
+    const config = preset('gpt2-small');
+    const run = estimateMemory(config, { batchSize: 1, tokens: 1, training: false });
+    expect(run.weightBytes).toBe(163_009_536 * 4);
+    expect(run.optimizerBytes).toBe(0);
+    const train = estimateMemory(config, { batchSize: 1, tokens: 256, training: true });
+    expect(train.optimizerBytes).toBe(3 * train.weightBytes);
+    const host = estimateMemory(config, { batchSize: 1, tokens: 256, training: true, hostMoments: true });
+    expect(host.optimizerBytes).toBe(train.weightBytes);
+    // Attention scores grow with the square of the tokens.
+    const long = estimateMemory(config, { batchSize: 1, tokens: 1024, training: true });
+    expect(long.activationBytes).toBeGreaterThan(8 * train.activationBytes);
+  });
+});
+
+describe('assertFitsMemory on wasm (a 4 GiB heap)', () => {
+  it('refuses gpt2-xl before allocating, saying what would fit', async () => {
+    await initBackend({ prefer: 'wasm' });
+    const use = { batchSize: 1, tokens: 1024, training: false };
+    expect(() => assertFitsMemory(preset('gpt2-xl'), use, 'gpt2-xl')).toThrow(MemoryBudgetError);
+    expect(() => assertFitsMemory(preset('gpt2-xl'), use, 'gpt2-xl')).toThrow(
+      /^gpt2-xl needs about 6\.\d GiB of tensors to run \(1638M parameters, batch 1 × 1024\); this backend holds 4\.0 GiB: use a backend without that limit \(node-gpu, or webgpu on a GPU\), a smaller batch or context, or a smaller model \(gpt2-large fits\)$/,
+    );
+    expect(assertFitsMemory(preset('gpt2-small'), use).totalBytes).toBeLessThan(4 * 2 ** 30);
+  });
+
+  it('refuses a config with a million layers, and passes anything where there is no ceiling', async () => {
+    await initBackend({ prefer: 'wasm' });
+    const huge = preset('gpt-nano', { nLayers: 1_000_000 });
+    const use = { batchSize: 1, tokens: 8, training: true };
+    expect(() => assertFitsMemory(huge, use)).toThrow(
+      /^This model needs about \d+\.\d GiB of tensors to train/,
+    );
+    await initBackend({ prefer: 'cpu' });
+    expect(assertFitsMemory(huge, use).totalBytes).toBeGreaterThan(100 * 2 ** 30);
+  });
+});

@@ -123,6 +123,21 @@ describe('damaged checkpoints and runs', () => {
   });
 });
 
+describe('resuming', () => {
+  it('10 steps straight and 5 + 5 resumed write the same weights, byte for byte, dropout on', async () => {
+    const args = ['--config', join(work, 'tiny.json'), '--eval-every', '0', ...backend];
+    const straight = join(work, 'straight');
+    const split = join(work, 'split');
+    expect((await runCli(['train', ...args, '--steps', '10', '--out', straight])).code).toBe(0);
+    expect((await runCli(['train', ...args, '--steps', '5', '--out', split])).code).toBe(0);
+    expect((await runCli(['train', '--model', split, '--steps', '10', ...backend])).code).toBe(0);
+    const [a, b] = await Promise.all(
+      [join(split, 'model.safetensors'), join(straight, 'model.safetensors')].map((f) => readFile(f)),
+    );
+    expect(a!.equals(b!)).toBe(true);
+  });
+});
+
 describe('sizes checked before allocating', () => {
   it('a batch larger than the text', async () => {
     await refuses(

@@ -6,6 +6,8 @@ import type { GPTConfig, PresetName } from '@scratchgpt/gpt-model';
 
 /** `auto` ranks backends as `@scratchgpt/tensor` does: a software WebGPU adapter below wasm. */
 export type BackendRequest = 'auto' | 'webgpu' | 'wasm';
+/** Whose WebGPU kernels run: scratchgpt's (default) or TF.js's stock ones (`?kernels=tfjs`, for benchmarks). */
+export type KernelRequest = 'scratchgpt' | 'tfjs';
 export type Layout = 'hf' | 'book';
 
 /** What "Train" starts from: a new model of a preset size, trained on a text. */
@@ -23,7 +25,7 @@ export interface TrainSettings {
 }
 
 export type ToWorker =
-  | { type: 'init'; prefer: BackendRequest }
+  | { type: 'init'; prefer: BackendRequest; kernels: KernelRequest }
   | { type: 'train'; settings: TrainSettings }
   /** Continue the current model: the stopped run where there is one, else a new run on `settings`. */
   | { type: 'resume'; settings: TrainSettings }

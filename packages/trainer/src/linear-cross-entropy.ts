@@ -6,7 +6,7 @@
  * the rows go through in chunks. While a gradient tape records, each chunk's gradients are computed in
  * the forward pass too, so the backward pass only scales them by the upstream gradient.
  */
-import { matMul, productsTakeTransposes, tf } from '@scratchgpt/tensor';
+import { matMul, productsTakeTransposes, softmaxCrossEntropy, tf } from '@scratchgpt/tensor';
 
 export interface LinearCrossEntropyOptions {
   ignoreIndex?: number;
@@ -28,17 +28,18 @@ type ChunkResult = {
   loss: tf.Scalar;
   /** d(Σ row losses)/d x for the chunk's rows (n, D); only while recording. */
   dx?: tf.Tensor;
-  /** d(Σ row losses)/d Wᵢ for each shard, transposed (D, V_i) when `shardsT` is given; only while recording. */
-  dShards?: tf.Tensor[];
+  /**
+   * d(Σ row losses)/d Wᵢ for each shard, only while recording: transposed, (D, V_i), where the shards
+   * came pre-transposed; else (V_i, D).
+   */
+  dShardsT?: tf.Tensor[];
 };
 
 /**
  * One chunk of rows: logits = x · Wᵀ, then the loss Σ kept·(logsumexp − logit[target]) and, while a tape
  * records, the gradients straight away (d logits = kept·(softmax − onehot)): the loss is the last op,
  * so its gradient needs nothing from later, and computing it here spares the backward pass recomputing
- * the logits. One softmax serves both: log Σ exp(logits) = max − log(largest probability), and that
- * probability is at least 1/V, so its log never underflows. (A softmax, not exp: TF.js's wasm backend
- * runs softmax through XNNPACK's vector kernel and exp one element at a time, ten times slower.)
+ * the logits. One exp per logit serves both the loss and the softmax.
  */
 function chunkLossAndGradients(
   x: tf.Tensor,
@@ -48,31 +49,11 @@ function chunkLossAndGradients(
   ignoreIndex: number,
 ): ChunkResult {
   return tf.tidy(() => {
-    const rows = x.shape[0] as number;
+    // Without pre-transposed shards the products read Wᵢ transposed in place.
     const parts = shardsT ? shardsT.map((wT) => matMul(x, wT)) : shards.map((w) => matMul(x, w, false, true)); // (n, V_i)
     const logits = parts.length === 1 ? parts[0]! : tf.concat(parts, 1); // (n, V)
-    const vocab = logits.shape[1] as number;
-    const kept = tf.logicalAnd(
-      tf.notEqual(targets, tf.scalar(ignoreIndex, 'int32')),
-      tf.logicalAnd(
-        tf.greaterEqual(targets, tf.scalar(0, 'int32')),
-        tf.less(targets, tf.scalar(vocab, 'int32')),
-      ),
-    );
-    const weight = tf.cast(kept, 'float32'); // (n)
-    const pairs = tf.stack(
-      [tf.range(0, rows, 1, 'int32'), tf.where(kept, targets, tf.zerosLike(targets))],
-      1,
-    );
-    const probabilities = tf.softmax(logits); // (n, V)
-    const logSumExp = tf.sub(tf.max(logits, 1, true), tf.log(tf.max(probabilities, 1, true))); // (n, 1)
-    const picked = tf.gatherND(logits, pairs); // (n)
-    const loss = tf.sum(tf.mul(tf.sub(tf.reshape(logSumExp, [rows]), picked), weight)) as tf.Scalar;
-    if (!recordingGradients()) return { loss };
-    const dLogits = tf.sub(
-      tf.mul(probabilities, tf.reshape(weight, [rows, 1])),
-      tf.scatterND(pairs, weight, [rows, vocab]),
-    ); // (n, V)
+    const { loss, dLogits } = softmaxCrossEntropy(logits, targets, ignoreIndex, recordingGradients());
+    if (dLogits === undefined) return { loss };
     const pieces =
       shards.length === 1
         ? [dLogits]
@@ -82,11 +63,13 @@ function chunkLossAndGradients(
             1,
           );
     const dx = tf.addN(pieces.map((piece, i) => matMul(piece, shards[i]!))); // (n, D)
-    if (shardsT == null) return { loss, dx, dShards: pieces.map((piece) => matMul(piece, x, true)) }; // (V_i, D)
+    if (shardsT === undefined) {
+      return { loss, dx, dShardsT: pieces.map((piece) => matMul(piece, x, true, false)) }; // (V_i, D)
+    }
     // xᵀ · d logits gives each shard's gradient transposed (D, V_i): on wasm the small x is what gets
     // transposed, not the (n, V) gradient.
     const xT = tf.transpose(x);
-    return { loss, dx, dShards: pieces.map((piece) => matMul(xT, piece)) };
+    return { loss, dx, dShardsT: pieces.map((piece) => matMul(xT, piece)) };
   });
 }
 
@@ -121,11 +104,11 @@ export function linearCrossEntropy(
     const count = tf.tidy(() =>
       tf.sum(tf.cast(tf.notEqual(targets, tf.scalar(ignoreIndex, 'int32')), 'float32')),
     );
-    // Where products cannot take transposes as they are, the weights are transposed once per call.
+    // Transposed once per call, not once per chunk, where products would otherwise copy them.
     const shardsT = productsTakeTransposes() ? undefined : shards.map((w) => tf.transpose(w));
     let total: tf.Tensor = tf.scalar(0);
     const dxParts: tf.Tensor[] = [];
-    let dShardSums: tf.Tensor[] | undefined;
+    let dShardsT: tf.Tensor[] | undefined;
     for (const chunk of chunks) {
       const result = tf.tidy(() =>
         chunkLossAndGradients(chunkOf(x!, chunk), shards, shardsT, chunkOf(targets, chunk), ignoreIndex),
@@ -133,24 +116,24 @@ export function linearCrossEntropy(
       const nextTotal = tf.add(total, result.loss);
       tf.dispose([total, result.loss]);
       total = nextTotal;
-      if (result.dx && result.dShards) {
+      if (result.dx && result.dShardsT) {
         dxParts.push(result.dx);
-        if (dShardSums === undefined) dShardSums = result.dShards;
+        if (dShardsT === undefined) dShardsT = result.dShardsT;
         else {
-          const sums = dShardSums.map((sum, i) => tf.add(sum, result.dShards![i]!));
-          tf.dispose([...dShardSums, ...result.dShards]);
-          dShardSums = sums;
+          const sums = dShardsT.map((sum, i) => tf.add(sum, result.dShardsT![i]!));
+          tf.dispose([...dShardsT, ...result.dShardsT]);
+          dShardsT = sums;
         }
       }
     }
     if (shardsT) tf.dispose(shardsT);
     const value = options.reduction === 'sum' ? total : tf.div(total, tf.maximum(count, 1));
     if (value !== total) total.dispose();
-    if (dShardSums !== undefined) {
+    if (dShardsT !== undefined) {
       // The gradients of Σ row losses, ready before the backward pass asks: it only scales them.
       const dx = dxParts.length === 1 ? dxParts[0]! : tf.concat(dxParts, 0);
-      const dShards = shardsT ? dShardSums.map((dwT) => tf.transpose(dwT)) : dShardSums;
-      tf.dispose([...(dxParts.length === 1 ? [] : dxParts), ...(shardsT ? dShardSums : [])]);
+      const dShards = shardsT ? dShardsT.map((dwT) => tf.transpose(dwT)) : dShardsT; // (V_i, D)
+      tf.dispose([...(dxParts.length === 1 ? [] : dxParts), ...(shardsT ? dShardsT : [])]);
       save([count, dx, ...dShards]);
     } else {
       save([count]);

@@ -24,6 +24,7 @@ import {
   webgpuInitError,
   webgpuLimits,
 } from './webgpu.js';
+import { applyWebGPUOptions } from './webgpu-options.js';
 
 export class BackendUnavailableError extends Error {
   override name = 'BackendUnavailableError';
@@ -208,6 +209,7 @@ async function activate(backend: BackendName, options: InitBackendOptions): Prom
         const adapter = await findAdapter(gpu);
         if ('reason' in adapter) return { ok: false, reason: adapter.reason };
         await registerWebGPU(gpu);
+        applyWebGPUOptions(options.webgpu);
         const attempt = await switchTo(backend, 'webgpu', async () => webgpuLimits());
         return attempt.ok ? { ok: true, choice: { ...attempt.choice, adapter } } : attempt;
       }

@@ -73,6 +73,22 @@ export interface InitBackendOptions {
    * while looking for an adapter. Off by default: the returned choice explains itself.
    */
   debug?: boolean;
+  /** WebGPU kernel choices; the defaults can also be set by environment variables (see {@link WebGPUOptions}). */
+  webgpu?: WebGPUOptions;
+}
+
+/**
+ * `kernels`: 'scratchgpt' (default; `SCRATCHGPT_WEBGPU_KERNELS`) runs this package's WGSL kernels,
+ * 'tfjs' TF.js's stock ones. `f16` (`SCRATCHGPT_WEBGPU_F16=1`) stages matrix-product operands as halves
+ * where the device has `shader-f16`; `subgroups` (default on, `SCRATCHGPT_WEBGPU_SUBGROUPS=0` turns it
+ * off) reduces rows with subgroup operations where the device has them. Sums stay fp32 throughout.
+ */
+export interface WebGPUOptions {
+  kernels?: 'scratchgpt' | 'tfjs';
+  f16?: boolean;
+  subgroups?: boolean;
+  /** Use the GPU layouts (workgroup-memory tiles) even on a software adapter: for tests (default false). */
+  gpuLayouts?: boolean;
 }
 
 /** A URL prefix for the wasm backend's binaries, or each binary's file name mapped to its URL. */

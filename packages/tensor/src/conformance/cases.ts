@@ -10,6 +10,7 @@ import { layerNorm } from '../ops/layer-norm.js';
 import { matMul } from '../ops/mat-mul.js';
 import { Generator } from '../random.js';
 import { tf } from '../tf.js';
+import { fusedCases } from './fused-cases.js';
 
 export interface CaseInput {
   shape: number[];
@@ -27,7 +28,7 @@ export interface ConformanceCase {
   gradients?: boolean;
 }
 
-const float = (generator: Generator, shape: number[], low = -2, high = 2): CaseInput => ({
+export const float = (generator: Generator, shape: number[], low = -2, high = 2): CaseInput => ({
   shape,
   dtype: 'float32',
   values: generator.uniformArray(
@@ -37,7 +38,7 @@ const float = (generator: Generator, shape: number[], low = -2, high = 2): CaseI
   ),
 });
 
-const normal = (generator: Generator, shape: number[], std = 1): CaseInput => ({
+export const normal = (generator: Generator, shape: number[], std = 1): CaseInput => ({
   shape,
   dtype: 'float32',
   values: generator.normalArray(
@@ -254,6 +255,7 @@ export const conformanceCases: ConformanceCase[] = [
     op: (x) => tf.cast(tf.isFinite(tf.div(x!, tf.round(x!))), 'float32'),
     gradients: false,
   },
+  ...fusedCases,
 ];
 
 /** A seed per case from its name, so adding a case never changes another's inputs. */

@@ -3,13 +3,16 @@
  *
  * One operation with its own gradient, which keeps only x: composed from primitives, every
  * intermediate (x³, the inner sum, the tanh) would be kept for the backward pass, a few copies of the
- * largest activation in every transformer block.
+ * largest activation in every transformer block. Where the backend has the fused kernels (WebGPU),
+ * each direction is one pass.
  *
- * It is computed as x·σ(2u), the same function (0.5·(1 + tanh(u)) = σ(2u)): TF.js's wasm backend runs
- * sigmoid through XNNPACK's vector kernel, about twenty times faster than its element-by-element tanh,
- * and x³ as x·x² rather than through `pow`.
+ * Composed, it is computed as x·σ(2u), the same function (0.5·(1 + tanh(u)) = σ(2u)): TF.js's wasm
+ * backend runs sigmoid through XNNPACK's vector kernel, about twenty times faster than its
+ * element-by-element tanh, and x³ as x·x² rather than through `pow`.
  */
+import { fusedKernelNames } from '../kernels/fused-kernel-names.js';
 import { tf } from '../tf.js';
+import { hasFusedKernel, runFused } from './fused.js';
 
 const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
 const CUBIC = 0.044715;
@@ -19,7 +22,7 @@ function gate(x: tf.Tensor, square: tf.Tensor): tf.Tensor {
   return tf.sigmoid(tf.mul(tf.mul(x, 2 * SQRT_2_OVER_PI), tf.add(1, tf.mul(CUBIC, square))));
 }
 
-const geluOp = tf.customGrad((...args) => {
+const composedGelu = tf.customGrad((...args) => {
   const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
   save([x]);
   return {
@@ -38,7 +41,20 @@ const geluOp = tf.customGrad((...args) => {
   };
 }) as unknown as (x: tf.Tensor) => tf.Tensor;
 
+const fusedGelu = tf.customGrad((...args) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  save([x]);
+  return {
+    value: runFused(fusedKernelNames.gelu, { x })[0] as tf.Tensor,
+    gradFunc: (dy, saved) =>
+      runFused(fusedKernelNames.geluGrad, {
+        x: (saved as [tf.Tensor])[0],
+        dy: dy as tf.Tensor,
+      })[0] as tf.Tensor,
+  };
+}) as unknown as (x: tf.Tensor) => tf.Tensor;
+
 /** GELU (tanh approximation), elementwise, with a gradient that keeps only the input. */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return geluOp(x);
+  return hasFusedKernel(fusedKernelNames.gelu) ? fusedGelu(x) : composedGelu(x);
 }

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { HubError, parseModelId } from '@scratchgpt/hub';
 import { downloadModel } from '@scratchgpt/hub/node';
-import { globalFlags } from '../args.js';
+import { parseCommandLine } from '../args.js';
 import { DownloadBar, formatBytes } from '../download-progress.js';
 import { CommandError, UsageError } from '../errors.js';
 import { hubAdvice } from '../model-source.js';
@@ -22,7 +21,7 @@ With --json: {"id","repo","revision","commit","directory","files":[{"path","size
 };
 
 async function runDownload(args: string[], context: CommandContext): Promise<number> {
-  const ids = positionals(args);
+  const ids = parseCommandLine(args, {}, 'download').positionals;
   if (ids.length !== 1) throw new UsageError('download: give one model id, e.g. scratchgpt download gpt2');
   const text = ids[0]!;
   const bar = new DownloadBar(context.output.isTTY);
@@ -54,15 +53,5 @@ async function runDownload(args: string[], context: CommandContext): Promise<num
       throw new CommandError(`download ${text}: ${hubAdvice(error, text, { maybePath: false })}`);
     }
     throw error;
-  }
-}
-
-/** The model ids given, after the global flags (which take values of their own) are set aside. */
-function positionals(args: string[]): string[] {
-  try {
-    return parseArgs({ args, options: globalFlags, strict: true, allowPositionals: true }).positionals;
-  } catch (error) {
-    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
-    throw new UsageError(`download: ${message}. See 'scratchgpt download --help'.`);
   }
 }

@@ -163,6 +163,8 @@ export async function runTrain(
     reporter.log('Stopping after this step and saving… (Ctrl-C again to quit at once)');
   };
   process.on('SIGINT', onInterrupt);
+  // A time limit (the demo's) may run out while the data and model are prepared: it stops at step 1.
+  if (extra.signal?.aborted) controller.abort();
   extra.signal?.addEventListener('abort', () => controller.abort(), { once: true });
   const reporter = new TrainReporter(output);
   const tokenizer = gpt2();

@@ -13,7 +13,7 @@
  *    (tools/reference/load_bench.py: mapped read, conversion, load_state_dict), back to back in each
  *    of --rounds rounds; ratios are taken within a round and their median reported.
  *
- *   node apps/node-gpu/bench/gpt2-from-cache.mjs [--backends wasm,webgpu] [--rounds 3] [--json]
+ *   node apps/node-gpu/bench/gpt2-from-cache.mjs [--backends wasm,webgpu,blas] [--rounds 3] [--json]
  *
  * Prints a table, or one JSON object with --json.
  */
@@ -231,7 +231,10 @@ async function measureLoad(backend) {
   const { loadCheckpoint } = await import('@scratchgpt/gpt-model/node');
   const { resolveModelDirectory } = await import('@scratchgpt/hub/node');
   tf.env().set('PROD', true);
-  await initBackend({ prefer: backend, loaders: { webgpu: () => import('webgpu') } });
+  await initBackend({
+    prefer: backend,
+    loaders: { webgpu: () => import('webgpu'), blas: () => import('koffi') },
+  });
   const start = performance.now();
   const { model } = await loadCheckpoint(await resolveModelDirectory('gpt2'));
   const loaded = performance.now();

@@ -6,8 +6,11 @@
  * - `instead`: a smaller run of the same command (fewer steps, a temporary output folder), with why.
  * - `serve`: a server; it runs until it answers an HTTP request on the address it prints.
  * - `skip`: not run, for the reason given; `check` (a command) shows it still parses.
- * - `pytorch`: needs Debian's python3-torch (`/usr/bin/python3` importing torch). Where it is present
- *   the command (or its `instead`) runs; elsewhere (CI) only `check` runs and the test says so.
+ * - `pytorch`: needs Debian's python3-torch (`/usr/bin/python3` importing torch; CI installs it). Where
+ *   it is present the command (or its `instead`) runs; elsewhere only `check` runs and the test says so.
+ *
+ * Commands naming a Hub model (`--model gpt2`) run against a Hub on loopback (`withHub`), all sharing
+ * one cache as a user's commands do.
  *
  * `{tmp}` stands for a temporary folder the check removes at the end.
  */
@@ -20,6 +23,16 @@ export type Plan =
 
 const syntaxOf = (script: string) => `node --check ${script}`;
 const compiles = (script: string) => `/usr/bin/python3 -m py_compile ${script}`;
+/** The line run with HF_ENDPOINT at a loopback Hub serving a small GPT-2-format model as `gpt2`. */
+const withHub = (line: string) => `pnpm exec tsx tools/readme/with-hub.ts {tmp}/hf-cache '${line}'`;
+const onLoopbackHub = (run: string, why: string): Plan => ({ kind: 'instead', run: withHub(run), why });
+const cli = 'node apps/node-gpu/dist/cli.js';
+const hubWhy =
+  'huggingface.co cannot be reached from the checks: a loopback Hub serves a small GPT-2 as gpt2';
+const smallGpt2Why = `${hubWhy}; its context is 32 tokens`;
+const realWeightsWhy =
+  "it checks the book's chapter 5 figures against GPT-2's real weights, which only huggingface.co has";
+
 const oneTestFile = (filter: string, file: string): Plan => ({
   kind: 'instead',
   run: `pnpm --filter ${filter} test ${file}`,
@@ -39,6 +52,20 @@ export const plans: Record<string, Plan> = {
     why: 'it is the command that runs this check; .ci/run runs it, word for word, on a fresh machine',
   },
   'pnpm --filter @scratchgpt/gpt-model test': oneTestFile('@scratchgpt/gpt-model', 'src/readme.test.ts'),
+  [`${cli} download gpt2`]: onLoopbackHub(`${cli} download gpt2`, hubWhy),
+  [`${cli} generate --model gpt2 --prompt "Every effort moves you" --max-new-tokens 15`]: onLoopbackHub(
+    `${cli} generate --model gpt2 --prompt "Every effort moves you" --max-new-tokens 15`,
+    hubWhy,
+  ),
+  [`${cli} eval --model gpt2 --data data/the-verdict.txt --context 256`]: onLoopbackHub(
+    `${cli} eval --model gpt2 --data data/the-verdict.txt --context 32`,
+    smallGpt2Why,
+  ),
+  [`${cli} train --model gpt2 --data my-text.txt --context 256 --batch-size 1 --out runs/mine`]:
+    onLoopbackHub(
+      `${cli} train --model gpt2 --data data/the-verdict.txt --context 32 --batch-size 1 --steps 1 --out {tmp}/runs/mine`,
+      `${smallGpt2Why}; one step on The Verdict writes the same continued run`,
+    ),
 
   // .changeset/README.md
   'pnpm changeset': {
@@ -124,6 +151,39 @@ export const plans: Record<string, Plan> = {
       'tar -xJf {tmp}/scratchgpt-gpu-run.tar.xz -C {tmp} && TORCH_DEVICE=cpu {tmp}/scratchgpt-gpu-run/run.sh --config gpt-tiny --context 16 --batch-size 1 --steps 1',
     check: `bash -n apps/node-gpu/gpu-run/run.sh && ${compiles('apps/node-gpu/gpu-run/pytorch-fp32.py')}`,
   },
+  [`${cli} eval --model gpt2 --data data/the-verdict.txt --context 256 --batch-size 2`]: onLoopbackHub(
+    `${cli} eval --model gpt2 --data data/the-verdict.txt --context 32 --batch-size 2`,
+    smallGpt2Why,
+  ),
+  [`${cli} train --model gpt2 --data my-text.txt --context 256 --batch-size 1 --grad-accum 2 --out runs/gpt2-mine`]:
+    onLoopbackHub(
+      `${cli} train --model gpt2 --data data/the-verdict.txt --context 32 --batch-size 1 --grad-accum 2 --steps 1 --out {tmp}/runs/gpt2-mine`,
+      `${smallGpt2Why}; one step on The Verdict writes the same continued run`,
+    ),
+  [`${cli} convert --model gpt2 --out gpt2-book --layout book`]: onLoopbackHub(
+    `${cli} convert --model gpt2 --out {tmp}/gpt2-book --layout book`,
+    `${hubWhy}; the output goes to a temporary folder`,
+  ),
+  'node apps/node-gpu/bench/gpt2-chapter5.mjs': {
+    kind: 'skip',
+    check: syntaxOf('apps/node-gpu/bench/gpt2-chapter5.mjs'),
+    why: realWeightsWhy,
+  },
+  'node apps/node-gpu/bench/gpt2-chapter5.mjs --model DIR': {
+    kind: 'skip',
+    check: syntaxOf('apps/node-gpu/bench/gpt2-chapter5.mjs'),
+    why: realWeightsWhy,
+  },
+  'node apps/node-gpu/bench/gpt2-chapter5.mjs --model gpt2-xl --backend cpu': {
+    kind: 'skip',
+    check: syntaxOf('apps/node-gpu/bench/gpt2-chapter5.mjs'),
+    why: realWeightsWhy,
+  },
+  'node apps/node-gpu/bench/gpt2-from-cache.mjs': {
+    kind: 'skip',
+    check: `${syntaxOf('apps/node-gpu/bench/gpt2-from-cache.mjs')} && ${compiles('tools/reference/load_bench.py')} && ${compiles('tools/reference/random_gpt2.py')}`,
+    why: "a benchmark: it makes a 498 MB checkpoint of GPT-2 124M's shapes, downloads it from a loopback Hub and loads it on each backend and in PyTorch, several minutes",
+  },
 
   // apps/web-webgpu/README.md
   'pnpm --filter web-webgpu dev': { kind: 'serve', why: 'a development server' },
@@ -164,6 +224,31 @@ export const plans: Record<string, Plan> = {
     kind: 'pytorch',
     instead: 'pnpm fixtures --out {tmp}/fixtures',
     check: compiles('tools/reference/make_fixtures.py'),
+  },
+
+  // tools/distributed/README.md
+  [`${cli} train --config gpt-micro --steps 50 --out runs/micro`]: {
+    kind: 'instead',
+    run: `${cli} train --config gpt-micro --steps 2 --out {tmp}/runs/micro`,
+    why: 'two steps write the same checkpoint for PyTorch to continue',
+  },
+  [`${cli} tokenize --file data/the-verdict.txt --ids --json > ids.json`]: {
+    kind: 'instead',
+    run: `${cli} tokenize --file data/the-verdict.txt --ids --json > {tmp}/ids.json`,
+    why: 'the ids go to a temporary folder',
+  },
+  'torchrun --nproc_per_node 2 --redirects 1 --tee 1 tools/distributed/continue_training.py --model runs/micro --tokens ids.json --out runs/micro-ddp --steps 100 --batch-size 4':
+    {
+      kind: 'pytorch',
+      instead:
+        'torchrun --nproc_per_node 2 --redirects 1 --tee 1 tools/distributed/continue_training.py --model {tmp}/runs/micro --tokens {tmp}/ids.json --out {tmp}/runs/micro-ddp --steps 2 --batch-size 4',
+      check: compiles('tools/distributed/continue_training.py'),
+    },
+  [`${cli} generate --model runs/micro-ddp --prompt "Every effort moves you"`]: {
+    kind: 'pytorch',
+    // The model the torchrun line above wrote.
+    instead: `${cli} generate --model {tmp}/runs/micro-ddp --prompt "Every effort moves you" --max-new-tokens 5`,
+    check: compiles('tools/distributed/continue_training.py'),
   },
 
   // tools/reference/README.md

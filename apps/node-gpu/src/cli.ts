@@ -12,6 +12,7 @@ import type { Command } from './commands/command.js';
 import { createContext } from './commands/context.js';
 import { convert } from './commands/convert.js';
 import { demo } from './commands/demo.js';
+import { download } from './commands/download.js';
 import { evaluate } from './commands/evaluate.js';
 import { generate } from './commands/generate.js';
 import { info } from './commands/info.js';
@@ -30,6 +31,7 @@ const commands: Record<string, Command> = {
   generate,
   eval: evaluate,
   convert,
+  download,
   bench,
   demo,
 };

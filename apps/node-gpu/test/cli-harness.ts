@@ -44,11 +44,19 @@ export function assertBuilt(): void {
 
 export function runCli(
   args: string[],
-  options: { onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void; input?: string } = {},
+  options: {
+    onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void;
+    input?: string;
+    /** Added to this process's environment. */
+    env?: Record<string, string | undefined>;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const stdin = options.input === undefined ? 'ignore' : 'pipe';
-    const child = spawn(process.execPath, [cliPath, ...args], { stdio: [stdin, 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cliPath, ...args], {
+      stdio: [stdin, 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env },
+    });
     if (options.input !== undefined) child.stdin?.end(options.input);
     let stdout = '';
     let stderr = '';

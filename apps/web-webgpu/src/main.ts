@@ -18,6 +18,7 @@ import { download, pickCheckpointFiles } from './ui/checkpoint-files.js';
 import { findElements } from './ui/elements.js';
 import { readInteger, readNumber } from './ui/form.js';
 import { heatmapMarkup } from './ui/heatmap.js';
+import { describeHubLoad, hubEndpoint, hubOrigin, hubRequest, showDownload } from './ui/hub-panel.js';
 import { LossChart } from './ui/loss-chart.js';
 import { describeModelSize, pickerPresets, presetLabel } from './ui/model-size.js';
 import './style.css';
@@ -64,11 +65,17 @@ function refreshControls(): void {
   const modelIdle = idle && state.model != null;
   ui.train.disabled = !idle;
   ui.resume.disabled = !modelIdle;
-  ui.stop.disabled = !(state.busy === 'train' || state.busy === 'resume' || state.busy === 'generate');
+  ui.stop.disabled = !(
+    state.busy === 'train' ||
+    state.busy === 'resume' ||
+    state.busy === 'generate' ||
+    state.busy === 'hub'
+  );
   ui.generate.disabled = !modelIdle;
   ui.showAttention.disabled = !modelIdle;
   ui.saveModel.disabled = !modelIdle;
   ui.loadModel.disabled = !idle;
+  ui.loadHub.disabled = !idle;
   for (const control of setupControls) control.disabled = !idle;
 }
 
@@ -217,7 +224,13 @@ ui.stop.addEventListener('click', () => {
   worker.postMessage({ type: 'stop' } satisfies ToWorker);
   ui.stop.disabled = true;
   state.stopping = true;
-  setStatus(state.busy === 'generate' ? 'Stopping the generation…' : 'Stopping after this step…');
+  setStatus(
+    state.busy === 'generate'
+      ? 'Stopping the generation…'
+      : state.busy === 'hub'
+        ? 'Stopping the download…'
+        : 'Stopping after this step…',
+  );
 });
 
 // ---- generation and attention ---------------------------------------------------------------------
@@ -305,12 +318,23 @@ ui.loadModel.addEventListener(
   }),
 );
 
+ui.loadHub.addEventListener(
+  'click',
+  guarded(() => {
+    const request = hubRequest(ui, hubEndpoint(location.search));
+    setStatus(`Looking up ${request.id} on the Hub…`);
+    start(request);
+  }),
+);
+
 function describeModel(model: ModelSummary): string {
   const { config } = model;
   const origin =
     model.source.kind === 'preset'
       ? `a new ${model.source.preset}`
-      : `${model.source.name} (${model.source.layout === 'hf' ? 'Hugging Face' : "the book's"} layout)`;
+      : model.source.kind === 'hub'
+        ? hubOrigin(model.source)
+        : `${model.source.name} (${model.source.layout === 'hf' ? 'Hugging Face' : "the book's"} layout)`;
   return `Model: ${origin} · ${shape(config)} · ${model.parameters.toLocaleString('en-US')} parameters`;
 }
 
@@ -355,6 +379,10 @@ async function handle(message: FromWorker): Promise<void> {
       if (message.model.source.kind === 'checkpoint') {
         resetStats();
         setStatus(`Loaded ${message.model.source.name}. Generate from it, or Resume to train it further.`);
+      }
+      if (message.model.source.kind === 'hub') {
+        resetStats();
+        setStatus(describeHubLoad(ui, message.model.source));
       }
       return;
     case 'data':
@@ -418,9 +446,14 @@ async function handle(message: FromWorker): Promise<void> {
         `Saved config.json and model.safetensors (${message.layout === 'hf' ? 'Hugging Face' : "the book's"} layout).`,
       );
       return;
+    case 'download':
+      setStatus(showDownload(ui, message));
+      return;
     case 'error':
       showError(message.message);
+      ui.hubProgress.hidden = true;
       if (message.task === 'init') setStatus('No backend could start.');
+      else if (message.task === 'hub') setStatus('Could not load the model from the Hub.');
       else setStatus(`The ${message.task} task failed.`);
       state.attentionAfterGeneration = false;
       return;

@@ -33,7 +33,9 @@ export type ToWorker =
   | { type: 'generate'; prompt: string; maxNewTokens: number; temperature: number; topK: number }
   | { type: 'attention'; prompt: string }
   | { type: 'save'; layout: Layout }
-  | { type: 'load'; config: string; configName: string; weights: ArrayBuffer; weightsName: string };
+  | { type: 'load'; config: string; configName: string; weights: ArrayBuffer; weightsName: string }
+  /** A model from the Hugging Face Hub (`endpoint`: the Hub's URL), cached in the browser. */
+  | { type: 'hub'; id: string; endpoint: string };
 
 export type Task = ToWorker['type'];
 
@@ -41,7 +43,17 @@ export interface ModelSummary {
   config: GPTConfig;
   parameters: number;
   /** Where the weights came from: a new model of a preset, or a checkpoint file in a layout. */
-  source: { kind: 'preset'; preset: PresetName } | { kind: 'checkpoint'; layout: Layout; name: string };
+  source:
+    | { kind: 'preset'; preset: PresetName }
+    | { kind: 'checkpoint'; layout: Layout; name: string }
+    | {
+        kind: 'hub';
+        id: string;
+        commit: string;
+        layout: Layout;
+        fromCache: boolean;
+        downloadedBytes: number;
+      };
 }
 
 export type FromWorker =
@@ -83,6 +95,8 @@ export type FromWorker =
       dropped: number;
     }
   | { type: 'checkpoint'; config: string; weights: ArrayBuffer; layout: Layout }
+  /** A Hub download under way: bytes of the file so far. */
+  | { type: 'download'; file: string; loaded: number; total: number }
   | { type: 'error'; task: Task; message: string }
   /** Every task ends with this, after its result or its error. */
   | { type: 'idle'; task: Task };

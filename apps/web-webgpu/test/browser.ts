@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { type PreviewServer, preview } from 'vite';
 
 export const appDir = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -84,4 +84,13 @@ export async function launchChromium(viewport = { width: 1280, height: 900 }): P
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/** The built app served, Chromium started and a page opened on nothing yet; page errors are printed. */
+export async function openApp(): Promise<{ served: Served; browser: Browser; page: Page }> {
+  const served = await servePreview();
+  const browser = await launchChromium();
+  const page = await browser.context.newPage();
+  page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+  return { served, browser, page };
 }

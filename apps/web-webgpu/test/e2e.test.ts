@@ -17,7 +17,7 @@ import { requiredBackends } from '@scratchgpt/tensor/testing';
 import { getGPT2Tokenizer } from '@scratchgpt/tokenizer';
 import type { Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appDir, type Browser, chromiumPath, launchChromium, type Served, servePreview } from './browser.js';
+import { appDir, type Browser, chromiumPath, openApp, type Served } from './browser.js';
 import { readSteps, recordSteps, waitForBackend, waitForStatus, waitForStep } from './page-steps.js';
 
 const webgpuRequired = requiredBackends().includes('webgpu');
@@ -44,10 +44,7 @@ describe.runIf(hasChromium)('the page in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(resultsDir, { recursive: true });
     checkpointDir = mkdtempSync(join(tmpdir(), 'scratchgpt-e2e-'));
-    served = await servePreview();
-    browser = await launchChromium();
-    page = await browser.context.newPage();
-    page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
+    ({ served, browser, page } = await openApp());
   });
 
   afterAll(async () => {

@@ -2,7 +2,12 @@ export { type ConfigFormat, configToJson, parseConfigJson } from './checkpoint/c
 export { CheckpointError } from './checkpoint/errors.js';
 export type { HostTensor } from './checkpoint/host-tensor.js';
 export { bookToHf, detectLayout, type HostState, hfToBook, type Layout } from './checkpoint/layouts.js';
-export { type LoadedModel, type LoadModelOptions, loadModel } from './checkpoint/load.js';
+export {
+  type LoadedModel,
+  type LoadModelOptions,
+  loadModel,
+  loadModelFromSafetensors,
+} from './checkpoint/load.js';
 export { type SerializedCheckpoint, serializeCheckpoint } from './checkpoint/save.js';
 export {
   ConfigError,

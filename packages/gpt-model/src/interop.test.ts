@@ -3,11 +3,12 @@
  * (tools/reference/check_checkpoint.py) and give the logits scratchgpt computed. Needs Debian's
  * python3-torch, so it runs where PyTorch is installed and is skipped (with the reason) elsewhere.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { initBackend, parseSafetensors, serializeSafetensors, tf } from '@scratchgpt/tensor';
 import { describe, expect, it } from 'vitest';
 import { loadModel } from './checkpoint/load.js';
@@ -16,10 +17,26 @@ import { saveCheckpoint } from './node.js';
 const python = '/usr/bin/python3';
 const checker = fileURLToPath(new URL('../../../tools/reference/check_checkpoint.py', import.meta.url));
 const hasTorch = spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+const checkerTests = fileURLToPath(
+  new URL('../../../tools/reference/test_check_checkpoint.py', import.meta.url),
+);
+
+// CI installs python3-torch and sets SCRATCHGPT_REQUIRE_PYTORCH=1: there, a missing PyTorch is a failure.
+describe.runIf(!hasTorch && process.env.SCRATCHGPT_REQUIRE_PYTORCH === '1')('PyTorch interop', () => {
+  it('needs PyTorch, because SCRATCHGPT_REQUIRE_PYTORCH=1', () => {
+    throw new Error(`SCRATCHGPT_REQUIRE_PYTORCH=1 but ${python} cannot import torch: install python3-torch`);
+  });
+});
 
 describe.skipIf(!hasTorch)(
   'checkpoints saved by scratchgpt, loaded by PyTorch (skipped without python3-torch)',
   () => {
+    it("the reference's checker loads every fixture layout and dtype, and refuses broken checkpoints", async () => {
+      // About 40 s of CPU: a PyTorch process per checkpoint it assembles.
+      const { stdout } = await promisify(execFile)(python, [checkerTests], { encoding: 'utf8' });
+      expect(stdout.trimEnd().split('\n').at(-1)).toBe('0 failure(s)');
+    }, 600_000);
+
     it.each([
       ['tiny-qkvbias-untied', 'hf'],
       ['tiny-noqkvbias-tied', 'hf'],

@@ -3,12 +3,13 @@
  * an interrupted save never leaves a half-written checkpoint behind.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseStrictJson } from '@scratchgpt/tensor';
 import { CheckpointError } from './checkpoint/errors.js';
 import type { Layout } from './checkpoint/layouts.js';
-import { type LoadedModel, type LoadModelOptions, loadModel } from './checkpoint/load.js';
+import { type LoadedModel, type LoadModelOptions, loadModelFromSafetensors } from './checkpoint/load.js';
+import { readSafetensorsFile } from './checkpoint/read-file.js';
 import { serializeCheckpoint } from './checkpoint/save.js';
 import type { GPTModel } from './gpt-model.js';
 
@@ -31,10 +32,14 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
   await rename(temporary, path);
 }
 
-async function readOrExplain(path: string, directory: string): Promise<Buffer> {
+async function openOrExplain<T>(
+  path: string,
+  directory: string,
+  use: (path: string) => Promise<T>,
+): Promise<T> {
   const file = path.endsWith(CONFIG_FILE) ? CONFIG_FILE : WEIGHTS_FILE;
   try {
-    return await readFile(path);
+    return await use(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
@@ -48,22 +53,35 @@ async function readOrExplain(path: string, directory: string): Promise<Buffer> {
   }
 }
 
+/** A checkpoint directory's config.json, parsed. */
+export async function readCheckpointConfig(directory: string): Promise<unknown> {
+  const configPath = join(directory, CONFIG_FILE);
+  const configText = await openOrExplain(configPath, directory, (path) => readFile(path, 'utf8'));
+  try {
+    return parseStrictJson(configText, { maxDepth: 16 });
+  } catch (error) {
+    throw new CheckpointError(`${configPath} is not valid JSON (${(error as Error).message})`);
+  }
+}
+
 export async function loadCheckpoint(
   directory: string,
   options: Omit<LoadModelOptions, 'configSource' | 'weightsSource'> = {},
 ): Promise<LoadedModel> {
-  const configPath = join(directory, CONFIG_FILE);
+  const configJson = await readCheckpointConfig(directory);
   const weightsPath = join(directory, WEIGHTS_FILE);
-  const configText = (await readOrExplain(configPath, directory)).toString('utf8');
-  let configJson: unknown;
+  // Tensor by tensor: weights files may be larger than any one buffer (gpt2-xl's 6.4 GB).
+  const file: FileHandle = await openOrExplain(weightsPath, directory, (path) => open(path, 'r'));
   try {
-    configJson = parseStrictJson(configText, { maxDepth: 16 });
-  } catch (error) {
-    throw new CheckpointError(`${configPath} is not valid JSON (${(error as Error).message})`);
+    const weights = await readSafetensorsFile(file, weightsPath);
+    return loadModelFromSafetensors(configJson, weights, {
+      ...options,
+      configSource: join(directory, CONFIG_FILE),
+      weightsSource: weightsPath,
+    });
+  } finally {
+    await file.close();
   }
-  const weights = await readOrExplain(weightsPath, directory);
-  const bytes = new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength);
-  return loadModel(configJson, bytes, { ...options, configSource: configPath, weightsSource: weightsPath });
 }
 
 /** Saves `config.json` and `model.safetensors` into `directory` (created if needed). */

@@ -65,7 +65,13 @@ export {
   type SafetensorsTensor,
   type TensorToWrite,
 } from './safetensors/format.js';
-export { parseSafetensors } from './safetensors/read.js';
+export {
+  decodeSafetensorsTensor,
+  parseSafetensors,
+  readSafetensorsHeader,
+  type SafetensorsEntry,
+  safetensorsHeaderLength,
+} from './safetensors/read.js';
 export { serializeTensors, tensorsFromSafetensors } from './safetensors/tensors.js';
 export { serializeSafetensors } from './safetensors/write.js';
 export { tf } from './tf.js';

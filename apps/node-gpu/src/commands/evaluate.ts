@@ -5,6 +5,7 @@ import { defaultDataPath, readText } from '../data.js';
 import { CommandError } from '../errors.js';
 import { checkMemory } from '../memory-check.js';
 import { readConfigOf, windowLength } from '../model-config.js';
+import { resolveModelSource } from '../model-source.js';
 import { inspectDirectory, loadModelDirectory, modelFilesOf } from '../run-directory.js';
 import { gpt2 } from '../text-helpers.js';
 import type { Command } from './command.js';
@@ -18,21 +19,23 @@ const flags = {
 
 export const evaluate: Command = {
   summary: 'loss and perplexity of a model on a text',
-  usage: 'scratchgpt eval --model DIR [--data FILE] [--context N] [--batch-size B]',
+  usage: 'scratchgpt eval --model DIR|ID [--data FILE] [--context N] [--batch-size B]',
   help: `The mean next-token cross-entropy (and perplexity) of a model on a text, over every target of its
 non-overlapping windows (the incomplete tail is dropped). The batch size only changes speed, never
 the result.
-  --model DIR            a checkpoint or run directory
+  --model DIR|ID         a checkpoint or run directory,
+                         or a Hugging Face Hub id: gpt2 … gpt2-xl, owner/name[@revision]
   --data FILE            the text (default: the bundled The Verdict); the output names it
   --context N            tokens per window (default: the model's context length; at most it)
   --batch-size B         windows per batch (default 8)
 With --json: {"loss","perplexity","tokens","windows","data","context"}.`,
   async run(args, context) {
     const values = parseFlags(args, flags, 'eval');
-    const directory = requireString(values, 'model', 'eval');
+    const source = requireString(values, 'model', 'eval');
     const dataPath = stringFlag(values, 'data') ?? defaultDataPath();
     const batchSize = numberFlag(values, 'batch-size', { integer: true, min: 1 }) ?? 8;
     const requested = numberFlag(values, 'context', { integer: true, min: 1 });
+    const directory = await resolveModelSource(source, context);
     const contents = await inspectDirectory(directory, '--model');
     const config = await readConfigOf(modelFilesOf(directory, contents));
     const length = windowLength(config, requested);

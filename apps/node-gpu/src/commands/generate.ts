@@ -4,6 +4,7 @@ import { type FlagSpec, numberFlag, parseFlags, requireString } from '../args.js
 import { CommandError } from '../errors.js';
 import { checkMemory } from '../memory-check.js';
 import { readConfigOf } from '../model-config.js';
+import { resolveModelSource } from '../model-source.js';
 import { inspectDirectory, loadModelDirectory, modelFilesOf } from '../run-directory.js';
 import { createStreamDecoder, encodeText, gpt2 } from '../text-helpers.js';
 import type { Command } from './command.js';
@@ -25,9 +26,10 @@ const MAX_NEW_TOKENS = 100_000;
 export const generate: Command = {
   summary: 'continue a prompt with a trained model',
   usage:
-    'scratchgpt generate --model DIR --prompt TEXT [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--no-stop] [--no-cache]',
+    'scratchgpt generate --model DIR|ID --prompt TEXT [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--no-stop] [--no-cache]',
   help: `Continues a prompt with a trained model, streaming the text as it comes.
-  --model DIR            a checkpoint or run directory (config.json + model.safetensors, either layout)
+  --model DIR|ID         a checkpoint or run directory (config.json + model.safetensors, either layout),
+                         or a Hugging Face Hub id: gpt2 … gpt2-xl, owner/name[@revision]
   --prompt TEXT          the text to continue
   --max-new-tokens N     how many tokens to add (default 50, at most 100000); past the model's
                          context the window slides over the last context-length tokens
@@ -38,13 +40,14 @@ export const generate: Command = {
 With --json: {"text","tokenIds","promptTokenIds"} (tokenIds holds the new tokens only).`,
   async run(args, context) {
     const values = parseFlags(args, flags, 'generate');
-    const directory = requireString(values, 'model', 'generate');
+    const source = requireString(values, 'model', 'generate');
     const prompt = requireString(values, 'prompt', 'generate');
     const maxNewTokens =
       numberFlag(values, 'max-new-tokens', { integer: true, min: 0, max: MAX_NEW_TOKENS }) ?? 50;
     const temperature = numberFlag(values, 'temperature', { min: 0 }) ?? 0;
     const topK = numberFlag(values, 'top-k', { integer: true, min: 1 });
     const topP = numberFlag(values, 'top-p', { min: 0, exclusiveMin: true, max: 1 });
+    const directory = await resolveModelSource(source, context);
     const contents = await inspectDirectory(directory, '--model');
     const config = await readConfigOf(modelFilesOf(directory, contents));
     const tokenizer = gpt2();

@@ -1,6 +1,7 @@
 import { type BackendName, initBackend, probeWebGPU } from '@scratchgpt/tensor';
 import { type FlagSpec, parseFlags } from '../args.js';
 import { loaders } from '../backend.js';
+import { describeGpt2Fit, type Gpt2Fit, gpt2Fit, withoutCeiling } from '../gpt2-fit.js';
 import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
 
@@ -11,14 +12,18 @@ interface Found {
   available: boolean;
   reason?: string;
   software?: boolean;
+  /** Which GPT-2 sizes fit its memory (WebGPU, only probed here, reports no total). */
+  gpt2?: Gpt2Fit;
 }
 
 export const info: Command = {
   summary: 'backends found here, the one chosen, device limits',
   usage: 'scratchgpt info',
   help: `Lists the backends found here (and why any is unavailable), the one --backend chooses, and its device
-limits.
-With --json: {"backends":[{"backend","available","reason"?,"software"?}],"chosen","reason","skipped","limits","adapter"?}.`,
+limits, and which GPT-2 sizes fit each backend's memory where it has a ceiling (wasm's 4 GiB heap):
+generation over the whole context, training at batch 1, context 256.
+With --json: {"backends":[{"backend","available","reason"?,"software"?,"gpt2"?:{"ceilingBytes",
+"maxBufferBytes","generate","train"}}],"chosen","reason","skipped","limits","adapter"?}.`,
   async run(args, context) {
     parseFlags(args, flags, 'info');
     const backends = await findBackends(context);
@@ -34,7 +39,8 @@ With --json: {"backends":[{"backend","available","reason"?,"software"?}],"chosen
     context.output.result(result, () => {
       const lines = backends.map(
         (b) =>
-          `  ${b.available ? '✓' : '✗'} ${b.backend.padEnd(8)} ${b.available ? (b.software ? 'available (software adapter)' : 'available') : b.reason}`,
+          `  ${b.available ? '✓' : '✗'} ${b.backend.padEnd(8)} ${b.available ? (b.software ? 'available (software adapter)' : 'available') : b.reason}` +
+          (b.gpt2 ? `\n             ${describeGpt2Fit(b.gpt2)}` : ''),
       );
       const limit = choice.limits.maxBindingBytes;
       return [
@@ -58,13 +64,13 @@ async function findBackends(context: CommandContext): Promise<Found[]> {
       found.push(
         'reason' in adapter
           ? { backend, available: false, reason: adapter.reason }
-          : { backend, available: true, software: adapter.software },
+          : { backend, available: true, software: adapter.software, gpt2: withoutCeiling() },
       );
       continue;
     }
     try {
       await initBackend({ prefer: backend, loaders, debug: context.debug });
-      found.push({ backend, available: true });
+      found.push({ backend, available: true, gpt2: gpt2Fit() });
     } catch (error) {
       const reason = (error as Error).message.replace(/^The \S+ backend is not available: /, '');
       found.push({ backend, available: false, reason });

@@ -9,6 +9,7 @@ import { CommandError, UsageError } from '../errors.js';
 import { lossPlotSvg } from '../loss-plot.js';
 import { checkMemory } from '../memory-check.js';
 import { readConfigOf, resolveConfig, windowLength } from '../model-config.js';
+import { isHubModel, resolveModelSource } from '../model-source.js';
 import {
   cleanRunDirectory,
   type DirectoryContents,
@@ -54,7 +55,7 @@ const flags = {
 export const train: Command = {
   summary: 'pretrain a GPT on a text, or resume a run',
   usage: `scratchgpt train [--data FILE] [--config NAME|FILE.json] --out DIR [options]
-       scratchgpt train --model DIR [--out DIR] [options]`,
+       scratchgpt train --model DIR|ID [--out DIR] [options]`,
   help: `Pretrains a GPT on a text file (GPT-2 BPE tokens), or resumes a run with --model DIR.
 
 Data and model:
@@ -62,7 +63,9 @@ Data and model:
   --config NAME|FILE     a preset (gpt-nano, gpt-micro, gpt-mini, gpt-tiny, gpt2-small…) or a config
                          file (default: gpt-micro)
   --model DIR            a run to resume exactly (its checkpoint.json), or a checkpoint to train on
-                         from its weights with a fresh optimizer (then --out is required)
+                         from its weights with a fresh optimizer (then --out is required); a
+                         Hugging Face Hub id (gpt2 … gpt2-xl, owner/name[@revision]) continues
+                         pretraining GPT-2 (--out required)
   --out DIR              where the run is written (default with --model: the run's own directory)
   --context N            tokens per training window (default: the model's context length; at most it)
   --batch-size B         windows per batch (default 2)
@@ -205,10 +208,15 @@ export async function runTrain(
 
 /** Checks the flags against each other and against the directories, and reads the text. */
 async function planRun(values: Values, context: CommandContext): Promise<TrainPlan> {
-  const modelDir = stringFlag(values, 'model');
+  const modelArg = stringFlag(values, 'model');
   const out = stringFlag(values, 'out');
-  if (modelDir !== undefined && stringFlag(values, 'config') !== undefined) {
+  if (modelArg !== undefined && stringFlag(values, 'config') !== undefined) {
     throw new UsageError('train: give --config (a new model) or --model (an existing one), not both');
+  }
+  if (modelArg !== undefined && out === undefined && isHubModel(modelArg)) {
+    throw new UsageError(
+      `train: --out DIR is required with --model ${modelArg}: the Hugging Face cache is never written to`,
+    );
   }
   const requested = {
     data: stringFlag(values, 'data'),
@@ -219,7 +227,7 @@ async function planRun(values: Values, context: CommandContext): Promise<TrainPl
     seed: context.seedGiven ? context.seed : undefined,
   };
 
-  if (modelDir === undefined) {
+  if (modelArg === undefined) {
     if (out === undefined)
       throw new UsageError('train: --out DIR is required (or --model DIR to resume a run)');
     await checkNewRunDirectory(out);
@@ -228,6 +236,7 @@ async function planRun(values: Values, context: CommandContext): Promise<TrainPl
     return { out, config, run, text: await readText(run.data) };
   }
 
+  const modelDir = await resolveModelSource(modelArg, context);
   const contents = await inspectDirectory(modelDir, '--model');
   if (contents.kind === 'run') {
     const target = out ?? modelDir;

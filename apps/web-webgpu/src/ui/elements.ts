@@ -48,6 +48,10 @@ export function findElements() {
     loadModel: byTestId<HTMLInputElement>('load-model'),
     saveLayout: byTestId<HTMLSelectElement>('save-layout'),
     saveModel: byTestId<HTMLButtonElement>('save-model'),
+    hubModel: byTestId<HTMLInputElement>('hub-model'),
+    loadHub: byTestId<HTMLButtonElement>('load-hub'),
+    hubProgress: byTestId<HTMLProgressElement>('hub-progress'),
+    hubInfo: byTestId<HTMLElement>('hub-info'),
   };
 }
 

@@ -11,6 +11,7 @@ import { deviceDescription, startBackend } from './backend.js';
 import { openModel, saveModel } from './checkpoint.js';
 import { prepareData } from './data.js';
 import { runGeneration } from './generation.js';
+import { loadFromHub } from './hub.js';
 import { runTraining, type TrainingRun } from './training.js';
 
 interface WorkerScope {
@@ -85,6 +86,23 @@ async function perform(message: ToWorker, signal: AbortSignal): Promise<void> {
         config: loaded.config,
         parameters: loaded.model.numParameters(),
         source: { kind: 'checkpoint', layout: loaded.layout, name: message.weightsName },
+      });
+      run = undefined;
+      return;
+    }
+    case 'hub': {
+      const loaded = await loadFromHub(message.id, message.endpoint, signal, post);
+      replaceModel(loaded.model, {
+        config: loaded.config,
+        parameters: loaded.model.numParameters(),
+        source: {
+          kind: 'hub',
+          id: message.id,
+          commit: loaded.commit,
+          layout: loaded.layout,
+          fromCache: loaded.source === 'cache' || loaded.downloadedBytes === 0,
+          downloadedBytes: loaded.downloadedBytes,
+        },
       });
       run = undefined;
       return;

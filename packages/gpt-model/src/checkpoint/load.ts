@@ -1,4 +1,4 @@
-import { parseSafetensors, setDropoutGenerator } from '@scratchgpt/tensor';
+import { parseSafetensors, type Safetensors, setDropoutGenerator } from '@scratchgpt/tensor';
 import type { GPTConfig } from '../config.js';
 import { GPTModel, type ModelOptions } from '../gpt-model.js';
 import { type ConfigFormat, parseConfigJson } from './config-json.js';
@@ -41,10 +41,20 @@ export function loadModel(
   weights: Uint8Array,
   options: LoadModelOptions = {},
 ): LoadedModel {
+  const source = options.weightsSource ?? 'model.safetensors';
+  return loadModelFromSafetensors(configJson, parseSafetensors(weights, source), options);
+}
+
+/** {@link loadModel} from a parsed safetensors file (read tensor by tensor where it is too large for one buffer). */
+export function loadModelFromSafetensors(
+  configJson: unknown,
+  file: Safetensors,
+  options: LoadModelOptions = {},
+): LoadedModel {
   const configSource = options.configSource ?? 'config.json';
   const source = options.weightsSource ?? 'model.safetensors';
   const parsed = parseConfigJson(configJson, configSource);
-  const { state, metadata } = readState(weights, source);
+  const { state, metadata } = readState(file, source);
   const layout = detectLayout(state.keys());
   if (layout === undefined) {
     throw new CheckpointError(
@@ -72,10 +82,9 @@ export function loadModel(
 }
 
 function readState(
-  weights: Uint8Array,
+  file: Safetensors,
   source: string,
 ): { state: HostState; metadata: Record<string, string> } {
-  const file = parseSafetensors(weights, source);
   const state: HostState = new Map();
   for (const [name, tensor] of file.tensors) {
     const bare = name.startsWith('transformer.') ? name.slice('transformer.'.length) : name;

@@ -10,7 +10,8 @@ import {
   type SafetensorsTensor,
 } from './format.js';
 
-interface HeaderEntry {
+/** A tensor's place in a safetensors file: `begin`/`end` are offsets into the data after the header. */
+export interface SafetensorsEntry {
   name: string;
   dtype: SafetensorsDtype;
   shape: number[];
@@ -23,35 +24,60 @@ interface HeaderEntry {
  * Every structural problem is a {@link SafetensorsError} naming the tensor and what is wrong.
  */
 export function parseSafetensors(bytes: Uint8Array, source = 'safetensors file'): Safetensors {
-  if (bytes.byteLength < HEADER_PREFIX_BYTES) {
+  const { dataStart, entries, metadata } = readSafetensorsHeader(bytes, bytes.byteLength, source);
+  const data = bytes.subarray(dataStart);
+  const tensors = new Map<string, SafetensorsTensor>();
+  for (const entry of entries) {
+    tensors.set(entry.name, decodeSafetensorsTensor(entry, data.subarray(entry.begin, entry.end)));
+  }
+  return { tensors, metadata };
+}
+
+/** How many bytes the header takes after the 8-byte prefix, from a file's first 8 bytes. */
+export function safetensorsHeaderLength(
+  prefix: Uint8Array,
+  fileBytes: number,
+  source = 'safetensors file',
+): number {
+  if (fileBytes < HEADER_PREFIX_BYTES || prefix.byteLength < HEADER_PREFIX_BYTES) {
     throw new SafetensorsError(
-      `${source} is truncated: ${bytes.byteLength} bytes, less than the 8-byte header length`,
+      `${source} is truncated: ${fileBytes} bytes, less than the 8-byte header length`,
     );
   }
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const headerLength = Number(view.getBigUint64(0, true));
-  if (headerLength > bytes.byteLength - HEADER_PREFIX_BYTES) {
+  const headerLength = Number(new DataView(prefix.buffer, prefix.byteOffset, 8).getBigUint64(0, true));
+  if (headerLength > fileBytes - HEADER_PREFIX_BYTES) {
     throw new SafetensorsError(
       `${source} is truncated or corrupt: its header claims ${headerLength} bytes but only ` +
-        `${bytes.byteLength - HEADER_PREFIX_BYTES} follow`,
+        `${fileBytes - HEADER_PREFIX_BYTES} follow`,
     );
   }
   if (headerLength > MAX_HEADER_BYTES)
     throw new SafetensorsError(`${source} has an implausible ${headerLength}-byte header`);
+  return headerLength;
+}
+
+/**
+ * The header of a file of `fileBytes` bytes from its first bytes (`prefix` holds at least the 8-byte
+ * length and the header), checked against the file's size: where each tensor lies, so a reader can
+ * fetch tensors one at a time from files too large for one buffer.
+ */
+export function readSafetensorsHeader(
+  prefix: Uint8Array,
+  fileBytes: number,
+  source = 'safetensors file',
+): { dataStart: number; entries: SafetensorsEntry[]; metadata: Record<string, string> } {
+  const headerLength = safetensorsHeaderLength(prefix, fileBytes, source);
   const dataStart = HEADER_PREFIX_BYTES + headerLength;
-  const header = parseHeaderJson(bytes.subarray(HEADER_PREFIX_BYTES, dataStart), source);
-  const data = bytes.subarray(dataStart);
+  if (prefix.byteLength < dataStart) throw new RangeError(`internal: ${source}'s header was not read whole`);
+  const header = parseHeaderJson(prefix.subarray(HEADER_PREFIX_BYTES, dataStart), source);
   const { entries, metadata } = readEntries(header, source);
-  checkLayout(entries, data.byteLength, source);
-  const tensors = new Map<string, SafetensorsTensor>();
-  for (const entry of entries) {
-    tensors.set(entry.name, {
-      dtype: entry.dtype,
-      shape: entry.shape,
-      data: decode(entry, data.subarray(entry.begin, entry.end)),
-    });
-  }
-  return { tensors, metadata };
+  checkLayout(entries, fileBytes - dataStart, source);
+  return { dataStart, entries, metadata };
+}
+
+/** One tensor from its bytes: floats as float32, integers as int32. */
+export function decodeSafetensorsTensor(entry: SafetensorsEntry, bytes: Uint8Array): SafetensorsTensor {
+  return { dtype: entry.dtype, shape: entry.shape, data: decode(entry, bytes) };
 }
 
 /** The header nests three levels at most: the object, a tensor's entry, its shape or offsets. */
@@ -72,7 +98,7 @@ function parseHeaderJson(bytes: Uint8Array, source: string): Record<string, unkn
 }
 
 function readEntries(header: Record<string, unknown>, source: string) {
-  const entries: HeaderEntry[] = [];
+  const entries: SafetensorsEntry[] = [];
   let metadata: Record<string, string> = {};
   for (const [name, value] of Object.entries(header)) {
     if (name === '__metadata__') {
@@ -95,7 +121,7 @@ function readMetadata(value: unknown, source: string): Record<string, string> {
   return value as Record<string, string>;
 }
 
-function readEntry(name: string, value: unknown, source: string): HeaderEntry {
+function readEntry(name: string, value: unknown, source: string): SafetensorsEntry {
   const fail = (problem: string) => new SafetensorsError(`${source}: tensor '${shortName(name)}' ${problem}`);
   if (value === null || typeof value !== 'object') throw fail('has no dtype/shape/data_offsets entry');
   const { dtype, shape, data_offsets: offsets } = value as Record<string, unknown>;
@@ -126,7 +152,7 @@ function readEntry(name: string, value: unknown, source: string): HeaderEntry {
 }
 
 /** Offsets must lie inside the data, must not overlap, and (as the format requires) leave no holes. */
-function checkLayout(entries: HeaderEntry[], dataBytes: number, source: string): void {
+function checkLayout(entries: SafetensorsEntry[], dataBytes: number, source: string): void {
   const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let cursor = 0;
   for (const entry of sorted) {
@@ -152,7 +178,7 @@ function checkLayout(entries: HeaderEntry[], dataBytes: number, source: string):
     throw new SafetensorsError(`${source}: ${dataBytes - cursor} bytes after the last tensor`);
 }
 
-function decode(entry: HeaderEntry, bytes: Uint8Array): Float32Array | Int32Array {
+function decode(entry: SafetensorsEntry, bytes: Uint8Array): Float32Array | Int32Array {
   // Copy to an aligned buffer: tensors in a file are not guaranteed to sit on 4-byte boundaries.
   const aligned = new Uint8Array(bytes);
   const view = new DataView(aligned.buffer);

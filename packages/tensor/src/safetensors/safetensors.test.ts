@@ -3,7 +3,7 @@ import { initBackend } from '../backend/init-backend.js';
 import { tf } from '../tf.js';
 import { bfloat16ToFloat, halfToFloat } from './float16.js';
 import { SafetensorsError } from './format.js';
-import { parseSafetensors } from './read.js';
+import { decodeSafetensorsTensor, parseSafetensors, readSafetensorsHeader } from './read.js';
 import { serializeTensors, tensorsFromSafetensors } from './tensors.js';
 import { serializeSafetensors } from './write.js';
 
@@ -206,6 +206,40 @@ describe('safetensors validation', () => {
   it('refuses to write a shape that disagrees with its data', () => {
     expect(() => serializeSafetensors({ w: { shape: [3], data: new Float32Array(2) } })).toThrow(
       /tensor 'w' has shape \[3\] \(3 elements\) but 2 values/,
+    );
+  });
+});
+
+describe('safetensors read piece by piece', () => {
+  it('the header alone says where each tensor lies; decoding each gives what parsing the whole file gives', () => {
+    const bytes = serializeSafetensors(
+      {
+        a: { shape: [2, 2], data: new Float32Array([1, 2, 3, 4]) },
+        b: { shape: [3], data: new Int32Array([7, 8, 9]) },
+      },
+      { format: 'pt' },
+    );
+    const headerEnd = 8 + Number(new DataView(bytes.buffer).getBigUint64(0, true));
+    // Only the prefix and the header: the rest of the file stays unread.
+    const { dataStart, entries, metadata } = readSafetensorsHeader(
+      bytes.subarray(0, headerEnd),
+      bytes.length,
+    );
+    expect(dataStart).toBe(headerEnd);
+    expect(metadata).toEqual({ format: 'pt' });
+    const whole = parseSafetensors(bytes);
+    for (const entry of entries) {
+      const piece = bytes.subarray(dataStart + entry.begin, dataStart + entry.end);
+      expect(decodeSafetensorsTensor(entry, piece)).toEqual(whole.tensors.get(entry.name));
+    }
+    expect(entries.map((entry) => entry.name)).toEqual(['a', 'b']);
+    // The size of the file is checked against the header, so a truncated file fails up front.
+    expect(() =>
+      readSafetensorsHeader(bytes.subarray(0, headerEnd), bytes.length - 4, 'w.safetensors'),
+    ).toThrow(
+      new SafetensorsError(
+        "w.safetensors: tensor 'b' has data_offsets [16, 28] beyond the 24 data bytes (the file is truncated or corrupt)",
+      ),
     );
   });
 });

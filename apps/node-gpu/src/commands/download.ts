@@ -1,0 +1,57 @@
+import { HubError, parseModelId } from '@scratchgpt/hub';
+import { downloadModel } from '@scratchgpt/hub/node';
+import { parseCommandLine } from '../args.js';
+import { DownloadBar, formatBytes } from '../download-progress.js';
+import { CommandError, UsageError } from '../errors.js';
+import { hubAdvice } from '../model-source.js';
+import type { Command } from './command.js';
+import type { CommandContext } from './context.js';
+
+export const download: Command = {
+  summary: 'fetch a model from the Hugging Face Hub into its cache',
+  usage: 'scratchgpt download ID',
+  help: `Fetches a model from the Hugging Face Hub into the Hugging Face cache without running it, with a
+progress bar on a terminal. ID: gpt2, gpt2-medium, gpt2-large, gpt2-xl, owner/name[@revision] (a
+GPT-2 config.json + model.safetensors), or rasbt/gpt2-from-scratch-pytorch[:gpt2-medium] (the book's
+copies). An interrupted download resumes; the files are checked against the Hub's sizes and SHA-256.
+The cache: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub (shared with Python).
+HF_ENDPOINT, HF_TOKEN and HF_HUB_OFFLINE=1 are honoured.
+With --json: {"id","repo","revision","commit","directory","files":[{"path","size","downloaded"}],"source"}.`,
+  run: runDownload,
+};
+
+async function runDownload(args: string[], context: CommandContext): Promise<number> {
+  const ids = parseCommandLine(args, {}, 'download').positionals;
+  if (ids.length !== 1) throw new UsageError('download: give one model id, e.g. scratchgpt download gpt2');
+  const text = ids[0]!;
+  const bar = new DownloadBar(context.output.isTTY);
+  try {
+    const id = parseModelId(text);
+    const model = await downloadModel(id, { onProgress: bar.update, onNote: context.output.note });
+    bar.done();
+    const fetched = model.files.filter((file) => file.downloaded).reduce((sum, file) => sum + file.size, 0);
+    const result = {
+      id: text,
+      repo: id.repo,
+      revision: id.revision,
+      commit: model.commit,
+      directory: model.directory,
+      files: model.files,
+      source: model.source,
+    };
+    context.output.result(
+      result,
+      () =>
+        `${text} (${id.repo}@${model.commit.slice(0, 12)}): ${model.directory}\n` +
+        `${model.files.length} files, ${fetched === 0 ? 'all already in the cache' : `${formatBytes(fetched)} downloaded`}`,
+    );
+    return 0;
+  } catch (error) {
+    bar.done();
+    if (error instanceof HubError) {
+      if (error.code === 'invalid-id') throw new UsageError(`download: ${error.message}`);
+      throw new CommandError(`download ${text}: ${hubAdvice(error, text, { maybePath: false })}`);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * GPT-2 from the Hugging Face Hub in the worker: downloaded with progress, kept in the browser's Cache
+ * Storage (a reload loads it from there; so does an offline page), checked against the backend's
+ * memory before the weights are fetched.
+ */
+import { assertFitsMemory, type LoadedModel, loadModel, parseConfigJson } from '@scratchgpt/gpt-model';
+import { fetchModelInBrowser } from '@scratchgpt/hub';
+import type { FromWorker } from '../protocol.js';
+
+export interface HubModel extends LoadedModel {
+  commit: string;
+  source: 'hub' | 'cache';
+  downloadedBytes: number;
+}
+
+export async function loadFromHub(
+  id: string,
+  endpoint: string,
+  signal: AbortSignal,
+  post: (message: FromWorker) => void,
+): Promise<HubModel> {
+  let drawn = 0;
+  const fetched = await fetchModelInBrowser(id, {
+    endpoint,
+    signal,
+    onProgress: ({ file, loaded, total }) => {
+      // Ten updates a second are plenty for a progress bar.
+      const now = performance.now();
+      if (loaded < total && now - drawn < 100) return;
+      drawn = now;
+      post({ type: 'download', file, loaded, total });
+    },
+    // The weights alone must fit the backend (wasm's heap) before they are downloaded.
+    beforeWeights: (config) => {
+      const parsed = parseConfigJson(config, `config.json of ${id}`).config;
+      assertFitsMemory(parsed, { batchSize: 1, tokens: 1, training: false }, id);
+    },
+  }).catch((error: unknown) => {
+    if (signal.aborted)
+      throw new Error(`The download of ${id} was stopped: Load from the Hub starts it again`);
+    throw error;
+  });
+  const loaded = loadModel(fetched.config, fetched.weights, {
+    configSource: `config.json of ${id}`,
+    weightsSource: `model.safetensors of ${id}`,
+  });
+  return {
+    ...loaded,
+    commit: fetched.commit,
+    source: fetched.source,
+    downloadedBytes: fetched.downloadedBytes,
+  };
+}

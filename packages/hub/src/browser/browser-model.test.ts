@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hubFailure, tinyGpt2 } from '../test/fixture.js';
+import { MemoryCacheStorage } from '../test/memory-cache-storage.js';
+import { type FakeHub, startFakeHub } from '../testing/fake-hub.js';
+import { type BrowserModelOptions, fetchModelInBrowser } from './browser-model.js';
+
+let hub: FakeHub;
+let storage: MemoryCacheStorage;
+
+beforeAll(async () => {
+  hub = await startFakeHub({ repos: { 'openai-community/gpt2': { files: tinyGpt2 } } });
+});
+afterAll(() => hub.close());
+beforeEach(() => {
+  storage = new MemoryCacheStorage();
+  hub.requests.length = 0;
+  hub.faults.corrupt = false;
+  hub.faults.cut = undefined;
+});
+
+const load = (options: BrowserModelOptions = {}) =>
+  fetchModelInBrowser('gpt2', { endpoint: hub.endpoint, caches: storage.asCacheStorage(), ...options });
+
+/** Byte equality without a deep comparison of millions of elements. */
+const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
+
+describe('fetchModelInBrowser', () => {
+  it('downloads the config and the weights once, then serves them from Cache Storage', async () => {
+    const loaded: number[] = [];
+    const first = await load({
+      onProgress: ({ file, loaded: bytes }) => file === 'model.safetensors' && loaded.push(bytes),
+    });
+    expect(first.source).toBe('hub');
+    expect(first.commit).toBe(hub.commitOf('openai-community/gpt2'));
+    expect(same(first.weights, tinyGpt2['model.safetensors'])).toBe(true);
+    expect(first.config).toEqual(JSON.parse(new TextDecoder().decode(tinyGpt2['config.json'])));
+    expect(first.downloadedBytes).toBe(
+      tinyGpt2['model.safetensors'].byteLength + tinyGpt2['config.json'].byteLength,
+    );
+    expect(loaded.at(-1)).toBe(tinyGpt2['model.safetensors'].byteLength);
+
+    hub.requests.length = 0;
+    const second = await load();
+    expect(second).toMatchObject({ source: 'hub', downloadedBytes: 0 });
+    expect(same(second.weights, tinyGpt2['model.safetensors'])).toBe(true);
+    // Only the revision's description is asked for again.
+    expect(hub.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /api/models/openai-community/gpt2/revision/main',
+    ]);
+  });
+
+  it('offline, loads what it stored, and says so clearly when it stored nothing', async () => {
+    await load();
+    // What fetch does in a browser without a network.
+    const offlineFetch = () => Promise.reject(new TypeError('Failed to fetch'));
+    const offline = await load({ fetch: offlineFetch });
+    expect(offline.source).toBe('cache');
+    expect(same(offline.weights, tinyGpt2['model.safetensors'])).toBe(true);
+
+    const empty = new MemoryCacheStorage();
+    const error = await hubFailure(load({ fetch: offlineFetch, caches: empty.asCacheStorage() }));
+    expect(error.code).toBe('offline');
+    expect(error.message).toBe(
+      `could not reach ${hub.endpoint} (Failed to fetch): check the network connection or the Hub endpoint; gpt2 is not stored in this browser yet: connect once to download it, it then stays here`,
+    );
+  });
+
+  it('stores nothing when the weights do not match their checksum', async () => {
+    hub.faults.corrupt = true;
+    const error = await hubFailure(load());
+    expect(error.code).toBe('integrity');
+    expect(error.message).toMatch(/^model\.safetensors of gpt2 does not match the Hub's checksum/);
+    const stored = [...(storage.caches.get('scratchgpt-hub')?.keys() ?? [])];
+    expect(stored.filter((key) => key.endsWith('model.safetensors') || key.includes('/api/'))).toEqual([]);
+  });
+
+  it('reports a download cut half-way', async () => {
+    hub.faults.cut = { afterBytes: 100_000, times: 1 };
+    const error = await hubFailure(load());
+    expect(error.code).toBe('network');
+    expect(error.message).toMatch(
+      /^the download of model\.safetensors from gpt2 stopped at \d+ of 3247224 bytes/,
+    );
+  });
+
+  it('refuses before the weights when the caller says the config cannot fit', async () => {
+    const error = await load({
+      beforeWeights: () => {
+        throw new Error('too large');
+      },
+    }).catch((caught: Error) => caught);
+    expect((error as Error).message).toBe('too large');
+    expect(hub.downloadsOf('model.safetensors')).toEqual([]);
+  });
+});

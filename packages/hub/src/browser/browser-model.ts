@@ -1,0 +1,197 @@
+/**
+ * A model id to its config and weights in a browser (or a worker), kept in Cache Storage so a reload
+ * does not download again and an offline page still loads what it fetched before. Entries are keyed by
+ * the files' URLs at their commit, which never change; the revision's description is stored last, so a
+ * cached description always finds its files. Each file is checked against the size and SHA-256 the Hub
+ * announced before it is stored.
+ */
+import { sha256Hex } from '../digest.js';
+import { authorization, DEFAULT_ENDPOINT, resolveUrl, revisionInfoUrl, trimEndpoint } from '../endpoint.js';
+import { HubError } from '../errors.js';
+import { isNetworkFailure, type RequestSubject, refusal, unreachable } from '../http-errors.js';
+import { bookConfig, type ModelId, modelFiles, parseModelId } from '../model-id.js';
+import { parseRevisionInfo, type RevisionInfo } from '../revision-info.js';
+import { chunksOf, cutOff, openBody, type ProgressCallback } from '../transfer.js';
+
+export const DEFAULT_CACHE_NAME = 'scratchgpt-hub';
+
+export interface BrowserModelOptions {
+  /** The Hub (default https://huggingface.co). */
+  endpoint?: string;
+  token?: string;
+  onProgress?: ProgressCallback;
+  /** Sees config.json before the weights are fetched; throwing stops there. */
+  beforeWeights?: (config: unknown) => void | Promise<void>;
+  /** The Cache Storage cache to keep files in (default `scratchgpt-hub`). */
+  cacheName?: string;
+  caches?: CacheStorage;
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+}
+
+export interface BrowserModel {
+  id: ModelId;
+  commit: string;
+  /** config.json, parsed (for the book's copies, the book's config). */
+  config: unknown;
+  /** model.safetensors. */
+  weights: Uint8Array;
+  /** Whether the Hub was asked, or only the browser's storage (offline). */
+  source: 'hub' | 'cache';
+  /** Bytes fetched from the network this time. */
+  downloadedBytes: number;
+}
+
+export async function fetchModelInBrowser(
+  model: string | ModelId,
+  options: BrowserModelOptions = {},
+): Promise<BrowserModel> {
+  const id = typeof model === 'string' ? parseModelId(model) : model;
+  const endpoint = trimEndpoint(options.endpoint ?? DEFAULT_ENDPOINT);
+  const store = await (options.caches ?? globalThis.caches).open(options.cacheName ?? DEFAULT_CACHE_NAME);
+  const infoUrl = revisionInfoUrl(endpoint, id.repo, id.revision);
+  const subject = (path: string): RequestSubject => ({
+    id: id.text,
+    repo: id.repo,
+    revision: id.revision,
+    path,
+    endpoint,
+    hasToken: options.token !== undefined,
+    endpointSetting: 'the Hub endpoint',
+  });
+
+  let described: { info: RevisionInfo; text: string };
+  let source: BrowserModel['source'] = 'hub';
+  try {
+    described = await describeRevision(infoUrl, subject('the model description'), options);
+  } catch (error) {
+    if (!isNetworkFailure(error)) throw error;
+    const cached = await store.match(infoUrl);
+    if (cached === undefined) {
+      throw new HubError(
+        'offline',
+        `${(error as Error).message}; ${id.text} is not stored in this browser yet: connect once to download it, it then stays here`,
+      );
+    }
+    const text = await cached.text();
+    described = { info: parseRevisionInfo(JSON.parse(text), infoUrl), text };
+    source = 'cache';
+  }
+  const { info } = described;
+  let downloadedBytes = 0;
+
+  const fileBytes = async (path: string): Promise<Uint8Array> => {
+    const expected = info.files.get(path);
+    if (expected === undefined) {
+      throw new HubError(
+        'not-found',
+        `${id.text} has no ${path} at revision ${id.revision}: it is not a GPT-2 checkpoint scratchgpt can load`,
+      );
+    }
+    const key = resolveUrl(endpoint, id.repo, info.commit, path);
+    const hit = await store.match(key);
+    if (hit !== undefined) {
+      const bytes = new Uint8Array(await hit.arrayBuffer());
+      if (bytes.byteLength === expected.size) return bytes;
+      await store.delete(key);
+    }
+    if (source === 'cache') {
+      throw new HubError(
+        'offline',
+        `${path} of ${id.text} is no longer stored in this browser: connect to download it again`,
+      );
+    }
+    const bytes = await download(key, expected, subject(path), options);
+    downloadedBytes += bytes.byteLength;
+    await store.put(
+      key,
+      new Response(bytes as Uint8Array<ArrayBuffer>, {
+        headers: { 'content-type': 'application/octet-stream' },
+      }),
+    );
+    return bytes;
+  };
+
+  const files = modelFiles(id);
+  const configFile = files.find((file) => file.role === 'config');
+  const config =
+    configFile === undefined
+      ? bookConfig(id.bookSize ?? 'gpt2-small')
+      : parseConfig(await fileBytes(configFile.path), id.text);
+  await options.beforeWeights?.(config);
+  const weights = await fileBytes(files.find((file) => file.role === 'weights')!.path);
+  if (source === 'hub') {
+    await store.put(
+      infoUrl,
+      new Response(described.text, { headers: { 'content-type': 'application/json' } }),
+    );
+  }
+  return { id, commit: info.commit, config, weights, source, downloadedBytes };
+}
+
+async function describeRevision(
+  url: string,
+  subject: RequestSubject,
+  options: BrowserModelOptions,
+): Promise<{ info: RevisionInfo; text: string }> {
+  let response: Response;
+  try {
+    response = await (options.fetch ?? fetch)(url, {
+      headers: authorization(options.token),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  } catch (error) {
+    if (options.signal?.aborted) throw error;
+    throw unreachable(error, subject);
+  }
+  if (!response.ok) throw refusal(response, subject);
+  const text = await response.text();
+  return { info: parseRevisionInfo(JSON.parse(text), url), text };
+}
+
+/** The whole file into one buffer of the announced size, checked before it is returned. */
+async function download(
+  url: string,
+  expected: { size: number; sha256?: string },
+  subject: RequestSubject,
+  options: BrowserModelOptions,
+): Promise<Uint8Array> {
+  const { body } = await openBody(url, 0, subject, options);
+  const bytes = new Uint8Array(expected.size);
+  let received = 0;
+  try {
+    for await (const chunk of chunksOf(body)) {
+      if (received + chunk.byteLength > expected.size) {
+        throw new HubError(
+          'integrity',
+          `${subject.path} of ${subject.id} is longer than the ${expected.size} bytes the Hub announced`,
+        );
+      }
+      bytes.set(chunk, received);
+      received += chunk.byteLength;
+      options.onProgress?.({ file: subject.path, loaded: received, total: expected.size });
+    }
+  } catch (error) {
+    if (error instanceof HubError || options.signal?.aborted) throw error;
+    throw cutOff(subject, received, expected.size, error);
+  }
+  if (received !== expected.size) throw cutOff(subject, received, expected.size, undefined);
+  if (expected.sha256 !== undefined) {
+    const actual = await sha256Hex(bytes);
+    if (actual !== expected.sha256) {
+      throw new HubError(
+        'integrity',
+        `${subject.path} of ${subject.id} does not match the Hub's checksum (SHA-256 ${actual.slice(0, 12)}…, expected ${expected.sha256.slice(0, 12)}…): nothing was stored, try again`,
+      );
+    }
+  }
+  return bytes;
+}
+
+function parseConfig(bytes: Uint8Array, id: string): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new HubError('integrity', `config.json of ${id} is not valid JSON (${(error as Error).message})`);
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * A model id to a checkpoint directory on disk (`config.json` + `model.safetensors`), downloading what
+ * the Hugging Face cache lacks. Every file is asked for at the commit the first answer named, so the
+ * directory never mixes two revisions. When the Hub cannot be reached, or `HF_HUB_OFFLINE` is set, the
+ * cached snapshot of the revision is used, as Python's client does.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { resolveUrl } from '../endpoint.js';
+import { HubError } from '../errors.js';
+import { isNetworkFailure, type RequestSubject } from '../http-errors.js';
+import { bookConfig, type ModelId, modelFiles, parseModelId, type RepoFile } from '../model-id.js';
+import type { ProgressCallback, TransferOptions } from '../transfer.js';
+import { downloadBlob } from './blob-download.js';
+import { bookCheckpointDir } from './book-checkpoint.js';
+import { fetchFileMetadata } from './file-metadata.js';
+import { RepoCache } from './repo-cache.js';
+import { type HubSettings, hubSettingsFromEnv } from './settings.js';
+
+export interface DownloadModelOptions {
+  /** Overrides of what the environment says (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, the caches). */
+  settings?: Partial<HubSettings>;
+  onProgress?: ProgressCallback;
+  /**
+   * Sees the model's config.json before its weights are fetched or used; throwing stops there (a model
+   * too large for the backend is refused before gigabytes are downloaded).
+   */
+  beforeWeights?: (config: unknown) => void | Promise<void>;
+  /** Said when the cache stands in for the Hub. */
+  onNote?: (line: string) => void;
+  /** Further attempts after a cut connection, each resuming (default 2). */
+  retries?: number;
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+}
+
+export interface DownloadedModel {
+  id: ModelId;
+  commit: string;
+  /** A checkpoint directory: the snapshot, or for the book's copies one assembled beside the cache. */
+  directory: string;
+  files: Array<{ path: string; size: number; downloaded: boolean }>;
+  /** Whether the Hub was asked, or only the cache. */
+  source: 'hub' | 'cache';
+}
+
+export async function downloadModel(
+  model: string | ModelId,
+  options: DownloadModelOptions = {},
+): Promise<DownloadedModel> {
+  const id = typeof model === 'string' ? parseModelId(model) : model;
+  const settings = { ...hubSettingsFromEnv(), ...options.settings };
+  const cache = new RepoCache(settings.cacheDir, id.repo);
+  if (settings.offline) return fromCache(id, cache, settings, options, 'HF_HUB_OFFLINE is set');
+  try {
+    return await fromHub(id, cache, settings, options);
+  } catch (error) {
+    if (!isNetworkFailure(error) || !(await isCached(id, cache))) throw error;
+    options.onNote?.(`${(error as Error).message}; using the cached copy of ${id.text}`);
+    return fromCache(id, cache, settings, options, 'the Hub cannot be reached');
+  }
+}
+
+/** The checkpoint directory of a model id: what `--model gpt2` means. */
+export async function resolveModelDirectory(
+  model: string | ModelId,
+  options: DownloadModelOptions = {},
+): Promise<string> {
+  return (await downloadModel(model, options)).directory;
+}
+
+async function fromHub(
+  id: ModelId,
+  cache: RepoCache,
+  settings: HubSettings,
+  options: DownloadModelOptions,
+): Promise<DownloadedModel> {
+  let commit: string | undefined;
+  const files: DownloadedModel['files'] = [];
+  for (const file of modelFiles(id)) {
+    if (file.role === 'weights') await checkConfig(id, cache, commit, options);
+    const subject = subjectOf(id, file, settings);
+    const transfer: TransferOptions = { token: settings.token, fetch: options.fetch, signal: options.signal };
+    const url = resolveUrl(settings.endpoint, id.repo, commit ?? id.revision, file.path);
+    const metadata = await fetchFileMetadata(url, subject, transfer);
+    commit ??= metadata.commit;
+    const cached = await cache.hasFile(commit, file.path);
+    if (!cached) {
+      if (!(await cache.hasBlob(metadata.etag))) {
+        const pinned = resolveUrl(settings.endpoint, id.repo, commit, file.path);
+        const target = { path: cache.blobPath(metadata.etag), size: metadata.size, sha256: metadata.sha256 };
+        await downloadBlob(pinned, target, subject, {
+          ...transfer,
+          onProgress: options.onProgress,
+          retries: options.retries,
+        });
+      }
+      await cache.link(commit, file.path, metadata.etag);
+    }
+    files.push({ path: file.path, size: metadata.size, downloaded: !cached });
+  }
+  if (commit === undefined) throw new Error('internal: a model has at least one file');
+  await cache.recordRef(id.revision, commit);
+  return { id, commit, directory: await checkpointDir(id, cache, commit, settings), files, source: 'hub' };
+}
+
+async function fromCache(
+  id: ModelId,
+  cache: RepoCache,
+  settings: HubSettings,
+  options: DownloadModelOptions,
+  why: string,
+): Promise<DownloadedModel> {
+  const commit = await cache.commitOf(id.revision);
+  const paths = modelFiles(id).map((file) => file.path);
+  if (commit === undefined || !(await allCached(cache, commit, paths))) {
+    throw new HubError(
+      'offline',
+      `${why} and ${id.text} is not in the Hugging Face cache (${cache.folder}): fetch it once where the Hub is reachable and copy that folder here, or load a directory holding config.json and model.safetensors`,
+    );
+  }
+  await checkConfig(id, cache, commit, options);
+  const files = await Promise.all(
+    paths.map(async (path) => ({
+      path,
+      size: (await statSize(cache.filePath(commit, path))) ?? 0,
+      downloaded: false,
+    })),
+  );
+  return { id, commit, directory: await checkpointDir(id, cache, commit, settings), files, source: 'cache' };
+}
+
+async function isCached(id: ModelId, cache: RepoCache): Promise<boolean> {
+  const commit = await cache.commitOf(id.revision);
+  return (
+    commit !== undefined &&
+    allCached(
+      cache,
+      commit,
+      modelFiles(id).map((file) => file.path),
+    )
+  );
+}
+
+async function allCached(cache: RepoCache, commit: string, paths: string[]): Promise<boolean> {
+  for (const path of paths) if (!(await cache.hasFile(commit, path))) return false;
+  return true;
+}
+
+async function checkConfig(
+  id: ModelId,
+  cache: RepoCache,
+  commit: string | undefined,
+  options: DownloadModelOptions,
+): Promise<void> {
+  if (options.beforeWeights === undefined) return;
+  if (id.bookSize !== undefined) return options.beforeWeights(bookConfig(id.bookSize));
+  if (commit === undefined) throw new Error('internal: config.json comes before the weights');
+  const text = await readFile(cache.filePath(commit, 'config.json'), 'utf8');
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch (error) {
+    throw new HubError(
+      'integrity',
+      `config.json of ${id.text} is not valid JSON (${(error as Error).message})`,
+    );
+  }
+  await options.beforeWeights(config);
+}
+
+async function checkpointDir(
+  id: ModelId,
+  cache: RepoCache,
+  commit: string,
+  settings: HubSettings,
+): Promise<string> {
+  if (id.bookSize === undefined) return cache.snapshotDir(commit);
+  const weights = modelFiles(id).find((file) => file.role === 'weights')!;
+  return bookCheckpointDir(
+    settings.scratchgptCacheDir,
+    commit,
+    id.bookSize,
+    cache.filePath(commit, weights.path),
+  );
+}
+
+function subjectOf(id: ModelId, file: RepoFile, settings: HubSettings): RequestSubject {
+  return {
+    id: id.text,
+    repo: id.repo,
+    revision: id.revision,
+    path: file.path,
+    endpoint: settings.endpoint,
+    hasToken: settings.token !== undefined,
+  };
+}
+
+async function statSize(path: string): Promise<number | undefined> {
+  return stat(path).then(
+    (stats) => stats.size,
+    () => undefined,
+  );
+}

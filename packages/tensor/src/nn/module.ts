@@ -53,6 +53,14 @@ export abstract class Module {
     return module;
   }
 
+  /** Removes a child registered as `name` and returns it (still alive: the caller disposes it). */
+  protected unregisterModule(name: string): Module {
+    const child = this.#children.get(name);
+    if (child == null) throw new Error(`No module is registered as '${name}'`);
+    this.#children.delete(name);
+    return child;
+  }
+
   private assertFreeName(name: string): void {
     if (name === '' || name.includes('.')) throw new Error(`Invalid parameter or module name '${name}'`);
     if (this.#parameters.has(name) || this.#children.has(name))

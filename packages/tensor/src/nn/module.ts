@@ -85,9 +85,21 @@ export abstract class Module {
     return out;
   }
 
-  /** Total number of parameter elements. */
-  numParameters(): number {
-    return this.parameters().reduce((total, variable) => total + variable.size, 0);
+  /** Total number of parameter elements; with `trainable: true`, of those that train only. */
+  numParameters(options: { trainable?: boolean } = {}): number {
+    return this.parameters().reduce(
+      (total, variable) => total + (options.trainable && !variable.trainable ? 0 : variable.size),
+      0,
+    );
+  }
+
+  /**
+   * Whether every parameter of this module and its children trains (PyTorch's `requires_grad_`): a
+   * frozen parameter gets no gradient and the optimizer leaves it alone. Parameters start trainable.
+   */
+  setTrainable(trainable: boolean): this {
+    for (const variable of this.parameters()) variable.trainable = trainable;
+    return this;
   }
 
   train(mode = true): this {

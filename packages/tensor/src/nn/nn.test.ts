@@ -51,6 +51,22 @@ describe('Module', () => {
     model.dispose();
   });
 
+  it('freezes and unfreezes every parameter below a module', () => {
+    const model = new TwoLayer(new Generator(1));
+    model.first.setTrainable(false);
+    const trainable = () => model.namedParameters().map(([name, variable]) => [name, variable.trainable]);
+    expect(trainable()).toEqual([
+      ['first.weight', false],
+      ['first.bias', false],
+      ['second.weight', true],
+    ]);
+    expect(model.numParameters({ trainable: true })).toBe(24);
+    expect(model.numParameters()).toBe(4 * 8 + 8 + 24);
+    model.setTrainable(true);
+    expect(trainable().every(([, flag]) => flag)).toBe(true);
+    model.dispose();
+  });
+
   it('switches every submodule between train and eval', () => {
     const model = new TwoLayer(new Generator(0));
     expect(model.drop.training).toBe(true);

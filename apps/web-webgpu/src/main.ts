@@ -4,6 +4,7 @@
  */
 import { type GPTConfig, isPresetName, type PresetName, preset } from '@scratchgpt/gpt-model';
 import verdict from './assets/the-verdict.txt?raw';
+import { createClassifyPage } from './classify/page.js';
 import type {
   BackendRequest,
   FromWorker,
@@ -57,6 +58,13 @@ const setupControls = [
   ui.evalEvery,
 ];
 
+const classifyPage = createClassifyPage({
+  start,
+  stop: () => worker.postMessage({ type: 'stop' } satisfies ToWorker),
+  newModel: () => ({ preset: selectedPreset(), contextLength: contextLength() }),
+  guarded,
+});
+
 // ---- controls -------------------------------------------------------------------------------------
 
 function refreshControls(): void {
@@ -70,6 +78,7 @@ function refreshControls(): void {
   ui.saveModel.disabled = !modelIdle;
   ui.loadModel.disabled = !idle;
   for (const control of setupControls) control.disabled = !idle;
+  classifyPage.refresh(state);
 }
 
 function start(message: ToWorker, transfer: Transferable[] = []): void {
@@ -420,8 +429,9 @@ async function handle(message: FromWorker): Promise<void> {
       return;
     case 'error':
       showError(message.message);
+      classifyPage.failed(message.task);
       if (message.task === 'init') setStatus('No backend could start.');
-      else setStatus(`The ${message.task} task failed.`);
+      else if (!message.task.startsWith('classify-')) setStatus(`The ${message.task} task failed.`);
       state.attentionAfterGeneration = false;
       return;
     case 'idle':
@@ -433,6 +443,8 @@ async function handle(message: FromWorker): Promise<void> {
         requestAttention();
       }
       return;
+    default:
+      return classifyPage.handle(message);
   }
 }
 

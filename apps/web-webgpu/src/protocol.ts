@@ -3,6 +3,7 @@
  * lives in the worker.
  */
 import type { GPTConfig, PresetName } from '@scratchgpt/gpt-model';
+import type { ClassifyFromWorker, ClassifyToWorker } from './classify-protocol.js';
 
 /** `auto` ranks backends as `@scratchgpt/tensor` does: a software WebGPU adapter below wasm. */
 export type BackendRequest = 'auto' | 'webgpu' | 'wasm';
@@ -33,7 +34,8 @@ export type ToWorker =
   | { type: 'generate'; prompt: string; maxNewTokens: number; temperature: number; topK: number }
   | { type: 'attention'; prompt: string }
   | { type: 'save'; layout: Layout }
-  | { type: 'load'; config: string; configName: string; weights: ArrayBuffer; weightsName: string };
+  | { type: 'load'; config: string; configName: string; weights: ArrayBuffer; weightsName: string }
+  | ClassifyToWorker;
 
 export type Task = ToWorker['type'];
 
@@ -83,6 +85,7 @@ export type FromWorker =
       dropped: number;
     }
   | { type: 'checkpoint'; config: string; weights: ArrayBuffer; layout: Layout }
+  | ClassifyFromWorker
   | { type: 'error'; task: Task; message: string }
   /** Every task ends with this, after its result or its error. */
   | { type: 'idle'; task: Task };

@@ -74,7 +74,7 @@ describe('readLabelledTexts', () => {
             labelColumn: 'category',
             source: 'c.csv',
           }),
-        /^c\.csv has no header row naming a column 'category' \(its first row is: "text", "label"\): give the label column as a 0-based index$/,
+        /^c\.csv has no label column 'category': its first row is "text", "label" \(name a column of its header, or give a 0-based index\)$/,
       ],
       [
         () =>

@@ -3,8 +3,9 @@
  * the book's `calc_loss_loader` and `calc_accuracy_loader` together.
  */
 import { tf } from '@scratchgpt/tensor';
+import type { BatchSource } from '@scratchgpt/trainer';
 import { crossEntropy } from '@scratchgpt/trainer';
-import type { ClassificationLoader } from './data/loader.js';
+import type { ClassificationBatch } from './data/loader.js';
 import type { GPTClassifier } from './model/gpt-classifier.js';
 import { classLogits } from './objective.js';
 

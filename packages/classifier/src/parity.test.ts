@@ -78,6 +78,14 @@ function setValues(variable: tf.Variable, values: Float32Array | Int32Array): vo
   tf.tidy(() => variable.assign(tf.tensor(values, variable.shape)));
 }
 
+/** Each loss within 1e-5 of the reference's. */
+function expectLosses(losses: number[], expected: number[]): void {
+  expect(losses).toHaveLength(expected.length);
+  for (const [step, loss] of losses.entries()) {
+    expect(Math.abs(loss - expected[step]!), `loss ${step}`).toBeLessThanOrEqual(1e-5);
+  }
+}
+
 const backends = await findTestBackends();
 
 describe.each(backends)('the classifier against PyTorch on $backend', ({ backend, available }) => {
@@ -119,10 +127,7 @@ describe.each(backends)('the classifier against PyTorch on $backend', ({ backend
       ]);
       const losses = await trainTenSteps(model, settings.optimizer);
       const expected = readJson<number[]>('classifier-gpt/losses.json');
-      expect(losses).toHaveLength(expected.length);
-      losses.forEach((loss, step) =>
-        expect(Math.abs(loss - expected[step]!), `loss ${step}`).toBeLessThanOrEqual(1e-5),
-      );
+      expectLosses(losses, expected);
       const final = readTensors('classifier-gpt/final.safetensors');
       const noise = new Set(settings.zero_gradient);
       for (const [name, values] of await hostValues(model)) {
@@ -158,9 +163,7 @@ describe.each(backends)('the classifier against PyTorch on $backend', ({ backend
 
       const losses = await trainTenSteps(model, loraSettings.optimizer);
       const expected = readJson<number[]>('lora-classifier/losses.json');
-      losses.forEach((loss, step) =>
-        expect(Math.abs(loss - expected[step]!), `loss ${step}`).toBeLessThanOrEqual(1e-5),
-      );
+      expectLosses(losses, expected);
       const final = readTensors('lora-classifier/lora-final.safetensors');
       for (const [name, values] of await hostValues(model)) {
         if (name.includes('.lora.'))

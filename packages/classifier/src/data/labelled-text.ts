@@ -80,7 +80,7 @@ function fromDelimited(content: string, options: ReadLabelledOptions, source: st
     if (!header) {
       if (choice !== undefined) {
         throw new LabelledDataError(
-          `${source} has no header row naming a column '${choice}' (its first row is: ${preview(first)}): give the ${role} column as a 0-based index`,
+          `${source} has no ${role} column '${choice}': its first row is ${preview(first)} (name a column of its header, or give a 0-based index)`,
         );
       }
       return fallbackIndex;

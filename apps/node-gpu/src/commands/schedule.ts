@@ -51,6 +51,8 @@ export function stopOnInterrupt(
     reporter.log('Stopping after this step and saving… (Ctrl-C again to quit at once)');
   };
   process.on('SIGINT', onInterrupt);
+  // A time limit (the demo's) may run out while the data and model are prepared: it stops at step 1.
+  if (also?.aborted) controller.abort();
   also?.addEventListener('abort', () => controller.abort(), { once: true });
   return { signal: controller.signal, release: () => process.off('SIGINT', onInterrupt) };
 }

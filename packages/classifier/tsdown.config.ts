@@ -1,4 +1,4 @@
-import { packageBuild } from '../../tsdown.shared.ts';
+import { packageBuild } from '../../tsdown.shared.js';
 
 // `node` (checkpoint directories on disk) is a separate entry so the main one stays browser-safe;
 // built together, both share one copy of the model code.

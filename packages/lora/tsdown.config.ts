@@ -1,3 +1,3 @@
-import { packageBuild } from '../../tsdown.shared.ts';
+import { packageBuild } from '../../tsdown.shared.js';
 
 export default packageBuild({ index: 'src/index.ts' });

@@ -18,9 +18,11 @@ describe('every published tarball', () => {
   it('is packed, one per package', () => {
     expect(packed.map((entry) => entry.name).sort()).toEqual([
       '@scratchgpt/attention',
+      '@scratchgpt/classifier',
       '@scratchgpt/data-loader',
       '@scratchgpt/embeddings',
       '@scratchgpt/gpt-model',
+      '@scratchgpt/lora',
       '@scratchgpt/tensor',
       '@scratchgpt/tokenizer',
       '@scratchgpt/trainer',

@@ -18,10 +18,12 @@ describe('every published tarball', () => {
   it('is packed, one per package', () => {
     expect(packed.map((entry) => entry.name).sort()).toEqual([
       '@scratchgpt/attention',
+      '@scratchgpt/classifier',
       '@scratchgpt/data-loader',
       '@scratchgpt/embeddings',
       '@scratchgpt/gpt-model',
       '@scratchgpt/hub',
+      '@scratchgpt/lora',
       '@scratchgpt/tensor',
       '@scratchgpt/tokenizer',
       '@scratchgpt/trainer',

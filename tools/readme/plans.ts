@@ -96,6 +96,28 @@ export const plans: Record<string, Plan> = {
       run: 'node apps/node-gpu/dist/cli.js generate --model {tmp}/runs/verdict --prompt "Every effort moves you" --temperature 0.7 --top-k 40 --max-new-tokens 5',
       why: 'five tokens from the one-step checkpoint above',
     },
+  'node apps/node-gpu/dist/cli.js classify train --model runs/verdict --out runs/spam': {
+    kind: 'instead',
+    run: 'node apps/node-gpu/dist/cli.js classify train --model {tmp}/runs/verdict --out {tmp}/runs/spam --steps 2',
+    why: 'five epochs take minutes; two steps from the one-step GPT above write the same classifier run',
+  },
+  'node apps/node-gpu/dist/cli.js classify train --model runs/verdict --out runs/spam-lora --lora-rank 16 --lr 8e-4':
+    {
+      kind: 'instead',
+      run: 'node apps/node-gpu/dist/cli.js classify train --model {tmp}/runs/verdict --out {tmp}/runs/spam-lora --lora-rank 16 --lr 8e-4 --steps 2',
+      why: 'two LoRA steps write the same run as five epochs',
+    },
+  'node apps/node-gpu/dist/cli.js classify eval --model runs/spam': {
+    kind: 'instead',
+    run: 'node apps/node-gpu/dist/cli.js classify eval --model {tmp}/runs/spam',
+    why: 'the two-step classifier above',
+  },
+  'node apps/node-gpu/dist/cli.js classify predict --model runs/spam "You are a winner you have been specially selected to receive \\$1000 cash or a \\$2000 award."':
+    {
+      kind: 'instead',
+      run: 'node apps/node-gpu/dist/cli.js classify predict --model {tmp}/runs/spam "You are a winner you have been specially selected to receive \\$1000 cash or a \\$2000 award."',
+      why: 'the two-step classifier above',
+    },
   'node apps/node-gpu/dist/cli.js bench --config gpt-tiny --batch-size 4 --context 64 --json': {
     kind: 'instead',
     run: 'node apps/node-gpu/dist/cli.js bench --config gpt-tiny --batch-size 4 --context 64 --steps 1 --json',
@@ -206,7 +228,9 @@ export const plans: Record<string, Plan> = {
 
   // packages/*/README.md
   'pnpm --filter @scratchgpt/attention test': oneTestFile('@scratchgpt/attention', 'src/readme.test.ts'),
+  'pnpm --filter @scratchgpt/classifier test': oneTestFile('@scratchgpt/classifier', 'src/readme.test.ts'),
   'pnpm --filter @scratchgpt/data-loader test': oneTestFile('@scratchgpt/data-loader', 'src/readme.test.ts'),
+  'pnpm --filter @scratchgpt/lora test': oneTestFile('@scratchgpt/lora', 'src/readme.test.ts'),
   'pnpm --filter @scratchgpt/tensor test': oneTestFile('@scratchgpt/tensor', 'src/readme.test.ts'),
   'pnpm --filter @scratchgpt/tokenizer test': oneTestFile('@scratchgpt/tokenizer', 'src/readme.test.ts'),
   'pnpm --filter @scratchgpt/trainer test': oneTestFile('@scratchgpt/trainer', 'src/readme.test.ts'),

@@ -14,6 +14,7 @@ from pathlib import Path
 import torch
 
 from fixture_models import SPECS
+from fixtures_classify import write_classifier_gpt, write_lora_classifier, write_random_state, write_sms_split
 from fixtures_attention import write_chapter3
 from fixtures_hub import write_hub_model
 from fixtures_model import write_model_fixture
@@ -25,6 +26,9 @@ ATTENTION_FIXTURES = Path("packages/attention/fixtures")
 MODEL_FIXTURES = Path("packages/gpt-model/fixtures")
 TRAINER_FIXTURES = Path("packages/trainer/fixtures")
 HUB_FIXTURES = Path("packages/hub/fixtures")
+TENSOR_FIXTURES = Path("packages/tensor/fixtures")
+CLASSIFIER_FIXTURES = Path("packages/classifier/fixtures")
+SMS_DATA = REPO / "data" / "sms-spam-collection.tsv"
 
 
 def make_deterministic():
@@ -49,6 +53,14 @@ def generate(root):
     for name, write in trainer.items():
         summary[TRAINER_FIXTURES / name] = write(root / TRAINER_FIXTURES / name)
     summary[HUB_FIXTURES / "tiny-gpt2"] = write_hub_model(root / HUB_FIXTURES / "tiny-gpt2")
+    summary[TENSOR_FIXTURES / "random-state"] = write_random_state(root / TENSOR_FIXTURES / "random-state")
+    classifier = {
+        "sms-split": lambda out: write_sms_split(out, SMS_DATA),
+        "classifier-gpt": write_classifier_gpt,
+        "lora-classifier": write_lora_classifier,
+    }
+    for name, write in classifier.items():
+        summary[CLASSIFIER_FIXTURES / name] = write(root / CLASSIFIER_FIXTURES / name)
     return summary
 
 

@@ -8,6 +8,7 @@ import { currentBackend } from '@scratchgpt/tensor';
 import { globalFlags, numberFlag } from './args.js';
 import { parseBackend } from './backend.js';
 import { bench } from './commands/bench.js';
+import { classify } from './commands/classify/index.js';
 import type { Command } from './commands/command.js';
 import { createContext } from './commands/context.js';
 import { convert } from './commands/convert.js';
@@ -32,6 +33,7 @@ const commands: Record<string, Command> = {
   eval: evaluate,
   convert,
   download,
+  classify,
   bench,
   demo,
 };

@@ -5,9 +5,18 @@ import { CommandError } from './errors.js';
 
 /** The Verdict (Edith Wharton, 1908), the book's training text, shipped as the default data. */
 export function defaultDataPath(): string {
+  return bundledData('the-verdict.txt', 'text');
+}
+
+/** The SMS Spam Collection (label<TAB>text), the book's chapter 6 data: `classify`'s default. */
+export function smsDataPath(): string {
+  return bundledData('sms-spam-collection.tsv', 'labelled data');
+}
+
+function bundledData(name: string, what: string): string {
   // The repository's data/ folder, from src/ or dist/ alike.
-  const path = fileURLToPath(new URL('../../../data/the-verdict.txt', import.meta.url));
-  if (!existsSync(path)) throw new CommandError(`The bundled text is missing (${path}); pass --data FILE`);
+  const path = fileURLToPath(new URL(`../../../data/${name}`, import.meta.url));
+  if (!existsSync(path)) throw new CommandError(`The bundled ${what} is missing (${path}); pass --data FILE`);
   return path;
 }
 

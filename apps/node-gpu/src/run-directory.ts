@@ -5,7 +5,8 @@
  *   DIR/checkpoint.json                     which checkpoint is current: the commit point
  *   DIR/checkpoints/step-000120/            config.json, model.safetensors, training-state.safetensors
  *   DIR/config.json, DIR/model.safetensors  the current weights again (hard links), so DIR is itself a
- *                                           Hugging Face checkpoint for other tools
+ *                                           Hugging Face checkpoint for other tools (a classifier's
+ *                                           files too: classifier.json, …)
  *   DIR/loss.svg
  *
  * A save fills a new step directory, commits it by renaming a new checkpoint.json into place, then
@@ -95,13 +96,22 @@ export async function cleanRunDirectory(
   }
   // A save stopped after its commit may not have pointed the top-level copies at the new weights.
   if (manifest != null) {
-    for (const file of [WEIGHTS_FILE, CONFIG_FILE]) {
+    const files = await modelFiles(join(directory, manifest.checkpoint)).catch(() => [
+      WEIGHTS_FILE,
+      CONFIG_FILE,
+    ]);
+    for (const file of files) {
       const current = join(directory, manifest.checkpoint, file);
       if (!(await sameFile(current, join(directory, file))))
         await replaceWithLink(current, join(directory, file));
     }
   }
   return removed;
+}
+
+/** A checkpoint's model files (all but its training state), which the run directory's top repeats. */
+async function modelFiles(checkpoint: string): Promise<string[]> {
+  return (await readdir(checkpoint)).filter((name) => name !== TRAINING_STATE_FILE && !isTemporary(name));
 }
 
 async function sameFile(a: string, b: string): Promise<boolean> {
@@ -124,6 +134,21 @@ export async function saveRun(
   snapshot: TrainingSnapshot,
   run: RunSettings,
 ): Promise<string> {
+  const write = (target: string, metadata: Record<string, string>) =>
+    saveCheckpoint(model, target, { metadata }).then(() => undefined);
+  return saveRunCheckpoint(directory, write, snapshot, { run });
+}
+
+/**
+ * `saveRun` for any model: `write` puts its files (weights tagged with `metadata`) into a directory no
+ * one reads yet; the manifest says what the run trains and how it batched its data.
+ */
+export async function saveRunCheckpoint(
+  directory: string,
+  write: (target: string, metadata: Record<string, string>) => Promise<void>,
+  snapshot: TrainingSnapshot,
+  task: Pick<RunManifest, 'task' | 'run'>,
+): Promise<string> {
   const previous = await currentManifest(directory);
   const step = snapshot.state.step;
   if (previous?.step === step) return directory;
@@ -135,19 +160,25 @@ export async function saveRun(
     `${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
   );
   // 1. the files, in a directory no one reads yet
-  await saveCheckpoint(model, partial, { metadata: { step: String(step) } });
+  await write(partial, { step: String(step) });
   await writeFileAtomic(join(partial, TRAINING_STATE_FILE), serializeTrainingState(snapshot));
   const target = join(directory, relative);
   await rm(target, { recursive: true, force: true });
   await rename(partial, target);
   // 2. the commit
-  const manifest: RunManifest = { format: 'scratchgpt-run', version: 1, step, checkpoint: relative, run };
+  const manifest = {
+    format: 'scratchgpt-run',
+    version: 1,
+    ...task,
+    step,
+    checkpoint: relative,
+  } as RunManifest;
   await writeFileAtomic(join(directory, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   // 3. tidying: the previous checkpoint, and the top-level copy of the weights
   if (previous != null && previous.checkpoint !== relative) {
     await rm(join(directory, previous.checkpoint), { recursive: true, force: true });
   }
-  for (const file of [WEIGHTS_FILE, CONFIG_FILE])
+  for (const file of await modelFiles(target))
     await replaceWithLink(join(target, file), join(directory, file));
   return directory;
 }

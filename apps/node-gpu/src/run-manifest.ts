@@ -3,6 +3,7 @@
  * so a resumed run sees the same batches. Checked field by field: a hand-edited or damaged manifest
  * is an error that names the field.
  */
+import { type ClassifyRunSettings, parseClassifyRunSettings } from './classify-run-settings.js';
 import { CommandError } from './errors.js';
 
 /** How `train` turned its text into batches; a resumed run reuses it. */
@@ -19,15 +20,28 @@ export interface RunSettings {
   seed: number;
 }
 
-export interface RunManifest {
+interface ManifestBase {
   format: 'scratchgpt-run';
   version: 1;
   /** Optimizer steps done at the current checkpoint. */
   step: number;
   /** The current checkpoint, relative to the run directory: `checkpoints/step-NNNNNN`. */
   checkpoint: string;
+}
+
+/** A pretraining run (`train`): no `task` field, as written before fine-tuning existed. */
+export interface PretrainManifest extends ManifestBase {
+  task?: undefined;
   run: RunSettings;
 }
+
+/** A classifier fine-tuning run (`classify train`). */
+export interface ClassifyManifest extends ManifestBase {
+  task: 'classify';
+  run: ClassifyRunSettings;
+}
+
+export type RunManifest = PretrainManifest | ClassifyManifest;
 
 export function parseRunManifest(text: string, source: string): RunManifest {
   const fail = (problem: string): never => {
@@ -53,6 +67,12 @@ export function parseRunManifest(text: string, source: string): RunManifest {
   }
   const run = json.run;
   if (!isRecord(run)) return fail(`"run" must be an object`);
+  if (json.task === 'classify') {
+    const envelope = { format: 'scratchgpt-run', version: 1, step: step as number, checkpoint } as const;
+    return { ...envelope, task: 'classify', run: parseClassifyRunSettings(run, fail) };
+  }
+  if (json.task !== undefined)
+    return fail(`"task" ${JSON.stringify(json.task)} is not one this scratchgpt reads`);
   const number = (name: keyof RunSettings, ok: (value: number) => boolean) => {
     const value = run[name];
     if (typeof value !== 'number' || !ok(value)) fail(`"run.${name}" is missing or out of range`);
@@ -76,6 +96,6 @@ export function parseRunManifest(text: string, source: string): RunManifest {
   };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }

@@ -4,6 +4,7 @@
  */
 import { type GPTConfig, isPresetName, type PresetName, preset } from '@scratchgpt/gpt-model';
 import verdict from './assets/the-verdict.txt?raw';
+import { createClassifyPage } from './classify/page.js';
 import type {
   BackendRequest,
   FromWorker,
@@ -58,6 +59,13 @@ const setupControls = [
   ui.evalEvery,
 ];
 
+const classifyPage = createClassifyPage({
+  start,
+  stop: () => worker.postMessage({ type: 'stop' } satisfies ToWorker),
+  newModel: () => ({ preset: selectedPreset(), contextLength: contextLength() }),
+  guarded,
+});
+
 // ---- controls -------------------------------------------------------------------------------------
 
 function refreshControls(): void {
@@ -77,6 +85,7 @@ function refreshControls(): void {
   ui.loadModel.disabled = !idle;
   ui.loadHub.disabled = !idle;
   for (const control of setupControls) control.disabled = !idle;
+  classifyPage.refresh(state);
 }
 
 function start(message: ToWorker, transfer: Transferable[] = []): void {
@@ -452,9 +461,10 @@ async function handle(message: FromWorker): Promise<void> {
     case 'error':
       showError(message.message);
       ui.hubProgress.hidden = true;
+      classifyPage.failed(message.task);
       if (message.task === 'init') setStatus('No backend could start.');
       else if (message.task === 'hub') setStatus('Could not load the model from the Hub.');
-      else setStatus(`The ${message.task} task failed.`);
+      else if (!message.task.startsWith('classify-')) setStatus(`The ${message.task} task failed.`);
       state.attentionAfterGeneration = false;
       return;
     case 'idle':
@@ -466,6 +476,8 @@ async function handle(message: FromWorker): Promise<void> {
         requestAttention();
       }
       return;
+    default:
+      return classifyPage.handle(message);
   }
 }
 

@@ -3,6 +3,7 @@
  * lives in the worker.
  */
 import type { GPTConfig, PresetName } from '@scratchgpt/gpt-model';
+import type { ClassifyFromWorker, ClassifyToWorker } from './classify-protocol.js';
 
 /** `auto` ranks backends as `@scratchgpt/tensor` does: a software WebGPU adapter below wasm. */
 export type BackendRequest = 'auto' | 'webgpu' | 'wasm';
@@ -35,7 +36,8 @@ export type ToWorker =
   | { type: 'save'; layout: Layout }
   | { type: 'load'; config: string; configName: string; weights: ArrayBuffer; weightsName: string }
   /** A model from the Hugging Face Hub (`endpoint`: the Hub's URL), cached in the browser. */
-  | { type: 'hub'; id: string; endpoint: string };
+  | { type: 'hub'; id: string; endpoint: string }
+  | ClassifyToWorker;
 
 export type Task = ToWorker['type'];
 
@@ -97,6 +99,7 @@ export type FromWorker =
   | { type: 'checkpoint'; config: string; weights: ArrayBuffer; layout: Layout }
   /** A Hub download under way: bytes of the file so far. */
   | { type: 'download'; file: string; loaded: number; total: number }
+  | ClassifyFromWorker
   | { type: 'error'; task: Task; message: string }
   /** Every task ends with this, after its result or its error. */
   | { type: 'idle'; task: Task };

@@ -25,7 +25,7 @@ export { jsonPreview, parseStrictJson, StrictJsonError, type StrictJsonOptions }
 export { deviceFeatures as webgpuDeviceFeatures, type KernelPrecision } from './kernels/webgpu/features.js';
 export { useWebGPUKernels, type WebGPUKernelSet, webgpuKernelSet } from './kernels/webgpu/register.js';
 export { Dropout, dropoutGenerator, setDropoutGenerator } from './nn/dropout.js';
-export { Linear, type LinearOptions } from './nn/linear.js';
+export { Linear, type LinearAdapter, type LinearOptions } from './nn/linear.js';
 export {
   assertShape,
   type HostTensor,
@@ -57,6 +57,7 @@ export {
   randNormal,
   randUniform,
 } from './random.js';
+export { RandomState } from './random-state.js';
 export { bfloat16ToFloat, halfToFloat } from './safetensors/float16.js';
 export {
   type Safetensors,

@@ -26,6 +26,7 @@ import type { RunSettings } from '../run-manifest.js';
 import { createStreamDecoder, encodeText, gpt2 } from '../text-helpers.js';
 import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
+import { readSchedule, scheduleFlags, stopOnInterrupt } from './schedule.js';
 import { TrainReporter } from './train-reporter.js';
 
 const flags = {
@@ -34,21 +35,11 @@ const flags = {
   model: { type: 'string' },
   context: { type: 'string' },
   'batch-size': { type: 'string' },
-  epochs: { type: 'string' },
-  steps: { type: 'string' },
-  lr: { type: 'string' },
-  'weight-decay': { type: 'string' },
-  'warmup-steps': { type: 'string' },
-  'min-lr': { type: 'string' },
-  'grad-clip': { type: 'string' },
-  'grad-accum': { type: 'string' },
-  'eval-every': { type: 'string' },
-  'eval-batches': { type: 'string' },
+  ...scheduleFlags,
   'val-ratio': { type: 'string' },
   'no-shuffle': { type: 'boolean' },
   'sample-every': { type: 'string' },
   prompt: { type: 'string' },
-  'checkpoint-every': { type: 'string' },
   out: { type: 'string' },
 } as const satisfies FlagSpec;
 
@@ -119,21 +110,11 @@ export async function runTrain(
 ): Promise<number> {
   const values = parseFlags(args, flags, 'train');
   const { output } = context;
-  const epochs = numberFlag(values, 'epochs', { integer: true, min: 1 });
-  const steps = numberFlag(values, 'steps', { integer: true, min: 1 });
-  if (epochs !== undefined && steps !== undefined)
-    throw new UsageError('train: give --epochs or --steps, not both');
+  const schedule = readSchedule(values, 'train');
+  const { epochs, steps } = schedule;
   const options = {
-    lr: numberFlag(values, 'lr', { min: 0, exclusiveMin: true }),
-    weightDecay: numberFlag(values, 'weight-decay', { min: 0 }),
-    warmupSteps: numberFlag(values, 'warmup-steps', { integer: true, min: 0 }),
-    minLr: numberFlag(values, 'min-lr', { min: 0 }),
-    gradClip: numberFlag(values, 'grad-clip', { min: 0, exclusiveMin: true }),
-    gradAccum: numberFlag(values, 'grad-accum', { integer: true, min: 1 }),
-    evalEvery: numberFlag(values, 'eval-every', { integer: true, min: 0 }),
-    evalBatches: numberFlag(values, 'eval-batches', { integer: true, min: 1 }) ?? 5,
+    ...schedule.options,
     sampleEvery: numberFlag(values, 'sample-every', { integer: true, min: 1 }),
-    checkpointEvery: numberFlag(values, 'checkpoint-every', { integer: true, min: 1 }),
   };
   const plan = await planRun(values, context);
   const { out, run, config } = plan;
@@ -156,17 +137,8 @@ export async function runTrain(
   const removed = await cleanRunDirectory(out, existing.kind === 'run' ? existing.manifest : undefined);
   if (removed.length > 0)
     output.note(`removed what an interrupted save left in ${out}: ${removed.join(', ')}`);
-  const controller = new AbortController();
-  const onInterrupt = () => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort();
-    reporter.log('Stopping after this step and saving… (Ctrl-C again to quit at once)');
-  };
-  process.on('SIGINT', onInterrupt);
-  // A time limit (the demo's) may run out while the data and model are prepared: it stops at step 1.
-  if (extra.signal?.aborted) controller.abort();
-  extra.signal?.addEventListener('abort', () => controller.abort(), { once: true });
   const reporter = new TrainReporter(output);
+  const interrupt = stopOnInterrupt(reporter, extra.signal);
   const tokenizer = gpt2();
   const prompt = stringFlag(values, 'prompt') ?? 'Every effort moves you';
   const sample = async () => {
@@ -191,7 +163,7 @@ export async function runTrain(
         await writePlot(out, snapshot, reporter);
         return saved;
       },
-      signal: controller.signal,
+      signal: interrupt.signal,
     })) {
       reporter.report(event);
     }
@@ -201,7 +173,7 @@ export async function runTrain(
       throw new CommandError(divergedMessage(error, out, lastState?.step));
     throw error;
   } finally {
-    process.off('SIGINT', onInterrupt);
+    interrupt.release();
   }
   return 0;
 }
@@ -239,11 +211,17 @@ async function planRun(values: Values, context: CommandContext): Promise<TrainPl
   const modelDir = await resolveModelSource(modelArg, context);
   const contents = await inspectDirectory(modelDir, '--model');
   if (contents.kind === 'run') {
+    const { manifest } = contents;
+    if (manifest.task === 'classify') {
+      throw new UsageError(
+        `train: ${modelDir} is a classifier run: resume it with 'scratchgpt classify train --model ${modelDir}'`,
+      );
+    }
     const target = out ?? modelDir;
     if (target !== modelDir) await checkNewRunDirectory(target);
-    const saved = contents.manifest.run;
-    checkResumeFlags(requested, saved, modelDir, join(modelDir, contents.manifest.checkpoint));
-    const resume = await readRunState(modelDir, contents.manifest);
+    const saved = manifest.run;
+    checkResumeFlags(requested, saved, modelDir, join(modelDir, manifest.checkpoint));
+    const resume = await readRunState(modelDir, manifest);
     const config = await readConfigOf(modelFilesOf(modelDir, contents));
     windowLength(config, saved.context);
     const from = { directory: modelDir, contents };
@@ -265,7 +243,7 @@ async function planRun(values: Values, context: CommandContext): Promise<TrainPl
 }
 
 /** A new run may go only where no checkpoint would be overwritten. */
-async function checkNewRunDirectory(out: string): Promise<void> {
+export async function checkNewRunDirectory(out: string): Promise<void> {
   const contents = await inspectDirectory(out, '--out');
   if (contents.kind === 'run') {
     throw new CommandError(
@@ -351,7 +329,11 @@ function batchesOf(text: string, run: RunSettings): TextBatches {
 }
 
 /** The loss plot is a picture: failing to draw it never costs the run, only a warning. */
-async function writePlot(out: string, snapshot: TrainingSnapshot, reporter: TrainReporter): Promise<void> {
+export async function writePlot(
+  out: string,
+  snapshot: TrainingSnapshot,
+  reporter: TrainReporter,
+): Promise<void> {
   try {
     const { steps, evals } = snapshot.state.history;
     await writeFileAtomic(join(out, LOSS_PLOT_FILE), lossPlotSvg(steps, evals));
@@ -371,7 +353,7 @@ function divergedMessage(error: NonFiniteLossError, out: string, savedStep: numb
   return `${what} The last checkpoint is step ${savedStep} in ${out} (${MANIFEST_FILE}): resume from it with --model ${out} and a lower --lr, or with --grad-clip 1.`;
 }
 
-function definedOnly<T extends Record<string, unknown>>(
+export function definedOnly<T extends Record<string, unknown>>(
   values: T,
 ): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as never;

@@ -7,18 +7,19 @@ export async function saveModel(
   layout: Layout,
 ): Promise<FromWorker & { type: 'checkpoint' }> {
   const checkpoint = await serializeCheckpoint(model, { layout });
-  const { weights } = checkpoint;
-  // Hand over the bytes without a copy when they fill their buffer.
-  const buffer =
-    weights.byteOffset === 0 && weights.byteLength === weights.buffer.byteLength
-      ? (weights.buffer as ArrayBuffer)
-      : (weights.slice().buffer as ArrayBuffer);
   return {
     type: 'checkpoint',
     config: `${JSON.stringify(checkpoint.config, null, 2)}\n`,
-    weights: buffer,
+    weights: ownBuffer(checkpoint.weights),
     layout: checkpoint.layout,
   };
+}
+
+/** The bytes in a buffer of their own, to hand over without a copy when they fill theirs already. */
+export function ownBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? (bytes.buffer as ArrayBuffer)
+    : (bytes.slice().buffer as ArrayBuffer);
 }
 
 export function openModel(request: {

@@ -9,6 +9,7 @@ import type { FromWorker, ModelSummary, Task, ToWorker, TrainSettings } from '..
 import { promptAttention } from './attention.js';
 import { deviceDescription, startBackend } from './backend.js';
 import { openModel, saveModel } from './checkpoint.js';
+import { performClassify } from './classification.js';
 import { prepareData } from './data.js';
 import { runGeneration } from './generation.js';
 import { loadFromHub } from './hub.js';
@@ -80,6 +81,11 @@ async function perform(message: ToWorker, signal: AbortSignal): Promise<void> {
       post(result, [result.weights]);
       return;
     }
+    case 'classify-train':
+    case 'classify-text':
+    case 'classify-load':
+    case 'classify-save':
+      return performClassify(message, model, signal, post);
     case 'load': {
       const loaded = openModel(message);
       replaceModel(loaded.model, {

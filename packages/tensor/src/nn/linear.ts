@@ -10,12 +10,21 @@ export interface LinearOptions {
 }
 
 /**
+ * A module whose output is added to a `Linear`'s, such as a low-rank adapter (LoRA): (N, in) → (N, out).
+ * Attached in place, so a model's blocks keep calling the same layer and need no rebuilding.
+ */
+export interface LinearAdapter extends Module {
+  forward(x: tf.Tensor): tf.Tensor;
+}
+
+/**
  * y = x Wᵀ + b, with W stored as `[out, in]` like PyTorch so state dicts load without transposing.
  * Initialised as PyTorch's `nn.Linear`: W and b uniform in ±1/√in.
  */
 export class Linear extends Module {
   readonly weight: tf.Variable;
   readonly bias: tf.Variable | undefined;
+  #adapter: { name: string; module: LinearAdapter } | undefined;
 
   constructor(
     readonly inFeatures: number,
@@ -43,6 +52,32 @@ export class Linear extends Module {
         : this.registerParameter('bias', randUniform([outFeatures], -bound, bound, generator));
   }
 
+  /** The adapter added to this layer's output, if one is attached. */
+  get adapter(): LinearAdapter | undefined {
+    return this.#adapter?.module;
+  }
+
+  /**
+   * From now on the output is x Wᵀ + b + adapter(x). The adapter is registered as the child `name`, so
+   * its parameters train, count and save with the model's (`….W_query.lora.A`).
+   */
+  attachAdapter(name: string, adapter: LinearAdapter): void {
+    if (this.#adapter != null) {
+      throw new Error(`This Linear already has the adapter '${this.#adapter.name}': detach it first`);
+    }
+    this.registerModule(name, adapter);
+    this.#adapter = { name, module: adapter };
+  }
+
+  /** Removes the adapter (e.g. once merged into the weight) and returns it undisposed. */
+  detachAdapter(): LinearAdapter | undefined {
+    const attached = this.#adapter;
+    if (attached == null) return undefined;
+    this.unregisterModule(attached.name);
+    this.#adapter = undefined;
+    return attached.module;
+  }
+
   /** x: (..., in) → (..., out) */
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
@@ -50,6 +85,7 @@ export class Linear extends Module {
       const flat = tf.reshape(x, [-1, this.inFeatures]); // (N, in)
       let y = matMul(flat, this.weight, false, true); // (N, out)
       if (this.bias != null) y = addBroadcast(y, this.bias);
+      if (this.#adapter != null) y = tf.add(y, this.#adapter.module.forward(flat));
       return tf.reshape(y, [...leading, this.outFeatures]);
     });
   }

@@ -53,6 +53,14 @@ export abstract class Module {
     return module;
   }
 
+  /** Removes a child registered as `name` and returns it (still alive: the caller disposes it). */
+  protected unregisterModule(name: string): Module {
+    const child = this.#children.get(name);
+    if (child == null) throw new Error(`No module is registered as '${name}'`);
+    this.#children.delete(name);
+    return child;
+  }
+
   private assertFreeName(name: string): void {
     if (name === '' || name.includes('.')) throw new Error(`Invalid parameter or module name '${name}'`);
     if (this.#parameters.has(name) || this.#children.has(name))
@@ -77,9 +85,21 @@ export abstract class Module {
     return out;
   }
 
-  /** Total number of parameter elements. */
-  numParameters(): number {
-    return this.parameters().reduce((total, variable) => total + variable.size, 0);
+  /** Total number of parameter elements; with `trainable: true`, of those that train only. */
+  numParameters(options: { trainable?: boolean } = {}): number {
+    return this.parameters().reduce(
+      (total, variable) => total + (options.trainable && !variable.trainable ? 0 : variable.size),
+      0,
+    );
+  }
+
+  /**
+   * Whether every parameter of this module and its children trains (PyTorch's `requires_grad_`): a
+   * frozen parameter gets no gradient and the optimizer leaves it alone. Parameters start trainable.
+   */
+  setTrainable(trainable: boolean): this {
+    for (const variable of this.parameters()) variable.trainable = trainable;
+    return this;
   }
 
   train(mode = true): this {

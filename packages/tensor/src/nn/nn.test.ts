@@ -24,6 +24,21 @@ class TwoLayer extends Module {
 
 beforeAll(() => initBackend({ prefer: 'cpu' }));
 
+/** Adds a learned offset per output: the smallest adapter. */
+class Shift extends Module {
+  readonly offset: tf.Variable;
+  constructor(outFeatures: number) {
+    super();
+    this.offset = this.registerParameter(
+      'offset',
+      tf.tensor1d(Array.from({ length: outFeatures }, (_, i) => i + 1)),
+    );
+  }
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => tf.add(tf.zeros([x.shape[0] as number, this.offset.size]), this.offset));
+  }
+}
+
 describe('Module', () => {
   it('names parameters depth first in registration order, PyTorch style', () => {
     const model = new TwoLayer(new Generator(0));
@@ -33,6 +48,22 @@ describe('Module', () => {
       ['second.weight', [3, 8]],
     ]);
     expect(model.numParameters()).toBe(8 * 4 + 8 + 3 * 8);
+    model.dispose();
+  });
+
+  it('freezes and unfreezes every parameter below a module', () => {
+    const model = new TwoLayer(new Generator(1));
+    model.first.setTrainable(false);
+    const trainable = () => model.namedParameters().map(([name, variable]) => [name, variable.trainable]);
+    expect(trainable()).toEqual([
+      ['first.weight', false],
+      ['first.bias', false],
+      ['second.weight', true],
+    ]);
+    expect(model.numParameters({ trainable: true })).toBe(24);
+    expect(model.numParameters()).toBe(4 * 8 + 8 + 24);
+    model.setTrainable(true);
+    expect(trainable().every(([, flag]) => flag)).toBe(true);
     model.dispose();
   });
 
@@ -113,6 +144,27 @@ describe('Linear', () => {
     const std = Math.sqrt(weights.reduce((a, w) => a + w * w, 0) / weights.length);
     expect(std).toBeCloseTo(bound / Math.sqrt(3), 2);
     linear.dispose();
+  });
+
+  it('adds an attached adapter to its output, trains and names its parameters, and detaches it', async () => {
+    const layer = new Linear(3, 2, { generator: new Generator(4) });
+    const x = tf.tensor3d([[[1, -2, 0.5]], [[0, 1, 2]]]); // (2, 1, 3)
+    const plain = await layer.forward(x).data();
+    const adapter = new Shift(2);
+    layer.attachAdapter('shift', adapter);
+    expect(layer.adapter).toBe(adapter);
+    expect(layer.namedParameters().map(([name]) => name)).toEqual(['weight', 'bias', 'shift.offset']);
+    const shifted = await layer.forward(x).data();
+    expect([...shifted]).toEqual([...plain].map((value, i) => Math.fround(value + (i % 2 === 0 ? 1 : 2))));
+    const { grads } = tf.variableGrads(() => tf.sum(layer.forward(x)));
+    expect(await grads[adapter.offset.name]!.data()).toEqual(new Float32Array([2, 2]));
+    expect(() => layer.attachAdapter('again', new Shift(2))).toThrow(/already has the adapter 'shift'/);
+    expect(layer.detachAdapter()).toBe(adapter);
+    expect(layer.namedParameters().map(([name]) => name)).toEqual(['weight', 'bias']);
+    expect(await layer.forward(x).data()).toEqual(plain);
+    tf.dispose([x, ...Object.values(grads)]);
+    adapter.dispose();
+    layer.dispose();
   });
 
   it('rejects invalid sizes', () => {

@@ -1,0 +1,54 @@
+/** `classify predict`: the class and probabilities of each text given (or read from stdin, one per line). */
+import { createInterface } from 'node:readline';
+import { type Classification, classifyTexts } from '@scratchgpt/classifier';
+import { type FlagSpec, parseCommandLine, requireString } from '../../args.js';
+import { UsageError } from '../../errors.js';
+import { checkMemory } from '../../memory-check.js';
+import { readConfigOf } from '../../model-config.js';
+import { gpt2 } from '../../text-helpers.js';
+import type { CommandContext } from '../context.js';
+import { findClassifier, loadClassifierFiles, readClassifierSettings } from './run.js';
+
+export const predictFlags = { model: { type: 'string' } } as const satisfies FlagSpec;
+
+export async function runClassifyPredict(args: string[], context: CommandContext): Promise<number> {
+  const { values, positionals } = parseCommandLine(args, predictFlags, 'classify predict');
+  const directory = requireString(values, 'model', 'classify predict');
+  const location = await findClassifier(directory, 'classify predict');
+  const settings = await readClassifierSettings(location.files);
+  const config = await readConfigOf(location.files);
+  const texts = positionals.length > 0 ? positionals : await readLines();
+  if (texts.length === 0) {
+    throw new UsageError('classify predict: give the texts to classify, or pipe them in one per line');
+  }
+
+  await context.startBackend();
+  checkMemory(config, { batchSize: 16, tokens: settings.maxLength, training: false });
+  const { classifier } = await loadClassifierFiles(location);
+  const results = await classifyTexts(classifier, gpt2(), texts, settings);
+  for (const result of results) {
+    context.output.result(shape(result, settings.classes), () => line(result));
+  }
+  classifier.dispose();
+  return 0;
+}
+
+/** Non-empty lines of stdin; none when stdin is a terminal (nothing was piped). */
+async function readLines(): Promise<string[]> {
+  if (process.stdin.isTTY) return [];
+  const lines: string[] = [];
+  for await (const text of createInterface({ input: process.stdin, crlfDelay: Number.POSITIVE_INFINITY })) {
+    if (text.trim() !== '') lines.push(text);
+  }
+  return lines;
+}
+
+function shape(result: Classification, classes: readonly string[]) {
+  const probabilities = Object.fromEntries(classes.map((name, i) => [name, result.probabilities[i]]));
+  return { text: result.text, label: result.label, probabilities, truncated: result.truncated };
+}
+
+function line(result: Classification): string {
+  const p = (result.probabilities[result.index] as number) * 100;
+  return `${result.label}\t${p.toFixed(1)}%\t${result.text}${result.truncated ? '\t(truncated)' : ''}`;
+}

@@ -1,0 +1,394 @@
+/**
+ * `classify train`: fine-tunes a GPT into a classifier on labelled texts (the book's chapter 6, or its
+ * appendix E with LoRA), through the trainer's loop, into a run directory that resumes like `train`'s.
+ */
+import {
+  type ClassificationData,
+  type ClassifierSettings,
+  classificationObjective,
+  createClassifier,
+  type GPTClassifier,
+  type Pooling,
+  poolings,
+  type TrainablePart,
+  trainableParts,
+} from '@scratchgpt/classifier';
+import { type GPTConfig, GPTModel } from '@scratchgpt/gpt-model';
+import type { LoRASettings } from '@scratchgpt/lora';
+import { manualSeed } from '@scratchgpt/tensor';
+import { NonFiniteLossError, type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
+import { type FlagSpec, numberFlag, parseFlags, stringFlag, type Values } from '../../args.js';
+import type { ClassifyRunSettings } from '../../classify-run-settings.js';
+import { CommandError, UsageError } from '../../errors.js';
+import { checkMemory } from '../../memory-check.js';
+import { readConfigOf, resolveConfig } from '../../model-config.js';
+import {
+  cleanRunDirectory,
+  inspectDirectory,
+  loadModelDirectory,
+  modelFilesOf,
+  prepareRunDirectory,
+  readRunState,
+} from '../../run-directory.js';
+import type { CommandContext } from '../context.js';
+import { readSchedule, scheduleFlags, stopOnInterrupt } from '../schedule.js';
+import { checkNewRunDirectory, definedOnly, writePlot } from '../train.js';
+import { TrainReporter } from '../train-reporter.js';
+import { dataFlags, dataSettings, loadClassificationData, requestedData } from './data.js';
+import { evaluateSplits, reportEvaluation, splitAccuracies } from './evaluation.js';
+import {
+  type ClassifierLocation,
+  findClassifier,
+  holdsClassifier,
+  loadClassifierFiles,
+  readClassifierSettings,
+  saveClassifierRun,
+} from './run.js';
+
+export const trainFlags = {
+  ...dataFlags,
+  model: { type: 'string' },
+  config: { type: 'string' },
+  out: { type: 'string' },
+  'max-length': { type: 'string' },
+  trainable: { type: 'string' },
+  pooling: { type: 'string' },
+  'lora-rank': { type: 'string' },
+  'lora-alpha': { type: 'string' },
+  'lora-scaling': { type: 'string' },
+  ...scheduleFlags,
+  'no-final-eval': { type: 'boolean' },
+} as const satisfies FlagSpec;
+
+/** Where the classifier comes from, decided before the backend starts. */
+type Start =
+  | { kind: 'resume'; location: ClassifierLocation; snapshot: TrainingSnapshot }
+  | { kind: 'classifier'; location: ClassifierLocation }
+  | { kind: 'gpt'; directory: string }
+  | { kind: 'random' };
+
+interface Plan {
+  out: string;
+  start: Start;
+  config: GPTConfig;
+  run: ClassifyRunSettings;
+  settings: ClassifierSettings;
+  data: ClassificationData;
+}
+
+export async function runClassifyTrain(args: string[], context: CommandContext): Promise<number> {
+  const values = parseFlags(args, trainFlags, 'classify train');
+  const { output } = context;
+  const { epochs, steps, options } = readSchedule(values, 'classify train');
+  const { evalBatches } = options;
+  const plan = await planRun(values, context);
+  const { out, run, config, data, settings } = plan;
+  await prepareRunDirectory(out);
+
+  // Only now, with every argument, file and the data checked: the backend, then the model.
+  await context.startBackend();
+  checkMemory(config, { batchSize: run.batchSize, tokens: run.maxLength, training: true });
+  const model = await buildClassifier(plan, context.seed);
+  output.note(
+    `${plan.start.kind === 'resume' ? `resuming ${out} at step ${plan.start.snapshot.state.step}` : `fine-tuning into ${out}`}: ` +
+      `${model.numParameters().toLocaleString('en-US')} parameters, ${model.numParameters({ trainable: true }).toLocaleString('en-US')} trainable ` +
+      `(${settings.lora ? `LoRA rank ${settings.lora.rank}, alpha ${settings.lora.alpha}` : settings.trainable}); classes ${settings.classes.join(', ')}; ` +
+      `${data.train.rows.length} / ${data.validation.rows.length} / ${data.test.rows.length} texts of ${data.maxLength} tokens ` +
+      `(${data.train.loader.length} batches of ${run.batchSize} per epoch)`,
+  );
+
+  const existing = await inspectDirectory(out, '--out');
+  const removed = await cleanRunDirectory(out, existing.kind === 'run' ? existing.manifest : undefined);
+  if (removed.length > 0)
+    output.note(`removed what an interrupted save left in ${out}: ${removed.join(', ')}`);
+  const reporter = new TrainReporter(output);
+  const interrupt = stopOnInterrupt(reporter);
+  const validation = data.validation.loader.length > 0 ? data.validation.loader : undefined;
+  const resume = plan.start.kind === 'resume' ? plan.start.snapshot : undefined;
+  let completed = false;
+  try {
+    for await (const event of trainModel({
+      model,
+      train: data.train.loader,
+      ...(validation ? { validation } : {}),
+      objective: classificationObjective(),
+      ...definedOnly({
+        ...options,
+        lr: options.lr ?? (resume ? undefined : 5e-5),
+        evalEvery: options.evalEvery ?? (resume ? undefined : 50),
+      }),
+      ...(resume
+        ? { resume, ...definedOnly({ epochs, maxSteps: steps }) }
+        : definedOnly({ epochs: epochs ?? (steps ? undefined : 5), maxSteps: steps })),
+      saveCheckpoint: async (snapshot) => {
+        const saved = await saveClassifierRun(out, model, settings, snapshot, run);
+        await writePlot(out, snapshot, reporter);
+        return saved;
+      },
+      signal: interrupt.signal,
+    })) {
+      if (event.event === 'eval') {
+        const accuracy = await splitAccuracies(model, data.train.loader, validation, evalBatches);
+        reportEval(reporter, context, {
+          ...event,
+          ...accuracy,
+          examplesSeen: event.step * run.batchSize * (options.gradAccum ?? 1),
+        });
+      } else {
+        reporter.report(event);
+        if (event.event === 'done') completed = event.reason === 'completed';
+      }
+    }
+  } catch (error) {
+    reporter.done();
+    if (error instanceof NonFiniteLossError) {
+      throw new CommandError(
+        `${error.message.replace(/ \(gradClip\)/, ' (--grad-clip)')} The run is in ${out}.`,
+      );
+    }
+    throw error;
+  } finally {
+    interrupt.release();
+  }
+  if (completed && values['no-final-eval'] !== true) {
+    reportEvaluation(context.output, await evaluateSplits(model, data), settings.classes);
+  }
+  model.dispose();
+  return 0;
+}
+
+function reportEval(
+  reporter: TrainReporter,
+  context: CommandContext,
+  event: {
+    step: number;
+    trainLoss: number;
+    valLoss: number | null;
+    trainAccuracy: number;
+    valAccuracy: number | null;
+    examplesSeen: number;
+  },
+): void {
+  const { step, trainLoss, valLoss, trainAccuracy, valAccuracy, examplesSeen } = event;
+  context.output.event({ event: 'eval', step, trainLoss, valLoss, trainAccuracy, valAccuracy, examplesSeen });
+  if (context.output.json) return;
+  const percent = (value: number) => `${(value * 100).toFixed(2)}%`;
+  const val = valLoss == null ? '' : `, val ${valLoss.toFixed(3)}`;
+  const valAccuracyText = valAccuracy == null ? '' : `, val ${percent(valAccuracy)}`;
+  reporter.log(
+    `step ${String(step).padStart(5)}: loss train ${trainLoss.toFixed(3)}${val}; accuracy train ${percent(trainAccuracy)}${valAccuracyText} (${examplesSeen.toLocaleString('en-US')} examples seen)`,
+  );
+}
+
+/** The flags checked against each other and the directories, and the data read and split. */
+async function planRun(values: Values, context: CommandContext): Promise<Plan> {
+  const modelDir = stringFlag(values, 'model');
+  const configName = stringFlag(values, 'config');
+  const out = stringFlag(values, 'out');
+  const requested = requestedData(values);
+  const maxLength = numberFlag(values, 'max-length', { integer: true, min: 1 });
+  const modelChoice = modelFlags(values);
+  if (modelDir !== undefined && configName !== undefined) {
+    throw new UsageError(
+      'classify train: give --model DIR (a pretrained GPT) or --config NAME (random weights), not both',
+    );
+  }
+  if (modelDir === undefined && configName === undefined) {
+    throw new UsageError(
+      'classify train: give --model DIR (a GPT to fine-tune, or a classifier run to resume) or --config NAME (a new model with random weights)',
+    );
+  }
+
+  if (modelDir !== undefined) {
+    const contents = await inspectDirectory(modelDir, '--model');
+    if (await holdsClassifier(modelFilesOf(modelDir, contents), contents)) {
+      const location = await findClassifier(modelDir, 'classify train');
+      const settings = await readClassifierSettings(location.files);
+      if (Object.keys(modelChoice.given).length > 0) {
+        throw new UsageError(
+          `classify train: ${modelDir} is a classifier, which keeps its ${Object.keys(modelChoice.given).join(', ')}; leave them out`,
+        );
+      }
+      const config = await readConfigOf(location.files);
+      if (location.manifest) {
+        const target = out ?? modelDir;
+        if (target !== modelDir) await checkNewRunDirectory(target);
+        const saved = location.manifest.run;
+        checkResumeFlags(
+          { ...requested, ...(maxLength !== undefined ? { maxLength } : {}) },
+          saved,
+          modelDir,
+          context,
+        );
+        const snapshot = await readRunState(modelDir, location.manifest);
+        const data = await loadClassificationData(saved, {
+          contextLength: config.contextLength,
+          maxLength: saved.maxLength,
+          classes: settings.classes,
+        });
+        return {
+          out: target,
+          start: { kind: 'resume', location, snapshot },
+          config,
+          run: saved,
+          settings,
+          data,
+        };
+      }
+      if (out === undefined || out === modelDir) {
+        throw new UsageError(
+          `classify train: ${modelDir} is a classifier checkpoint: give --out DIR for the run that trains on from its weights`,
+        );
+      }
+      await checkNewRunDirectory(out);
+      const base = dataSettings(requested, context.seed);
+      const data = await loadClassificationData(base, {
+        contextLength: config.contextLength,
+        maxLength: settings.maxLength,
+        classes: settings.classes,
+      });
+      const run = { ...base, maxLength: data.maxLength, base: modelDir };
+      return { out, start: { kind: 'classifier', location }, config, run, settings, data };
+    }
+    if (out === undefined || out === modelDir) {
+      throw new UsageError(
+        `classify train: --out DIR is required: where the classifier fine-tuned from ${modelDir} is written`,
+      );
+    }
+    await checkNewRunDirectory(out);
+    const config = await readConfigOf(modelFilesOf(modelDir, contents));
+    return newRun({
+      out,
+      start: { kind: 'gpt', directory: modelDir },
+      base: modelDir,
+      config,
+      requested,
+      maxLength,
+      modelChoice,
+      context,
+    });
+  }
+  if (out === undefined) throw new UsageError('classify train: --out DIR is required');
+  await checkNewRunDirectory(out);
+  const config = await resolveConfig(configName as string);
+  return newRun({
+    out,
+    start: { kind: 'random' },
+    base: configName as string,
+    config,
+    requested,
+    maxLength,
+    modelChoice,
+    context,
+  });
+}
+
+async function newRun(plan: {
+  out: string;
+  start: Start;
+  base: string;
+  config: GPTConfig;
+  requested: Partial<ClassifyRunSettings>;
+  maxLength: number | undefined;
+  modelChoice: ModelChoice;
+  context: CommandContext;
+}): Promise<Plan> {
+  const settings = dataSettings(plan.requested, plan.context.seed);
+  const data = await loadClassificationData(settings, {
+    contextLength: plan.config.contextLength,
+    maxLength: plan.maxLength,
+  });
+  const { pooling, trainable, lora } = plan.modelChoice;
+  return {
+    out: plan.out,
+    start: plan.start,
+    config: plan.config,
+    run: { ...settings, maxLength: data.maxLength, base: plan.base },
+    settings: {
+      classes: data.classes,
+      maxLength: data.maxLength,
+      padTokenId: 50256,
+      pooling,
+      trainable: lora ? 'lora' : trainable,
+      lora,
+    },
+    data,
+  };
+}
+
+interface ModelChoice {
+  pooling: Pooling;
+  trainable: TrainablePart;
+  lora: LoRASettings | null;
+  /** The model flags that were given, by name. */
+  given: Record<string, string>;
+}
+
+function modelFlags(values: Values): ModelChoice {
+  const given = Object.fromEntries(
+    ['trainable', 'pooling', 'lora-rank', 'lora-alpha', 'lora-scaling']
+      .map((name) => [`--${name}`, stringFlag(values, name)])
+      .filter(([, value]) => value !== undefined),
+  ) as Record<string, string>;
+  const pooling = stringFlag(values, 'pooling') ?? 'last';
+  if (!poolings.includes(pooling as Pooling))
+    throw new UsageError(`--pooling must be one of ${poolings.join(', ')}, got '${pooling}'`);
+  const trainable = stringFlag(values, 'trainable') ?? 'last-block';
+  if (!trainableParts.includes(trainable as TrainablePart)) {
+    throw new UsageError(`--trainable must be one of ${trainableParts.join(', ')}, got '${trainable}'`);
+  }
+  const rank = numberFlag(values, 'lora-rank', { integer: true, min: 1 });
+  const alpha = numberFlag(values, 'lora-alpha', { min: 0, exclusiveMin: true });
+  const scaling = stringFlag(values, 'lora-scaling');
+  if (rank === undefined && (alpha !== undefined || scaling !== undefined)) {
+    throw new UsageError('--lora-alpha and --lora-scaling need --lora-rank R');
+  }
+  if (rank !== undefined && given['--trainable'] !== undefined) {
+    throw new UsageError(
+      '--trainable does not go with --lora-rank: LoRA freezes the model and trains its updates alone',
+    );
+  }
+  if (scaling !== undefined && scaling !== 'rank' && scaling !== 'alpha') {
+    throw new UsageError(`--lora-scaling must be rank (alpha / rank) or alpha, got '${scaling}'`);
+  }
+  const lora =
+    rank === undefined
+      ? null
+      : { rank, alpha: alpha ?? rank, scaling: (scaling ?? 'rank') as LoRASettings['scaling'] };
+  return { pooling: pooling as Pooling, trainable: trainable as TrainablePart, lora, given };
+}
+
+/** A resumed run sees the same texts in the same batches: data flags must agree with the run's. */
+function checkResumeFlags(
+  requested: Partial<ClassifyRunSettings>,
+  saved: ClassifyRunSettings,
+  directory: string,
+  context: CommandContext,
+): void {
+  const asked: Partial<ClassifyRunSettings> = {
+    ...requested,
+    ...(context.seedGiven ? { seed: context.seed } : {}),
+  };
+  for (const [key, value] of Object.entries(asked) as Array<[keyof ClassifyRunSettings, unknown]>) {
+    if (value !== saved[key]) {
+      const flag = `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
+      throw new UsageError(
+        `classify train: ${flag} ${String(value)} differs from the run in ${directory}, which has ${String(saved[key])}; a resumed run keeps its data and batches: leave it out`,
+      );
+    }
+  }
+}
+
+async function buildClassifier(plan: Plan, seed: number): Promise<GPTClassifier> {
+  const { start, settings, config } = plan;
+  if (start.kind === 'resume' || start.kind === 'classifier')
+    return (await loadClassifierFiles(start.location)).classifier;
+  const gpt = start.kind === 'gpt' ? (await loadModelDirectory(start.directory)).model : undefined;
+  // The new head (and LoRA's A) draw from the seeded default generator: --seed reproduces a run.
+  manualSeed(seed);
+  return createClassifier(gpt ?? new GPTModel(config), {
+    numClasses: settings.classes.length,
+    pooling: settings.pooling,
+    ...(settings.lora ? { lora: settings.lora } : { trainable: settings.trainable as TrainablePart }),
+  });
+}

@@ -1,0 +1,58 @@
+/**
+ * What `train` and `classify train` share: the flags of a training schedule, read and checked the same
+ * way, and Ctrl-C that stops a run after the step in progress (it then saves), twice to quit at once.
+ */
+import { type FlagSpec, numberFlag, type Values } from '../args.js';
+import { UsageError } from '../errors.js';
+import type { TrainReporter } from './train-reporter.js';
+
+export const scheduleFlags = {
+  epochs: { type: 'string' },
+  steps: { type: 'string' },
+  lr: { type: 'string' },
+  'weight-decay': { type: 'string' },
+  'warmup-steps': { type: 'string' },
+  'min-lr': { type: 'string' },
+  'grad-clip': { type: 'string' },
+  'grad-accum': { type: 'string' },
+  'eval-every': { type: 'string' },
+  'eval-batches': { type: 'string' },
+  'checkpoint-every': { type: 'string' },
+} as const satisfies FlagSpec;
+
+export function readSchedule(values: Values, command: string) {
+  const epochs = numberFlag(values, 'epochs', { integer: true, min: 1 });
+  const steps = numberFlag(values, 'steps', { integer: true, min: 1 });
+  if (epochs !== undefined && steps !== undefined)
+    throw new UsageError(`${command}: give --epochs or --steps, not both`);
+  const options = {
+    lr: numberFlag(values, 'lr', { min: 0, exclusiveMin: true }),
+    weightDecay: numberFlag(values, 'weight-decay', { min: 0 }),
+    warmupSteps: numberFlag(values, 'warmup-steps', { integer: true, min: 0 }),
+    minLr: numberFlag(values, 'min-lr', { min: 0 }),
+    gradClip: numberFlag(values, 'grad-clip', { min: 0, exclusiveMin: true }),
+    gradAccum: numberFlag(values, 'grad-accum', { integer: true, min: 1 }),
+    evalEvery: numberFlag(values, 'eval-every', { integer: true, min: 0 }),
+    evalBatches: numberFlag(values, 'eval-batches', { integer: true, min: 1 }) ?? 5,
+    checkpointEvery: numberFlag(values, 'checkpoint-every', { integer: true, min: 1 }),
+  };
+  return { epochs, steps, options };
+}
+
+/** Aborts `signal` on the first Ctrl-C; `release()` when the run is over. */
+export function stopOnInterrupt(
+  reporter: TrainReporter,
+  also?: AbortSignal,
+): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const onInterrupt = () => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+    reporter.log('Stopping after this step and saving… (Ctrl-C again to quit at once)');
+  };
+  process.on('SIGINT', onInterrupt);
+  // A time limit (the demo's) may run out while the data and model are prepared: it stops at step 1.
+  if (also?.aborted) controller.abort();
+  also?.addEventListener('abort', () => controller.abort(), { once: true });
+  return { signal: controller.signal, release: () => process.off('SIGINT', onInterrupt) };
+}

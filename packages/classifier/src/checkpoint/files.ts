@@ -1,0 +1,146 @@
+/**
+ * A classifier as checkpoint files, and back. The GPT's body stays an ordinary checkpoint that every
+ * GPT loader reads (a tied head, the vocabulary head having been replaced); what makes it a classifier
+ * sits beside it:
+ *
+ *   config.json, model.safetensors   the GPT (Hugging Face layout by default, or the book's)
+ *   classifier.safetensors           the class head: out_head.weight [classes, embDim], out_head.bias
+ *   classifier.json                  classes, padded length, padding id, pooling, what trained
+ *   adapter.safetensors              LoRA updates, when LoRA trained (the base weights stay as they were)
+ */
+import {
+  bookToHf,
+  configToJson,
+  type HostState,
+  type Layout,
+  type LoadedModel,
+  loadModel,
+} from '@scratchgpt/gpt-model';
+import { LORA_CHILD, loadAdapters, serializeAdapters } from '@scratchgpt/lora';
+import { parseSafetensors, serializeSafetensors } from '@scratchgpt/tensor';
+import { GPTClassifier } from '../model/gpt-classifier.js';
+import {
+  ClassifierFileError,
+  type ClassifierSettings,
+  parseClassifierSettings,
+  settingsToJson,
+} from './settings.js';
+
+export const CLASSIFIER_SETTINGS_FILE = 'classifier.json';
+export const HEAD_FILE = 'classifier.safetensors';
+export const ADAPTER_FILE = 'adapter.safetensors';
+
+export interface ClassifierFiles {
+  /** config.json content. */
+  config: Record<string, unknown>;
+  /** model.safetensors bytes: the GPT without its vocabulary head. */
+  weights: Uint8Array;
+  /** classifier.safetensors bytes. */
+  head: Uint8Array;
+  /** classifier.json content. */
+  settings: Record<string, unknown>;
+  /** adapter.safetensors bytes, with LoRA. */
+  adapters?: Uint8Array;
+  layout: Layout;
+}
+
+export async function serializeClassifier(
+  classifier: GPTClassifier,
+  settings: ClassifierSettings,
+  options: { layout?: Layout; metadata?: Record<string, string> } = {},
+): Promise<ClassifierFiles> {
+  const layout = options.layout ?? 'hf';
+  const config = { ...classifier.gpt.config, tieWeights: true };
+  const state = await classifier.hostStateDict();
+  const body: HostState = new Map();
+  const head: HostState = new Map();
+  for (const [name, tensor] of state) {
+    if (name.includes(`.${LORA_CHILD}.`)) continue;
+    (name.startsWith('out_head.') ? head : body).set(name, tensor);
+  }
+  const metadata = { ...options.metadata, format: 'pt', producer: 'scratchgpt' };
+  const weights = serializeSafetensors(layout === 'hf' ? bookToHf(body, config, { withHead: false }) : body, {
+    ...metadata,
+    layout,
+  });
+  const files: ClassifierFiles = {
+    config: configToJson(config, layout),
+    weights,
+    head: serializeSafetensors(head, metadata),
+    settings: settingsToJson(settings),
+    layout,
+  };
+  if (settings.lora) files.adapters = await serializeAdapters(classifier);
+  return files;
+}
+
+export interface ClassifierFilesToLoad {
+  config: unknown;
+  weights: Uint8Array;
+  head: Uint8Array;
+  settings: unknown;
+  adapters?: Uint8Array;
+  /** Names for error messages, by file. */
+  sources?: Partial<Record<'config' | 'weights' | 'head' | 'settings' | 'adapters', string>>;
+}
+
+export interface LoadedClassifier {
+  classifier: GPTClassifier;
+  settings: ClassifierSettings;
+  /** The GPT as loaded: its config, layout and the weights' metadata. */
+  base: Omit<LoadedModel, 'model'>;
+}
+
+/** Builds a classifier from its files; each problem is an error naming the file. */
+export function loadClassifier(files: ClassifierFilesToLoad): LoadedClassifier {
+  const sources = {
+    config: 'config.json',
+    weights: 'model.safetensors',
+    head: HEAD_FILE,
+    settings: CLASSIFIER_SETTINGS_FILE,
+    adapters: ADAPTER_FILE,
+    ...files.sources,
+  };
+  const settings = parseClassifierSettings(files.settings, sources.settings);
+  if (settings.lora && files.adapters == null) {
+    throw new ClassifierFileError(
+      `${sources.settings} says LoRA trained this classifier, but there is no ${sources.adapters}`,
+    );
+  }
+  const { model, ...base } = loadModel(files.config, files.weights, {
+    configSource: sources.config,
+    weightsSource: sources.weights,
+  });
+  const classifier = new GPTClassifier(model, {
+    numClasses: settings.classes.length,
+    pooling: settings.pooling,
+  });
+  try {
+    const head = parseSafetensors(files.head, sources.head).tensors;
+    const unknown = [...head.keys()].filter((name) => name !== 'out_head.weight' && name !== 'out_head.bias');
+    if (unknown.length > 0)
+      throw new ClassifierFileError(
+        `${sources.head} has tensor '${unknown[0]}', which the class head does not have`,
+      );
+    classifier.outHead.loadStateDict(
+      new Map(
+        ['weight', 'bias'].map((part) => {
+          const tensor = head.get(`out_head.${part}`);
+          if (tensor == null) throw new ClassifierFileError(`${sources.head} is missing 'out_head.${part}'`);
+          return [part, { shape: tensor.shape, data: tensor.data as Float32Array }];
+        }),
+      ),
+    );
+    if (settings.lora) loadAdapters(classifier, files.adapters as Uint8Array, sources.adapters);
+    else classifier.trainOnly(settings.trainable as Exclude<ClassifierSettings['trainable'], 'lora'>);
+  } catch (error) {
+    classifier.dispose();
+    if (error instanceof Error && error.name === 'StateDictError') {
+      throw new ClassifierFileError(
+        `${sources.head}: ${error.message.replace(/^Tensor '/, "Tensor 'out_head.")} (${settings.classes.length} classes in ${sources.settings})`,
+      );
+    }
+    throw error;
+  }
+  return { classifier, settings, base };
+}

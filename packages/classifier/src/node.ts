@@ -1,0 +1,103 @@
+/**
+ * Classifier checkpoint directories on disk (Node only): the files of `serializeClassifier`, each
+ * written atomically, and read back with errors that name the file.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Layout } from '@scratchgpt/gpt-model';
+import { CONFIG_FILE, WEIGHTS_FILE, writeFileAtomic } from '@scratchgpt/gpt-model/node';
+import { parseStrictJson } from '@scratchgpt/tensor';
+import {
+  ADAPTER_FILE,
+  CLASSIFIER_SETTINGS_FILE,
+  HEAD_FILE,
+  type LoadedClassifier,
+  loadClassifier,
+  serializeClassifier,
+} from './checkpoint/files.js';
+import { ClassifierFileError, type ClassifierSettings } from './checkpoint/settings.js';
+import type { GPTClassifier } from './model/gpt-classifier.js';
+
+export { ADAPTER_FILE, CLASSIFIER_SETTINGS_FILE, HEAD_FILE };
+
+/** Writes the classifier into `directory` (created if needed); returns the files written. */
+export async function saveClassifier(
+  classifier: GPTClassifier,
+  settings: ClassifierSettings,
+  directory: string,
+  options: { layout?: Layout; metadata?: Record<string, string> } = {},
+): Promise<string[]> {
+  const files = await serializeClassifier(classifier, settings, options);
+  await mkdir(directory, { recursive: true });
+  const written: Array<[string, Uint8Array | string]> = [
+    [WEIGHTS_FILE, files.weights],
+    [HEAD_FILE, files.head],
+    ...(files.adapters ? ([[ADAPTER_FILE, files.adapters]] as Array<[string, Uint8Array]>) : []),
+    [CLASSIFIER_SETTINGS_FILE, json(files.settings)],
+    [CONFIG_FILE, json(files.config)],
+  ];
+  for (const [name, data] of written) await writeFileAtomic(join(directory, name), data);
+  return written.map(([name]) => name);
+}
+
+/** Whether a directory holds a classifier (its `classifier.json`), as opposed to a plain GPT. */
+export async function isClassifierDirectory(directory: string): Promise<boolean> {
+  return readFile(join(directory, CLASSIFIER_SETTINGS_FILE)).then(
+    () => true,
+    () => false,
+  );
+}
+
+export async function loadClassifierDirectory(directory: string): Promise<LoadedClassifier> {
+  const path = (name: string) => join(directory, name);
+  const settingsText = await read(directory, CLASSIFIER_SETTINGS_FILE, true);
+  const settings = parseJson(settingsText.toString('utf8'), path(CLASSIFIER_SETTINGS_FILE));
+  const config = parseJson((await read(directory, CONFIG_FILE)).toString('utf8'), path(CONFIG_FILE));
+  const bytes = async (name: string) => {
+    const buffer = await read(directory, name);
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  };
+  const lora = (settings as { lora?: unknown } | null)?.lora;
+  return loadClassifier({
+    config,
+    settings,
+    weights: await bytes(WEIGHTS_FILE),
+    head: await bytes(HEAD_FILE),
+    ...(lora != null ? { adapters: await bytes(ADAPTER_FILE) } : {}),
+    sources: {
+      config: path(CONFIG_FILE),
+      weights: path(WEIGHTS_FILE),
+      head: path(HEAD_FILE),
+      settings: path(CLASSIFIER_SETTINGS_FILE),
+      adapters: path(ADAPTER_FILE),
+    },
+  });
+}
+
+async function read(directory: string, name: string, defining = false): Promise<Buffer> {
+  try {
+    return await readFile(join(directory, name));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      throw new ClassifierFileError(
+        defining
+          ? `${directory} holds no ${name}: it is not a classifier (fine-tune one from it first)`
+          : `${directory} has ${CLASSIFIER_SETTINGS_FILE} but no ${name}: the classifier is incomplete`,
+      );
+    }
+    throw new ClassifierFileError(`${join(directory, name)}: ${(error as Error).message}`);
+  }
+}
+
+function parseJson(text: string, source: string): unknown {
+  try {
+    return parseStrictJson(text, { maxDepth: 16 });
+  } catch (error) {
+    throw new ClassifierFileError(`${source} is not valid JSON (${(error as Error).message})`);
+  }
+}
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}

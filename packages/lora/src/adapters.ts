@@ -1,0 +1,133 @@
+/**
+ * Adapters saved alone: a small safetensors file with every update's A and B by name
+ * (`trf_blocks.0.att.W_query.lora.A`) and the settings in its `__metadata__`, to keep next to the base
+ * model it was trained on. Loading attaches updates to exactly the layers the file names.
+ */
+import {
+  Linear,
+  type Module,
+  parseSafetensors,
+  serializeSafetensors,
+  type TensorToWrite,
+} from '@scratchgpt/tensor';
+import { applyLoRA, LORA_CHILD, loraLayers } from './apply.js';
+import type { LoRALayer, LoRAScaling } from './lora-layer.js';
+
+export const ADAPTER_FORMAT = 'scratchgpt-lora';
+
+export interface LoRASettings {
+  rank: number;
+  alpha: number;
+  scaling: LoRAScaling;
+}
+
+export class AdapterError extends Error {
+  override name = 'AdapterError';
+}
+
+/** The settings the model's updates share (an error where there are none, or they differ). */
+export function loraSettingsOf(model: Module): LoRASettings {
+  const layers = [...loraLayers(model).values()];
+  const first = layers[0];
+  if (first == null) throw new AdapterError('The model carries no LoRA updates');
+  const settings = { rank: first.rank, alpha: first.alpha, scaling: first.scaling };
+  if (
+    layers.some(
+      (layer) => layer.rank !== first.rank || layer.alpha !== first.alpha || layer.scaling !== first.scaling,
+    )
+  ) {
+    throw new AdapterError(
+      'The LoRA updates of this model differ in rank, alpha or scaling: save them one setting at a time',
+    );
+  }
+  return settings;
+}
+
+/** The model's LoRA updates as safetensors bytes (weights read back asynchronously, as WebGPU needs). */
+export async function serializeAdapters(model: Module): Promise<Uint8Array> {
+  const settings = loraSettingsOf(model);
+  const tensors = new Map<string, TensorToWrite>();
+  for (const [name, layer] of loraLayers(model)) {
+    for (const [part, variable] of [
+      ['A', layer.A],
+      ['B', layer.B],
+    ] as const) {
+      tensors.set(`${name}.${LORA_CHILD}.${part}`, {
+        shape: variable.shape,
+        data: (await variable.data()) as Float32Array,
+      });
+    }
+  }
+  return serializeSafetensors(tensors, {
+    format: ADAPTER_FORMAT,
+    rank: String(settings.rank),
+    alpha: String(settings.alpha),
+    scaling: settings.scaling,
+  });
+}
+
+/**
+ * Reads an adapter file and attaches its updates to `model` (freezing the rest, as `applyLoRA` does).
+ * Every layer it names must be a `Linear` of the model with the shapes the file holds.
+ */
+export function loadAdapters(
+  model: Module,
+  bytes: Uint8Array,
+  source = 'adapter.safetensors',
+): Map<string, LoRALayer> {
+  const file = parseSafetensors(bytes, source);
+  const settings = readSettings(file.metadata, source);
+  const linears = new Map(
+    model.namedModules().filter((entry): entry is [string, Linear] => entry[1] instanceof Linear),
+  );
+  const suffix = new RegExp(`^(.+)\\.${LORA_CHILD}\\.(A|B)$`);
+  const named = new Set<string>();
+  for (const key of file.tensors.keys()) {
+    const match = suffix.exec(key);
+    if (match == null)
+      throw new AdapterError(`${source} has tensor '${key}', which is not a LoRA update's A or B`);
+    const layer = match[1] as string;
+    if (!linears.has(layer))
+      throw new AdapterError(
+        `${source} has an update for '${layer}', which is not a Linear layer of this model`,
+      );
+    named.add(layer);
+  }
+  if (named.size === 0) throw new AdapterError(`${source} holds no LoRA updates`);
+  const layers = applyLoRA(model, { ...settings, include: (name) => named.has(name) });
+  for (const [name, layer] of layers) {
+    const values = new Map<string, { shape: number[]; data: Float32Array }>();
+    for (const part of ['A', 'B'] as const) {
+      const key = `${name}.${LORA_CHILD}.${part}`;
+      const tensor = file.tensors.get(key);
+      if (tensor == null) throw new AdapterError(`${source} is missing '${key}'`);
+      values.set(part, { shape: tensor.shape, data: tensor.data as Float32Array });
+    }
+    try {
+      layer.loadStateDict(values);
+    } catch (error) {
+      throw new AdapterError(
+        `${source}: ${(error as Error).message.replace(/^Tensor '/, `Tensor '${name}.${LORA_CHILD}.`)}`,
+      );
+    }
+  }
+  return layers;
+}
+
+function readSettings(metadata: Record<string, string>, source: string): LoRASettings {
+  if (metadata.format !== ADAPTER_FORMAT) {
+    throw new AdapterError(
+      `${source} is not a LoRA adapter file: its __metadata__ format is ${JSON.stringify(metadata.format)}, expected "${ADAPTER_FORMAT}"`,
+    );
+  }
+  const rank = Number(metadata.rank);
+  const alpha = Number(metadata.alpha);
+  const scaling = metadata.scaling;
+  if (!Number.isInteger(rank) || rank < 1)
+    throw new AdapterError(`${source}: rank ${JSON.stringify(metadata.rank)} is not an integer ≥ 1`);
+  if (!(Number.isFinite(alpha) && alpha > 0))
+    throw new AdapterError(`${source}: alpha ${JSON.stringify(metadata.alpha)} is not a number > 0`);
+  if (scaling !== 'rank' && scaling !== 'alpha')
+    throw new AdapterError(`${source}: scaling ${JSON.stringify(scaling)} is neither "rank" nor "alpha"`);
+  return { rank, alpha, scaling };
+}

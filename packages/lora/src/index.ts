@@ -1,0 +1,18 @@
+export {
+  ADAPTER_FORMAT,
+  AdapterError,
+  type LoRASettings,
+  loadAdapters,
+  loraSettingsOf,
+  serializeAdapters,
+} from './adapters.js';
+export {
+  type ApplyLoRAOptions,
+  applyLoRA,
+  isLinearWithLoRA,
+  type LinearWithLoRA,
+  LORA_CHILD,
+  loraLayers,
+} from './apply.js';
+export { LoRALayer, type LoRAOptions, type LoRAScaling } from './lora-layer.js';
+export { mergeLoRA } from './merge.js';

@@ -58,8 +58,11 @@ describe.runIf(existsSync(chromiumPath))('GPT-2 from the Hub in the page', () =>
         subtree: true,
       });
     });
+    // On a fast machine 3.2 MB over loopback arrives in one go: a slow network shows the bar moving.
+    hub.faults.slow = { chunkBytes: 256 * 1024, delayMs: 50 };
     await loadFromHub('gpt2');
     await waitForStatus(page, /^Loaded gpt2 from the Hub \(3\.2 MB downloaded, now kept in this browser\)/);
+    hub.faults.slow = undefined;
     expect(progress.some((value) => value > 0 && value < 1)).toBe(true);
     expect(await page.getByTestId('hub-progress').isHidden()).toBe(true);
     expect(await page.getByTestId('model-info').textContent()).toBe(

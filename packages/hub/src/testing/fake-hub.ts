@@ -33,6 +33,8 @@ export interface FakeHubFaults {
   cut?: { afterBytes: number; times: number } | undefined;
   /** The CDN serves LFS files with one byte changed (their checksum no longer matches). */
   corrupt?: boolean | undefined;
+  /** A slow network: the CDN sends bodies `chunkBytes` at a time, `delayMs` apart. */
+  slow?: { chunkBytes: number; delayMs: number } | undefined;
 }
 
 export interface FakeHub {
@@ -237,7 +239,20 @@ function serveCdn(
     });
     return;
   }
+  if (faults.slow) return void trickle(response, body, faults.slow);
   response.end(body);
+}
+
+async function trickle(
+  response: ServerResponse,
+  body: Uint8Array,
+  { chunkBytes, delayMs }: { chunkBytes: number; delayMs: number },
+): Promise<void> {
+  for (let offset = 0; offset < body.byteLength && !response.destroyed; offset += chunkBytes) {
+    response.write(body.subarray(offset, offset + chunkBytes));
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+  }
+  response.end();
 }
 
 function end(response: ServerResponse, status: number, headers: Record<string, string>): ServerResponse {

@@ -43,6 +43,15 @@ describe('version and help', () => {
     );
   });
 
+  it('auto prints only its choice: no TF.js banner, no Dawn warnings from a software adapter it skips', async () => {
+    const { code, stderr } = await runCli(['info']);
+    expect(code, stderr).toBe(0);
+    for (const line of lines(stderr)) {
+      expect(line).toMatch(/^(backend: | {2}skipped | {2})/);
+    }
+    expect(stderr).not.toMatch(/artificially reduced|Hi, looks like you are running TensorFlow\.js/);
+  });
+
   it('help <command> and <command> --help show its usage, options and the global options', async () => {
     const help = await runCli(['help', 'train']);
     expect(help.code).toBe(0);

@@ -3,8 +3,12 @@
  * by a stand-in offering one (an NVIDIA H200) whose device then fails to start: `auto` must try it
  * before the CPU backends, and fall back to the next (blas where OpenBLAS is, else wasm) saying why.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { initBackend } from './init-backend.js';
+
+// The child-process probe would find the real Dawn (and its software adapter): without a Dawn to
+// locate, the adapter is looked for in this process, through the stand-in.
+vi.mock('./dawn-probe.js', () => ({ locateDawn: async () => undefined, probeInChild: vi.fn() }));
 
 const navigatorBefore = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
 afterAll(() => {

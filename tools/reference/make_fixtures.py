@@ -15,6 +15,7 @@ import torch
 
 from fixture_models import SPECS
 from fixtures_attention import write_chapter3
+from fixtures_instruct import write_chapter7
 from fixtures_model import write_model_fixture
 from fixtures_recipe import write_schedule, write_tiny_training
 from fixtures_trainer import write_adamw_gpt, write_adamw_plain, write_clip, write_cross_entropy
@@ -23,6 +24,7 @@ REPO = Path(__file__).resolve().parents[2]
 ATTENTION_FIXTURES = Path("packages/attention/fixtures")
 MODEL_FIXTURES = Path("packages/gpt-model/fixtures")
 TRAINER_FIXTURES = Path("packages/trainer/fixtures")
+INSTRUCT_FIXTURES = Path("packages/instruct/fixtures")
 
 
 def make_deterministic():
@@ -46,6 +48,7 @@ def generate(root):
     }
     for name, write in trainer.items():
         summary[TRAINER_FIXTURES / name] = write(root / TRAINER_FIXTURES / name)
+    summary[INSTRUCT_FIXTURES / "chapter7"] = write_chapter7(root / INSTRUCT_FIXTURES / "chapter7")
     return summary
 
 

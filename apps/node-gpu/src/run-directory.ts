@@ -25,6 +25,7 @@ import {
 } from '@scratchgpt/trainer';
 import { loadCheckpointDirectory } from './checkpoint-directory.js';
 import { CommandError } from './errors.js';
+import type { InstructRunSettings } from './instruct-settings.js';
 import { makeDirectory } from './make-directory.js';
 import { parseRunManifest, type RunManifest, type RunSettings } from './run-manifest.js';
 
@@ -123,6 +124,7 @@ export async function saveRun(
   model: GPTModel,
   snapshot: TrainingSnapshot,
   run: RunSettings,
+  instruct?: InstructRunSettings,
 ): Promise<string> {
   const previous = await currentManifest(directory);
   const step = snapshot.state.step;
@@ -141,7 +143,14 @@ export async function saveRun(
   await rm(target, { recursive: true, force: true });
   await rename(partial, target);
   // 2. the commit
-  const manifest: RunManifest = { format: 'scratchgpt-run', version: 1, step, checkpoint: relative, run };
+  const manifest: RunManifest = {
+    format: 'scratchgpt-run',
+    version: 1,
+    step,
+    checkpoint: relative,
+    run,
+    ...(instruct ? { instruct } : {}),
+  };
   await writeFileAtomic(join(directory, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   // 3. tidying: the previous checkpoint, and the top-level copy of the weights
   if (previous != null && previous.checkpoint !== relative) {

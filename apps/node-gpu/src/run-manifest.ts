@@ -4,6 +4,7 @@
  * is an error that names the field.
  */
 import { CommandError } from './errors.js';
+import { type InstructRunSettings, parseInstructSettings } from './instruct-settings.js';
 
 /** How `train` turned its text into batches; a resumed run reuses it. */
 export interface RunSettings {
@@ -27,6 +28,8 @@ export interface RunManifest {
   /** The current checkpoint, relative to the run directory: `checkpoints/step-NNNNNN`. */
   checkpoint: string;
   run: RunSettings;
+  /** Present for instruction tuning: `data` is then the instruction file and `context` the longest batch. */
+  instruct?: InstructRunSettings;
 }
 
 export function parseRunManifest(text: string, source: string): RunManifest {
@@ -60,6 +63,7 @@ export function parseRunManifest(text: string, source: string): RunManifest {
   };
   if (typeof run.data !== 'string' || run.data === '') return fail(`"run.data" must be the text file's path`);
   if (typeof run.shuffle !== 'boolean') return fail(`"run.shuffle" must be true or false`);
+  const instruct = json.instruct === undefined ? undefined : parseInstructSettings(json.instruct, fail);
   return {
     format: 'scratchgpt-run',
     version: 1,
@@ -73,6 +77,7 @@ export function parseRunManifest(text: string, source: string): RunManifest {
       shuffle: run.shuffle,
       seed: number('seed', (v) => Number.isSafeInteger(v) && v >= 0),
     },
+    ...(instruct ? { instruct } : {}),
   };
 }
 

@@ -1,21 +1,17 @@
 import { join } from 'node:path';
 import { type TextBatches, TooFewTokensError, textToBatches } from '@scratchgpt/data-loader';
 import { type GPTConfig, GPTModel, generate } from '@scratchgpt/gpt-model';
-import { writeFileAtomic } from '@scratchgpt/gpt-model/node';
-import { NonFiniteLossError, type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
+import { type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
 import { type FlagSpec, numberFlag, parseFlags, stringFlag, type Values } from '../args.js';
 import { defaultDataPath, readText } from '../data.js';
 import { CommandError, UsageError } from '../errors.js';
-import { lossPlotSvg } from '../loss-plot.js';
 import { checkMemory } from '../memory-check.js';
 import { readConfigOf, resolveConfig, windowLength } from '../model-config.js';
 import {
   cleanRunDirectory,
   type DirectoryContents,
   inspectDirectory,
-  LOSS_PLOT_FILE,
   loadRun,
-  MANIFEST_FILE,
   modelFilesOf,
   prepareRunDirectory,
   readRunState,
@@ -25,6 +21,8 @@ import type { RunSettings } from '../run-manifest.js';
 import { createStreamDecoder, encodeText, gpt2 } from '../text-helpers.js';
 import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
+import { runTraining } from './run-training.js';
+import { readSchedule, scheduleFlags } from './schedule-flags.js';
 import { TrainReporter } from './train-reporter.js';
 
 const flags = {
@@ -33,21 +31,10 @@ const flags = {
   model: { type: 'string' },
   context: { type: 'string' },
   'batch-size': { type: 'string' },
-  epochs: { type: 'string' },
-  steps: { type: 'string' },
-  lr: { type: 'string' },
-  'weight-decay': { type: 'string' },
-  'warmup-steps': { type: 'string' },
-  'min-lr': { type: 'string' },
-  'grad-clip': { type: 'string' },
-  'grad-accum': { type: 'string' },
-  'eval-every': { type: 'string' },
-  'eval-batches': { type: 'string' },
+  ...scheduleFlags,
   'val-ratio': { type: 'string' },
   'no-shuffle': { type: 'boolean' },
-  'sample-every': { type: 'string' },
   prompt: { type: 'string' },
-  'checkpoint-every': { type: 'string' },
   out: { type: 'string' },
 } as const satisfies FlagSpec;
 
@@ -116,22 +103,7 @@ export async function runTrain(
 ): Promise<number> {
   const values = parseFlags(args, flags, 'train');
   const { output } = context;
-  const epochs = numberFlag(values, 'epochs', { integer: true, min: 1 });
-  const steps = numberFlag(values, 'steps', { integer: true, min: 1 });
-  if (epochs !== undefined && steps !== undefined)
-    throw new UsageError('train: give --epochs or --steps, not both');
-  const options = {
-    lr: numberFlag(values, 'lr', { min: 0, exclusiveMin: true }),
-    weightDecay: numberFlag(values, 'weight-decay', { min: 0 }),
-    warmupSteps: numberFlag(values, 'warmup-steps', { integer: true, min: 0 }),
-    minLr: numberFlag(values, 'min-lr', { min: 0 }),
-    gradClip: numberFlag(values, 'grad-clip', { min: 0, exclusiveMin: true }),
-    gradAccum: numberFlag(values, 'grad-accum', { integer: true, min: 1 }),
-    evalEvery: numberFlag(values, 'eval-every', { integer: true, min: 0 }),
-    evalBatches: numberFlag(values, 'eval-batches', { integer: true, min: 1 }) ?? 5,
-    sampleEvery: numberFlag(values, 'sample-every', { integer: true, min: 1 }),
-    checkpointEvery: numberFlag(values, 'checkpoint-every', { integer: true, min: 1 }),
-  };
+  const { epochs, steps, options } = readSchedule(values, 'train');
   const plan = await planRun(values, context);
   const { out, run, config } = plan;
   const data = batchesOf(plan.text, run);
@@ -153,14 +125,6 @@ export async function runTrain(
   const removed = await cleanRunDirectory(out, existing.kind === 'run' ? existing.manifest : undefined);
   if (removed.length > 0)
     output.note(`removed what an interrupted save left in ${out}: ${removed.join(', ')}`);
-  const controller = new AbortController();
-  const onInterrupt = () => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort();
-    reporter.log('Stopping after this step and saving… (Ctrl-C again to quit at once)');
-  };
-  process.on('SIGINT', onInterrupt);
-  extra.signal?.addEventListener('abort', () => controller.abort(), { once: true });
   const reporter = new TrainReporter(output);
   const tokenizer = gpt2();
   const prompt = stringFlag(values, 'prompt') ?? 'Every effort moves you';
@@ -169,35 +133,26 @@ export async function runTrain(
     const ids = await generate(model, promptIds.slice(-config.contextLength), { maxNewTokens: 25 });
     return createStreamDecoder(tokenizer)([...promptIds, ...ids]).replace(/\n/g, ' ');
   };
-  let lastState = plan.resume?.state;
-  try {
-    for await (const event of trainModel({
-      model,
-      train: data.train,
-      ...(data.validation ? { validation: data.validation } : {}),
-      ...definedOnly({ ...options, evalEvery: options.evalEvery ?? (plan.resume ? undefined : 5) }),
-      ...(plan.resume
-        ? { resume: plan.resume, ...definedOnly({ epochs, maxSteps: steps }) }
-        : definedOnly({ epochs: epochs ?? (steps ? undefined : 10), maxSteps: steps })),
-      sample,
-      saveCheckpoint: async (snapshot) => {
-        const saved = await saveRun(out, model, snapshot, run);
-        lastState = snapshot.state;
-        await writePlot(out, snapshot, reporter);
-        return saved;
-      },
-      signal: controller.signal,
-    })) {
-      reporter.report(event);
-    }
-  } catch (error) {
-    reporter.done();
-    if (error instanceof NonFiniteLossError)
-      throw new CommandError(divergedMessage(error, out, lastState?.step));
-    throw error;
-  } finally {
-    process.off('SIGINT', onInterrupt);
-  }
+  await runTraining({
+    out,
+    reporter,
+    ...(plan.resume ? { savedStep: plan.resume.state.step } : {}),
+    ...(extra.signal ? { signal: extra.signal } : {}),
+    save: (snapshot) => saveRun(out, model, snapshot, run),
+    events: ({ signal, saveCheckpoint }) =>
+      trainModel({
+        model,
+        train: data.train,
+        ...(data.validation ? { validation: data.validation } : {}),
+        ...definedOnly({ ...options, evalEvery: options.evalEvery ?? (plan.resume ? undefined : 5) }),
+        ...(plan.resume
+          ? { resume: plan.resume, ...definedOnly({ epochs, maxSteps: steps }) }
+          : definedOnly({ epochs: epochs ?? (steps ? undefined : 10), maxSteps: steps })),
+        sample,
+        saveCheckpoint,
+        signal,
+      }),
+  });
   return 0;
 }
 
@@ -228,6 +183,11 @@ async function planRun(values: Values, context: CommandContext): Promise<TrainPl
 
   const contents = await inspectDirectory(modelDir, '--model');
   if (contents.kind === 'run') {
+    if (contents.manifest.instruct) {
+      throw new UsageError(
+        `train: ${modelDir} is an instruction-tuning run: resume it with 'scratchgpt instruct train --model ${modelDir}'`,
+      );
+    }
     const target = out ?? modelDir;
     if (target !== modelDir) await checkNewRunDirectory(target);
     const saved = contents.manifest.run;
@@ -254,7 +214,7 @@ async function planRun(values: Values, context: CommandContext): Promise<TrainPl
 }
 
 /** A new run may go only where no checkpoint would be overwritten. */
-async function checkNewRunDirectory(out: string): Promise<void> {
+export async function checkNewRunDirectory(out: string): Promise<void> {
   const contents = await inspectDirectory(out, '--out');
   if (contents.kind === 'run') {
     throw new CommandError(
@@ -339,28 +299,7 @@ function batchesOf(text: string, run: RunSettings): TextBatches {
   }
 }
 
-/** The loss plot is a picture: failing to draw it never costs the run, only a warning. */
-async function writePlot(out: string, snapshot: TrainingSnapshot, reporter: TrainReporter): Promise<void> {
-  try {
-    const { steps, evals } = snapshot.state.history;
-    await writeFileAtomic(join(out, LOSS_PLOT_FILE), lossPlotSvg(steps, evals));
-  } catch (error) {
-    reporter.log(
-      `warning: could not draw ${LOSS_PLOT_FILE} (${(error as Error).message}); the checkpoint is saved`,
-    );
-  }
-}
-
-/** Says where training can continue from: only what is true of the directory. */
-function divergedMessage(error: NonFiniteLossError, out: string, savedStep: number | undefined): string {
-  const what = `The loss became ${error.loss} at step ${error.step} (learning rate ${error.lr.toPrecision(3)}); that step's update was not applied.`;
-  if (savedStep === undefined) {
-    return `${what} No checkpoint was saved before it (--checkpoint-every N saves along the way): start again with a lower --lr, or with --grad-clip 1.`;
-  }
-  return `${what} The last checkpoint is step ${savedStep} in ${out} (${MANIFEST_FILE}): resume from it with --model ${out} and a lower --lr, or with --grad-clip 1.`;
-}
-
-function definedOnly<T extends Record<string, unknown>>(
+export function definedOnly<T extends Record<string, unknown>>(
   values: T,
 ): { [K in keyof T]?: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as never;

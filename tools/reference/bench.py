@@ -55,6 +55,22 @@ def keep_freed_memory():
     return all(libc.mallopt(option, value) == 1 for option, value in settings)
 
 
+def openblas_kernels():
+    """The OpenBLAS kernel set and build that torch's BLAS calls run on (the library torch loaded), or
+    None when torch uses another BLAS."""
+    try:
+        library = ctypes.CDLL("libopenblas.so.0")
+        library.openblas_get_corename.restype = ctypes.c_char_p
+        library.openblas_get_config.restype = ctypes.c_char_p
+        return {
+            "coreType": library.openblas_get_corename().decode(),
+            "config": library.openblas_get_config().decode().strip(),
+            "threads": library.openblas_get_num_threads(),
+        }
+    except (OSError, AttributeError):
+        return None
+
+
 def config_named(name):
     if name in CONFIGS:
         return dict(CONFIGS[name])
@@ -139,6 +155,7 @@ def main():
         "torch": torch.__version__,
         "device": str(device),
         "threads": torch.get_num_threads(),
+        "blas": openblas_kernels(),
         "mallocTuned": malloc_tuned,
         "config": args.config,
         "parameters": sum(p.numel() for p in model.parameters()),

@@ -1,17 +1,35 @@
 #!/usr/bin/env node
 /**
  * Training throughput of scratchgpt against the PyTorch reference (tools/reference/bench.py) on the same
- * configuration and batch, one after the other on this machine; prints both and their ratio as JSON.
+ * configuration, batch and thread count, on this machine; prints every run, the medians and their ratio
+ * as JSON.
  *
- *   node apps/node-gpu/bench/compare-pytorch.mjs --config tiny --batch-size 4 --context 64 [--steps 5] [--backend auto] [--threads 1]
+ *   node apps/node-gpu/bench/compare-pytorch.mjs --config tiny --batch-size 4 --context 64 [--steps 5] [--repeat 3]
  *   node apps/node-gpu/bench/compare-pytorch.mjs --config gpt2-small --batch-size 1 --context 256 --steps 2
  *
- * `tiny` is the same model on both sides (vocab 50257, emb 128, 4 heads, 2 layers: scratchgpt's
- * gpt-tiny). Needs a build (`pnpm build`) and Debian's python3-torch.
+ * The two run one after the other, `--repeat` times, so a change in the machine's load hits both.
+ * PyTorch gets its best BLAS kernels: it runs once per OpenBLAS kernel set in `--coretypes` (by default
+ * each AVX set this CPU can run: OpenBLAS 0.3.21 does not know recent CPUs and would fall back to SSE3)
+ * and the fastest median is the baseline. Both sides get `--threads` threads (default: every core,
+ * which the blas backend uses). `tiny` is the same model on both sides (vocab 50257, emb 128, 4 heads,
+ * 2 layers: scratchgpt's gpt-tiny). Needs a build (`pnpm build`) and Debian's python3-torch.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+
+/** OpenBLAS kernel sets and the CPU flags their instructions need. */
+const kernelSets = {
+  SkylakeX: ['avx512f', 'avx512bw', 'avx512dq', 'avx512vl'],
+  Haswell: ['avx2', 'fma'],
+  Zen: ['avx2', 'fma'],
+};
+const cpuFlags = new Set(
+  (/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').trim().split(/\s+/),
+);
+const runnable = Object.keys(kernelSets).filter((set) => kernelSets[set].every((flag) => cpuFlags.has(flag)));
 
 const { values } = parseArgs({
   options: {
@@ -20,47 +38,86 @@ const { values } = parseArgs({
     context: { type: 'string', default: '64' },
     steps: { type: 'string', default: '5' },
     backend: { type: 'string', default: 'auto' },
-    // The wasm backend runs on one thread in Node, so by default PyTorch gets one too; `--threads 0`
-    // leaves PyTorch its own default (every core).
-    threads: { type: 'string', default: '1' },
+    threads: { type: 'string', default: String(availableParallelism()) },
+    coretypes: { type: 'string', default: runnable.join(',') },
+    repeat: { type: 'string', default: '3' },
   },
 });
 const presets = { tiny: 'gpt-tiny', 'gpt2-small': 'gpt2-small' };
 const ours = presets[values.config];
 if (ours === undefined) throw new Error(`--config must be one of ${Object.keys(presets).join(', ')}`);
+const coreTypes = values.coretypes.split(',').filter(Boolean);
+for (const set of coreTypes) {
+  const missing = (kernelSets[set] ?? []).filter((flag) => !cpuFlags.has(flag));
+  if (missing.length > 0)
+    throw new Error(`--coretypes ${set} needs ${missing.join(', ')}, which this CPU lacks`);
+}
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const reference = fileURLToPath(new URL('../../../tools/reference/bench.py', import.meta.url));
 const shared = ['--batch-size', values['batch-size'], '--context', values.context, '--steps', values.steps];
+const threads = Number(values.threads);
 
-const run = (command, args) =>
+const run = (command, args, env) =>
   JSON.parse(
-    execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env })
       .trim()
       .split('\n')
       .at(-1),
   );
-const scratchgpt = run(process.execPath, [
-  cli,
-  'bench',
-  '--config',
-  ours,
-  ...shared,
-  '--generate-tokens',
-  '4',
-  '--backend',
-  values.backend,
-  '--json',
-]);
-const threads = values.threads === '0' ? [] : ['--threads', values.threads];
-const pytorch = run('/usr/bin/python3', [reference, '--config', values.config, ...shared, ...threads]);
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+// scratchgpt's threads: OpenBLAS's (the blas backend sets every core unless this says otherwise).
+const ourEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(threads) };
+const info = run(process.execPath, [cli, 'info', '--backend', values.backend, '--json'], ourEnv);
 
+const runs = [];
+for (let i = 0; i < Number(values.repeat); i++) {
+  const scratchgpt = run(
+    process.execPath,
+    [cli, 'bench', '--config', ours, ...shared, '--only', 'train', '--backend', values.backend, '--json'],
+    ourEnv,
+  );
+  const pytorch = {};
+  for (const coreType of coreTypes) {
+    pytorch[coreType] = run(
+      '/usr/bin/python3',
+      [reference, '--config', values.config, ...shared, '--threads', String(threads)],
+      { ...process.env, OPENBLAS_CORETYPE: coreType, OPENBLAS_NUM_THREADS: String(threads) },
+    );
+  }
+  runs.push({
+    scratchgpt: scratchgpt.trainTokensPerSec,
+    pytorch: Object.fromEntries(coreTypes.map((set) => [set, pytorch[set].trainTokensPerSec])),
+    pytorchKernels: Object.fromEntries(coreTypes.map((set) => [set, pytorch[set].blas?.coreType ?? null])),
+    pytorchThreads: pytorch[coreTypes[0]]?.threads,
+    loadAverage: Number(loadavg()[0].toFixed(2)),
+  });
+}
+
+const ourMedian = median(runs.map((r) => r.scratchgpt));
+const pytorchMedians = Object.fromEntries(
+  coreTypes.map((set) => [set, median(runs.map((r) => r.pytorch[set]))]),
+);
+const best = coreTypes.reduce((a, b) => (pytorchMedians[b] > pytorchMedians[a] ? b : a), coreTypes[0]);
+const details = info.limits.details;
 console.log(
   JSON.stringify({
     config: values.config,
     batchSize: Number(values['batch-size']),
     context: Number(values.context),
-    scratchgpt: { backend: scratchgpt.backend, trainTokensPerSec: scratchgpt.trainTokensPerSec },
-    pytorch: { threads: pytorch.threads, trainTokensPerSec: pytorch.trainTokensPerSec },
-    ratio: scratchgpt.trainTokensPerSec / pytorch.trainTokensPerSec,
+    steps: Number(values.steps),
+    threads,
+    scratchgpt: {
+      backend: info.chosen,
+      kernels: details.blasCoreType ?? (details.simd ? 'wasm SIMD' : 'wasm'),
+      blas: details.blas ?? null,
+      trainTokensPerSec: ourMedian,
+    },
+    pytorch: { coreType: best, trainTokensPerSec: pytorchMedians[best], byCoreType: pytorchMedians },
+    ratio: ourMedian / pytorchMedians[best],
+    runs,
   }),
 );

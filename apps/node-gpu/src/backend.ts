@@ -8,7 +8,7 @@ import { CommandError, UsageError } from './errors.js';
 import type { Output } from './output.js';
 import { closest } from './suggest.js';
 
-const preferences: BackendPreference[] = ['auto', 'node-gpu', 'webgpu', 'wasm', 'cpu'];
+const preferences: BackendPreference[] = ['auto', 'node-gpu', 'webgpu', 'blas', 'wasm', 'cpu'];
 
 export function parseBackend(value: string | undefined): BackendPreference {
   const backend = (value ?? 'auto') as BackendPreference;
@@ -23,12 +23,14 @@ export function parseBackend(value: string | undefined): BackendPreference {
 
 /**
  * The Node-only backends are this application's dependencies (tfjs-node-gpu is optional: its install
- * downloads libtensorflow and often fails), so they are imported from here.
+ * downloads libtensorflow and often fails; koffi, the FFI that calls the machine's BLAS, is optional
+ * too), so they are imported from here.
  */
 const nodeGpuPackage = '@tensorflow/tfjs-node-gpu';
 export const loaders = {
   'node-gpu': () => import(nodeGpuPackage),
   webgpu: () => import('webgpu'),
+  blas: () => import('koffi'),
 };
 
 /** Starts the backend and says on stderr which one runs and why the faster ones were passed over. */

@@ -2,11 +2,12 @@
 import type { Command } from './commands/command.js';
 
 export const globalOptionsHelp = `Global options (every command):
-  --backend auto|node-gpu|webgpu|wasm|cpu   where to compute (default auto: a hardware GPU, else wasm)
-  --json                                    machine-readable output on stdout
-  --seed N                                  random seed (default 123)
-  --debug                                   show stack traces and the backends' own warnings
-  -h, --help                                this help`;
+  --backend auto|node-gpu|webgpu|blas|wasm|cpu  where to compute (default auto: a hardware GPU, else
+                                                blas, else wasm)
+  --json                                        machine-readable output on stdout
+  --seed N                                      random seed (default 123)
+  --debug                                       show stack traces and the backends' own warnings
+  -h, --help                                    this help`;
 
 export function commandHelp(command: Command): string {
   return `usage: ${command.usage}\n\n${command.help}\n\n${globalOptionsHelp}`;
@@ -22,7 +23,7 @@ ${Object.entries(commands)
   .join('\n')}
 
 ${globalOptionsHelp}
-  -V, --version                             the version
+  -V, --version                                 the version
 
 Run 'scratchgpt help <command>' (or 'scratchgpt <command> --help') for a command's options.`;
 }

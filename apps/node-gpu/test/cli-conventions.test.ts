@@ -4,21 +4,11 @@
  * without being asked.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, jsonLines, runCli, versePath } from './cli-harness.js';
+import { assertBuilt, jsonLines, runCli, tinyWorkspace, versePath } from './cli-harness.js';
 
-const tinyConfig = {
-  vocabSize: 50257,
-  contextLength: 16,
-  embDim: 16,
-  nHeads: 2,
-  nLayers: 1,
-  dropRate: 0,
-  qkvBias: false,
-};
 const backend = ['--backend', 'wasm'];
 let work: string;
 let configPath: string;
@@ -29,9 +19,7 @@ const lines = (stderr: string) => stderr.split('\n').filter((line) => line !== '
 
 beforeAll(async () => {
   assertBuilt();
-  work = await mkdtemp(join(tmpdir(), 'scratchgpt-conventions-'));
-  configPath = join(work, 'tiny.json');
-  await writeFile(configPath, JSON.stringify(tinyConfig));
+  ({ work, configPath } = await tinyWorkspace('scratchgpt-conventions-'));
   runDir = join(work, 'run');
   const trained = await runCli([
     'train',
@@ -66,7 +54,7 @@ describe('version and help', () => {
     );
     expect(help.stdout).toContain('evaluate after step 1 and then every N steps (1, 1+N, 1+2N');
     expect(help.stdout).toContain('Global options (every command):');
-    expect(help.stdout).toContain('--backend auto|node-gpu|webgpu|wasm|cpu');
+    expect(help.stdout).toContain('--backend auto|node-gpu|webgpu|blas|wasm|cpu');
     expect((await runCli(['train', '--help'])).stdout).toBe(help.stdout);
     const overview = await runCli(['help']);
     expect(overview.stdout).toMatch(/^usage: scratchgpt <command> \[options\]/);
@@ -84,7 +72,7 @@ describe('typos get a suggestion', () => {
     ],
     [
       ['info', '--backend', 'wsam'],
-      "scratchgpt: --backend must be one of auto, node-gpu, webgpu, wasm, cpu, got 'wsam'; did you mean 'wasm'?",
+      "scratchgpt: --backend must be one of auto, node-gpu, webgpu, blas, wasm, cpu, got 'wsam'; did you mean 'wasm'?",
     ],
     [
       ['tokenize', 'hi', '--tokenizer', 'gtp2'],
@@ -230,7 +218,8 @@ describe('convert', () => {
         `scratchgpt: --out ${out} already holds a checkpoint: pass --force to replace it, or choose another --out`,
       ],
     ]);
-    expect(await readFile(join(out, 'model.safetensors'))).toEqual(before);
+    // Buffer.equals: toEqual compares megabytes element by element, for minutes.
+    expect((await readFile(join(out, 'model.safetensors'))).equals(before)).toBe(true);
     const forced = await runCli([...args.slice(0, -2), '--layout', 'hf', '--force', '--json', ...backend]);
     expect(forced.code, forced.stderr).toBe(0);
     expect(JSON.parse(forced.stdout)).toMatchObject({ layout: 'hf' });

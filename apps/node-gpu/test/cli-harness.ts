@@ -1,10 +1,35 @@
 /** Runs the built CLI (dist/cli.js) in a child process, as a user would. */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const cliPath = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 export const versePath = fileURLToPath(new URL('../../../data/the-verdict.txt', import.meta.url));
+
+/** A model small enough to train in seconds, with GPT-2's vocabulary so it reads BPE tokens. */
+export const tinyConfig = {
+  vocabSize: 50257,
+  contextLength: 16,
+  embDim: 16,
+  nHeads: 2,
+  nLayers: 1,
+  dropRate: 0,
+  qkvBias: false,
+};
+
+/** A new temporary folder holding `tiny.json` (the tiny config, with `overrides`): returns both paths. */
+export async function tinyWorkspace(
+  prefix: string,
+  overrides: Partial<typeof tinyConfig> = {},
+): Promise<{ work: string; configPath: string }> {
+  const work = await mkdtemp(join(tmpdir(), prefix));
+  const configPath = join(work, 'tiny.json');
+  await writeFile(configPath, JSON.stringify({ ...tinyConfig, ...overrides }));
+  return { work, configPath };
+}
 
 export interface CliResult {
   code: number | null;

@@ -3,14 +3,12 @@
  * "unexpected error", a stack trace, a NaN result or a hang.
  */
 import { cpSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseSafetensors, serializeSafetensors } from '@scratchgpt/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, runCli } from './cli-harness.js';
+import { assertBuilt, runCli, tinyConfig, tinyWorkspace } from './cli-harness.js';
 
-const tinyConfig = { vocabSize: 50257, contextLength: 16, embDim: 16, nHeads: 2, nLayers: 1, dropRate: 0.1, qkvBias: false };
 const backend = ['--backend', 'wasm'];
 let work: string;
 let runDir: string;
@@ -27,10 +25,15 @@ function copyOfRun(name: string): string {
 /** Rewrites a safetensors file: its tensors and metadata through `edit`. */
 async function editSafetensors(
   path: string,
-  edit: (tensors: Map<string, { shape: number[]; data: Float32Array }>, metadata: Record<string, string>) => void,
+  edit: (
+    tensors: Map<string, { shape: number[]; data: Float32Array }>,
+    metadata: Record<string, string>,
+  ) => void,
 ): Promise<void> {
   const file = parseSafetensors(new Uint8Array(await readFile(path)));
-  const tensors = new Map([...file.tensors].map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }]));
+  const tensors = new Map(
+    [...file.tensors].map(([n, t]) => [n, { shape: t.shape, data: t.data as Float32Array }]),
+  );
   const metadata = { ...file.metadata };
   edit(tensors, metadata);
   await writeFile(path, serializeSafetensors(tensors, metadata));
@@ -38,9 +41,9 @@ async function editSafetensors(
 
 beforeAll(async () => {
   assertBuilt();
-  work = await mkdtemp(join(tmpdir(), 'scratchgpt-hostile-'));
-  const config = join(work, 'tiny.json');
-  await writeFile(config, JSON.stringify(tinyConfig));
+  const workspace = await tinyWorkspace('scratchgpt-hostile-', { dropRate: 0.1 });
+  work = workspace.work;
+  const config = workspace.configPath;
   runDir = join(work, 'run');
   const trained = await runCli(['train', '--config', config, '--steps', '2', '--out', runDir, ...backend]);
   expect(trained.code, trained.stderr).toBe(0);
@@ -61,7 +64,11 @@ describe('damaged checkpoints and runs', () => {
     const dir = join(work, 'config-dir');
     await mkdir(join(dir, 'config.json'), { recursive: true });
     await writeFile(join(dir, 'model.safetensors'), '');
-    await refuses(['generate', '--model', dir, '--prompt', 'hi'], 1, /config\.json: is a directory, not a text file$/);
+    await refuses(
+      ['generate', '--model', dir, '--prompt', 'hi'],
+      1,
+      /config\.json: is a directory, not a text file$/,
+    );
   });
 
   it('a weight that is NaN: generate and eval refuse, naming the tensor', async () => {
@@ -70,7 +77,8 @@ describe('damaged checkpoints and runs', () => {
     await editSafetensors(join(dir, manifest.checkpoint, 'model.safetensors'), (tensors) => {
       tensors.get('ln_f.weight')!.data[0] = Number.NaN;
     });
-    const damaged = /model\.safetensors: tensor 'ln_f\.weight' holds NaN at index 0: the checkpoint is damaged/;
+    const damaged =
+      /model\.safetensors: tensor 'ln_f\.weight' holds NaN at index 0: the checkpoint is damaged/;
     await refuses(['generate', '--model', dir, '--prompt', 'hi'], 1, damaged);
     await refuses(['eval', '--model', dir], 1, damaged);
   });
@@ -78,22 +86,55 @@ describe('damaged checkpoints and runs', () => {
   it('a training state edited by hand', async () => {
     const dir = copyOfRun('state');
     const manifest = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8'));
-    await editSafetensors(join(dir, manifest.checkpoint, 'training-state.safetensors'), (_tensors, metadata) => {
-      const state = JSON.parse(metadata.state!);
-      state.epoch = 1e9;
-      metadata.state = JSON.stringify(state);
-    });
-    await refuses(['train', '--model', dir, '--steps', '3'], 1, /training-state\.safetensors: "epoch" must be at most the steps done/);
+    await editSafetensors(
+      join(dir, manifest.checkpoint, 'training-state.safetensors'),
+      (_tensors, metadata) => {
+        const state = JSON.parse(metadata.state!);
+        state.epoch = 1e9;
+        metadata.state = JSON.stringify(state);
+      },
+    );
+    await refuses(
+      ['train', '--model', dir, '--steps', '3'],
+      1,
+      /training-state\.safetensors: "epoch" must be at most the steps done/,
+    );
   });
 
   it('a checkpoint.json that is damaged, or names a checkpoint that is gone', async () => {
     const damaged = copyOfRun('manifest');
     await writeFile(join(damaged, 'checkpoint.json'), '{"format":"scratchgpt-run","version":1,"step":"two"}');
-    await refuses(['train', '--model', damaged, '--steps', '3'], 1, /checkpoint\.json: "step" must be an integer ≥ 0; the run cannot resume/);
+    await refuses(
+      ['train', '--model', damaged, '--steps', '3'],
+      1,
+      /checkpoint\.json: "step" must be an integer ≥ 0; the run cannot resume/,
+    );
     const gone = copyOfRun('gone');
     const manifest = JSON.parse(await readFile(join(gone, 'checkpoint.json'), 'utf8'));
-    await writeFile(join(gone, 'checkpoint.json'), JSON.stringify({ ...manifest, checkpoint: 'checkpoints/step-000009' }));
-    await refuses(['train', '--model', gone, '--steps', '3'], 1, /names checkpoints\/step-000009, which has no training-state\.safetensors: the run cannot resume/);
+    await writeFile(
+      join(gone, 'checkpoint.json'),
+      JSON.stringify({ ...manifest, checkpoint: 'checkpoints/step-000009' }),
+    );
+    await refuses(
+      ['train', '--model', gone, '--steps', '3'],
+      1,
+      /names checkpoints\/step-000009, which has no training-state\.safetensors: the run cannot resume/,
+    );
+  });
+});
+
+describe('resuming', () => {
+  it('10 steps straight and 5 + 5 resumed write the same weights, byte for byte, dropout on', async () => {
+    const args = ['--config', join(work, 'tiny.json'), '--eval-every', '0', ...backend];
+    const straight = join(work, 'straight');
+    const split = join(work, 'split');
+    expect((await runCli(['train', ...args, '--steps', '10', '--out', straight])).code).toBe(0);
+    expect((await runCli(['train', ...args, '--steps', '5', '--out', split])).code).toBe(0);
+    expect((await runCli(['train', '--model', split, '--steps', '10', ...backend])).code).toBe(0);
+    const [a, b] = await Promise.all(
+      [join(split, 'model.safetensors'), join(straight, 'model.safetensors')].map((f) => readFile(f)),
+    );
+    expect(a!.equals(b!)).toBe(true);
   });
 });
 
@@ -109,6 +150,10 @@ describe('sizes checked before allocating', () => {
   it('a model whose weights cannot fit wasm’s heap', async () => {
     const config = join(work, 'huge.json');
     await writeFile(config, JSON.stringify({ ...tinyConfig, nLayers: 1_000_000, embDim: 64 }));
-    await refuses(['train', '--config', config, '--out', join(work, 'huge')], 1, /^scratchgpt: This model needs about \d+\.\d GiB of tensors to train/);
+    await refuses(
+      ['train', '--config', config, '--out', join(work, 'huge')],
+      1,
+      /^scratchgpt: This model needs about \d+\.\d GiB of tensors to train/,
+    );
   });
 });

@@ -1,30 +1,18 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, jsonLines, ownStderr, runCli, versePath } from './cli-harness.js';
+import { assertBuilt, jsonLines, ownStderr, runCli, tinyWorkspace, versePath } from './cli-harness.js';
 
-// A model small enough to train in seconds, with GPT-2's vocabulary so it reads BPE tokens.
-const tinyConfig = {
-  vocabSize: 50257,
-  contextLength: 16,
-  embDim: 16,
-  nHeads: 2,
-  nLayers: 1,
-  dropRate: 0,
-  qkvBias: false,
-};
 const backend = ['--backend', 'wasm'];
+const blasRequired = (process.env.SCRATCHGPT_REQUIRE_BACKENDS ?? '').split(',').includes('blas');
 let work: string;
 let configPath: string;
 let runDir: string;
 
 beforeAll(async () => {
   assertBuilt();
-  work = await mkdtemp(join(tmpdir(), 'scratchgpt-cli-'));
-  configPath = join(work, 'tiny.json');
-  await writeFile(configPath, JSON.stringify(tinyConfig));
+  ({ work, configPath } = await tinyWorkspace('scratchgpt-cli-'));
   runDir = join(work, 'run');
   const result = await runCli([
     'train',
@@ -100,9 +88,8 @@ describe('train', () => {
     for (const file of ['config.json', 'model.safetensors', 'loss.svg']) {
       expect(existsSync(join(dir, file)), file).toBe(true);
     }
-    expect(await readFile(join(dir, 'model.safetensors'))).toEqual(
-      await readFile(join(dir, 'checkpoints/step-000003/model.safetensors')),
-    );
+    const top = await readFile(join(dir, 'model.safetensors'));
+    expect(top.equals(await readFile(join(dir, 'checkpoints/step-000003/model.safetensors')))).toBe(true);
     const svg = await readFile(join(dir, 'loss.svg'), 'utf8');
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).toContain('Validation loss');
@@ -318,10 +305,19 @@ describe('info and bench', () => {
       chosen: string;
       limits: object;
     };
-    expect(info.backends.map((b) => b.backend)).toEqual(['node-gpu', 'webgpu', 'wasm', 'cpu']);
+    expect(info.backends.map((b) => b.backend)).toEqual(['node-gpu', 'webgpu', 'blas', 'wasm', 'cpu']);
     expect(info.chosen).toBe('wasm');
     expect(info.backends.find((b) => b.backend === 'cpu')?.available).toBe(true);
     expect(info.limits).toHaveProperty('maxBindingBytes');
+  });
+
+  it.skipIf(!blasRequired)('info shows the BLAS in use: its library, kernels and threads', async () => {
+    const { code, stdout } = await runCli(['info', '--backend', 'blas']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^chosen: blas \(requested with prefer: 'blas'\)$/m);
+    expect(stdout).toMatch(/^ {2}blas: OpenBLAS \S+/m);
+    expect(stdout).toMatch(/^ {2}blasCoreType: \w+$/m);
+    expect(stdout).toMatch(/^ {2}blasThreads: [1-9]\d*$/m);
   });
 
   // One step of the tiny config at batch 2 × 8: a bench that takes seconds.

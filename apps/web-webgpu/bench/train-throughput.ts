@@ -1,14 +1,21 @@
 /**
- * Training throughput of the page in Chromium: the same tiny model trained N steps on WebGPU (a software
- * adapter, SwiftShader, where there is no GPU) and on wasm, in one browser. Prints JSON.
+ * Training throughput of the page in Chromium, in one browser: the same model trained N steps on WebGPU
+ * (a software adapter, SwiftShader, where there is no GPU) with scratchgpt's kernels, with TF.js's stock
+ * kernels (`?kernels=tfjs`), on wasm, and `@genai-fi/nanogpt` 1.3.0 (a TF.js GPT trainer with its own
+ * WGSL kernels) training its model of the same size on WebGPU (bench/peer). Prints JSON with the ratios.
  *
  *   pnpm --filter web-webgpu bench [--steps 12] [--warmup 3] [--model gpt-nano] [--context 32] [--batch 2]
+ *   pnpm --filter web-webgpu bench --model gpt-tiny --context 64 --batch 4 --steps 4 --warmup 1 --only webgpu,stock,peer
  *
  * Tokens/s is measured from the page's step counter between the end of the warm-up steps (shader
  * compilation, first allocations) and the last step: batch × context tokens per step.
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { launchChromium, servePreview } from '../test/browser.js';
+import { preset } from '@scratchgpt/gpt-model';
+import { createServer } from 'vite';
+import { appDir, launchChromium, servePreview } from '../test/browser.js';
 import { readSteps, recordSteps, waitForBackend, waitForStep } from '../test/page-steps.js';
 
 const { values } = parseArgs({
@@ -18,8 +25,10 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'gpt-nano' },
     context: { type: 'string', default: '32' },
     batch: { type: 'string', default: '2' },
+    only: { type: 'string', default: 'webgpu,stock,wasm,peer' },
   },
 });
+const only = new Set(values.only.split(','));
 const steps = Number(values.steps);
 const warmup = Number(values.warmup);
 const contextLength = Number(values.context);
@@ -36,8 +45,12 @@ interface Measured {
 const served = await servePreview();
 const browser = await launchChromium();
 try {
-  const webgpu = await measure('webgpu');
-  const wasm = await measure('wasm');
+  const webgpu = only.has('webgpu') ? await measure('webgpu') : null;
+  const stock = only.has('stock') ? await measure('webgpu', 'tfjs') : null;
+  const wasm = only.has('wasm') ? await measure('wasm') : null;
+  const peer = only.has('peer') ? await measurePeer() : null;
+  const ratio = (a: { tokensPerSec: number } | null, b: { tokensPerSec: number } | null) =>
+    a && b ? Number((a.tokensPerSec / b.tokensPerSec).toFixed(3)) : null;
   const result = {
     model: values.model,
     contextLength,
@@ -45,8 +58,13 @@ try {
     steps,
     warmupSteps: warmup,
     webgpu,
+    webgpuStockKernels: stock,
     wasm,
-    webgpuOverWasm: Number((webgpu.tokensPerSec / wasm.tokensPerSec).toFixed(3)),
+    peer,
+    webgpuOverWasm: ratio(webgpu, wasm),
+    webgpuOverStockKernels: ratio(webgpu, stock),
+    webgpuOverPeer: ratio(webgpu, peer),
+    stockKernelsOverPeer: ratio(stock, peer),
   };
   console.log(JSON.stringify(result, null, 2));
 } finally {
@@ -54,10 +72,57 @@ try {
   await served.close();
 }
 
-async function measure(backend: 'webgpu' | 'wasm'): Promise<Measured> {
+/** The peer's page, served by Vite from bench/peer, trains its model of the same size. */
+async function measurePeer(): Promise<{ tokensPerSec: number; secondsPerStep: number; parameters: number }> {
+  const config = preset(values.model);
+  const require = createRequire(join(appDir, 'package.json'));
+  const trainer = join(dirname(require.resolve('@genai-fi/nanogpt')), 'training', 'BasicTrainer.js');
+  const server = await createServer({
+    root: join(appDir, 'bench', 'peer'),
+    configFile: false,
+    logLevel: 'warn',
+    // Served as published, so the trainer loaded by path shares the package's modules.
+    optimizeDeps: { exclude: ['@genai-fi/nanogpt'], include: [] },
+    server: { host: '127.0.0.1', port: 0, fs: { strict: false } },
+  });
+  await server.listen();
   const page = await browser.context.newPage();
   try {
-    await page.goto(`${served.url}?backend=${backend}`);
+    const query = new URLSearchParams({
+      trainer: `/@fs${trainer}`,
+      vocab: String(config.vocabSize),
+      context: String(contextLength),
+      emb: String(config.embDim),
+      heads: String(config.nHeads),
+      layers: String(config.nLayers),
+      batch: String(batchSize),
+      steps: String(steps),
+      warmup: String(warmup),
+      dropout: String(config.dropRate),
+    });
+    const url = server.resolvedUrls?.local[0] ?? '';
+    await page.goto(`${url}?${query}`);
+    await page.waitForFunction(
+      () => !document.querySelector('[data-testid="result"]')?.textContent?.startsWith('running'),
+      undefined,
+      { timeout: 1_800_000 },
+    );
+    const result = JSON.parse((await page.getByTestId('result').textContent()) ?? '{}');
+    if (result.error) throw new Error(`The peer failed in the browser: ${result.error}`);
+    return result;
+  } finally {
+    await page.close();
+    await server.close();
+  }
+}
+
+async function measure(
+  backend: 'webgpu' | 'wasm',
+  kernels: 'scratchgpt' | 'tfjs' = 'scratchgpt',
+): Promise<Measured> {
+  const page = await browser.context.newPage();
+  try {
+    await page.goto(`${served.url}?backend=${backend}${kernels === 'tfjs' ? '&kernels=tfjs' : ''}`);
     const got = await waitForBackend(page);
     if (got !== backend) throw new Error(`Asked the page for ${backend}, it runs on ${got}`);
     await page.getByTestId('model-size').selectOption(values.model);

@@ -8,6 +8,7 @@ import type {
   BackendRequest,
   FromWorker,
   InstructSettings,
+  KernelRequest,
   Layout,
   ModelSummary,
   Task,
@@ -26,6 +27,8 @@ import './style.css';
 const ui = findElements();
 const asked = new URLSearchParams(location.search).get('backend');
 const prefer: BackendRequest = asked === 'wasm' || asked === 'webgpu' ? asked : 'auto';
+const kernels: KernelRequest =
+  new URLSearchParams(location.search).get('kernels') === 'tfjs' ? 'tfjs' : 'scratchgpt';
 const chart = new LossChart(ui.lossChart);
 const worker = new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module' });
 
@@ -533,4 +536,4 @@ function offerOtherBackend(alternative: BackendRequest | null): void {
 }
 
 refreshControls();
-start({ type: 'init', prefer });
+start({ type: 'init', prefer, kernels });

@@ -7,6 +7,8 @@ import type { PromptFormatName } from '@scratchgpt/instruct';
 
 /** `auto` ranks backends as `@scratchgpt/tensor` does: a software WebGPU adapter below wasm. */
 export type BackendRequest = 'auto' | 'webgpu' | 'wasm';
+/** Whose WebGPU kernels run: scratchgpt's (default) or TF.js's stock ones (`?kernels=tfjs`, for benchmarks). */
+export type KernelRequest = 'scratchgpt' | 'tfjs';
 export type Layout = 'hf' | 'book';
 
 /** What "Train" starts from: a new model of a preset size, trained on a text. */
@@ -34,7 +36,7 @@ export interface InstructSettings {
 }
 
 export type ToWorker =
-  | { type: 'init'; prefer: BackendRequest }
+  | { type: 'init'; prefer: BackendRequest; kernels: KernelRequest }
   | { type: 'train'; settings: TrainSettings }
   /** Continue the current model: the stopped run where there is one, else a new run on `settings`. */
   | { type: 'resume'; settings: TrainSettings }

@@ -1,4 +1,12 @@
-import { Dropout, type Generator, Linear, Module, tf } from '@scratchgpt/tensor';
+import {
+  causalAttention,
+  Dropout,
+  fusedAttentionAvailable,
+  type Generator,
+  Linear,
+  Module,
+  tf,
+} from '@scratchgpt/tensor';
 import type { LayerKVCache } from './kv-cache.js';
 import { CausalMask } from './mask.js';
 import { type AttentionResult, scaledDotProductAttention } from './scaled-dot-product.js';
@@ -91,7 +99,30 @@ export class MultiHeadAttention extends Module {
   }
 
   forward(x: tf.Tensor, options: AttentionCallOptions = {}): tf.Tensor {
+    // Where the backend fuses attention, the context is computed without the (T × T) weights.
+    if (options.cache == null && fusedAttentionAvailable()) {
+      return tf.tidy(() => this.fusedContext(x));
+    }
     return tf.tidy(() => this.forwardWithWeights(x, options).context);
+  }
+
+  /** The same context as `forwardWithWeights`, through `causalAttention`. */
+  private fusedContext(x: tf.Tensor): tf.Tensor {
+    const [batch, tokens] = x.shape as [number, number, number];
+    let queries = this.splitHeads(this.wQuery.forward(x)); // (B, H, T, hd)
+    let keys = this.splitHeads(this.wKey.forward(x));
+    const values = this.splitHeads(this.wValue.forward(x));
+    if (this.#rotary != null) {
+      queries = this.#rotary.rotate(queries, 0);
+      keys = this.#rotary.rotate(keys, 0);
+    }
+    const dropoutMask = this.dropout.sampleMask([batch, this.numHeads, tokens, tokens]);
+    const context = causalAttention(queries, keys, values, {
+      scale: 1 / Math.sqrt(this.headDim),
+      ...(dropoutMask ? { dropoutMask } : {}),
+    }); // (B, H, T, hd)
+    const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch, tokens, this.dOut]); // (B, T, dOut)
+    return this.outProj.forward(merged);
   }
 
   override dispose(): void {

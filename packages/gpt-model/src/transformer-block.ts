@@ -58,7 +58,17 @@ export class TransformerBlock extends Module {
     });
   }
 
+  /** (B, T, embDim) → (B, T, embDim), without keeping the attention weights (the attention may then fuse). */
   forward(x: tf.Tensor, options: BlockCallOptions = {}): tf.Tensor {
-    return tf.tidy(() => this.forwardWithAttention(x, options).output);
+    return tf.tidy(() => {
+      const afterAttention = tf.add(
+        x,
+        this.dropShortcut.forward(this.att.forward(this.norm1.forward(x), options)),
+      );
+      return tf.add(
+        afterAttention,
+        this.dropShortcut.forward(this.ff.forward(this.norm2.forward(afterAttention))),
+      );
+    });
   }
 }

@@ -19,8 +19,11 @@ export type {
   InitBackendOptions,
   SkippedBackend,
   WasmPaths,
+  WebGPUOptions,
 } from './backend/types.js';
 export { jsonPreview, parseStrictJson, StrictJsonError, type StrictJsonOptions } from './json/strict-json.js';
+export { deviceFeatures as webgpuDeviceFeatures, type KernelPrecision } from './kernels/webgpu/features.js';
+export { useWebGPUKernels, type WebGPUKernelSet, webgpuKernelSet } from './kernels/webgpu/register.js';
 export { Dropout, dropoutGenerator, setDropoutGenerator } from './nn/dropout.js';
 export { Linear, type LinearOptions } from './nn/linear.js';
 export {
@@ -34,11 +37,18 @@ export {
   type StateEntries,
 } from './nn/module.js';
 export { ModuleList } from './nn/module-list.js';
+export { type AdamWScalars, type AdamWUpdate, adamwUpdate } from './ops/adamw-update.js';
 export { addBroadcast } from './ops/add.js';
+export {
+  type CausalAttentionOptions,
+  causalAttention,
+  fusedAttentionAvailable,
+} from './ops/causal-attention.js';
 export { gelu } from './ops/gelu.js';
 export { heapView } from './ops/heap-view.js';
 export { layerNorm } from './ops/layer-norm.js';
-export { matMul } from './ops/mat-mul.js';
+export { matMul, productsTakeTransposes } from './ops/mat-mul.js';
+export { type RowCrossEntropy, softmaxCrossEntropy } from './ops/softmax-cross-entropy.js';
 export {
   Generator,
   type GeneratorState,

@@ -7,7 +7,7 @@
 import { initBackend } from './backend/init-backend.js';
 import type { BackendName } from './backend/types.js';
 
-export const testedBackends: readonly BackendName[] = ['cpu', 'wasm', 'webgpu'];
+export const testedBackends: readonly BackendName[] = ['cpu', 'wasm', 'blas', 'webgpu'];
 
 export interface BackendAvailability {
   backend: BackendName;

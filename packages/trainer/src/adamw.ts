@@ -7,7 +7,7 @@
  *   p ← p − lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + eps)
  * A parameter without a gradient is skipped and its step count stays (PyTorch's `None` gradient).
  */
-import { heapView, memoryBudgetBytes, tf } from '@scratchgpt/tensor';
+import { adamwUpdate, heapView, memoryBudgetBytes, tf } from '@scratchgpt/tensor';
 import { entriesOf, type Gradients, sameShape } from './named-tensors.js';
 
 export interface AdamWOptions {
@@ -147,14 +147,18 @@ export class AdamW {
     const stepSize = this.lr / (1 - beta1 ** slot.step);
     const correction2Sqrt = Math.sqrt(1 - beta2 ** slot.step);
     tf.tidy(() => {
-      const g = grad.dtype === 'float32' ? grad : tf.cast(grad, 'float32');
-      const decayed = tf.mul(param, decay);
-      const newM = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
-      const newV = tf.add(tf.mul(v, beta2), tf.mul(tf.mul(g, g), 1 - beta2));
-      const denom = tf.add(tf.div(tf.sqrt(newV), correction2Sqrt), this.eps);
-      param.assign(tf.sub(decayed, tf.mul(tf.div(newM, denom), stepSize)));
-      m.assign(newM);
-      v.assign(newV);
+      // One fused pass on WebGPU; the same float32 steps composed elsewhere.
+      const next = adamwUpdate(param, grad, m, v, {
+        decay,
+        beta1,
+        beta2,
+        correction2Sqrt,
+        eps: this.eps,
+        stepSize,
+      });
+      param.assign(next.param);
+      m.assign(next.m);
+      v.assign(next.v);
     });
   }
 

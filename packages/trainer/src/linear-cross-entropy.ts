@@ -6,7 +6,7 @@
  * the rows go through in chunks. While a gradient tape records, each chunk's gradients are computed in
  * the forward pass too, so the backward pass only scales them by the upstream gradient.
  */
-import { matMul, tf } from '@scratchgpt/tensor';
+import { matMul, productsTakeTransposes, softmaxCrossEntropy, tf } from '@scratchgpt/tensor';
 
 export interface LinearCrossEntropyOptions {
   ignoreIndex?: number;
@@ -28,7 +28,10 @@ type ChunkResult = {
   loss: tf.Scalar;
   /** d(Σ row losses)/d x for the chunk's rows (n, D); only while recording. */
   dx?: tf.Tensor;
-  /** d(Σ row losses)/d Wᵢᵀ for each shard (D, V_i); only while recording. */
+  /**
+   * d(Σ row losses)/d Wᵢ for each shard, only while recording: transposed, (D, V_i), where the shards
+   * came pre-transposed; else (V_i, D).
+   */
   dShardsT?: tf.Tensor[];
 };
 
@@ -41,38 +44,16 @@ type ChunkResult = {
 function chunkLossAndGradients(
   x: tf.Tensor,
   shards: tf.Tensor[],
-  shardsT: tf.Tensor[],
+  shardsT: tf.Tensor[] | undefined,
   targets: tf.Tensor,
   ignoreIndex: number,
 ): ChunkResult {
   return tf.tidy(() => {
-    const rows = x.shape[0] as number;
-    const parts = shardsT.map((wT) => matMul(x, wT)); // (n, V_i)
+    // Without pre-transposed shards the products read Wᵢ transposed in place.
+    const parts = shardsT ? shardsT.map((wT) => matMul(x, wT)) : shards.map((w) => matMul(x, w, false, true)); // (n, V_i)
     const logits = parts.length === 1 ? parts[0]! : tf.concat(parts, 1); // (n, V)
-    const vocab = logits.shape[1] as number;
-    const kept = tf.logicalAnd(
-      tf.notEqual(targets, tf.scalar(ignoreIndex, 'int32')),
-      tf.logicalAnd(
-        tf.greaterEqual(targets, tf.scalar(0, 'int32')),
-        tf.less(targets, tf.scalar(vocab, 'int32')),
-      ),
-    );
-    const weight = tf.cast(kept, 'float32'); // (n)
-    const pairs = tf.stack(
-      [tf.range(0, rows, 1, 'int32'), tf.where(kept, targets, tf.zerosLike(targets))],
-      1,
-    );
-    const rowMax = tf.max(logits, 1, true); // (n, 1)
-    const exps = tf.exp(tf.sub(logits, rowMax)); // (n, V)
-    const sums = tf.sum(exps, 1, true); // (n, 1)
-    const logSumExp = tf.add(tf.log(sums), rowMax); // (n, 1)
-    const picked = tf.gatherND(logits, pairs); // (n)
-    const loss = tf.sum(tf.mul(tf.sub(tf.reshape(logSumExp, [rows]), picked), weight)) as tf.Scalar;
-    if (!recordingGradients()) return { loss };
-    const dLogits = tf.sub(
-      tf.mul(exps, tf.reshape(tf.div(weight, tf.reshape(sums, [rows])), [rows, 1])),
-      tf.scatterND(pairs, weight, [rows, vocab]),
-    ); // (n, V)
+    const { loss, dLogits } = softmaxCrossEntropy(logits, targets, ignoreIndex, recordingGradients());
+    if (dLogits === undefined) return { loss };
     const pieces =
       shards.length === 1
         ? [dLogits]
@@ -82,6 +63,9 @@ function chunkLossAndGradients(
             1,
           );
     const dx = tf.addN(pieces.map((piece, i) => matMul(piece, shards[i]!))); // (n, D)
+    if (shardsT === undefined) {
+      return { loss, dx, dShardsT: pieces.map((piece) => matMul(piece, x, true, false)) }; // (V_i, D)
+    }
     // xᵀ · d logits gives each shard's gradient transposed (D, V_i): on wasm the small x is what gets
     // transposed, not the (n, V) gradient.
     const xT = tf.transpose(x);
@@ -120,7 +104,8 @@ export function linearCrossEntropy(
     const count = tf.tidy(() =>
       tf.sum(tf.cast(tf.notEqual(targets, tf.scalar(ignoreIndex, 'int32')), 'float32')),
     );
-    const shardsT = shards.map((w) => tf.transpose(w)); // once per call, not once per chunk
+    // Transposed once per call, not once per chunk, where products would otherwise copy them.
+    const shardsT = productsTakeTransposes() ? undefined : shards.map((w) => tf.transpose(w));
     let total: tf.Tensor = tf.scalar(0);
     const dxParts: tf.Tensor[] = [];
     let dShardsT: tf.Tensor[] | undefined;
@@ -141,14 +126,14 @@ export function linearCrossEntropy(
         }
       }
     }
-    tf.dispose(shardsT);
+    if (shardsT) tf.dispose(shardsT);
     const value = options.reduction === 'sum' ? total : tf.div(total, tf.maximum(count, 1));
     if (value !== total) total.dispose();
     if (dShardsT !== undefined) {
       // The gradients of Σ row losses, ready before the backward pass asks: it only scales them.
       const dx = dxParts.length === 1 ? dxParts[0]! : tf.concat(dxParts, 0);
-      const dShards = dShardsT.map((dwT) => tf.transpose(dwT));
-      tf.dispose([...(dxParts.length === 1 ? [] : dxParts), ...dShardsT]);
+      const dShards = shardsT ? dShardsT.map((dwT) => tf.transpose(dwT)) : dShardsT; // (V_i, D)
+      tf.dispose([...(dxParts.length === 1 ? [] : dxParts), ...(shardsT ? dShardsT : [])]);
       save([count, dx, ...dShards]);
     } else {
       save([count]);

@@ -52,7 +52,7 @@ With --json: {"backends":[{"backend","available","reason"?,"software"?}],"chosen
 /** Which backends start here. WebGPU is only probed (its adapter), so Dawn loads only if chosen. */
 async function findBackends(context: CommandContext): Promise<Found[]> {
   const found: Found[] = [];
-  for (const backend of ['node-gpu', 'webgpu', 'wasm', 'cpu'] as const) {
+  for (const backend of ['node-gpu', 'webgpu', 'blas', 'wasm', 'cpu'] as const) {
     if (backend === 'webgpu') {
       const adapter = await probeWebGPU(loaders.webgpu, { debug: context.debug });
       found.push(

@@ -7,7 +7,7 @@ import { type BackendChoice, initBackend, probeWebGPU, type WasmPaths } from '@s
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreadedSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import type { BackendRequest } from '../protocol.js';
+import type { BackendRequest, KernelRequest } from '../protocol.js';
 
 // The bundler gives each binary its own hashed URL.
 const wasmPaths: WasmPaths = {
@@ -24,10 +24,14 @@ export interface StartedBackend {
   alternative: BackendRequest | null;
 }
 
-export async function startBackend(prefer: BackendRequest): Promise<StartedBackend> {
+export async function startBackend(
+  prefer: BackendRequest,
+  kernels: KernelRequest = 'scratchgpt',
+): Promise<StartedBackend> {
+  const webgpu = { kernels };
   if (prefer === 'webgpu') {
     try {
-      const choice = await initBackend({ prefer: 'webgpu' });
+      const choice = await initBackend({ prefer: 'webgpu', webgpu });
       return { choice, note: null, alternative: 'wasm' };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
@@ -39,7 +43,7 @@ export async function startBackend(prefer: BackendRequest): Promise<StartedBacke
       };
     }
   }
-  const choice = await initBackend({ prefer, wasmPaths });
+  const choice = await initBackend({ prefer, wasmPaths, webgpu });
   const webgpuFound = !('reason' in (await probeWebGPU()));
   const alternative = choice.backend === 'webgpu' ? 'wasm' : webgpuFound ? 'webgpu' : null;
   return { choice, note: null, alternative };

@@ -53,7 +53,7 @@ scope.onmessage = ({ data: message }) => {
 async function perform(message: ToWorker, signal: AbortSignal): Promise<void> {
   switch (message.type) {
     case 'init': {
-      const { choice, note, alternative } = await startBackend(message.prefer);
+      const { choice, note, alternative } = await startBackend(message.prefer, message.kernels);
       post({
         type: 'backend',
         backend: choice.backend,

@@ -13,17 +13,26 @@ import {
 const adapter = await probeWebGPU();
 const hasAdapter = !('reason' in adapter);
 const webgpuRequired = requiredBackends().includes('webgpu');
+const blasRequired = requiredBackends().includes('blas');
 
 describe('initBackend', () => {
   it('finds a WebGPU adapter where one is required', () => {
     if (webgpuRequired) expect(adapter).not.toHaveProperty('reason');
   });
 
-  it('with auto, skips node-gpu and a software WebGPU adapter, and picks wasm, saying why', async () => {
+  it('with auto, skips node-gpu and a software WebGPU adapter, and picks blas (else wasm), saying why', async () => {
     const choice = await initBackend();
-    expect(choice.backend).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
-    expect(choice.reason).toMatch(/wasm/);
+    if (blasRequired) expect(choice.backend).toBe('blas');
+    if (choice.backend === 'blas') {
+      expect(choice.reason).toMatch(
+        /^no hardware GPU was found; products in the machine's BLAS \(\w+ kernels, \d+ threads\) beat wasm's$/,
+      );
+    } else {
+      expect(choice.backend).toBe('wasm');
+      expect(choice.reason).toMatch(/wasm/);
+      expect(choice.skipped[2]?.backend).toBe('blas');
+    }
     const [nodeGpu, webgpu] = choice.skipped;
     expect(nodeGpu?.backend).toBe('node-gpu');
     expect(nodeGpu?.reason).toMatch(
@@ -82,6 +91,29 @@ describe('loaders for Node-only packages', () => {
     );
   });
 
+  it('fall back from blas to wasm without the FFI package or a BLAS library, saying why', async () => {
+    const missing = async () => {
+      throw new Error("Cannot find package 'koffi' imported from /app/dist/cli.js");
+    };
+    const withoutFfi = await initBackend({ loaders: { blas: missing } });
+    expect(withoutFfi.backend).toBe('wasm');
+    expect(withoutFfi.skipped.find((s) => s.backend === 'blas')?.reason).toBe('koffi is not installed');
+
+    process.env.SCRATCHGPT_BLAS = '/nonexistent/libopenblas.so.0';
+    try {
+      const withoutLibrary = await initBackend();
+      expect(withoutLibrary.backend).toBe('wasm');
+      expect(withoutLibrary.skipped.find((s) => s.backend === 'blas')?.reason).toMatch(
+        /^no BLAS library was found \(\/nonexistent\/libopenblas\.so\.0: .+\); on Debian or Ubuntu: apt-get install libopenblas0-pthread$/,
+      );
+      await expect(initBackend({ prefer: 'blas' })).rejects.toThrow(
+        /^The blas backend is not available: no BLAS/,
+      );
+    } finally {
+      delete process.env.SCRATCHGPT_BLAS;
+    }
+  });
+
   it('say when a package loaded but registered no backend', async () => {
     await expect(
       initBackend({ prefer: 'node-gpu', loaders: { 'node-gpu': async () => ({}) } }),
@@ -101,7 +133,7 @@ describe.skipIf(!hasAdapter)('the WebGPU binding guard', () => {
     const big = tf.ones([128, 256]);
     expect(() => tf.matMul(big, tf.ones([256, 8]))).toThrow(BindingLimitError);
     expect(() => tf.matMul(big, tf.ones([256, 8]))).toThrow(
-      /WebGPU cannot bind a float32 tensor of shape \[1, 128, 256\] \(0\.1 MiB\).*binds at most 0\.1 MiB per buffer \(maxStorageBufferBindingSize\)\. Shard the tensor/,
+      /WebGPU cannot bind a float32 tensor of shape \[128, 256\] \(0\.1 MiB\).*binds at most 0\.1 MiB per buffer \(maxStorageBufferBindingSize\)\. Shard the tensor/,
     );
     // The output is checked too: two small inputs, one large result.
     expect(() => tf.matMul(tf.ones([256, 4]), tf.ones([4, 128]))).toThrow(BindingLimitError);

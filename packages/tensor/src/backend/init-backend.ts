@@ -1,4 +1,5 @@
 import { tf } from '../tf.js';
+import { blasLimits, registerBlas, useBlas } from './blas.js';
 import { registerCpu } from './cpu.js';
 import { locateDawn, probeInChild } from './dawn-probe.js';
 import { errorMessage, isNode } from './environment.js';
@@ -23,6 +24,7 @@ import {
   webgpuInitError,
   webgpuLimits,
 } from './webgpu.js';
+import { applyWebGPUOptions } from './webgpu-options.js';
 
 export class BackendUnavailableError extends Error {
   override name = 'BackendUnavailableError';
@@ -39,9 +41,10 @@ let current: BackendChoice | undefined;
 /**
  * Chooses and activates the backend every scratchgpt package computes on.
  *
- * `auto` ranks a hardware GPU first (node-gpu, then WebGPU on a hardware adapter), then wasm, then a
- * software WebGPU adapter (llvmpipe, SwiftShader: correct but slower than wasm), then cpu. A named
- * backend is used as asked, or fails with the reason it cannot run.
+ * `auto` ranks a hardware GPU first (node-gpu, then WebGPU on a hardware adapter), then blas (wasm
+ * with the machine's BLAS for matrix products, under Node), then wasm, then a software WebGPU adapter
+ * (llvmpipe, SwiftShader: correct but slower than wasm), then cpu. A named backend is used as asked,
+ * or fails with the reason it cannot run.
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendChoice> {
   // TF.js's console advice ("install tfjs-node…") does not apply: the choice explains itself.
@@ -114,6 +117,20 @@ async function chooseAutomatically(options: InitBackendOptions): Promise<Backend
     const webgpu = await activate('webgpu', options);
     if (webgpu.ok) return chosen(webgpu, `hardware WebGPU adapter (${adapterName(adapter)})`);
     skipped.push({ backend: 'webgpu', reason: webgpu.reason });
+  }
+
+  if (isNode) {
+    const blas = await activate('blas', options);
+    if (blas.ok) {
+      const { blasCoreType, blasThreads } = blas.choice.limits.details;
+      return chosen(
+        blas,
+        `no hardware GPU was found; products in the machine's BLAS (${blasCoreType} kernels, ${blasThreads} threads) beat wasm's`,
+      );
+    }
+    skipped.push({ backend: 'blas', reason: blas.reason });
+  } else {
+    skipped.push({ backend: 'blas', reason: 'it runs only under Node.js' });
   }
 
   const wasm = await activate('wasm', options);
@@ -192,11 +209,19 @@ async function activate(backend: BackendName, options: InitBackendOptions): Prom
         const adapter = await findAdapter(gpu);
         if ('reason' in adapter) return { ok: false, reason: adapter.reason };
         await registerWebGPU(gpu);
+        applyWebGPUOptions(options.webgpu);
         const attempt = await switchTo(backend, 'webgpu', async () => webgpuLimits());
         return attempt.ok ? { ok: true, choice: { ...attempt.choice, adapter } } : attempt;
       }
+      case 'blas': {
+        await registerBlas(options.loaders?.blas, options.wasmPaths);
+        const attempt = await switchTo(backend, 'wasm', blasLimits);
+        useBlas(attempt.ok);
+        return attempt;
+      }
       case 'wasm':
         await registerWasm(options.wasmPaths);
+        useBlas(false);
         return await switchTo(backend, 'wasm', wasmLimits);
       case 'cpu':
         await registerCpu();
@@ -230,6 +255,7 @@ function describeLoadFailure(backend: BackendName, error: unknown): string {
   const packages: Record<BackendName, string> = {
     'node-gpu': '@tensorflow/tfjs-node-gpu',
     webgpu: '@tensorflow/tfjs-backend-webgpu',
+    blas: 'koffi',
     wasm: '@tensorflow/tfjs-backend-wasm',
     cpu: '@tensorflow/tfjs-backend-cpu',
   };

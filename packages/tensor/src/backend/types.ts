@@ -1,5 +1,5 @@
 /** The backends scratchgpt can run on, in the order `auto` considers them. */
-export type BackendName = 'node-gpu' | 'webgpu' | 'wasm' | 'cpu';
+export type BackendName = 'node-gpu' | 'webgpu' | 'blas' | 'wasm' | 'cpu';
 
 export type BackendPreference = BackendName | 'auto';
 
@@ -40,7 +40,10 @@ export interface BackendChoice {
 }
 
 export interface InitBackendOptions {
-  /** `auto` (default) ranks a hardware GPU first, then wasm, then a software WebGPU adapter, then cpu. */
+  /**
+   * `auto` (default) ranks a hardware GPU first, then blas (Node), then wasm, then a software WebGPU
+   * adapter, then cpu.
+   */
   prefer?: BackendPreference;
   /**
    * Lower the per-binding limit the WebGPU guard enforces (bytes). Useful to exercise sharding and the
@@ -55,16 +58,37 @@ export interface InitBackendOptions {
   wasmPaths?: WasmPaths;
   /**
    * How to import Node-only packages the application installed, e.g.
-   * `{ 'node-gpu': () => import('@tensorflow/tfjs-node-gpu'), webgpu: () => import('webgpu') }`.
+   * `{ 'node-gpu': () => import('@tensorflow/tfjs-node-gpu'), webgpu: () => import('webgpu'),
+   * blas: () => import('koffi') }` (blas calls the machine's BLAS through the koffi FFI).
    * Without them this package imports them by name, which under strict installs (pnpm) only finds
    * packages it can see itself.
    */
-  loaders?: { 'node-gpu'?: () => Promise<unknown>; webgpu?: () => Promise<unknown> };
+  loaders?: {
+    'node-gpu'?: () => Promise<unknown>;
+    webgpu?: () => Promise<unknown>;
+    blas?: () => Promise<unknown>;
+  };
   /**
    * Show the backends' own console output: TF.js's advice and warnings, and Dawn's driver warnings
    * while looking for an adapter. Off by default: the returned choice explains itself.
    */
   debug?: boolean;
+  /** WebGPU kernel choices; the defaults can also be set by environment variables (see {@link WebGPUOptions}). */
+  webgpu?: WebGPUOptions;
+}
+
+/**
+ * `kernels`: 'scratchgpt' (default; `SCRATCHGPT_WEBGPU_KERNELS`) runs this package's WGSL kernels,
+ * 'tfjs' TF.js's stock ones. `f16` (`SCRATCHGPT_WEBGPU_F16=1`) stages matrix-product operands as halves
+ * where the device has `shader-f16`; `subgroups` (default on, `SCRATCHGPT_WEBGPU_SUBGROUPS=0` turns it
+ * off) reduces rows with subgroup operations where the device has them. Sums stay fp32 throughout.
+ */
+export interface WebGPUOptions {
+  kernels?: 'scratchgpt' | 'tfjs';
+  f16?: boolean;
+  subgroups?: boolean;
+  /** Use the GPU layouts (workgroup-memory tiles) even on a software adapter: for tests (default false). */
+  gpuLayouts?: boolean;
 }
 
 /** A URL prefix for the wasm backend's binaries, or each binary's file name mapped to its URL. */

@@ -1,3 +1,5 @@
+import { setDispatchBindingLimit } from '../kernels/webgpu/dispatch.js';
+import { setDeviceFeatures, wantedFeatures } from '../kernels/webgpu/features.js';
 import { registerWebGPUKernels } from '../kernels/webgpu-kernels.js';
 import { tf } from '../tf.js';
 import { type GuardableBackend, installBindingGuard } from './binding-guard.js';
@@ -23,13 +25,25 @@ async function findGPU(loadDawn: (() => Promise<unknown>) | undefined): Promise<
   const dawn = (await (loadDawn ? loadDawn() : importNodeOnly('webgpu'))) as DawnModule;
   // tfjs-backend-webgpu expects the browser's globals: GPUBufferUsage, GPUMapMode and navigator.gpu.
   Object.assign(globalThis, dawn.globals);
-  const gpu = dawn.create([]);
+  const gpu = dawn.create(dawnFlags());
   if (typeof navigator === 'undefined') {
     Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
   } else {
     Object.defineProperty(navigator, 'gpu', { value: gpu, configurable: true });
   }
   return gpu;
+}
+
+/**
+ * Flags for Dawn's instance from `SCRATCHGPT_DAWN_FLAGS` (comma-separated), e.g. `backend=vulkan` to
+ * force its Vulkan backend, or `adapter=NVIDIA` to pick an adapter by name.
+ */
+function dawnFlags(): string[] {
+  const listed = typeof process === 'undefined' ? undefined : process.env.SCRATCHGPT_DAWN_FLAGS;
+  return (listed ?? '')
+    .split(',')
+    .map((flag) => flag.trim())
+    .filter((flag) => flag !== '');
 }
 
 const softwareAdapter = /llvmpipe|lavapipe|swiftshader|software|microsoft basic render|\bwarp\b/i;
@@ -118,6 +132,8 @@ export function webgpuInitError(): unknown {
 
 let registered: Promise<void> | undefined;
 
+const SUBMIT_BATCH = 128;
+
 /**
  * Registers TF.js's WebGPU backend on our own factory, so the device gets the adapter's limits and every
  * dispatch passes the binding guard. Registers once per process.
@@ -145,10 +161,15 @@ async function register(gpu: GPU): Promise<void> {
         if (adapter == null) throw new Error('the WebGPU adapter disappeared');
         const features: GPUFeatureName[] = adapter.features.has('timestamp-query') ? ['timestamp-query'] : [];
         const device = await adapter.requestDevice({
-          requiredFeatures: features,
+          requiredFeatures: [...features, ...wantedFeatures(adapter.features as ReadonlySet<string>)],
           requiredLimits: requiredLimits(adapter),
         });
         state.device = device;
+        setDeviceFeatures(device.features as ReadonlySet<string>, describeAdapter(adapter).software);
+        setDispatchBindingLimit(webgpuBindingLimit);
+        // One queue submission per this many dispatches instead of TF.js's 15: a training step records
+        // thousands, and each submission costs a round trip through the driver.
+        tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', SUBMIT_BATCH);
         const backend = new WebGPUBackend(device, adapterInfo(adapter) as unknown as GPUAdapterInfo);
         installBindingGuard(backend as unknown as GuardableBackend, webgpuBindingLimit);
         return backend;

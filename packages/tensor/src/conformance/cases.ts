@@ -10,6 +10,7 @@ import { layerNorm } from '../ops/layer-norm.js';
 import { matMul } from '../ops/mat-mul.js';
 import { Generator } from '../random.js';
 import { tf } from '../tf.js';
+import { fusedCases } from './fused-cases.js';
 
 export interface CaseInput {
   shape: number[];
@@ -27,7 +28,7 @@ export interface ConformanceCase {
   gradients?: boolean;
 }
 
-const float = (generator: Generator, shape: number[], low = -2, high = 2): CaseInput => ({
+export const float = (generator: Generator, shape: number[], low = -2, high = 2): CaseInput => ({
   shape,
   dtype: 'float32',
   values: generator.uniformArray(
@@ -37,7 +38,7 @@ const float = (generator: Generator, shape: number[], low = -2, high = 2): CaseI
   ),
 });
 
-const normal = (generator: Generator, shape: number[], std = 1): CaseInput => ({
+export const normal = (generator: Generator, shape: number[], std = 1): CaseInput => ({
   shape,
   dtype: 'float32',
   values: generator.normalArray(
@@ -105,6 +106,23 @@ export const conformanceCases: ConformanceCase[] = [
       op: (a, b) => matMul(a!, b!, transposeA, transposeB),
     }),
   ),
+  {
+    name: 'matMul with a broadcast weight (activations · W)',
+    inputs: (g) => [normal(g, [2, 3, 20, 24]), normal(g, [24, 16])],
+    op: (x, w) => tf.matMul(x!, w!),
+    // TF.js's gradient of a broadcast product does not sum over the broadcast axes, on any backend.
+    gradients: false,
+  },
+  {
+    name: 'matMul transposes, large enough to run on several threads',
+    inputs: (g) => [normal(g, [160, 130]), normal(g, [150, 160])],
+    op: (a, b) => tf.matMul(a!, b!, true, true),
+  },
+  {
+    name: 'fused matMul with bias (Linear)',
+    inputs: (g) => [normal(g, [48, 40]), normal(g, [24, 40]), normal(g, [24])],
+    op: (x, w, b) => tf.fused.matMul({ a: x!, b: w!, transposeB: true, bias: b! }),
+  },
   {
     name: 'matMul helper over batch × heads (q·kᵀ)',
     inputs: (g) => [normal(g, [2, 3, 20, 8]), normal(g, [2, 3, 20, 8])],
@@ -237,6 +255,7 @@ export const conformanceCases: ConformanceCase[] = [
     op: (x) => tf.cast(tf.isFinite(tf.div(x!, tf.round(x!))), 'float32'),
     gradients: false,
   },
+  ...fusedCases,
 ];
 
 /** A seed per case from its name, so adding a case never changes another's inputs. */

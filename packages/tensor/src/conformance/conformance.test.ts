@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../backend/init-backend.js';
+import { currentBackend, initBackend } from '../backend/init-backend.js';
 import { findTestBackends } from '../testing.js';
 import { tf } from '../tf.js';
 import { conformanceCases } from './cases.js';
@@ -25,7 +25,8 @@ describe.each(backends)('conformance on $backend', ({ backend, available, reason
   });
 
   it.skipIf(!available)(`runs here${reason ? ` (skipped: ${reason})` : ''}`, () => {
-    expect(tf.getBackend()).toBe(backend);
+    expect(currentBackend()?.backend).toBe(backend);
+    expect(tf.getBackend()).toBe(currentBackend()?.tfBackend);
   });
 
   it.skipIf(!available).each(conformanceCases.map((c) => c.name))(

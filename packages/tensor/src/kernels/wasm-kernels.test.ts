@@ -84,4 +84,35 @@ describe('Slice and SplitV on wasm read the heap in place', () => {
     }
     expect(results[1]).toEqual(results[0]);
   });
+
+  it.each([
+    [false, true],
+    [true, false],
+    [true, true],
+  ])(
+    'adds a fused bias after a product with transposes (%s, %s) as cpu does',
+    async (transposeA, transposeB) => {
+      const results: number[][] = [];
+      for (const backend of ['cpu', 'wasm'] as const) {
+        await initBackend({ prefer: backend });
+        const a = tf.tensor(values(transposeA ? [5, 4] : [4, 5]), transposeA ? [5, 4] : [4, 5]);
+        const b = tf.tensor(values(transposeB ? [3, 5] : [5, 3]), transposeB ? [3, 5] : [5, 3]);
+        const bias = tf.tensor1d([100, 200, 300]);
+        const product = tf.fused.matMul({ a, b, transposeA, transposeB, bias });
+        results.push(Array.from(await product.data()));
+        tf.dispose([a, b, bias, product]);
+      }
+      expect(results[1]).toEqual(results[0]);
+    },
+  );
+
+  it('refuses a fused bias and activation after a transposed product instead of computing it wrongly', async () => {
+    await initBackend({ prefer: 'wasm' });
+    const a = tf.ones([4, 5]);
+    expect(() =>
+      tf.fused.matMul({ a, b: tf.ones([3, 5]), transposeB: true, bias: tf.ones([3]), activation: 'relu' }),
+    ).toThrow(
+      /_FusedMatMul on wasm cannot add a bias before a relu activation when an operand is transposed/,
+    );
+  });
 });

@@ -7,6 +7,9 @@
  * - `Slice` and `SplitV` read their whole input through a copy of it (`readSync`) on every call:
  *   splitting a chunk of logits into five vocabulary shards copied it five times. Here they read the
  *   heap in place and copy only the slice.
+ * - `_FusedMatMul` adds its bias along the wrong axis when an operand is transposed (`tf.fused.matMul`
+ *   with `transposeB`, as a linear layer would call it, returned wrong values). Here the product runs
+ *   without the bias, which is then added by `Add`.
  */
 import { tf } from '../tf.js';
 
@@ -14,6 +17,7 @@ interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
   incRef(dataId: tf.DataId): void;
+  disposeData(dataId: tf.DataId): boolean;
 }
 
 function sharingIdentity(copying: tf.KernelFunc): tf.KernelFunc {
@@ -125,12 +129,32 @@ function heapSplitV(original: tf.KernelFunc): tf.KernelFunc {
   };
 }
 
-/** Replaces a registered wasm kernel by a wrapper around it. */
+function biasAfterTransposedProduct(original: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
+    const attrs = args.attrs as unknown as { transposeA: boolean; transposeB: boolean; activation?: string };
+    if (bias == null || (!attrs.transposeA && !attrs.transposeB)) return original(args);
+    if ((attrs.activation ?? 'linear') !== 'linear' || preluActivationWeights != null) {
+      throw new Error(
+        `_FusedMatMul on wasm cannot add a bias before a ${attrs.activation} activation when an operand is ` +
+          'transposed (its result would be wrong): use tf.matMul, tf.add and the activation',
+      );
+    }
+    const backend = args.backend as unknown as WasmBackendLike;
+    const product = original({ ...args, inputs: { a, b } as tf.NamedTensorInfoMap }) as tf.TensorInfo;
+    const add = tf.getKernel('Add', 'wasm')!.kernelFunc;
+    const out = add({ inputs: { a: product, b: bias }, backend: args.backend, attrs: {} });
+    backend.disposeData(product.dataId);
+    return out;
+  };
+}
+
+/** Replaces a registered wasm kernel by a wrapper around it, keeping its setup (its wasm bindings). */
 function override(kernelName: string, wrap: (original: tf.KernelFunc) => tf.KernelFunc): void {
   const kernel = tf.getKernel(kernelName, 'wasm');
   if (kernel == null) return;
   tf.unregisterKernel(kernelName, 'wasm');
-  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: wrap(kernel.kernelFunc) });
+  tf.registerKernel({ ...kernel, kernelFunc: wrap(kernel.kernelFunc) });
 }
 
 let registered = false;
@@ -148,4 +172,5 @@ export function registerWasmKernels(): void {
   override('Identity', sharingIdentity);
   override('Slice', heapSlice);
   override('SplitV', heapSplitV);
+  override('_FusedMatMul', biasAfterTransposedProduct);
 }

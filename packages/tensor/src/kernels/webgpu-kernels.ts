@@ -8,6 +8,7 @@
  * every embedding gradient's do.
  */
 import { tf } from '../tf.js';
+import { useWebGPUKernels, type WebGPUKernelSet } from './webgpu/register.js';
 
 interface WebGPUBackendLike {
   disposeData(dataId: object): void;
@@ -40,8 +41,12 @@ export function unsortedSegmentSum({ inputs, backend, attrs }: Parameters<tf.Ker
 
 let registered = false;
 
-/** Replaces TF.js's WebGPU kernels named above; call after the WebGPU backend is imported. */
-export function registerWebGPUKernels(): void {
+/**
+ * Replaces TF.js's WebGPU kernels named above and installs our own set (`webgpu/`), or TF.js's stock
+ * kernels where `set` is 'tfjs'; call after the WebGPU backend is imported.
+ */
+export function registerWebGPUKernels(set: WebGPUKernelSet = 'scratchgpt'): void {
+  useWebGPUKernels(set);
   if (registered) return;
   registered = true;
   if (tf.getKernel('UnsortedSegmentSum', 'webgpu') != null)

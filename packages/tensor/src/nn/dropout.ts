@@ -32,12 +32,23 @@ export class Dropout extends Module {
   forward(x: tf.Tensor): tf.Tensor {
     if (!this.training || this.p === 0) return x;
     if (this.p === 1) return tf.zerosLike(x);
+    return tf.tidy(() => applyMask(x, this.sampleMask(x.shape) as tf.Tensor));
+  }
+
+  /**
+   * The mask `forward` would multiply a tensor of this shape by (0 or 1/(1-p) each, drawing the same
+   * random numbers), for an op that applies it itself; null when dropout is off.
+   */
+  sampleMask(shape: readonly number[]): tf.Tensor | null {
+    if (!this.training || this.p === 0) return null;
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (this.p === 1) return tf.zeros([...shape]);
     const generator = this.generator ?? getDefaultGenerator();
     const keep = 1 - this.p;
     const scale = 1 / keep;
-    const mask = new Float32Array(x.size);
+    const mask = new Float32Array(size);
     for (let i = 0; i < mask.length; i++) mask[i] = generator.random() < keep ? scale : 0;
-    return tf.tidy(() => applyMask(x, tf.tensor(mask, x.shape, 'float32')));
+    return tf.tensor(mask, [...shape], 'float32');
   }
 }
 

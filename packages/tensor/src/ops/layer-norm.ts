@@ -5,8 +5,13 @@
  * One operation with its own gradient, which keeps only x and scale (composed from primitives it
  * would keep half a dozen copies of x). With x̂ = (x − μ)·r, r = 1/√(σ² + ε) and g = dy·scale:
  *   dx = r·(g − mean(g) − x̂·mean(g·x̂)),  dscale = Σ dy·x̂,  dshift = Σ dy   (sums over leading axes)
+ * Where the backend has the fused kernels (WebGPU), each direction is one pass over the rows.
  */
+import { fusedKernelNames } from '../kernels/fused-kernel-names.js';
 import { tf } from '../tf.js';
+import { hasFusedKernel, runFused } from './fused.js';
+
+type LayerNormOp = (x: tf.Tensor, scale: tf.Tensor, shift: tf.Tensor) => tf.Tensor;
 
 /** (x − mean)·r and r, over the last axis. */
 function normalize(x: tf.Tensor, eps: number): { normalized: tf.Tensor; rstd: tf.Tensor } {
@@ -15,7 +20,7 @@ function normalize(x: tf.Tensor, eps: number): { normalized: tf.Tensor; rstd: tf
   return { normalized: tf.mul(centered, rstd), rstd };
 }
 
-function layerNormOp(eps: number) {
+function composed(eps: number): LayerNormOp {
   return tf.customGrad((...args) => {
     const [x, scale, shift, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
     save([x, scale]);
@@ -34,10 +39,28 @@ function layerNormOp(eps: number) {
           return [dx, tf.sum(tf.mul(upstream, normalized), leading), tf.sum(upstream, leading)];
         }),
     };
-  }) as unknown as (x: tf.Tensor, scale: tf.Tensor, shift: tf.Tensor) => tf.Tensor;
+  }) as unknown as LayerNormOp;
 }
 
-const ops = new Map<number, ReturnType<typeof layerNormOp>>();
+function fused(eps: number): LayerNormOp {
+  return tf.customGrad((...args) => {
+    const [x, scale, shift, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    save([x, scale]);
+    return {
+      value: runFused(fusedKernelNames.layerNorm, { x, scale, shift }, { eps })[0] as tf.Tensor,
+      gradFunc: (dy, saved) => {
+        const [input, savedScale] = saved as [tf.Tensor, tf.Tensor];
+        return runFused(
+          fusedKernelNames.layerNormGrad,
+          { x: input, scale: savedScale, dy: dy as tf.Tensor },
+          { eps },
+        );
+      },
+    };
+  }) as unknown as LayerNormOp;
+}
+
+const ops = new Map<string, LayerNormOp>();
 
 /** Normalises x (…, n) over its last axis, then scales and shifts by the (n) vectors `scale`, `shift`. */
 export function layerNorm(x: tf.Tensor, scale: tf.Tensor, shift: tf.Tensor, eps = 1e-5): tf.Tensor {
@@ -47,10 +70,12 @@ export function layerNorm(x: tf.Tensor, scale: tf.Tensor, shift: tf.Tensor, eps 
       `layerNorm needs scale and shift of shape [${n}] for x of shape [${x.shape}], got [${scale.shape}] and [${shift.shape}]`,
     );
   }
-  let op = ops.get(eps);
+  const useFused = hasFusedKernel(fusedKernelNames.layerNorm);
+  const key = `${useFused}:${eps}`;
+  let op = ops.get(key);
   if (op == null) {
-    op = layerNormOp(eps);
-    ops.set(eps, op);
+    op = useFused ? fused(eps) : composed(eps);
+    ops.set(key, op);
   }
   return op(x, scale, shift);
 }

@@ -5,8 +5,11 @@
  * several times slower when either operand is transposed or when there are batch axes (attention's
  * batch × heads), and gradients of a product are transposed products. Here, on wasm, operands are
  * transposed explicitly (a cheap copy) and batches are taken one matrix at a time, so every product is
- * a plain 2-D one, forward and backward. Other backends get `tf.matMul` unchanged.
+ * a plain 2-D one, forward and backward. Other backends get `tf.matMul` unchanged, and so does wasm
+ * when its products run in BLAS, which takes transposes as flags and batches as they are.
  */
+import { blasProductsActive } from '../kernels/blas-kernels.js';
+import { webgpuKernelSet } from '../kernels/webgpu/register.js';
 import { tf } from '../tf.js';
 
 /** Swaps the last two axes. */
@@ -69,6 +72,19 @@ function explicitProduct(transposeA: boolean, transposeB: boolean): Product {
 
 const FEW_ROWS = 16;
 
+/**
+ * Whether a product reads a transposed operand in place on the current backend, at the cost of a plain
+ * one: with BLAS (transposes are flags) and with scratchgpt's WebGPU kernels. Elsewhere a transpose is
+ * copied (on wasm {@link matMul} materialises it; TF.js's stock WebGPU product is slower with one), so
+ * code that multiplies by the same transposed operand many times should transpose it once itself.
+ */
+export function productsTakeTransposes(): boolean {
+  const backend = tf.getBackend();
+  if (backend === 'wasm') return blasProductsActive();
+  if (backend === 'webgpu') return webgpuKernelSet() === 'scratchgpt';
+  return true;
+}
+
 /** `tf.matMul`, but never on a slow path: use it for every product in model code. */
 export function matMul<R extends tf.Rank>(
   a: tf.Tensor<R>,
@@ -80,7 +96,8 @@ export function matMul<R extends tf.Rank>(
   const sameBatch = a.rank === b.rank && a.shape.slice(0, -2).every((size, i) => size === b.shape[i]);
   // With a few rows (generating one token at a time) copying a large operand costs more than it saves.
   const rows = a.shape[transposeA ? a.rank - 1 : a.rank - 2] ?? 0;
-  if (tf.getBackend() !== 'wasm' || a.rank < 2 || !sameBatch || rows < FEW_ROWS) {
+  const slowPaths = tf.getBackend() === 'wasm' && !blasProductsActive();
+  if (!slowPaths || a.rank < 2 || !sameBatch || rows < FEW_ROWS) {
     return tf.matMul(a, b, transposeA, transposeB) as tf.Tensor<R>;
   }
   return explicitProduct(transposeA, transposeB)(a, b) as tf.Tensor<R>;

@@ -1,0 +1,86 @@
+/**
+ * Causal self-attention, softmax(q·kᵀ·scale + causal mask)·v, with an optional dropout mask on the
+ * weights, as one operation. Where the backend has the fused kernels (WebGPU) the (T × T) weights are
+ * never written to memory, forward or backward; elsewhere it composes TF.js primitives.
+ */
+import { fusedKernelNames } from '../kernels/fused-kernel-names.js';
+import { tf } from '../tf.js';
+import { hasFusedKernel, runFused } from './fused.js';
+
+export interface CausalAttentionOptions {
+  /** Multiplies the scores, usually 1/√headDim. */
+  scale: number;
+  /** Applied to the weights after softmax: 0 drops a weight, 1/(1 − p) keeps it. (…, T, T) */
+  dropoutMask?: tf.Tensor;
+}
+
+/** Whether {@link causalAttention} runs fused (without the T × T weights) on the active backend. */
+export function fusedAttentionAvailable(): boolean {
+  return hasFusedKernel(fusedKernelNames.causalAttention);
+}
+
+type Attention = (...inputs: tf.Tensor[]) => tf.Tensor;
+
+function fusedOp(scale: number): Attention {
+  return tf.customGrad((...args) => {
+    const save = args.at(-1) as tf.GradSaveFunc;
+    const [q, k, v, mask] = args.slice(0, -1) as tf.Tensor[];
+    const inputs = { q: q as tf.Tensor, k: k as tf.Tensor, v: v as tf.Tensor, ...(mask ? { mask } : {}) };
+    const [out, lse] = runFused(fusedKernelNames.causalAttention, inputs, { scale }) as [
+      tf.Tensor,
+      tf.Tensor,
+    ];
+    save([q as tf.Tensor, k as tf.Tensor, v as tf.Tensor, out, lse, ...(mask ? [mask] : [])]);
+    return {
+      value: out,
+      gradFunc: (dy, saved) => {
+        const [sq, sk, sv, sOut, sLse, sMask] = saved as tf.Tensor[];
+        const grads = runFused(
+          fusedKernelNames.causalAttentionGrad,
+          {
+            q: sq as tf.Tensor,
+            k: sk as tf.Tensor,
+            v: sv as tf.Tensor,
+            out: sOut as tf.Tensor,
+            dOut: dy as tf.Tensor,
+            lse: sLse as tf.Tensor,
+            ...(sMask ? { mask: sMask } : {}),
+          },
+          { scale },
+        );
+        // The mask is a constant: its gradient is never used.
+        return sMask ? [...grads, tf.zerosLike(sMask)] : grads;
+      },
+    };
+  }) as Attention;
+}
+
+function composed(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: CausalAttentionOptions): tf.Tensor {
+  return tf.tidy(() => {
+    const t = q.shape[q.shape.length - 2] as number;
+    const scores = tf.matMul(tf.mul(q, options.scale), k, false, true); // (…, T, T)
+    const visible = tf.cast(tf.linalg.bandPart(tf.ones([t, t]), -1, 0), 'bool');
+    const masked = tf.where(visible, scores, tf.fill(scores.shape, Number.NEGATIVE_INFINITY));
+    let weights = tf.softmax(masked, -1);
+    if (options.dropoutMask != null) weights = tf.mul(weights, options.dropoutMask);
+    return tf.matMul(weights, v);
+  });
+}
+
+const fusedOps = new Map<number, Attention>();
+
+/** q, k, v (…, T, headDim) → (…, T, headDim): every query sees its own and earlier positions only. */
+export function causalAttention(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  options: CausalAttentionOptions,
+): tf.Tensor {
+  if (!fusedAttentionAvailable()) return composed(q, k, v, options);
+  let op = fusedOps.get(options.scale);
+  if (op == null) {
+    op = fusedOp(options.scale);
+    fusedOps.set(options.scale, op);
+  }
+  return options.dropoutMask ? op(q, k, v, options.dropoutMask) : op(q, k, v);
+}

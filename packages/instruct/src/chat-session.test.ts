@@ -1,26 +1,16 @@
-import { GPTModel, generate } from '@scratchgpt/gpt-model';
-import { initBackend, manualSeed } from '@scratchgpt/tensor';
+import { type GPTModel, generate } from '@scratchgpt/gpt-model';
 import { getGPT2Tokenizer } from '@scratchgpt/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatSession } from './chat-session.js';
 import { answerReserve, chatPrompt } from './conversation.js';
 import { alpaca, phi3 } from './prompt-format.js';
+import { tinyModel } from './test-support/tiny-model.js';
 
 const tokenizer = getGPT2Tokenizer();
 let model: GPTModel;
 
 beforeAll(async () => {
-  await initBackend({ prefer: 'wasm' });
-  manualSeed(7);
-  model = new GPTModel({
-    vocabSize: 50257,
-    contextLength: 48,
-    embDim: 8,
-    nHeads: 2,
-    nLayers: 1,
-    dropRate: 0,
-    qkvBias: false,
-  });
+  model = await tinyModel(7, 48);
 });
 afterAll(() => model.dispose());
 

@@ -1,26 +1,16 @@
-import { GPTModel, generate } from '@scratchgpt/gpt-model';
-import { initBackend, manualSeed } from '@scratchgpt/tensor';
+import { type GPTModel, generate } from '@scratchgpt/gpt-model';
 import { getGPT2Tokenizer } from '@scratchgpt/tokenizer';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { alpaca } from './prompt-format.js';
 import { extractResponse, respond } from './response.js';
+import { tinyModel } from './test-support/tiny-model.js';
 
 const tokenizer = getGPT2Tokenizer();
 const entry = { instruction: 'Name a primary color.', input: '', output: 'Red.' };
 let model: GPTModel;
 
 beforeAll(async () => {
-  await initBackend({ prefer: 'wasm' });
-  manualSeed(11);
-  model = new GPTModel({
-    vocabSize: 50257,
-    contextLength: 64,
-    embDim: 8,
-    nHeads: 2,
-    nLayers: 1,
-    dropRate: 0,
-    qkvBias: false,
-  });
+  model = await tinyModel(11, 64);
 });
 afterAll(() => model.dispose());
 

@@ -38,6 +38,8 @@ export async function runTraining(options: RunTrainingOptions): Promise<void> {
     reporter.log('Stopping after this step and saving… (Ctrl-C again to quit at once)');
   };
   process.on('SIGINT', onInterrupt);
+  // A time limit (the demo's) may run out while the data and model are prepared: it stops at step 1.
+  if (options.signal?.aborted) controller.abort();
   options.signal?.addEventListener('abort', () => controller.abort(), { once: true });
   let savedStep = options.savedStep;
   const saveCheckpoint = async (snapshot: TrainingSnapshot) => {

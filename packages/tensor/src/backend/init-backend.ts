@@ -158,13 +158,13 @@ function adapterName(adapter: AdapterInfo): string {
 /**
  * Looks for a WebGPU adapter without creating a device. In Node, where Dawn is not loaded yet, it
  * looks from a child process, so Dawn's driver warnings only appear when WebGPU is used (or with
- * `debug`).
+ * `debug`). A caller-supplied `loadDawn` is probed in this process: the child could not load it.
  */
 export async function probeWebGPU(
   loadDawn?: () => Promise<unknown>,
   options: { debug?: boolean } = {},
 ): Promise<AdapterInfo | { reason: string }> {
-  if (isNode && !gpuLoaded()) {
+  if (isNode && !gpuLoaded() && loadDawn == null) {
     const dawn = await locateDawn();
     if (dawn != null) {
       const probed = await probeInChild(dawn, options.debug === true);

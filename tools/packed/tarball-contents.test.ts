@@ -21,6 +21,7 @@ describe('every published tarball', () => {
       '@scratchgpt/data-loader',
       '@scratchgpt/embeddings',
       '@scratchgpt/gpt-model',
+      '@scratchgpt/instruct',
       '@scratchgpt/tensor',
       '@scratchgpt/tokenizer',
       '@scratchgpt/trainer',

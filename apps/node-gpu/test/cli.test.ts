@@ -10,46 +10,24 @@ let work: string;
 let configPath: string;
 let runDir: string;
 
+/** Three steps of the tiny model with two evaluations, as JSON lines, into `out`. */
+function trainThreeSteps(out: string): string[] {
+  const evaluation = ['--eval-every', '2', '--eval-batches', '1'];
+  return ['train', '--config', configPath, '--steps', '3', ...evaluation, '--out', out, '--json', ...backend];
+}
+
 beforeAll(async () => {
   assertBuilt();
   ({ work, configPath } = await tinyWorkspace('scratchgpt-cli-'));
   runDir = join(work, 'run');
-  const result = await runCli([
-    'train',
-    '--config',
-    configPath,
-    '--steps',
-    '3',
-    '--eval-every',
-    '2',
-    '--eval-batches',
-    '1',
-    '--out',
-    runDir,
-    '--json',
-    ...backend,
-  ]);
+  const result = await runCli(trainThreeSteps(runDir));
   expect(result.code, result.stderr).toBe(0);
 });
 
 describe('train', () => {
   it('prints one JSON object per event and writes the checkpoint, its training state and loss.svg', async () => {
     const dir = join(work, 'shape');
-    const { code, stdout, stderr } = await runCli([
-      'train',
-      '--config',
-      configPath,
-      '--steps',
-      '3',
-      '--eval-every',
-      '2',
-      '--eval-batches',
-      '1',
-      '--out',
-      dir,
-      '--json',
-      ...backend,
-    ]);
+    const { code, stdout, stderr } = await runCli(trainThreeSteps(dir));
     expect(code, stderr).toBe(0);
     const events = jsonLines(stdout);
     const steps = events.filter((e) => e.event === 'step');

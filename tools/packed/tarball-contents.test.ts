@@ -23,6 +23,7 @@ describe('every published tarball', () => {
       '@scratchgpt/embeddings',
       '@scratchgpt/gpt-model',
       '@scratchgpt/hub',
+      '@scratchgpt/instruct',
       '@scratchgpt/lora',
       '@scratchgpt/tensor',
       '@scratchgpt/tokenizer',

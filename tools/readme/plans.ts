@@ -135,6 +135,31 @@ export const plans: Record<string, Plan> = {
       'node apps/node-gpu/bench/compare-pytorch.mjs --config tiny --batch-size 4 --context 64 --steps 1 --repeat 1',
     check: syntaxOf('apps/node-gpu/bench/compare-pytorch.mjs'),
   },
+  'node apps/node-gpu/dist/cli.js instruct train --model runs/pretrained --out runs/sft --epochs 2 --lr 5e-5':
+    {
+      kind: 'instead',
+      run: 'node apps/node-gpu/dist/cli.js instruct train --model {tmp}/runs/verdict --out {tmp}/runs/sft --steps 1 --eval-batches 1 --lr 5e-5',
+      why: 'two epochs take minutes; one step from the one-step checkpoint above writes the same instruction run',
+    },
+  'node apps/node-gpu/dist/cli.js instruct respond --model runs/sft --out runs/sft/responses.json': {
+    kind: 'instead',
+    run: 'node apps/node-gpu/dist/cli.js instruct respond --model {tmp}/runs/sft --out {tmp}/runs/sft/responses.json --limit 2 --max-new-tokens 3',
+    why: 'two answers of three tokens from the one-step instruction run above, in the same file format',
+  },
+  [`${cli} instruct train --model gpt2 --out runs/sft-lora --lora-rank 16 --lr 1e-4`]: onLoopbackHub(
+    `${cli} instruct train --model gpt2 --out {tmp}/runs/sft-lora --lora-rank 16 --lr 1e-4 --steps 1 --context 32 --eval-batches 1`,
+    `${smallGpt2Why}; one step writes the same LoRA run`,
+  ),
+  'node apps/node-gpu/dist/cli.js judge --responses runs/sft/responses.json --judge-model llama3': {
+    kind: 'skip',
+    check: 'node apps/node-gpu/dist/cli.js help judge',
+    why: 'it needs an Ollama server with a judge model; the CLI tests run it against a loopback server',
+  },
+  'node apps/node-gpu/dist/cli.js chat --model runs/sft': {
+    kind: 'instead',
+    run: "echo 'Name a primary color.' | node apps/node-gpu/dist/cli.js chat --model {tmp}/runs/sft --max-new-tokens 3",
+    why: 'an interactive session on a terminal; from a pipe it answers each line (the CLI tests drive the terminal)',
+  },
   'node apps/node-gpu/bench/chapter5.mjs': {
     kind: 'skip',
     check: syntaxOf('apps/node-gpu/bench/chapter5.mjs'),

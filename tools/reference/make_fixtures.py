@@ -17,6 +17,7 @@ from fixture_models import SPECS
 from fixtures_classify import write_classifier_gpt, write_lora_classifier, write_random_state, write_sms_split
 from fixtures_attention import write_chapter3
 from fixtures_hub import write_hub_model
+from fixtures_instruct import write_chapter7
 from fixtures_model import write_model_fixture
 from fixtures_recipe import write_schedule, write_tiny_training
 from fixtures_trainer import write_adamw_gpt, write_adamw_plain, write_clip, write_cross_entropy
@@ -29,6 +30,7 @@ HUB_FIXTURES = Path("packages/hub/fixtures")
 TENSOR_FIXTURES = Path("packages/tensor/fixtures")
 CLASSIFIER_FIXTURES = Path("packages/classifier/fixtures")
 SMS_DATA = REPO / "data" / "sms-spam-collection.tsv"
+INSTRUCT_FIXTURES = Path("packages/instruct/fixtures")
 
 
 def make_deterministic():
@@ -61,6 +63,7 @@ def generate(root):
     }
     for name, write in classifier.items():
         summary[CLASSIFIER_FIXTURES / name] = write(root / CLASSIFIER_FIXTURES / name)
+    summary[INSTRUCT_FIXTURES / "chapter7"] = write_chapter7(root / INSTRUCT_FIXTURES / "chapter7")
     return summary
 
 

@@ -8,6 +8,7 @@
  *   random-last           the same with the book's last-position pooling
  *   pretrained-lora       a GPT pretrained here first (next-token loss on Tiny Shakespeare), then LoRA
  *   pretrained-last-block the same GPT, the book's recipe: last block, final norm and head train
+ *   pretrained-all        the same GPT, everything trains, last-non-pad pooling
  *   random-lora           LoRA on random frozen weights
  *
  * For each classifier it also counts how many test predictions change when the same texts are
@@ -46,7 +47,7 @@ const { values } = parseArgs({
     'pretrain-steps': { type: 'string', default: '600' },
     variants: {
       type: 'string',
-      default: 'random-last-non-pad,random-last,pretrained-lora,pretrained-last-block,random-lora',
+      default: 'random-last-non-pad,random-last,pretrained-lora,pretrained-last-block,pretrained-all,random-lora',
     },
     backend: { type: 'string', default: 'auto' },
     out: { type: 'string', default: join('runs', 'classify-sms') },
@@ -71,6 +72,7 @@ const variants = {
     'last-non-pad',
   ],
   'pretrained-last-block': ['--model', pretrained, '--trainable', 'last-block', '--pooling', 'last-non-pad'],
+  'pretrained-all': ['--model', pretrained, '--trainable', 'all', '--pooling', 'last-non-pad'],
   'random-lora': [
     '--config',
     values.config,

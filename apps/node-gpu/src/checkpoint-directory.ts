@@ -1,17 +1,46 @@
-/** Loads `config.json` + `model.safetensors` from a directory; what is wrong with them is one line. */
+/**
+ * Loads `config.json` + `model.safetensors` from a directory; what is wrong with them is one line.
+ * A directory that also holds `adapter.safetensors` (LoRA updates trained on those weights, as
+ * `instruct train --lora-rank` saves them) loads with its updates: merged into the weights, so every
+ * command sees the fine-tuned model, or kept apart (frozen weights, trainable updates) to train on.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { CheckpointError, ConfigError, type LoadedModel } from '@scratchgpt/gpt-model';
 import { loadCheckpoint } from '@scratchgpt/gpt-model/node';
+import { AdapterError, loadAdapters, mergeLoRA } from '@scratchgpt/lora';
 import { SafetensorsError } from '@scratchgpt/tensor';
 import { CommandError } from './errors.js';
 
-export async function loadCheckpointDirectory(directory: string): Promise<LoadedModel> {
+export const ADAPTER_FILE = 'adapter.safetensors';
+/** A classifier's directory keeps its own adapters (they may update its class head): it loads them itself. */
+const CLASSIFIER_FILE = 'classifier.json';
+
+export type AdapterUse = 'merge' | 'keep';
+
+export async function loadCheckpointDirectory(
+  directory: string,
+  adapters: AdapterUse = 'merge',
+): Promise<LoadedModel> {
   try {
-    return await loadCheckpoint(directory);
+    const loaded = await loadCheckpoint(directory);
+    const adapterPath = join(directory, ADAPTER_FILE);
+    if (existsSync(adapterPath) && !existsSync(join(directory, CLASSIFIER_FILE))) {
+      loadAdapters(loaded.model, new Uint8Array(await readFile(adapterPath)), adapterPath);
+      if (adapters === 'merge') {
+        mergeLoRA(loaded.model);
+        // applyLoRA froze the weights for the updates' sake: merged, they are a plain model again.
+        loaded.model.setTrainable(true);
+      }
+    }
+    return loaded;
   } catch (error) {
     if (
       error instanceof CheckpointError ||
       error instanceof ConfigError ||
-      error instanceof SafetensorsError
+      error instanceof SafetensorsError ||
+      error instanceof AdapterError
     ) {
       throw new CommandError(error.message);
     }

@@ -8,6 +8,7 @@ import { currentBackend } from '@scratchgpt/tensor';
 import { globalFlags, numberFlag } from './args.js';
 import { parseBackend } from './backend.js';
 import { bench } from './commands/bench.js';
+import { chat } from './commands/chat.js';
 import { classify } from './commands/classify/index.js';
 import type { Command } from './commands/command.js';
 import { createContext } from './commands/context.js';
@@ -17,6 +18,8 @@ import { download } from './commands/download.js';
 import { evaluate } from './commands/evaluate.js';
 import { generate } from './commands/generate.js';
 import { info } from './commands/info.js';
+import { instruct } from './commands/instruct.js';
+import { judge } from './commands/judge.js';
 import { tokenize } from './commands/tokenize.js';
 import { train } from './commands/train.js';
 import { CommandError, UsageError } from './errors.js';
@@ -36,6 +39,9 @@ const commands: Record<string, Command> = {
   classify,
   bench,
   demo,
+  instruct,
+  judge,
+  chat,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -18,16 +18,24 @@ import { copyFile, link, readdir, readFile, rename, rm, stat } from 'node:fs/pro
 import { join } from 'node:path';
 import type { GPTModel, LoadedModel } from '@scratchgpt/gpt-model';
 import { CONFIG_FILE, saveCheckpoint, WEIGHTS_FILE, writeFileAtomic } from '@scratchgpt/gpt-model/node';
+import { isLinearWithLoRA, type LinearWithLoRA, LORA_CHILD, serializeAdapters } from '@scratchgpt/lora';
 import {
   parseTrainingState,
   serializeTrainingState,
   type TrainingSnapshot,
   TrainingStateError,
 } from '@scratchgpt/trainer';
-import { loadCheckpointDirectory } from './checkpoint-directory.js';
+import { ADAPTER_FILE, type AdapterUse, loadCheckpointDirectory } from './checkpoint-directory.js';
 import { CommandError } from './errors.js';
+import type { InstructRunSettings } from './instruct-settings.js';
 import { makeDirectory } from './make-directory.js';
-import { parseRunManifest, type RunManifest, type RunSettings } from './run-manifest.js';
+import {
+  type ClassifyManifest,
+  type PretrainManifest,
+  parseRunManifest,
+  type RunManifest,
+  type RunSettings,
+} from './run-manifest.js';
 
 export const MANIFEST_FILE = 'checkpoint.json';
 export const TRAINING_STATE_FILE = 'training-state.safetensors';
@@ -133,10 +141,31 @@ export async function saveRun(
   model: GPTModel,
   snapshot: TrainingSnapshot,
   run: RunSettings,
+  instruct?: InstructRunSettings,
 ): Promise<string> {
-  const write = (target: string, metadata: Record<string, string>) =>
-    saveCheckpoint(model, target, { metadata }).then(() => undefined);
-  return saveRunCheckpoint(directory, write, snapshot, { run });
+  const write = async (target: string, metadata: Record<string, string>) => {
+    if (!instruct?.lora) {
+      await saveCheckpoint(model, target, { metadata });
+      return;
+    }
+    // The frozen base weights as an ordinary checkpoint, the updates beside them.
+    await withoutAdapters(model, () => saveCheckpoint(model, target, { metadata }));
+    await writeFileAtomic(join(target, ADAPTER_FILE), await serializeAdapters(model));
+  };
+  return saveRunCheckpoint(directory, write, snapshot, { run, ...(instruct ? { instruct } : {}) });
+}
+
+/** Runs `action` with the model's LoRA updates detached (its state then holds the base weights alone). */
+async function withoutAdapters<T>(model: GPTModel, action: () => Promise<T>): Promise<T> {
+  const detached = model
+    .namedModules()
+    .filter((entry): entry is [string, LinearWithLoRA] => isLinearWithLoRA(entry[1]))
+    .map(([, layer]) => [layer, layer.detachAdapter()!] as const);
+  try {
+    return await action();
+  } finally {
+    for (const [layer, adapter] of detached) layer.attachAdapter(LORA_CHILD, adapter);
+  }
 }
 
 /**
@@ -147,7 +176,7 @@ export async function saveRunCheckpoint(
   directory: string,
   write: (target: string, metadata: Record<string, string>) => Promise<void>,
   snapshot: TrainingSnapshot,
-  task: Pick<RunManifest, 'task' | 'run'>,
+  task: Pick<PretrainManifest, 'run' | 'instruct'> | Pick<ClassifyManifest, 'task' | 'run'>,
 ): Promise<string> {
   const previous = await currentManifest(directory);
   const step = snapshot.state.step;
@@ -230,11 +259,15 @@ export async function readRunState(directory: string, manifest: RunManifest): Pr
 }
 
 /** Loads a run's current checkpoint with its training state, or a plain checkpoint directory. */
-export async function loadRun(directory: string, contents: DirectoryContents): Promise<LoadedRun> {
+export async function loadRun(
+  directory: string,
+  contents: DirectoryContents,
+  adapters: AdapterUse = 'merge',
+): Promise<LoadedRun> {
   if (contents.kind !== 'run') return loadModelDirectory(directory, contents);
   const { manifest } = contents;
   const snapshot = await readRunState(directory, manifest);
-  const loaded = await loadCheckpointDirectory(join(directory, manifest.checkpoint));
+  const loaded = await loadCheckpointDirectory(join(directory, manifest.checkpoint), adapters);
   const weightsStep = loaded.metadata.step;
   if (weightsStep !== String(manifest.step)) {
     throw new CommandError(

@@ -5,6 +5,7 @@
  */
 import { type ClassifyRunSettings, parseClassifyRunSettings } from './classify-run-settings.js';
 import { CommandError } from './errors.js';
+import { type InstructRunSettings, parseInstructSettings } from './instruct-settings.js';
 
 /** How `train` turned its text into batches; a resumed run reuses it. */
 export interface RunSettings {
@@ -33,6 +34,8 @@ interface ManifestBase {
 export interface PretrainManifest extends ManifestBase {
   task?: undefined;
   run: RunSettings;
+  /** Present for instruction tuning: `data` is then the instruction file and `context` the longest batch. */
+  instruct?: InstructRunSettings;
 }
 
 /** A classifier fine-tuning run (`classify train`). */
@@ -80,6 +83,7 @@ export function parseRunManifest(text: string, source: string): RunManifest {
   };
   if (typeof run.data !== 'string' || run.data === '') return fail(`"run.data" must be the text file's path`);
   if (typeof run.shuffle !== 'boolean') return fail(`"run.shuffle" must be true or false`);
+  const instruct = json.instruct === undefined ? undefined : parseInstructSettings(json.instruct, fail);
   return {
     format: 'scratchgpt-run',
     version: 1,
@@ -93,6 +97,7 @@ export function parseRunManifest(text: string, source: string): RunManifest {
       shuffle: run.shuffle,
       seed: number('seed', (v) => Number.isSafeInteger(v) && v >= 0),
     },
+    ...(instruct ? { instruct } : {}),
   };
 }
 

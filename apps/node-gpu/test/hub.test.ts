@@ -148,6 +148,44 @@ describe('models from the Hub', () => {
     expect(readdirSync(book).sort()).toEqual(['config.json', 'model.safetensors']);
   });
 
+  it('classify train and instruct train fine-tune gpt2 from the Hub into --out, which they require', async () => {
+    const classifier = join(work, 'classifier');
+    const classify = await cli([
+      ...words('classify train --model gpt2 --steps 1 --max-length 32 --eval-every 0 --no-final-eval --json'),
+      '--out',
+      classifier,
+      ...backend,
+    ]);
+    expect(classify.code, classify.stderr).toBe(0);
+    expect(jsonLines(classify.stdout).at(-1)).toMatchObject({
+      event: 'done',
+      step: 1,
+      checkpoint: classifier,
+    });
+    expect(JSON.parse(readFileSync(join(classifier, 'checkpoint.json'), 'utf8')).run.base).toBe('gpt2');
+
+    const tuned = join(work, 'instruct');
+    const instruct = await cli([
+      ...words('instruct train --model gpt2 --steps 1 --context 32 --eval-every 0 --json'),
+      '--out',
+      tuned,
+      ...backend,
+    ]);
+    expect(instruct.code, instruct.stderr).toBe(0);
+    expect(jsonLines(instruct.stdout).at(-1)).toMatchObject({ event: 'done', step: 1, checkpoint: tuned });
+
+    const asked = hub.requests.length;
+    for (const command of ['classify train', 'instruct train']) {
+      const noOut = await cli([...words(`${command} --model gpt2 --steps 1`), ...backend]);
+      expect(noOut.code).toBe(2);
+      expect(ownStderr(noOut.stderr)).toEqual([
+        `scratchgpt: ${command}: --out DIR is required with --model gpt2: the Hugging Face cache is never written to`,
+      ]);
+    }
+    // Refused before the Hub was asked anything.
+    expect(hub.requests.length).toBe(asked);
+  });
+
   it('refuses gpt2-xl on wasm before downloading its weights, saying what fits', async () => {
     const { code, stdout, stderr } = await cli([
       'generate',

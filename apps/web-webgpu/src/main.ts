@@ -8,6 +8,7 @@ import { createClassifyPage } from './classify/page.js';
 import type {
   BackendRequest,
   FromWorker,
+  InstructSettings,
   KernelRequest,
   Layout,
   ModelSummary,
@@ -15,6 +16,7 @@ import type {
   ToWorker,
   TrainSettings,
 } from './protocol.js';
+import { appendTurn, showAnswer } from './ui/chat-log.js';
 import { download, pickCheckpointFiles } from './ui/checkpoint-files.js';
 import { findElements } from './ui/elements.js';
 import { readInteger, readNumber } from './ui/form.js';
@@ -45,7 +47,14 @@ const state = {
   stepInProgress: undefined as { step: number; doing: string; since: number } | undefined,
   /** Stop was clicked: the step in progress finishes first. */
   stopping: false,
+  /** The chat answer streaming in. */
+  answer: undefined as HTMLElement | undefined,
 };
+
+/** Tasks that run training steps: the step counter, the chart and Stop follow them. */
+function training(): boolean {
+  return state.busy === 'train' || state.busy === 'resume' || state.busy === 'instruct';
+}
 
 const setupControls = [
   ui.trainingText,
@@ -73,12 +82,7 @@ function refreshControls(): void {
   const modelIdle = idle && state.model != null;
   ui.train.disabled = !idle;
   ui.resume.disabled = !modelIdle;
-  ui.stop.disabled = !(
-    state.busy === 'train' ||
-    state.busy === 'resume' ||
-    state.busy === 'generate' ||
-    state.busy === 'hub'
-  );
+  ui.stop.disabled = !(training() || state.busy === 'generate' || state.busy === 'hub');
   ui.generate.disabled = !modelIdle;
   ui.showAttention.disabled = !modelIdle;
   ui.saveModel.disabled = !modelIdle;
@@ -86,6 +90,10 @@ function refreshControls(): void {
   ui.loadHub.disabled = !idle;
   for (const control of setupControls) control.disabled = !idle;
   classifyPage.refresh(state);
+  ui.instructTrain.disabled = !modelIdle;
+  ui.chatSend.disabled = !modelIdle;
+  ui.chatReset.disabled = !modelIdle;
+  ui.chatStop.disabled = state.busy !== 'chat';
 }
 
 function start(message: ToWorker, transfer: Transferable[] = []): void {
@@ -116,7 +124,7 @@ function setStatus(text: string): void {
 /** While training, what the step in progress is doing and for how long (steps can take seconds). */
 function showStepProgress(): void {
   const progress = state.stepInProgress;
-  if (progress == null || !(state.busy === 'train' || state.busy === 'resume')) return;
+  if (progress == null || !training()) return;
   const seconds = Math.floor((performance.now() - progress.since) / 1000);
   const doing = `step ${progress.step}: ${progress.doing}${seconds >= 1 ? ` (${seconds} s)` : ''}`;
   setStatus(state.stopping ? `Stopping after this step… ${doing}` : `Training… ${doing}`);
@@ -304,6 +312,61 @@ function fillNumberSelect(select: HTMLSelectElement, count: number): void {
   select.value = String(previous < count ? previous : 0);
 }
 
+// ---- instruction tuning and chat -----------------------------------------------------------------
+
+function readInstructSettings(): InstructSettings {
+  return {
+    format: ui.chatFormat.value === 'phi3' ? 'phi3' : 'alpaca',
+    batchSize: readInteger(ui.batchSize, 'Batch size', 1, 512),
+    lr: readNumber(ui.instructLr, 'Tuning rate', (v) => v > 0 && v < 1, 'a number between 0 and 1'),
+    steps: readInteger(ui.instructSteps, 'Tuning steps', 1),
+    evalEvery: readInteger(ui.evalEvery, 'Evaluate every', 0),
+    seed: 123,
+  };
+}
+
+ui.instructTrain.addEventListener(
+  'click',
+  guarded(() => {
+    const settings = readInstructSettings();
+    resetStats();
+    setStatus('Preparing the instruction data…');
+    start({ type: 'instruct', settings });
+  }),
+);
+
+function sendChat(): void {
+  const message = ui.chatInput.value.trim();
+  if (message === '') throw new Error('The message is empty: type an instruction first');
+  const request = {
+    message,
+    format: ui.chatFormat.value === 'phi3' ? ('phi3' as const) : ('alpaca' as const),
+    maxNewTokens: readInteger(ui.chatMaxNewTokens, 'Answer tokens', 1, 1024),
+    temperature: readNumber(ui.chatTemperature, 'Temperature', (v) => v >= 0, 'a number ≥ 0'),
+  };
+  ui.chatInput.value = '';
+  state.answer = appendTurn(ui.chatLog, message);
+  setStatus('Answering…');
+  start({ type: 'chat', ...request });
+}
+ui.chatSend.addEventListener('click', guarded(sendChat));
+ui.chatInput.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !ui.chatSend.disabled) guarded(sendChat)();
+});
+ui.chatStop.addEventListener('click', () => {
+  worker.postMessage({ type: 'stop' } satisfies ToWorker);
+  ui.chatStop.disabled = true;
+  setStatus('Stopping the answer…');
+});
+ui.chatReset.addEventListener(
+  'click',
+  guarded(() => {
+    ui.chatLog.replaceChildren();
+    ui.chatNote.textContent = '';
+    start({ type: 'chat-reset' });
+  }),
+);
+
 // ---- checkpoints ----------------------------------------------------------------------------------
 
 ui.saveModel.addEventListener(
@@ -421,7 +484,7 @@ async function handle(message: FromWorker): Promise<void> {
       ui.trainLoss.textContent = message.loss.toFixed(3);
       ui.tokensPerSec.textContent = Math.round(rate).toLocaleString('en-US');
       chart.addStep(message.step, message.loss);
-      if (state.busy === 'train' || state.busy === 'resume') setStatus(`Training… step ${message.step} done`);
+      if (training()) setStatus(`Training… step ${message.step} done`);
       return;
     }
     case 'eval':
@@ -434,7 +497,24 @@ async function handle(message: FromWorker): Promise<void> {
       setStatus(
         message.reason === 'aborted'
           ? `Stopped at step ${message.step}. Resume continues from here.`
-          : `Finished at step ${message.step}. Resume trains for more steps.`,
+          : state.busy === 'instruct'
+            ? `Instruction-tuned to step ${message.step}. Chat with the model below; Resume tunes it further.`
+            : `Finished at step ${message.step}. Resume trains for more steps.`,
+      );
+      return;
+    case 'chat-token':
+      if (state.answer) showAnswer(state.answer, message.text);
+      ui.chatNote.textContent = message.note ?? '';
+      return;
+    case 'chat-answer':
+      if (state.answer) showAnswer(state.answer, message.text, message.ended);
+      state.answer = undefined;
+      setStatus(
+        message.ended === 'end-of-text'
+          ? 'Answered (the model ended its answer).'
+          : message.ended === 'stopped'
+            ? 'Stopped the answer.'
+            : 'Answered (cut at the answer-token limit).',
       );
       return;
     case 'token':
@@ -465,6 +545,10 @@ async function handle(message: FromWorker): Promise<void> {
       if (message.task === 'init') setStatus('No backend could start.');
       else if (message.task === 'hub') setStatus('Could not load the model from the Hub.');
       else if (!message.task.startsWith('classify-')) setStatus(`The ${message.task} task failed.`);
+      if (message.task === 'chat' && state.answer) {
+        state.answer.remove();
+        state.answer = undefined;
+      }
       state.attentionAfterGeneration = false;
       return;
     case 'idle':

@@ -3,6 +3,7 @@
  * lives in the worker.
  */
 import type { GPTConfig, PresetName } from '@scratchgpt/gpt-model';
+import type { PromptFormatName } from '@scratchgpt/instruct';
 import type { ClassifyFromWorker, ClassifyToWorker } from './classify-protocol.js';
 
 /** `auto` ranks backends as `@scratchgpt/tensor` does: a software WebGPU adapter below wasm. */
@@ -25,6 +26,16 @@ export interface TrainSettings {
   seed: number;
 }
 
+/** "Instruction-tune": the current model, fine-tuned on the book's instruction data in the worker. */
+export interface InstructSettings {
+  format: PromptFormatName;
+  batchSize: number;
+  lr: number;
+  steps: number;
+  evalEvery: number;
+  seed: number;
+}
+
 export type ToWorker =
   | { type: 'init'; prefer: BackendRequest; kernels: KernelRequest }
   | { type: 'train'; settings: TrainSettings }
@@ -33,6 +44,10 @@ export type ToWorker =
   | { type: 'stop' }
   | { type: 'generate'; prompt: string; maxNewTokens: number; temperature: number; topK: number }
   | { type: 'attention'; prompt: string }
+  | { type: 'instruct'; settings: InstructSettings }
+  /** A message to the current model, answered after the conversation so far in `format`. */
+  | { type: 'chat'; message: string; format: PromptFormatName; maxNewTokens: number; temperature: number }
+  | { type: 'chat-reset' }
   | { type: 'save'; layout: Layout }
   | { type: 'load'; config: string; configName: string; weights: ArrayBuffer; weightsName: string }
   /** A model from the Hugging Face Hub (`endpoint`: the Hub's URL), cached in the browser. */
@@ -85,6 +100,9 @@ export type FromWorker =
   | { type: 'eval'; step: number; trainLoss: number; valLoss: number | null }
   | { type: 'trained'; step: number; reason: 'completed' | 'aborted' }
   | { type: 'token'; text: string; tokens: number }
+  /** The answer so far; `note` says what the history lost to fit the context. */
+  | { type: 'chat-token'; text: string; note: string | null }
+  | { type: 'chat-answer'; text: string; ended: 'end-of-text' | 'token-limit' | 'stopped' }
   | { type: 'generated'; text: string; tokens: number; stopped: boolean }
   | {
       type: 'attention';

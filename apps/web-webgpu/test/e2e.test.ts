@@ -1,7 +1,8 @@
 /**
  * The app end to end in Debian's Chromium, headless, on WebGPU (SwiftShader where there is no GPU):
  * train, stop and resume from the page, stream a generation, draw the attention heatmap, save a
- * checkpoint and load it in Node (and in the CLI where it is built), load checkpoints back.
+ * checkpoint and load it in Node (and in the CLI where it is built), load checkpoints back,
+ * instruction-tune the model and chat with it.
  *
  * SwiftShader runs the vocabulary-sized matrix products slowly (seconds per step even for gpt-nano),
  * so the run is as small as the checks allow: gpt-nano, context 16, batch 2, 22+ steps.
@@ -251,11 +252,55 @@ describe.runIf(hasChromium)('the page in Chromium', () => {
       '3 layers, 3 heads, 48-d, context 16',
     );
   });
+
+  it('instruction-tunes the model in the worker, then chats: the answer streams and Stop ends it', async () => {
+    await recordSteps(page);
+    await page.getByTestId('batch-size').fill('2');
+    await page.getByTestId('eval-every').fill('2');
+    await page.getByTestId('instruct-steps').fill('3');
+    await page.getByTestId('instruct-train').click();
+    await waitForStatus(page, /^Instruction-tuned to step 3\./, 300_000);
+    expect((await readSteps(page)).map((s) => s.step)).toEqual([1, 2, 3]);
+    expect(Number(await page.getByTestId('val-loss').textContent())).toBeGreaterThan(0);
+
+    await page.getByTestId('chat-max-new-tokens').fill('400');
+    await page.evaluate(() => {
+      const log = document.querySelector('[data-testid="chat-log"]')!;
+      window.__answerLengths = [];
+      new MutationObserver(() => {
+        const answers = log.querySelectorAll('[data-testid="chat-answer"]');
+        window.__answerLengths.push(answers[answers.length - 1]?.textContent?.length ?? 0);
+      }).observe(log, { subtree: true, childList: true, characterData: true });
+    });
+    await page.getByTestId('chat-input').fill('Name a primary color.');
+    await page.getByTestId('chat-input').press('Enter');
+    expect(await page.getByTestId('chat-stop').isEnabled()).toBe(true);
+    await page.waitForFunction(() => new Set(window.__answerLengths.filter((n) => n > 0)).size >= 4, null, {
+      timeout: 120_000,
+    });
+    await page.getByTestId('chat-stop').click();
+    await waitForStatus(page, /^Stopped the answer\./);
+    const lengths = await page.evaluate(() => window.__answerLengths.filter((n) => n > 0));
+    expect(lengths).toEqual([...lengths].sort((a, b) => a - b)); // it grew as it streamed
+    const answer = page.getByTestId('chat-answer').last();
+    expect(await answer.getAttribute('data-ended')).toBe('stopped');
+    expect(await answer.textContent()).toMatch(/ \[stopped\]$/);
+    // A 16-token context keeps 8 tokens for the message: the panel says it was cut.
+    expect(await page.getByTestId('chat-note').textContent()).toMatch(
+      /^The message was cut to fit the context/,
+    );
+    expect(await page.getByTestId('chat-send').isEnabled()).toBe(true);
+    expect(await page.locator('[data-testid="chat-log"] .user').allTextContents()).toEqual([
+      'Name a primary color.',
+    ]);
+    await page.screenshot({ path: join(resultsDir, 'e2e-chat.png'), fullPage: true });
+  });
 });
 
 declare global {
   interface Window {
     __outputLengths: number[];
+    __answerLengths: number[];
   }
 }
 

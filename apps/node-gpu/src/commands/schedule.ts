@@ -1,5 +1,5 @@
 /**
- * What `train` and `classify train` share: the flags of a training schedule, read and checked the same
+ * What `train`, `classify train` and `instruct train` share: the flags of a training schedule, read and checked the same
  * way, and Ctrl-C that stops a run after the step in progress (it then saves), twice to quit at once.
  */
 import { type FlagSpec, numberFlag, type Values } from '../args.js';

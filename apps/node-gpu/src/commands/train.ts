@@ -1,12 +1,10 @@
 import { join } from 'node:path';
 import { type TextBatches, TooFewTokensError, textToBatches } from '@scratchgpt/data-loader';
 import { type GPTConfig, GPTModel, generate } from '@scratchgpt/gpt-model';
-import { writeFileAtomic } from '@scratchgpt/gpt-model/node';
-import { NonFiniteLossError, type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
+import { type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
 import { type FlagSpec, numberFlag, parseFlags, stringFlag, type Values } from '../args.js';
 import { defaultDataPath, readText } from '../data.js';
 import { CommandError, UsageError } from '../errors.js';
-import { lossPlotSvg } from '../loss-plot.js';
 import { checkMemory } from '../memory-check.js';
 import { readConfigOf, resolveConfig, windowLength } from '../model-config.js';
 import { isHubModel, resolveModelSource } from '../model-source.js';
@@ -14,9 +12,7 @@ import {
   cleanRunDirectory,
   type DirectoryContents,
   inspectDirectory,
-  LOSS_PLOT_FILE,
   loadRun,
-  MANIFEST_FILE,
   modelFilesOf,
   prepareRunDirectory,
   readRunState,
@@ -26,7 +22,8 @@ import type { RunSettings } from '../run-manifest.js';
 import { createStreamDecoder, encodeText, gpt2 } from '../text-helpers.js';
 import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
-import { readSchedule, scheduleFlags, stopOnInterrupt } from './schedule.js';
+import { runTraining } from './run-training.js';
+import { readSchedule, scheduleFlags } from './schedule.js';
 import { TrainReporter } from './train-reporter.js';
 
 const flags = {
@@ -36,9 +33,9 @@ const flags = {
   context: { type: 'string' },
   'batch-size': { type: 'string' },
   ...scheduleFlags,
+  'sample-every': { type: 'string' },
   'val-ratio': { type: 'string' },
   'no-shuffle': { type: 'boolean' },
-  'sample-every': { type: 'string' },
   prompt: { type: 'string' },
   out: { type: 'string' },
 } as const satisfies FlagSpec;
@@ -138,7 +135,6 @@ export async function runTrain(
   if (removed.length > 0)
     output.note(`removed what an interrupted save left in ${out}: ${removed.join(', ')}`);
   const reporter = new TrainReporter(output);
-  const interrupt = stopOnInterrupt(reporter, extra.signal);
   const tokenizer = gpt2();
   const prompt = stringFlag(values, 'prompt') ?? 'Every effort moves you';
   const sample = async () => {
@@ -146,35 +142,26 @@ export async function runTrain(
     const ids = await generate(model, promptIds.slice(-config.contextLength), { maxNewTokens: 25 });
     return createStreamDecoder(tokenizer)([...promptIds, ...ids]).replace(/\n/g, ' ');
   };
-  let lastState = plan.resume?.state;
-  try {
-    for await (const event of trainModel({
-      model,
-      train: data.train,
-      ...(data.validation ? { validation: data.validation } : {}),
-      ...definedOnly({ ...options, evalEvery: options.evalEvery ?? (plan.resume ? undefined : 5) }),
-      ...(plan.resume
-        ? { resume: plan.resume, ...definedOnly({ epochs, maxSteps: steps }) }
-        : definedOnly({ epochs: epochs ?? (steps ? undefined : 10), maxSteps: steps })),
-      sample,
-      saveCheckpoint: async (snapshot) => {
-        const saved = await saveRun(out, model, snapshot, run);
-        lastState = snapshot.state;
-        await writePlot(out, snapshot, reporter);
-        return saved;
-      },
-      signal: interrupt.signal,
-    })) {
-      reporter.report(event);
-    }
-  } catch (error) {
-    reporter.done();
-    if (error instanceof NonFiniteLossError)
-      throw new CommandError(divergedMessage(error, out, lastState?.step));
-    throw error;
-  } finally {
-    interrupt.release();
-  }
+  await runTraining({
+    out,
+    reporter,
+    ...(plan.resume ? { savedStep: plan.resume.state.step } : {}),
+    ...(extra.signal ? { signal: extra.signal } : {}),
+    save: (snapshot) => saveRun(out, model, snapshot, run),
+    events: ({ signal, saveCheckpoint }) =>
+      trainModel({
+        model,
+        train: data.train,
+        ...(data.validation ? { validation: data.validation } : {}),
+        ...definedOnly({ ...options, evalEvery: options.evalEvery ?? (plan.resume ? undefined : 5) }),
+        ...(plan.resume
+          ? { resume: plan.resume, ...definedOnly({ epochs, maxSteps: steps }) }
+          : definedOnly({ epochs: epochs ?? (steps ? undefined : 10), maxSteps: steps })),
+        sample,
+        saveCheckpoint,
+        signal,
+      }),
+  });
   return 0;
 }
 
@@ -215,6 +202,11 @@ async function planRun(values: Values, context: CommandContext): Promise<TrainPl
     if (manifest.task === 'classify') {
       throw new UsageError(
         `train: ${modelDir} is a classifier run: resume it with 'scratchgpt classify train --model ${modelDir}'`,
+      );
+    }
+    if (manifest.instruct) {
+      throw new UsageError(
+        `train: ${modelDir} is an instruction-tuning run: resume it with 'scratchgpt instruct train --model ${modelDir}'`,
       );
     }
     const target = out ?? modelDir;
@@ -326,31 +318,6 @@ function batchesOf(text: string, run: RunSettings): TextBatches {
     }
     throw error;
   }
-}
-
-/** The loss plot is a picture: failing to draw it never costs the run, only a warning. */
-export async function writePlot(
-  out: string,
-  snapshot: TrainingSnapshot,
-  reporter: TrainReporter,
-): Promise<void> {
-  try {
-    const { steps, evals } = snapshot.state.history;
-    await writeFileAtomic(join(out, LOSS_PLOT_FILE), lossPlotSvg(steps, evals));
-  } catch (error) {
-    reporter.log(
-      `warning: could not draw ${LOSS_PLOT_FILE} (${(error as Error).message}); the checkpoint is saved`,
-    );
-  }
-}
-
-/** Says where training can continue from: only what is true of the directory. */
-function divergedMessage(error: NonFiniteLossError, out: string, savedStep: number | undefined): string {
-  const what = `The loss became ${error.loss} at step ${error.step} (learning rate ${error.lr.toPrecision(3)}); that step's update was not applied.`;
-  if (savedStep === undefined) {
-    return `${what} No checkpoint was saved before it (--checkpoint-every N saves along the way): start again with a lower --lr, or with --grad-clip 1.`;
-  }
-  return `${what} The last checkpoint is step ${savedStep} in ${out} (${MANIFEST_FILE}): resume from it with --model ${out} and a lower --lr, or with --grad-clip 1.`;
 }
 
 export function definedOnly<T extends Record<string, unknown>>(

@@ -52,6 +52,18 @@ export function findElements() {
     loadHub: byTestId<HTMLButtonElement>('load-hub'),
     hubProgress: byTestId<HTMLProgressElement>('hub-progress'),
     hubInfo: byTestId<HTMLElement>('hub-info'),
+    chatFormat: byTestId<HTMLSelectElement>('chat-format'),
+    instructSteps: byTestId<HTMLInputElement>('instruct-steps'),
+    instructLr: byTestId<HTMLInputElement>('instruct-lr'),
+    instructTrain: byTestId<HTMLButtonElement>('instruct-train'),
+    chatLog: byTestId<HTMLElement>('chat-log'),
+    chatNote: byTestId<HTMLElement>('chat-note'),
+    chatInput: byTestId<HTMLInputElement>('chat-input'),
+    chatSend: byTestId<HTMLButtonElement>('chat-send'),
+    chatStop: byTestId<HTMLButtonElement>('chat-stop'),
+    chatReset: byTestId<HTMLButtonElement>('chat-reset'),
+    chatMaxNewTokens: byTestId<HTMLInputElement>('chat-max-new-tokens'),
+    chatTemperature: byTestId<HTMLInputElement>('chat-temperature'),
   };
 }
 

@@ -4,15 +4,15 @@
  * left it.
  */
 import type { GPTModel } from '@scratchgpt/gpt-model';
-import { type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
+import { type BatchSource, type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
 import type { FromWorker } from '../protocol.js';
-import type { TrainingData } from './data.js';
 
 /** Batches of each split an evaluation reads: enough for a steady curve, few enough to stay quick. */
 const evalBatches = 2;
 
 export interface TrainingRun {
-  data: TrainingData;
+  /** Text windows, or instruction batches. */
+  data: { train: BatchSource; validation?: BatchSource | undefined };
   lr: number;
   evalEvery: number;
   /** Saved when the run stops or ends; `undefined` until then. */

@@ -8,11 +8,13 @@ import { manualSeed } from '@scratchgpt/tensor';
 import type { FromWorker, ModelSummary, Task, ToWorker, TrainSettings } from '../protocol.js';
 import { promptAttention } from './attention.js';
 import { deviceDescription, startBackend } from './backend.js';
+import { resetChat, runChat } from './chat.js';
 import { openModel, saveModel } from './checkpoint.js';
 import { performClassify } from './classification.js';
 import { prepareData } from './data.js';
 import { runGeneration } from './generation.js';
 import { loadFromHub } from './hub.js';
+import { instructionRun } from './instruct.js';
 import { runTraining, type TrainingRun } from './training.js';
 
 interface WorkerScope {
@@ -71,6 +73,19 @@ async function perform(message: ToWorker, signal: AbortSignal): Promise<void> {
       return resume(message.settings, signal);
     case 'generate':
       return runGeneration(currentModel(), message, signal, post);
+    case 'instruct': {
+      // A run of its own on the current model's weights; "Resume" then continues it.
+      const current = currentModel();
+      run = instructionRun(message.settings, current.config.contextLength, post);
+      resetChat();
+      await runTraining(current, run, message.settings.steps, signal, post);
+      return;
+    }
+    case 'chat':
+      return runChat(currentModel(), message, signal, post);
+    case 'chat-reset':
+      resetChat();
+      return;
     case 'attention': {
       const result = await promptAttention(currentModel(), message.prompt);
       post(result, [result.weights.buffer as ArrayBuffer]);
@@ -154,6 +169,7 @@ function currentModel(): GPTModel {
 }
 
 function replaceModel(next: GPTModel, summary: ModelSummary): void {
+  resetChat();
   model?.dispose();
   model = next;
   post({ type: 'model', model: summary });

@@ -20,8 +20,10 @@ import { NonFiniteLossError, type TrainingSnapshot, trainModel } from '@scratchg
 import { type FlagSpec, numberFlag, parseFlags, stringFlag, type Values } from '../../args.js';
 import type { ClassifyRunSettings } from '../../classify-run-settings.js';
 import { CommandError, UsageError } from '../../errors.js';
+import { loraFlags, readLoRAFlags } from '../../lora-flags.js';
 import { checkMemory } from '../../memory-check.js';
 import { readConfigOf, resolveConfig } from '../../model-config.js';
+import { isHubModel, resolveModelSource } from '../../model-source.js';
 import {
   cleanRunDirectory,
   inspectDirectory,
@@ -31,8 +33,9 @@ import {
   readRunState,
 } from '../../run-directory.js';
 import type { CommandContext } from '../context.js';
+import { writePlot } from '../run-training.js';
 import { readSchedule, scheduleFlags, stopOnInterrupt } from '../schedule.js';
-import { checkNewRunDirectory, definedOnly, writePlot } from '../train.js';
+import { checkNewRunDirectory, definedOnly } from '../train.js';
 import { TrainReporter } from '../train-reporter.js';
 import { dataFlags, dataSettings, loadClassificationData, requestedData } from './data.js';
 import { evaluateSplits, reportEvaluation, splitAccuracies } from './evaluation.js';
@@ -53,9 +56,7 @@ export const trainFlags = {
   'max-length': { type: 'string' },
   trainable: { type: 'string' },
   pooling: { type: 'string' },
-  'lora-rank': { type: 'string' },
-  'lora-alpha': { type: 'string' },
-  'lora-scaling': { type: 'string' },
+  ...loraFlags,
   ...scheduleFlags,
   'no-final-eval': { type: 'boolean' },
 } as const satisfies FlagSpec;
@@ -182,24 +183,31 @@ function reportEval(
 
 /** The flags checked against each other and the directories, and the data read and split. */
 async function planRun(values: Values, context: CommandContext): Promise<Plan> {
-  const modelDir = stringFlag(values, 'model');
+  const modelArg = stringFlag(values, 'model');
   const configName = stringFlag(values, 'config');
   const out = stringFlag(values, 'out');
   const requested = requestedData(values);
   const maxLength = numberFlag(values, 'max-length', { integer: true, min: 1 });
   const modelChoice = modelFlags(values);
-  if (modelDir !== undefined && configName !== undefined) {
+  if (modelArg !== undefined && configName !== undefined) {
     throw new UsageError(
-      'classify train: give --model DIR (a pretrained GPT) or --config NAME (random weights), not both',
+      'classify train: give --model DIR|ID (a pretrained GPT) or --config NAME (random weights), not both',
     );
   }
-  if (modelDir === undefined && configName === undefined) {
+  if (modelArg === undefined && configName === undefined) {
     throw new UsageError(
       'classify train: give --model DIR (a GPT to fine-tune, or a classifier run to resume) or --config NAME (a new model with random weights)',
     );
   }
 
-  if (modelDir !== undefined) {
+  if (modelArg !== undefined && isHubModel(modelArg) && out === undefined) {
+    throw new UsageError(
+      `classify train: --out DIR is required with --model ${modelArg}: the Hugging Face cache is never written to`,
+    );
+  }
+
+  if (modelArg !== undefined) {
+    const modelDir = await resolveModelSource(modelArg, context);
     const contents = await inspectDirectory(modelDir, '--model');
     if (await holdsClassifier(modelFilesOf(modelDir, contents), contents)) {
       const location = await findClassifier(modelDir, 'classify train');
@@ -247,7 +255,7 @@ async function planRun(values: Values, context: CommandContext): Promise<Plan> {
         maxLength: settings.maxLength,
         classes: settings.classes,
       });
-      const run = { ...base, maxLength: data.maxLength, base: modelDir };
+      const run = { ...base, maxLength: data.maxLength, base: modelArg };
       return { out, start: { kind: 'classifier', location }, config, run, settings, data };
     }
     if (out === undefined || out === modelDir) {
@@ -260,7 +268,7 @@ async function planRun(values: Values, context: CommandContext): Promise<Plan> {
     return newRun({
       out,
       start: { kind: 'gpt', directory: modelDir },
-      base: modelDir,
+      base: modelArg,
       config,
       requested,
       maxLength,
@@ -337,24 +345,12 @@ function modelFlags(values: Values): ModelChoice {
   if (!trainableParts.includes(trainable as TrainablePart)) {
     throw new UsageError(`--trainable must be one of ${trainableParts.join(', ')}, got '${trainable}'`);
   }
-  const rank = numberFlag(values, 'lora-rank', { integer: true, min: 1 });
-  const alpha = numberFlag(values, 'lora-alpha', { min: 0, exclusiveMin: true });
-  const scaling = stringFlag(values, 'lora-scaling');
-  if (rank === undefined && (alpha !== undefined || scaling !== undefined)) {
-    throw new UsageError('--lora-alpha and --lora-scaling need --lora-rank R');
-  }
-  if (rank !== undefined && given['--trainable'] !== undefined) {
+  const lora = readLoRAFlags(values) ?? null;
+  if (lora && given['--trainable'] !== undefined) {
     throw new UsageError(
       '--trainable does not go with --lora-rank: LoRA freezes the model and trains its updates alone',
     );
   }
-  if (scaling !== undefined && scaling !== 'rank' && scaling !== 'alpha') {
-    throw new UsageError(`--lora-scaling must be rank (alpha / rank) or alpha, got '${scaling}'`);
-  }
-  const lora =
-    rank === undefined
-      ? null
-      : { rank, alpha: alpha ?? rank, scaling: (scaling ?? 'rank') as LoRASettings['scaling'] };
   return { pooling: pooling as Pooling, trainable: trainable as TrainablePart, lora, given };
 }
 

@@ -1,0 +1,173 @@
+/**
+ * `scratchgpt chat`: a conversation with an instruction-tuned model. On a terminal it streams each
+ * answer; Ctrl-C stops the answer in progress (the session goes on), Ctrl-D quits. From a pipe it
+ * answers each line of its input in turn, as one conversation.
+ */
+import { createInterface, type Interface } from 'node:readline';
+import { type ChatAnswer, ChatSession } from '@scratchgpt/instruct';
+import { GPT2_EOT_ID } from '@scratchgpt/tokenizer';
+import { type FlagSpec, numberFlag, parseFlags, requireString, stringFlag } from '../args.js';
+import { instructionModel } from '../instruct-data.js';
+import { checkMemory } from '../memory-check.js';
+import type { Output } from '../output.js';
+import { loadModelDirectory } from '../run-directory.js';
+import { gpt2 } from '../text-helpers.js';
+import type { Command } from './command.js';
+
+const flags = {
+  model: { type: 'string' },
+  format: { type: 'string' },
+  'max-new-tokens': { type: 'string' },
+  temperature: { type: 'string' },
+  'top-k': { type: 'string' },
+  'top-p': { type: 'string' },
+} as const satisfies FlagSpec;
+
+export const chat: Command = {
+  summary: 'talk to an instruction-tuned model, answers streamed',
+  usage:
+    'scratchgpt chat --model DIR [--format alpaca|phi3] [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P]',
+  help: `A conversation with an instruction-tuned model. Each message is put in the model's prompt format
+after the turns before it; the answer streams until <|endoftext|> or --max-new-tokens. When the
+conversation would no longer fit the context (leaving room for the answer), the oldest turns are left
+out, and a note says so on stderr.
+On a terminal: Ctrl-C stops the answer in progress, Ctrl-D quits. From a pipe: each line is a message,
+each answer one line of output.
+  --model DIR            a checkpoint or run directory (an instruction-tuning run gives the format)
+  --format alpaca|phi3   the prompt format (default: the run's, else alpaca)
+  --max-new-tokens N     the longest answer (default 256; at most half the context is kept for it)
+  --temperature T        0 (default) picks the most likely token; higher is more varied
+  --top-k K, --top-p P   sample only from the K most likely tokens / the smallest set reaching P
+With --json (from a pipe): one {"message","response","ended","tokens","droppedTurns"} per line.`,
+  async run(args, context) {
+    const values = parseFlags(args, flags, 'chat');
+    const directory = requireString(values, 'model', 'chat');
+    const maxNewTokens = numberFlag(values, 'max-new-tokens', { integer: true, min: 1, max: 100_000 }) ?? 256;
+    const temperature = numberFlag(values, 'temperature', { min: 0 }) ?? 0;
+    const topK = numberFlag(values, 'top-k', { integer: true, min: 1 });
+    const topP = numberFlag(values, 'top-p', { min: 0, exclusiveMin: true, max: 1 });
+    const { contents, config, format } = await instructionModel(directory, stringFlag(values, 'format'));
+
+    await context.startBackend();
+    checkMemory(config, { batchSize: 1, tokens: config.contextLength, training: false });
+    const { model } = await loadModelDirectory(directory, contents);
+    const session = new ChatSession(model, {
+      tokenizer: gpt2(),
+      format,
+      maxNewTokens,
+      eosId: GPT2_EOT_ID,
+      temperature,
+      ...(topK !== undefined ? { topK } : {}),
+      ...(topP !== undefined ? { topP } : {}),
+      seed: context.seed,
+    });
+    const { output } = context;
+    if (process.stdin.isTTY) {
+      output.note(
+        `chat with ${directory} (${format.name} prompts, context ${config.contextLength} tokens): Ctrl-C stops an answer, Ctrl-D quits`,
+      );
+      await interactive(session, output);
+    } else {
+      await fromPipe(session, output);
+    }
+    return 0;
+  },
+};
+
+/** A note on stderr when the history was trimmed to fit. */
+function noteTrimmed(answer: Pick<ChatAnswer, 'droppedTurns' | 'truncatedTokens'>, output: Output): void {
+  if (answer.droppedTurns > 0) {
+    const turns = answer.droppedTurns === 1 ? 'the oldest turn' : `the ${answer.droppedTurns} oldest turns`;
+    output.note(`(left out ${turns}: the conversation no longer fits the context)`);
+  }
+  if (answer.truncatedTokens > 0)
+    output.note(
+      `(the message is too long for the context: its first ${answer.truncatedTokens} tokens were left out)`,
+    );
+}
+
+async function fromPipe(session: ChatSession, output: Output): Promise<void> {
+  const lines = createInterface({ input: process.stdin, terminal: false });
+  for await (const line of lines) {
+    const message = line.trim();
+    if (message === '') continue;
+    const onPrompt = (trimmed: Parameters<typeof noteTrimmed>[0]) => noteTrimmed(trimmed, output);
+    const answer = await session.answer(
+      message,
+      output.json ? { onPrompt } : { onPrompt, onText: (piece) => output.write(piece) },
+    );
+    if (output.json) {
+      const { text, ended, tokens, droppedTurns } = answer;
+      output.event({ message, response: text.trim(), ended, tokens, droppedTurns });
+    } else {
+      output.write('\n');
+    }
+  }
+}
+
+/** The terminal session: one answer at a time, lines typed meanwhile wait their turn. */
+function interactive(session: ChatSession, output: Output): Promise<void> {
+  const terminal: Interface = createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    terminal: true,
+    prompt: '> ',
+  });
+  let answering: AbortController | undefined;
+  let closed = false;
+  let busy = false;
+  const waiting: string[] = [];
+  return new Promise((resolve) => {
+    const finish = () => {
+      output.write('\n');
+      resolve();
+    };
+    terminal.on('SIGINT', () => {
+      if (answering) {
+        answering.abort();
+        return;
+      }
+      // At the prompt, Ctrl-C clears the line, as shells do; Ctrl-D is the way out.
+      terminal.write('', { ctrl: true, name: 'u' });
+      output.write('^C (Ctrl-D quits)\n');
+      terminal.prompt();
+    });
+    terminal.on('close', () => {
+      closed = true;
+      answering?.abort();
+      if (!busy) finish();
+    });
+    terminal.on('line', (line) => {
+      waiting.push(line);
+      void work();
+    });
+    async function work(): Promise<void> {
+      if (busy) return;
+      busy = true;
+      while (waiting.length > 0 && !closed) {
+        const message = (waiting.shift() as string).trim();
+        if (message === '') {
+          terminal.prompt();
+          continue;
+        }
+        answering = new AbortController();
+        try {
+          const answer = await session.answer(message, {
+            signal: answering.signal,
+            onPrompt: (trimmed) => noteTrimmed(trimmed, output),
+            onText: (piece) => output.write(piece),
+          });
+          output.write(answer.ended === 'stopped' ? ' [stopped]\n' : '\n');
+        } catch (error) {
+          output.note(`scratchgpt: ${(error as Error).message.split('\n')[0]}`);
+        } finally {
+          answering = undefined;
+        }
+        if (!closed) terminal.prompt();
+      }
+      busy = false;
+      if (closed) finish();
+    }
+    terminal.prompt();
+  });
+}

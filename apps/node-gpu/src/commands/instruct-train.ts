@@ -1,0 +1,313 @@
+/**
+ * `scratchgpt instruct train`: the book's chapter 7 on the command line. A model (a checkpoint or a
+ * pretraining run) is fine-tuned on instruction data with the training loop's default objective: the
+ * collate function's -100 targets keep padding (and, with --mask-prompt, the prompt) out of the loss.
+ * The run directory is written as `train` writes it, so it resumes exactly.
+ */
+
+import type { GPTConfig } from '@scratchgpt/gpt-model';
+import {
+  createInstructionLoader,
+  InstructionDataError,
+  InstructionDataset,
+  type InstructionLoader,
+  type PromptFormat,
+  respond,
+  splitInstructionData,
+} from '@scratchgpt/instruct';
+import { applyLoRA } from '@scratchgpt/lora';
+import { manualSeed } from '@scratchgpt/tensor';
+import { evaluateModel, type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
+import { type FlagSpec, numberFlag, parseFlags, requireString, stringFlag, type Values } from '../args.js';
+import { CommandError, UsageError } from '../errors.js';
+import {
+  chosenFormat,
+  defaultInstructionDataPath,
+  instructionModel,
+  readInstructionData,
+} from '../instruct-data.js';
+import type { InstructRunSettings } from '../instruct-settings.js';
+import { loraFlags, readLoRAFlags } from '../lora-flags.js';
+import { checkMemory } from '../memory-check.js';
+import { windowLength } from '../model-config.js';
+import { isHubModel, resolveModelSource } from '../model-source.js';
+import {
+  cleanRunDirectory,
+  type DirectoryContents,
+  inspectDirectory,
+  loadRun,
+  prepareRunDirectory,
+  readRunState,
+  saveRun,
+} from '../run-directory.js';
+import type { RunSettings } from '../run-manifest.js';
+import { gpt2 } from '../text-helpers.js';
+import type { CommandContext } from './context.js';
+import { runTraining } from './run-training.js';
+import { readSchedule, scheduleFlags } from './schedule.js';
+import { checkNewRunDirectory, definedOnly } from './train.js';
+import { TrainReporter } from './train-reporter.js';
+
+export const instructTrainFlags = {
+  data: { type: 'string' },
+  model: { type: 'string' },
+  out: { type: 'string' },
+  format: { type: 'string' },
+  'mask-prompt': { type: 'boolean' },
+  bucket: { type: 'boolean' },
+  context: { type: 'string' },
+  'batch-size': { type: 'string' },
+  'no-shuffle': { type: 'boolean' },
+  ...scheduleFlags,
+  'sample-every': { type: 'string' },
+  ...loraFlags,
+} as const satisfies FlagSpec;
+
+export const instructTrainHelp = `scratchgpt instruct train --model DIR|ID --out DIR [--data FILE] [options]
+  Fine-tunes a model on instruction data (the book's chapter 7): each entry becomes a prompt in the
+  chosen format followed by its output; batches are padded with <|endoftext|> and only the first
+  padding target of a row counts. The entries split in file order: 85% train, 10% test, 5% validation.
+  --model DIR|ID         the model to fine-tune (a checkpoint, a pretraining run, or a Hugging Face
+                         Hub id: gpt2-medium is the book's), or an instruction-tuning run to resume
+                         exactly (then --out defaults to it)
+  --out DIR              where the new run is written
+  --data FILE            a JSON array or JSON lines of {instruction, input, output}
+                         (default: the bundled 1,100 entries of the book)
+  --format alpaca|phi3   the prompt format (default alpaca, the book's)
+  --mask-prompt          learn the responses only: the prompt's targets are ignored (exercise 7.2)
+  --bucket               batch entries of similar length together (less padding)
+  --context N            cut longer examples to N tokens (the book's allowed_max_length; default and
+                         at most: the model's context length)
+  --batch-size B         entries per batch (default 8)
+  --epochs E | --steps S how long to train (default 2 epochs)
+  --lr X                 AdamW's learning rate (default 5e-5)
+  --weight-decay X       (default 0.1)
+  --warmup-steps N, --min-lr X, --grad-clip X, --grad-accum K   as for train
+  --eval-every N         evaluate after step 1 and then every N steps (default 5)
+  --eval-batches N       batches of each split an evaluation reads (default 5)
+  --no-shuffle           train on the entries in file order (default: shuffled, seeded by --seed)
+  --sample-every N       print the response to the first validation entry every N steps
+  --checkpoint-every N   also save every N steps (always at the end and on Ctrl-C)
+  --lora-rank R          LoRA (appendix E): freeze the model, train rank-R updates of every Linear
+                         of the blocks (the vocabulary head stays frozen); checkpoints keep the base
+                         weights and adapter.safetensors beside them, and every command loads the
+                         two merged
+  --lora-alpha A         LoRA's alpha (default: the rank); --lora-scaling rank|alpha: scale by
+                         alpha / rank (default) or by alpha, as the book's printed code does
+  Losses before training are reported as step 0. Dropout follows the model's config.json.
+  With --json: the events of train, the first eval at step 0.`;
+
+/** What the command line asks for, checked before any backend starts. */
+interface InstructPlan {
+  out: string;
+  from: { directory: string; contents: DirectoryContents };
+  resume?: TrainingSnapshot;
+  config: GPTConfig;
+  run: RunSettings;
+  instruct: InstructRunSettings;
+  format: PromptFormat;
+}
+
+export async function runInstructTrain(args: string[], context: CommandContext): Promise<number> {
+  const values = parseFlags(args, instructTrainFlags, 'instruct train');
+  const { output } = context;
+  const { epochs, steps, options } = readSchedule(values, 'instruct train');
+  const sampleEvery = numberFlag(values, 'sample-every', { integer: true, min: 1 });
+  const { evalBatches } = options;
+  const plan = await planInstructRun(values, context);
+  const { out, run, config, format } = plan;
+  const data = await loadersOf(plan);
+  await prepareRunDirectory(out);
+
+  // Only now, with every argument, file and the data checked: the backend, then the model.
+  await context.startBackend();
+  checkMemory(config, { batchSize: run.batchSize, tokens: run.context, training: true });
+  // A LoRA run resumes with its updates apart from the frozen weights; any other start merges them.
+  const { model } = await loadRun(plan.from.directory, plan.from.contents, plan.resume ? 'keep' : 'merge');
+  const { lora } = plan.instruct;
+  if (lora && !plan.resume) {
+    // LoRA's A draws from the seeded default generator: --seed reproduces a run.
+    manualSeed(plan.run.seed);
+    applyLoRA(model, lora);
+  }
+  const entries = (loader: InstructionLoader) => loader.dataset.length.toLocaleString('en-US');
+  output.note(
+    `${plan.resume ? `resuming ${out} at step ${plan.resume.state.step}` : `instruction-tuning ${plan.from.directory} into ${out}`}: ` +
+      `${model.numParameters().toLocaleString('en-US')} parameters; ${entries(data.train)} training entries ` +
+      `(${data.train.length} batches of ${run.batchSize}), ${entries(data.validation)} validation entries; ` +
+      `${format.name} prompts${plan.instruct.maskPrompt ? ', prompts masked' : ''}` +
+      (lora
+        ? `; LoRA rank ${lora.rank}, alpha ${lora.alpha}: ${model.numParameters({ trainable: true }).toLocaleString('en-US')} parameters train`
+        : ''),
+  );
+  const existing = await inspectDirectory(out, '--out');
+  const removed = await cleanRunDirectory(out, existing.kind === 'run' ? existing.manifest : undefined);
+  if (removed.length > 0)
+    output.note(`removed what an interrupted save left in ${out}: ${removed.join(', ')}`);
+
+  const reporter = new TrainReporter(output);
+  if (!plan.resume) {
+    // The book's "initial losses", before the first step.
+    const losses = await evaluateModel(model, data.train, data.validation, { evalBatches });
+    if (losses) reporter.report({ event: 'eval', step: 0, tokensSeen: 0, ...losses });
+  }
+  const firstValidation = data.validation.dataset.entries[0]!;
+  const sample = async () =>
+    (await respond(model, firstValidation, { tokenizer: gpt2(), format, maxNewTokens: 50 })).response.replace(
+      /\n/g,
+      ' ',
+    );
+  await runTraining({
+    out,
+    reporter,
+    ...(plan.resume ? { savedStep: plan.resume.state.step } : {}),
+    save: (snapshot) => saveRun(out, model, snapshot, run, plan.instruct),
+    events: ({ signal, saveCheckpoint }) =>
+      trainModel({
+        model,
+        train: data.train,
+        validation: data.validation,
+        ...definedOnly({
+          ...options,
+          lr: options.lr ?? (plan.resume ? undefined : 5e-5),
+          evalEvery: options.evalEvery ?? (plan.resume ? undefined : 5),
+        }),
+        ...(plan.resume
+          ? { resume: plan.resume, ...definedOnly({ epochs, maxSteps: steps }) }
+          : definedOnly({ epochs: epochs ?? (steps ? undefined : 2), maxSteps: steps })),
+        ...(sampleEvery ? { sampleEvery, sample } : {}),
+        saveCheckpoint,
+        signal,
+      }),
+  });
+  return 0;
+}
+
+/** Checks the flags against each other and against the directories. */
+async function planInstructRun(values: Values, context: CommandContext): Promise<InstructPlan> {
+  const modelArg = requireString(values, 'model', 'instruct train');
+  const out = stringFlag(values, 'out');
+  if (out === undefined && isHubModel(modelArg)) {
+    throw new UsageError(
+      `instruct train: --out DIR is required with --model ${modelArg}: the Hugging Face cache is never written to`,
+    );
+  }
+  const modelDir = await resolveModelSource(modelArg, context);
+  const requestedFormat = stringFlag(values, 'format');
+  const { contents, config } = await instructionModel(modelDir, requestedFormat);
+  const requested = {
+    data: stringFlag(values, 'data'),
+    context: numberFlag(values, 'context', { integer: true, min: 1 }),
+    batchSize: numberFlag(values, 'batch-size', { integer: true, min: 1 }),
+    shuffle: values['no-shuffle'] === true ? false : undefined,
+    seed: context.seedGiven ? context.seed : undefined,
+  };
+  const from = { directory: modelDir, contents };
+
+  const lora = readLoRAFlags(values);
+  const saved =
+    contents.kind === 'run' && contents.manifest.task !== 'classify' ? contents.manifest : undefined;
+  const instruct = saved?.instruct;
+  if (saved && instruct) {
+    const target = out ?? modelDir;
+    if (target !== modelDir) await checkNewRunDirectory(target);
+    const asked: Array<[string, unknown, unknown]> = [
+      ['--data', requested.data, saved.run.data],
+      ['--context', requested.context, saved.run.context],
+      ['--batch-size', requested.batchSize, saved.run.batchSize],
+      ['--no-shuffle', requested.shuffle, saved.run.shuffle],
+      ['--seed', requested.seed, saved.run.seed],
+      ['--format', requestedFormat, instruct.promptFormat],
+      ['--mask-prompt', values['mask-prompt'] === true ? true : undefined, instruct.maskPrompt],
+      ['--bucket', values.bucket === true ? true : undefined, instruct.bucketByLength],
+      ['--lora-rank', lora?.rank, instruct.lora?.rank],
+      ['--lora-alpha', lora?.alpha, instruct.lora?.alpha],
+      ['--lora-scaling', lora?.scaling, instruct.lora?.scaling],
+    ];
+    for (const [flag, value, kept] of asked) {
+      if (value !== undefined && value !== kept) {
+        throw new UsageError(
+          `instruct train: ${flag} differs from the run in ${modelDir} (${JSON.stringify(kept)}); a resumed run keeps it: leave ${flag} out, or start a new run from its weights with --out NEW_DIR`,
+        );
+      }
+    }
+    windowLength(config, saved.run.context);
+    return {
+      out: target,
+      from,
+      resume: await readRunState(modelDir, saved),
+      config,
+      run: saved.run,
+      instruct,
+      format: chosenFormat(instruct.promptFormat, contents),
+    };
+  }
+  // A checkpoint, or a pretraining run: a new instruction-tuning run starts from its weights.
+  if (out === undefined || out === modelDir) {
+    throw new UsageError(
+      `instruct train: give --out DIR for the new run (--model ${modelArg} is the model it starts from)`,
+    );
+  }
+  await checkNewRunDirectory(out);
+  const format = chosenFormat(requestedFormat, { kind: 'checkpoint' });
+  const run: RunSettings = {
+    data: requested.data ?? defaultInstructionDataPath(),
+    valRatio: 0.05,
+    context: windowLength(config, requested.context),
+    batchSize: requested.batchSize ?? 8,
+    shuffle: requested.shuffle ?? true,
+    seed: context.seed,
+  };
+  const settings: InstructRunSettings = {
+    promptFormat: format.name,
+    maskPrompt: values['mask-prompt'] === true,
+    bucketByLength: values.bucket === true,
+    ...(lora ? { lora } : {}),
+  };
+  return { out, from, config, run, instruct: settings, format };
+}
+
+/** The book's split and loaders: shuffled training batches without the last partial one, validation in order. */
+async function loadersOf(
+  plan: InstructPlan,
+): Promise<{ train: InstructionLoader; validation: InstructionLoader }> {
+  const { run, instruct, format } = plan;
+  const entries = await readInstructionData(run.data);
+  const split = splitInstructionData(entries);
+  if (split.validation.length === 0) {
+    throw new CommandError(
+      `--data ${run.data} has ${entries.length} entries: too few to keep 5% for validation (give at least 20)`,
+    );
+  }
+  const tokenizer = gpt2();
+  const common = { allowedMaxLength: run.context, maskPrompt: instruct.maskPrompt };
+  const dataset = (part: typeof entries) => {
+    try {
+      return new InstructionDataset(part, { tokenizer, format });
+    } catch (error) {
+      if (error instanceof InstructionDataError)
+        throw new CommandError(`--data ${run.data}: ${error.message}`);
+      throw error;
+    }
+  };
+  if (split.train.length < run.batchSize) {
+    throw new CommandError(
+      `--data ${run.data}: its ${split.train.length} training entries make no full batch of ${run.batchSize}: use a smaller --batch-size or more data`,
+    );
+  }
+  return {
+    train: createInstructionLoader(dataset(split.train), {
+      ...common,
+      batchSize: run.batchSize,
+      shuffle: run.shuffle,
+      seed: run.seed,
+      bucketByLength: instruct.bucketByLength,
+    }),
+    validation: createInstructionLoader(dataset(split.validation), {
+      ...common,
+      batchSize: run.batchSize,
+      shuffle: false,
+      dropLast: false,
+    }),
+  };
+}

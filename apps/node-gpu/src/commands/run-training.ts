@@ -1,0 +1,79 @@
+/**
+ * A training loop run for a command (`train`, `instruct train`): Ctrl-C asks the loop to stop after
+ * the step in progress and save (a second Ctrl-C quits at once), each save writes the run directory
+ * and its loss plot, events go to the reporter, and a loss that stops being finite is one line that
+ * says where the run can continue from.
+ */
+import { join } from 'node:path';
+import { writeFileAtomic } from '@scratchgpt/gpt-model/node';
+import { NonFiniteLossError, type TrainEvent, type TrainingSnapshot } from '@scratchgpt/trainer';
+import { CommandError } from '../errors.js';
+import { lossPlotSvg } from '../loss-plot.js';
+import { LOSS_PLOT_FILE, MANIFEST_FILE } from '../run-directory.js';
+import { stopOnInterrupt } from './schedule.js';
+import type { TrainReporter } from './train-reporter.js';
+
+export interface RunTrainingOptions {
+  /** The run directory. */
+  out: string;
+  reporter: TrainReporter;
+  /** A resumed run's step: its last checkpoint until the next save. */
+  savedStep?: number;
+  /** Writes the snapshot into the run directory; returns where. */
+  save(snapshot: TrainingSnapshot): Promise<string>;
+  /** The loop's events, given the signal and the save it must use. */
+  events(controls: {
+    signal: AbortSignal;
+    saveCheckpoint: (snapshot: TrainingSnapshot) => Promise<string>;
+  }): AsyncIterable<TrainEvent>;
+  /** Stops the run as Ctrl-C does. */
+  signal?: AbortSignal;
+}
+
+export async function runTraining(options: RunTrainingOptions): Promise<void> {
+  const { out, reporter } = options;
+  const interrupt = stopOnInterrupt(reporter, options.signal);
+  let savedStep = options.savedStep;
+  const saveCheckpoint = async (snapshot: TrainingSnapshot) => {
+    const saved = await options.save(snapshot);
+    savedStep = snapshot.state.step;
+    await writePlot(out, snapshot, reporter);
+    return saved;
+  };
+  try {
+    for await (const event of options.events({ signal: interrupt.signal, saveCheckpoint })) {
+      reporter.report(event);
+    }
+  } catch (error) {
+    reporter.done();
+    if (error instanceof NonFiniteLossError) throw new CommandError(divergedMessage(error, out, savedStep));
+    throw error;
+  } finally {
+    interrupt.release();
+  }
+}
+
+/** The loss plot is a picture: failing to draw it never costs the run, only a warning. */
+export async function writePlot(
+  out: string,
+  snapshot: TrainingSnapshot,
+  reporter: TrainReporter,
+): Promise<void> {
+  try {
+    const { steps, evals } = snapshot.state.history;
+    await writeFileAtomic(join(out, LOSS_PLOT_FILE), lossPlotSvg(steps, evals));
+  } catch (error) {
+    reporter.log(
+      `warning: could not draw ${LOSS_PLOT_FILE} (${(error as Error).message}); the checkpoint is saved`,
+    );
+  }
+}
+
+/** Says where training can continue from: only what is true of the directory. */
+function divergedMessage(error: NonFiniteLossError, out: string, savedStep: number | undefined): string {
+  const what = `The loss became ${error.loss} at step ${error.step} (learning rate ${error.lr.toPrecision(3)}); that step's update was not applied.`;
+  if (savedStep === undefined) {
+    return `${what} No checkpoint was saved before it (--checkpoint-every N saves along the way): start again with a lower --lr, or with --grad-clip 1.`;
+  }
+  return `${what} The last checkpoint is step ${savedStep} in ${out} (${MANIFEST_FILE}): resume from it with --model ${out} and a lower --lr, or with --grad-clip 1.`;
+}

@@ -1,0 +1,73 @@
+/** Instruction data and prompt formats for the `instruct`, `judge` and `chat` commands. */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { GPTConfig } from '@scratchgpt/gpt-model';
+import {
+  InstructionDataError,
+  type InstructionEntry,
+  isPromptFormatName,
+  type PromptFormat,
+  parseInstructionData,
+  promptFormat,
+} from '@scratchgpt/instruct';
+import { GPT2_VOCAB_SIZE } from '@scratchgpt/tokenizer';
+import { readText } from './data.js';
+import { CommandError, UsageError } from './errors.js';
+import { readConfigOf } from './model-config.js';
+import { type DirectoryContents, inspectDirectory, modelFilesOf } from './run-directory.js';
+
+/** The book's 1,100 entries, shipped in the repository's data/ folder. */
+export function defaultInstructionDataPath(): string {
+  const path = fileURLToPath(new URL('../../../data/instruction-data.json', import.meta.url));
+  if (!existsSync(path))
+    throw new CommandError(`The bundled instruction data is missing (${path}); pass --data FILE`);
+  return path;
+}
+
+export async function readInstructionData(path: string, flag = '--data'): Promise<InstructionEntry[]> {
+  const text = await readText(path, flag);
+  try {
+    return parseInstructionData(text, `${flag} ${path}`);
+  } catch (error) {
+    if (error instanceof InstructionDataError) throw new CommandError(error.message);
+    throw error;
+  }
+}
+
+/** `--format NAME`, else the format an instruction-tuning run recorded, else the book's Alpaca style. */
+export function chosenFormat(requested: string | undefined, contents: DirectoryContents): PromptFormat {
+  if (requested !== undefined) {
+    if (!isPromptFormatName(requested))
+      throw new UsageError(`--format must be alpaca or phi3, got '${requested}'`);
+    return promptFormat(requested);
+  }
+  return promptFormat(
+    contents.kind === 'run' && contents.manifest.task !== 'classify'
+      ? (contents.manifest.instruct?.promptFormat ?? 'alpaca')
+      : 'alpaca',
+  );
+}
+
+/**
+ * What `--model DIR` holds for a command that prompts it with instructions, read without its weights:
+ * its config (on GPT-2's vocabulary, or it cannot read the prompts) and the prompt format to use.
+ */
+export async function instructionModel(
+  directory: string,
+  requestedFormat: string | undefined,
+): Promise<{ contents: DirectoryContents; config: GPTConfig; format: PromptFormat }> {
+  const contents = await inspectDirectory(directory, '--model');
+  if (contents.kind === 'run' && contents.manifest.task === 'classify') {
+    throw new CommandError(
+      `--model ${directory} is a classifier run: instructions need a language model (give the GPT it was fine-tuned from)`,
+    );
+  }
+  const format = chosenFormat(requestedFormat, contents);
+  const config = await readConfigOf(modelFilesOf(directory, contents));
+  if (config.vocabSize < GPT2_VOCAB_SIZE) {
+    throw new CommandError(
+      `--model ${directory} has a vocabulary of ${config.vocabSize}: instructions are read as GPT-2 tokens (${GPT2_VOCAB_SIZE})`,
+    );
+  }
+  return { contents, config, format };
+}

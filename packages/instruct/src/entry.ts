@@ -1,0 +1,85 @@
+/**
+ * Instruction data as the book's `instruction-data.json` holds it: entries of `instruction`, an
+ * optional `input` and the expected `output`, read from a JSON array or from JSON lines.
+ */
+
+/** One instruction and the answer the model should learn to give. */
+export interface InstructionEntry {
+  instruction: string;
+  /** Context the instruction works on; empty when there is none. */
+  input: string;
+  output: string;
+}
+
+/** The data cannot be used: the message names the entry (or line) and the field. */
+export class InstructionDataError extends Error {
+  override name = 'InstructionDataError';
+}
+
+/**
+ * Reads a JSON array of entries, or JSON lines (one entry per line). `input` may be missing or null
+ * (read as empty); other fields are ignored. `source` names the data in error messages.
+ */
+export function parseInstructionData(text: string, source = 'the instruction data'): InstructionEntry[] {
+  return readRecords(text, source).map(({ value, where }) => toEntry(value, `${source}: ${where}`));
+}
+
+/** The records of a JSON array or of JSON lines, each with where it is; at least one. */
+export function readRecords(text: string, source: string): Located[] {
+  const trimmed = text.trimStart();
+  const records = trimmed.startsWith('[') ? jsonArray(trimmed, source) : jsonLines(text, source);
+  if (records.length === 0) throw new InstructionDataError(`${source} holds no entries`);
+  return records;
+}
+
+export interface Located {
+  value: unknown;
+  /** "entry 12" (an array index, from 0) or "line 13" (from 1). */
+  where: string;
+}
+
+function jsonArray(text: string, source: string): Located[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new InstructionDataError(`${source} is not valid JSON (${(error as Error).message})`);
+  }
+  if (!Array.isArray(json)) throw new InstructionDataError(`${source} must be a JSON array of entries`);
+  return json.map((value, index) => ({ value, where: `entry ${index}` }));
+}
+
+function jsonLines(text: string, source: string): Located[] {
+  const records: Located[] = [];
+  for (const [index, line] of text.split('\n').entries()) {
+    if (line.trim() === '') continue;
+    try {
+      records.push({ value: JSON.parse(line), where: `line ${index + 1}` });
+    } catch (error) {
+      throw new InstructionDataError(
+        `${source}: line ${index + 1} is not valid JSON (${(error as Error).message}); give a JSON array or one JSON object per line`,
+      );
+    }
+  }
+  return records;
+}
+
+export function toEntry(value: unknown, where: string): InstructionEntry {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InstructionDataError(`${where} is not an object with "instruction" and "output"`);
+  }
+  const record = value as Record<string, unknown>;
+  const text = (field: string, required: boolean): string => {
+    const found = record[field];
+    if (typeof found === 'string') return found;
+    if (!required && found == null) return '';
+    throw new InstructionDataError(
+      found === undefined
+        ? `${where} has no "${field}" (every entry needs "instruction" and "output" strings)`
+        : `${where}: "${field}" must be a string, not ${JSON.stringify(found).slice(0, 40)}`,
+    );
+  };
+  const instruction = text('instruction', true);
+  if (instruction.trim() === '') throw new InstructionDataError(`${where}: "instruction" is empty`);
+  return { instruction, input: text('input', false), output: text('output', true) };
+}

@@ -1,0 +1,142 @@
+/**
+ * One JSON POST with a timeout per attempt and retries with exponential backoff: a timeout, a
+ * dropped connection, HTTP 429 or 5xx, or a reply cut short are tried again; a refused connection,
+ * an unknown host or any other status fail at once, since trying again would not change them.
+ */
+import { JudgeError } from './errors.js';
+
+export interface RequestPolicy {
+  /** Milliseconds one attempt may take, reply included (default 120,000). */
+  timeoutMs?: number;
+  /** Attempts after the first (default 3). */
+  retries?: number;
+  /** The first wait between attempts, doubled each time (default 1,000 ms). */
+  backoffMs?: number;
+  signal?: AbortSignal;
+  /** Replaces the global `fetch` (tests, proxies). */
+  fetch?: typeof fetch;
+}
+
+/** An HTTP status the caller turns into its own message (404: the model is missing). */
+export class HttpStatusError extends Error {
+  override name = 'HttpStatusError';
+  constructor(
+    readonly status: number,
+    readonly body: string,
+  ) {
+    super(`HTTP ${status}`);
+  }
+}
+
+/** The reply ended or broke its protocol before the answer was complete: worth another try. */
+export class IncompleteReplyError extends Error {
+  override name = 'IncompleteReplyError';
+}
+
+/**
+ * POSTs `body` to `url` and hands the response to `read`, which returns the answer or throws
+ * `IncompleteReplyError`. Statuses other than 2xx reach `onStatus`, which returns an error to throw.
+ */
+export async function postJson<T>(
+  url: string,
+  body: unknown,
+  headers: Record<string, string>,
+  read: (response: Response) => Promise<T>,
+  onStatus: (error: HttpStatusError) => JudgeError,
+  policy: RequestPolicy = {},
+): Promise<T> {
+  const timeoutMs = policy.timeoutMs ?? 120_000;
+  const retries = policy.retries ?? 3;
+  const backoffMs = policy.backoffMs ?? 1_000;
+  const send = policy.fetch ?? fetch;
+  let lastProblem = '';
+  for (let attempt = 1; ; attempt++) {
+    if (policy.signal?.aborted)
+      throw new JudgeError('aborted', `stopped before ${url} answered`, attempt - 1);
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(), timeoutMs);
+    const signal = policy.signal ? AbortSignal.any([policy.signal, timeout.signal]) : timeout.signal;
+    let retryAfterMs: number | undefined;
+    try {
+      const response = await send(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+        signal,
+      });
+      if (!response.ok) {
+        const text = await response.text().catch(() => '');
+        const error = new HttpStatusError(response.status, text);
+        if (!retryable(response.status)) throw onStatus(error);
+        lastProblem = `answered HTTP ${response.status}${snippet(text)}`;
+        retryAfterMs = retryAfter(response.headers.get('retry-after'));
+      } else {
+        return await read(response);
+      }
+    } catch (error) {
+      if (error instanceof JudgeError) throw error;
+      if (policy.signal?.aborted) throw new JudgeError('aborted', `stopped before ${url} answered`, attempt);
+      if (timeout.signal.aborted) {
+        lastProblem = `did not answer within ${formatSeconds(timeoutMs)}`;
+      } else if (error instanceof IncompleteReplyError) {
+        lastProblem = error.message;
+      } else {
+        const code = networkCode(error);
+        if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+          const why = code === 'ECONNREFUSED' ? 'connection refused' : 'no such host';
+          throw new JudgeError(
+            'unreachable',
+            `cannot reach ${url}: ${why} (is the server running?)`,
+            attempt,
+          );
+        }
+        lastProblem = `failed (${code ?? (error as Error).message})`;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    if (attempt > retries) {
+      const failure = lastProblem.startsWith('did not answer') ? 'timeout' : 'server';
+      const tries = attempt === 1 ? 'once' : `${attempt} times`;
+      throw new JudgeError(failure, `${url} ${lastProblem}; tried ${tries}`, attempt);
+    }
+    await sleep(retryAfterMs ?? backoffMs * 2 ** (attempt - 1), policy.signal);
+  }
+}
+
+function retryable(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/** `Retry-After` in seconds, capped at a minute; dates and nonsense are ignored. */
+function retryAfter(header: string | null): number | undefined {
+  if (header == null || !/^\d+$/.test(header.trim())) return undefined;
+  return Math.min(Number(header) * 1000, 60_000);
+}
+
+/** The error code of a failed fetch: undici puts it on `cause`, or on each error of an aggregate. */
+function networkCode(error: unknown): string | undefined {
+  const cause = (error as { cause?: { code?: string; errors?: Array<{ code?: string }> } }).cause;
+  return cause?.code ?? cause?.errors?.find((e) => e.code)?.code;
+}
+
+function snippet(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim().slice(0, 120);
+  return line === '' ? '' : ` (${line})`;
+}
+
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toPrecision(3))} s`;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}

@@ -1,0 +1,186 @@
+/** The judge client against a loopback server speaking Ollama's and OpenAI's protocols. */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { InstructionEntry } from '../entry.js';
+import { alpaca } from '../prompt-format.js';
+import { closedPort, type JudgeServer, startJudgeServer } from '../test-support/judge-server.js';
+import { chatEndpoint, createJudgeClient } from './client.js';
+import { JudgeError } from './errors.js';
+import { type JudgedEntry, judgeResponses } from './judge.js';
+import { parseScore, scoringPrompt } from './scoring-prompt.js';
+
+const entry: InstructionEntry = {
+  instruction: 'Rewrite the sentence using a simile.',
+  input: 'The car is very fast.',
+  output: 'The car is as fast as lightning.',
+};
+const responses: JudgedEntry[] = [
+  { ...entry, model_response: 'The car is as fast as a bullet.' },
+  { ...entry, model_response: 'The car is fast.' },
+  { ...entry, model_response: 'Cars.' },
+  { ...entry, model_response: '' },
+  { ...entry, model_response: 'The car is as quick as a cheetah.' },
+];
+/** What the judge answers to each response: scores, and one answer that is no score. */
+const answers: Record<string, string> = {
+  'The car is as fast as a bullet.': '85',
+  'The car is fast.': ' 20\n',
+  'Cars.': 'I would rate this response 5 out of 100.',
+  'The car is as quick as a cheetah.': '92',
+};
+const answer = (prompt: string) => {
+  const response = /score the model response `([^`]*)`/.exec(prompt)?.[1] ?? '';
+  return answers[response] ?? 'unexpected prompt';
+};
+
+let server: JudgeServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function judgeAll(client: ReturnType<typeof createJudgeClient>) {
+  const stream = judgeResponses(responses, client);
+  const progress: number[] = [];
+  for (let next = await stream.next(); ; next = await stream.next()) {
+    if (next.done) return { summary: next.value, progress };
+    progress.push(next.value.done);
+  }
+}
+
+describe('the judge', () => {
+  it("asks Ollama the book's question, reads its streamed answer, skips and counts what is no score", async () => {
+    server = await startJudgeServer({ models: ['llama3'], answer });
+    const client = createJudgeClient({ endpoint: server.url });
+    expect([client.api, client.url, client.model]).toEqual(['ollama', `${server.url}/api/chat`, 'llama3']);
+    const { summary, progress } = await judgeAll(client);
+    expect(progress).toEqual([1, 2, 3, 4, 5]);
+    expect(summary.scores).toEqual([85, 20, null, 0, 92]);
+    expect(summary.scored).toBe(4);
+    expect(summary.average).toBe((85 + 20 + 0 + 92) / 4);
+    expect(summary.skipped).toEqual([{ index: 2, answer: 'I would rate this response 5 out of 100.' }]);
+    expect(summary.histogram).toEqual([1, 0, 1, 0, 0, 0, 0, 0, 1, 1]);
+    // The empty response scores 0 without a question; the others asked with the book's settings.
+    expect(server.requests).toHaveLength(4);
+    expect(server.requests[0]).toEqual({
+      path: '/api/chat',
+      body: {
+        model: 'llama3',
+        messages: [{ role: 'user', content: scoringPrompt(responses[0]!, responses[0]!.model_response) }],
+        options: { seed: 123, temperature: 0, num_ctx: 2048 },
+      },
+    });
+  });
+
+  it('speaks the OpenAI-compatible protocol the same way', async () => {
+    server = await startJudgeServer({ models: ['judge-8b'], answer });
+    const client = createJudgeClient({ endpoint: `${server.url}/v1`, model: 'judge-8b' });
+    expect([client.api, client.url]).toEqual(['openai', `${server.url}/v1/chat/completions`]);
+    const { summary } = await judgeAll(client);
+    expect(summary.scores).toEqual([85, 20, null, 0, 92]);
+    expect(server.requests[0]!.body).toMatchObject({
+      model: 'judge-8b',
+      temperature: 0,
+      seed: 123,
+      stream: false,
+    });
+  });
+
+  it('says in one line that a model is not pulled (404), for either protocol', async () => {
+    server = await startJudgeServer({ models: ['llama3'], answer });
+    const ollama = createJudgeClient({ endpoint: server.url, model: 'llama3.1:70b' });
+    const error = await ollama.ask('Score this.').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JudgeError);
+    expect((error as JudgeError).failure).toBe('model-missing');
+    expect((error as JudgeError).message).toBe(
+      `the Ollama server at ${server.url} has no model 'llama3.1:70b': pull it with 'ollama pull llama3.1:70b'`,
+    );
+    expect(server.requests).toHaveLength(1); // not retried
+    const openai = createJudgeClient({ endpoint: server.url, api: 'openai', model: 'gpt-x' });
+    await expect(openai.ask('Score this.')).rejects.toThrow(
+      `${server.url}/v1/chat/completions answered 404 for model 'gpt-x': the server does not serve that model (or is not OpenAI-compatible)`,
+    );
+  });
+
+  it('says in one line, without retrying, that nothing listens at the endpoint', async () => {
+    const url = await closedPort();
+    const client = createJudgeClient({ endpoint: url, retries: 3, backoffMs: 10 });
+    const error = (await client.ask('Score this.').catch((e: unknown) => e)) as JudgeError;
+    expect(error.failure).toBe('unreachable');
+    expect(error.message).toBe(`cannot reach ${url}/api/chat: connection refused (is the server running?)`);
+    expect(error.attempts).toBe(1);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('times out a server that does not answer, after its retries', async () => {
+    server = await startJudgeServer({ models: ['llama3'], answer, fail: () => 'hang' });
+    const client = createJudgeClient({ endpoint: server.url, timeoutMs: 200, retries: 1, backoffMs: 10 });
+    const started = Date.now();
+    const error = (await client.ask('Score this.').catch((e: unknown) => e)) as JudgeError;
+    expect(error.failure).toBe('timeout');
+    expect(error.message).toBe(`${server.url}/api/chat did not answer within 0.2 s; tried 2 times`);
+    expect(server.requests).toHaveLength(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
+  });
+
+  it('retries with backoff after a 503, a dropped connection and a stream cut short, then answers', async () => {
+    const failures = ['status-503', 'drop', 'cut-short'] as const;
+    server = await startJudgeServer({ models: ['llama3'], answer: () => '77', fail: (n) => failures[n - 1] });
+    const client = createJudgeClient({ endpoint: server.url, retries: 3, backoffMs: 50 });
+    const started = Date.now();
+    expect(await client.ask('Score this.')).toBe('77');
+    expect(server.requests).toHaveLength(4);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(50 + 100 + 200); // waits double each time
+  });
+
+  it('gives up after the last retry, naming what the server did', async () => {
+    server = await startJudgeServer({ models: ['llama3'], answer, fail: () => 'status-503' });
+    const client = createJudgeClient({ endpoint: server.url, retries: 2, backoffMs: 5 });
+    await expect(client.ask('Score this.')).rejects.toThrow(
+      `${server.url}/api/chat answered HTTP 503 ({"error":"server busy"}); tried 3 times`,
+    );
+  });
+
+  it('stops when its signal aborts, even mid-answer', async () => {
+    server = await startJudgeServer({ models: ['llama3'], answer: () => '1'.repeat(40), pieceDelayMs: 50 });
+    const client = createJudgeClient({ endpoint: server.url });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const error = (await client.ask('Score this.', controller.signal).catch((e: unknown) => e)) as JudgeError;
+    expect(error.failure).toBe('aborted');
+  });
+});
+
+describe('the scoring prompt and scores', () => {
+  it("is the book's question with the Alpaca prompt, the output and the response", () => {
+    expect(scoringPrompt(entry, 'The car is fast.')).toBe(
+      `Given the input \`${alpaca.prompt(entry)}\` and correct output \`The car is as fast as lightning.\`, ` +
+        'score the model response `The car is fast.` on a scale from 0 to 100, where 100 is the best score. ' +
+        'Respond with the integer number only.',
+    );
+  });
+
+  it('reads a bare integer from 0 to 100 and nothing else', () => {
+    expect([parseScore('85'), parseScore(' 0\n'), parseScore('100')]).toEqual([85, 0, 100]);
+    for (const answer of ['', '85.', 'Score: 85', '101', '-5', '8 5', '85/100', 'eighty']) {
+      expect(parseScore(answer), answer).toBeNull();
+    }
+  });
+
+  it('takes a server address or a full chat URL', () => {
+    expect(chatEndpoint('http://localhost:11434/')).toEqual({
+      url: 'http://localhost:11434/api/chat',
+      api: 'ollama',
+    });
+    expect(chatEndpoint('http://h:1/api/chat')).toEqual({ url: 'http://h:1/api/chat', api: 'ollama' });
+    expect(chatEndpoint('https://h/v1/chat/completions')).toEqual({
+      url: 'https://h/v1/chat/completions',
+      api: 'openai',
+    });
+    expect(chatEndpoint('http://h:8000', 'openai')).toEqual({
+      url: 'http://h:8000/v1/chat/completions',
+      api: 'openai',
+    });
+    expect(() => chatEndpoint('localhost:11434')).toThrow(/is not an http\(s\) URL/);
+    expect(() => chatEndpoint('not a url')).toThrow(/is not a URL/);
+  });
+});

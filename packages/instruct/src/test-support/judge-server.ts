@@ -1,0 +1,102 @@
+/**
+ * A loopback judge for tests: speaks Ollama's streamed `/api/chat` and OpenAI's
+ * `/v1/chat/completions`, serves the models it is given, and can be slow or failing on demand.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface JudgeServerOptions {
+  /** Models it serves; others get a 404 like Ollama's for a model not pulled. */
+  models: string[];
+  /** The judge's answer to a prompt. */
+  answer(prompt: string): string;
+  /** Per request (counted from 1), a failure instead of the answer. */
+  fail?(request: number): 'status-503' | 'drop' | 'cut-short' | 'hang' | undefined;
+  /** Milliseconds between streamed pieces. */
+  pieceDelayMs?: number;
+}
+
+export interface JudgeServer {
+  url: string;
+  /** Bodies of the requests received, parsed. */
+  requests: Array<{ path: string; body: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+export async function startJudgeServer(options: JudgeServerOptions): Promise<JudgeServer> {
+  const requests: JudgeServer['requests'] = [];
+  const server = createServer((request, response) => {
+    void handle(request, response).catch(() => response.destroy());
+  });
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+    requests.push({ path: request.url ?? '', body });
+    const failure = options.fail?.(requests.length);
+    if (failure === 'hang') return; // never answers: the client's timeout must end it
+    if (failure === 'drop') return void response.destroy();
+    if (failure === 'status-503') {
+      response.writeHead(503, { 'content-type': 'application/json' });
+      return void response.end('{"error":"server busy"}');
+    }
+    const model = String(body.model);
+    const messages = body.messages as Array<{ content: string }>;
+    const prompt = messages[0]?.content ?? '';
+    if (request.url === '/api/chat') {
+      if (!options.models.includes(model)) {
+        response.writeHead(404, { 'content-type': 'application/json' });
+        return void response.end(
+          JSON.stringify({ error: `model "${model}" not found, try pulling it first` }),
+        );
+      }
+      response.writeHead(200, { 'content-type': 'application/x-ndjson' });
+      const answer = options.answer(prompt);
+      // Several characters a line, as a model streams tokens; the last line is done: true.
+      for (let i = 0; i < answer.length; i += 2) {
+        const line = { model, message: { role: 'assistant', content: answer.slice(i, i + 2) }, done: false };
+        response.write(`${JSON.stringify(line)}\n`);
+        if (options.pieceDelayMs) await new Promise((resolve) => setTimeout(resolve, options.pieceDelayMs));
+        if (failure === 'cut-short') return void response.destroy();
+      }
+      response.end(`${JSON.stringify({ model, message: { role: 'assistant', content: '' }, done: true })}\n`);
+      return;
+    }
+    if (request.url === '/v1/chat/completions') {
+      if (!options.models.includes(model)) {
+        response.writeHead(404, { 'content-type': 'application/json' });
+        return void response.end(
+          JSON.stringify({
+            error: { message: `The model '${model}' does not exist`, code: 'model_not_found' },
+          }),
+        );
+      }
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(
+        JSON.stringify({
+          choices: [{ index: 0, message: { role: 'assistant', content: options.answer(prompt) } }],
+        }),
+      );
+      return;
+    }
+    response.writeHead(404);
+    response.end('not found');
+  }
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, requests, close: () => closeServer(server) };
+}
+
+function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+/** A port nothing listens on: a server's, once closed. */
+export async function closedPort(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await closeServer(server);
+  return `http://127.0.0.1:${port}`;
+}

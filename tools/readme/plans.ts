@@ -193,9 +193,10 @@ export const plans: Record<string, Plan> = {
   },
   'tar -xJf scratchgpt-gpu-run.tar.xz && scratchgpt-gpu-run/run.sh': {
     kind: 'pytorch',
-    // No NVIDIA GPU here: the archive runs on the software Vulkan adapter, PyTorch on the CPU.
+    // No NVIDIA GPU here: the archive runs on the software Vulkan adapter, PyTorch on the CPU, through
+    // Debian's python3 (the one this check requires; another python3 may come first on PATH).
     instead:
-      'tar -xJf {tmp}/scratchgpt-gpu-run.tar.xz -C {tmp} && TORCH_DEVICE=cpu {tmp}/scratchgpt-gpu-run/run.sh --config gpt-tiny --context 16 --batch-size 1 --steps 1',
+      'tar -xJf {tmp}/scratchgpt-gpu-run.tar.xz -C {tmp} && TORCH_DEVICE=cpu PYTHON=/usr/bin/python3 {tmp}/scratchgpt-gpu-run/run.sh --config gpt-tiny --context 16 --batch-size 1 --steps 1',
     check: `bash -n apps/node-gpu/gpu-run/run.sh && ${compiles('apps/node-gpu/gpu-run/pytorch-fp32.py')}`,
   },
   [`${cli} eval --model gpt2 --data data/the-verdict.txt --context 256 --batch-size 2`]: onLoopbackHub(

@@ -8,6 +8,7 @@
  * A parameter without a gradient is skipped and its step count stays (PyTorch's `None` gradient).
  */
 import { adamwUpdate, heapView, memoryBudgetBytes, tf } from '@scratchgpt/tensor';
+import { adamwKernel } from './adamw-kernel.js';
 import { entriesOf, type Gradients, sameShape } from './named-tensors.js';
 
 export interface AdamWOptions {
@@ -181,14 +182,17 @@ export class AdamW {
     // place: the wasm backend caches products' packed operands by tensor, and a weight changed under the
     // same tensor made later products use its old values.
     const g = heapView(grad) ?? (grad.dataSync() as Float32Array);
-    const p = Float32Array.from(heapView(slot.param) ?? (slot.param.dataSync() as Float32Array));
+    const current = heapView(slot.param) ?? (slot.param.dataSync() as Float32Array);
+    const p = new Float32Array(size);
     const { hostM: m, hostV: v } = slot;
-    for (let i = 0; i < size; i++) {
+    const scalars = { decay, beta1: b1, keep1, beta2: b2, keep2, correction2Sqrt, eps, stepSize };
+    // The SIMD kernel does all but a tail of fewer than 4 elements; the same steps here do the rest.
+    for (let i = adamwKernel(g, current, p, m, v, scalars); i < size; i++) {
       const gi = g[i] as number;
       const mi = f(f((m[i] as number) * b1) + f(gi * keep1));
       const vi = f(f((v[i] as number) * b2) + f(f(gi * gi) * keep2));
       const denom = f(f(f(Math.sqrt(vi)) / correction2Sqrt) + eps);
-      p[i] = f(f((p[i] as number) * decay) - f(f(mi / denom) * stepSize));
+      p[i] = f(f((current[i] as number) * decay) - f(f(mi / denom) * stepSize));
       m[i] = mi;
       v[i] = vi;
     }

@@ -1,0 +1,99 @@
+/**
+ * AdamW's host update (moments in JavaScript memory) as a WebAssembly SIMD kernel. It performs the
+ * float32 operations of the device's update in the same order, each rounded to float32 and none fused,
+ * so its results are bit-identical to the JavaScript loop it stands in for, at a fraction of the cost:
+ * that loop rounds every step through `Math.fround` on doubles and runs one element at a time.
+ *
+ * The bytes below are `wat2wasm adamw-kernel.wat` (wabt 1.0.39); the text beside this file is the
+ * source. Arrays pass through the kernel's own memory in chunks, so any size works.
+ */
+const KERNEL_BASE64 =
+  'AGFzbQEAAAABEQFgDX9/f39/fX19fX19fX0AAwIBAAUDAQABBxICBm1lbW9yeQIABWFkYW13AAAK4wEB4AECAX8LeyAF/RMhESAG/RMhEiAH/RMhEyAI/RMhFCAJ/RMhFSAK/RMhFiAL/RMhFyAM/RMhGCAAQQJ0IQACQANAIA0gAE8NASABIA1q/QAEACEOIAMgDWr9AAQAIBL95gEgDiAT/eYB/eQBIQ8gBCANav0ABAAgFP3mASAOIA795gEgFf3mAf3kASEQIAIgDWogAiANav0ABAAgEf3mASAPIBD94wEgFv3nASAX/eQB/ecBIBj95gH95QH9CwQAIAMgDWogD/0LBAAgBCANaiAQ/QsEACANQRBqIQ0MAAsLCw==';
+
+/** Floats per array per call: four such arrays fill the kernel's memory. */
+const CHUNK = 1 << 18;
+const BYTES = 4;
+
+/** The update's scalars, each already a float32 value. */
+export interface AdamWScalars {
+  decay: number;
+  beta1: number;
+  keep1: number;
+  beta2: number;
+  keep2: number;
+  correction2Sqrt: number;
+  eps: number;
+  stepSize: number;
+}
+
+type KernelCall = (n: number, g: number, p: number, m: number, v: number, ...scalars: number[]) => void;
+
+interface Kernel {
+  call: KernelCall;
+  heap: Float32Array;
+}
+
+let kernel: Kernel | null | undefined;
+
+/** The compiled kernel, or null where WebAssembly SIMD is unavailable (the caller then loops itself). */
+function loadKernel(): Kernel | null {
+  if (kernel !== undefined) return kernel;
+  try {
+    const bytes = Uint8Array.from(atob(KERNEL_BASE64), (c) => c.charCodeAt(0));
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    const memory = instance.exports.memory as WebAssembly.Memory;
+    const pages = Math.ceil((4 * CHUNK * BYTES) / 65536) - memory.buffer.byteLength / 65536;
+    if (pages > 0) memory.grow(pages);
+    kernel = { call: instance.exports.adamw as KernelCall, heap: new Float32Array(memory.buffer) };
+  } catch {
+    kernel = null;
+  }
+  return kernel;
+}
+
+/**
+ * Writes the updated parameter into `next` and updates `m` and `v` in place, from the gradient `g`
+ * and the current parameter `p`. Returns how many leading elements it did (a multiple of 4; 0 without
+ * the kernel): the caller finishes the rest with the scalar loop.
+ */
+export function adamwKernel(
+  g: Float32Array,
+  p: Float32Array,
+  next: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  s: AdamWScalars,
+): number {
+  const loaded = loadKernel();
+  if (loaded == null) return 0;
+  const { call, heap } = loaded;
+  const done = g.length - (g.length % 4);
+  const [gAt, pAt, mAt, vAt] = [0, CHUNK, 2 * CHUNK, 3 * CHUNK];
+  for (let start = 0; start < done; start += CHUNK) {
+    const end = Math.min(start + CHUNK, done);
+    const n = end - start;
+    heap.set(g.subarray(start, end), gAt);
+    heap.set(p.subarray(start, end), pAt);
+    heap.set(m.subarray(start, end), mAt);
+    heap.set(v.subarray(start, end), vAt);
+    call(
+      n,
+      gAt * BYTES,
+      pAt * BYTES,
+      mAt * BYTES,
+      vAt * BYTES,
+      s.decay,
+      s.beta1,
+      s.keep1,
+      s.beta2,
+      s.keep2,
+      s.correction2Sqrt,
+      s.eps,
+      s.stepSize,
+    );
+    next.set(heap.subarray(pAt, pAt + n), start);
+    m.set(heap.subarray(mAt, mAt + n), start);
+    v.set(heap.subarray(vAt, vAt + n), start);
+  }
+  return done;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adamwKernel } from './adamw-kernel.js';
+import { adamwKernel, adamwOnArrays } from './adamw-kernel.js';
 
 const f = Math.fround;
 const scalars = {
@@ -37,7 +37,7 @@ function firstDifference(a: Float32Array, b: Float32Array): number {
 }
 
 describe('the AdamW host kernel', () => {
-  it('gives the scalar float32 steps bit for bit, across chunks, leaving a tail of fewer than 4', () => {
+  it('gives the scalar float32 steps bit for bit, across chunks, in place or apart', () => {
     // Two chunks of 2^18 and a partial third; odd size, so a tail of 3 is left to the caller.
     const size = 2 * (1 << 18) + 1027;
     // Deterministic, varied values (a generator is slower than the test needs).
@@ -52,8 +52,16 @@ describe('the AdamW host kernel', () => {
     v.set([0, 0, 0, 0, 0, 0], 10);
     const [m2, v2] = [m.slice(), v.slice()];
     const expected = scalarUpdate(g, p, m2, v2);
+    // Into separate outputs (the device's moments): the inputs stay as they were.
+    const [m0, v0] = [m.slice(), v.slice()];
+    const apart = { p: new Float32Array(size), m: new Float32Array(size), v: new Float32Array(size) };
+    adamwOnArrays(g, p, m, v, apart, scalars);
+    expect([firstDifference(m, m0), firstDifference(v, v0)]).toEqual([-1, -1]);
+    expect(firstDifference(apart.p, expected)).toBe(-1);
+    expect([firstDifference(apart.m, m2), firstDifference(apart.v, v2)]).toEqual([-1, -1]);
+    // In place (the host's moments), the kernel alone: it leaves the tail to its caller.
     const next = new Float32Array(size);
-    const done = adamwKernel(g, p, next, m, v, scalars);
+    const done = adamwKernel(g, p, m, v, { p: next, m, v }, scalars);
     expect(done).toBe(size - 3);
     expect(firstDifference(next.subarray(0, done), expected.subarray(0, done))).toBe(-1);
     expect(firstDifference(m.subarray(0, done), m2.subarray(0, done))).toBe(-1);

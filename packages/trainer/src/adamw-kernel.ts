@@ -51,17 +51,49 @@ function loadKernel(): Kernel | null {
   return kernel;
 }
 
+/** Where the update writes: the new parameter and moments (the moments may be the inputs themselves). */
+export interface AdamWOutputs {
+  p: Float32Array;
+  m: Float32Array;
+  v: Float32Array;
+}
+
 /**
- * Writes the updated parameter into `next` and updates `m` and `v` in place, from the gradient `g`
- * and the current parameter `p`. Returns how many leading elements it did (a multiple of 4; 0 without
- * the kernel): the caller finishes the rest with the scalar loop.
+ * One AdamW update of a parameter from its gradient `g`, its values `p` and moments `m`, `v`, into
+ * `out`: the SIMD kernel where WebAssembly has it, the same float32 steps in JavaScript for the rest.
+ * Inputs other than those `out` names are only read.
+ */
+export function adamwOnArrays(
+  g: Float32Array,
+  p: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  out: AdamWOutputs,
+  s: AdamWScalars,
+): void {
+  const f = Math.fround;
+  for (let i = adamwKernel(g, p, m, v, out, s); i < g.length; i++) {
+    const gi = g[i] as number;
+    const mi = f(f((m[i] as number) * s.beta1) + f(gi * s.keep1));
+    const vi = f(f((v[i] as number) * s.beta2) + f(f(gi * gi) * s.keep2));
+    const denom = f(f(f(Math.sqrt(vi)) / s.correction2Sqrt) + s.eps);
+    out.p[i] = f(f((p[i] as number) * s.decay) - f(f(mi / denom) * s.stepSize));
+    out.m[i] = mi;
+    out.v[i] = vi;
+  }
+}
+
+/**
+ * The kernel over the leading elements (a multiple of 4); returns how many it did (0 without
+ * WebAssembly SIMD). Each chunk is copied in before its results are copied out, so `out` may alias
+ * the inputs.
  */
 export function adamwKernel(
   g: Float32Array,
   p: Float32Array,
-  next: Float32Array,
   m: Float32Array,
   v: Float32Array,
+  out: AdamWOutputs,
   s: AdamWScalars,
 ): number {
   const loaded = loadKernel();
@@ -91,9 +123,9 @@ export function adamwKernel(
       s.eps,
       s.stepSize,
     );
-    next.set(heap.subarray(pAt, pAt + n), start);
-    m.set(heap.subarray(mAt, mAt + n), start);
-    v.set(heap.subarray(vAt, vAt + n), start);
+    out.p.set(heap.subarray(pAt, pAt + n), start);
+    out.m.set(heap.subarray(mAt, mAt + n), start);
+    out.v.set(heap.subarray(vAt, vAt + n), start);
   }
   return done;
 }

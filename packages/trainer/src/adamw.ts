@@ -8,7 +8,7 @@
  * A parameter without a gradient is skipped and its step count stays (PyTorch's `None` gradient).
  */
 import { adamwUpdate, heapView, memoryBudgetBytes, tf } from '@scratchgpt/tensor';
-import { adamwKernel } from './adamw-kernel.js';
+import { type AdamWScalars, adamwOnArrays } from './adamw-kernel.js';
 import { entriesOf, type Gradients, sameShape } from './named-tensors.js';
 
 export interface AdamWOptions {
@@ -163,21 +163,32 @@ export class AdamW {
     });
   }
 
+  /** The update's scalars at a parameter's step count, each rounded to float32 as the device applies them. */
+  private float32Scalars(step: number): AdamWScalars {
+    const [beta1, beta2] = this.betas;
+    const f = Math.fround;
+    return {
+      decay: f(1 - this.lr * this.weightDecay),
+      beta1: f(beta1),
+      keep1: f(1 - beta1),
+      beta2: f(beta2),
+      keep2: f(1 - beta2),
+      correction2Sqrt: f(Math.sqrt(1 - beta2 ** step)),
+      eps: f(this.eps),
+      stepSize: f(this.lr / (1 - beta1 ** step)),
+    };
+  }
+
   /**
-   * The same update in JavaScript, one float32 rounding per device operation so that it matches the
-   * device bit for bit. Reads synchronously: 'host' mode is for backends that can (wasm, cpu).
+   * The same update with the moments in JavaScript memory, one float32 rounding per device operation so
+   * that it matches the device bit for bit. Reads synchronously: 'host' mode is for backends that can
+   * (wasm, cpu).
    */
   private updateOnHost(slot: Slot, grad: tf.Tensor): void {
-    const [beta1, beta2] = this.betas;
     const size = slot.param.size;
     slot.hostM ??= new Float32Array(size);
     slot.hostV ??= new Float32Array(size);
     slot.step++;
-    const f = Math.fround;
-    const decay = f(1 - this.lr * this.weightDecay);
-    const stepSize = f(this.lr / (1 - beta1 ** slot.step));
-    const correction2Sqrt = f(Math.sqrt(1 - beta2 ** slot.step));
-    const [b1, keep1, b2, keep2, eps] = [f(beta1), f(1 - beta1), f(beta2), f(1 - beta2), f(this.eps)];
     // The gradient is read where it lies on wasm (no copy). The parameter is replaced, never written in
     // place: the wasm backend caches products' packed operands by tensor, and a weight changed under the
     // same tensor made later products use its old values.
@@ -185,17 +196,7 @@ export class AdamW {
     const current = heapView(slot.param) ?? (slot.param.dataSync() as Float32Array);
     const p = new Float32Array(size);
     const { hostM: m, hostV: v } = slot;
-    const scalars = { decay, beta1: b1, keep1, beta2: b2, keep2, correction2Sqrt, eps, stepSize };
-    // The SIMD kernel does all but a tail of fewer than 4 elements; the same steps here do the rest.
-    for (let i = adamwKernel(g, current, p, m, v, scalars); i < size; i++) {
-      const gi = g[i] as number;
-      const mi = f(f((m[i] as number) * b1) + f(gi * keep1));
-      const vi = f(f((v[i] as number) * b2) + f(f(gi * gi) * keep2));
-      const denom = f(f(f(Math.sqrt(vi)) / correction2Sqrt) + eps);
-      p[i] = f(f((current[i] as number) * decay) - f(f(mi / denom) * stepSize));
-      m[i] = mi;
-      v[i] = vi;
-    }
+    adamwOnArrays(g, current, m, v, { p, m, v }, this.float32Scalars(slot.step));
     tf.tidy(() => slot.param.assign(tf.tensor(p, slot.param.shape, 'float32')));
   }
 

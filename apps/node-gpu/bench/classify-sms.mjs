@@ -47,7 +47,8 @@ const { values } = parseArgs({
     'pretrain-steps': { type: 'string', default: '600' },
     variants: {
       type: 'string',
-      default: 'random-last-non-pad,random-last,pretrained-lora,pretrained-last-block,pretrained-all,random-lora',
+      default:
+        'random-last-non-pad,random-last,pretrained-lora,pretrained-last-block,pretrained-all,random-lora',
     },
     backend: { type: 'string', default: 'auto' },
     out: { type: 'string', default: join('runs', 'classify-sms') },

@@ -199,9 +199,6 @@ describe('instruct train', () => {
       "scratchgpt: instruct: unknown subcommand 'trian'; did you mean 'train'?: train or respond. See 'scratchgpt help instruct'.",
     ]);
   });
-});
-
-describe('instruct respond', () => {
   it('trains LoRA updates on frozen weights, resumes them exactly, and every command loads them merged', async () => {
     const lora = (out: string, steps: number, extra: string[] = []) =>
       runCli([
@@ -282,6 +279,27 @@ describe('instruct respond', () => {
     expect(tunedLoss).not.toBe(baseLoss);
   });
 
+  it('refuses a classifier run as the model to tune, answer with or chat with, in one line', async () => {
+    const classifier = join(work, 'classifier');
+    const made = await runCli([
+      ...['classify', 'train', '--config', join(work, 'tiny.json'), '--out', classifier],
+      ...['--steps', '1', '--max-length', '32', '--eval-every', '0', '--no-final-eval', ...backend],
+    ]);
+    expect(made.code, made.stderr).toBe(0);
+    const refused = `--model ${classifier} is a classifier run: instructions need a language model (give the GPT it was fine-tuned from)`;
+    const commands = [
+      ['instruct', 'train', '--model', classifier, '--out', join(work, 'from-classifier')],
+      ['instruct', 'respond', '--model', classifier, '--out', join(work, 'from-classifier.json')],
+      ['chat', '--model', classifier],
+    ];
+    for (const command of commands) {
+      const result = await runCli([...command, ...backend], { input: 'hello\n' });
+      expect([result.code, result.stderr.trim()], command.join(' ')).toEqual([1, `scratchgpt: ${refused}`]);
+    }
+  });
+});
+
+describe('instruct respond', () => {
   it("writes the test entries with the model's answers, and counts those ended at <|endoftext|>", async () => {
     const out = join(work, 'responses.json');
     const result = await runCli([

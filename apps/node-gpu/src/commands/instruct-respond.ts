@@ -6,14 +6,13 @@
 import { existsSync } from 'node:fs';
 import { writeFileAtomic } from '@scratchgpt/gpt-model/node';
 import { type InstructionEntry, respond, splitInstructionData } from '@scratchgpt/instruct';
-import { GPT2_EOT_ID, GPT2_VOCAB_SIZE } from '@scratchgpt/tokenizer';
+import { GPT2_EOT_ID } from '@scratchgpt/tokenizer';
 import { type FlagSpec, numberFlag, parseFlags, requireString, stringFlag } from '../args.js';
 import { CountProgress } from '../count-progress.js';
 import { CommandError, UsageError } from '../errors.js';
-import { chosenFormat, defaultInstructionDataPath, readInstructionData } from '../instruct-data.js';
+import { defaultInstructionDataPath, instructionModel, readInstructionData } from '../instruct-data.js';
 import { checkMemory } from '../memory-check.js';
-import { readConfigOf } from '../model-config.js';
-import { inspectDirectory, loadModelDirectory, modelFilesOf } from '../run-directory.js';
+import { loadModelDirectory } from '../run-directory.js';
 import { gpt2 } from '../text-helpers.js';
 import type { CommandContext } from './context.js';
 
@@ -55,13 +54,7 @@ export async function runInstructRespond(args: string[], context: CommandContext
   const limit = numberFlag(values, 'limit', { integer: true, min: 1 });
   if (existsSync(out) && values.force !== true)
     throw new CommandError(`--out ${out} exists: choose another file, or pass --force to replace it`);
-  const contents = await inspectDirectory(directory, '--model');
-  const format = chosenFormat(stringFlag(values, 'format'), contents);
-  const config = await readConfigOf(modelFilesOf(directory, contents));
-  if (config.vocabSize < GPT2_VOCAB_SIZE)
-    throw new CommandError(
-      `--model ${directory} has a vocabulary of ${config.vocabSize}, not GPT-2's ${GPT2_VOCAB_SIZE}`,
-    );
+  const { contents, config, format } = await instructionModel(directory, stringFlag(values, 'format'));
   const dataPath = stringFlag(values, 'data') ?? defaultInstructionDataPath();
   const all = await readInstructionData(dataPath);
   const entries = (split === 'all' ? all : splitInstructionData(all)[split]).slice(0, limit);

@@ -148,7 +148,7 @@ export class AdamW {
     const stepSize = this.lr / (1 - beta1 ** slot.step);
     const correction2Sqrt = Math.sqrt(1 - beta2 ** slot.step);
     tf.tidy(() => {
-      // One fused pass on WebGPU; the same float32 steps composed elsewhere.
+      // One fused pass on WebGPU, wasm and blas; the same float32 steps composed elsewhere.
       const next = adamwUpdate(param, grad, m, v, {
         decay,
         beta1,

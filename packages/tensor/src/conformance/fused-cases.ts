@@ -69,8 +69,26 @@ export const fusedCases: ConformanceCase[] = [
     gradients: false,
   },
   {
+    // Logits spread wide (σ 40): many targets lie so far below their row's best logit that their
+    // probability underflows float32, so a loss read from it would be infinite.
+    name: 'softmaxCrossEntropy with far-apart logits',
+    inputs: (g) => [normal(g, [12, 50], 40), targets(g, 12, 50, -100)],
+    op: (logits, ids) =>
+      tf.tidy(() => {
+        const { loss, dLogits } = softmaxCrossEntropy(logits!, ids!, -100, true);
+        return tf.concat([tf.reshape(loss, [1]), tf.reshape(dLogits as tf.Tensor, [-1])]);
+      }),
+    gradients: false,
+  },
+  {
     name: 'adamwUpdate (param, m, v)',
-    inputs: (g) => [normal(g, [300]), normal(g, [300]), normal(g, [300], 0.1), uniform(g, [300], 0, 0.01)],
+    // 301 values: whole vectors of four and a remainder, where a kernel works four at a time.
+    inputs: (g) => [
+      normal(g, [7, 43]),
+      normal(g, [7, 43]),
+      normal(g, [7, 43], 0.1),
+      uniform(g, [7, 43], 0, 0.01),
+    ],
     op: (param, grad, m, v) =>
       tf.tidy(() => {
         const next = adamwUpdate(param!, grad!, m!, v!, {

@@ -15,6 +15,29 @@ describe('on wasm', () => {
     y.dispose();
   });
 
+  it('transposes that move no data share memory; others copy', async () => {
+    await initBackend({ prefer: 'wasm' });
+    const x = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3]);
+    const same = tf.transpose(x, [0, 1]);
+    expect(same.dataId).toBe(x.dataId);
+    const row = tf.tensor2d([1, 2, 3], [1, 3]);
+    const column = tf.transpose(row);
+    expect(column.dataId).toBe(row.dataId);
+    expect(column.shape).toEqual([3, 1]);
+    const swapped = tf.transpose(x);
+    expect(swapped.dataId).not.toBe(x.dataId);
+    expect(await swapped.array()).toEqual([
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
+    tf.dispose([x, row]);
+    // The shared data outlives the tensor it came from.
+    expect(Array.from(await same.data())).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(await column.data())).toEqual([1, 2, 3]);
+    tf.dispose([same, column, swapped]);
+  });
+
   it('exposes tensor memory without copying', async () => {
     await initBackend({ prefer: 'wasm' });
     const x = tf.tensor1d([1, 2, 3]);

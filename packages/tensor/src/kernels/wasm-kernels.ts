@@ -10,8 +10,16 @@
  * - `_FusedMatMul` adds its bias along the wrong axis when an operand is transposed (`tf.fused.matMul`
  *   with `transposeB`, as a linear layer would call it, returned wrong values). Here the product runs
  *   without the bias, which is then added by `Add`.
+ * - `Transpose` copies its input even when the permutation moves no data (TF.js's gradient of `gather`,
+ *   i.e. of every embedding lookup, ends with one such transpose of the whole table). Here it shares it.
+ * - `ScratchGPTAdamW`, the optimizer's update in one pass (see `wasm-adamw.ts`), and
+ *   `ScratchGPTSoftmaxCrossEntropy`, a loss and its gradient from one softmax (see
+ *   `wasm-softmax-cross-entropy.ts`).
  */
 import { tf } from '../tf.js';
+import { fusedKernelNames } from './fused-kernel-names.js';
+import { wasmAdamWKernel } from './wasm-adamw.js';
+import { wasmSoftmaxCrossEntropyKernel } from './wasm-softmax-cross-entropy.js';
 
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
@@ -26,6 +34,22 @@ function sharingIdentity(copying: tf.KernelFunc): tf.KernelFunc {
     if (x.dtype === 'string') return copying(args);
     (args.backend as unknown as WasmBackendLike).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+}
+
+/** Whether transposing `shape` by `perm` leaves every element where it is (only size-1 axes move). */
+export function movesNoData(shape: readonly number[], perm: readonly number[]): boolean {
+  const kept = perm.filter((axis) => shape[axis] !== 1);
+  return kept.every((axis, i) => i === 0 || axis > (kept[i - 1] as number));
+}
+
+function sharingTranspose(copying: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    const { perm } = args.attrs as unknown as { perm: number[] };
+    if (x.dtype === 'string' || !movesNoData(x.shape, perm)) return copying(args);
+    (args.backend as unknown as WasmBackendLike).incRef(x.dataId);
+    return { dataId: x.dataId, shape: perm.map((axis) => x.shape[axis] as number), dtype: x.dtype };
   };
 }
 
@@ -170,7 +194,14 @@ export function registerWasmKernels(): void {
     });
   }
   override('Identity', sharingIdentity);
+  override('Transpose', sharingTranspose);
   override('Slice', heapSlice);
   override('SplitV', heapSplitV);
   override('_FusedMatMul', biasAfterTransposedProduct);
+  tf.registerKernel({ kernelName: fusedKernelNames.adamw, backendName: 'wasm', kernelFunc: wasmAdamWKernel });
+  tf.registerKernel({
+    kernelName: fusedKernelNames.softmaxCrossEntropy,
+    backendName: 'wasm',
+    kernelFunc: wasmSoftmaxCrossEntropyKernel,
+  });
 }

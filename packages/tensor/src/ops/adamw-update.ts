@@ -2,7 +2,8 @@
  * One AdamW update of one parameter (PyTorch's semantics, scalars computed by the caller):
  *   p ← p·decay − stepSize · m / (√v / correction2Sqrt + eps)
  * with m ← β1·m + (1 − β1)·g and v ← β2·v + (1 − β2)·g². Where the backend has the fused kernel
- * (WebGPU) it is one pass over the four tensors; elsewhere a composition of TF.js primitives.
+ * (WebGPU, wasm and so blas) it is one pass over the four tensors; elsewhere a composition of TF.js
+ * primitives.
  */
 import { fusedKernelNames } from '../kernels/fused-kernel-names.js';
 import { tf } from '../tf.js';

@@ -2,6 +2,7 @@
  * Elementwise kernels: GELU (tanh form) and its derivative, and the AdamW update — each one pass over
  * memory where TF.js's composition makes eight to twelve.
  */
+import type { AdamWScalars } from '../../ops/adamw-update.js';
 import type { tf } from '../../tf.js';
 import {
   bindingsWGSL,
@@ -123,19 +124,10 @@ export function geluGradKernel({ inputs, backend }: Args): tf.TensorInfo {
   return dx;
 }
 
-export interface AdamWAttrs {
-  decay: number;
-  beta1: number;
-  beta2: number;
-  correction2Sqrt: number;
-  eps: number;
-  stepSize: number;
-}
-
 /** Kernel `ScratchGPTAdamW`: inputs param, grad, m, v → new param, m, v. */
 export function adamwKernel({ inputs, backend, attrs }: Args): tf.TensorInfo[] {
   const { param, grad, m, v } = inputs as Record<'param' | 'grad' | 'm' | 'v', tf.TensorInfo>;
-  const a = attrs as unknown as AdamWAttrs;
+  const a = attrs as unknown as AdamWScalars;
   const gpu = internals(backend);
   const outputs = makeOutputs(gpu, [param.shape, param.shape, param.shape]);
   const f32 = [a.decay, a.beta1, 1 - a.beta1, a.beta2, 1 - a.beta2, a.correction2Sqrt, a.eps, a.stepSize];

@@ -17,7 +17,7 @@
  * token, so its count is zero by design (measured all the same).
  *
  *   node apps/node-gpu/bench/classify-sms.mjs [--config gpt-micro] [--epochs 5] [--lr 5e-4]
- *        [--lora-lr 2e-3] [--lora-rank 16] [--pretrain-steps 600] [--variants a,b,…]
+ *        [--lora-lr 2e-3] [--lora-rank 16] [--lora-alpha RANK] [--pretrain-steps 600] [--variants a,b,…]
  *        [--backend auto] [--out runs/classify-sms]
  *
  * Step times are compared with the PyTorch reference's on the same recipe (same sizes, trainable part,
@@ -44,6 +44,7 @@ const { values } = parseArgs({
     lr: { type: 'string', default: '5e-4' },
     'lora-lr': { type: 'string', default: '2e-3' },
     'lora-rank': { type: 'string', default: '16' },
+    'lora-alpha': { type: 'string' },
     'pretrain-steps': { type: 'string', default: '600' },
     variants: {
       type: 'string',
@@ -67,6 +68,8 @@ const variants = {
     pretrained,
     '--lora-rank',
     values['lora-rank'],
+    '--lora-alpha',
+    values['lora-alpha'] ?? values['lora-rank'],
     '--lr',
     values['lora-lr'],
     '--pooling',
@@ -79,6 +82,8 @@ const variants = {
     values.config,
     '--lora-rank',
     values['lora-rank'],
+    '--lora-alpha',
+    values['lora-alpha'] ?? values['lora-rank'],
     '--lr',
     values['lora-lr'],
     '--pooling',

@@ -10,6 +10,13 @@
  *   pretrained-last-block the same GPT, the book's recipe: last block, final norm and head train
  *   pretrained-all        the same GPT, everything trains, last-non-pad pooling
  *   random-lora           LoRA on random frozen weights
+ *   adapted-lora          the pretrained GPT trained on further (next-token loss, no labels) on the SMS
+ *                         texts outside the validation and test splits, then LoRA
+ *   adapted-all           the same adapted GPT, everything trains
+ *
+ * LoRA leaves the token embeddings as the base has them: tokens that Shakespeare never shows (digits,
+ * URLs, "txt") keep near-random vectors. The adapted base has seen them, without seeing a label or a
+ * held-out text (texts equal to a held-out one are left out too, as the collection repeats some).
  *
  * For each classifier it also counts how many test predictions change when the same texts are
  * classified without their padding: with the book's last-position pooling the prediction of every text
@@ -17,7 +24,8 @@
  * token, so its count is zero by design (measured all the same).
  *
  *   node apps/node-gpu/bench/classify-sms.mjs [--config gpt-micro] [--epochs 5] [--lr 5e-4]
- *        [--lora-lr 2e-3] [--lora-rank 16] [--lora-alpha RANK] [--pretrain-steps 600] [--variants a,b,…]
+ *        [--lora-lr 2e-3] [--lora-rank 16] [--lora-alpha RANK] [--pretrain-steps 600]
+ *        [--adapt-steps 300] [--variants a,b,…]
  *        [--backend auto] [--out runs/classify-sms]
  *
  * Step times are compared with the PyTorch reference's on the same recipe (same sizes, trainable part,
@@ -46,10 +54,11 @@ const { values } = parseArgs({
     'lora-rank': { type: 'string', default: '16' },
     'lora-alpha': { type: 'string' },
     'pretrain-steps': { type: 'string', default: '600' },
+    'adapt-steps': { type: 'string', default: '300' },
     variants: {
       type: 'string',
       default:
-        'random-last-non-pad,random-last,pretrained-lora,pretrained-last-block,pretrained-all,random-lora',
+        'random-last-non-pad,random-last,pretrained-lora,pretrained-last-block,pretrained-all,random-lora,adapted-lora,adapted-all',
     },
     backend: { type: 'string', default: 'auto' },
     out: { type: 'string', default: join('runs', 'classify-sms') },
@@ -59,6 +68,8 @@ const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const shakespeare = fileURLToPath(new URL('../../../data/tinyshakespeare.txt', import.meta.url));
 const common = ['--backend', values.backend, '--json'];
 const pretrained = join(values.out, 'pretrained');
+const adapted = join(values.out, 'adapted');
+const smsData = fileURLToPath(new URL('../../../data/sms-spam-collection.tsv', import.meta.url));
 
 const variants = {
   'random-last-non-pad': ['--config', values.config, '--trainable', 'all', '--pooling', 'last-non-pad'],
@@ -77,6 +88,19 @@ const variants = {
   ],
   'pretrained-last-block': ['--model', pretrained, '--trainable', 'last-block', '--pooling', 'last-non-pad'],
   'pretrained-all': ['--model', pretrained, '--trainable', 'all', '--pooling', 'last-non-pad'],
+  'adapted-lora': [
+    '--model',
+    adapted,
+    '--lora-rank',
+    values['lora-rank'],
+    '--lora-alpha',
+    values['lora-alpha'] ?? values['lora-rank'],
+    '--lr',
+    values['lora-lr'],
+    '--pooling',
+    'last-non-pad',
+  ],
+  'adapted-all': ['--model', adapted, '--trainable', 'all', '--pooling', 'last-non-pad'],
   'random-lora': [
     '--config',
     values.config,
@@ -185,15 +209,12 @@ async function paddingFlips(directory) {
   await initBackend({ prefer: values.backend });
   const settings = JSON.parse(await readFile(join(directory, CLASSIFIER_SETTINGS_FILE), 'utf8'));
   const { classifier } = await loadClassifierDirectory(directory);
-  const data = prepareClassificationData(
-    await readFile(fileURLToPath(new URL('../../../data/sms-spam-collection.tsv', import.meta.url)), 'utf8'),
-    {
-      format: 'tsv',
-      tokenizer: getGPT2Tokenizer(),
-      classes: settings.classes,
-      maxLength: settings.max_length,
-    },
-  );
+  const data = prepareClassificationData(await readFile(smsData, 'utf8'), {
+    format: 'tsv',
+    tokenizer: getGPT2Tokenizer(),
+    classes: settings.classes,
+    maxLength: settings.max_length,
+  });
   classifier.eval();
   const dataset = data.test.loader.dataset;
   let flips = 0;
@@ -234,6 +255,50 @@ async function ensurePretrained() {
   console.error(`pretrained in ${(seconds / 60).toFixed(1)} min`);
 }
 
+/**
+ * The SMS texts a classifier may learn from without labels: every text outside the book's validation
+ * and test splits, less any text equal to one inside them.
+ */
+async function unlabelledTrainingTexts() {
+  const { prepareClassificationData, readLabelledTexts } = await import('@scratchgpt/classifier');
+  const { getGPT2Tokenizer } = await import('@scratchgpt/tokenizer');
+  const content = await readFile(smsData, 'utf8');
+  const texts = readLabelledTexts(content, { format: 'tsv' }).map(({ text }) => text);
+  const data = prepareClassificationData(content, { format: 'tsv', tokenizer: getGPT2Tokenizer() });
+  const heldOut = new Set([...data.validation.rows, ...data.test.rows].map((row) => texts[row]));
+  return texts.filter((text) => !heldOut.has(text));
+}
+
+/** The pretrained GPT trained on further on the SMS texts the classifiers may see (resumable). */
+async function ensureAdapted() {
+  if (existsSync(join(adapted, 'checkpoint.json'))) return;
+  await ensurePretrained();
+  const texts = await unlabelledTrainingTexts();
+  const corpus = join(values.out, 'sms-unlabelled.txt');
+  await writeFile(corpus, `${texts.join('\n')}\n`);
+  console.error(
+    `adapting the pretrained GPT to ${texts.length} SMS texts for ${values['adapt-steps']} steps…`,
+  );
+  const { seconds } = await run([
+    'train',
+    '--model',
+    join(pretrained, 'checkpoints', `step-${values['pretrain-steps'].padStart(6, '0')}`),
+    '--data',
+    corpus,
+    '--context',
+    '128',
+    '--batch-size',
+    '8',
+    '--steps',
+    values['adapt-steps'],
+    '--eval-every',
+    '100',
+    '--out',
+    adapted,
+  ]);
+  console.error(`adapted in ${(seconds / 60).toFixed(1)} min`);
+}
+
 async function main() {
   const chosen = values.variants.split(',');
   const results = [];
@@ -247,6 +312,7 @@ async function main() {
       continue;
     }
     if (name.startsWith('pretrained')) await ensurePretrained();
+    if (name.startsWith('adapted')) await ensureAdapted();
     const baseline = pytorchStep(variants[name]);
     const args = existsSync(join(out, 'checkpoint.json'))
       ? ['classify', 'train', '--model', out] // resume

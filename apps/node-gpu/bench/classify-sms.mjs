@@ -71,48 +71,27 @@ const pretrained = join(values.out, 'pretrained');
 const adapted = join(values.out, 'adapted');
 const smsData = fileURLToPath(new URL('../../../data/sms-spam-collection.tsv', import.meta.url));
 
+/** LoRA's flags, the same for every base. */
+const lora = [
+  '--lora-rank',
+  values['lora-rank'],
+  '--lora-alpha',
+  values['lora-alpha'] ?? values['lora-rank'],
+  '--lr',
+  values['lora-lr'],
+  '--pooling',
+  'last-non-pad',
+];
+
 const variants = {
   'random-last-non-pad': ['--config', values.config, '--trainable', 'all', '--pooling', 'last-non-pad'],
   'random-last': ['--config', values.config, '--trainable', 'all', '--pooling', 'last'],
-  'pretrained-lora': [
-    '--model',
-    pretrained,
-    '--lora-rank',
-    values['lora-rank'],
-    '--lora-alpha',
-    values['lora-alpha'] ?? values['lora-rank'],
-    '--lr',
-    values['lora-lr'],
-    '--pooling',
-    'last-non-pad',
-  ],
+  'pretrained-lora': ['--model', pretrained, ...lora],
   'pretrained-last-block': ['--model', pretrained, '--trainable', 'last-block', '--pooling', 'last-non-pad'],
   'pretrained-all': ['--model', pretrained, '--trainable', 'all', '--pooling', 'last-non-pad'],
-  'adapted-lora': [
-    '--model',
-    adapted,
-    '--lora-rank',
-    values['lora-rank'],
-    '--lora-alpha',
-    values['lora-alpha'] ?? values['lora-rank'],
-    '--lr',
-    values['lora-lr'],
-    '--pooling',
-    'last-non-pad',
-  ],
+  'adapted-lora': ['--model', adapted, ...lora],
   'adapted-all': ['--model', adapted, '--trainable', 'all', '--pooling', 'last-non-pad'],
-  'random-lora': [
-    '--config',
-    values.config,
-    '--lora-rank',
-    values['lora-rank'],
-    '--lora-alpha',
-    values['lora-alpha'] ?? values['lora-rank'],
-    '--lr',
-    values['lora-lr'],
-    '--pooling',
-    'last-non-pad',
-  ],
+  'random-lora': ['--config', values.config, ...lora],
 };
 
 /** Runs the CLI with --json; returns its events, the backend it chose and the wall seconds. */

@@ -22,6 +22,7 @@ export type {
   WebGPUOptions,
 } from './backend/types.js';
 export { jsonPreview, parseStrictJson, StrictJsonError, type StrictJsonOptions } from './json/strict-json.js';
+export { type AdamWOutputs, adamwOnArrays } from './kernels/adamw-simd.js';
 export { deviceFeatures as webgpuDeviceFeatures, type KernelPrecision } from './kernels/webgpu/features.js';
 export { useWebGPUKernels, type WebGPUKernelSet, webgpuKernelSet } from './kernels/webgpu/register.js';
 export { Dropout, dropoutGenerator, setDropoutGenerator } from './nn/dropout.js';

@@ -7,8 +7,14 @@
  *   p ← p − lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + eps)
  * A parameter without a gradient is skipped and its step count stays (PyTorch's `None` gradient).
  */
-import { adamwUpdate, heapView, memoryBudgetBytes, tf } from '@scratchgpt/tensor';
-import { type AdamWScalars, adamwOnArrays } from './adamw-kernel.js';
+import {
+  type AdamWScalars,
+  adamwOnArrays,
+  adamwUpdate,
+  heapView,
+  memoryBudgetBytes,
+  tf,
+} from '@scratchgpt/tensor';
 import { entriesOf, type Gradients, sameShape } from './named-tensors.js';
 
 export interface AdamWOptions {
@@ -138,44 +144,29 @@ export class AdamW {
   }
 
   private update(slot: Slot, grad: tf.Tensor): void {
-    const [beta1, beta2] = this.betas;
     slot.m ??= momentVariable(tf.zerosLike(slot.param));
     slot.v ??= momentVariable(tf.zerosLike(slot.param));
     const { param, m, v } = slot;
     slot.step++;
-    // Scalars in float64 as PyTorch computes them in Python, rounded to float32 when applied.
-    const decay = 1 - this.lr * this.weightDecay;
-    const stepSize = this.lr / (1 - beta1 ** slot.step);
-    const correction2Sqrt = Math.sqrt(1 - beta2 ** slot.step);
     tf.tidy(() => {
       // One fused pass on WebGPU, wasm and blas; the same float32 steps composed elsewhere.
-      const next = adamwUpdate(param, grad, m, v, {
-        decay,
-        beta1,
-        beta2,
-        correction2Sqrt,
-        eps: this.eps,
-        stepSize,
-      });
+      const next = adamwUpdate(param, grad, m, v, this.scalars(slot.step));
       param.assign(next.param);
       m.assign(next.m);
       v.assign(next.v);
     });
   }
 
-  /** The update's scalars at a parameter's step count, each rounded to float32 as the device applies them. */
-  private float32Scalars(step: number): AdamWScalars {
+  /** The update's scalars at a parameter's step count, in float64 as PyTorch computes them in Python. */
+  private scalars(step: number): AdamWScalars {
     const [beta1, beta2] = this.betas;
-    const f = Math.fround;
     return {
-      decay: f(1 - this.lr * this.weightDecay),
-      beta1: f(beta1),
-      keep1: f(1 - beta1),
-      beta2: f(beta2),
-      keep2: f(1 - beta2),
-      correction2Sqrt: f(Math.sqrt(1 - beta2 ** step)),
-      eps: f(this.eps),
-      stepSize: f(this.lr / (1 - beta1 ** step)),
+      decay: 1 - this.lr * this.weightDecay,
+      beta1,
+      beta2,
+      correction2Sqrt: Math.sqrt(1 - beta2 ** step),
+      eps: this.eps,
+      stepSize: this.lr / (1 - beta1 ** step),
     };
   }
 
@@ -196,7 +187,7 @@ export class AdamW {
     const current = heapView(slot.param) ?? (slot.param.dataSync() as Float32Array);
     const p = new Float32Array(size);
     const { hostM: m, hostV: v } = slot;
-    adamwOnArrays(g, current, m, v, { p, m, v }, this.float32Scalars(slot.step));
+    adamwOnArrays(g, current, m, v, { p, m, v }, this.scalars(slot.step));
     tf.tidy(() => slot.param.assign(tf.tensor(p, slot.param.shape, 'float32')));
   }
 

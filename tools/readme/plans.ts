@@ -319,6 +319,10 @@ export const plans: Record<string, Plan> = {
     kind: 'pytorch',
     check: compiles('tools/reference/test_check_checkpoint.py'),
   },
+  '/usr/bin/python3 tools/reference/test_fixture_compare.py': {
+    kind: 'pytorch',
+    check: compiles('tools/reference/test_fixture_compare.py'),
+  },
   '/usr/bin/python3 tools/reference/check_checkpoint.py runs/verdict': {
     kind: 'pytorch',
     // The checkpoint the CLI README's training example wrote, earlier in this check.

@@ -1,18 +1,18 @@
 """Regenerates every PyTorch parity fixture of the repository, deterministically.
 
     /usr/bin/python3 tools/reference/make_fixtures.py            # writes the fixtures in place
-    /usr/bin/python3 tools/reference/make_fixtures.py --check    # regenerates elsewhere, compares bytes
+    /usr/bin/python3 tools/reference/make_fixtures.py --check    # regenerates elsewhere, compares within tolerances
     /usr/bin/python3 tools/reference/make_fixtures.py --out DIR  # writes under DIR instead of the repo
 """
 
 import argparse
-import filecmp
 import sys
 import tempfile
 from pathlib import Path
 
 import torch
 
+from fixture_compare import compare_file
 from fixture_models import SPECS
 from fixtures_classify import write_classifier_gpt, write_lora_classifier, write_random_state, write_sms_split
 from fixtures_attention import write_chapter3
@@ -87,21 +87,35 @@ def print_summary(root, summary):
     print(f"total {total / 1024 / 1024:.2f} MiB")
 
 
-def check(summary_root, fresh_root, summary):
-    """Compares freshly generated fixtures with those in the repository, byte for byte."""
+def check(committed_root, fresh_root, summary):
+    """Compares freshly generated fixtures with those in the repository, each within the tolerance of
+    its kind (tolerances.py); prints the largest difference of each kind."""
     fresh = fixture_files(fresh_root, summary)
-    committed = fixture_files(summary_root, summary)
+    committed = fixture_files(committed_root, summary)
     missing = [str(p) for p in fresh if p not in committed]
-    differ = [
-        str(p)
-        for p in fresh
-        if p in committed and not filecmp.cmp(summary_root / p, fresh_root / p, shallow=False)
-    ]
     extra = [str(p) for p in committed if p not in fresh]
-    for label, paths in (("differs", differ), ("missing", missing), ("not generated", extra)):
+    identical, differences = 0, []
+    for path in (p for p in fresh if p in committed):
+        same, found = compare_file(path, fresh_root / path, committed_root / path)
+        identical += same
+        differences += found
+    compared = len(fresh) - len(missing)
+    others = "" if identical == compared else "; largest difference of each kind in the others:"
+    print(f"{identical} of {compared} files byte-identical to a fresh run{others}")
+    for kind in sorted({d.kind for d in differences}):
+        worst = max((d for d in differences if d.kind == kind), key=lambda d: d.share)
+        print(
+            f"  {kind}: largest difference {worst.difference:.2g} ({worst.share:.2g} of the {worst.tolerance:.2g} "
+            f"allowed) in {worst.path} {worst.name}"
+        )
+    failed = [d for d in differences if not d.within]
+    for d in failed:
+        detail = d.reason or f"differs by {d.difference:.3g}, above the {d.tolerance:.3g} allowed ({d.kind})"
+        print(f"differs: {d.path} {d.name}: {detail}")
+    for label, paths in (("missing", missing), ("not generated", extra)):
         for path in paths:
             print(f"{label}: {path}")
-    return not (differ or missing or extra)
+    return not (failed or missing or extra)
 
 
 def main():
@@ -117,7 +131,7 @@ def main():
     with tempfile.TemporaryDirectory() as scratch:
         summary = generate(Path(scratch))
         if check(args.out, Path(scratch), summary):
-            print(f"fixtures under {args.out} are byte-identical to a fresh run")
+            print(f"fixtures under {args.out} are reproduced by a fresh run")
             return 0
     print("fixtures are stale: run /usr/bin/python3 tools/reference/make_fixtures.py", file=sys.stderr)
     return 1

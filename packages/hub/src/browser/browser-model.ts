@@ -156,11 +156,11 @@ async function download(
   subject: RequestSubject,
   options: BrowserModelOptions,
 ): Promise<Uint8Array> {
-  const { body } = await openBody(url, 0, subject, options);
+  const opened = await openBody(url, 0, subject, options);
   const bytes = new Uint8Array(expected.size);
   let received = 0;
   try {
-    for await (const chunk of chunksOf(body)) {
+    for await (const chunk of chunksOf(opened)) {
       if (received + chunk.byteLength > expected.size) {
         throw new HubError(
           'integrity',

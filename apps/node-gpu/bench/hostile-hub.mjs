@@ -15,21 +15,19 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import {
-  lstatSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
-  readlinkSync,
   rmSync,
   symlinkSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startFakeHub } from '@scratchgpt/hub/testing';
+import { folderTree, startFakeHub } from '@scratchgpt/hub/testing';
 
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const fixture = fileURLToPath(new URL('../../../packages/hub/fixtures/tiny-gpt2/', import.meta.url));
@@ -151,7 +149,7 @@ const counts = {
 const findings = [];
 for (const trial of trials) {
   const result = await runTrial(trial);
-  for (const [key, value] of Object.entries(result.counts)) counts[key] += value;
+  for (const outcome of result.outcomes) counts[outcome]++;
   if (result.finding) findings.push(`${trial.name}: ${result.finding}`);
 }
 await hub.close();
@@ -174,55 +172,46 @@ async function runTrial(trial) {
     if (fetched.code !== 0) throw new Error(`could not prepare the cache: ${fetched.stderr}`);
     trial.plant(cache, world);
   }
-  const before = treeOutside(world, cache);
+  const before = folderTree(world, { skip: cache });
   Object.assign(hub.faults, { hubHeaders: trial.hub, ...trial.faults });
   const result = await run(['download', trial.id ?? 'gpt2', ...(trial.args ?? [])], {
     ...env,
     ...(trial.offline ? { HF_HUB_OFFLINE: '1' } : {}),
   });
   for (const key of Object.keys(hub.faults)) delete hub.faults[key];
-  const after = treeOutside(world, cache);
+  const after = folderTree(world, { skip: cache });
   rmSync(world, { recursive: true, force: true });
 
   const lines = result.stderr.split('\n').filter((line) => line.trim() !== '');
-  const c = {
-    writesOutsideCache: 0,
-    readsOutsideCache: 0,
-    hangsOver10s: 0,
-    unexpectedErrors: 0,
-    multiLineErrors: 0,
-    acceptedHostile: 0,
-    refusedInOneLine: 0,
-    accepted: 0,
-  };
+  const outcomes = [];
   let finding;
   if (JSON.stringify(before) !== JSON.stringify(after)) {
-    c.writesOutsideCache = 1;
+    outcomes.push('writesOutsideCache');
     finding = 'the tree outside the cache changed';
   }
   if (result.hung) {
-    c.hangsOver10s = 1;
+    outcomes.push('hangsOver10s');
     finding = 'no exit within 10 s';
   } else if (/unexpected error/i.test(result.stderr)) {
-    c.unexpectedErrors = 1;
+    outcomes.push('unexpectedErrors');
     finding = result.stderr.trim();
   } else if (result.code === 0) {
-    c.accepted = 1;
+    outcomes.push('accepted');
     // Online, a tampered cache is repaired from the Hub; offline, accepting it reads what it leads to.
-    const leadsOutside = trial.tampered && trial.offline && /outside|link|FIFO|zero/.test(trial.name);
-    if (leadsOutside) c.readsOutsideCache = 1;
-    const mustFail = trial.hub || trial.id || trial.faults || (trial.tampered && trial.offline);
-    if (mustFail) {
-      c.acceptedHostile = 1;
+    if (trial.tampered && trial.offline && /outside|link|FIFO|zero/.test(trial.name)) {
+      outcomes.push('readsOutsideCache');
+    }
+    if (trial.hub || trial.id || trial.faults || (trial.tampered && trial.offline)) {
+      outcomes.push('acceptedHostile');
       finding = 'accepted';
     }
   } else if (lines.length > 1) {
-    c.multiLineErrors = 1;
+    outcomes.push('multiLineErrors');
     finding = result.stderr.trim();
   } else {
-    c.refusedInOneLine = 1;
+    outcomes.push('refusedInOneLine');
   }
-  return { counts: c, finding };
+  return { outcomes, finding };
 }
 
 function run(args, env) {
@@ -243,27 +232,6 @@ function run(args, env) {
       resolve({ code, stderr, hung });
     });
   });
-}
-
-/** Every path of the scratch folder outside the cache, with its size or link target. */
-function treeOutside(world, cache) {
-  const entries = [];
-  const walk = (dir) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (path === cache) continue;
-      const stats = lstatSync(path);
-      const what = stats.isSymbolicLink()
-        ? `-> ${readlinkSync(path)}`
-        : stats.isDirectory()
-          ? 'dir'
-          : stats.size;
-      entries.push(`${relative(world, path)} ${what}`);
-      if (stats.isDirectory()) walk(path);
-    }
-  };
-  walk(world);
-  return entries.sort();
 }
 
 function weightsBlob(cache) {

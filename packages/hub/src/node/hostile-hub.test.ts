@@ -11,17 +11,17 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
-  readlinkSync,
   rmSync,
   statSync,
   symlinkSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hubFailure, temporaryDir, tinyGpt2 } from '../test/fixture.js';
 import { type FakeHub, startFakeHub } from '../testing/fake-hub.js';
+import { folderTree } from '../testing/folder-tree.js';
 import { type DownloadModelOptions, downloadModel } from './download-model.js';
 import { RepoCache } from './repo-cache.js';
 import type { HubSettings } from './settings.js';
@@ -68,29 +68,9 @@ const repoFolder = () => join(cacheDir, 'models--openai-community--gpt2');
 const commit = () => hub.commitOf('openai-community/gpt2');
 const snapshotWeights = () => join(repoFolder(), 'snapshots', commit(), 'model.safetensors');
 
-/** Every path outside the cache with its size or link target: what must not change. */
-function outsideTheCache(): string[] {
-  const entries: string[] = [];
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name);
-      if (path === cacheDir) continue;
-      const stats = lstatSync(path);
-      const what = stats.isSymbolicLink()
-        ? `-> ${readlinkSync(path)}`
-        : stats.isDirectory()
-          ? 'dir'
-          : `${stats.size} bytes`;
-      entries.push(`${relative(world, path)} ${what}`);
-      if (stats.isDirectory()) walk(path);
-    }
-  };
-  walk(world);
-  return entries.sort();
-}
-
 /** Runs `attempt` and checks that nothing outside the cache was created, changed or removed. */
 async function leavesOutsideAlone<T>(attempt: () => Promise<T>): Promise<T> {
+  const outsideTheCache = () => folderTree(world, { skip: cacheDir });
   const before = outsideTheCache();
   const result = await attempt();
   expect(outsideTheCache()).toEqual(before);

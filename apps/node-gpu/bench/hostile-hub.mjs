@@ -47,7 +47,7 @@ const commit = hub.commitOf('openai-community/gpt2');
 
 const hostileNames = [
   '../../../x',
-  '../../../../../../tmp/hostile-hub-x',
+  '../../../../../escaped',
   '/tmp/hostile-hub-abs',
   '..\\..\\..\\x',
   'a/../../../x',
@@ -147,7 +147,8 @@ const counts = {
   accepted: 0,
 };
 const findings = [];
-for (const trial of trials) {
+const only = process.argv[2] === '--only' ? new RegExp(process.argv[3]) : undefined;
+for (const trial of only ? trials.filter((t) => only.test(t.name)) : trials) {
   const result = await runTrial(trial);
   for (const outcome of result.outcomes) counts[outcome]++;
   if (result.finding) findings.push(`${trial.name}: ${result.finding}`);
@@ -184,17 +185,17 @@ async function runTrial(trial) {
 
   const lines = result.stderr.split('\n').filter((line) => line.trim() !== '');
   const outcomes = [];
-  let finding;
+  const findings = [];
   if (JSON.stringify(before) !== JSON.stringify(after)) {
     outcomes.push('writesOutsideCache');
-    finding = 'the tree outside the cache changed';
+    findings.push('the tree outside the cache changed');
   }
   if (result.hung) {
     outcomes.push('hangsOver10s');
-    finding = 'no exit within 10 s';
+    findings.push('no exit within 10 s');
   } else if (/unexpected error/i.test(result.stderr)) {
     outcomes.push('unexpectedErrors');
-    finding = result.stderr.trim();
+    findings.push(result.stderr.trim());
   } else if (result.code === 0) {
     outcomes.push('accepted');
     // Online, a tampered cache is repaired from the Hub; offline, accepting it reads what it leads to.
@@ -203,15 +204,15 @@ async function runTrial(trial) {
     }
     if (trial.hub || trial.id || trial.faults || (trial.tampered && trial.offline)) {
       outcomes.push('acceptedHostile');
-      finding = 'accepted';
+      findings.push('accepted');
     }
   } else if (lines.length > 1) {
     outcomes.push('multiLineErrors');
-    finding = result.stderr.trim();
+    findings.push(result.stderr.trim());
   } else {
     outcomes.push('refusedInOneLine');
   }
-  return { outcomes, finding };
+  return { outcomes, finding: findings.join('; ') };
 }
 
 function run(args, env) {

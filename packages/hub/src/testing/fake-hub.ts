@@ -165,18 +165,21 @@ function serveHub(
   hostile: FakeHubFaults['hubHeaders'],
 ) {
   if (request.method === 'OPTIONS') return end(response, 204, {});
-  const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
-  const api = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/(.+)$/.exec(path);
+  // Matched before decoding: a revision may hold an encoded '/' (refs/pr/1, or a hostile '../x').
+  const path = new URL(request.url ?? '/', 'http://x').pathname;
+  const api = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(path);
   const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path);
-  const match = api ?? resolve;
+  const match = (api ?? resolve)?.map((part) => decodeURIComponent(part));
   if (match == null) return end(response, 404, { 'x-error-code': 'EntryNotFound' });
-  const [, name, revision] = match as unknown as [string, string, string];
+  const [, name, revision] = match as [string, string, string];
   const repo = repos.get(name);
   if (repo == null) return end(response, 404, { 'x-error-code': 'RepositoryNotFound' });
   if (repo.token !== undefined && request.headers.authorization !== `Bearer ${repo.token}`) {
     return end(response, 401, { 'x-error-code': 'RepositoryNotFound' });
   }
-  const commit = repo.refs[revision] ?? (revision === repo.commit ? revision : undefined);
+  // A hostile Hub also serves the files at the commit it made up.
+  const madeUp = hostile?.headers['x-repo-commit'] === revision ? revision : undefined;
+  const commit = repo.refs[revision] ?? (revision === repo.commit ? revision : madeUp);
   if (commit === undefined) return end(response, 404, { 'x-error-code': 'RevisionNotFound' });
   if (api != null) return describeRevision(response, name, repo);
   const file = repo.files.get(match[3]!);

@@ -94,7 +94,7 @@ async function request(
 export function silent(subject: RequestSubject, ms: number): HubError {
   return new HubError(
     'network',
-    `${subject.endpoint} did not answer for ${subject.path} of ${subject.id} within ${formatSeconds(ms)}: check the network connection, or allow longer with HF_HUB_DOWNLOAD_TIMEOUT`,
+    `${subject.endpoint} did not answer for ${subject.path} of ${subject.id} within ${formatSeconds(ms)}: check the network connection, or allow longer with ${subject.timeoutSetting ?? 'HF_HUB_DOWNLOAD_TIMEOUT'}`,
   );
 }
 

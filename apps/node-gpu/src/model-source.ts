@@ -60,7 +60,6 @@ export function hubAdvice(error: HubError, value: string, options: { maybePath: 
       ? `${error.message}; offline, set HF_HUB_OFFLINE=1 to use the Hugging Face cache, or put config.json and model.safetensors in a directory and pass it as --model DIR`
       : error.message;
   const pathLike = options.maybePath && value.includes('/');
-  return pathLike && error.code !== 'integrity' && !cutOff
-    ? `no such directory, and as a Hub model: ${advice}`
-    : advice;
+  const aboutTheHub = error.code !== 'integrity' && error.code !== 'invalid-setting';
+  return pathLike && aboutTheHub && !cutOff ? `no such directory, and as a Hub model: ${advice}` : advice;
 }

@@ -3,7 +3,7 @@
  * PyTorch reference made (packages/hub/fixtures/tiny-gpt2): download, generate (PyTorch's greedy
  * tokens), eval, continued pretraining, convert, offline use, the memory check, clear errors.
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,8 @@ beforeEach(async () => {
     SCRATCHGPT_CACHE: join(work, 'own'),
   };
   hub.requests.length = 0;
+  hub.faults.silent = false;
+  hub.faults.hubHeaders = undefined;
 });
 
 const cli = (args: string[]) => runCli(args, { env });
@@ -239,5 +241,71 @@ describe('models from the Hub', () => {
     expect(wasm.train).toContain('gpt2-small');
     expect(wasm.train).not.toContain('gpt2-xl');
     expect(info.backends.find((b) => b.backend === 'cpu')?.gpt2).toMatchObject({ ceilingBytes: null });
+  });
+});
+
+describe('a hostile or silent Hub', () => {
+  const offlineAdvice =
+    '; offline, set HF_HUB_OFFLINE=1 to use the Hugging Face cache, or put config.json and model.safetensors in a directory and pass it as --model DIR';
+
+  it('gives up on a Hub that never answers, after --timeout or HF_HUB_DOWNLOAD_TIMEOUT', async () => {
+    hub.faults.silent = true;
+    const silence = `${hub.endpoint} did not answer for config.json of gpt2 within 0.5 s: check the network connection, or allow longer with HF_HUB_DOWNLOAD_TIMEOUT`;
+    const started = Date.now();
+    const download = await cli(['download', 'gpt2', '--timeout', '0.5']);
+    expect(download.code).toBe(1);
+    expect(ownStderr(download.stderr)).toEqual([`scratchgpt: download gpt2: ${silence}${offlineAdvice}`]);
+    const generate = await runCli(['generate', '--model', 'gpt2', '--prompt', 'x', ...backend], {
+      env: { ...env, HF_HUB_DOWNLOAD_TIMEOUT: '0.5' },
+    });
+    expect(ownStderr(generate.stderr)).toEqual([`scratchgpt: --model gpt2: ${silence}${offlineAdvice}`]);
+    expect(Date.now() - started).toBeLessThan(20_000);
+
+    const zero = await cli(['download', 'gpt2', '--timeout', '0']);
+    expect(zero.code).toBe(2);
+    expect(ownStderr(zero.stderr)).toEqual([
+      "scratchgpt: download: --timeout must be a number of seconds above 0 and at most 86400, got '0'",
+    ]);
+  });
+
+  it('refuses headers that would name paths outside the cache, or give no size, in one line', async () => {
+    const outside = () => readdirSync(join(env.HF_HUB_CACHE!, '..')).sort();
+    const before = outside();
+    hub.faults.hubHeaders = { headers: { 'x-linked-etag': '"../../../x"' }, file: 'model.safetensors' };
+    const etag = await cli(['download', 'gpt2']);
+    expect(ownStderr(etag.stderr)).toEqual([
+      `scratchgpt: download gpt2: ${hub.endpoint} answered for model.safetensors of gpt2 with the ETag '../../../x', which is neither a SHA-256 nor a git object id: is HF_ENDPOINT a Hugging Face Hub?`,
+    ]);
+    hub.faults.hubHeaders = { headers: { 'x-repo-commit': '../../../y' } };
+    const commit = await cli(['download', 'gpt2']);
+    expect(ownStderr(commit.stderr)).toEqual([
+      `scratchgpt: download gpt2: ${hub.endpoint} answered for config.json of gpt2 with '../../../y' as X-Repo-Commit, which is no commit id: is HF_ENDPOINT a Hugging Face Hub?`,
+    ]);
+    hub.faults.hubHeaders = { headers: { 'content-length': null } };
+    const noSize = await cli(['download', 'gpt2']);
+    expect(ownStderr(noSize.stderr)).toEqual([
+      `scratchgpt: download gpt2: ${hub.endpoint} answered for config.json of gpt2 with no size (neither Content-Length nor X-Linked-Size): is HF_ENDPOINT a Hugging Face Hub?`,
+    ]);
+    hub.faults.hubHeaders = undefined;
+    const revision = await cli(['download', 'gpt2@../../../z']);
+    expect(revision.code).toBe(2);
+    expect(outside()).toEqual(before);
+  });
+
+  it('never reads a cached file through a link that leads outside the cache', async () => {
+    const first = await cli(['download', 'gpt2', '--json']);
+    const { directory } = JSON.parse(first.stdout) as { directory: string };
+    const secret = join(work, 'secret.txt');
+    writeFileSync(secret, 'not a model');
+    rmSync(join(directory, 'model.safetensors'));
+    symlinkSync(secret, join(directory, 'model.safetensors'));
+    const offline = await runCli(['download', 'gpt2'], { env: { ...env, HF_HUB_OFFLINE: '1' } });
+    expect(offline.code).toBe(1);
+    expect(ownStderr(offline.stderr)).toEqual([
+      `scratchgpt: download gpt2: the cached ${join(directory, 'model.safetensors')} of gpt2 leads outside the cache's blobs/ (to ${secret}): remove it and download gpt2 again where the Hub is reachable`,
+    ]);
+    const online = await cli(['generate', ...generateArgs.slice(1), ...backend]);
+    expect(online.code, online.stderr).toBe(0);
+    expect((JSON.parse(online.stdout) as { tokenIds: number[] }).tokenIds).toEqual(greedyIds);
   });
 });

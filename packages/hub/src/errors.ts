@@ -7,6 +7,7 @@
  * - `network`: the endpoint could not be reached, or a download was cut off (it resumes next time).
  * - `integrity`: the bytes received do not match the size or checksum the Hub announced.
  * - `http`: any other answer the client does not expect.
+ * - `invalid-setting`: a setting (such as a timeout) that cannot be used.
  */
 export type HubErrorCode =
   | 'invalid-id'
@@ -16,7 +17,8 @@ export type HubErrorCode =
   | 'offline'
   | 'network'
   | 'integrity'
-  | 'http';
+  | 'http'
+  | 'invalid-setting';
 
 export class HubError extends Error {
   override name = 'HubError';

@@ -16,6 +16,8 @@ export interface RequestSubject {
   hasToken: boolean;
   /** What sets the endpoint where this runs (default HF_ENDPOINT), for the advice in messages. */
   endpointSetting?: string;
+  /** What sets the timeout where this runs (default HF_HUB_DOWNLOAD_TIMEOUT), for the same. */
+  timeoutSetting?: string;
 }
 
 export function refusal(response: Response, subject: RequestSubject): HubError {

@@ -40,6 +40,12 @@ describe('parseModelId', () => {
     ['gpt3', 'expected owner/name'],
     ['owner/na--me', 'expected owner/name'],
     ['gpt2@', 'an empty revision after @'],
+    ['gpt2@../../../z', "the revision '../../../z' is not a branch, tag or commit"],
+    ['gpt2@refs/../../z', "the revision 'refs/../../z' is not a branch, tag or commit"],
+    ['gpt2@/etc/passwd', "the revision '/etc/passwd' is not a branch, tag or commit"],
+    ['gpt2@main\\..\\x', "the revision 'main\\..\\x' is not a branch, tag or commit"],
+    ['gpt2@.hidden', "the revision '.hidden' is not a branch, tag or commit"],
+    ['gpt2@main branch', "the revision 'main branch' is not a branch, tag or commit"],
     ['openai-community/gpt2:gpt2-medium', 'only rasbt/gpt2-from-scratch-pytorch takes a :size'],
     [
       'rasbt/gpt2-from-scratch-pytorch:gpt2-huge',

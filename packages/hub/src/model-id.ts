@@ -5,6 +5,7 @@
  * `@revision` (a branch, tag or commit); the book's copies take a size before it:
  * `rasbt/gpt2-from-scratch-pytorch:gpt2-medium@main`.
  */
+import { revisionProblem } from './cache-names.js';
 import { HubError } from './errors.js';
 
 export const GPT2_REPOS = {
@@ -76,7 +77,8 @@ export function parseModelId(text: string): ModelId {
   const colon = head.indexOf(':');
   const name = colon < 0 ? head : head.slice(0, colon);
   const size = colon < 0 ? undefined : head.slice(colon + 1);
-  if (revision === '' || /\s/.test(revision)) throw invalid('an empty revision after @');
+  const badRevision = revisionProblem(revision);
+  if (badRevision !== undefined) throw invalid(badRevision);
   const repo = name in GPT2_REPOS ? GPT2_REPOS[name as keyof typeof GPT2_REPOS] : name;
   const parts = repo.split('/');
   if (parts.length !== 2 || !parts.every((part) => namePart.test(part) && !part.includes('--'))) {

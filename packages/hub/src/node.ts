@@ -8,4 +8,10 @@ export {
   resolveModelDirectory,
 } from './node/download-model.js';
 export { RepoCache, repoFolderName } from './node/repo-cache.js';
-export { type HubSettings, hubCacheDir, hubSettingsFromEnv } from './node/settings.js';
+export {
+  type HubSettings,
+  hubCacheDir,
+  hubSettingsFromEnv,
+  MAX_TIMEOUT_SECONDS,
+  parseTimeoutSeconds,
+} from './node/settings.js';

@@ -7,3 +7,4 @@ export {
   startFakeHub,
   unreachableEndpoint,
 } from './testing/fake-hub.js';
+export { folderTree } from './testing/folder-tree.js';

@@ -1,6 +1,6 @@
 import { HubError, parseModelId } from '@scratchgpt/hub';
-import { downloadModel } from '@scratchgpt/hub/node';
-import { parseCommandLine } from '../args.js';
+import { downloadModel, MAX_TIMEOUT_SECONDS, parseTimeoutSeconds } from '@scratchgpt/hub/node';
+import { parseCommandLine, stringFlag } from '../args.js';
 import { DownloadBar, formatBytes } from '../download-progress.js';
 import { CommandError, UsageError } from '../errors.js';
 import { hubAdvice } from '../model-source.js';
@@ -9,25 +9,34 @@ import type { CommandContext } from './context.js';
 
 export const download: Command = {
   summary: 'fetch a model from the Hugging Face Hub into its cache',
-  usage: 'scratchgpt download ID',
+  usage: 'scratchgpt download ID [--timeout SECONDS]',
   help: `Fetches a model from the Hugging Face Hub into the Hugging Face cache without running it, with a
 progress bar on a terminal. ID: gpt2, gpt2-medium, gpt2-large, gpt2-xl, owner/name[@revision] (a
 GPT-2 config.json + model.safetensors), or rasbt/gpt2-from-scratch-pytorch[:gpt2-medium] (the book's
 copies). An interrupted download resumes; the files are checked against the Hub's sizes and SHA-256.
 The cache: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub (shared with Python).
-HF_ENDPOINT, HF_TOKEN and HF_HUB_OFFLINE=1 are honoured.
+HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE=1 and HF_HUB_DOWNLOAD_TIMEOUT are honoured.
+  --timeout SECONDS  how long the Hub may stay silent, before it answers and within a
+                     download (default $HF_HUB_DOWNLOAD_TIMEOUT, else 10; at most ${MAX_TIMEOUT_SECONDS});
+                     a stalled download is retried, and otherwise resumes on the next run
 With --json: {"id","repo","revision","commit","directory","files":[{"path","size","downloaded"}],"source"}.`,
   run: runDownload,
 };
 
 async function runDownload(args: string[], context: CommandContext): Promise<number> {
-  const ids = parseCommandLine(args, {}, 'download').positionals;
+  const { values, positionals: ids } = parseCommandLine(args, { timeout: { type: 'string' } }, 'download');
   if (ids.length !== 1) throw new UsageError('download: give one model id, e.g. scratchgpt download gpt2');
   const text = ids[0]!;
+  const timeout = stringFlag(values, 'timeout');
   const bar = new DownloadBar(context.output.isTTY);
   try {
     const id = parseModelId(text);
-    const model = await downloadModel(id, { onProgress: bar.update, onNote: context.output.note });
+    const settings = timeout === undefined ? {} : { timeoutMs: parseTimeoutSeconds(timeout, '--timeout') };
+    const model = await downloadModel(id, {
+      settings,
+      onProgress: bar.update,
+      onNote: context.output.note,
+    });
     bar.done();
     const fetched = model.files.filter((file) => file.downloaded).reduce((sum, file) => sum + file.size, 0);
     const result = {
@@ -49,7 +58,9 @@ async function runDownload(args: string[], context: CommandContext): Promise<num
   } catch (error) {
     bar.done();
     if (error instanceof HubError) {
-      if (error.code === 'invalid-id') throw new UsageError(`download: ${error.message}`);
+      if (error.code === 'invalid-id' || (error.code === 'invalid-setting' && timeout !== undefined)) {
+        throw new UsageError(`download: ${error.message}`);
+      }
       throw new CommandError(`download ${text}: ${hubAdvice(error, text, { maybePath: false })}`);
     }
     throw error;

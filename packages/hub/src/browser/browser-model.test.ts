@@ -16,6 +16,8 @@ beforeEach(() => {
   hub.requests.length = 0;
   hub.faults.corrupt = false;
   hub.faults.cut = undefined;
+  hub.faults.silent = false;
+  hub.faults.stall = undefined;
 });
 
 const load = (options: BrowserModelOptions = {}) =>
@@ -91,5 +93,20 @@ describe('fetchModelInBrowser', () => {
     }).catch((caught: Error) => caught);
     expect((error as Error).message).toBe('too large');
     expect(hub.downloadsOf('model.safetensors')).toEqual([]);
+  });
+
+  it('gives up on a Hub that never answers, or stops sending, within the timeout', async () => {
+    hub.faults.silent = true;
+    const silent = await hubFailure(load({ timeoutMs: 300 }));
+    expect(silent.code).toBe('offline');
+    expect(silent.message).toBe(
+      `${hub.endpoint} did not answer for the model description of gpt2 within 0.3 s: check the network connection, or allow longer with the timeout; gpt2 is not stored in this browser yet: connect once to download it, it then stays here`,
+    );
+    hub.faults.silent = false;
+    hub.faults.stall = { afterBytes: 1000 };
+    const stalled = await hubFailure(load({ timeoutMs: 300 }));
+    expect(stalled.message).toBe(
+      'the download of model.safetensors from gpt2 stopped at 1000 of 3247224 bytes (no answer for 0.3 s): run again to resume it',
+    );
   });
 });

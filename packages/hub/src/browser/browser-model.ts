@@ -5,13 +5,21 @@
  * cached description always finds its files. Each file is checked against the size and SHA-256 the Hub
  * announced before it is stored.
  */
+import { Deadline } from '../deadline.js';
 import { sha256Hex } from '../digest.js';
 import { authorization, DEFAULT_ENDPOINT, resolveUrl, revisionInfoUrl, trimEndpoint } from '../endpoint.js';
 import { HubError } from '../errors.js';
 import { isNetworkFailure, type RequestSubject, refusal, unreachable } from '../http-errors.js';
 import { bookConfig, type ModelId, modelFiles, parseModelId } from '../model-id.js';
 import { parseRevisionInfo, type RevisionInfo } from '../revision-info.js';
-import { chunksOf, cutOff, openBody, type ProgressCallback } from '../transfer.js';
+import {
+  chunksOf,
+  cutOff,
+  DEFAULT_TIMEOUT_MS,
+  openBody,
+  type ProgressCallback,
+  silent,
+} from '../transfer.js';
 
 export const DEFAULT_CACHE_NAME = 'scratchgpt-hub';
 
@@ -27,6 +35,8 @@ export interface BrowserModelOptions {
   caches?: CacheStorage;
   fetch?: typeof fetch;
   signal?: AbortSignal;
+  /** The longest the Hub may stay silent: before it answers, and between two chunks (default 10 s). */
+  timeoutMs?: number;
 }
 
 export interface BrowserModel {
@@ -58,6 +68,7 @@ export async function fetchModelInBrowser(
     endpoint,
     hasToken: options.token !== undefined,
     endpointSetting: 'the Hub endpoint',
+    timeoutSetting: 'the timeout',
   });
 
   let described: { info: RevisionInfo; text: string };
@@ -134,18 +145,22 @@ async function describeRevision(
   subject: RequestSubject,
   options: BrowserModelOptions,
 ): Promise<{ info: RevisionInfo; text: string }> {
-  let response: Response;
+  // One deadline for the answer and its small body.
+  const deadline = new Deadline(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.signal);
+  let text: string;
   try {
-    response = await (options.fetch ?? fetch)(url, {
+    const response = await (options.fetch ?? fetch)(url, {
       headers: authorization(options.token),
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: deadline.signal,
     });
+    if (!response.ok) throw refusal(response, subject);
+    text = await response.text();
   } catch (error) {
-    if (options.signal?.aborted) throw error;
-    throw unreachable(error, subject);
+    if (error instanceof HubError || options.signal?.aborted) throw error;
+    throw deadline.expired ? silent(subject, deadline.ms) : unreachable(error, subject);
+  } finally {
+    deadline.clear();
   }
-  if (!response.ok) throw refusal(response, subject);
-  const text = await response.text();
   return { info: parseRevisionInfo(JSON.parse(text), url), text };
 }
 
@@ -156,11 +171,11 @@ async function download(
   subject: RequestSubject,
   options: BrowserModelOptions,
 ): Promise<Uint8Array> {
-  const { body } = await openBody(url, 0, subject, options);
+  const opened = await openBody(url, 0, subject, options);
   const bytes = new Uint8Array(expected.size);
   let received = 0;
   try {
-    for await (const chunk of chunksOf(body)) {
+    for await (const chunk of chunksOf(opened)) {
       if (received + chunk.byteLength > expected.size) {
         throw new HubError(
           'integrity',

@@ -40,6 +40,7 @@ beforeEach(async () => {
     offline: false,
     cacheDir,
     scratchgptCacheDir: await temporaryDir('own'),
+    timeoutMs: 10_000,
   };
   hub.requests.length = 0;
   hub.faults.cut = undefined;
@@ -50,7 +51,7 @@ function download(
   id: string,
   extra: Partial<DownloadModelOptions> & { settings?: Partial<HubSettings> } = {},
 ) {
-  return downloadModel(id, { ...extra, settings: { ...settings, ...extra.settings } });
+  return downloadModel(id, { retryDelayMs: 10, ...extra, settings: { ...settings, ...extra.settings } });
 }
 
 const repoFolder = () => join(cacheDir, 'models--openai-community--gpt2');

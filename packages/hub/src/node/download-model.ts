@@ -4,12 +4,13 @@
  * directory never mixes two revisions. When the Hub cannot be reached, or `HF_HUB_OFFLINE` is set, the
  * cached snapshot of the revision is used, as Python's client does.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { resolveUrl } from '../endpoint.js';
 import { HubError } from '../errors.js';
 import { isNetworkFailure, type RequestSubject } from '../http-errors.js';
 import { bookConfig, type ModelId, modelFiles, parseModelId, type RepoFile } from '../model-id.js';
 import type { ProgressCallback, TransferOptions } from '../transfer.js';
+import { type BlobCheck, checkBlob } from './blob-check.js';
 import { downloadBlob } from './blob-download.js';
 import { bookCheckpointDir } from './book-checkpoint.js';
 import { fetchFileMetadata } from './file-metadata.js';
@@ -27,8 +28,10 @@ export interface DownloadModelOptions {
   beforeWeights?: (config: unknown) => void | Promise<void>;
   /** Said when the cache stands in for the Hub. */
   onNote?: (line: string) => void;
-  /** Further attempts after a cut connection, each resuming (default 2). */
+  /** Further attempts after a cut or silent connection, each resuming (default 2, at most 10). */
   retries?: number;
+  /** The wait before the first retry, doubled for each further one up to 8 s (default 1 s). */
+  retryDelayMs?: number;
   fetch?: typeof fetch;
   signal?: AbortSignal;
 }
@@ -79,24 +82,36 @@ async function fromHub(
   for (const file of modelFiles(id)) {
     if (file.role === 'weights') await checkConfig(id, cache, commit, options);
     const subject = subjectOf(id, file, settings);
-    const transfer: TransferOptions = { token: settings.token, fetch: options.fetch, signal: options.signal };
+    const transfer: TransferOptions = {
+      token: settings.token,
+      fetch: options.fetch,
+      signal: options.signal,
+      timeoutMs: settings.timeoutMs,
+    };
     const url = resolveUrl(settings.endpoint, id.repo, commit ?? id.revision, file.path);
     const metadata = await fetchFileMetadata(url, subject, transfer);
     commit ??= metadata.commit;
-    const cached = await cache.hasFile(commit, file.path);
-    if (!cached) {
-      if (!(await cache.hasBlob(metadata.etag))) {
-        const pinned = resolveUrl(settings.endpoint, id.repo, commit, file.path);
-        const target = { path: cache.blobPath(metadata.etag), size: metadata.size, sha256: metadata.sha256 };
-        await downloadBlob(pinned, target, subject, {
-          ...transfer,
-          onProgress: options.onProgress,
-          retries: options.retries,
-        });
-      }
-      await cache.link(commit, file.path, metadata.etag);
+    if (file.role === 'config') refuseLargeConfig(metadata.size, id);
+    const target = { ...metadata, path: cache.blobPath(metadata.etag) };
+    // The blob is checked every time: a cached copy is used only when its size and hash are the Hub's.
+    const cached = await checkBlob(target.path, target);
+    if (cached.state === 'bad') {
+      options.onNote?.(`the cached ${file.path} of ${id.text} ${cached.why}: downloading it again`);
+      await rm(target.path, { recursive: true, force: true });
     }
-    files.push({ path: file.path, size: metadata.size, downloaded: !cached });
+    if (cached.state !== 'ok') {
+      await cache.prepareBlobs();
+      const pinned = resolveUrl(settings.endpoint, id.repo, commit, file.path);
+      await downloadBlob(pinned, target, subject, {
+        ...transfer,
+        onProgress: options.onProgress,
+        retries: options.retries,
+        retryDelayMs: options.retryDelayMs,
+      });
+    }
+    if (!(await cache.linksTo(commit, file.path, metadata.etag)))
+      await cache.link(commit, file.path, metadata.etag);
+    files.push({ path: file.path, size: metadata.size, downloaded: cached.state !== 'ok' });
   }
   if (commit === undefined) throw new Error('internal: a model has at least one file');
   await cache.recordRef(id.revision, commit);
@@ -112,38 +127,41 @@ async function fromCache(
 ): Promise<DownloadedModel> {
   const commit = await cache.commitOf(id.revision);
   const paths = modelFiles(id).map((file) => file.path);
-  if (commit === undefined || !(await allCached(cache, commit, paths))) {
+  const checks =
+    commit === undefined ? [] : await Promise.all(paths.map((path) => cache.snapshotFile(commit, path)));
+  if (commit === undefined || checks.some((check) => check.state === 'missing')) {
     throw new HubError(
       'offline',
       `${why} and ${id.text} is not in the Hugging Face cache (${cache.folder}): fetch it once where the Hub is reachable and copy that folder here, or load a directory holding config.json and model.safetensors`,
     );
   }
+  const files = paths.map((path, index) => ({
+    path,
+    size: trusted(checks[index]!, cache.filePath(commit, path), id),
+    downloaded: false,
+  }));
   await checkConfig(id, cache, commit, options);
-  const files = await Promise.all(
-    paths.map(async (path) => ({
-      path,
-      size: (await statSize(cache.filePath(commit, path))) ?? 0,
-      downloaded: false,
-    })),
-  );
   return { id, commit, directory: await checkpointDir(id, cache, commit, settings), files, source: 'cache' };
 }
 
+/** Whether the cache has an entry for every file (`fromCache` then checks what each holds). */
 async function isCached(id: ModelId, cache: RepoCache): Promise<boolean> {
   const commit = await cache.commitOf(id.revision);
-  return (
-    commit !== undefined &&
-    allCached(
-      cache,
-      commit,
-      modelFiles(id).map((file) => file.path),
-    )
-  );
+  if (commit === undefined) return false;
+  for (const file of modelFiles(id)) {
+    if ((await cache.snapshotFile(commit, file.path)).state === 'missing') return false;
+  }
+  return true;
 }
 
-async function allCached(cache: RepoCache, commit: string, paths: string[]): Promise<boolean> {
-  for (const path of paths) if (!(await cache.hasFile(commit, path))) return false;
-  return true;
+/** The size of a cached file that passed its checks; one that did not is refused in one line. */
+function trusted(check: BlobCheck, path: string, id: ModelId): number {
+  if (check.state === 'ok') return check.size;
+  const why = check.state === 'bad' ? check.why : 'is missing';
+  throw new HubError(
+    'integrity',
+    `the cached ${path} of ${id.text} ${why}: remove it and download ${id.text} again where the Hub is reachable`,
+  );
 }
 
 async function checkConfig(
@@ -155,7 +173,9 @@ async function checkConfig(
   if (options.beforeWeights === undefined) return;
   if (id.bookSize !== undefined) return options.beforeWeights(bookConfig(id.bookSize));
   if (commit === undefined) throw new Error('internal: config.json comes before the weights');
-  const text = await readFile(cache.filePath(commit, 'config.json'), 'utf8');
+  const path = cache.filePath(commit, 'config.json');
+  refuseLargeConfig((await stat(path)).size, id);
+  const text = await readFile(path, 'utf8');
   let config: unknown;
   try {
     config = JSON.parse(text);
@@ -166,6 +186,17 @@ async function checkConfig(
     );
   }
   await options.beforeWeights(config);
+}
+
+/** A GPT-2 config.json is a kilobyte; one of megabytes is no config, and is not read whole. */
+const MAX_CONFIG_BYTES = 1 << 20;
+
+function refuseLargeConfig(size: number, id: ModelId): void {
+  if (size <= MAX_CONFIG_BYTES) return;
+  throw new HubError(
+    'integrity',
+    `config.json of ${id.text} is ${size} bytes, more than the ${MAX_CONFIG_BYTES} a model's config may have: it is not a GPT-2 checkpoint scratchgpt can load`,
+  );
 }
 
 async function checkpointDir(
@@ -193,11 +224,4 @@ function subjectOf(id: ModelId, file: RepoFile, settings: HubSettings): RequestS
     endpoint: settings.endpoint,
     hasToken: settings.token !== undefined,
   };
-}
-
-async function statSize(path: string): Promise<number | undefined> {
-  return stat(path).then(
-    (stats) => stats.size,
-    () => undefined,
-  );
 }

@@ -6,11 +6,14 @@
  * renamed repository) are.
  */
 
+import { isBlobName, isCommitId, shown } from '../cache-names.js';
+import { Deadline } from '../deadline.js';
 import { normalizeEtag, sha256FromEtag } from '../digest.js';
 import { authorization } from '../endpoint.js';
 import { HubError } from '../errors.js';
 import { type RequestSubject, refusal, unreachable } from '../http-errors.js';
-import type { TransferOptions } from '../transfer.js';
+import { DEFAULT_TIMEOUT_MS, silent, type TransferOptions } from '../transfer.js';
+import { promisedByName } from './blob-check.js';
 
 export interface FileMetadata {
   commit: string;
@@ -19,6 +22,8 @@ export interface FileMetadata {
   size: number;
   /** Present for LFS files: what the bytes must hash to. */
   sha256?: string;
+  /** Present for small files: their git object id, which the bytes must hash to. */
+  gitOid?: string;
 }
 
 const MAX_REDIRECTS = 5;
@@ -44,36 +49,51 @@ export async function fetchFileMetadata(
 }
 
 async function head(url: string, subject: RequestSubject, options: TransferOptions): Promise<Response> {
+  const deadline = new Deadline(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.signal);
   try {
     return await (options.fetch ?? fetch)(url, {
       method: 'HEAD',
       redirect: 'manual',
       // The size must be the file's, not a compressed transfer's.
       headers: { 'accept-encoding': 'identity', ...authorization(options.token) },
-      ...(options.signal ? { signal: options.signal } : {}),
+      signal: deadline.signal,
     });
   } catch (error) {
     if (options.signal?.aborted) throw error;
-    throw unreachable(error, subject);
+    throw deadline.expired ? silent(subject, deadline.ms) : unreachable(error, subject);
+  } finally {
+    deadline.clear();
   }
 }
 
+/**
+ * The headers become names in the cache (the commit a folder, the ETag a file), so each must be what
+ * it claims to be: a server's say-so never picks a path.
+ */
 function describe(response: Response, subject: RequestSubject): FileMetadata {
   const headers = response.headers;
   const commit = headers.get('x-repo-commit');
   const etagHeader = headers.get('x-linked-etag') ?? headers.get('etag');
-  const size = Number(headers.get('x-linked-size') ?? headers.get('content-length'));
-  if (commit == null || etagHeader == null || !Number.isSafeInteger(size)) {
-    throw new HubError(
+  const sizeHeader = headers.get('x-linked-size') ?? headers.get('content-length');
+  const notHub = (what: string) =>
+    new HubError(
       'http',
-      `${subject.endpoint} did not describe ${subject.path} of ${subject.id} (no X-Repo-Commit, ETag or size): is HF_ENDPOINT a Hugging Face Hub?`,
+      `${subject.endpoint} answered for ${subject.path} of ${subject.id} with ${what}: is HF_ENDPOINT a Hugging Face Hub?`,
     );
-  }
+  if (commit == null || etagHeader == null) throw notHub('no X-Repo-Commit or ETag');
+  if (!isCommitId(commit)) throw notHub(`'${shown(commit)}' as X-Repo-Commit, which is no commit id`);
   const etag = normalizeEtag(etagHeader);
+  if (!isBlobName(etag)) {
+    throw notHub(`the ETag '${shown(etag)}', which is neither a SHA-256 nor a git object id`);
+  }
+  if (sizeHeader == null) throw notHub('no size (neither Content-Length nor X-Linked-Size)');
+  const size = /^\s*\d{1,15}\s*$/.test(sizeHeader) ? Number(sizeHeader) : Number.NaN;
+  if (!Number.isSafeInteger(size)) throw notHub(`'${shown(sizeHeader)}' as the size`);
   // An LFS file's linked ETag is its SHA-256; a file stored with Xet only may carry its Xet hash
   // there instead, which is no SHA-256 of the bytes: then only the size is checked.
   const xetHash = headers.get('x-xet-hash');
   const isXetHash = xetHash != null && normalizeEtag(xetHash) === etag;
   const sha256 = headers.has('x-linked-etag') && !isXetHash ? sha256FromEtag(etag) : undefined;
-  return { commit, etag, size, ...(sha256 ? { sha256 } : {}) };
+  const gitOid = headers.has('x-linked-etag') ? undefined : promisedByName(etag).gitOid;
+  return { commit, etag, size, ...(sha256 ? { sha256 } : {}), ...(gitOid ? { gitOid } : {}) };
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { HubError } from '../errors.js';
 import { hubCacheDir, hubSettingsFromEnv } from './settings.js';
 
 describe('settings from the environment, as Python reads them', () => {
@@ -23,6 +24,7 @@ describe('settings from the environment, as Python reads them', () => {
       offline: true,
       cacheDir: join(home, 'hub'),
       scratchgptCacheDir: join(homedir(), '.cache', 'scratchgpt'),
+      timeoutMs: 10_000,
     });
     const explicit = hubSettingsFromEnv({
       HF_HOME: home,
@@ -36,5 +38,17 @@ describe('settings from the environment, as Python reads them', () => {
       offline: false,
       scratchgptCacheDir: '/s',
     });
+  });
+
+  it('reads HF_HUB_DOWNLOAD_TIMEOUT in seconds, and refuses one that is no deadline', () => {
+    expect(hubSettingsFromEnv({ HF_HUB_DOWNLOAD_TIMEOUT: '2.5' }).timeoutMs).toBe(2_500);
+    for (const value of ['0', '-1', 'ten', '1e3', '86401', '4294967296']) {
+      expect(() => hubSettingsFromEnv({ HF_HUB_DOWNLOAD_TIMEOUT: value })).toThrow(
+        new HubError(
+          'invalid-setting',
+          `HF_HUB_DOWNLOAD_TIMEOUT must be a number of seconds above 0 and at most 86400, got '${value}'`,
+        ),
+      );
+    }
   });
 });

@@ -2,12 +2,18 @@
  * The Hub settings Hugging Face's own clients read from the environment, so scratchgpt and Python share
  * one cache and one login: `HF_ENDPOINT`, `HF_TOKEN` (else the token `huggingface-cli login` saved),
  * `HF_HUB_OFFLINE`, and the cache `$HF_HUB_CACHE`, else `$HF_HOME/hub`, else
- * `$XDG_CACHE_HOME/huggingface/hub`, else `~/.cache/huggingface/hub`.
+ * `$XDG_CACHE_HOME/huggingface/hub`, else `~/.cache/huggingface/hub`, and `HF_HUB_DOWNLOAD_TIMEOUT`
+ * (seconds the Hub may stay silent, 10 by default as in Python).
  */
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_ENDPOINT, trimEndpoint } from '../endpoint.js';
+import { HubError } from '../errors.js';
+import { DEFAULT_TIMEOUT_MS } from '../transfer.js';
+
+/** A day: longer silences are no deadline at all, and Node's timers overflow past 2^31 ms. */
+export const MAX_TIMEOUT_SECONDS = 86_400;
 
 export interface HubSettings {
   endpoint: string;
@@ -18,6 +24,8 @@ export interface HubSettings {
   cacheDir: string;
   /** scratchgpt's own cache, for checkpoint directories it assembles (the book's copies). */
   scratchgptCacheDir: string;
+  /** The longest the Hub may stay silent: before it answers, and between two chunks of a body. */
+  timeoutMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -29,7 +37,22 @@ export function hubSettingsFromEnv(env: Env = process.env): HubSettings {
     offline: isTrue(env.HF_HUB_OFFLINE),
     cacheDir: hubCacheDir(env),
     scratchgptCacheDir: env.SCRATCHGPT_CACHE || join(cacheHome(env), 'scratchgpt'),
+    timeoutMs: env.HF_HUB_DOWNLOAD_TIMEOUT
+      ? parseTimeoutSeconds(env.HF_HUB_DOWNLOAD_TIMEOUT, 'HF_HUB_DOWNLOAD_TIMEOUT')
+      : DEFAULT_TIMEOUT_MS,
   };
+}
+
+/** Seconds as written by a user (a variable or a flag, named in the message) to milliseconds. */
+export function parseTimeoutSeconds(seconds: string, setting: string): number {
+  const value = /^\s*\d+(\.\d+)?\s*$/.test(seconds) ? Number(seconds) : Number.NaN;
+  if (!(value > 0 && value <= MAX_TIMEOUT_SECONDS)) {
+    throw new HubError(
+      'invalid-setting',
+      `${setting} must be a number of seconds above 0 and at most ${MAX_TIMEOUT_SECONDS}, got '${seconds.slice(0, 40)}'`,
+    );
+  }
+  return Math.ceil(value * 1000);
 }
 
 export function hubCacheDir(env: Env = process.env): string {

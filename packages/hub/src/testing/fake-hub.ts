@@ -4,7 +4,9 @@
  * files with a redirect to the CDN carrying `X-Linked-Etag` and `X-Linked-Size`, `X-Repo-Commit`
  * always, `X-Error-Code` with 404 and 401), and the revision API browsers use. The CDN serves byte
  * ranges and refuses requests that carry an Authorization header, as signed CDN URLs do. Faults can be
- * switched on: connections cut after some bytes, a corrupted byte. Every request is logged.
+ * switched on: connections cut after some bytes, a corrupted byte, a slow network, and a hostile or
+ * broken Hub (headers of its choosing, no answer at all, a body that stops without closing). Every
+ * request is logged.
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -35,6 +37,15 @@ export interface FakeHubFaults {
   corrupt?: boolean | undefined;
   /** A slow network: the CDN sends bodies `chunkBytes` at a time, `delayMs` apart. */
   slow?: { chunkBytes: number; delayMs: number } | undefined;
+  /**
+   * Headers the Hub's `resolve` answers (for `file`, else every file) carry instead of its own (a name
+   * → value), or without (a name → null): a hostile ETag or X-Repo-Commit, a HEAD without Content-Length.
+   */
+  hubHeaders?: { headers: Record<string, string | null>; file?: string } | undefined;
+  /** The Hub accepts connections and never answers. */
+  silent?: boolean | undefined;
+  /** The CDN sends the first `afterBytes` of a body, then nothing more, the connection held open. */
+  stall?: { afterBytes: number } | undefined;
 }
 
 export interface FakeHub {
@@ -101,7 +112,8 @@ export async function startFakeHub(options: { repos: Record<string, FakeRepo> })
   const cdn = await listen(cdnServer);
   const hubServer = createServer((request, response) => {
     log('hub', request, response);
-    serveHub(request, response, repos, cdn);
+    if (faults.silent) return;
+    serveHub(request, response, repos, cdn, faults.hubHeaders);
   });
   const endpoint = await listen(hubServer);
 
@@ -150,41 +162,63 @@ function serveHub(
   response: ServerResponse,
   repos: Map<string, StoredRepo>,
   cdn: string,
+  hostile: FakeHubFaults['hubHeaders'],
 ) {
   if (request.method === 'OPTIONS') return end(response, 204, {});
-  const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
-  const api = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/(.+)$/.exec(path);
+  // Matched before decoding: a revision may hold an encoded '/' (refs/pr/1, or a hostile '../x').
+  const path = new URL(request.url ?? '/', 'http://x').pathname;
+  const api = /^\/api\/models\/([^/]+\/[^/]+)\/revision\/([^/]+)$/.exec(path);
   const resolve = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path);
-  const match = api ?? resolve;
+  const match = (api ?? resolve)?.map((part) => decodeURIComponent(part));
   if (match == null) return end(response, 404, { 'x-error-code': 'EntryNotFound' });
-  const [, name, revision] = match as unknown as [string, string, string];
+  const [, name, revision] = match as [string, string, string];
   const repo = repos.get(name);
   if (repo == null) return end(response, 404, { 'x-error-code': 'RepositoryNotFound' });
   if (repo.token !== undefined && request.headers.authorization !== `Bearer ${repo.token}`) {
     return end(response, 401, { 'x-error-code': 'RepositoryNotFound' });
   }
-  const commit = repo.refs[revision] ?? (revision === repo.commit ? revision : undefined);
+  // A hostile Hub also serves the files at the commit it made up.
+  const madeUp = hostile?.headers['x-repo-commit'] === revision ? revision : undefined;
+  const commit = repo.refs[revision] ?? (revision === repo.commit ? revision : madeUp);
   if (commit === undefined) return end(response, 404, { 'x-error-code': 'RevisionNotFound' });
   if (api != null) return describeRevision(response, name, repo);
   const file = repo.files.get(match[3]!);
   if (file == null) return end(response, 404, { 'x-error-code': 'EntryNotFound', 'x-repo-commit': commit });
+  const overrides = hostile && (hostile.file ?? match[3]) === match[3] ? hostile.headers : {};
   if (file.lfs) {
-    return end(response, 302, {
+    const headers = {
+      ...CORS,
+      'content-length': '0',
       location: `${cdn}/blobs/${file.sha256}?expires=${Date.now() + 3_600_000}`,
       'x-repo-commit': commit,
       'x-linked-etag': `"${file.sha256}"`,
       'x-linked-size': String(file.bytes.byteLength),
       etag: `"${file.etag}"`,
-    });
+    };
+    response.writeHead(302, overridden(headers, overrides));
+    return response.end();
   }
-  response.writeHead(200, {
+  const headers = {
     ...CORS,
     'x-repo-commit': commit,
     etag: `"${file.etag}"`,
     'content-length': String(file.bytes.byteLength),
     'content-type': 'application/octet-stream',
-  });
+  };
+  response.writeHead(200, overridden(headers, overrides));
   response.end(request.method === 'HEAD' ? undefined : file.bytes);
+}
+
+function overridden(
+  headers: Record<string, string>,
+  overrides: Record<string, string | null>,
+): Record<string, string> {
+  const result = { ...headers };
+  for (const [name, value] of Object.entries(overrides)) {
+    if (value === null) delete result[name];
+    else result[name] = value;
+  }
+  return result;
 }
 
 function describeRevision(response: ServerResponse, name: string, repo: StoredRepo) {
@@ -239,6 +273,7 @@ function serveCdn(
     });
     return;
   }
+  if (faults.stall) return void response.write(body.subarray(0, faults.stall.afterBytes));
   if (faults.slow) return void trickle(response, body, faults.slow);
   response.end(body);
 }

@@ -395,4 +395,24 @@ describe('classify: bad input gets one clear line', () => {
       ]);
     }
   });
+
+  it('a classifier given to generate or eval, which need a vocabulary head', async () => {
+    const run = join(work, 'run');
+    const checkpoint = join(run, 'checkpoints', 'step-000004');
+    const uses = [
+      [['generate', '--prompt', 'hi'], 'classify predict --model DIR TEXT'],
+      [['eval'], 'classify eval --model DIR'],
+    ] as const;
+    for (const model of [run, checkpoint]) {
+      for (const [command, instead] of uses) {
+        const result = await runCli([...command, '--model', model, ...backend]);
+        expect([result.code, ownStderr(result.stderr)], command[0]).toEqual([
+          1,
+          [
+            `scratchgpt: --model ${model} is a classifier: its head scores classes, not the next token; use 'scratchgpt ${instead.replace('DIR', model)}'`,
+          ],
+        ]);
+      }
+    }
+  });
 });

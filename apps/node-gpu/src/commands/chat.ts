@@ -89,6 +89,11 @@ function noteTrimmed(answer: Pick<ChatAnswer, 'droppedTurns' | 'truncatedTokens'
     );
 }
 
+/** From a pipe each answer is one line of output, so a line break inside one becomes a space. */
+function joinLines(piece: string): string {
+  return piece.replace(/\r\n|\r|\n/g, ' ');
+}
+
 async function fromPipe(session: ChatSession, output: Output): Promise<void> {
   const lines = createInterface({ input: process.stdin, terminal: false });
   for await (const line of lines) {
@@ -97,7 +102,7 @@ async function fromPipe(session: ChatSession, output: Output): Promise<void> {
     const onPrompt = (trimmed: Parameters<typeof noteTrimmed>[0]) => noteTrimmed(trimmed, output);
     const answer = await session.answer(
       message,
-      output.json ? { onPrompt } : { onPrompt, onText: (piece) => output.write(piece) },
+      output.json ? { onPrompt } : { onPrompt, onText: (piece) => output.write(joinLines(piece)) },
     );
     if (output.json) {
       const { text, ended, tokens, droppedTurns } = answer;

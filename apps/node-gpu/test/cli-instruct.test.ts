@@ -279,6 +279,17 @@ describe('instruct train', () => {
     expect(tunedLoss).not.toBe(baseLoss);
   });
 
+  it('says when a sample response is empty', async () => {
+    const result = await runCli([
+      ...['instruct', 'train', '--model', terse, '--out', join(work, 'terse-tuned')],
+      ...['--steps', '1', '--batch-size', '2', '--eval-every', '0', '--sample-every', '1', ...backend],
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(ownStderr(result.stderr)).toContain(
+      'sample at step 1: (an empty response: <|endoftext|> came first)',
+    );
+  });
+
   it('refuses a classifier run as the model to tune, answer with or chat with, in one line', async () => {
     const classifier = join(work, 'classifier');
     const made = await runCli([

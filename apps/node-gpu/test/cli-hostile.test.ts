@@ -143,6 +143,28 @@ describe('damaged checkpoints and runs', () => {
   });
 });
 
+describe('flags', () => {
+  it('an empty --prompt for samples is refused before training, not at the first sample', async () => {
+    await refuses(
+      [
+        'train',
+        '--config',
+        join(work, 'tiny.json'),
+        '--prompt',
+        ' ',
+        '--sample-every',
+        '1',
+        '--steps',
+        '2',
+        '--out',
+        join(work, 'p'),
+      ],
+      2,
+      /^scratchgpt: train: --prompt is empty: give the text samples continue$/,
+    );
+  });
+});
+
 describe('resuming', () => {
   it('10 steps straight and 5 + 5 resumed write the same weights, byte for byte, dropout on', async () => {
     const args = ['--config', join(work, 'tiny.json'), '--eval-every', '0', ...backend];

@@ -22,6 +22,7 @@ import { instruct } from './commands/instruct.js';
 import { judge } from './commands/judge.js';
 import { tokenize } from './commands/tokenize.js';
 import { train } from './commands/train.js';
+import { oneLine } from './error-line.js';
 import { CommandError, UsageError } from './errors.js';
 import { commandHelp, overview } from './help.js';
 import { createOutput } from './output.js';
@@ -92,7 +93,7 @@ main(process.argv.slice(2)).then(
     const usageError = error instanceof UsageError;
     const known = usageError || error instanceof CommandError;
     const line = known ? (error as Error).message : describeUnexpected(error);
-    process.stderr.write(`scratchgpt: ${line}\n`);
+    process.stderr.write(`scratchgpt: ${oneLine(line)}\n`);
     if (debug && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
     finish(usageError ? 2 : 1);
   },

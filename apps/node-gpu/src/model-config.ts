@@ -10,6 +10,7 @@ import {
   validateConfig,
 } from '@scratchgpt/gpt-model';
 import { CONFIG_FILE } from '@scratchgpt/gpt-model/node';
+import { parseStrictJson } from '@scratchgpt/tensor';
 import { readText } from './data.js';
 import { CommandError, UsageError } from './errors.js';
 
@@ -58,9 +59,13 @@ export async function readConfigOf(directory: string): Promise<GPTConfig> {
   }
 }
 
-function parseJson(text: string, path: string): unknown {
+/**
+ * A small JSON file the user may have edited: duplicate keys and deep nesting refused, and the error
+ * names a position instead of quoting the text (which may span lines).
+ */
+export function parseJson(text: string, path: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseStrictJson(text, { maxDepth: 16 });
   } catch (error) {
     throw new CommandError(`${path} is not valid JSON (${(error as Error).message})`);
   }

@@ -3,7 +3,7 @@
  * (and the bundled SMS data where the figure is the book's), the run directory, exact resume, LoRA,
  * and one clear line for each kind of bad input.
  */
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -294,6 +294,14 @@ describe('classify: bad input gets one clear line', () => {
     ]);
   });
 
+  it('a label with a line break, quoted in one line', async () => {
+    const { code, lines, path } = await trainOn('broken-label.csv', 'label,text\n"ha\nm",hi\n"ha\nm",yo\n');
+    expect(code).toBe(1);
+    expect(lines).toEqual([
+      `scratchgpt: ${path} has only one label, 'ha\\nm': a classifier needs texts of at least two classes`,
+    ]);
+  });
+
   it('an unknown label column', async () => {
     const { code, lines, path } = await trainOn('named.csv', 'text,label\nhi,a\nyo,b\n', [
       '--label-column',
@@ -354,5 +362,57 @@ describe('classify: bad input gets one clear line', () => {
     expect(ownStderr(both.stderr)).toEqual([
       'scratchgpt: --trainable does not go with --lora-rank: LoRA freezes the model and trains its updates alone',
     ]);
+  });
+
+  it('a classifier.json with a syntax error across lines, or a padding id outside the vocabulary', async () => {
+    const broken = join(work, 'broken-settings');
+    cpSync(join(work, 'run', 'checkpoints', 'step-000004'), broken, { recursive: true });
+    const settingsPath = join(broken, 'classifier.json');
+    const settings = await readFile(settingsPath, 'utf8');
+    await writeFile(settingsPath, '{"format":\n\n x\n\n}');
+    const syntax = await runCli(['classify', 'predict', '--model', broken, 'hi', ...backend]);
+    expect([syntax.code, ownStderr(syntax.stderr)]).toEqual([
+      1,
+      [`scratchgpt: ${settingsPath} is not valid JSON (unexpected character "x" at character 13)`],
+    ]);
+    await writeFile(settingsPath, settings.replace('"pad_token_id": 50256', '"pad_token_id": 60000'));
+    const pad = await runCli(['classify', 'predict', '--model', broken, 'hi', ...backend]);
+    expect([pad.code, ownStderr(pad.stderr)]).toEqual([
+      1,
+      [
+        `scratchgpt: ${settingsPath}: "pad_token_id" 60000 is outside the model's vocabulary of 50257 tokens (ids 0 to 50256)`,
+      ],
+    ]);
+  });
+
+  it('an empty text to classify', async () => {
+    const model = join(work, 'run', 'checkpoints', 'step-000004');
+    for (const text of ['', '  ']) {
+      const result = await runCli(['classify', 'predict', '--model', model, 'See you', text, ...backend]);
+      expect([result.code, ownStderr(result.stderr)]).toEqual([
+        2,
+        ['scratchgpt: classify predict: text 2 is empty: give each text to classify as a non-empty argument'],
+      ]);
+    }
+  });
+
+  it('a classifier given to generate or eval, which need a vocabulary head', async () => {
+    const run = join(work, 'run');
+    const checkpoint = join(run, 'checkpoints', 'step-000004');
+    const uses = [
+      [['generate', '--prompt', 'hi'], 'classify predict --model DIR TEXT'],
+      [['eval'], 'classify eval --model DIR'],
+    ] as const;
+    for (const model of [run, checkpoint]) {
+      for (const [command, instead] of uses) {
+        const result = await runCli([...command, '--model', model, ...backend]);
+        expect([result.code, ownStderr(result.stderr)], command[0]).toEqual([
+          1,
+          [
+            `scratchgpt: --model ${model} is a classifier: its head scores classes, not the next token; use 'scratchgpt ${instead.replace('DIR', model)}'`,
+          ],
+        ]);
+      }
+    }
   });
 });

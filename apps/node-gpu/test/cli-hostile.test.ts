@@ -39,6 +39,19 @@ async function editSafetensors(
   await writeFile(path, serializeSafetensors(tensors, metadata));
 }
 
+/** Rewrites the training state of a run's current checkpoint through `edit`. */
+async function editTrainingState(dir: string, edit: (state: Record<string, unknown>) => void): Promise<void> {
+  const manifest = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8'));
+  await editSafetensors(
+    join(dir, manifest.checkpoint, 'training-state.safetensors'),
+    (_tensors, metadata) => {
+      const state = JSON.parse(metadata.state!);
+      edit(state);
+      metadata.state = JSON.stringify(state);
+    },
+  );
+}
+
 beforeAll(async () => {
   assertBuilt();
   const workspace = await tinyWorkspace('scratchgpt-hostile-', { dropRate: 0.1 });
@@ -85,19 +98,26 @@ describe('damaged checkpoints and runs', () => {
 
   it('a training state edited by hand', async () => {
     const dir = copyOfRun('state');
-    const manifest = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8'));
-    await editSafetensors(
-      join(dir, manifest.checkpoint, 'training-state.safetensors'),
-      (_tensors, metadata) => {
-        const state = JSON.parse(metadata.state!);
-        state.epoch = 1e9;
-        metadata.state = JSON.stringify(state);
-      },
-    );
+    await editTrainingState(dir, (state) => {
+      state.epoch = 1e9;
+    });
     await refuses(
       ['train', '--model', dir, '--steps', '3'],
       1,
       /training-state\.safetensors: "epoch" must be at most the steps done/,
+    );
+  });
+
+  it('a training state whose position is past the end of an epoch', async () => {
+    const dir = copyOfRun('past-epoch');
+    await editTrainingState(dir, (state) => {
+      state.batchInEpoch = 100_000;
+    });
+    // The run is announced first: the data decides how many batches an epoch has.
+    const result = await runCli(['train', '--model', dir, '--steps', '3', ...backend]);
+    expect(result.code).toBe(1);
+    expect(lines(result.stderr).at(-1)).toMatch(
+      /^scratchgpt: The training state is at batch 100000 of its epoch, but an epoch of the data given has 144 batches: the state is damaged, or was saved training on other data$/,
     );
   });
 
@@ -119,6 +139,28 @@ describe('damaged checkpoints and runs', () => {
       ['train', '--model', gone, '--steps', '3'],
       1,
       /names checkpoints\/step-000009, which has no training-state\.safetensors: the run cannot resume/,
+    );
+  });
+});
+
+describe('flags', () => {
+  it('an empty --prompt for samples is refused before training, not at the first sample', async () => {
+    await refuses(
+      [
+        'train',
+        '--config',
+        join(work, 'tiny.json'),
+        '--prompt',
+        ' ',
+        '--sample-every',
+        '1',
+        '--steps',
+        '2',
+        '--out',
+        join(work, 'p'),
+      ],
+      2,
+      /^scratchgpt: train: --prompt is empty: give the text samples continue$/,
     );
   });
 });

@@ -82,13 +82,13 @@ beforeAll(async () => {
   expect(result.code, result.stderr).toBe(0);
   tunedEvents = jsonLines(result.stdout);
   tunedStderr = result.stderr;
-  terse = await endOfTextModel(join(pretrained, 'checkpoints', 'step-000001'), join(work, 'terse'));
+  terse = await oneTokenModel(join(pretrained, 'checkpoints', 'step-000001'), join(work, 'terse'), 50256);
 });
 let tunedEvents: Array<Record<string, unknown>>;
 let tunedStderr: string;
 
-/** The final norm outputs one fixed vector that the head scores highest for <|endoftext|>. */
-async function endOfTextModel(from: string, to: string): Promise<string> {
+/** The final norm outputs one fixed vector that the head scores highest for token `id`. */
+async function oneTokenModel(from: string, to: string, id: number): Promise<string> {
   cpSync(join(from, 'config.json'), join(to, 'config.json'));
   const file = join(from, 'model.safetensors');
   const { tensors, metadata } = parseSafetensors(new Uint8Array(await readFile(file)), file);
@@ -97,7 +97,7 @@ async function endOfTextModel(from: string, to: string): Promise<string> {
   );
   edited.get('ln_f.weight')!.data.fill(0);
   edited.get('ln_f.bias')!.data.fill(1);
-  edited.get('lm_head.weight')!.data.fill(10, 50256 * 16, 50257 * 16);
+  edited.get('lm_head.weight')!.data.fill(10, id * 16, (id + 1) * 16);
   await writeFile(join(to, 'model.safetensors'), serializeSafetensors(edited, metadata));
   return to;
 }
@@ -277,6 +277,17 @@ describe('instruct train', () => {
     ];
     expect(mergedLoss).toBe(tunedLoss);
     expect(tunedLoss).not.toBe(baseLoss);
+  });
+
+  it('says when a sample response is empty', async () => {
+    const result = await runCli([
+      ...['instruct', 'train', '--model', terse, '--out', join(work, 'terse-tuned')],
+      ...['--steps', '1', '--batch-size', '2', '--eval-every', '0', '--sample-every', '1', ...backend],
+    ]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(ownStderr(result.stderr)).toContain(
+      'sample at step 1: (an empty response: <|endoftext|> came first)',
+    );
   });
 
   it('refuses a classifier run as the model to tune, answer with or chat with, in one line', async () => {
@@ -468,6 +479,16 @@ describe('chat', () => {
     expect(ownStderr(result.stderr)).toContain(
       '(left out the oldest turn: the conversation no longer fits the context)',
     );
+  });
+
+  it('from a pipe, prints each answer as one line, line breaks and all', async () => {
+    const from = join(pretrained, 'checkpoints', 'step-000001');
+    const newlines = await oneTokenModel(from, join(work, 'newlines'), 198); // GPT-2's "\n"
+    const result = await runCli(['chat', '--model', newlines, '--max-new-tokens', '3', ...backend], {
+      input: 'Hello?\nAgain?\n',
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toBe('   \n   \n');
   });
 
   it('stops at the end-of-text id', async () => {

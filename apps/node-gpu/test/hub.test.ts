@@ -188,6 +188,23 @@ describe('models from the Hub', () => {
     expect(hub.requests.length).toBe(asked);
   });
 
+  it('instruct respond and chat answer with gpt2 from the Hub', async () => {
+    const out = join(work, 'responses.json');
+    const respond = await cli([
+      ...words('instruct respond --model gpt2 --limit 1 --max-new-tokens 2 --json --out'),
+      out,
+      ...backend,
+    ]);
+    expect(respond.code, respond.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8'))).toHaveLength(1);
+    const chat = await runCli([...words('chat --model gpt2 --max-new-tokens 2 --json'), ...backend], {
+      env,
+      input: 'Hello?\n',
+    });
+    expect(chat.code, chat.stderr).toBe(0);
+    expect(jsonLines(chat.stdout)).toEqual([expect.objectContaining({ message: 'Hello?', tokens: 2 })]);
+  });
+
   it('refuses gpt2-xl on wasm before downloading its weights, saying what fits', async () => {
     const { code, stdout, stderr } = await cli([
       'generate',

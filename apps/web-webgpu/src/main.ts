@@ -98,6 +98,7 @@ function refreshControls(): void {
 
 function start(message: ToWorker, transfer: Transferable[] = []): void {
   showError(null);
+  clearFailure(message.type);
   state.busy = message.type;
   refreshControls();
   worker.postMessage(message, transfer);
@@ -117,8 +118,30 @@ function showError(message: string | null): void {
   ui.error.hidden = message == null;
 }
 
-function setStatus(text: string): void {
-  ui.status.textContent = text;
+/**
+ * Progress and failures show in the card that started the work: instruction tuning and chat in
+ * theirs, everything else of the language model in the Train card's status line.
+ */
+function statusOf(task: Task | undefined): HTMLElement {
+  return task === 'instruct' || task === 'chat' || task === 'chat-reset' ? ui.chatStatus : ui.status;
+}
+
+function setStatus(text: string, task = state.busy): void {
+  const status = statusOf(task);
+  status.textContent = text;
+  status.classList.remove('failed');
+}
+
+function showFailure(task: Task, reason: string): void {
+  const status = statusOf(task);
+  status.textContent = reason;
+  status.classList.add('failed');
+}
+
+/** A failure stays shown until the next task of its card starts, not past a later success. */
+function clearFailure(task: Task): void {
+  const status = statusOf(task);
+  if (status.classList.contains('failed')) setStatus('', task);
 }
 
 /** While training, what the step in progress is doing and for how long (steps can take seconds). */
@@ -330,7 +353,7 @@ ui.instructTrain.addEventListener(
   guarded(() => {
     const settings = readInstructSettings();
     resetStats();
-    setStatus('Preparing the instruction data…');
+    setStatus('Preparing the instruction data…', 'instruct');
     start({ type: 'instruct', settings });
   }),
 );
@@ -346,7 +369,7 @@ function sendChat(): void {
   };
   ui.chatInput.value = '';
   state.answer = appendTurn(ui.chatLog, message);
-  setStatus('Answering…');
+  setStatus('Answering…', 'chat');
   start({ type: 'chat', ...request });
 }
 ui.chatSend.addEventListener('click', guarded(sendChat));
@@ -541,10 +564,12 @@ async function handle(message: FromWorker): Promise<void> {
     case 'error':
       showError(message.message);
       ui.hubProgress.hidden = true;
-      classifyPage.failed(message.task);
-      if (message.task === 'init') setStatus('No backend could start.');
-      else if (message.task === 'hub') setStatus('Could not load the model from the Hub.');
-      else if (!message.task.startsWith('classify-')) setStatus(`The ${message.task} task failed.`);
+      classifyPage.failed(message.task, message.message);
+      if (message.task === 'init') showFailure('init', `No backend could start: ${message.message}`);
+      else if (message.task === 'hub')
+        showFailure('hub', `Could not load the model from the Hub: ${message.message}`);
+      else if (!message.task.startsWith('classify-'))
+        showFailure(message.task, `The ${message.task} task failed: ${message.message}`);
       if (message.task === 'chat' && state.answer) {
         state.answer.remove();
         state.answer = undefined;

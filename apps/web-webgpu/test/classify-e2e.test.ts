@@ -65,17 +65,24 @@ describe.runIf(hasChromium)('the classify mode in Chromium', () => {
       await expect.poll(() => page.getByTestId('classify-data-info').textContent()).toContain(name);
     }
     await page.getByTestId('classify-label-column').fill(labelColumn);
-    await page.evaluate(() => {
-      document.querySelector('[data-testid="classify-status"]')!.textContent = '';
-    });
+    const status = page.getByTestId('classify-status');
+    const before = await status.textContent();
     await page.getByTestId('classify-train').click();
+    // The reason shows in this card (where the user is), in place of the failure before it.
     await expect
-      .poll(() => page.getByTestId('classify-status').textContent(), { timeout: 60_000 })
-      .toBe('The train task failed.');
-    const error = (await page.getByTestId('error').textContent()) ?? '';
-    expect(error.split('\n')).toHaveLength(1);
+      .poll(
+        async () =>
+          (await status.getAttribute('class')) === 'status failed' && (await status.textContent()) !== before,
+        {
+          timeout: 60_000,
+        },
+      )
+      .toBe(true);
+    const reason = (await status.textContent()) ?? '';
+    expect(await page.getByTestId('error').textContent()).toBe(reason);
+    expect(reason.split('\n')).toHaveLength(1);
     await expect.poll(() => page.getByTestId('classify-train').isEnabled()).toBe(true);
-    return error;
+    return reason;
   }
 
   it('says what is wrong with bad input, in one line', async () => {
@@ -91,6 +98,47 @@ describe.runIf(hasChromium)('the classify mode in Chromium', () => {
     expect(await errorFor('sms', null)).toBe(
       "The longest training text of sms-spam-collection.tsv has 120 tokens, more than the model's context of 64: give a maximum length of at most 64 to truncate longer texts",
     );
+  });
+
+  it('at 1,400 px: every select shows its options whole, chat spans the page, the result is in the page font', async () => {
+    await page.setViewportSize({ width: 1400, height: 900 });
+    const cut = await page.evaluate(() =>
+      [...document.querySelectorAll('select')]
+        .filter((select) => {
+          const probe = document.createElement('span');
+          Object.assign(probe.style, {
+            font: getComputedStyle(select).font,
+            position: 'absolute',
+            whiteSpace: 'pre',
+          });
+          document.body.append(probe);
+          const widths = [...select.options].map((option) => {
+            probe.textContent = option.text;
+            return probe.getBoundingClientRect().width;
+          });
+          probe.remove();
+          const style = getComputedStyle(select);
+          const arrow = 20;
+          const room =
+            select.clientWidth -
+            Number.parseFloat(style.paddingLeft) -
+            Number.parseFloat(style.paddingRight) -
+            arrow;
+          return Math.max(0, ...widths) > room;
+        })
+        .map((select) => select.dataset.testid),
+    );
+    expect(cut).toEqual([]);
+    const width = (selector: string) =>
+      page.locator(selector).evaluate((e) => e.getBoundingClientRect().width);
+    expect(await width('section.chat')).toBe(await width('section.classify'));
+    const fonts = await page.evaluate(() => [
+      getComputedStyle(document.querySelector('[data-testid="classify-result"]')!).fontFamily,
+      getComputedStyle(document.body).fontFamily,
+    ]);
+    expect(fonts[0]).toBe(fonts[1]);
+    await page.screenshot({ path: join(resultsDir, 'classify-1400.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   it('fine-tunes on the SMS data with the loss and accuracy drawn live, and reports the test accuracy', async () => {

@@ -258,8 +258,12 @@ describe.runIf(hasChromium)('the page in Chromium', () => {
     await page.getByTestId('batch-size').fill('2');
     await page.getByTestId('eval-every').fill('2');
     await page.getByTestId('instruct-steps').fill('3');
+    const trainStatus = await page.getByTestId('status').textContent();
     await page.getByTestId('instruct-train').click();
-    await waitForStatus(page, /^Instruction-tuned to step 3\./, 300_000);
+    // Its progress shows in its own card; the Train card's status line is left as it was.
+    await waitForStatus(page, /^Training… step \d/, 300_000, 'chat-status');
+    await waitForStatus(page, /^Instruction-tuned to step 3\./, 300_000, 'chat-status');
+    expect(await page.getByTestId('status').textContent()).toBe(trainStatus);
     expect((await readSteps(page)).map((s) => s.step)).toEqual([1, 2, 3]);
     expect(Number(await page.getByTestId('val-loss').textContent())).toBeGreaterThan(0);
 
@@ -279,7 +283,7 @@ describe.runIf(hasChromium)('the page in Chromium', () => {
       timeout: 120_000,
     });
     await page.getByTestId('chat-stop').click();
-    await waitForStatus(page, /^Stopped the answer\./);
+    await waitForStatus(page, /^Stopped the answer\./, undefined, 'chat-status');
     const lengths = await page.evaluate(() => window.__answerLengths.filter((n) => n > 0));
     expect(lengths).toEqual([...lengths].sort((a, b) => a - b)); // it grew as it streamed
     const answer = page.getByTestId('chat-answer').last();

@@ -96,7 +96,7 @@ describe.runIf(existsSync(chromiumPath))('GPT-2 from the Hub in the page', () =>
       await loadFromHub('gpt2');
       await waitForStatus(page, /^Loaded gpt2 from this browser's storage/);
       await loadFromHub('gpt2-medium');
-      await waitForStatus(page, /^Could not load the model from the Hub\./);
+      await waitForStatus(page, /^Could not load the model from the Hub: /);
       expect(await page.getByTestId('error').textContent()).toMatch(
         /^could not reach http:\/\/127\.0\.0\.1:\d+ \(.+\): check the network connection or the Hub endpoint; gpt2-medium is not stored in this browser yet: connect once to download it, it then stays here$/,
       );
@@ -110,7 +110,7 @@ describe.runIf(existsSync(chromiumPath))('GPT-2 from the Hub in the page', () =>
     expect(await waitForBackend(page)).toBe('wasm');
     const before = hub.downloadsOf('model.safetensors').length;
     await loadFromHub('gpt2-xl');
-    await waitForStatus(page, /^Could not load the model from the Hub\./);
+    await waitForStatus(page, /^Could not load the model from the Hub: /);
     expect(await page.getByTestId('error').textContent()).toBe(
       'gpt2-xl needs about 5.8 GiB of tensors to run (1558M parameters, batch 1 × 1); this backend holds 4.0 GiB: use a backend without that limit (node-gpu, or webgpu on a GPU), a smaller batch or context, or a smaller model (gpt2-large fits)',
     );

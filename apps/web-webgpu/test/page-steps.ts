@@ -55,12 +55,17 @@ export async function waitForBackend(page: Page): Promise<string> {
   return (await page.getByTestId('backend').getAttribute('data-backend')) ?? '';
 }
 
-/** Waits until the page's status line matches. */
-export async function waitForStatus(page: Page, pattern: RegExp, timeout = 120_000): Promise<void> {
+/** Waits until a status line matches: the Train card's, or the one of another card (`chat-status`). */
+export async function waitForStatus(
+  page: Page,
+  pattern: RegExp,
+  timeout = 120_000,
+  testId = 'status',
+): Promise<void> {
   await page.waitForFunction(
-    ([source, flags]) =>
-      new RegExp(source!, flags).test(document.querySelector('[data-testid="status"]')?.textContent ?? ''),
-    [pattern.source, pattern.flags],
+    ([source, flags, id]) =>
+      new RegExp(source!, flags).test(document.querySelector(`[data-testid="${id}"]`)?.textContent ?? ''),
+    [pattern.source, pattern.flags, testId],
     { timeout },
   );
 }

@@ -104,6 +104,17 @@ describe('classifier checkpoints', () => {
     model.dispose();
   });
 
+  it('refuses a padding id outside the vocabulary before any tensor sees it', async () => {
+    const model = tinyClassifier();
+    const files = await serializeClassifier(model, settingsOf(model));
+    const vocabSize = model.gpt.config.vocabSize;
+    const outside = { ...files.settings, pad_token_id: vocabSize };
+    expect(() => loadClassifier({ ...files, settings: outside })).toThrow(
+      `classifier.json: "pad_token_id" ${vocabSize} is outside the model's vocabulary of ${vocabSize} tokens (ids 0 to ${vocabSize - 1})`,
+    );
+    model.dispose();
+  });
+
   it('is a directory of files, written and read in Node', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'classifier-'));
     try {

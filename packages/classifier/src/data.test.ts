@@ -191,5 +191,9 @@ describe('balancing, datasets and loaders', () => {
     expect(() => prepareClassificationData(content, { ...options, batchSize: 64 })).toThrow(
       /training split of long\.tsv has 14 texts, fewer than one batch of 64/,
     );
+    const two = { ...options, source: 'two.tsv', batchSize: 8 };
+    expect(() => prepareClassificationData('ham\thi\nspam\tyo\n', two)).toThrow(
+      /^The training split of two\.tsv has 1 text, fewer than one batch of 8:/,
+    );
   });
 });

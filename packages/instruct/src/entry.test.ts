@@ -31,4 +31,23 @@ describe('parseInstructionData', () => {
     expect(bad('[{"instruction":"  ","output":"y"}]')).toThrow('"instruction" is empty');
     expect(bad('"text"')).toThrow(InstructionDataError);
   });
+
+  it('a field nested 100,000 deep, or long, is one short error, not a stack overflow', () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const read = (text: string) => () => parseInstructionData(text, 'data.json');
+    expect(read(`[{"instruction":${deep},"output":"y"}]`)).toThrow(
+      /^data\.json is not valid JSON \(nested deeper than \d+ levels at character \d+\)$/,
+    );
+    expect(read(`{"instruction":${deep},"output":"y"}`)).toThrow(
+      /^data\.json: line 1 is not valid JSON \(nested deeper than \d+ levels at character \d+\)/,
+    );
+    const nested = '[[[1]]]';
+    expect(read(`[{"instruction":${nested},"output":"y"}]`)).toThrow(
+      'data.json: entry 0: "instruction" must be a string, not [[[1]]]',
+    );
+    const long = JSON.stringify(Array.from({ length: 100_000 }, (_, i) => i));
+    expect(read(`[{"instruction":${long},"output":"y"}]`)).toThrow(
+      /^data\.json: entry 0: "instruction" must be a string, not \[0,1,2,.{0,40}…$/,
+    );
+  });
 });

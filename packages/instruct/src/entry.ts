@@ -3,6 +3,11 @@
  * optional `input` and the expected `output`, read from a JSON array or from JSON lines.
  */
 
+import { jsonPreview, parseStrictJson } from '@scratchgpt/tensor';
+
+/** Entries are objects of strings: anything nested deeper is wrong, and would only cost stack. */
+const MAX_DEPTH = 16;
+
 /** One instruction and the answer the model should learn to give. */
 export interface InstructionEntry {
   instruction: string;
@@ -41,7 +46,7 @@ export interface Located {
 function jsonArray(text: string, source: string): Located[] {
   let json: unknown;
   try {
-    json = JSON.parse(text);
+    json = parseStrictJson(text, { maxDepth: MAX_DEPTH });
   } catch (error) {
     throw new InstructionDataError(`${source} is not valid JSON (${(error as Error).message})`);
   }
@@ -54,7 +59,7 @@ function jsonLines(text: string, source: string): Located[] {
   for (const [index, line] of text.split('\n').entries()) {
     if (line.trim() === '') continue;
     try {
-      records.push({ value: JSON.parse(line), where: `line ${index + 1}` });
+      records.push({ value: parseStrictJson(line, { maxDepth: MAX_DEPTH }), where: `line ${index + 1}` });
     } catch (error) {
       throw new InstructionDataError(
         `${source}: line ${index + 1} is not valid JSON (${(error as Error).message}); give a JSON array or one JSON object per line`,
@@ -76,7 +81,7 @@ export function toEntry(value: unknown, where: string): InstructionEntry {
     throw new InstructionDataError(
       found === undefined
         ? `${where} has no "${field}" (every entry needs "instruction" and "output" strings)`
-        : `${where}: "${field}" must be a string, not ${JSON.stringify(found).slice(0, 40)}`,
+        : `${where}: "${field}" must be a string, not ${jsonPreview(found, 40)}`,
     );
   };
   const instruction = text('instruction', true);

@@ -8,7 +8,7 @@ import { Generator, initBackend, type Module, manualSeed } from '@scratchgpt/ten
 import { findTestBackends } from '@scratchgpt/tensor/testing';
 import { describe, expect, it } from 'vitest';
 import { type TrainEvent, type TrainOptions, trainModel } from './train.js';
-import { parseTrainingState, serializeTrainingState } from './training-state.js';
+import { parseTrainingState, serializeTrainingState, TrainingStateError } from './training-state.js';
 
 const backends = await findTestBackends();
 // Dropout on, so the resumed masks must continue the saved stream.
@@ -28,6 +28,26 @@ async function run(options: TrainOptions, onEvent: (event: TrainEvent) => void =
     onEvent(event);
   }
   return losses;
+}
+
+/** The training state saved when a run on batches of 3 stops after its first step. */
+async function stateAfterOneStep(model: GPTModel): Promise<Uint8Array> {
+  const controller = new AbortController();
+  let state: Uint8Array | undefined;
+  await run(
+    {
+      model,
+      train: loader(3),
+      maxSteps: 4,
+      signal: controller.signal,
+      saveCheckpoint: async (snapshot) => {
+        state = serializeTrainingState(snapshot);
+        return 'saved';
+      },
+    },
+    () => controller.abort(),
+  );
+  return state as Uint8Array;
 }
 
 async function weightsOf(model: Module): Promise<Map<string, Float32Array>> {
@@ -80,25 +100,26 @@ describe.each(backends)('resuming from checkpoint files on $backend', ({ backend
     await initBackend({ prefer: backend });
     manualSeed(22);
     const model = new GPTModel(config);
-    const controller = new AbortController();
-    let state: Uint8Array | undefined;
-    await run(
-      {
-        model,
-        train: loader(3),
-        maxSteps: 4,
-        signal: controller.signal,
-        saveCheckpoint: async (snapshot) => {
-          state = serializeTrainingState(snapshot);
-          return 'saved';
-        },
-      },
-      () => controller.abort(),
-    );
-    await expect(run({ model, train: loader(2), resume: parseTrainingState(state!) })).rejects.toThrow(
+    const state = await stateAfterOneStep(model);
+    await expect(run({ model, train: loader(2), resume: parseTrainingState(state) })).rejects.toThrow(
       'The run was saved training on batches of 3 × 16, but the data given now has batches of 2 × 16: ' +
         'resume with the batch size and length it was saved with',
     );
     model.dispose();
   });
+});
+
+it('refuses a training state whose position is past the end of an epoch of the data', async () => {
+  await initBackend({ prefer: 'cpu' });
+  manualSeed(23);
+  const model = new GPTModel(config);
+  const resume = parseTrainingState(await stateAfterOneStep(model));
+  resume.state.batchInEpoch = 1000;
+  const resumed = run({ model, train: loader(3), resume });
+  await expect(resumed).rejects.toThrow(TrainingStateError);
+  await expect(run({ model, train: loader(3), resume })).rejects.toThrow(
+    'The training state is at batch 1000 of its epoch, but an epoch of the data given has 8 batches: ' +
+      'the state is damaged, or was saved training on other data',
+  );
+  model.dispose();
 });

@@ -5,7 +5,7 @@
  */
 import type { BatchSource } from './batches.js';
 import type { SizedBatch } from './objective.js';
-import type { TrainSettings } from './training-state.js';
+import { type TrainingState, TrainingStateError, type TrainSettings } from './training-state.js';
 
 /** The options a run's settings come from (a subset of `TrainOptions`). */
 export interface SettingsOptions {
@@ -107,6 +107,19 @@ export function continuedSettings(
   if (options.maxSteps != null) settings.totalSteps = positiveInteger('maxSteps', options.maxSteps);
   if (options.evalEvery != null) settings.evalEvery = nonNegativeInteger('evalEvery', options.evalEvery);
   return settings;
+}
+
+/**
+ * A saved position past the end of an epoch never came from a run on this data: the data loader
+ * would fail on it with a message about its own arguments.
+ */
+export function checkResumePosition(state: TrainingState, train: BatchSource<SizedBatch>): void {
+  if (state.batchInEpoch > train.length) {
+    throw new TrainingStateError(
+      `The training state is at batch ${state.batchInEpoch} of its epoch, but an epoch of the data given has ` +
+        `${train.length} batches: the state is damaged, or was saved training on other data`,
+    );
+  }
 }
 
 function describeBatches(batchSize: number, maxLength: number | null): string {

@@ -17,7 +17,7 @@ import { computeGradients } from './gradients.js';
 import { defaultObjective } from './loss.js';
 import type { Objective, SizedBatch } from './objective.js';
 import { lrAtStep } from './schedule.js';
-import { continuedSettings, newSettings, type SettingsOptions } from './settings.js';
+import { checkResumePosition, continuedSettings, newSettings, type SettingsOptions } from './settings.js';
 import {
   hostAdamWStateOf,
   type TrainingSnapshot,
@@ -141,6 +141,7 @@ export async function* trainModel<M extends Module = LanguageModel, B extends Si
   const settings = options.resume
     ? continuedSettings(options.resume.state.settings, options, train)
     : newSettings(options, train);
+  if (options.resume) checkResumePosition(options.resume.state, train);
   const state: TrainingState = options.resume
     ? structuredClone(options.resume.state)
     : initialState(settings);

@@ -9,6 +9,7 @@ import { GPT2_EOT_ID } from '@scratchgpt/tokenizer';
 import { type FlagSpec, numberFlag, parseFlags, requireString, stringFlag } from '../args.js';
 import { instructionModel } from '../instruct-data.js';
 import { checkMemory } from '../memory-check.js';
+import { resolveModelSource } from '../model-source.js';
 import type { Output } from '../output.js';
 import { loadModelDirectory } from '../run-directory.js';
 import { gpt2 } from '../text-helpers.js';
@@ -26,14 +27,15 @@ const flags = {
 export const chat: Command = {
   summary: 'talk to an instruction-tuned model, answers streamed',
   usage:
-    'scratchgpt chat --model DIR [--format alpaca|phi3] [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P]',
+    'scratchgpt chat --model DIR|ID [--format alpaca|phi3] [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P]',
   help: `A conversation with an instruction-tuned model. Each message is put in the model's prompt format
 after the turns before it; the answer streams until <|endoftext|> or --max-new-tokens. When the
 conversation would no longer fit the context (leaving room for the answer), the oldest turns are left
 out, and a note says so on stderr.
 On a terminal: Ctrl-C stops the answer in progress, Ctrl-D quits. From a pipe: each line is a message,
 each answer one line of output.
-  --model DIR            a checkpoint or run directory (an instruction-tuning run gives the format)
+  --model DIR|ID         a checkpoint or run directory (an instruction-tuning run gives the format),
+                         or a Hugging Face Hub id: gpt2 … gpt2-xl, owner/name[@revision]
   --format alpaca|phi3   the prompt format (default: the run's, else alpaca)
   --max-new-tokens N     the longest answer (default 256; at most half the context is kept for it)
   --temperature T        0 (default) picks the most likely token; higher is more varied
@@ -41,11 +43,12 @@ each answer one line of output.
 With --json (from a pipe): one {"message","response","ended","tokens","droppedTurns"} per line.`,
   async run(args, context) {
     const values = parseFlags(args, flags, 'chat');
-    const directory = requireString(values, 'model', 'chat');
+    const source = requireString(values, 'model', 'chat');
     const maxNewTokens = numberFlag(values, 'max-new-tokens', { integer: true, min: 1, max: 100_000 }) ?? 256;
     const temperature = numberFlag(values, 'temperature', { min: 0 }) ?? 0;
     const topK = numberFlag(values, 'top-k', { integer: true, min: 1 });
     const topP = numberFlag(values, 'top-p', { min: 0, exclusiveMin: true, max: 1 });
+    const directory = await resolveModelSource(source, context);
     const { contents, config, format } = await instructionModel(directory, stringFlag(values, 'format'));
 
     await context.startBackend();
@@ -64,7 +67,7 @@ With --json (from a pipe): one {"message","response","ended","tokens","droppedTu
     const { output } = context;
     if (process.stdin.isTTY) {
       output.note(
-        `chat with ${directory} (${format.name} prompts, context ${config.contextLength} tokens): Ctrl-C stops an answer, Ctrl-D quits`,
+        `chat with ${source} (${format.name} prompts, context ${config.contextLength} tokens): Ctrl-C stops an answer, Ctrl-D quits`,
       );
       await interactive(session, output);
     } else {
@@ -86,6 +89,11 @@ function noteTrimmed(answer: Pick<ChatAnswer, 'droppedTurns' | 'truncatedTokens'
     );
 }
 
+/** From a pipe each answer is one line of output, so a line break inside one becomes a space. */
+function joinLines(piece: string): string {
+  return piece.replace(/\r\n|\r|\n/g, ' ');
+}
+
 async function fromPipe(session: ChatSession, output: Output): Promise<void> {
   const lines = createInterface({ input: process.stdin, terminal: false });
   for await (const line of lines) {
@@ -94,7 +102,7 @@ async function fromPipe(session: ChatSession, output: Output): Promise<void> {
     const onPrompt = (trimmed: Parameters<typeof noteTrimmed>[0]) => noteTrimmed(trimmed, output);
     const answer = await session.answer(
       message,
-      output.json ? { onPrompt } : { onPrompt, onText: (piece) => output.write(piece) },
+      output.json ? { onPrompt } : { onPrompt, onText: (piece) => output.write(joinLines(piece)) },
     );
     if (output.json) {
       const { text, ended, tokens, droppedTurns } = answer;

@@ -1,6 +1,7 @@
 import { TooFewTokensError, textToBatches } from '@scratchgpt/data-loader';
 import { calcLossLoader } from '@scratchgpt/trainer';
 import { type FlagSpec, numberFlag, parseFlags, requireString, stringFlag } from '../args.js';
+import { refuseClassifier } from '../classifier-guard.js';
 import { defaultDataPath, readText } from '../data.js';
 import { CommandError } from '../errors.js';
 import { checkMemory } from '../memory-check.js';
@@ -37,6 +38,7 @@ With --json: {"loss","perplexity","tokens","windows","data","context"}.`,
     const requested = numberFlag(values, 'context', { integer: true, min: 1 });
     const directory = await resolveModelSource(source, context);
     const contents = await inspectDirectory(directory, '--model');
+    refuseClassifier(directory, contents, 'classify eval --model DIR');
     const config = await readConfigOf(modelFilesOf(directory, contents));
     const length = windowLength(config, requested);
     const text = await readText(dataPath);

@@ -1,6 +1,7 @@
 import { generateStream } from '@scratchgpt/gpt-model';
 import { GPT2_EOT_ID } from '@scratchgpt/tokenizer';
 import { type FlagSpec, numberFlag, parseFlags, requireString } from '../args.js';
+import { refuseClassifier } from '../classifier-guard.js';
 import { CommandError } from '../errors.js';
 import { checkMemory } from '../memory-check.js';
 import { readConfigOf } from '../model-config.js';
@@ -49,6 +50,7 @@ With --json: {"text","tokenIds","promptTokenIds"} (tokenIds holds the new tokens
     const topP = numberFlag(values, 'top-p', { min: 0, exclusiveMin: true, max: 1 });
     const directory = await resolveModelSource(source, context);
     const contents = await inspectDirectory(directory, '--model');
+    refuseClassifier(directory, contents, 'classify predict --model DIR TEXT');
     const config = await readConfigOf(modelFilesOf(directory, contents));
     const tokenizer = gpt2();
     const promptTokenIds = encodeText(tokenizer, prompt);

@@ -12,6 +12,7 @@ import { CountProgress } from '../count-progress.js';
 import { CommandError, UsageError } from '../errors.js';
 import { defaultInstructionDataPath, instructionModel, readInstructionData } from '../instruct-data.js';
 import { checkMemory } from '../memory-check.js';
+import { resolveModelSource } from '../model-source.js';
 import { loadModelDirectory } from '../run-directory.js';
 import { gpt2 } from '../text-helpers.js';
 import type { CommandContext } from './context.js';
@@ -27,10 +28,11 @@ export const instructRespondFlags = {
   force: { type: 'boolean' },
 } as const satisfies FlagSpec;
 
-export const instructRespondHelp = `scratchgpt instruct respond --model DIR --out FILE [--data FILE] [options]
+export const instructRespondHelp = `scratchgpt instruct respond --model DIR|ID --out FILE [--data FILE] [options]
   Answers instruction entries with the model and writes them with a "model_response" field, as the
   book's instruction-data-with-response.json (the input to 'scratchgpt judge').
-  --model DIR            a checkpoint or run directory (an instruction-tuning run gives the format)
+  --model DIR|ID         a checkpoint or run directory (an instruction-tuning run gives the format),
+                         or a Hugging Face Hub id: gpt2 … gpt2-xl, owner/name[@revision]
   --out FILE             the JSON file to write (refused if it exists, unless --force)
   --data FILE            the instruction data (default: the bundled 1,100 entries)
   --split test|validation|train|all   which entries of the book's split (default test: 110)
@@ -45,7 +47,7 @@ type SplitName = (typeof splits)[number];
 
 export async function runInstructRespond(args: string[], context: CommandContext): Promise<number> {
   const values = parseFlags(args, instructRespondFlags, 'instruct respond');
-  const directory = requireString(values, 'model', 'instruct respond');
+  const source = requireString(values, 'model', 'instruct respond');
   const out = requireString(values, 'out', 'instruct respond');
   const split = (stringFlag(values, 'split') ?? 'test') as SplitName;
   if (!splits.includes(split))
@@ -54,6 +56,7 @@ export async function runInstructRespond(args: string[], context: CommandContext
   const limit = numberFlag(values, 'limit', { integer: true, min: 1 });
   if (existsSync(out) && values.force !== true)
     throw new CommandError(`--out ${out} exists: choose another file, or pass --force to replace it`);
+  const directory = await resolveModelSource(source, context);
   const { contents, config, format } = await instructionModel(directory, stringFlag(values, 'format'));
   const dataPath = stringFlag(values, 'data') ?? defaultInstructionDataPath();
   const all = await readInstructionData(dataPath);

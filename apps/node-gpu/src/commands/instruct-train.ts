@@ -152,11 +152,15 @@ export async function runInstructTrain(args: string[], context: CommandContext):
     if (losses) reporter.report({ event: 'eval', step: 0, tokensSeen: 0, ...losses });
   }
   const firstValidation = data.validation.dataset.entries[0]!;
-  const sample = async () =>
-    (await respond(model, firstValidation, { tokenizer: gpt2(), format, maxNewTokens: 50 })).response.replace(
-      /\n/g,
-      ' ',
-    );
+  const sample = async () => {
+    const answer = await respond(model, firstValidation, { tokenizer: gpt2(), format, maxNewTokens: 50 });
+    const text = answer.response.replace(/\n/g, ' ').trim();
+    if (text !== '') return text;
+    // Said in words: an empty sample line reads as a bug in the report, not as the model's answer.
+    return answer.ended === 'end-of-text'
+      ? '(an empty response: <|endoftext|> came first)'
+      : '(an empty response)';
+  };
   await runTraining({
     out,
     reporter,

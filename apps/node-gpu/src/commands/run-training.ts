@@ -6,7 +6,12 @@
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '@scratchgpt/gpt-model/node';
-import { NonFiniteLossError, type TrainEvent, type TrainingSnapshot } from '@scratchgpt/trainer';
+import {
+  NonFiniteLossError,
+  type TrainEvent,
+  type TrainingSnapshot,
+  TrainingStateError,
+} from '@scratchgpt/trainer';
 import { CommandError } from '../errors.js';
 import { lossPlotSvg } from '../loss-plot.js';
 import { LOSS_PLOT_FILE, MANIFEST_FILE } from '../run-directory.js';
@@ -47,6 +52,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<void> {
   } catch (error) {
     reporter.done();
     if (error instanceof NonFiniteLossError) throw new CommandError(divergedMessage(error, out, savedStep));
+    if (error instanceof TrainingStateError) throw new CommandError(error.message);
     throw error;
   } finally {
     interrupt.release();

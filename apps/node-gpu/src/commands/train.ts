@@ -113,6 +113,8 @@ export async function runTrain(
     ...schedule.options,
     sampleEvery: numberFlag(values, 'sample-every', { integer: true, min: 1 }),
   };
+  const prompt = stringFlag(values, 'prompt') ?? 'Every effort moves you';
+  if (prompt.trim() === '') throw new UsageError('train: --prompt is empty: give the text samples continue');
   const plan = await planRun(values, context);
   const { out, run, config } = plan;
   const data = batchesOf(plan.text, run);
@@ -136,7 +138,6 @@ export async function runTrain(
     output.note(`removed what an interrupted save left in ${out}: ${removed.join(', ')}`);
   const reporter = new TrainReporter(output);
   const tokenizer = gpt2();
-  const prompt = stringFlag(values, 'prompt') ?? 'Every effort moves you';
   const sample = async () => {
     const promptIds = encodeText(tokenizer, prompt);
     const ids = await generate(model, promptIds.slice(-config.contextLength), { maxNewTokens: 25 });

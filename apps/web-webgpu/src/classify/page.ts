@@ -47,6 +47,12 @@ export function createClassifyPage(deps: ClassifyPageDeps) {
   let loading = false;
   const setStatus = (text: string) => {
     ui.status.textContent = text;
+    ui.status.classList.remove('failed');
+  };
+  /** Starts a task of this card: a failure shown from an earlier one no longer applies. */
+  const start = (message: ToWorker, transfer?: Transferable[]) => {
+    if (ui.status.classList.contains('failed')) setStatus('');
+    deps.start(message, transfer);
   };
 
   async function labelledData(): Promise<{ content: string; name: string }> {
@@ -108,7 +114,7 @@ export function createClassifyPage(deps: ClassifyPageDeps) {
       const settings = await readSettings();
       resetStats();
       setStatus(`Reading ${settings.fileName}…`);
-      deps.start({ type: 'classify-train', settings });
+      start({ type: 'classify-train', settings });
     }),
   );
   ui.stop.addEventListener('click', () => {
@@ -120,14 +126,14 @@ export function createClassifyPage(deps: ClassifyPageDeps) {
     'click',
     deps.guarded(() => {
       if (ui.text.value.trim() === '') throw new Error('The text to classify is empty: type one');
-      deps.start({ type: 'classify-text', text: ui.text.value });
+      start({ type: 'classify-text', text: ui.text.value });
     }),
   );
   ui.save.addEventListener(
     'click',
     deps.guarded(() => {
       setStatus('Reading the weights for the classifier files…');
-      deps.start({ type: 'classify-save' });
+      start({ type: 'classify-save' });
     }),
   );
   ui.load.addEventListener(
@@ -137,7 +143,7 @@ export function createClassifyPage(deps: ClassifyPageDeps) {
       ui.load.value = '';
       setStatus(`Loading the classifier in ${names.weights}…`);
       loading = true;
-      deps.start({ type: 'classify-load', files, names }, transfer);
+      start({ type: 'classify-load', files, names }, transfer);
     }),
   );
 
@@ -206,10 +212,12 @@ export function createClassifyPage(deps: ClassifyPageDeps) {
       ui.save.disabled = !idle || classifier == null;
       ui.stop.disabled = state.busy !== 'classify-train';
     },
-    /** A failed classify task: says so where the mode shows its status. */
-    failed(task: Task): void {
+    /** A failed classify task: its reason, in this card's status line. */
+    failed(task: Task, reason: string): void {
       if (task === 'classify-load') loading = false;
-      if (task.startsWith('classify-')) setStatus(`The ${task.replace('classify-', '')} task failed.`);
+      if (!task.startsWith('classify-')) return;
+      setStatus(reason);
+      ui.status.classList.add('failed');
     },
   };
 }

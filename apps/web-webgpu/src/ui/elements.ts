@@ -58,6 +58,7 @@ export function findElements() {
     instructTrain: byTestId<HTMLButtonElement>('instruct-train'),
     chatLog: byTestId<HTMLElement>('chat-log'),
     chatNote: byTestId<HTMLElement>('chat-note'),
+    chatStatus: byTestId<HTMLElement>('chat-status'),
     chatInput: byTestId<HTMLInputElement>('chat-input'),
     chatSend: byTestId<HTMLButtonElement>('chat-send'),
     chatStop: byTestId<HTMLButtonElement>('chat-stop'),

@@ -111,6 +111,13 @@ export function loadClassifier(files: ClassifierFilesToLoad): LoadedClassifier {
     configSource: sources.config,
     weightsSource: sources.weights,
   });
+  const { vocabSize } = model.config;
+  if (settings.padTokenId >= vocabSize) {
+    model.dispose();
+    throw new ClassifierFileError(
+      `${sources.settings}: "pad_token_id" ${settings.padTokenId} is outside the model's vocabulary of ${vocabSize} tokens (ids 0 to ${vocabSize - 1})`,
+    );
+  }
   const classifier = new GPTClassifier(model, {
     numClasses: settings.classes.length,
     pooling: settings.pooling,

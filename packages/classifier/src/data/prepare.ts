@@ -85,7 +85,7 @@ export function prepareClassificationData(
   );
   if (split.train.length < batchSize) {
     throw new LabelledDataError(
-      `The training split of ${source} has ${split.train.length} texts, fewer than one batch of ${batchSize}: use a smaller batch size or more data`,
+      `The training split of ${source} has ${split.train.length} ${split.train.length === 1 ? 'text' : 'texts'}, fewer than one batch of ${batchSize}: use a smaller batch size or more data`,
     );
   }
   const tokenized = (rows: number[], maxLength?: number) =>

@@ -14,6 +14,7 @@ export const predictFlags = { model: { type: 'string' } } as const satisfies Fla
 export async function runClassifyPredict(args: string[], context: CommandContext): Promise<number> {
   const { values, positionals } = parseCommandLine(args, predictFlags, 'classify predict');
   const directory = requireString(values, 'model', 'classify predict');
+  refuseEmptyTexts(positionals);
   const location = await findClassifier(directory, 'classify predict');
   const settings = await readClassifierSettings(location.files);
   const config = await readConfigOf(location.files);
@@ -31,6 +32,16 @@ export async function runClassifyPredict(args: string[], context: CommandContext
   }
   classifier.dispose();
   return 0;
+}
+
+/** An empty argument is a slip (an unset variable, stray quotes): a class for it would mean nothing. */
+function refuseEmptyTexts(texts: readonly string[]): void {
+  const empty = texts.findIndex((text) => text.trim() === '');
+  if (empty >= 0) {
+    throw new UsageError(
+      `classify predict: text ${empty + 1} is empty: give each text to classify as a non-empty argument`,
+    );
+  }
 }
 
 /** Non-empty lines of stdin; none when stdin is a terminal (nothing was piped). */

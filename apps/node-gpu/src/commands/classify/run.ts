@@ -19,6 +19,7 @@ import type { TrainingSnapshot } from '@scratchgpt/trainer';
 import type { ClassifyRunSettings } from '../../classify-run-settings.js';
 import { readText } from '../../data.js';
 import { CommandError } from '../../errors.js';
+import { parseJson } from '../../model-config.js';
 import {
   type DirectoryContents,
   inspectDirectory,
@@ -98,9 +99,9 @@ export async function loadClassifierFiles(location: ClassifierLocation): Promise
 export async function readClassifierSettings(files: string): Promise<ClassifierSettings> {
   const path = join(files, CLASSIFIER_SETTINGS_FILE);
   try {
-    return parseClassifierSettings(JSON.parse(await readText(path, '--model')), path);
+    return parseClassifierSettings(parseJson(await readText(path, '--model'), path), path);
   } catch (error) {
-    if (error instanceof ClassifierFileError || error instanceof SyntaxError) {
+    if (error instanceof ClassifierFileError) {
       throw new CommandError(`${path}: ${error.message.replace(`${path}: `, '')}`);
     }
     throw error;

@@ -16,7 +16,12 @@ import {
 import { type GPTConfig, GPTModel } from '@scratchgpt/gpt-model';
 import type { LoRASettings } from '@scratchgpt/lora';
 import { manualSeed } from '@scratchgpt/tensor';
-import { NonFiniteLossError, type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
+import {
+  NonFiniteLossError,
+  type TrainingSnapshot,
+  TrainingStateError,
+  trainModel,
+} from '@scratchgpt/trainer';
 import { type FlagSpec, numberFlag, parseFlags, stringFlag, type Values } from '../../args.js';
 import type { ClassifyRunSettings } from '../../classify-run-settings.js';
 import { CommandError, UsageError } from '../../errors.js';
@@ -147,6 +152,7 @@ export async function runClassifyTrain(args: string[], context: CommandContext):
         `${error.message.replace(/ \(gradClip\)/, ' (--grad-clip)')} The run is in ${out}.`,
       );
     }
+    if (error instanceof TrainingStateError) throw new CommandError(error.message);
     throw error;
   } finally {
     interrupt.release();

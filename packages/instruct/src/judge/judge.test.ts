@@ -225,15 +225,26 @@ describe('a hostile judge', () => {
     expect(summary.scored).toBe(3);
   });
 
-  it('stops after three entries in a row fail, having yielded each', async () => {
-    server = await startJudgeServer({ models: ['llama3'], answer, fail: () => 'garbage' });
+  it('stops after the judge fails three responses in a row, having yielded each', async () => {
+    server = await startJudgeServer({
+      models: ['llama3'],
+      answer,
+      fail: (n) => (n > 1 ? 'garbage' : undefined),
+    });
     const client = createJudgeClient({ endpoint: server.url, retries: 0 });
     const stream = judgeResponses(responses, client);
     const verdicts: unknown[] = [];
     const error = await (async () => {
       for await (const step of stream) verdicts.push(step.verdict);
     })().catch((e: unknown) => e);
-    expect(verdicts.map((v) => (v as { kind: string }).kind)).toEqual(['failed', 'failed', 'failed']);
+    // The fourth response is empty: scored 0 unasked, it does not break the run of failures.
+    expect(verdicts.map((v) => (v as { kind: string }).kind)).toEqual([
+      'scored',
+      'failed',
+      'failed',
+      'scored',
+      'failed',
+    ]);
     expect(error).toBeInstanceOf(JudgeError);
     expect((error as JudgeError).message).toBe(
       `the judge failed 3 responses in a row, the last: ${server.url}/api/chat streamed a line that is not JSON: <html>this is not JSON</html>; tried once`,
@@ -245,7 +256,7 @@ describe('a hostile judge', () => {
     const client = createJudgeClient({ endpoint: server.url });
     const previous = [
       { kind: 'scored', score: 85 },
-      { kind: 'failed', error: 'timed out' },
+      { kind: 'failed', failure: 'timeout', error: 'timed out' },
       { kind: 'skipped', answer: 'I would rate this response 5 out of 100.' },
     ] as const;
     const stream = judgeResponses(responses, client, { previous });

@@ -47,7 +47,7 @@ export interface FailedEntry {
 export type Verdict =
   | { kind: 'scored'; score: number }
   | { kind: 'skipped'; answer: string }
-  | { kind: 'failed'; error: string };
+  | { kind: 'failed'; failure: JudgeFailure; error: string };
 
 export interface JudgeSummary {
   /** Per entry: its score, or `null` when the answer was skipped or the judge failed. */
@@ -98,14 +98,16 @@ export async function* judgeResponses(
   for (const [index, entry] of entries.entries()) {
     const known = options.previous?.[index];
     const resumed = known !== undefined && known.kind !== 'failed';
+    const asked = !resumed && !unanswered(entry);
     const verdict = resumed ? known : await judgeOne(entry, client, options.signal);
     verdicts.push(verdict);
-    failuresInARow = verdict.kind === 'failed' ? failuresInARow + 1 : 0;
+    // Only the judge's replies count: a response scored without asking says nothing about it.
+    if (asked) failuresInARow = verdict.kind === 'failed' ? failuresInARow + 1 : 0;
     const score = verdict.kind === 'scored' ? verdict.score : null;
     yield { done: index + 1, total: entries.length, index, verdict, score, resumed };
-    if (failuresInARow >= maxFailuresInARow && verdict.kind === 'failed') {
+    if (verdict.kind === 'failed' && failuresInARow >= maxFailuresInARow) {
       throw new JudgeError(
-        'server',
+        verdict.failure,
         `the judge failed ${failuresInARow} responses in a row, the last: ${verdict.error}`,
       );
     }
@@ -113,15 +115,19 @@ export async function* judgeResponses(
   return summarizeVerdicts(verdicts);
 }
 
+/** An empty answer scores 0 without asking, as in the book. */
+function unanswered(entry: JudgedEntry): boolean {
+  return entry.model_response.trim() === '';
+}
+
 async function judgeOne(entry: JudgedEntry, client: JudgeClient, signal?: AbortSignal): Promise<Verdict> {
-  // An empty answer scores 0 without asking, as in the book.
-  if (entry.model_response.trim() === '') return { kind: 'scored', score: 0 };
+  if (unanswered(entry)) return { kind: 'scored', score: 0 };
   let answer: string;
   try {
     answer = await client.ask(scoringPrompt(entry, entry.model_response), signal);
   } catch (error) {
     if (error instanceof JudgeError && entryFailures.has(error.failure))
-      return { kind: 'failed', error: error.message };
+      return { kind: 'failed', failure: error.failure, error: error.message };
     throw error;
   }
   const score = parseScore(answer);

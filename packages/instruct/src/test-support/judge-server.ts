@@ -28,8 +28,8 @@ export interface JudgeServerOptions {
   models: string[];
   /** The judge's answer to a prompt. */
   answer(prompt: string): string;
-  /** Per request (counted from 1), a failure instead of the answer. */
-  fail?(request: number): JudgeServerFault | undefined;
+  /** Per request (counted from 1, with its prompt), a failure instead of the answer. */
+  fail?(request: number, prompt: string): JudgeServerFault | undefined;
   /** Milliseconds between streamed pieces. */
   pieceDelayMs?: number;
 }
@@ -51,7 +51,8 @@ export async function startJudgeServer(options: JudgeServerOptions): Promise<Jud
     for await (const chunk of request) chunks.push(chunk as Buffer);
     const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
     requests.push({ path: request.url ?? '', body });
-    const failure = options.fail?.(requests.length);
+    const prompt = (body.messages as Array<{ content?: string }> | undefined)?.[0]?.content ?? '';
+    const failure = options.fail?.(requests.length, prompt);
     if (failure === 'hang') return; // never answers: the client's timeout must end it
     if (failure === 'drop') return void response.destroy();
     if (failure === 'status-503') {
@@ -60,8 +61,6 @@ export async function startJudgeServer(options: JudgeServerOptions): Promise<Jud
     }
     if (failure !== undefined && failure in hostileReplies) return hostileReplies[failure]!(response);
     const model = String(body.model);
-    const messages = body.messages as Array<{ content: string }>;
-    const prompt = messages[0]?.content ?? '';
     if (request.url === '/api/chat') {
       if (!options.models.includes(model)) {
         response.writeHead(404, { 'content-type': 'application/json' });

@@ -382,7 +382,7 @@ describe('judge', () => {
     const text = await runCli(['judge', '--responses', file, '--endpoint', server.url]);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout.split('\n')[0]).toBe(
-      'average score 63.33 over 3 of 4 responses (1 answers skipped: not an integer from 0 to 100)',
+      'average score 63.33 over 3 of 4 responses (1 answer skipped: not an integer from 0 to 100)',
     );
     expect(text.stdout).toMatch(/^ {2}90–100 █+ +2$/m);
     expect(text.stdout).toMatch(/^ {5}0–9 █+ +1$/m);
@@ -391,9 +391,12 @@ describe('judge', () => {
       average: 190 / 3,
       scored: 3,
       skipped: 1,
+      failed: 0,
       total: 4,
+      resumed: 0,
       histogram: [1, 0, 0, 0, 0, 0, 0, 0, 0, 2],
       skippedAnswers: [{ index: 2, answer: 'I cannot rate that.' }],
+      failedEntries: [],
     });
     expect(server.requests.at(-1)!.path).toBe('/v1/chat/completions');
   });
@@ -429,9 +432,10 @@ describe('judge', () => {
       '--retries',
       '0',
     ]);
+    // Every response it is asked about times out: three in a row stop the run.
     expect([slow.code, ownStderr(slow.stderr).at(-1)]).toEqual([
       1,
-      `scratchgpt: ${server.url}/api/chat did not answer within 0.3 s; tried once: raise --timeout, or check that the server is not overloaded`,
+      `scratchgpt: the judge failed 3 responses in a row, the last: ${server.url}/api/chat did not answer within 0.3 s; tried once: raise --timeout, or check that the server is not overloaded`,
     ]);
     const nobody = await closedPort();
     const refused = await runCli(['judge', '--responses', file, '--endpoint', nobody]);

@@ -3,7 +3,7 @@
  * resume, the responses file, the judge against a loopback server, and chat in a real terminal.
  */
 import { cpSync, existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSafetensors, serializeSafetensors } from '@scratchgpt/tensor';
@@ -342,12 +342,15 @@ describe('instruct respond', () => {
       terse,
       '--out',
       out,
+      '--split',
+      'all',
       '--limit',
       '2',
       '--json',
       ...backend,
     ]);
     expect(result.code, result.stderr).toBe(0);
+    expect(ownStderr(result.stderr)[0]).toBe(`answering 2 entries with ${terse} (alpaca prompts)`);
     expect(JSON.parse(result.stdout)).toMatchObject({
       responses: 2,
       endedAtEndOfText: 2,
@@ -355,6 +358,41 @@ describe('instruct respond', () => {
     });
     const written = JSON.parse(await readFile(out, 'utf8'));
     expect(written.map((e: Record<string, unknown>) => e.model_response)).toEqual(['', '']);
+  });
+});
+
+describe('instruct respond checks --out first', () => {
+  it('refuses a directory, a missing folder or a non-file before answering, leaving nothing behind', async () => {
+    const here = await mkdtemp(join(work, 'outputs-'));
+    const folder = join(here, 'a-folder');
+    await mkdir(folder);
+    const missing = join(here, 'missing', 'responses.json');
+    const cases: Array<[string[], string]> = [
+      [['--out', folder, '--force'], `--out ${folder} is a directory: give a file name`],
+      [
+        ['--out', missing],
+        `--out ${missing}: the folder ${join(here, 'missing')} does not exist: create it first`,
+      ],
+      [['--out', '/dev/null', '--force'], '--out /dev/null is not a regular file: give a file name'],
+    ];
+    for (const [flags, message] of cases) {
+      const result = await runCli([
+        'instruct',
+        'respond',
+        '--model',
+        tuned,
+        '--limit',
+        '1',
+        ...flags,
+        ...backend,
+      ]);
+      expect([result.code, ownStderr(result.stderr)], flags.join(' ')).toEqual([
+        1,
+        [`scratchgpt: ${message}`],
+      ]);
+    }
+    expect(await readdir(here)).toEqual(['a-folder']);
+    expect(await readdir(folder)).toEqual([]);
   });
 });
 

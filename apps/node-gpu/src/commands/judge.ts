@@ -56,7 +56,8 @@ and counted, and so is a response the judge keeps failing on (three in a row sto
   --out FILE             also write each entry with its "score" (null where skipped or failed), as
                          the judging goes; run again with the same FILE to resume where it stopped
   --force                start over: replace --out FILE instead of resuming from it
-With --json: {"average","scored","skipped","failed","total","resumed","histogram","skippedAnswers":[{"index","answer"}],"failedEntries":[{"index","error"}]}.`,
+With --json: {"average","scored","skipped","failed","total","resumed","histogram",
+"skippedAnswers":[{"index","answer"}],"failedEntries":[{"index","error"}]}.`,
   async run(args, context) {
     const values = parseFlags(args, flags, 'judge');
     const path = requireString(values, 'responses', 'judge');

@@ -49,6 +49,10 @@ export function runCli(
     input?: string;
     /** Added to this process's environment. */
     env?: Record<string, string | undefined>;
+    /** The working directory (default: this process's). */
+    cwd?: string;
+    /** Called with the child once it is started (to signal it). */
+    onSpawn?: (child: ReturnType<typeof spawn>) => void;
   } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
@@ -56,7 +60,9 @@ export function runCli(
     const child = spawn(process.execPath, [cliPath, ...args], {
       stdio: [stdin, 'pipe', 'pipe'],
       env: { ...process.env, ...options.env },
+      ...(options.cwd ? { cwd: options.cwd } : {}),
     });
+    options.onSpawn?.(child);
     if (options.input !== undefined) child.stdin?.end(options.input);
     let stdout = '';
     let stderr = '';

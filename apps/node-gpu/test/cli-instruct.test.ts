@@ -3,7 +3,7 @@
  * resume, the responses file, the judge against a loopback server, and chat in a real terminal.
  */
 import { cpSync, existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSafetensors, serializeSafetensors } from '@scratchgpt/tensor';
@@ -353,12 +353,15 @@ describe('instruct respond', () => {
       terse,
       '--out',
       out,
+      '--split',
+      'all',
       '--limit',
       '2',
       '--json',
       ...backend,
     ]);
     expect(result.code, result.stderr).toBe(0);
+    expect(ownStderr(result.stderr)[0]).toBe(`answering 2 entries with ${terse} (alpaca prompts)`);
     expect(JSON.parse(result.stdout)).toMatchObject({
       responses: 2,
       endedAtEndOfText: 2,
@@ -366,6 +369,41 @@ describe('instruct respond', () => {
     });
     const written = JSON.parse(await readFile(out, 'utf8'));
     expect(written.map((e: Record<string, unknown>) => e.model_response)).toEqual(['', '']);
+  });
+});
+
+describe('instruct respond checks --out first', () => {
+  it('refuses a directory, a missing folder or a non-file before answering, leaving nothing behind', async () => {
+    const here = await mkdtemp(join(work, 'outputs-'));
+    const folder = join(here, 'a-folder');
+    await mkdir(folder);
+    const missing = join(here, 'missing', 'responses.json');
+    const cases: Array<[string[], string]> = [
+      [['--out', folder, '--force'], `--out ${folder} is a directory: give a file name`],
+      [
+        ['--out', missing],
+        `--out ${missing}: the folder ${join(here, 'missing')} does not exist: create it first`,
+      ],
+      [['--out', '/dev/null', '--force'], '--out /dev/null is not a regular file: give a file name'],
+    ];
+    for (const [flags, message] of cases) {
+      const result = await runCli([
+        'instruct',
+        'respond',
+        '--model',
+        tuned,
+        '--limit',
+        '1',
+        ...flags,
+        ...backend,
+      ]);
+      expect([result.code, ownStderr(result.stderr)], flags.join(' ')).toEqual([
+        1,
+        [`scratchgpt: ${message}`],
+      ]);
+    }
+    expect(await readdir(here)).toEqual(['a-folder']);
+    expect(await readdir(folder)).toEqual([]);
   });
 });
 
@@ -393,7 +431,7 @@ describe('judge', () => {
     const text = await runCli(['judge', '--responses', file, '--endpoint', server.url]);
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout.split('\n')[0]).toBe(
-      'average score 63.33 over 3 of 4 responses (1 answers skipped: not an integer from 0 to 100)',
+      'average score 63.33 over 3 of 4 responses (1 answer skipped: not an integer from 0 to 100)',
     );
     expect(text.stdout).toMatch(/^ {2}90–100 █+ +2$/m);
     expect(text.stdout).toMatch(/^ {5}0–9 █+ +1$/m);
@@ -402,9 +440,12 @@ describe('judge', () => {
       average: 190 / 3,
       scored: 3,
       skipped: 1,
+      failed: 0,
       total: 4,
+      resumed: 0,
       histogram: [1, 0, 0, 0, 0, 0, 0, 0, 0, 2],
       skippedAnswers: [{ index: 2, answer: 'I cannot rate that.' }],
+      failedEntries: [],
     });
     expect(server.requests.at(-1)!.path).toBe('/v1/chat/completions');
   });
@@ -440,9 +481,10 @@ describe('judge', () => {
       '--retries',
       '0',
     ]);
+    // Every response it is asked about times out: three in a row stop the run.
     expect([slow.code, ownStderr(slow.stderr).at(-1)]).toEqual([
       1,
-      `scratchgpt: ${server.url}/api/chat did not answer within 0.3 s; tried once: raise --timeout, or check that the server is not overloaded`,
+      `scratchgpt: the judge failed 3 responses in a row, the last: ${server.url}/api/chat did not answer within 0.3 s; tried once: raise --timeout, or check that the server is not overloaded`,
     ]);
     const nobody = await closedPort();
     const refused = await runCli(['judge', '--responses', file, '--endpoint', nobody]);

@@ -29,7 +29,12 @@ export async function writeFileAtomic(path: string, data: Uint8Array | string): 
     throw error;
   }
   await handle.close();
-  await rename(temporary, path);
+  try {
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
 }
 
 async function openOrExplain<T>(

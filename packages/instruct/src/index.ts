@@ -28,15 +28,19 @@ export {
   type JudgeClientOptions,
 } from './judge/client.js';
 export { JudgeError, type JudgeFailure } from './judge/errors.js';
-export type { RequestPolicy } from './judge/http.js';
+export { MAX_BACKOFF_MS, MAX_TIMEOUT_MS, type RequestPolicy } from './judge/http.js';
 export {
+  type FailedEntry,
   type JudgedEntry,
+  type JudgeOptions,
   type JudgeProgress,
   type JudgeSummary,
   judgeResponses,
   parseJudgedEntries,
   type SkippedAnswer,
   summarize,
+  summarizeVerdicts,
+  type Verdict,
 } from './judge/judge.js';
 export { parseScore, scoringPrompt } from './judge/scoring-prompt.js';
 export {

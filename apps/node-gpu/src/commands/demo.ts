@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { type FlagSpec, numberFlag, parseFlags, stringFlag } from '../args.js';
+import { outputPathFlag } from '../output-file.js';
 import { inspectDirectory } from '../run-directory.js';
 import type { Command } from './command.js';
 import { generate } from './generate.js';
@@ -23,7 +24,8 @@ the loss as it falls, then continues "Every effort moves you".
   async run(args, context) {
     const values = parseFlags(args, flags, 'demo');
     const minutes = numberFlag(values, 'minutes', { min: 0, exclusiveMin: true, max: 10_000 }) ?? 3;
-    const out = stringFlag(values, 'out') ?? (await freeRunDirectory(join(process.cwd(), 'runs', 'demo')));
+    const out =
+      outputPathFlag(values, 'out') ?? (await freeRunDirectory(join(process.cwd(), 'runs', 'demo')));
     const config = stringFlag(values, 'config') ?? 'gpt-micro';
     context.output.note(
       `Training ${config} on The Verdict for ${minutes} minute(s); the run is saved in ${out}.`,

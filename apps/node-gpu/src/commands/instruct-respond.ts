@@ -3,7 +3,6 @@
  * default), written as the book's `instruction-data-with-response.json`: each entry with its
  * `model_response`. Greedy, at most 256 new tokens, stopping at <|endoftext|>.
  */
-import { existsSync } from 'node:fs';
 import { writeFileAtomic } from '@scratchgpt/gpt-model/node';
 import { type InstructionEntry, respond, splitInstructionData } from '@scratchgpt/instruct';
 import { GPT2_EOT_ID } from '@scratchgpt/tokenizer';
@@ -13,6 +12,7 @@ import { CommandError, UsageError } from '../errors.js';
 import { defaultInstructionDataPath, instructionModel, readInstructionData } from '../instruct-data.js';
 import { checkMemory } from '../memory-check.js';
 import { resolveModelSource } from '../model-source.js';
+import { checkOutputFile } from '../output-file.js';
 import { loadModelDirectory } from '../run-directory.js';
 import { gpt2 } from '../text-helpers.js';
 import type { CommandContext } from './context.js';
@@ -54,7 +54,7 @@ export async function runInstructRespond(args: string[], context: CommandContext
     throw new UsageError(`--split must be one of ${splits.join(', ')}, got '${split}'`);
   const maxNewTokens = numberFlag(values, 'max-new-tokens', { integer: true, min: 1, max: 100_000 }) ?? 256;
   const limit = numberFlag(values, 'limit', { integer: true, min: 1 });
-  if (existsSync(out) && values.force !== true)
+  if ((await checkOutputFile(out, '--out')) && values.force !== true)
     throw new CommandError(`--out ${out} exists: choose another file, or pass --force to replace it`);
   const directory = await resolveModelSource(source, context);
   const { contents, config, format } = await instructionModel(directory, stringFlag(values, 'format'));
@@ -67,7 +67,8 @@ export async function runInstructRespond(args: string[], context: CommandContext
   checkMemory(config, { batchSize: 1, tokens: config.contextLength, training: false });
   const { model } = await loadModelDirectory(directory, contents);
   const { output } = context;
-  output.note(`answering ${entries.length} ${split} entries with ${directory} (${format.name} prompts)`);
+  const which = `${split === 'all' ? '' : `${split} `}${entries.length === 1 ? 'entry' : 'entries'}`;
+  output.note(`answering ${entries.length} ${which} with ${directory} (${format.name} prompts)`);
   const progress = new CountProgress(output.isTTY, 'responding');
   let stop = false;
   const onInterrupt = () => {

@@ -31,6 +31,7 @@ import { loraFlags, readLoRAFlags } from '../lora-flags.js';
 import { checkMemory } from '../memory-check.js';
 import { windowLength } from '../model-config.js';
 import { isHubModel, resolveModelSource } from '../model-source.js';
+import { outputPathFlag } from '../output-file.js';
 import {
   cleanRunDirectory,
   type DirectoryContents,
@@ -190,7 +191,7 @@ export async function runInstructTrain(args: string[], context: CommandContext):
 /** Checks the flags against each other and against the directories. */
 async function planInstructRun(values: Values, context: CommandContext): Promise<InstructPlan> {
   const modelArg = requireString(values, 'model', 'instruct train');
-  const out = stringFlag(values, 'out');
+  const out = outputPathFlag(values, 'out');
   if (out === undefined && isHubModel(modelArg)) {
     throw new UsageError(
       `instruct train: --out DIR is required with --model ${modelArg}: the Hugging Face cache is never written to`,

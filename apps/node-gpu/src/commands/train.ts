@@ -8,6 +8,7 @@ import { CommandError, UsageError } from '../errors.js';
 import { checkMemory } from '../memory-check.js';
 import { readConfigOf, resolveConfig, windowLength } from '../model-config.js';
 import { isHubModel, resolveModelSource } from '../model-source.js';
+import { outputPathFlag } from '../output-file.js';
 import {
   cleanRunDirectory,
   type DirectoryContents,
@@ -169,7 +170,7 @@ export async function runTrain(
 /** Checks the flags against each other and against the directories, and reads the text. */
 async function planRun(values: Values, context: CommandContext): Promise<TrainPlan> {
   const modelArg = stringFlag(values, 'model');
-  const out = stringFlag(values, 'out');
+  const out = outputPathFlag(values, 'out');
   if (modelArg !== undefined && stringFlag(values, 'config') !== undefined) {
     throw new UsageError('train: give --config (a new model) or --model (an existing one), not both');
   }

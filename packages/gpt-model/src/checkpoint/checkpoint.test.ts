@@ -274,4 +274,11 @@ describe('atomic writes', () => {
     expect(await readFile(path, 'utf8')).toBe('kept');
     expect(await readdir(directory)).toEqual(['config.json']);
   });
+
+  it('leave no temporary file when the rename fails (a directory in the way)', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'scratchgpt-atomic-'));
+    await mkdir(join(directory, 'responses.json'));
+    await expect(writeFileAtomic(join(directory, 'responses.json'), 'answers')).rejects.toThrow(/EISDIR/);
+    expect(await readdir(directory)).toEqual(['responses.json']);
+  });
 });

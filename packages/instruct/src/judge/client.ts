@@ -3,7 +3,7 @@
  * `/api/chat` (the book's) and the OpenAI-compatible `/v1/chat/completions`.
  */
 import { JudgeError } from './errors.js';
-import { type HttpStatusError, postJson, type RequestPolicy } from './http.js';
+import { checkRequestPolicy, type HttpStatusError, postJson, type RequestPolicy, snippet } from './http.js';
 import { ollamaRequest, readOllamaStream } from './ollama.js';
 import { openAIRequest, readOpenAIReply } from './openai.js';
 
@@ -35,6 +35,7 @@ export interface JudgeClient {
 export const DEFAULT_ENDPOINT = 'http://localhost:11434';
 
 export function createJudgeClient(options: JudgeClientOptions = {}): JudgeClient {
+  checkRequestPolicy(options);
   const { url, api } = chatEndpoint(options.endpoint ?? DEFAULT_ENDPOINT, options.api);
   const model = options.model ?? 'llama3';
   const headers: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
@@ -75,17 +76,44 @@ export function chatEndpoint(endpoint: string, api?: JudgeApi): { url: string; a
 }
 
 function statusError(error: HttpStatusError, api: JudgeApi, url: string, model: string): JudgeError {
-  if (error.status === 404) {
+  if (error.status === 404) return notFound(error.body, api, url, model);
+  if (error.status === 401 || error.status === 403) {
+    return new JudgeError('refused', `${url} refused the request (HTTP ${error.status}): check the API key`);
+  }
+  return new JudgeError('server', `${url} answered HTTP ${error.status}${snippet(error.body)}`);
+}
+
+/**
+ * A 404 is a missing model only where the body says so: Ollama's `{"error": "model … not found"}`,
+ * OpenAI's `model_not_found` (vLLM: "The model … does not exist"). Any other 404 comes from a server
+ * without that chat API at the URL.
+ */
+function notFound(body: string, api: JudgeApi, url: string, model: string): JudgeError {
+  if (saysModelMissing(body)) {
     return new JudgeError(
       'model-missing',
       api === 'ollama'
         ? `the Ollama server at ${new URL(url).origin} has no model '${model}': pull it with 'ollama pull ${model}'`
-        : `${url} answered 404 for model '${model}': the server does not serve that model (or is not OpenAI-compatible)`,
+        : `${url} answered 404 for model '${model}': the server does not serve that model`,
     );
   }
-  if (error.status === 401 || error.status === 403) {
-    return new JudgeError('server', `${url} refused the request (HTTP ${error.status}): check the API key`);
+  const chatApi =
+    api === 'ollama' ? 'Ollama chat API (/api/chat)' : 'OpenAI-compatible chat API (/v1/chat/completions)';
+  return new JudgeError('no-endpoint', `${url} answered HTTP 404${snippet(body)}: no ${chatApi} there`);
+}
+
+function saysModelMissing(body: string): boolean {
+  let json: Record<string, unknown>;
+  try {
+    json = Object(JSON.parse(body));
+  } catch {
+    return false;
   }
-  const detail = error.body.replace(/\s+/g, ' ').trim().slice(0, 120);
-  return new JudgeError('server', `${url} answered HTTP ${error.status}${detail ? ` (${detail})` : ''}`);
+  const error = json.error;
+  const detail = typeof error === 'object' && error !== null ? (error as Record<string, unknown>) : {};
+  if (detail.code === 'model_not_found') return true;
+  const message = [error, detail.message, json.message].find(
+    (text): text is string => typeof text === 'string',
+  );
+  return message !== undefined && /\bmodel\b.*\b(not found|does not exist)/i.test(message);
 }

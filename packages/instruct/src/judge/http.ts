@@ -3,14 +3,20 @@
  * dropped connection, HTTP 429 or 5xx, or a reply cut short are tried again; a refused connection,
  * an unknown host or any other status fail at once, since trying again would not change them.
  */
-import { JudgeError } from './errors.js';
+import { IncompleteReplyError, JudgeError, oneLine } from './errors.js';
+import { replyStart } from './reply-body.js';
+
+/** The longest delay Node's timers hold: a longer one fires at once. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+/** The longest wait between attempts, as for a server's `Retry-After`. */
+export const MAX_BACKOFF_MS = 60_000;
 
 export interface RequestPolicy {
-  /** Milliseconds one attempt may take, reply included (default 120,000). */
+  /** Milliseconds one attempt may take, reply included (default 120,000; at most 2^31 - 1). */
   timeoutMs?: number;
   /** Attempts after the first (default 3). */
   retries?: number;
-  /** The first wait between attempts, doubled each time (default 1,000 ms). */
+  /** The first wait between attempts, doubled each time up to a minute (default 1,000 ms). */
   backoffMs?: number;
   signal?: AbortSignal;
   /** Replaces the global `fetch` (tests, proxies). */
@@ -28,9 +34,18 @@ export class HttpStatusError extends Error {
   }
 }
 
-/** The reply ended or broke its protocol before the answer was complete: worth another try. */
-export class IncompleteReplyError extends Error {
-  override name = 'IncompleteReplyError';
+/** Refuses settings the timers cannot keep, when the client is made rather than at its first request. */
+export function checkRequestPolicy(policy: RequestPolicy): void {
+  const { timeoutMs, retries, backoffMs } = policy;
+  if (timeoutMs !== undefined && !(timeoutMs > 0 && timeoutMs <= MAX_TIMEOUT_MS)) {
+    throw new RangeError(
+      `the judge timeout must be more than 0 and at most ${MAX_TIMEOUT_MS} ms (about 24.8 days), got ${timeoutMs}`,
+    );
+  }
+  if (retries !== undefined && !(Number.isSafeInteger(retries) && retries >= 0))
+    throw new RangeError(`the judge's retries must be an integer from 0, got ${retries}`);
+  if (backoffMs !== undefined && !(backoffMs >= 0 && backoffMs <= MAX_BACKOFF_MS))
+    throw new RangeError(`the judge's backoff must be from 0 to ${MAX_BACKOFF_MS} ms, got ${backoffMs}`);
 }
 
 /**
@@ -65,7 +80,7 @@ export async function postJson<T>(
         signal,
       });
       if (!response.ok) {
-        const text = await response.text().catch(() => '');
+        const text = await replyStart(response);
         const error = new HttpStatusError(response.status, text);
         if (!retryable(response.status)) throw onStatus(error);
         lastProblem = `answered HTTP ${response.status}${snippet(text)}`;
@@ -100,8 +115,13 @@ export async function postJson<T>(
       const tries = attempt === 1 ? 'once' : `${attempt} times`;
       throw new JudgeError(failure, `${url} ${lastProblem}; tried ${tries}`, attempt);
     }
-    await sleep(retryAfterMs ?? backoffMs * 2 ** (attempt - 1), policy.signal);
+    await sleep(retryAfterMs ?? retryDelay(attempt, backoffMs), policy.signal);
   }
+}
+
+/** The wait after attempt `attempt` (from 1): `backoffMs`, doubled after each attempt, at most a minute. */
+export function retryDelay(attempt: number, backoffMs: number): number {
+  return Math.min(backoffMs * 2 ** Math.min(attempt - 1, 52), MAX_BACKOFF_MS);
 }
 
 function retryable(status: number): boolean {
@@ -120,8 +140,9 @@ function networkCode(error: unknown): string | undefined {
   return cause?.code ?? cause?.errors?.find((e) => e.code)?.code;
 }
 
-function snippet(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim().slice(0, 120);
+/** A reply's text as ` (text)` for a message, or nothing. */
+export function snippet(text: string): string {
+  const line = oneLine(text);
   return line === '' ? '' : ` (${line})`;
 }
 

@@ -5,6 +5,7 @@ import { alpaca } from '../prompt-format.js';
 import { closedPort, type JudgeServer, startJudgeServer } from '../test-support/judge-server.js';
 import { chatEndpoint, createJudgeClient } from './client.js';
 import { JudgeError } from './errors.js';
+import { retryDelay } from './http.js';
 import { type JudgedEntry, judgeResponses } from './judge.js';
 import { parseScore, scoringPrompt } from './scoring-prompt.js';
 
@@ -97,7 +98,7 @@ describe('the judge', () => {
     expect(server.requests).toHaveLength(1); // not retried
     const openai = createJudgeClient({ endpoint: server.url, api: 'openai', model: 'gpt-x' });
     await expect(openai.ask('Score this.')).rejects.toThrow(
-      `${server.url}/v1/chat/completions answered 404 for model 'gpt-x': the server does not serve that model (or is not OpenAI-compatible)`,
+      `${server.url}/v1/chat/completions answered 404 for model 'gpt-x': the server does not serve that model`,
     );
   });
 
@@ -147,6 +148,125 @@ describe('the judge', () => {
     setTimeout(() => controller.abort(), 100);
     const error = (await client.ask('Score this.', controller.signal).catch((e: unknown) => e)) as JudgeError;
     expect(error.failure).toBe('aborted');
+  });
+});
+
+describe('a hostile judge', () => {
+  it('waits at most a minute between attempts, however many retries', () => {
+    expect([1, 2, 3].map((attempt) => retryDelay(attempt, 1_000))).toEqual([1_000, 2_000, 4_000]);
+    expect(retryDelay(7, 1_000)).toBe(60_000);
+    // --retries 20 waits at most 20 minutes in all (uncapped, the last wait alone was 6 days).
+    const waits = Array.from({ length: 20 }, (_, i) => retryDelay(i + 1, 1_000));
+    expect(waits.reduce((sum, wait) => sum + wait, 0)).toBeLessThanOrEqual(20 * 60_000);
+  });
+
+  it("refuses a timeout Node's timers cannot hold (2^31 - 1 ms) when the client is made", () => {
+    expect(() => createJudgeClient({ timeoutMs: 2 ** 31 })).toThrow(
+      'the judge timeout must be more than 0 and at most 2147483647 ms (about 24.8 days), got 2147483648',
+    );
+    expect(() => createJudgeClient({ timeoutMs: 0 })).toThrow(/must be more than 0/);
+    expect(createJudgeClient({ timeoutMs: 2 ** 31 - 1 }).api).toBe('ollama');
+  });
+
+  it('gives up on a streamed line that never ends, holding at most 4 MiB of it', async () => {
+    server = await startJudgeServer({ models: ['llama3'], answer, fail: () => 'endless-line' });
+    const client = createJudgeClient({ endpoint: server.url, timeoutMs: 60_000, retries: 1, backoffMs: 5 });
+    const before = process.memoryUsage().rss;
+    const error = (await client.ask('Score this.').catch((e: unknown) => e)) as JudgeError;
+    expect(error.failure).toBe('server');
+    expect(error.message).toBe(
+      `${server.url}/api/chat sent more than 4 MiB without finishing its answer; tried 2 times`,
+    );
+    expect(process.memoryUsage().rss - before).toBeLessThan(200 * 2 ** 20);
+  }, 20_000);
+
+  it('times out a reply that stalls after its first piece', async () => {
+    server = await startJudgeServer({ models: ['llama3'], answer, fail: () => 'stall' });
+    const client = createJudgeClient({ endpoint: server.url, timeoutMs: 200, retries: 0 });
+    const error = (await client.ask('Score this.').catch((e: unknown) => e)) as JudgeError;
+    expect([error.failure, error.message]).toEqual([
+      'timeout',
+      `${server.url}/api/chat did not answer within 0.2 s; tried once`,
+    ]);
+  });
+
+  it("tells a 404 from a server that is not Ollama apart from Ollama's model not found", async () => {
+    server = await startJudgeServer({ models: ['llama3'], answer, fail: () => 'not-ollama-404' });
+    for (const api of ['ollama', 'openai'] as const) {
+      const client = createJudgeClient({ endpoint: server.url, api });
+      const error = (await client.ask('Score this.').catch((e: unknown) => e)) as JudgeError;
+      expect([error.failure, error.message]).toEqual([
+        'no-endpoint',
+        `${client.url} answered HTTP 404 (<html><body><h1>404 Not Found</h1></body></html>): no ${api === 'ollama' ? 'Ollama chat API (/api/chat)' : 'OpenAI-compatible chat API (/v1/chat/completions)'} there`,
+      ]);
+    }
+  });
+
+  it('skips and counts an entry whose reply keeps failing, and goes on with the next', async () => {
+    // The second response's requests (2 and 3, its retry) get garbage, then an Ollama error line.
+    const faults = { 2: 'garbage', 3: 'garbage', 4: 'error-line' } as const;
+    server = await startJudgeServer({
+      models: ['llama3'],
+      answer,
+      fail: (n) => faults[n as keyof typeof faults],
+    });
+    const client = createJudgeClient({ endpoint: server.url, retries: 1, backoffMs: 5 });
+    const { summary, progress } = await judgeAll(client);
+    expect(progress).toEqual([1, 2, 3, 4, 5]);
+    expect(summary.scores).toEqual([85, null, null, 0, 92]);
+    expect(summary.failed).toEqual([
+      {
+        index: 1,
+        error: `${server.url}/api/chat streamed a line that is not JSON: <html>this is not JSON</html>; tried 2 times`,
+      },
+      { index: 2, error: 'the Ollama server reported: an unexpected error occurred while generating' },
+    ]);
+    expect(summary.skipped).toEqual([]);
+    expect(summary.scored).toBe(3);
+  });
+
+  it('stops after the judge fails three responses in a row, having yielded each', async () => {
+    server = await startJudgeServer({
+      models: ['llama3'],
+      answer,
+      fail: (n) => (n > 1 ? 'garbage' : undefined),
+    });
+    const client = createJudgeClient({ endpoint: server.url, retries: 0 });
+    const stream = judgeResponses(responses, client);
+    const verdicts: unknown[] = [];
+    const error = await (async () => {
+      for await (const step of stream) verdicts.push(step.verdict);
+    })().catch((e: unknown) => e);
+    // The fourth response is empty: scored 0 unasked, it does not break the run of failures.
+    expect(verdicts.map((v) => (v as { kind: string }).kind)).toEqual([
+      'scored',
+      'failed',
+      'failed',
+      'scored',
+      'failed',
+    ]);
+    expect(error).toBeInstanceOf(JudgeError);
+    expect((error as JudgeError).message).toBe(
+      `the judge failed 3 responses in a row, the last: ${server.url}/api/chat streamed a line that is not JSON: <html>this is not JSON</html>; tried once`,
+    );
+  });
+
+  it('resumes: entries with a known verdict are not asked again, failed ones are', async () => {
+    server = await startJudgeServer({ models: ['llama3'], answer });
+    const client = createJudgeClient({ endpoint: server.url });
+    const previous = [
+      { kind: 'scored', score: 85 },
+      { kind: 'failed', failure: 'timeout', error: 'timed out' },
+      { kind: 'skipped', answer: 'I would rate this response 5 out of 100.' },
+    ] as const;
+    const stream = judgeResponses(responses, client, { previous });
+    const resumed: boolean[] = [];
+    let next = await stream.next();
+    for (; !next.done; next = await stream.next()) resumed.push(next.value.resumed);
+    expect(resumed).toEqual([true, false, true, false, false]);
+    expect(next.value.scores).toEqual([85, 20, null, 0, 92]);
+    expect(next.value.skipped).toEqual([{ index: 2, answer: 'I would rate this response 5 out of 100.' }]);
+    expect(server.requests).toHaveLength(2); // the second and the fifth; the fourth is empty
   });
 });
 

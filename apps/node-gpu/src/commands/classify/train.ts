@@ -29,6 +29,7 @@ import { loraFlags, readLoRAFlags } from '../../lora-flags.js';
 import { checkMemory } from '../../memory-check.js';
 import { readConfigOf, resolveConfig } from '../../model-config.js';
 import { isHubModel, resolveModelSource } from '../../model-source.js';
+import { outputPathFlag } from '../../output-file.js';
 import {
   cleanRunDirectory,
   inspectDirectory,
@@ -191,7 +192,7 @@ function reportEval(
 async function planRun(values: Values, context: CommandContext): Promise<Plan> {
   const modelArg = stringFlag(values, 'model');
   const configName = stringFlag(values, 'config');
-  const out = stringFlag(values, 'out');
+  const out = outputPathFlag(values, 'out');
   const requested = requestedData(values);
   const maxLength = numberFlag(values, 'max-length', { integer: true, min: 1 });
   const modelChoice = modelFlags(values);

@@ -39,16 +39,27 @@ export function readSchedule(values: Values, command: string) {
   return { epochs, steps, options };
 }
 
-/** Aborts `signal` on the first Ctrl-C; `release()` when the run is over. */
+/**
+ * A SIGINT this soon after the first is the same Ctrl-C: run through `pnpm exec`, the process gets the
+ * terminal's signal and then the one pnpm forwards, and quitting on that one would lose the save.
+ */
+const SAME_CTRL_C_MS = 1000;
+
+/** Aborts `signal` on the first Ctrl-C and quits on a later one; `release()` when the run is over. */
 export function stopOnInterrupt(
   reporter: TrainReporter,
   also?: AbortSignal,
 ): { signal: AbortSignal; release(): void } {
   const controller = new AbortController();
+  let firstAt: number | undefined;
   const onInterrupt = () => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort();
-    reporter.log('Stopping after this step and saving… (Ctrl-C again to quit at once)');
+    if (firstAt === undefined) {
+      firstAt = performance.now();
+      controller.abort();
+      reporter.log('Stopping after this step and saving… (Ctrl-C again to quit at once)');
+    } else if (performance.now() - firstAt >= SAME_CTRL_C_MS) {
+      process.exit(130);
+    }
   };
   process.on('SIGINT', onInterrupt);
   // A time limit (the demo's) may run out while the data and model are prepared: it stops at step 1.

@@ -16,10 +16,10 @@ import {
 import { type GPTConfig, GPTModel } from '@scratchgpt/gpt-model';
 import type { LoRASettings } from '@scratchgpt/lora';
 import { manualSeed } from '@scratchgpt/tensor';
-import { NonFiniteLossError, type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
+import { type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
 import { type FlagSpec, numberFlag, parseFlags, stringFlag, type Values } from '../../args.js';
 import type { ClassifyRunSettings } from '../../classify-run-settings.js';
-import { CommandError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { loraFlags, readLoRAFlags } from '../../lora-flags.js';
 import { checkMemory } from '../../memory-check.js';
 import { readConfigOf, resolveConfig } from '../../model-config.js';
@@ -33,7 +33,7 @@ import {
   readRunState,
 } from '../../run-directory.js';
 import type { CommandContext } from '../context.js';
-import { writePlot } from '../run-training.js';
+import { explainDivergence, writePlot } from '../run-training.js';
 import { readSchedule, scheduleFlags, stopOnInterrupt } from '../schedule.js';
 import { checkNewRunDirectory, definedOnly } from '../train.js';
 import { TrainReporter } from '../train-reporter.js';
@@ -107,6 +107,7 @@ export async function runClassifyTrain(args: string[], context: CommandContext):
   const validation = data.validation.loader.length > 0 ? data.validation.loader : undefined;
   const resume = plan.start.kind === 'resume' ? plan.start.snapshot : undefined;
   let completed = false;
+  let savedStep = resume?.state.step;
   try {
     for await (const event of trainModel({
       model,
@@ -123,6 +124,7 @@ export async function runClassifyTrain(args: string[], context: CommandContext):
         : definedOnly({ epochs: epochs ?? (steps ? undefined : 5), maxSteps: steps })),
       saveCheckpoint: async (snapshot) => {
         const saved = await saveClassifierRun(out, model, settings, snapshot, run);
+        savedStep = snapshot.state.step;
         await writePlot(out, snapshot, reporter);
         return saved;
       },
@@ -142,12 +144,7 @@ export async function runClassifyTrain(args: string[], context: CommandContext):
     }
   } catch (error) {
     reporter.done();
-    if (error instanceof NonFiniteLossError) {
-      throw new CommandError(
-        `${error.message.replace(/ \(gradClip\)/, ' (--grad-clip)')} The run is in ${out}.`,
-      );
-    }
-    throw error;
+    throw explainDivergence(error, out, savedStep);
   } finally {
     interrupt.release();
   }

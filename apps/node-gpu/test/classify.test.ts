@@ -59,6 +59,19 @@ function train(out: string, extra: string[]) {
 }
 
 describe('classify train', () => {
+  it('counts the examples a step saw, when --grad-accum asks for more batches than an epoch has', async () => {
+    const out = join(work, 'accumulated');
+    const args = ['--steps', '2', '--grad-accum', '1000', '--eval-every', '1', '--eval-batches', '1'];
+    const { code, stdout, stderr } = await train(out, [...args, '--no-final-eval']);
+    expect(code, stderr).toBe(0);
+    // Each step is the epoch's 14 batches of 4: 56 texts, not 1000 batches' worth.
+    const evals = jsonLines(stdout).filter((e) => e.event === 'eval');
+    expect(evals.map((e) => [e.step, e.examplesSeen])).toEqual([
+      [1, 56],
+      [2, 112],
+    ]);
+  });
+
   it('never saves a step whose update made the weights non-finite', async () => {
     const out = join(work, 'diverged');
     // lr · weight decay overflows float32: the first update makes every trainable weight non-finite.

@@ -373,6 +373,20 @@ describe('bad input: one clear line and exit 2 (usage) or 1 (failure)', () => {
       "scratchgpt: --config: unknown preset 'gpt5'; use one of gpt2-small, gpt2-medium, gpt2-large, gpt2-xl, gpt-nano, gpt-micro, gpt-mini, gpt-tiny or a .json file",
     ],
     [['train', '--lr', 'fast', '--out', '/tmp/x'], 2, "scratchgpt: --lr must be a number, got 'fast'"],
+    // Decimal only: Number() reads 0x10 as 16.
+    [
+      ['train', '--steps', '0x10', '--out', '/tmp/x'],
+      2,
+      "scratchgpt: --steps must be an integer, got '0x10'",
+    ],
+    [['classify', 'train', '--epochs', '0b11'], 2, "scratchgpt: --epochs must be an integer, got '0b11'"],
+    [['instruct', 'train', '--lr', '0x1'], 2, "scratchgpt: --lr must be a number, got '0x1'"],
+    [['train', '--lr', '1e20', '--out', '/tmp/x'], 2, 'scratchgpt: --lr must be at most 1, got 1e20'],
+    [
+      ['train', '--grad-accum', '2147484', '--out', '/tmp/x'],
+      2,
+      'scratchgpt: --grad-accum must be at most 65536, got 2147484',
+    ],
     [
       ['train', '--batch-size', '0', '--out', '/tmp/x'],
       2,

@@ -20,18 +20,23 @@ export const scheduleFlags = {
   'checkpoint-every': { type: 'string' },
 } as const satisfies FlagSpec;
 
+const MAX_LR = 1;
+/** Far more micro-batches per step than any run needs, and few enough that counts stay small. */
+const MAX_GRAD_ACCUM = 65_536;
+
 export function readSchedule(values: Values, command: string) {
   const epochs = numberFlag(values, 'epochs', { integer: true, min: 1 });
   const steps = numberFlag(values, 'steps', { integer: true, min: 1 });
   if (epochs !== undefined && steps !== undefined)
     throw new UsageError(`${command}: give --epochs or --steps, not both`);
   const options = {
-    lr: numberFlag(values, 'lr', { min: 0, exclusiveMin: true }),
+    // AdamW moves each weight by about the rate every step: above 1, a run can only diverge.
+    lr: numberFlag(values, 'lr', { min: 0, exclusiveMin: true, max: MAX_LR }),
     weightDecay: numberFlag(values, 'weight-decay', { min: 0 }),
     warmupSteps: numberFlag(values, 'warmup-steps', { integer: true, min: 0 }),
-    minLr: numberFlag(values, 'min-lr', { min: 0 }),
+    minLr: numberFlag(values, 'min-lr', { min: 0, max: MAX_LR }),
     gradClip: numberFlag(values, 'grad-clip', { min: 0, exclusiveMin: true }),
-    gradAccum: numberFlag(values, 'grad-accum', { integer: true, min: 1 }),
+    gradAccum: numberFlag(values, 'grad-accum', { integer: true, min: 1, max: MAX_GRAD_ACCUM }),
     evalEvery: numberFlag(values, 'eval-every', { integer: true, min: 0 }),
     evalBatches: numberFlag(values, 'eval-batches', { integer: true, min: 1 }) ?? 5,
     checkpointEvery: numberFlag(values, 'checkpoint-every', { integer: true, min: 1 }),

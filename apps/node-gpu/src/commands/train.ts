@@ -62,12 +62,12 @@ Data and model:
 
 Schedule:
   --epochs E | --steps S how long to train (default: 10 epochs); on resume, the new total
-  --lr X                 peak learning rate of AdamW (default 4e-4)
+  --lr X                 peak learning rate of AdamW, at most 1 (default 4e-4)
   --weight-decay X       AdamW's decoupled weight decay (default 0.1)
   --warmup-steps N       linear warmup over N steps, then cosine decay to --min-lr (default: none)
   --min-lr X             the rate the cosine decays to (default 0 with warmup)
   --grad-clip X          clip the global gradient norm to X from the end of warmup on (default: off)
-  --grad-accum K         micro-batches per optimizer step (default 1)
+  --grad-accum K         micro-batches per optimizer step, at most 65536 (default 1)
 
 Evaluation, samples, checkpoints (steps count from 1):
   --eval-every N         evaluate after step 1 and then every N steps (1, 1+N, 1+2N, …: the book's

@@ -135,7 +135,8 @@ export async function runClassifyTrain(args: string[], context: CommandContext):
         reportEval(reporter, context, {
           ...event,
           ...accuracy,
-          examplesSeen: event.step * run.batchSize * (options.gradAccum ?? 1),
+          // Every batch is padded to the same length; a step may take fewer batches than --grad-accum.
+          examplesSeen: event.tokensSeen / data.train.loader.maxLength,
         });
       } else {
         reporter.report(event);

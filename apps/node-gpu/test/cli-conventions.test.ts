@@ -169,22 +169,23 @@ describe('tokenize', () => {
 });
 
 describe('resuming keeps what defines the run', () => {
-  it('refuses a batch size, context or data other than the run’s, naming the run’s', async () => {
-    const result = await runCli([
-      'train',
-      '--model',
-      runDir,
-      '--steps',
-      '3',
-      '--batch-size',
-      '4',
-      ...backend,
-    ]);
-    expect(result.code).toBe(2);
-    expect(lines(result.stderr)).toEqual([
-      `scratchgpt: train: --batch-size 4 differs from the run in ${runDir}, which was trained with --batch-size 2; ` +
+  it.each([
+    [
+      ['--batch-size', '4'],
+      () =>
+        `--batch-size 4 differs from the run in ${runDir}, which was trained with --batch-size 2; ` +
         `a resumed run keeps it: leave --batch-size out, or start a new run from its weights with --model ${join(runDir, 'checkpoints/step-000002')} --out NEW_DIR`,
-    ]);
+    ],
+    // Micro-batches per step: refused before the backend starts, not by the trainer after it.
+    [
+      ['--grad-accum', '3'],
+      () =>
+        `--grad-accum 3 differs from the run in ${runDir}, which was trained with --grad-accum 1; a resumed run keeps it: leave --grad-accum out`,
+    ],
+  ])('refuses %j other than the run’s, naming the run’s', async (flag, message) => {
+    const result = await runCli(['train', '--model', runDir, '--steps', '3', ...flag, ...backend]);
+    expect(result.code).toBe(2);
+    expect(lines(result.stderr)).toEqual([`scratchgpt: train: ${message()}`]);
   });
 
   it('takes new optimizer settings, from the next step on', async () => {

@@ -2,6 +2,8 @@
  * What `train`, `classify train` and `instruct train` share: the flags of a training schedule, read and checked the same
  * way, and Ctrl-C that stops a run after the step in progress (it then saves), twice to quit at once.
  */
+
+import type { TrainingSnapshot } from '@scratchgpt/trainer';
 import { type FlagSpec, numberFlag, type Values } from '../args.js';
 import { UsageError } from '../errors.js';
 import type { TrainReporter } from './train-reporter.js';
@@ -42,6 +44,23 @@ export function readSchedule(values: Values, command: string) {
     checkpointEvery: numberFlag(values, 'checkpoint-every', { integer: true, min: 1 }),
   };
   return { epochs, steps, options };
+}
+
+/**
+ * A resumed run keeps its micro-batches per step (its steps would otherwise read other batches): another
+ * --grad-accum is refused here, before the backend starts, naming the run's.
+ */
+export function checkResumedGradAccum(
+  gradAccum: number | undefined,
+  resume: TrainingSnapshot | undefined,
+  command: string,
+  directory: string,
+): void {
+  const saved = resume?.state.settings.gradAccum;
+  if (gradAccum === undefined || saved === undefined || gradAccum === saved) return;
+  throw new UsageError(
+    `${command}: --grad-accum ${gradAccum} differs from the run in ${directory}, which was trained with --grad-accum ${saved}; a resumed run keeps it: leave --grad-accum out`,
+  );
 }
 
 /**

@@ -23,7 +23,7 @@ import { createStreamDecoder, encodeText, gpt2 } from '../text-helpers.js';
 import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
 import { runTraining } from './run-training.js';
-import { readSchedule, scheduleFlags } from './schedule.js';
+import { checkResumedGradAccum, readSchedule, scheduleFlags } from './schedule.js';
 import { TrainReporter } from './train-reporter.js';
 
 const flags = {
@@ -115,6 +115,7 @@ export async function runTrain(
   };
   const plan = await planRun(values, context);
   const { out, run, config } = plan;
+  checkResumedGradAccum(options.gradAccum, plan.resume, 'train', out);
   const data = batchesOf(plan.text, run);
   await prepareRunDirectory(out);
 

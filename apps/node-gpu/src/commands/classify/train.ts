@@ -34,7 +34,7 @@ import {
 } from '../../run-directory.js';
 import type { CommandContext } from '../context.js';
 import { explainDivergence, writePlot } from '../run-training.js';
-import { readSchedule, scheduleFlags, stopOnInterrupt } from '../schedule.js';
+import { checkResumedGradAccum, readSchedule, scheduleFlags, stopOnInterrupt } from '../schedule.js';
 import { checkNewRunDirectory, definedOnly } from '../train.js';
 import { TrainReporter } from '../train-reporter.js';
 import { dataFlags, dataSettings, loadClassificationData, requestedData } from './data.js';
@@ -84,6 +84,8 @@ export async function runClassifyTrain(args: string[], context: CommandContext):
   const { evalBatches } = options;
   const plan = await planRun(values, context);
   const { out, run, config, data, settings } = plan;
+  const resume = plan.start.kind === 'resume' ? plan.start.snapshot : undefined;
+  checkResumedGradAccum(options.gradAccum, resume, 'classify train', out);
   await prepareRunDirectory(out);
 
   // Only now, with every argument, file and the data checked: the backend, then the model.
@@ -105,7 +107,6 @@ export async function runClassifyTrain(args: string[], context: CommandContext):
   const reporter = new TrainReporter(output);
   const interrupt = stopOnInterrupt(reporter);
   const validation = data.validation.loader.length > 0 ? data.validation.loader : undefined;
-  const resume = plan.start.kind === 'resume' ? plan.start.snapshot : undefined;
   let completed = false;
   let savedStep = resume?.state.step;
   try {

@@ -12,7 +12,7 @@
  * good checkpoint was replaced. Needs a build (`pnpm build`).
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -125,4 +125,5 @@ for (const [name, command] of Object.entries(commands)) {
     }
   });
 }
+rmSync(work, { recursive: true, force: true });
 console.log(JSON.stringify(counts, null, 2));

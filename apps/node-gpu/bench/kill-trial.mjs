@@ -15,32 +15,19 @@
  * Prints the counts as JSON. Needs a build (`pnpm build`).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseSafetensors } from '@scratchgpt/tensor';
+import { tinyWorkspace } from './tiny-workspace.mjs';
 
 const { values } = parseArgs({
   options: { random: { type: 'string', default: '40' }, backend: { type: 'string', default: 'wasm' } },
 });
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const hook = fileURLToPath(new URL('./kill-at-write.mjs', import.meta.url));
-const work = mkdtempSync(join(tmpdir(), 'kill-trial-'));
-const config = join(work, 'tiny.json');
-writeFileSync(
-  config,
-  JSON.stringify({
-    vocabSize: 50257,
-    contextLength: 16,
-    embDim: 16,
-    nHeads: 2,
-    nLayers: 1,
-    dropRate: 0.1,
-    qkvBias: false,
-  }),
-);
+const { work, config } = tinyWorkspace('kill-trial-');
 const common = ['--checkpoint-every', '1', '--eval-every', '0', '--json', '--backend', values.backend];
 
 function train(args, env = {}) {

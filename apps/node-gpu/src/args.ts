@@ -102,12 +102,15 @@ interface NumberRule {
   max?: number;
 }
 
+/** Decimal only: `Number()` also reads hexadecimal, octal and binary (`--steps 0x10` would run 16 steps). */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 export function numberFlag(values: Values, name: string, rule: NumberRule = {}): number | undefined {
   const text = stringFlag(values, name);
   if (text === undefined) return undefined;
   const value = Number(text);
   const kind = rule.integer ? 'an integer' : 'a number';
-  if (text.trim() === '' || !Number.isFinite(value) || (rule.integer && !Number.isSafeInteger(value))) {
+  if (!DECIMAL.test(text) || !Number.isFinite(value) || (rule.integer && !Number.isSafeInteger(value))) {
     throw new UsageError(`--${name} must be ${kind}, got '${text}'`);
   }
   if (rule.min !== undefined && (rule.exclusiveMin ? value <= rule.min : value < rule.min)) {

@@ -59,6 +59,32 @@ function train(out: string, extra: string[]) {
 }
 
 describe('classify train', () => {
+  it('counts the examples a step saw, when --grad-accum asks for more batches than an epoch has', async () => {
+    const out = join(work, 'accumulated');
+    const args = ['--steps', '2', '--grad-accum', '1000', '--eval-every', '1', '--eval-batches', '1'];
+    const { code, stdout, stderr } = await train(out, [...args, '--no-final-eval']);
+    expect(code, stderr).toBe(0);
+    // Each step is the epoch's 14 batches of 4: 56 texts, not 1000 batches' worth.
+    const evals = jsonLines(stdout).filter((e) => e.event === 'eval');
+    expect(evals.map((e) => [e.step, e.examplesSeen])).toEqual([
+      [1, 56],
+      [2, 112],
+    ]);
+  });
+
+  it('never saves a step whose update made the weights non-finite', async () => {
+    const out = join(work, 'diverged');
+    // lr · weight decay overflows float32: the first update makes every trainable weight non-finite.
+    const diverging = ['--steps', '5', '--lr', '1', '--weight-decay', '1e39', '--checkpoint-every', '1'];
+    const { code, stderr } = await train(out, [...diverging, '--no-final-eval']);
+    expect(code).toBe(1);
+    const own = ownStderr(stderr);
+    expect(own.at(-1)).toMatch(
+      /^scratchgpt: '[\w.]+' became non-finite at step 1 \(learning rate 1\.00\); that step was not saved\. No checkpoint was saved before it/,
+    );
+    expect(existsSync(join(out, 'checkpoint.json'))).toBe(false);
+  });
+
   it('fine-tunes, reports loss and accuracy, evaluates every split, and writes a classifier run', async () => {
     const out = join(work, 'run');
     const { code, stdout, stderr } = await train(out, [

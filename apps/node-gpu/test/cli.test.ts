@@ -91,10 +91,13 @@ describe('train', () => {
     expect(steps[0]!.tokensSeen).toBe(128);
   });
 
-  it('saves and exits on Ctrl-C, and the run resumes from there', async () => {
-    const dir = join(work, 'interrupted');
+  /**
+   * A long run into `dir` that gets `signals` SIGINTs after its first step, 10 ms apart (the kernel
+   * merges signals sent closer together than the process takes them).
+   */
+  function interruptedRun(dir: string, signals: number) {
     let sent = false;
-    const { code, stdout } = await runCli(
+    return runCli(
       [
         'train',
         '--config',
@@ -112,11 +115,16 @@ describe('train', () => {
         onStdout: (chunk, child) => {
           if (!sent && chunk.includes('"event":"step"')) {
             sent = true;
-            child.kill('SIGINT');
+            for (let i = 0; i < signals; i++) setTimeout(() => child.kill('SIGINT'), i * 10);
           }
         },
       },
     );
+  }
+
+  it('saves and exits on Ctrl-C, and the run resumes from there', async () => {
+    const dir = join(work, 'interrupted');
+    const { code, stdout } = await interruptedRun(dir, 1);
     expect(code).toBe(0);
     const done = jsonLines(stdout).at(-1)!;
     expect(done).toMatchObject({ event: 'done', reason: 'aborted', checkpoint: dir });
@@ -136,6 +144,16 @@ describe('train', () => {
         .filter((e) => e.event === 'step')
         .map((e) => e.step),
     ).toEqual([stoppedAt + 1]);
+  });
+
+  it('takes a SIGINT forwarded right after the first (pnpm exec sends the Ctrl-C twice) as the same one: it saves', async () => {
+    const dir = join(work, 'interrupted-twice');
+    const { code, stdout, stderr } = await interruptedRun(dir, 2);
+    expect(code, stderr).toBe(0);
+    const done = jsonLines(stdout).at(-1)!;
+    expect(done).toMatchObject({ event: 'done', reason: 'aborted', checkpoint: dir });
+    const manifest = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8'));
+    expect(manifest.step).toBe(done.step);
   });
 });
 
@@ -355,6 +373,20 @@ describe('bad input: one clear line and exit 2 (usage) or 1 (failure)', () => {
       "scratchgpt: --config: unknown preset 'gpt5'; use one of gpt2-small, gpt2-medium, gpt2-large, gpt2-xl, gpt-nano, gpt-micro, gpt-mini, gpt-tiny or a .json file",
     ],
     [['train', '--lr', 'fast', '--out', '/tmp/x'], 2, "scratchgpt: --lr must be a number, got 'fast'"],
+    // Decimal only: Number() reads 0x10 as 16.
+    [
+      ['train', '--steps', '0x10', '--out', '/tmp/x'],
+      2,
+      "scratchgpt: --steps must be an integer, got '0x10'",
+    ],
+    [['classify', 'train', '--epochs', '0b11'], 2, "scratchgpt: --epochs must be an integer, got '0b11'"],
+    [['instruct', 'train', '--lr', '0x1'], 2, "scratchgpt: --lr must be a number, got '0x1'"],
+    [['train', '--lr', '1e20', '--out', '/tmp/x'], 2, 'scratchgpt: --lr must be at most 1, got 1e20'],
+    [
+      ['train', '--grad-accum', '2147484', '--out', '/tmp/x'],
+      2,
+      'scratchgpt: --grad-accum must be at most 65536, got 2147484',
+    ],
     [
       ['train', '--batch-size', '0', '--out', '/tmp/x'],
       2,

@@ -12,6 +12,7 @@ export type { BatchSource, LanguageModel, TrainBatch } from './batches.js';
 export { type ClippedGradients, clipGradNorm } from './clip.js';
 export { type CrossEntropyOptions, crossEntropy, type Reduction } from './cross-entropy.js';
 export { type EvaluateOptions, type Evaluation, evaluateModel, evaluationStream } from './evaluate.js';
+export { NonFiniteWeightsError } from './finite-check.js';
 export { GradientAccumulator, type GradientAccumulatorOptions } from './gradient-accumulator.js';
 export { computeGradients, type LossAndGradients } from './gradients.js';
 export { type LinearCrossEntropyOptions, linearCrossEntropy } from './linear-cross-entropy.js';

@@ -23,9 +23,21 @@ export interface SettingsOptions {
   evalEvery?: number;
 }
 
+/**
+ * The largest float32: the update runs in float32, where a larger rate is an infinity and every weight
+ * it touches becomes NaN.
+ */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
 export function newSettings(options: SettingsOptions, train: BatchSource<SizedBatch>): TrainSettings {
   const lr = options.lr ?? 4e-4;
-  if (!(lr > 0 && Number.isFinite(lr))) throw new RangeError(`lr must be a finite number > 0, got ${lr}`);
+  if (!(lr > 0 && lr <= FLOAT32_MAX))
+    throw new RangeError(`lr must be a number > 0 within float32's range, got ${lr}`);
+  const eps = options.eps ?? 1e-8;
+  if (!(eps > 0 && eps <= FLOAT32_MAX))
+    throw new RangeError(
+      `eps must be a number > 0 (with 0, a weight without gradient becomes 0 / 0), got ${eps}`,
+    );
   const gradAccum = positiveInteger('gradAccum', options.gradAccum ?? 1);
   const epochs = positiveInteger(
     'epochs',
@@ -47,7 +59,7 @@ export function newSettings(options: SettingsOptions, train: BatchSource<SizedBa
     lr,
     weightDecay: options.weightDecay ?? 0.1,
     betas: options.betas ?? [0.9, 0.999],
-    eps: options.eps ?? 1e-8,
+    eps,
     warmupSteps,
     initialLr: options.initialLr ?? (cosine ? 0 : lr),
     minLr: options.minLr ?? (cosine ? 0 : lr),

@@ -2,8 +2,10 @@ import { createDataLoader, GPTDataset } from '@scratchgpt/data-loader';
 import { GPTModel, preset } from '@scratchgpt/gpt-model';
 import { Generator, initBackend, Module, manualSeed, tf } from '@scratchgpt/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LanguageModel } from './batches.js';
-import { calcLossLoader } from './loss.js';
+import type { LanguageModel, TrainBatch } from './batches.js';
+import { NonFiniteWeightsError } from './finite-check.js';
+import { calcLossLoader, languageModelObjective } from './loss.js';
+import type { Objective } from './objective.js';
 import { NonFiniteLossError, type TrainEvent, type TrainOptions, trainModel } from './train.js';
 import {
   parseTrainingState,
@@ -223,6 +225,49 @@ describe('trainModel', () => {
     );
     expect(saves).toEqual([2]);
     expect(steps(events).map((e) => e.step)).toEqual([1, 2, 3]);
+  });
+
+  it('stops before saving when an update makes a weight non-finite, keeping the last good save', async () => {
+    // lr · weightDecay overflows float32: the decay multiplies every weight by -Infinity (zeros by NaN).
+    const saves: number[] = [];
+    const training = run({
+      model: freshModel(13),
+      train: loader(2),
+      lr: 3e38,
+      weightDecay: 10,
+      maxSteps: 3,
+      checkpointEvery: 1,
+      saveCheckpoint: async (s) => `${saves.push(s.state.step)}`,
+    });
+    await expect(training).rejects.toThrow(NonFiniteWeightsError);
+    await expect(training).rejects.toThrow(/became non-finite by step 1 \(learning rate 3\.00e\+38\)/);
+    expect(saves).toEqual([]);
+  });
+
+  it('refuses to save optimizer moments that overflowed, though the weights are finite', async () => {
+    // Gradients near 1e30: their squares are infinite in float32, and an update divided by √∞ is 0.
+    const base = languageModelObjective();
+    const huge: Objective<LanguageModel, TrainBatch> = {
+      loss: (model, batch, reduction) => tf.tidy(() => tf.mul(base.loss(model, batch, reduction), 1e30)),
+      countTargets: (batch) => base.countTargets(batch),
+    };
+    const saves: number[] = [];
+    const training = run({
+      model: freshModel(14),
+      train: loader(2),
+      objective: huge,
+      maxSteps: 3,
+      checkpointEvery: 1,
+      saveCheckpoint: async (s) => `${saves.push(s.state.step)}`,
+    });
+    await expect(training).rejects.toThrow(/'[\w.]+\.exp_avg_sq' became non-finite by step 1/);
+    expect(saves).toEqual([]);
+  });
+
+  it('refuses eps 0, whose update is 0 / 0 for every weight without a gradient', async () => {
+    await expect(run({ model: freshModel(15), train: loader(2), eps: 0, maxSteps: 1 })).rejects.toThrow(
+      /^eps must be a number > 0/,
+    );
   });
 });
 

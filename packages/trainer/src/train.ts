@@ -12,6 +12,7 @@ import { AdamW, preferredMomentsLocation } from './adamw.js';
 import type { BatchSource, LanguageModel, TrainBatch } from './batches.js';
 import { clipGradNorm } from './clip.js';
 import { evaluationStream } from './evaluate.js';
+import { firstNonFinite, firstNonFiniteMoment, NonFiniteWeightsError } from './finite-check.js';
 import { GradientAccumulator } from './gradient-accumulator.js';
 import { computeGradients } from './gradients.js';
 import { defaultObjective } from './loss.js';
@@ -165,7 +166,10 @@ export async function* trainModel<M extends Module = LanguageModel, B extends Si
   /** Saves (when the caller saves) and reports where. */
   async function* checkpoint(): AsyncGenerator<TrainEvent, string | null> {
     if (!options.saveCheckpoint) return null;
-    const location = await options.saveCheckpoint(await snapshotOf(state, optimizer, generator));
+    const snapshot = await snapshotOf(state, optimizer, generator);
+    const broken = firstNonFiniteMoment(snapshot.moments);
+    if (broken) throw new NonFiniteWeightsError(state.step, broken, optimizer.lr);
+    const location = await options.saveCheckpoint(snapshot);
     yield { event: 'checkpoint', step: state.step, location };
     return location;
   }
@@ -215,6 +219,8 @@ export async function* trainModel<M extends Module = LanguageModel, B extends Si
           step: state.step + 1,
           lr,
         });
+        const broken = await firstNonFinite(trainable);
+        if (broken) throw new NonFiniteWeightsError(state.step + 1, broken, lr);
         const tokens = group.reduce((n, batch) => n + batch.batchSize * batch.length, 0);
         state.step++;
         state.batchInEpoch = nextBatch;

@@ -4,6 +4,7 @@
  * steps, or resets part of the optimizer without a word.
  */
 import { jsonPreview } from '@scratchgpt/tensor';
+import { FLOAT32_MAX } from './settings.js';
 import type { TrainingState } from './training-state.js';
 
 /** Throws `make(problem)` for the first field that is wrong; returns the state typed. */
@@ -24,6 +25,10 @@ export function checkTrainingState(value: unknown, make: (problem: string) => Er
     return item as number;
   };
   const rate = (path: string, item: unknown) => number(path, item, (n) => n >= 0, 'a finite number ≥ 0');
+  // Float32 settings whose update must be NaN outside (0, FLOAT32_MAX]: an infinite rate, and eps 0
+  // (0 / 0 for every weight without a gradient).
+  const positiveFloat32 = (path: string, item: unknown) =>
+    number(path, item, (n) => n > 0 && n <= FLOAT32_MAX, "a number > 0 within float32's range");
 
   const state = record('state', value);
   if (state.version !== 2) {
@@ -46,7 +51,7 @@ export function checkTrainingState(value: unknown, make: (problem: string) => Er
   }
 
   const settings = record('settings', state.settings);
-  number('settings.lr', settings.lr, (n) => n > 0, 'a finite number > 0');
+  positiveFloat32('settings.lr', settings.lr);
   rate('settings.weightDecay', settings.weightDecay);
   const betas = settings.betas;
   if (
@@ -56,7 +61,7 @@ export function checkTrainingState(value: unknown, make: (problem: string) => Er
   ) {
     fail('settings.betas', 'two numbers in [0, 1)', betas);
   }
-  rate('settings.eps', settings.eps);
+  positiveFloat32('settings.eps', settings.eps);
   integer('settings.warmupSteps', settings.warmupSteps);
   rate('settings.initialLr', settings.initialLr);
   rate('settings.minLr', settings.minLr);
@@ -78,7 +83,12 @@ export function checkTrainingState(value: unknown, make: (problem: string) => Er
 
   const optimizer = record('optimizer', state.optimizer);
   integer('optimizer.step', optimizer.step);
-  rate('optimizer.lr', optimizer.lr);
+  number(
+    'optimizer.lr',
+    optimizer.lr,
+    (n) => n >= 0 && n <= FLOAT32_MAX,
+    "a number ≥ 0 within float32's range",
+  );
   const parameterSteps = record('optimizer.parameterSteps', optimizer.parameterSteps);
   for (const [name, count] of Object.entries(parameterSteps)) {
     integer(`optimizer.parameterSteps.${name.slice(0, 100)}`, count);

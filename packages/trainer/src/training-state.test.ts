@@ -64,7 +64,10 @@ describe('parseTrainingState', () => {
   it.each([
     [set(['epoch'], 1e9), '"epoch" must be at most the steps done (3) and the epochs'],
     [set(['settings', 'epochs'], null), '"settings.epochs" must be an integer ≥ 1, got null'],
-    [set(['settings', 'lr'], -1), '"settings.lr" must be a finite number > 0, got -1'],
+    [set(['settings', 'lr'], -1), '"settings.lr" must be a number > 0 within float32\'s range, got -1'],
+    // Settings whose updates must be NaN: an infinite float32 rate, and 0 / 0 for a weight without gradient.
+    [set(['settings', 'lr'], 1e39), '"settings.lr" must be a number > 0 within float32\'s range, got 1e+39'],
+    [set(['settings', 'eps'], 0), '"settings.eps" must be a number > 0 within float32\'s range, got 0'],
     [
       set(['settings', 'schedule'], 'linear'),
       '"settings.schedule" must be "cosine" or "constant", got "linear"',
@@ -91,6 +94,15 @@ describe('parseTrainingState', () => {
     );
     expect(() => parseTrainingState(serializeSafetensors(tensors, both.metadata))).toThrow(
       "no moments for 'final_norm.scale', which the optimizer has stepped",
+    );
+  });
+
+  it('refuses moments holding infinities or NaN (a run saved after it diverged)', () => {
+    const file = parseSafetensors(saved);
+    const tensors = new Map([...file.tensors].map(([n, t]) => [n, { shape: t.shape, data: t.data.slice() }]));
+    (tensors.get('tok_emb.weight.exp_avg_sq')!.data as Float32Array)[3] = Number.POSITIVE_INFINITY;
+    expect(() => parseTrainingState(serializeSafetensors(tensors, file.metadata))).toThrow(
+      "training-state.safetensors: 'tok_emb.weight.exp_avg_sq' holds infinities or NaN (the run had diverged)",
     );
   });
 });

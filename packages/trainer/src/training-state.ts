@@ -13,6 +13,7 @@ import {
   serializeSafetensors,
 } from '@scratchgpt/tensor';
 import type { HostAdamWState } from './adamw.js';
+import { allFinite } from './finite-check.js';
 import { checkTrainingState } from './training-state-schema.js';
 
 export interface StepRecord {
@@ -138,6 +139,11 @@ export function parseTrainingState(
   for (const [name, tensor] of file.tensors) {
     if (!(tensor.data instanceof Float32Array))
       throw new TrainingStateError(`${source}: '${name}' is not a float tensor`);
+    if (!allFinite(tensor.data)) {
+      throw new TrainingStateError(
+        `${source}: '${name}' holds infinities or NaN (the run had diverged): resume from an earlier checkpoint or start again`,
+      );
+    }
     const isSquare = name.endsWith(EXP_AVG_SQ);
     const parameter = name.slice(0, name.length - (isSquare ? EXP_AVG_SQ : EXP_AVG).length);
     if (!isSquare && !name.endsWith(EXP_AVG))

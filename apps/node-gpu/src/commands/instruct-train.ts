@@ -45,7 +45,7 @@ import type { RunSettings } from '../run-manifest.js';
 import { gpt2 } from '../text-helpers.js';
 import type { CommandContext } from './context.js';
 import { runTraining } from './run-training.js';
-import { readSchedule, scheduleFlags } from './schedule.js';
+import { checkResumedGradAccum, readSchedule, scheduleFlags } from './schedule.js';
 import { checkNewRunDirectory, definedOnly } from './train.js';
 import { TrainReporter } from './train-reporter.js';
 
@@ -117,6 +117,7 @@ export async function runInstructTrain(args: string[], context: CommandContext):
   const { evalBatches } = options;
   const plan = await planInstructRun(values, context);
   const { out, run, config, format } = plan;
+  checkResumedGradAccum(options.gradAccum, plan.resume, 'instruct train', out);
   const data = await loadersOf(plan);
   await prepareRunDirectory(out);
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '@scratchgpt/gpt-model/node';
 import {
   NonFiniteLossError,
+  NonFiniteWeightsError,
   type TrainEvent,
   type TrainingSnapshot,
   TrainingStateError,
@@ -51,9 +52,8 @@ export async function runTraining(options: RunTrainingOptions): Promise<void> {
     }
   } catch (error) {
     reporter.done();
-    if (error instanceof NonFiniteLossError) throw new CommandError(divergedMessage(error, out, savedStep));
     if (error instanceof TrainingStateError) throw new CommandError(error.message);
-    throw error;
+    throw explainDivergence(error, out, savedStep);
   } finally {
     interrupt.release();
   }
@@ -75,11 +75,25 @@ export async function writePlot(
   }
 }
 
-/** Says where training can continue from: only what is true of the directory. */
-function divergedMessage(error: NonFiniteLossError, out: string, savedStep: number | undefined): string {
-  const what = `The loss became ${error.loss} at step ${error.step} (learning rate ${error.lr.toPrecision(3)}); that step's update was not applied.`;
-  if (savedStep === undefined) {
-    return `${what} No checkpoint was saved before it (--checkpoint-every N saves along the way): start again with a lower --lr, or with --grad-clip 1.`;
+/**
+ * A run that diverged (a loss, weight or optimizer moment that stopped being finite) as one line that
+ * says where it can continue from, only what is true of the directory; any other error as it is.
+ */
+export function explainDivergence(error: unknown, out: string, savedStep: number | undefined): unknown {
+  let what: string;
+  if (error instanceof NonFiniteLossError) {
+    what = `The loss became ${error.loss} at step ${error.step} (learning rate ${error.lr.toPrecision(3)}); that step's update was not applied.`;
+  } else if (error instanceof NonFiniteWeightsError) {
+    what = `'${error.tensor}' became non-finite at step ${error.step} (learning rate ${error.lr.toPrecision(3)}); that step was not saved.`;
+  } else {
+    return error;
   }
-  return `${what} The last checkpoint is step ${savedStep} in ${out} (${MANIFEST_FILE}): resume from it with --model ${out} and a lower --lr, or with --grad-clip 1.`;
+  if (savedStep === undefined) {
+    return new CommandError(
+      `${what} No checkpoint was saved before it (--checkpoint-every N saves along the way): start again with a lower --lr, or with --grad-clip 1.`,
+    );
+  }
+  return new CommandError(
+    `${what} The last checkpoint is step ${savedStep} in ${out} (${MANIFEST_FILE}): resume from it with --model ${out} and a lower --lr, or with --grad-clip 1.`,
+  );
 }

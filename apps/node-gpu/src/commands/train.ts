@@ -24,7 +24,7 @@ import { createStreamDecoder, encodeText, gpt2 } from '../text-helpers.js';
 import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
 import { runTraining } from './run-training.js';
-import { readSchedule, scheduleFlags } from './schedule.js';
+import { checkResumedGradAccum, readSchedule, scheduleFlags } from './schedule.js';
 import { TrainReporter } from './train-reporter.js';
 
 const flags = {
@@ -63,12 +63,12 @@ Data and model:
 
 Schedule:
   --epochs E | --steps S how long to train (default: 10 epochs); on resume, the new total
-  --lr X                 peak learning rate of AdamW (default 4e-4)
+  --lr X                 peak learning rate of AdamW, at most 1 (default 4e-4)
   --weight-decay X       AdamW's decoupled weight decay (default 0.1)
   --warmup-steps N       linear warmup over N steps, then cosine decay to --min-lr (default: none)
   --min-lr X             the rate the cosine decays to (default 0 with warmup)
   --grad-clip X          clip the global gradient norm to X from the end of warmup on (default: off)
-  --grad-accum K         micro-batches per optimizer step (default 1)
+  --grad-accum K         micro-batches per optimizer step, at most 65536 (default 1)
 
 Evaluation, samples, checkpoints (steps count from 1):
   --eval-every N         evaluate after step 1 and then every N steps (1, 1+N, 1+2N, …: the book's
@@ -118,6 +118,7 @@ export async function runTrain(
   if (prompt.trim() === '') throw new UsageError('train: --prompt is empty: give the text samples continue');
   const plan = await planRun(values, context);
   const { out, run, config } = plan;
+  checkResumedGradAccum(options.gradAccum, plan.resume, 'train', out);
   const data = batchesOf(plan.text, run);
   await prepareRunDirectory(out);
 

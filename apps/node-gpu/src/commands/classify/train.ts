@@ -16,12 +16,7 @@ import {
 import { type GPTConfig, GPTModel } from '@scratchgpt/gpt-model';
 import type { LoRASettings } from '@scratchgpt/lora';
 import { manualSeed } from '@scratchgpt/tensor';
-import {
-  NonFiniteLossError,
-  type TrainingSnapshot,
-  TrainingStateError,
-  trainModel,
-} from '@scratchgpt/trainer';
+import { type TrainingSnapshot, TrainingStateError, trainModel } from '@scratchgpt/trainer';
 import { type FlagSpec, numberFlag, parseFlags, stringFlag, type Values } from '../../args.js';
 import type { ClassifyRunSettings } from '../../classify-run-settings.js';
 import { CommandError, UsageError } from '../../errors.js';
@@ -39,8 +34,8 @@ import {
   readRunState,
 } from '../../run-directory.js';
 import type { CommandContext } from '../context.js';
-import { writePlot } from '../run-training.js';
-import { readSchedule, scheduleFlags, stopOnInterrupt } from '../schedule.js';
+import { explainDivergence, writePlot } from '../run-training.js';
+import { checkResumedGradAccum, readSchedule, scheduleFlags, stopOnInterrupt } from '../schedule.js';
 import { checkNewRunDirectory, definedOnly } from '../train.js';
 import { TrainReporter } from '../train-reporter.js';
 import { dataFlags, dataSettings, loadClassificationData, requestedData } from './data.js';
@@ -90,6 +85,8 @@ export async function runClassifyTrain(args: string[], context: CommandContext):
   const { evalBatches } = options;
   const plan = await planRun(values, context);
   const { out, run, config, data, settings } = plan;
+  const resume = plan.start.kind === 'resume' ? plan.start.snapshot : undefined;
+  checkResumedGradAccum(options.gradAccum, resume, 'classify train', out);
   await prepareRunDirectory(out);
 
   // Only now, with every argument, file and the data checked: the backend, then the model.
@@ -111,8 +108,8 @@ export async function runClassifyTrain(args: string[], context: CommandContext):
   const reporter = new TrainReporter(output);
   const interrupt = stopOnInterrupt(reporter);
   const validation = data.validation.loader.length > 0 ? data.validation.loader : undefined;
-  const resume = plan.start.kind === 'resume' ? plan.start.snapshot : undefined;
   let completed = false;
+  let savedStep = resume?.state.step;
   try {
     for await (const event of trainModel({
       model,
@@ -129,6 +126,7 @@ export async function runClassifyTrain(args: string[], context: CommandContext):
         : definedOnly({ epochs: epochs ?? (steps ? undefined : 5), maxSteps: steps })),
       saveCheckpoint: async (snapshot) => {
         const saved = await saveClassifierRun(out, model, settings, snapshot, run);
+        savedStep = snapshot.state.step;
         await writePlot(out, snapshot, reporter);
         return saved;
       },
@@ -139,7 +137,8 @@ export async function runClassifyTrain(args: string[], context: CommandContext):
         reportEval(reporter, context, {
           ...event,
           ...accuracy,
-          examplesSeen: event.step * run.batchSize * (options.gradAccum ?? 1),
+          // Every batch is padded to the same length; a step may take fewer batches than --grad-accum.
+          examplesSeen: event.tokensSeen / data.train.loader.maxLength,
         });
       } else {
         reporter.report(event);
@@ -148,13 +147,8 @@ export async function runClassifyTrain(args: string[], context: CommandContext):
     }
   } catch (error) {
     reporter.done();
-    if (error instanceof NonFiniteLossError) {
-      throw new CommandError(
-        `${error.message.replace(/ \(gradClip\)/, ' (--grad-clip)')} The run is in ${out}.`,
-      );
-    }
     if (error instanceof TrainingStateError) throw new CommandError(error.message);
-    throw error;
+    throw explainDivergence(error, out, savedStep);
   } finally {
     interrupt.release();
   }

@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '@scratchgpt/gpt-model';
 import { loraLayers } from '@scratchgpt/lora';
-import { Generator, initBackend, tf } from '@scratchgpt/tensor';
+import {
+  Generator,
+  initBackend,
+  parseSafetensors,
+  serializeSafetensors,
+  type TensorToWrite,
+  tf,
+} from '@scratchgpt/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier, serializeClassifier } from './checkpoint/files.js';
 import { ClassifierFileError, parseClassifierSettings, settingsToJson } from './checkpoint/settings.js';
@@ -101,6 +108,33 @@ describe('classifier checkpoints', () => {
       expect(() => parseClassifierSettings({ ...files.settings, ...change })).toThrow(message);
     }
     expect(parseClassifierSettings(settingsToJson(settingsOf(model)))).toEqual(settingsOf(model));
+    model.dispose();
+  });
+
+  it('refuses a class head that is not finite float weights, as the model file is refused', async () => {
+    const model = tinyClassifier();
+    const files = await serializeClassifier(model, settingsOf(model));
+    const weight = parseSafetensors(files.head).tensors.get('out_head.weight');
+    const headWith = (bias: TensorToWrite) =>
+      serializeSafetensors(
+        new Map([
+          ['out_head.weight', weight as TensorToWrite],
+          ['out_head.bias', bias],
+        ]),
+      );
+    const cases: Array<[Uint8Array, string]> = [
+      [
+        headWith({ shape: [2], data: new Float32Array([0, Number.NaN]) }),
+        "classifier.safetensors: tensor 'out_head.bias' holds NaN at index 1: the checkpoint is damaged, or was saved after training diverged",
+      ],
+      [
+        headWith({ shape: [2], data: new Int32Array([0, 9]) }),
+        "classifier.safetensors: tensor 'out_head.bias' is I32; weights must be F32, F16 or BF16",
+      ],
+    ];
+    for (const [head, message] of cases) {
+      expect(() => loadClassifier({ ...files, head })).toThrow(new ClassifierFileError(message));
+    }
     model.dispose();
   });
 

@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '@scratchgpt/gpt-model';
@@ -168,6 +169,35 @@ describe('classifier checkpoints', () => {
       );
       loaded.classifier.dispose();
       model.dispose();
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('reads only regular files of a plausible size: a FIFO or a link to /dev/zero is refused at once', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'classifier-'));
+    try {
+      const model = tinyClassifier();
+      await saveClassifier(model, settingsOf(model), directory);
+      model.dispose();
+      const path = (name: string) => join(directory, name);
+      await rm(path('classifier.safetensors'));
+      await symlink('/dev/zero', path('classifier.safetensors'));
+      await expect(loadClassifierDirectory(directory)).rejects.toThrow(
+        new ClassifierFileError(
+          `${path('classifier.safetensors')} is not a regular file (a device): give a file`,
+        ),
+      );
+      await rm(path('classifier.json'));
+      execFileSync('mkfifo', [path('classifier.json')]);
+      await expect(loadClassifierDirectory(directory)).rejects.toThrow(
+        new ClassifierFileError(`${path('classifier.json')} is not a regular file (a FIFO): give a file`),
+      );
+      await rm(path('classifier.json'));
+      await writeFile(path('classifier.json'), ' '.repeat(5_000_000));
+      await expect(loadClassifierDirectory(directory)).rejects.toThrow(
+        `${path('classifier.json')} is 5,000,000 bytes, more than the 4,194,304 such a file can take`,
+      );
     } finally {
       await rm(directory, { recursive: true, force: true });
     }

@@ -27,7 +27,7 @@ import {
   readInstructionData,
 } from '../instruct-data.js';
 import type { InstructRunSettings } from '../instruct-settings.js';
-import { loraFlags, readLoRAFlags } from '../lora-flags.js';
+import { checkLoRARank, loraFlags, readLoRAFlags } from '../lora-flags.js';
 import { checkMemory } from '../memory-check.js';
 import { windowLength } from '../model-config.js';
 import { isHubModel, resolveModelSource } from '../model-source.js';
@@ -205,6 +205,7 @@ async function planInstructRun(values: Values, context: CommandContext): Promise
   const from = { directory: modelDir, contents };
 
   const lora = readLoRAFlags(values);
+  checkLoRARank(lora, config);
   const saved =
     contents.kind === 'run' && contents.manifest.task !== 'classify' ? contents.manifest : undefined;
   const instruct = saved?.instruct;

@@ -17,7 +17,7 @@ import { CheckpointError, ConfigError } from '@scratchgpt/gpt-model';
 import { SafetensorsError } from '@scratchgpt/tensor';
 import type { TrainingSnapshot } from '@scratchgpt/trainer';
 import type { ClassifyRunSettings } from '../../classify-run-settings.js';
-import { readText } from '../../data.js';
+import { readDirectoryText } from '../../data.js';
 import { CommandError } from '../../errors.js';
 import {
   type DirectoryContents,
@@ -98,7 +98,7 @@ export async function loadClassifierFiles(location: ClassifierLocation): Promise
 export async function readClassifierSettings(files: string): Promise<ClassifierSettings> {
   const path = join(files, CLASSIFIER_SETTINGS_FILE);
   try {
-    return parseClassifierSettings(JSON.parse(await readText(path, '--model')), path);
+    return parseClassifierSettings(JSON.parse(await readDirectoryText(path, '--model')), path);
   } catch (error) {
     if (error instanceof ClassifierFileError || error instanceof SyntaxError) {
       throw new CommandError(`${path}: ${error.message.replace(`${path}: `, '')}`);

@@ -20,7 +20,7 @@ import { NonFiniteLossError, type TrainingSnapshot, trainModel } from '@scratchg
 import { type FlagSpec, numberFlag, parseFlags, stringFlag, type Values } from '../../args.js';
 import type { ClassifyRunSettings } from '../../classify-run-settings.js';
 import { CommandError, UsageError } from '../../errors.js';
-import { loraFlags, readLoRAFlags } from '../../lora-flags.js';
+import { checkLoRARank, loraFlags, readLoRAFlags } from '../../lora-flags.js';
 import { checkMemory } from '../../memory-check.js';
 import { readConfigOf, resolveConfig } from '../../model-config.js';
 import { isHubModel, resolveModelSource } from '../../model-source.js';
@@ -301,6 +301,7 @@ async function newRun(plan: {
   modelChoice: ModelChoice;
   context: CommandContext;
 }): Promise<Plan> {
+  checkLoRARank(plan.modelChoice.lora, plan.config);
   const settings = dataSettings(plan.requested, plan.context.seed);
   const data = await loadClassificationData(settings, {
     contextLength: plan.config.contextLength,

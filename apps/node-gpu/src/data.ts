@@ -35,8 +35,6 @@ export async function readText(
   try {
     bytes = await readFile(path);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EISDIR') throw new CommandError(`${flag} ${path}: is a directory, not a text file`);
     throw readError(error as NodeJS.ErrnoException, path, flag);
   }
   if (bytes.includes(0)) {
@@ -63,7 +61,12 @@ export async function readDirectoryFile(
     return await readRegularFile(path, maxBytes);
   } catch (error) {
     if (error instanceof FileKindError) throw new CommandError(error.message);
-    throw readError(error as NodeJS.ErrnoException, path, flag);
+    throw readError(
+      error as NodeJS.ErrnoException,
+      path,
+      flag,
+      path.endsWith('.json') ? 'text file' : 'file',
+    );
   }
 }
 
@@ -72,8 +75,13 @@ export async function readDirectoryText(path: string, flag: string): Promise<str
   return new TextDecoder().decode(await readDirectoryFile(path, flag));
 }
 
-function readError(error: NodeJS.ErrnoException, path: string, flag: string): CommandError {
+function readError(
+  error: NodeJS.ErrnoException,
+  path: string,
+  flag: string,
+  what = 'text file',
+): CommandError {
   if (error.code === 'ENOENT') return new CommandError(`${flag} ${path}: no such file`);
-  if (error.code === 'EISDIR') return new CommandError(`${flag} ${path}: is a directory, not a file`);
+  if (error.code === 'EISDIR') return new CommandError(`${flag} ${path}: is a directory, not a ${what}`);
   return new CommandError(`${flag} ${path}: ${error.message}`);
 }

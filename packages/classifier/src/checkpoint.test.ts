@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '@scratchgpt/gpt-model';
@@ -186,6 +186,12 @@ describe('classifier checkpoints', () => {
       await expect(loadClassifierDirectory(directory)).rejects.toThrow(
         new ClassifierFileError(
           `${path('classifier.safetensors')} is not a regular file (a device): give a file`,
+        ),
+      );
+      await truncate(path('model.safetensors'), 300_000_000); // sparse: far more than the config allows
+      await expect(loadClassifierDirectory(directory)).rejects.toThrow(
+        new RegExp(
+          `^${path('model.safetensors')} is 300,000,000 bytes, more than the [\\d,]+ such a file can take`,
         ),
       );
       await rm(path('classifier.json'));

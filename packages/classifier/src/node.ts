@@ -4,7 +4,7 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Layout } from '@scratchgpt/gpt-model';
+import { countParameters, type Layout, parseConfigJson } from '@scratchgpt/gpt-model';
 import {
   CONFIG_FILE,
   companionFileLimit,
@@ -61,8 +61,7 @@ export async function loadClassifierDirectory(directory: string): Promise<Loaded
   const settingsBytes = await read(directory, CLASSIFIER_SETTINGS_FILE, MAX_JSON_FILE_BYTES, true);
   const settings = parseJson(settingsBytes, path(CLASSIFIER_SETTINGS_FILE));
   const config = parseJson(await read(directory, CONFIG_FILE, MAX_JSON_FILE_BYTES), path(CONFIG_FILE));
-  // Read whole, as the class head's model is small enough to be one buffer.
-  const weights = await read(directory, WEIGHTS_FILE, MAX_WHOLE_FILE_BYTES);
+  const weights = await read(directory, WEIGHTS_FILE, weightsLimit(config));
   const companion = companionFileLimit(weights.byteLength);
   const lora = (settings as { lora?: unknown } | null)?.lora;
   return loadClassifier({
@@ -83,6 +82,20 @@ export async function loadClassifierDirectory(directory: string): Promise<Loaded
 
 /** Node reads at most 2 GiB into one buffer. */
 const MAX_WHOLE_FILE_BYTES = 2 ** 31 - 1;
+
+/**
+ * The most `model.safetensors` may take beside `config` (it is read whole): every parameter as F64,
+ * and a header. A file far larger than its config allows is refused before it is read.
+ */
+function weightsLimit(config: unknown): number {
+  let parameters: number;
+  try {
+    parameters = countParameters({ ...parseConfigJson(config).config, tieWeights: false }).total;
+  } catch {
+    return MAX_WHOLE_FILE_BYTES; // loading names what is wrong with the config
+  }
+  return Math.min(MAX_WHOLE_FILE_BYTES, parameters * 8 + 16 * 1024 * 1024);
+}
 
 async function read(
   directory: string,

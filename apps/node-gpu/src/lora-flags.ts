@@ -39,3 +39,14 @@ export function checkLoRARank(lora: LoRASettings | null | undefined, config: GPT
     );
   }
 }
+
+/**
+ * LoRA's trainable parameters on a GPT of `config` at `rank`, for the memory check: (in + out) · rank
+ * for each Linear (four attention projections, two feed-forward layers a block), and the head
+ * (`headOutputs` wide: the vocabulary, or a classifier's classes).
+ */
+export function loraParameters(config: GPTConfig, rank: number, headOutputs = config.vocabSize): number {
+  const e = config.embDim;
+  const sidesPerBlock = 4 * (e + e) + 2 * (e + 4 * e);
+  return (config.nLayers * sidesPerBlock + e + headOutputs) * rank;
+}

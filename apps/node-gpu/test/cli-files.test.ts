@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFile, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, ownStderr, runCli, tinyWorkspace } from './cli-harness.js';
+import { assertBuilt, ownStderr, runCli, tinyConfig, tinyWorkspace } from './cli-harness.js';
 
 const backend = ['--backend', 'wasm'];
 let work: string;
@@ -146,6 +146,25 @@ describe('data files', () => {
       'scratchgpt: --lora-rank 100000 is above what this model takes: at most 16, its width (emb_dim); ranks of 8 to 64 are usual',
     ]);
   });
+});
+
+describe('LoRA and the memory budget', () => {
+  it("counts the updates' weights, gradients and moments before the model is built", async () => {
+    // 405M parameters train within wasm's 4 GiB (moments on the host); rank-1024 updates add 454M.
+    const wide = join(work, 'wide.json');
+    await writeFile(wide, JSON.stringify({ ...tinyConfig, embDim: 1024, nHeads: 8, nLayers: 24 }));
+    const data = join(work, 'texts.tsv');
+    const result = await runCli([
+      ...['classify', 'train', '--config', wide, '--data', data, '--out', join(work, 'wide-run')],
+      ...['--lora-rank', '1024', '--batch-size', '1', ...backend],
+    ]);
+    expect(result.code).toBe(1);
+    expect(ownStderr(result.stderr)).toEqual([
+      expect.stringMatching(
+        /^scratchgpt: This model needs about 4\.9 GiB of tensors to train \(859M parameters, batch 1 × \d+\); this backend holds 4\.0 GiB/,
+      ),
+    ]);
+  }, 60_000);
 });
 
 describe('classify predict', () => {

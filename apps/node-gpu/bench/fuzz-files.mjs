@@ -1,24 +1,29 @@
 #!/usr/bin/env node
 /**
  * Feeds mutated files to every reader of files from outside: the safetensors reader, the checkpoint
- * loader (config.json + model.safetensors), the config parser and the training-state parser. Each
- * must accept the file or refuse it with its own error type: never crash with another error, never
- * hang, never balloon in memory.
+ * loader (config.json + model.safetensors), the config parser and the training-state parser, and the
+ * fine-tuning inputs of `fuzz-classifier-inputs.mjs` (classifier data, class heads, LoRA adapters with
+ * absurd ranks, classifier settings, classifier and GPT directories holding FIFOs, links to /dev/zero
+ * and huge sparse files). Each must accept the file or refuse it with its own error type: never crash
+ * with another error, never hang, never balloon in memory, never accept what gives non-finite outputs.
  *
- *   node apps/node-gpu/bench/fuzz-files.mjs [--cases 2600] [--seed 1]
+ *   node apps/node-gpu/bench/fuzz-files.mjs [--cases 2600] [--seed 1] [--only adapter,classifier-data]
  *
  * Every category gets --cases mutated files, made from valid ones written by the packages themselves
  * (a tiny GPT in both layouts and a training state): byte flips, truncations, wrong lengths, and
  * structural edits of the JSON inside (wrong types, huge or negative sizes, deep nesting, keys given
  * twice, missing or extra tensors), plus a few large hostile ones (a deeply nested 100 MB header, a
  * config with a million layers). The cases run in a child process, one at a time; a case that gives
- * no answer within 5 s is a hang, and the child is restarted after it. Prints the counts as JSON:
- * accepted, refused with a typed error, crashed (other errors), hung, and the peak resident memory.
- * Needs a build (`pnpm build`).
+ * no answer within 10 s is a hang, and the child is restarted after it, as after a case whose peak
+ * resident memory passed 1.5 GB. Prints the totals (hangs, cases over 1.5 GB, unexpected errors,
+ * non-finite results accepted) and per category: accepted, refused with a typed error, crashed (other
+ * errors), hung, non-finite, and the peak resident memory.
+ * With FUZZ_VERBOSE=1 every case and its error go to stderr as they finish. Needs a build (`pnpm build`).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { classifierCategories, classifierErrorNames, classifierInputs } from './fuzz-classifier-inputs.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -26,18 +31,32 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '1' },
     child: { type: 'string' },
     from: { type: 'string', default: '0' },
+    only: { type: 'string' },
   },
 });
-const categories = ['safetensors', 'checkpoint', 'config', 'training-state'];
+const allCategories = ['safetensors', 'checkpoint', 'config', 'training-state', ...classifierCategories];
+const categories = values.only ? values.only.split(',') : allCategories;
 const cases = Number(values.cases);
+/** A case that answers later than this is a hang. */
+const HANG_MS = 10_000;
+const SETUP_MS = 120_000;
+/** Peak resident memory above this for one input (all are under 100 MB) is a failure. */
+const MEMORY_LIMIT_MB = 1536;
 
 if (values.child) {
   await runChild(values.child, Number(values.from));
 } else {
   const report = {};
   for (const category of categories) report[category] = await runCategory(category);
-  const total = Object.values(report).reduce((sum, r) => sum + r.cases, 0);
-  console.log(JSON.stringify({ total, ...report }, null, 2));
+  const sum = (key) => Object.values(report).reduce((total, r) => total + r[key], 0);
+  const totals = {
+    cases: sum('cases'),
+    hangsOver10s: sum('hung'),
+    over1_5GBRss: sum('overMemory'),
+    unexpectedErrors: sum('crashed'),
+    nonFiniteAccepted: sum('nonFinite'),
+  };
+  console.log(JSON.stringify({ totals, ...report }, null, 2));
 }
 
 /** Runs one category's cases in child processes, restarting after a hang or a dead process. */
@@ -48,6 +67,8 @@ async function runCategory(category) {
     refused: 0,
     crashed: 0,
     hung: 0,
+    nonFinite: 0,
+    overMemory: 0,
     peakRssMB: 0,
     crashes: [],
     hangs: [],
@@ -72,20 +93,23 @@ function runFrom(category, from, result) {
       '--seed',
       values.seed,
     ];
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--max-old-space-size=4096', ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let running = from;
     let finished = from;
     let hung = false;
     let buffer = '';
     let watchdog;
-    const arm = () => {
+    const arm = (ms = HANG_MS) => {
       clearTimeout(watchdog);
       watchdog = setTimeout(() => {
         hung = true;
         child.kill('SIGKILL');
-      }, 5000);
+      }, ms);
     };
-    arm();
+    // Building the valid inputs is no case: it gets longer on a busy machine.
+    arm(SETUP_MS);
     child.stdout.setEncoding('utf8').on('data', (chunk) => {
       buffer += chunk;
       for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
@@ -98,14 +122,19 @@ function runFrom(category, from, result) {
         }
         result.cases++;
         result[line.outcome]++;
-        result.peakRssMB = Math.max(result.peakRssMB, line.rssMB);
-        if (line.outcome === 'crashed' && result.crashes.length < 10) result.crashes.push(line);
+        result.peakRssMB = Math.max(result.peakRssMB, line.peakRssMB);
+        if (line.peakRssMB > MEMORY_LIMIT_MB) result.overMemory++;
+        if ((line.outcome === 'crashed' || line.outcome === 'nonFinite') && result.crashes.length < 10)
+          result.crashes.push(line);
+        if (process.env.FUZZ_VERBOSE) console.error(JSON.stringify(line));
         finished = line.index + 1;
       }
     });
     child.on('exit', (code) => {
       clearTimeout(watchdog);
       if (finished >= cases) return resolve(cases);
+      // The child stops itself after a case that took too much memory, so the next starts afresh.
+      if (finished > running) return resolve(finished);
       // The case in progress hung, or took the whole process down: count it, go on after it.
       result.cases++;
       if (hung) {
@@ -134,7 +163,18 @@ async function runChild(category, from) {
     'TrainingStateError',
     'StrictJsonError',
     'MemoryBudgetError',
+    ...classifierErrorNames,
   ]);
+  const runners = classifierCategories.includes(category)
+    ? await classifierInputs({
+        tensor: await import('@scratchgpt/tensor'),
+        gptModel: await import('@scratchgpt/gpt-model'),
+        gptNode: await import('@scratchgpt/gpt-model/node'),
+        tokenizer: await import('@scratchgpt/tokenizer'),
+        classifier: await import('@scratchgpt/classifier'),
+        classifierNode: await import('@scratchgpt/classifier/node'),
+      })
+    : undefined;
 
   // The valid files every mutation starts from, written by the packages themselves.
   const config = preset('gpt-nano', { vocabSize: 40, contextLength: 8, embDim: 12, nHeads: 2, nLayers: 2 });
@@ -172,7 +212,9 @@ async function runChild(category, from) {
     let outcome = 'accepted';
     let error;
     try {
-      if (category === 'safetensors')
+      if (runners) {
+        if (!(await runners[category](random, index))) outcome = 'nonFinite';
+      } else if (category === 'safetensors')
         parseSafetensors(
           mutateSafetensors(random.randint(0, 2) === 0 ? book.weights : hf.weights, random, index),
         );
@@ -193,11 +235,14 @@ async function runChild(category, from) {
       error = caught;
       outcome = typed.has(caught?.name) ? 'refused' : 'crashed';
     }
-    const line = { index, outcome, rssMB: Math.round(process.memoryUsage().rss / 2 ** 20) };
-    if (outcome === 'crashed')
+    const peakRssMB = Math.round(process.resourceUsage().maxRSS / 1024);
+    const line = { index, outcome, peakRssMB };
+    if (outcome === 'crashed' || process.env.FUZZ_VERBOSE)
       Object.assign(line, { error: `${error?.name}: ${String(error?.message).slice(0, 200)}` });
     process.stdout.write(`${JSON.stringify(line)}\n`);
+    if (peakRssMB > MEMORY_LIMIT_MB) break; // a fresh process measures the next case alone
   }
+  runners?.cleanup();
 
   function pick(list, random) {
     return list[random.randint(0, list.length)];

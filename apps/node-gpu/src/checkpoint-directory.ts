@@ -5,12 +5,13 @@
  * command sees the fine-tuned model, or kept apart (frozen weights, trainable updates) to train on.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointError, ConfigError, type LoadedModel } from '@scratchgpt/gpt-model';
-import { loadCheckpoint } from '@scratchgpt/gpt-model/node';
+import { companionFileLimit, loadCheckpoint, WEIGHTS_FILE } from '@scratchgpt/gpt-model/node';
 import { AdapterError, loadAdapters, mergeLoRA } from '@scratchgpt/lora';
 import { SafetensorsError } from '@scratchgpt/tensor';
+import { readDirectoryFile } from './data.js';
 import { CommandError } from './errors.js';
 
 export const ADAPTER_FILE = 'adapter.safetensors';
@@ -27,7 +28,9 @@ export async function loadCheckpointDirectory(
     const loaded = await loadCheckpoint(directory);
     const adapterPath = join(directory, ADAPTER_FILE);
     if (existsSync(adapterPath) && !existsSync(join(directory, CLASSIFIER_FILE))) {
-      loadAdapters(loaded.model, new Uint8Array(await readFile(adapterPath)), adapterPath);
+      const weightsBytes = (await stat(join(directory, WEIGHTS_FILE))).size;
+      const bytes = await readDirectoryFile(adapterPath, '--model', companionFileLimit(weightsBytes));
+      loadAdapters(loaded.model, bytes, adapterPath);
       if (adapters === 'merge') {
         mergeLoRA(loaded.model);
         // applyLoRA froze the weights for the updates' sake: merged, they are a plain model again.

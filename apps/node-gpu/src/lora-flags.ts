@@ -2,6 +2,7 @@
  * `--lora-rank R [--lora-alpha A] [--lora-scaling rank|alpha]`, read the same way by every command
  * that fine-tunes (appendix E): the model is frozen and rank-R updates of every Linear train instead.
  */
+import type { GPTConfig } from '@scratchgpt/gpt-model';
 import type { LoRASettings } from '@scratchgpt/lora';
 import { type FlagSpec, numberFlag, stringFlag, type Values } from './args.js';
 import { UsageError } from './errors.js';
@@ -25,4 +26,27 @@ export function readLoRAFlags(values: Values): LoRASettings | undefined {
   }
   if (rank === undefined) return undefined;
   return { rank, alpha: alpha ?? rank, scaling: scaling ?? 'rank' };
+}
+
+/**
+ * Refuses, before the model is loaded, a rank above what its layers take: the package's bound (each
+ * layer's larger side) is the model's width for every GPT, the attention projections being square.
+ */
+export function checkLoRARank(lora: LoRASettings | null | undefined, config: GPTConfig): void {
+  if (lora && lora.rank > config.embDim) {
+    throw new UsageError(
+      `--lora-rank ${lora.rank} is above what this model takes: at most ${config.embDim}, its width (emb_dim); ranks of 8 to 64 are usual`,
+    );
+  }
+}
+
+/**
+ * LoRA's trainable parameters on a GPT of `config` at `rank`, for the memory check: (in + out) · rank
+ * for each Linear (four attention projections, two feed-forward layers a block), and the head
+ * (`headOutputs` wide: the vocabulary, or a classifier's classes).
+ */
+export function loraParameters(config: GPTConfig, rank: number, headOutputs = config.vocabSize): number {
+  const e = config.embDim;
+  const sidesPerBlock = 4 * (e + e) + 2 * (e + 4 * e);
+  return (config.nLayers * sidesPerBlock + e + headOutputs) * rank;
 }

@@ -11,7 +11,7 @@ import {
 } from '@scratchgpt/gpt-model';
 import { CONFIG_FILE } from '@scratchgpt/gpt-model/node';
 import { parseStrictJson } from '@scratchgpt/tensor';
-import { readText } from './data.js';
+import { readDirectoryText, readText } from './data.js';
 import { CommandError, UsageError } from './errors.js';
 
 /** `--config NAME` (a preset) or `--config FILE.json` (book, Hugging Face or scratchgpt keys). */
@@ -50,7 +50,7 @@ export function windowLength(config: GPTConfig, requested: number | undefined): 
 /** A checkpoint directory's config.json, read without its weights (to check sizes before loading). */
 export async function readConfigOf(directory: string): Promise<GPTConfig> {
   const path = join(directory, CONFIG_FILE);
-  const text = await readText(path, '--model');
+  const text = await readDirectoryText(path, '--model');
   try {
     return parseConfigJson(parseJson(text, path), path).config;
   } catch (error) {

@@ -14,10 +14,17 @@
  * it, the new one. Leftovers of an interrupted save are removed when the directory is next opened.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, link, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, link, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { GPTModel, LoadedModel } from '@scratchgpt/gpt-model';
-import { CONFIG_FILE, saveCheckpoint, WEIGHTS_FILE, writeFileAtomic } from '@scratchgpt/gpt-model/node';
+import {
+  CONFIG_FILE,
+  companionFileLimit,
+  saveCheckpoint,
+  WEIGHTS_FILE,
+  writeFileAtomic,
+} from '@scratchgpt/gpt-model/node';
 import { isLinearWithLoRA, type LinearWithLoRA, LORA_CHILD, serializeAdapters } from '@scratchgpt/lora';
 import {
   parseTrainingState,
@@ -26,6 +33,7 @@ import {
   TrainingStateError,
 } from '@scratchgpt/trainer';
 import { ADAPTER_FILE, type AdapterUse, loadCheckpointDirectory } from './checkpoint-directory.js';
+import { readDirectoryFile, readDirectoryText } from './data.js';
 import { CommandError } from './errors.js';
 import type { InstructRunSettings } from './instruct-settings.js';
 import { makeDirectory } from './make-directory.js';
@@ -70,9 +78,7 @@ export async function inspectDirectory(directory: string, flag: string): Promise
   }
   const names = new Set(await readdir(directory));
   if (names.has(MANIFEST_FILE)) {
-    const text = await readFile(join(directory, MANIFEST_FILE), 'utf8').catch((error: Error) => {
-      throw new CommandError(`${join(directory, MANIFEST_FILE)}: ${error.message}`);
-    });
+    const text = await readDirectoryText(join(directory, MANIFEST_FILE), flag);
     return { kind: 'run', manifest: parseRunManifest(text, join(directory, MANIFEST_FILE)) };
   }
   if (names.has(CONFIG_FILE) && names.has(WEIGHTS_FILE)) return { kind: 'checkpoint' };
@@ -236,16 +242,16 @@ export interface LoadedRun extends LoadedModel {
 /** The training state of a run's current checkpoint (host data only: no backend needed). */
 export async function readRunState(directory: string, manifest: RunManifest): Promise<TrainingSnapshot> {
   const path = join(directory, manifest.checkpoint, TRAINING_STATE_FILE);
-  const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
+  if (!existsSync(path)) {
     throw new CommandError(
-      error.code === 'ENOENT'
-        ? `${join(directory, MANIFEST_FILE)} names ${manifest.checkpoint}, which has no ${TRAINING_STATE_FILE}: the run cannot resume; train on from its weights with --model ${join(directory, manifest.checkpoint)} --out NEW_DIR`
-        : `${path}: ${error.message}`,
+      `${join(directory, MANIFEST_FILE)} names ${manifest.checkpoint}, which has no ${TRAINING_STATE_FILE}: the run cannot resume; train on from its weights with --model ${join(directory, manifest.checkpoint)} --out NEW_DIR`,
     );
-  });
+  }
+  const weights = await stat(join(directory, manifest.checkpoint, WEIGHTS_FILE)).catch(() => ({ size: 0 }));
+  const bytes = await readDirectoryFile(path, '--model', companionFileLimit(weights.size));
   let snapshot: TrainingSnapshot;
   try {
-    snapshot = parseTrainingState(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
+    snapshot = parseTrainingState(bytes, path);
   } catch (error) {
     if (error instanceof TrainingStateError) throw new CommandError(error.message);
     throw error;

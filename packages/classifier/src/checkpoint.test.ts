@@ -1,9 +1,17 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '@scratchgpt/gpt-model';
 import { loraLayers } from '@scratchgpt/lora';
-import { Generator, initBackend, tf } from '@scratchgpt/tensor';
+import {
+  Generator,
+  initBackend,
+  parseSafetensors,
+  serializeSafetensors,
+  type TensorToWrite,
+  tf,
+} from '@scratchgpt/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier, serializeClassifier } from './checkpoint/files.js';
 import { ClassifierFileError, parseClassifierSettings, settingsToJson } from './checkpoint/settings.js';
@@ -115,6 +123,33 @@ describe('classifier checkpoints', () => {
     model.dispose();
   });
 
+  it('refuses a class head that is not finite float weights, as the model file is refused', async () => {
+    const model = tinyClassifier();
+    const files = await serializeClassifier(model, settingsOf(model));
+    const weight = parseSafetensors(files.head).tensors.get('out_head.weight');
+    const headWith = (bias: TensorToWrite) =>
+      serializeSafetensors(
+        new Map([
+          ['out_head.weight', weight as TensorToWrite],
+          ['out_head.bias', bias],
+        ]),
+      );
+    const cases: Array<[Uint8Array, string]> = [
+      [
+        headWith({ shape: [2], data: new Float32Array([0, Number.NaN]) }),
+        "classifier.safetensors: tensor 'out_head.bias' holds NaN at index 1: the checkpoint is damaged, or was saved after training diverged",
+      ],
+      [
+        headWith({ shape: [2], data: new Int32Array([0, 9]) }),
+        "classifier.safetensors: tensor 'out_head.bias' is I32; weights must be F32, F16 or BF16",
+      ],
+    ];
+    for (const [head, message] of cases) {
+      expect(() => loadClassifier({ ...files, head })).toThrow(new ClassifierFileError(message));
+    }
+    model.dispose();
+  });
+
   it('is a directory of files, written and read in Node', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'classifier-'));
     try {
@@ -145,6 +180,41 @@ describe('classifier checkpoints', () => {
       );
       loaded.classifier.dispose();
       model.dispose();
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('reads only regular files of a plausible size: a FIFO or a link to /dev/zero is refused at once', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'classifier-'));
+    try {
+      const model = tinyClassifier();
+      await saveClassifier(model, settingsOf(model), directory);
+      model.dispose();
+      const path = (name: string) => join(directory, name);
+      await rm(path('classifier.safetensors'));
+      await symlink('/dev/zero', path('classifier.safetensors'));
+      await expect(loadClassifierDirectory(directory)).rejects.toThrow(
+        new ClassifierFileError(
+          `${path('classifier.safetensors')} is not a regular file (a device): give a file`,
+        ),
+      );
+      await truncate(path('model.safetensors'), 300_000_000); // sparse: far more than the config allows
+      await expect(loadClassifierDirectory(directory)).rejects.toThrow(
+        new RegExp(
+          `^${path('model.safetensors')} is 300,000,000 bytes, more than the [\\d,]+ such a file can take`,
+        ),
+      );
+      await rm(path('classifier.json'));
+      execFileSync('mkfifo', [path('classifier.json')]);
+      await expect(loadClassifierDirectory(directory)).rejects.toThrow(
+        new ClassifierFileError(`${path('classifier.json')} is not a regular file (a FIFO): give a file`),
+      );
+      await rm(path('classifier.json'));
+      await writeFile(path('classifier.json'), ' '.repeat(5_000_000));
+      await expect(loadClassifierDirectory(directory)).rejects.toThrow(
+        `${path('classifier.json')} is 5,000,000 bytes, more than the 4,194,304 such a file can take`,
+      );
     } finally {
       await rm(directory, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import { initBackend, tf } from '@scratchgpt/tensor';
-import { getGPT2Tokenizer } from '@scratchgpt/tokenizer';
+import { getGPT2Tokenizer, type Tokenizer } from '@scratchgpt/tokenizer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { classify, classifyTexts } from './classify.js';
 import type { GPTClassifier } from './model/gpt-classifier.js';
@@ -45,6 +45,27 @@ describe('classify', () => {
     expect(results.map((result) => result.truncated)).toEqual([false, false, true]);
     const single = await classify(model, tokenizer, 'Win cash now', settings);
     expect(single.probabilities).toEqual(results[0]!.probabilities);
+    model.dispose();
+  });
+
+  it('tokenizes only the start of a long text: the same result, a bounded amount of work', async () => {
+    const model = tinyClassifier({ seed: 2 });
+    const settings = settingsOf(model, { maxLength: 6 });
+    const longest: number[] = [];
+    const counting: Tokenizer = Object.create(tokenizer, {
+      encode: {
+        value: (text: string, options?: object) => {
+          longest.push(text.length);
+          return tokenizer.encode(text, options);
+        },
+      },
+    });
+    const text = `Win cash now ${'prize '.repeat(1_000_000)}`;
+    const [cut] = await classifyTexts(model, counting, [text], settings);
+    const [whole] = await classifyTexts(model, tokenizer, [text.slice(0, 200)], settings);
+    expect(Math.max(...longest)).toBeLessThan(10_000);
+    expect(cut!.truncated).toBe(true);
+    expect(cut!.probabilities).toEqual(whole!.probabilities);
     model.dispose();
   });
 

@@ -38,7 +38,7 @@ export async function classifyTexts(
   try {
     for (let start = 0; start < texts.length; start += batchSize) {
       const chunk = texts.slice(start, start + batchSize);
-      const encoded = chunk.map((text) => encodeText(tokenizer, text));
+      const encoded = chunk.map((text) => encodeStart(tokenizer, text, maxLength));
       const ids = new Int32Array(chunk.length * maxLength).fill(padTokenId);
       encoded.forEach((tokens, row) => {
         ids.set(tokens.slice(0, maxLength), row * maxLength);
@@ -67,6 +67,24 @@ export async function classifyTexts(
   }
   return out;
 }
+
+/**
+ * At least the first `maxLength` + 1 tokens of `text` (enough to use `maxLength` and to tell that it was
+ * cut), from a prefix of the text: a text of megabytes is not tokenized whole for a few hundred tokens.
+ * The prefix doubles until it holds a margin of tokens past the ones used, so the cut, which can change
+ * the tokens of the word it falls in, stays clear of them.
+ */
+export function encodeStart(tokenizer: Tokenizer, text: string, maxLength: number): number[] {
+  const needed = maxLength + CUT_MARGIN_TOKENS;
+  for (let chars = needed * 4; ; chars *= 2) {
+    if (chars >= text.length) return encodeText(tokenizer, text);
+    const tokens = encodeText(tokenizer, text.slice(0, chars));
+    if (tokens.length >= needed) return tokens.slice(0, maxLength + 1);
+  }
+}
+
+/** Tokens past the used ones before a cut: more than the longest word of ordinary text takes. */
+const CUT_MARGIN_TOKENS = 64;
 
 export async function classify(
   model: GPTClassifier,

@@ -7,6 +7,7 @@ import { readDelimited } from './data/delimited.js';
 import { formatOfFileName, LabelledDataError, readLabelledTexts } from './data/labelled-text.js';
 import { createClassificationLoader } from './data/loader.js';
 import { prepareClassificationData } from './data/prepare.js';
+import { smsContent } from './test-support/sms.js';
 
 const tokenizer = getGPT2Tokenizer();
 const fields = (content: string, delimiter = '\t') =>
@@ -112,6 +113,30 @@ describe('readLabelledTexts', () => {
       expect(read).toThrow(LabelledDataError);
       expect(read).toThrow(message);
     }
+  });
+
+  it('trims labels: "ham " and "ham" are one class', () => {
+    const examples = readLabelledTexts('ham \thi\n spam\tWin\nham\tyo\n', { format: 'tsv' });
+    expect(indexClasses(examples).classes).toEqual(['ham', 'spam']);
+  });
+
+  it('refuses a label column of texts (the columns swapped) before anything trains', () => {
+    const swapped = () =>
+      prepareClassificationData(smsContent(), {
+        format: 'tsv',
+        tokenizer,
+        textColumn: 0,
+        labelColumn: 1,
+        source: 'sms.tsv',
+      });
+    expect(swapped).toThrow(LabelledDataError);
+    expect(swapped).toThrow(
+      /^sms\.tsv has 5,158 different labels in 5,572 texts \("[^"]+", "[^"]+", "[^"]+", …\): the label column holds texts, not classes; are the text and label columns swapped\?$/,
+    );
+    const many = Array.from({ length: 3000 }, (_, i) => ({ text: `t${i}`, label: `c${i % 1001}` }));
+    expect(() => indexClasses(many, { source: 'm.tsv' })).toThrow(
+      /^m\.tsv has 1,001 different labels in 3,000 texts/,
+    );
   });
 
   it('refuses data with one class only', () => {

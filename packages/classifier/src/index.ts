@@ -15,7 +15,13 @@ export {
   parseClassifierSettings,
   settingsToJson,
 } from './checkpoint/settings.js';
-export { type Classification, type ClassifySettings, classify, classifyTexts } from './classify.js';
+export {
+  type Classification,
+  type ClassifySettings,
+  classify,
+  classifyTexts,
+  encodeStart,
+} from './classify.js';
 export { balanceClasses } from './data/balance.js';
 export { classCounts, indexClasses, type LabelledExamples } from './data/classes.js';
 export {

@@ -2,10 +2,18 @@
  * Classifier checkpoint directories on disk (Node only): the files of `serializeClassifier`, each
  * written atomically, and read back with errors that name the file.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Layout } from '@scratchgpt/gpt-model';
-import { CONFIG_FILE, WEIGHTS_FILE, writeFileAtomic } from '@scratchgpt/gpt-model/node';
+import { countParameters, type Layout, parseConfigJson } from '@scratchgpt/gpt-model';
+import {
+  CONFIG_FILE,
+  companionFileLimit,
+  FileKindError,
+  MAX_JSON_FILE_BYTES,
+  readRegularFile,
+  WEIGHTS_FILE,
+  writeFileAtomic,
+} from '@scratchgpt/gpt-model/node';
 import { parseStrictJson } from '@scratchgpt/tensor';
 import {
   ADAPTER_FILE,
@@ -42,7 +50,7 @@ export async function saveClassifier(
 
 /** Whether a directory holds a classifier (its `classifier.json`), as opposed to a plain GPT. */
 export async function isClassifierDirectory(directory: string): Promise<boolean> {
-  return readFile(join(directory, CLASSIFIER_SETTINGS_FILE)).then(
+  return stat(join(directory, CLASSIFIER_SETTINGS_FILE)).then(
     () => true,
     () => false,
   );
@@ -50,20 +58,18 @@ export async function isClassifierDirectory(directory: string): Promise<boolean>
 
 export async function loadClassifierDirectory(directory: string): Promise<LoadedClassifier> {
   const path = (name: string) => join(directory, name);
-  const settingsText = await read(directory, CLASSIFIER_SETTINGS_FILE, true);
-  const settings = parseJson(settingsText.toString('utf8'), path(CLASSIFIER_SETTINGS_FILE));
-  const config = parseJson((await read(directory, CONFIG_FILE)).toString('utf8'), path(CONFIG_FILE));
-  const bytes = async (name: string) => {
-    const buffer = await read(directory, name);
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  };
+  const settingsBytes = await read(directory, CLASSIFIER_SETTINGS_FILE, MAX_JSON_FILE_BYTES, true);
+  const settings = parseJson(settingsBytes, path(CLASSIFIER_SETTINGS_FILE));
+  const config = parseJson(await read(directory, CONFIG_FILE, MAX_JSON_FILE_BYTES), path(CONFIG_FILE));
+  const weights = await read(directory, WEIGHTS_FILE, weightsLimit(config));
+  const companion = companionFileLimit(weights.byteLength);
   const lora = (settings as { lora?: unknown } | null)?.lora;
   return loadClassifier({
     config,
     settings,
-    weights: await bytes(WEIGHTS_FILE),
-    head: await bytes(HEAD_FILE),
-    ...(lora != null ? { adapters: await bytes(ADAPTER_FILE) } : {}),
+    weights,
+    head: await read(directory, HEAD_FILE, companion),
+    ...(lora != null ? { adapters: await read(directory, ADAPTER_FILE, companion) } : {}),
     sources: {
       config: path(CONFIG_FILE),
       weights: path(WEIGHTS_FILE),
@@ -74,10 +80,33 @@ export async function loadClassifierDirectory(directory: string): Promise<Loaded
   });
 }
 
-async function read(directory: string, name: string, defining = false): Promise<Buffer> {
+/** Node reads at most 2 GiB into one buffer. */
+const MAX_WHOLE_FILE_BYTES = 2 ** 31 - 1;
+
+/**
+ * The most `model.safetensors` may take beside `config` (it is read whole): every parameter as F64,
+ * and a header. A file far larger than its config allows is refused before it is read.
+ */
+function weightsLimit(config: unknown): number {
+  let parameters: number;
   try {
-    return await readFile(join(directory, name));
+    parameters = countParameters({ ...parseConfigJson(config).config, tieWeights: false }).total;
+  } catch {
+    return MAX_WHOLE_FILE_BYTES; // loading names what is wrong with the config
+  }
+  return Math.min(MAX_WHOLE_FILE_BYTES, parameters * 8 + 16 * 1024 * 1024);
+}
+
+async function read(
+  directory: string,
+  name: string,
+  maxBytes: number,
+  defining = false,
+): Promise<Uint8Array> {
+  try {
+    return await readRegularFile(join(directory, name), maxBytes);
   } catch (error) {
+    if (error instanceof FileKindError) throw new ClassifierFileError(error.message);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
       throw new ClassifierFileError(
@@ -90,9 +119,9 @@ async function read(directory: string, name: string, defining = false): Promise<
   }
 }
 
-function parseJson(text: string, source: string): unknown {
+function parseJson(bytes: Uint8Array, source: string): unknown {
   try {
-    return parseStrictJson(text, { maxDepth: 16 });
+    return parseStrictJson(new TextDecoder().decode(bytes), { maxDepth: 16 });
   } catch (error) {
     throw new ClassifierFileError(`${source} is not valid JSON (${(error as Error).message})`);
   }

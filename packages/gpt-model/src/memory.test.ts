@@ -17,6 +17,16 @@ describe('estimateMemory', () => {
     const long = estimateMemory(config, { batchSize: 1, tokens: 1024, training: true });
     expect(long.activationBytes).toBeGreaterThan(8 * train.activationBytes);
   });
+
+  it('counts LoRA updates as trained parameters beside a frozen model', () => {
+    const config = preset('gpt2-small');
+    const use = { batchSize: 1, tokens: 256, training: true };
+    const lora = estimateMemory(config, { ...use, adapterParameters: 1_000_000 });
+    expect(lora.weightBytes).toBe((163_009_536 + 1_000_000) * 4);
+    expect(lora.optimizerBytes).toBe(3 * 1_000_000 * 4);
+    const wide = estimateMemory(config, { ...use, adapterParameters: 300_000_000 });
+    expect(wide.totalBytes).toBeGreaterThan(estimateMemory(config, use).totalBytes);
+  });
 });
 
 describe('assertFitsMemory on wasm (a 4 GiB heap)', () => {

@@ -22,6 +22,11 @@ export interface MemoryUse {
   training: boolean;
   /** AdamW's moments live on the host, outside the backend's memory. */
   hostMoments?: boolean;
+  /**
+   * Training LoRA updates of this many parameters instead of the model (which is then frozen: no
+   * gradients or moments of its own), the updates having their own weights, gradients and moments.
+   */
+  adapterParameters?: number;
 }
 
 export interface MemoryEstimate {
@@ -36,9 +41,11 @@ export interface MemoryEstimate {
 const FLOAT = 4;
 
 export function estimateMemory(config: GPTConfig, use: MemoryUse): MemoryEstimate {
-  const parameters = countParameters(config).total;
+  const adapters = use.adapterParameters ?? 0;
+  const parameters = countParameters(config).total + adapters;
   const weightBytes = parameters * FLOAT;
-  const optimizerBytes = use.training ? weightBytes * (use.hostMoments ? 1 : 3) : 0;
+  const trainedBytes = use.adapterParameters === undefined ? weightBytes : adapters * FLOAT;
+  const optimizerBytes = use.training ? trainedBytes * (use.hostMoments ? 1 : 3) : 0;
   const { embDim, nHeads, nLayers } = config;
   const rows = use.batchSize * use.tokens;
   const perBlock = (17 * rows * embDim + 3 * use.batchSize * nHeads * use.tokens * use.tokens) * FLOAT;

@@ -3,7 +3,7 @@
  * an interrupted save never leaves a half-written checkpoint behind.
  */
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseStrictJson } from '@scratchgpt/tensor';
 import { CheckpointError } from './checkpoint/errors.js';
@@ -12,6 +12,15 @@ import { type LoadedModel, type LoadModelOptions, loadModelFromSafetensors } fro
 import { readSafetensorsFile } from './checkpoint/read-file.js';
 import { serializeCheckpoint } from './checkpoint/save.js';
 import type { GPTModel } from './gpt-model.js';
+import {
+  companionFileLimit,
+  FileKindError,
+  MAX_JSON_FILE_BYTES,
+  openRegularFile,
+  readRegularFile,
+} from './regular-file.js';
+
+export { companionFileLimit, FileKindError, MAX_JSON_FILE_BYTES, openRegularFile, readRegularFile };
 
 export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'model.safetensors';
@@ -46,6 +55,7 @@ async function openOrExplain<T>(
   try {
     return await use(path);
   } catch (error) {
+    if (error instanceof FileKindError) throw new CheckpointError(error.message);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
       throw new CheckpointError(
@@ -61,7 +71,10 @@ async function openOrExplain<T>(
 /** A checkpoint directory's config.json, parsed. */
 export async function readCheckpointConfig(directory: string): Promise<unknown> {
   const configPath = join(directory, CONFIG_FILE);
-  const configText = await openOrExplain(configPath, directory, (path) => readFile(path, 'utf8'));
+  const configBytes = await openOrExplain(configPath, directory, (path) =>
+    readRegularFile(path, MAX_JSON_FILE_BYTES),
+  );
+  const configText = new TextDecoder().decode(configBytes);
   try {
     return parseStrictJson(configText, { maxDepth: 16 });
   } catch (error) {
@@ -76,7 +89,7 @@ export async function loadCheckpoint(
   const configJson = await readCheckpointConfig(directory);
   const weightsPath = join(directory, WEIGHTS_FILE);
   // Tensor by tensor: weights files may be larger than any one buffer (gpt2-xl's 6.4 GB).
-  const file: FileHandle = await openOrExplain(weightsPath, directory, (path) => open(path, 'r'));
+  const file: FileHandle = await openOrExplain(weightsPath, directory, openRegularFile);
   try {
     const weights = await readSafetensorsFile(file, weightsPath);
     return loadModelFromSafetensors(configJson, weights, {

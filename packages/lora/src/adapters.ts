@@ -4,13 +4,15 @@
  * model it was trained on. Loading attaches updates to exactly the layers the file names.
  */
 import {
-  Linear,
+  checkWeights,
+  type Linear,
   type Module,
   parseSafetensors,
+  type SafetensorsTensor,
   serializeSafetensors,
   type TensorToWrite,
 } from '@scratchgpt/tensor';
-import { applyLoRA, LORA_CHILD, loraLayers } from './apply.js';
+import { applyLoRA, LORA_CHILD, linearLayers, loraLayers, maxLoRARank } from './apply.js';
 import type { LoRALayer, LoRAScaling } from './lora-layer.js';
 
 export const ADAPTER_FORMAT = 'scratchgpt-lora';
@@ -77,41 +79,74 @@ export function loadAdapters(
 ): Map<string, LoRALayer> {
   const file = parseSafetensors(bytes, source);
   const settings = readSettings(file.metadata, source);
-  const linears = new Map(
-    model.namedModules().filter((entry): entry is [string, Linear] => entry[1] instanceof Linear),
-  );
+  checkWeights(file.tensors, source, (message) => new AdapterError(message));
+  const updates = updatesByLayer(file.tensors, linearLayers(model), settings.rank, source);
+  const limit = maxLoRARank(model, (name) => updates.has(name));
+  if (settings.rank > limit) {
+    throw new AdapterError(
+      `${source}: rank ${settings.rank} is above what this model takes (at most ${limit})`,
+    );
+  }
+  const layers = applyLoRA(model, { ...settings, include: (name) => updates.has(name) });
+  for (const [name, layer] of layers) {
+    const { A, B } = updates.get(name) as Update;
+    layer.loadStateDict(
+      new Map([
+        ['A', { shape: A.shape, data: A.data as Float32Array }],
+        ['B', { shape: B.shape, data: B.data as Float32Array }],
+      ]),
+    );
+  }
+  return layers;
+}
+
+type Update = { A: SafetensorsTensor; B: SafetensorsTensor };
+
+/**
+ * The file's A and B by layer, each checked against its layer and the rank the metadata states,
+ * before anything is allocated: the metadata alone must not decide how much memory a load takes.
+ */
+function updatesByLayer(
+  tensors: Map<string, SafetensorsTensor>,
+  linears: Map<string, Linear>,
+  rank: number,
+  source: string,
+): Map<string, Update> {
   const suffix = new RegExp(`^(.+)\\.${LORA_CHILD}\\.(A|B)$`);
-  const named = new Set<string>();
-  for (const key of file.tensors.keys()) {
+  const updates = new Map<string, Update>();
+  for (const key of tensors.keys()) {
     const match = suffix.exec(key);
     if (match == null)
       throw new AdapterError(`${source} has tensor '${key}', which is not a LoRA update's A or B`);
-    const layer = match[1] as string;
-    if (!linears.has(layer))
+    const name = match[1] as string;
+    const layer = linears.get(name);
+    if (layer == null)
       throw new AdapterError(
-        `${source} has an update for '${layer}', which is not a Linear layer of this model`,
+        `${source} has an update for '${name}', which is not a Linear layer of this model`,
       );
-    named.add(layer);
+    const A = tensors.get(`${name}.${LORA_CHILD}.A`);
+    const B = tensors.get(`${name}.${LORA_CHILD}.B`);
+    if (A == null || B == null)
+      throw new AdapterError(`${source} is missing '${name}.${LORA_CHILD}.${A == null ? 'A' : 'B'}'`);
+    const where = { source, rank };
+    expectShape(A, [layer.inFeatures, rank], `${name}.${LORA_CHILD}.A`, where);
+    expectShape(B, [rank, layer.outFeatures], `${name}.${LORA_CHILD}.B`, where);
+    updates.set(name, { A, B });
   }
-  if (named.size === 0) throw new AdapterError(`${source} holds no LoRA updates`);
-  const layers = applyLoRA(model, { ...settings, include: (name) => named.has(name) });
-  for (const [name, layer] of layers) {
-    const values = new Map<string, { shape: number[]; data: Float32Array }>();
-    for (const part of ['A', 'B'] as const) {
-      const key = `${name}.${LORA_CHILD}.${part}`;
-      const tensor = file.tensors.get(key);
-      if (tensor == null) throw new AdapterError(`${source} is missing '${key}'`);
-      values.set(part, { shape: tensor.shape, data: tensor.data as Float32Array });
-    }
-    try {
-      layer.loadStateDict(values);
-    } catch (error) {
-      throw new AdapterError(
-        `${source}: ${(error as Error).message.replace(/^Tensor '/, `Tensor '${name}.${LORA_CHILD}.`)}`,
-      );
-    }
-  }
-  return layers;
+  if (updates.size === 0) throw new AdapterError(`${source} holds no LoRA updates`);
+  return updates;
+}
+
+function expectShape(
+  tensor: SafetensorsTensor,
+  expected: number[],
+  key: string,
+  where: { source: string; rank: number },
+): void {
+  if (tensor.shape.length === 2 && tensor.shape.every((size, i) => size === expected[i])) return;
+  throw new AdapterError(
+    `${where.source}: Tensor '${key}' has shape [${tensor.shape.join(', ')}] but the model expects [${expected.join(', ')}] (rank ${where.rank} in the file's metadata)`,
+  );
 }
 
 function readSettings(metadata: Record<string, string>, source: string): LoRASettings {

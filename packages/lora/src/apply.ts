@@ -28,11 +28,15 @@ export interface ApplyLoRAOptions extends LoRAOptions {
  */
 export function applyLoRA(model: Module, options: ApplyLoRAOptions): Map<string, LoRALayer> {
   const { include, ...settings } = options;
-  const targets = model
-    .namedModules()
-    .filter((entry): entry is [string, Linear] => entry[1] instanceof Linear)
-    .filter(([name, layer]) => include == null || include(name, layer));
+  const targets = chosenLayers(model, include);
   if (targets.length === 0) throw new RangeError('applyLoRA: no Linear layer of the model was chosen');
+  // Before any update is allocated: an absurd rank would take gigabytes first and fail after.
+  const limit = rankLimit(targets);
+  if (settings.rank > limit.rank) {
+    throw new RangeError(
+      `LoRA rank ${settings.rank} is above what this model takes: at most ${limit.rank} (${limit.reason})`,
+    );
+  }
   const taken = targets.find(([, layer]) => layer.adapter != null);
   if (taken) throw new Error(`applyLoRA: '${taken[0]}' already carries an adapter`);
   model.setTrainable(false);
@@ -43,6 +47,40 @@ export function applyLoRA(model: Module, options: ApplyLoRAOptions): Map<string,
     layers.set(name, update);
   }
   return layers;
+}
+
+/**
+ * The largest rank `applyLoRA` gives the chosen layers of `model`. Past min(in, out) an update gains
+ * nothing, but the book gives its 768 → 2 class head rank 16; so the bound is each layer's larger side,
+ * which keeps an update at most twice its layer's size.
+ */
+export function maxLoRARank(model: Module, include?: ApplyLoRAOptions['include']): number {
+  return rankLimit(chosenLayers(model, include)).rank;
+}
+
+/** Every `Linear` of the model by its dotted name. */
+export function linearLayers(model: Module): Map<string, Linear> {
+  return new Map(
+    model.namedModules().filter((entry): entry is [string, Linear] => entry[1] instanceof Linear),
+  );
+}
+
+function chosenLayers(model: Module, include: ApplyLoRAOptions['include']): Array<[string, Linear]> {
+  return [...linearLayers(model)].filter(([name, layer]) => include == null || include(name, layer));
+}
+
+function rankLimit(targets: Array<[string, Linear]>): { rank: number; reason: string } {
+  let limit = { rank: Number.POSITIVE_INFINITY, reason: 'no layer' };
+  for (const [name, layer] of targets) {
+    const rank = Math.max(layer.inFeatures, layer.outFeatures);
+    if (rank < limit.rank) {
+      limit = {
+        rank,
+        reason: `the larger side of '${name}', ${layer.inFeatures} → ${layer.outFeatures}`,
+      };
+    }
+  }
+  return limit;
 }
 
 /** The LoRA updates a model carries, by layer name. */

@@ -13,6 +13,7 @@ export {
   type LinearWithLoRA,
   LORA_CHILD,
   loraLayers,
+  maxLoRARank,
 } from './apply.js';
 export { LoRALayer, type LoRAOptions, type LoRAScaling } from './lora-layer.js';
 export { mergeLoRA } from './merge.js';

@@ -1,8 +1,15 @@
 import { GPTModel } from '@scratchgpt/gpt-model';
-import { Generator, initBackend, Linear, serializeSafetensors, tf } from '@scratchgpt/tensor';
+import {
+  Generator,
+  initBackend,
+  Linear,
+  serializeSafetensors,
+  type TensorToWrite,
+  tf,
+} from '@scratchgpt/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AdapterError, loadAdapters, serializeAdapters } from './adapters.js';
-import { applyLoRA, isLinearWithLoRA, loraLayers } from './apply.js';
+import { applyLoRA, isLinearWithLoRA, loraLayers, maxLoRARank } from './apply.js';
 import { LoRALayer } from './lora-layer.js';
 import { mergeLoRA } from './merge.js';
 
@@ -103,6 +110,20 @@ describe('applyLoRA', () => {
     block.dispose();
   });
 
+  it("refuses a rank above a layer's larger side before allocating any update", () => {
+    const gpt = model(3);
+    expect(maxLoRARank(gpt)).toBe(16);
+    expect(() => applyLoRA(gpt, { rank: 100_000, alpha: 1 })).toThrow(
+      "LoRA rank 100000 is above what this model takes: at most 16 (the larger side of 'trf_blocks.0.att.W_query', 16 → 16)",
+    );
+    expect(loraLayers(gpt).size).toBe(0);
+    // the book's class head (wide → 2 classes) takes a rank above 2
+    const head = new Linear(16, 2, { generator: new Generator(1) });
+    expect(applyLoRA(head, { rank: 16, alpha: 16 }).get('')?.rank).toBe(16);
+    gpt.dispose();
+    head.dispose();
+  });
+
   it('wraps only the layers chosen', () => {
     const gpt = model(3);
     const layers = applyLoRA(gpt, { rank: 2, alpha: 2, include: (name) => name.endsWith('W_query') });
@@ -174,6 +195,46 @@ describe('adapters saved alone', () => {
     );
     await expect(serializeAdapters(model(1))).rejects.toThrow(/carries no LoRA updates/);
     tuned.dispose();
+  });
+
+  it('checks every tensor against the metadata, the layers and the weights rules before allocating', () => {
+    const name = 'trf_blocks.0.att.W_query.lora';
+    const adapter = (rank: string, a: TensorToWrite, b: TensorToWrite) =>
+      serializeSafetensors(
+        new Map([
+          [`${name}.A`, a],
+          [`${name}.B`, b],
+        ]),
+        { format: 'scratchgpt-lora', rank, alpha: '1', scaling: 'rank' },
+      );
+    const floats = (rows: number, columns: number, value = 0.5) => ({
+      shape: [rows, columns],
+      data: new Float32Array(rows * columns).fill(value),
+    });
+    const cases: Array<[Uint8Array, string]> = [
+      [
+        adapter('99999999', floats(16, 2), floats(2, 16)),
+        `c.safetensors: Tensor '${name}.A' has shape [16, 2] but the model expects [16, 99999999] (rank 99999999 in the file's metadata)`,
+      ],
+      [
+        adapter('17', floats(16, 17), floats(17, 16)),
+        'c.safetensors: rank 17 is above what this model takes (at most 16)',
+      ],
+      [
+        adapter('2', floats(16, 2), floats(2, 16, Number.NaN)),
+        `c.safetensors: tensor '${name}.B' holds NaN at index 0: the checkpoint is damaged, or was saved after training diverged`,
+      ],
+      [
+        adapter('2', floats(16, 2), { shape: [2, 16], data: new Int32Array(32) }),
+        `c.safetensors: tensor '${name}.B' is I32; weights must be F32, F16 or BF16`,
+      ],
+    ];
+    for (const [bytes, message] of cases) {
+      const gpt = model(1);
+      expect(() => loadAdapters(gpt, bytes, 'c.safetensors')).toThrow(new AdapterError(message));
+      expect(loraLayers(gpt).size).toBe(0);
+      gpt.dispose();
+    }
   });
 
   it('is a Linear wrapped in place: a standalone layer works the same way', async () => {

@@ -75,5 +75,6 @@ export {
   safetensorsHeaderLength,
 } from './safetensors/read.js';
 export { serializeTensors, tensorsFromSafetensors } from './safetensors/tensors.js';
+export { checkWeights } from './safetensors/weights.js';
 export { serializeSafetensors } from './safetensors/write.js';
 export { tf } from './tf.js';

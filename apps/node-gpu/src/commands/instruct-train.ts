@@ -27,7 +27,7 @@ import {
   readInstructionData,
 } from '../instruct-data.js';
 import type { InstructRunSettings } from '../instruct-settings.js';
-import { loraFlags, readLoRAFlags } from '../lora-flags.js';
+import { checkLoRARank, loraFlags, loraParameters, readLoRAFlags } from '../lora-flags.js';
 import { checkMemory } from '../memory-check.js';
 import { windowLength } from '../model-config.js';
 import { isHubModel, resolveModelSource } from '../model-source.js';
@@ -123,10 +123,15 @@ export async function runInstructTrain(args: string[], context: CommandContext):
 
   // Only now, with every argument, file and the data checked: the backend, then the model.
   await context.startBackend();
-  checkMemory(config, { batchSize: run.batchSize, tokens: run.context, training: true });
+  const { lora } = plan.instruct;
+  checkMemory(config, {
+    batchSize: run.batchSize,
+    tokens: run.context,
+    training: true,
+    ...(lora ? { adapterParameters: loraParameters(config, lora.rank) } : {}),
+  });
   // A LoRA run resumes with its updates apart from the frozen weights; any other start merges them.
   const { model } = await loadRun(plan.from.directory, plan.from.contents, plan.resume ? 'keep' : 'merge');
-  const { lora } = plan.instruct;
   if (lora && !plan.resume) {
     // LoRA's A draws from the seeded default generator: --seed reproduces a run.
     manualSeed(plan.run.seed);
@@ -211,6 +216,7 @@ async function planInstructRun(values: Values, context: CommandContext): Promise
   const from = { directory: modelDir, contents };
 
   const lora = readLoRAFlags(values);
+  checkLoRARank(lora, config);
   const saved =
     contents.kind === 'run' && contents.manifest.task !== 'classify' ? contents.manifest : undefined;
   const instruct = saved?.instruct;

@@ -17,7 +17,7 @@ import {
   loadModel,
 } from '@scratchgpt/gpt-model';
 import { LORA_CHILD, loadAdapters, serializeAdapters } from '@scratchgpt/lora';
-import { parseSafetensors, serializeSafetensors } from '@scratchgpt/tensor';
+import { checkWeights, parseSafetensors, serializeSafetensors } from '@scratchgpt/tensor';
 import { GPTClassifier } from '../model/gpt-classifier.js';
 import {
   ClassifierFileError,
@@ -124,6 +124,7 @@ export function loadClassifier(files: ClassifierFilesToLoad): LoadedClassifier {
   });
   try {
     const head = parseSafetensors(files.head, sources.head).tensors;
+    checkWeights(head, sources.head, (message) => new ClassifierFileError(message));
     const unknown = [...head.keys()].filter((name) => name !== 'out_head.weight' && name !== 'out_head.bias');
     if (unknown.length > 0)
       throw new ClassifierFileError(

@@ -26,6 +26,7 @@ export function indexClasses(
       `${source} has only one label, '${classes[0]}': a classifier needs texts of at least two classes`,
     );
   }
+  if (!options.classes) checkPlausibleClasses(classes, examples.length, source);
   const index = new Map(classes.map((name, i) => [name, i]));
   const labels = examples.map((example, row) => {
     const label = index.get(example.label);
@@ -37,6 +38,26 @@ export function indexClasses(
     return label;
   });
   return { texts: examples.map((example) => example.text), labels, classes };
+}
+
+/** More classes than this is taken for a column of texts, not labels. */
+export const MAX_CLASSES = 1000;
+
+/**
+ * Refuses labels that cannot be classes, before anything trains: more than {@link MAX_CLASSES}, or more
+ * than half as many as there are texts (under two texts a class). That is a column of texts read as
+ * labels, most often the text and label columns swapped; training on it would make every text a class.
+ */
+function checkPlausibleClasses(classes: readonly string[], rows: number, source: string): void {
+  const tooMany = classes.length > MAX_CLASSES || (rows >= 10 && classes.length > rows / 2);
+  if (!tooMany) return;
+  const some = classes
+    .slice(0, 3)
+    .map((name) => JSON.stringify(name.length > 24 ? `${name.slice(0, 24)}…` : name))
+    .join(', ');
+  throw new LabelledDataError(
+    `${source} has ${classes.length.toLocaleString('en-US')} different labels in ${rows.toLocaleString('en-US')} texts (${some}, …): the label column holds texts, not classes; are the text and label columns swapped?`,
+  );
 }
 
 /** How many examples each class has, by class index. */

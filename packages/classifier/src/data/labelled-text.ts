@@ -153,10 +153,12 @@ function fromJsonLines(content: string, options: ReadLabelledOptions, source: st
   return examples;
 }
 
+/** Labels are trimmed: "ham " and "ham" are one class, as a reader of the file sees them. */
 function checked(example: LabelledText, line: number, source: string): LabelledText {
-  if (example.label.trim() === '') throw new LabelledDataError(`${source} line ${line} has an empty label`);
+  const label = example.label.trim();
+  if (label === '') throw new LabelledDataError(`${source} line ${line} has an empty label`);
   if (example.text === '') throw new LabelledDataError(`${source} line ${line} has an empty text`);
-  return example;
+  return { text: example.text, label };
 }
 
 function checkIndex(index: number, role: string, columns: number, source: string): number {

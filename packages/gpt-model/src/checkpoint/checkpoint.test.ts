@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Generator, initBackend, parseSafetensors, serializeSafetensors, tf } from '@scratchgpt/tensor';
@@ -248,6 +249,32 @@ describe('bad checkpoints', () => {
     await expect(loadCheckpoint(nested)).rejects.toThrow(
       `${join(nested, 'config.json')} is a directory: config.json must be a file`,
     );
+  });
+
+  it('only regular files of a plausible size are read: no FIFO, device or 200 MB config.json', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'scratchgpt-special-'));
+    const model = new GPTModel(small(), { generator: new Generator(1) });
+    await saveCheckpoint(model, directory);
+    model.dispose();
+    const weights = join(directory, 'model.safetensors');
+    await rm(weights);
+    execFileSync('mkfifo', [weights]);
+    await expect(loadCheckpoint(directory)).rejects.toThrow(
+      new CheckpointError(`${weights} is not a regular file (a FIFO): give a file`),
+    );
+    const config = join(directory, 'config.json');
+    await rm(config);
+    await symlink('/dev/zero', config);
+    await expect(loadCheckpoint(directory)).rejects.toThrow(
+      new CheckpointError(`${config} is not a regular file (a device): give a file`),
+    );
+    await rm(config);
+    await writeFile(config, '{}');
+    await truncate(config, 200_000_000); // sparse: no disk or memory taken
+    await expect(loadCheckpoint(directory)).rejects.toThrow(
+      `${config} is 200,000,000 bytes, more than the 4,194,304 such a file can take`,
+    );
+    await rm(directory, { recursive: true });
   });
 });
 

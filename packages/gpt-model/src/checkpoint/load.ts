@@ -1,4 +1,4 @@
-import { parseSafetensors, type Safetensors, setDropoutGenerator } from '@scratchgpt/tensor';
+import { checkWeights, parseSafetensors, type Safetensors, setDropoutGenerator } from '@scratchgpt/tensor';
 import type { GPTConfig } from '../config.js';
 import { GPTModel, type ModelOptions } from '../gpt-model.js';
 import { type ConfigFormat, parseConfigJson } from './config-json.js';
@@ -67,7 +67,6 @@ export function loadModelFromSafetensors(
       ? bookShapes(config, { withHead: !config.tieWeights })
       : hfShapes(config, { withHead: !config.tieWeights });
   checkTensors(state, expected, source, describe(config, parsed.format));
-  checkFinite(state, source);
   if (layout === 'hf') checkZeroQkvBias(state, config, source, configSource);
   const bookState = layout === 'hf' ? hfToBook(state, config, { withHead: !config.tieWeights }) : state;
 
@@ -89,12 +88,8 @@ function readState(
   for (const [name, tensor] of file.tensors) {
     const bare = name.startsWith('transformer.') ? name.slice('transformer.'.length) : name;
     if (isIgnoredTensor(bare)) continue;
-    if (!(tensor.data instanceof Float32Array)) {
-      throw new CheckpointError(
-        `${source}: tensor '${name}' is ${tensor.dtype}; weights must be F32, F16 or BF16`,
-      );
-    }
-    state.set(bare, { shape: tensor.shape, data: tensor.data });
+    checkWeights([[name, tensor]], source, (message) => new CheckpointError(message));
+    state.set(bare, { shape: tensor.shape, data: tensor.data as Float32Array });
   }
   return { state, metadata: file.metadata };
 }
@@ -185,25 +180,6 @@ function checkZeroQkvBias(state: HostState, config: GPTConfig, source: string, c
       throw new CheckpointError(
         `${configSource} says qkv_bias false, but ${source} has nonzero values in '${name}'`,
       );
-    }
-  }
-}
-
-/**
- * Every weight must be a finite number: a NaN or an infinity makes every output NaN (a generation of
- * "!!!!", a loss of NaN) without any other sign of what is wrong.
- */
-function checkFinite(state: HostState, source: string): void {
-  for (const [name, tensor] of state) {
-    const data = tensor.data;
-    for (let i = 0; i < data.length; i++) {
-      const value = data[i] as number;
-      // x − x is 0 for every finite x, and NaN for NaN and ±Infinity: one test for both.
-      if (value - value !== 0) {
-        throw new CheckpointError(
-          `${source}: tensor '${name}' holds ${value} at index ${i}: the checkpoint is damaged, or was saved after training diverged`,
-        );
-      }
     }
   }
 }

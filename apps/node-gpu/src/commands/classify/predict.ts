@@ -56,10 +56,17 @@ async function readLines(): Promise<string[]> {
 
 function shape(result: Classification, classes: readonly string[]) {
   const probabilities = Object.fromEntries(classes.map((name, i) => [name, result.probabilities[i]]));
-  return { text: result.text, label: result.label, probabilities, truncated: result.truncated };
+  return { text: echoed(result.text), label: result.label, probabilities, truncated: result.truncated };
 }
 
 function line(result: Classification): string {
   const p = (result.probabilities[result.index] as number) * 100;
-  return `${result.label}\t${p.toFixed(1)}%\t${result.text}${result.truncated ? '\t(truncated)' : ''}`;
+  return `${result.label}\t${p.toFixed(1)}%\t${echoed(result.text)}${result.truncated ? '\t(truncated)' : ''}`;
 }
+
+/** A text as printed beside its class: enough to recognise it, never megabytes back. */
+function echoed(text: string): string {
+  return text.length <= ECHO_CHARS ? text : `${text.slice(0, ECHO_CHARS)}…`;
+}
+
+const ECHO_CHARS = 200;

@@ -17,7 +17,7 @@ import { CheckpointError, ConfigError } from '@scratchgpt/gpt-model';
 import { SafetensorsError } from '@scratchgpt/tensor';
 import type { TrainingSnapshot } from '@scratchgpt/trainer';
 import type { ClassifyRunSettings } from '../../classify-run-settings.js';
-import { readText } from '../../data.js';
+import { readDirectoryText } from '../../data.js';
 import { CommandError } from '../../errors.js';
 import { parseJson } from '../../model-config.js';
 import {
@@ -99,7 +99,7 @@ export async function loadClassifierFiles(location: ClassifierLocation): Promise
 export async function readClassifierSettings(files: string): Promise<ClassifierSettings> {
   const path = join(files, CLASSIFIER_SETTINGS_FILE);
   try {
-    return parseClassifierSettings(parseJson(await readText(path, '--model'), path), path);
+    return parseClassifierSettings(parseJson(await readDirectoryText(path, '--model'), path), path);
   } catch (error) {
     if (error instanceof ClassifierFileError) {
       throw new CommandError(`${path}: ${error.message.replace(`${path}: `, '')}`);

@@ -20,7 +20,7 @@ import { type TrainingSnapshot, TrainingStateError, trainModel } from '@scratchg
 import { type FlagSpec, numberFlag, parseFlags, stringFlag, type Values } from '../../args.js';
 import type { ClassifyRunSettings } from '../../classify-run-settings.js';
 import { CommandError, UsageError } from '../../errors.js';
-import { loraFlags, readLoRAFlags } from '../../lora-flags.js';
+import { checkLoRARank, loraFlags, loraParameters, readLoRAFlags } from '../../lora-flags.js';
 import { checkMemory } from '../../memory-check.js';
 import { readConfigOf, resolveConfig } from '../../model-config.js';
 import { isHubModel, resolveModelSource } from '../../model-source.js';
@@ -91,7 +91,13 @@ export async function runClassifyTrain(args: string[], context: CommandContext):
 
   // Only now, with every argument, file and the data checked: the backend, then the model.
   await context.startBackend();
-  checkMemory(config, { batchSize: run.batchSize, tokens: run.maxLength, training: true });
+  const { lora } = settings;
+  checkMemory(config, {
+    batchSize: run.batchSize,
+    tokens: run.maxLength,
+    training: true,
+    ...(lora ? { adapterParameters: loraParameters(config, lora.rank, settings.classes.length) } : {}),
+  });
   const model = await buildClassifier(plan, context.seed);
   output.note(
     `${plan.start.kind === 'resume' ? `resuming ${out} at step ${plan.start.snapshot.state.step}` : `fine-tuning into ${out}`}: ` +
@@ -302,6 +308,7 @@ async function newRun(plan: {
   modelChoice: ModelChoice;
   context: CommandContext;
 }): Promise<Plan> {
+  checkLoRARank(plan.modelChoice.lora, plan.config);
   const settings = dataSettings(plan.requested, plan.context.seed);
   const data = await loadClassificationData(settings, {
     contextLength: plan.config.contextLength,

@@ -1,0 +1,29 @@
+import type { SafetensorsTensor } from './format.js';
+
+/**
+ * One check for every weights file (a model, a class head, an adapter): weights are floats (F32, F16,
+ * BF16 or F64, read as float32), and every value is finite, since a NaN or an infinity makes every
+ * output NaN without any other sign of what is wrong. The first bad tensor becomes the error `fail`
+ * makes from a one-line message.
+ */
+export function checkWeights(
+  tensors: Iterable<[string, SafetensorsTensor]>,
+  source: string,
+  fail: (message: string) => Error,
+): void {
+  for (const [name, tensor] of tensors) {
+    const data = tensor.data;
+    if (!(data instanceof Float32Array)) {
+      throw fail(`${source}: tensor '${name}' is ${tensor.dtype}; weights must be F32, F16 or BF16`);
+    }
+    for (let i = 0; i < data.length; i++) {
+      const value = data[i] as number;
+      // x − x is 0 for every finite x, and NaN for NaN and ±Infinity: one test for both.
+      if (value - value !== 0) {
+        throw fail(
+          `${source}: tensor '${name}' holds ${value} at index ${i}: the checkpoint is damaged, or was saved after training diverged`,
+        );
+      }
+    }
+  }
+}

@@ -69,16 +69,20 @@ describe.runIf(hasChromium)('the classify mode in Chromium', () => {
     const before = await status.textContent();
     await page.getByTestId('classify-train').click();
     // The reason shows in this card (where the user is), in place of the failure before it.
+    // Class and text read together: read apart, a progress line ("Reading …") written between the two
+    // reads would pass for the new failure while the old one's class is still on.
+    const failure = () =>
+      status.evaluate((line) => ({ failed: line.className === 'status failed', text: line.textContent }));
     await expect
       .poll(
-        async () =>
-          (await status.getAttribute('class')) === 'status failed' && (await status.textContent()) !== before,
-        {
-          timeout: 60_000,
+        async () => {
+          const { failed, text } = await failure();
+          return failed && text !== before;
         },
+        { timeout: 60_000 },
       )
       .toBe(true);
-    const reason = (await status.textContent()) ?? '';
+    const reason = (await failure()).text ?? '';
     expect(await page.getByTestId('error').textContent()).toBe(reason);
     expect(reason.split('\n')).toHaveLength(1);
     await expect.poll(() => page.getByTestId('classify-train').isEnabled()).toBe(true);

@@ -1,12 +1,5 @@
-import {
-  causalAttention,
-  Dropout,
-  fusedAttentionAvailable,
-  type Generator,
-  Linear,
-  Module,
-  tf,
-} from '@scratchgpt/tensor';
+import { causalAttention, Dropout, fusedAttentionAvailable, Linear, Module, tf } from '@scratchgpt/tensor';
+import type { CausalAttentionOptions } from './causal-attention.js';
 import type { LayerKVCache } from './kv-cache.js';
 import { CausalMask } from './mask.js';
 import { type AttentionResult, scaledDotProductAttention } from './scaled-dot-product.js';
@@ -16,17 +9,11 @@ export interface PositionRotation {
   rotate(x: tf.Tensor, offset: number): tf.Tensor;
 }
 
-export interface MultiHeadAttentionOptions {
-  dIn: number;
-  /** Total output size, split evenly across the heads. */
-  dOut: number;
-  contextLength: number;
-  dropout: number;
+/** `CausalAttention`'s options, with dOut the total output size, split evenly across the heads. */
+export interface MultiHeadAttentionOptions extends CausalAttentionOptions {
   numHeads: number;
-  qkvBias?: boolean;
   /** Rotary position embedding applied to queries and keys (off in the book's GPT). */
   rotary?: PositionRotation;
-  generator?: Generator;
 }
 
 export interface AttentionCallOptions {
@@ -78,51 +65,66 @@ export class MultiHeadAttention extends Module {
 
   /** weights: (B, heads, T, T_keys) */
   forwardWithWeights(x: tf.Tensor, options: AttentionCallOptions = {}): AttentionResult {
-    return tf.tidy(() => {
-      const [batch, tokens] = x.shape as [number, number, number];
-      const offset = options.cache?.length ?? 0;
-      let queries = this.splitHeads(this.wQuery.forward(x)); // (B, H, T, hd)
-      let keys = this.splitHeads(this.wKey.forward(x));
-      let values = this.splitHeads(this.wValue.forward(x));
-      if (this.#rotary != null) {
-        queries = this.#rotary.rotate(queries, offset);
-        keys = this.#rotary.rotate(keys, offset);
-      }
-      if (options.cache != null) ({ keys, values } = options.cache.append(keys, values)); // (B, H, offset+T, hd)
-      const { context, weights } = scaledDotProductAttention(queries, keys, values, {
-        mask: this.#mask.rows(tokens, offset),
-        dropout: this.dropout,
-      }); // context (B, H, T, hd)
-      const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch, tokens, this.dOut]); // (B, T, dOut)
-      return { context: this.outProj.forward(merged), weights };
-    });
+    return tf.tidy(() =>
+      this.#attend(x, options.cache, (queries, keys, values) => this.#weightedCore(queries, keys, values)),
+    );
   }
 
   forward(x: tf.Tensor, options: AttentionCallOptions = {}): tf.Tensor {
-    // Where the backend fuses attention, the context is computed without the (T × T) weights.
-    if (options.cache == null && fusedAttentionAvailable()) {
-      return tf.tidy(() => this.fusedContext(x));
-    }
-    return tf.tidy(() => this.forwardWithWeights(x, options).context);
+    // Where the backend fuses attention, the context is computed without the (T × T) weights; the fused
+    // kernel is causal from position 0, so cached tokens take the path with weights.
+    const fused = options.cache == null && fusedAttentionAvailable();
+    return tf.tidy(() => {
+      if (!fused) return this.forwardWithWeights(x, options).context;
+      return this.#attend(x, undefined, (queries, keys, values) => ({
+        context: this.#fusedCore(queries, keys, values),
+      })).context;
+    });
   }
 
-  /** The same context as `forwardWithWeights`, through `causalAttention`. */
-  private fusedContext(x: tf.Tensor): tf.Tensor {
+  /**
+   * The one path of both forwards: project, split the heads, rotate, append to the cache, attend with
+   * `core`, merge the heads and project out. `core` gets queries (B, H, T, hd) and keys and values
+   * (B, H, T_keys, hd), and returns the context (B, H, T, hd) with whatever else it computes.
+   */
+  #attend<R extends { context: tf.Tensor }>(
+    x: tf.Tensor,
+    cache: LayerKVCache | undefined,
+    core: (queries: tf.Tensor, keys: tf.Tensor, values: tf.Tensor) => R,
+  ): R {
     const [batch, tokens] = x.shape as [number, number, number];
+    const offset = cache?.length ?? 0;
     let queries = this.splitHeads(this.wQuery.forward(x)); // (B, H, T, hd)
     let keys = this.splitHeads(this.wKey.forward(x));
-    const values = this.splitHeads(this.wValue.forward(x));
+    let values = this.splitHeads(this.wValue.forward(x));
     if (this.#rotary != null) {
-      queries = this.#rotary.rotate(queries, 0);
-      keys = this.#rotary.rotate(keys, 0);
+      queries = this.#rotary.rotate(queries, offset);
+      keys = this.#rotary.rotate(keys, offset);
     }
-    const dropoutMask = this.dropout.sampleMask([batch, this.numHeads, tokens, tokens]);
-    const context = causalAttention(queries, keys, values, {
+    if (cache != null) ({ keys, values } = cache.append(keys, values)); // (B, H, offset+T, hd)
+    const result = core(queries, keys, values);
+    const merged = tf.reshape(tf.transpose(result.context, [0, 2, 1, 3]), [batch, tokens, this.dOut]); // (B, T, dOut)
+    return { ...result, context: this.outProj.forward(merged) };
+  }
+
+  /** softmax(q kᵀ / √hd + mask) v with the weights: queries are the last T of the T_keys positions. */
+  #weightedCore(queries: tf.Tensor, keys: tf.Tensor, values: tf.Tensor): AttentionResult {
+    const tokens = queries.shape[2] as number;
+    const offset = (keys.shape[2] as number) - tokens;
+    return scaledDotProductAttention(queries, keys, values, {
+      mask: this.#mask.rows(tokens, offset),
+      dropout: this.dropout,
+    });
+  }
+
+  /** The same context through `causalAttention`, without the (T × T) weights (no cache). */
+  #fusedCore(queries: tf.Tensor, keys: tf.Tensor, values: tf.Tensor): tf.Tensor {
+    const [batch, heads, tokens] = queries.shape as [number, number, number, number];
+    const dropoutMask = this.dropout.sampleMask([batch, heads, tokens, tokens]);
+    return causalAttention(queries, keys, values, {
       scale: 1 / Math.sqrt(this.headDim),
       ...(dropoutMask ? { dropoutMask } : {}),
-    }); // (B, H, T, hd)
-    const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch, tokens, this.dOut]); // (B, T, dOut)
-    return this.outProj.forward(merged);
+    });
   }
 
   override dispose(): void {

@@ -1,16 +1,10 @@
-import { type Generator, Module, ModuleList, tf } from '@scratchgpt/tensor';
-import { CausalAttention } from './causal-attention.js';
+import { Module, ModuleList, tf } from '@scratchgpt/tensor';
+import { CausalAttention, type CausalAttentionOptions } from './causal-attention.js';
 import type { AttentionResult } from './scaled-dot-product.js';
 
-export interface MultiHeadAttentionWrapperOptions {
-  dIn: number;
-  /** Each head's output size; the result has numHeads · dOut features. */
-  dOut: number;
-  contextLength: number;
-  dropout: number;
+/** `CausalAttention`'s options, each head's: the result has numHeads · dOut features. */
+export interface MultiHeadAttentionWrapperOptions extends CausalAttentionOptions {
   numHeads: number;
-  qkvBias?: boolean;
-  generator?: Generator;
 }
 
 /**

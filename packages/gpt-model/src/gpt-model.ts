@@ -84,14 +84,13 @@ export class GPTModel extends Module {
   /** Also returns each block's attention weights, e.g. to draw them. */
   forwardWithAttention(ids: tf.Tensor, options: ForwardOptions = {}): ForwardWithAttention {
     return tf.tidy(() => {
-      let x = this.embed(ids, options);
       const attention: tf.Tensor[] = [];
-      this.#blocks().forEach((block, i) => {
-        const result = block.forwardWithAttention(x, this.#blockOptions(options, i));
-        x = result.output;
+      const hidden = this.#run(ids, options, (block, x, blockOptions) => {
+        const result = block.forwardWithAttention(x, blockOptions);
         attention.push(result.attention);
+        return result.output;
       });
-      return { logits: this.logits(this.finalNorm.forward(x)), attention };
+      return { logits: this.logits(hidden), attention };
     });
   }
 
@@ -100,13 +99,20 @@ export class GPTModel extends Module {
    * trainer fuse the head with the loss and never hold all the logits.
    */
   hiddenStates(ids: tf.Tensor, options: ForwardOptions = {}): tf.Tensor {
-    return tf.tidy(() => {
-      let x = this.embed(ids, options); // (B, T, embDim)
-      this.#blocks().forEach((block, i) => {
-        x = block.forward(x, this.#blockOptions(options, i));
-      });
-      return this.finalNorm.forward(x);
+    return tf.tidy(() => this.#run(ids, options, (block, x, blockOptions) => block.forward(x, blockOptions)));
+  }
+
+  /** The one path of both: embed, run each block through `step`, then the final LayerNorm. */
+  #run(
+    ids: tf.Tensor,
+    options: ForwardOptions,
+    step: (block: TransformerBlock, x: tf.Tensor, blockOptions: BlockCallOptions) => tf.Tensor,
+  ): tf.Tensor {
+    let x = this.embed(ids, options); // (B, T, embDim)
+    [...this.trfBlocks].forEach((block, i) => {
+      x = step(block, x, options.cache ? { cache: options.cache.layer(i) } : {});
     });
+    return this.finalNorm.forward(x);
   }
 
   /** Token embeddings plus positions (after any cached tokens), then dropout: (B, T) → (B, T, embDim). */
@@ -142,14 +148,6 @@ export class GPTModel extends Module {
   /** A cache for generating with this model: one layer per block. */
   createCache(): KVCache {
     return new KVCache(this.config.nLayers);
-  }
-
-  #blocks(): TransformerBlock[] {
-    return [...this.trfBlocks];
-  }
-
-  #blockOptions(options: ForwardOptions, layer: number): BlockCallOptions {
-    return options.cache ? { cache: options.cache.layer(layer) } : {};
   }
 
   override dispose(): void {

@@ -48,11 +48,8 @@ export class TransformerBlock extends Module {
   /** (B, T, embDim) → (B, T, embDim) */
   forwardWithAttention(x: tf.Tensor, options: BlockCallOptions = {}): BlockOutput {
     return tf.tidy(() => {
-      const { context, weights } = this.att.forwardWithWeights(this.norm1.forward(x), options);
-      const afterAttention = tf.add(x, this.dropShortcut.forward(context));
-      const output = tf.add(
-        afterAttention,
-        this.dropShortcut.forward(this.ff.forward(this.norm2.forward(afterAttention))),
+      const { output, weights } = this.#residuals(x, (normed) =>
+        this.att.forwardWithWeights(normed, options),
       );
       return { output, attention: weights };
     });
@@ -60,15 +57,22 @@ export class TransformerBlock extends Module {
 
   /** (B, T, embDim) → (B, T, embDim), without keeping the attention weights (the attention may then fuse). */
   forward(x: tf.Tensor, options: BlockCallOptions = {}): tf.Tensor {
-    return tf.tidy(() => {
-      const afterAttention = tf.add(
-        x,
-        this.dropShortcut.forward(this.att.forward(this.norm1.forward(x), options)),
-      );
-      return tf.add(
-        afterAttention,
-        this.dropShortcut.forward(this.ff.forward(this.norm2.forward(afterAttention))),
-      );
-    });
+    return tf.tidy(
+      () => this.#residuals(x, (normed) => ({ context: this.att.forward(normed, options) })).output,
+    );
+  }
+
+  /** The two residual lines around `attend`, which returns the attention's context and whatever else. */
+  #residuals<R extends { context: tf.Tensor }>(
+    x: tf.Tensor,
+    attend: (normed: tf.Tensor) => R,
+  ): R & { output: tf.Tensor } {
+    const attended = attend(this.norm1.forward(x));
+    const afterAttention = tf.add(x, this.dropShortcut.forward(attended.context));
+    const output = tf.add(
+      afterAttention,
+      this.dropShortcut.forward(this.ff.forward(this.norm2.forward(afterAttention))),
+    );
+    return { ...attended, output };
   }
 }

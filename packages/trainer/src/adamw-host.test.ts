@@ -3,6 +3,7 @@ import { Generator, initBackend, tf } from '@scratchgpt/tensor';
 import { findTestBackends } from '@scratchgpt/tensor/testing';
 import { describe, expect, it } from 'vitest';
 import { AdamW } from './adamw.js';
+import { DeviceMomentStore, HostMomentStore } from './adamw-moments.js';
 import { computeGradients } from './gradients.js';
 import { languageModelLoss } from './loss.js';
 
@@ -25,8 +26,8 @@ describe.each(backends)('AdamW with host moments on $backend', ({ backend, avail
       const options = { lr: 3e-3, betas: [0.9, 0.95] as const, weightDecay: 0.1 };
       const deviceParams = parameters(1);
       const hostParams = parameters(1);
-      const onDevice = new AdamW(deviceParams, { ...options, moments: 'device' });
-      let onHost = new AdamW(hostParams, { ...options, moments: 'host' });
+      const onDevice = new AdamW(deviceParams, { ...options, momentStore: new DeviceMomentStore() });
+      let onHost = new AdamW(hostParams, { ...options, momentStore: new HostMomentStore() });
       const gradients = new Generator(2);
       for (let step = 0; step < 6; step++) {
         const grads = {
@@ -40,7 +41,7 @@ describe.each(backends)('AdamW with host moments on $backend', ({ backend, avail
           // Continue in a fresh host optimizer from a snapshot, as a resumed run does.
           const state = onHost.getState();
           onHost.dispose();
-          onHost = new AdamW(hostParams, { ...options, moments: 'host' });
+          onHost = new AdamW(hostParams, { ...options, momentStore: new HostMomentStore() });
           onHost.setState(state);
           for (const { m, v } of state.moments.values()) tf.dispose([m, v]);
         }
@@ -76,9 +77,9 @@ describe.each(backends)('AdamW with host moments training a GPT on $backend', ({
         'int32',
       );
     const [inputs, targets] = [ids(0), ids(1)];
-    const runs = (['device', 'host'] as const).map((moments) => {
+    const runs = [new DeviceMomentStore(), new HostMomentStore()].map((momentStore) => {
       const model = new GPTModel(config, { generator: new Generator(1) });
-      return { model, optimizer: new AdamW(model.namedParameters(), { lr: 1e-3, moments }) };
+      return { model, optimizer: new AdamW(model.namedParameters(), { lr: 1e-3, momentStore }) };
     });
     for (let step = 0; step < 3; step++) {
       for (const { model, optimizer } of runs) {

@@ -7,14 +7,8 @@
  *   p ← p − lr/(1 − β1ᵗ) · m / (√v / √(1 − β2ᵗ) + eps)
  * A parameter without a gradient is skipped and its step count stays (PyTorch's `None` gradient).
  */
-import {
-  type AdamWScalars,
-  adamwOnArrays,
-  adamwUpdate,
-  heapView,
-  memoryBudgetBytes,
-  tf,
-} from '@scratchgpt/tensor';
+import type { AdamWScalars, tf } from '@scratchgpt/tensor';
+import { defaultMomentStore, type HostMoment, type MomentStore } from './adamw-moments.js';
 import { entriesOf, type Gradients, sameShape } from './named-tensors.js';
 
 export interface AdamWOptions {
@@ -26,11 +20,12 @@ export interface AdamWOptions {
   /** Decoupled weight decay (default 0.01, as PyTorch). */
   weightDecay?: number;
   /**
-   * Where the moments live: 'device' (default) or 'host', in JavaScript memory. 'host' leaves the two
-   * parameter-sized moments out of the wasm backend's 4 GiB heap (GPT-2 small needs 1.2 GB of them);
-   * the update is computed in float32 exactly as the device does, so results are the same bit for bit.
+   * Where the moments live. By default AdamW chooses from the backend's memory budget (see
+   * `preferredMomentsLocation`): on the device, or in JavaScript memory where a bounded heap (wasm's
+   * 4 GiB) could not hold them. Both give the same results bit for bit. A new store for this optimizer
+   * alone.
    */
-  moments?: 'device' | 'host';
+  momentStore?: MomentStore;
 }
 
 /** One parameter's moments and the number of updates it has had. */
@@ -38,12 +33,6 @@ export interface AdamWMoments {
   m: tf.Tensor;
   v: tf.Tensor;
   step: number;
-}
-
-/** A moment tensor on the host. */
-export interface HostMoment {
-  shape: number[];
-  data: Float32Array;
 }
 
 export interface HostAdamWMoments {
@@ -71,11 +60,7 @@ export interface AdamWState {
 
 interface Slot {
   param: tf.Variable;
-  m: tf.Variable | undefined;
-  v: tf.Variable | undefined;
-  /** The moments in 'host' mode. */
-  hostM: Float32Array | undefined;
-  hostV: Float32Array | undefined;
+  /** Updates it has had (its moments are in the store from the first). */
   step: number;
 }
 
@@ -85,7 +70,8 @@ export class AdamW {
   readonly betas: readonly [number, number];
   readonly eps: number;
   readonly weightDecay: number;
-  readonly moments: 'device' | 'host';
+  /** This optimizer's moments. */
+  readonly moments: MomentStore;
   #step = 0;
   readonly #slots = new Map<string, Slot>();
 
@@ -94,22 +80,17 @@ export class AdamW {
     this.betas = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;
     this.weightDecay = options.weightDecay ?? 0.01;
-    this.moments = options.moments ?? 'device';
     checkHyperparameters(this.lr, this.betas, this.eps, this.weightDecay);
     for (const [name, param] of namedParams) {
       if (this.#slots.has(name)) throw new Error(`AdamW got parameter '${name}' twice`);
       if (param.dtype !== 'float32') {
         throw new TypeError(`AdamW updates float32 parameters; '${name}' is ${param.dtype}`);
       }
-      this.#slots.set(name, {
-        param,
-        m: undefined,
-        v: undefined,
-        hostM: undefined,
-        hostV: undefined,
-        step: 0,
-      });
+      this.#slots.set(name, { param, step: 0 });
     }
+    let parameterCount = 0;
+    for (const { param } of this.#slots.values()) parameterCount += param.size;
+    this.moments = options.momentStore ?? defaultMomentStore(parameterCount);
   }
 
   /** Number of `step()` calls so far (restored by `setState`). */
@@ -137,24 +118,10 @@ export class AdamW {
     for (const [name, slot] of this.#slots) {
       const grad = byName.get(name);
       if (grad != null) {
-        if (this.moments === 'host') this.updateOnHost(slot, grad);
-        else this.update(slot, grad);
+        slot.step++;
+        this.moments.update(name, slot.param, grad, this.scalars(slot.step));
       }
     }
-  }
-
-  private update(slot: Slot, grad: tf.Tensor): void {
-    slot.m ??= momentVariable(tf.zerosLike(slot.param));
-    slot.v ??= momentVariable(tf.zerosLike(slot.param));
-    const { param, m, v } = slot;
-    slot.step++;
-    tf.tidy(() => {
-      // One fused pass on WebGPU, wasm and blas; the same float32 steps composed elsewhere.
-      const next = adamwUpdate(param, grad, m, v, this.scalars(slot.step));
-      param.assign(next.param);
-      m.assign(next.m);
-      v.assign(next.v);
-    });
   }
 
   /** The update's scalars at a parameter's step count, in float64 as PyTorch computes them in Python. */
@@ -170,39 +137,12 @@ export class AdamW {
     };
   }
 
-  /**
-   * The same update with the moments in JavaScript memory, one float32 rounding per device operation so
-   * that it matches the device bit for bit. Reads synchronously: 'host' mode is for backends that can
-   * (wasm, cpu).
-   */
-  private updateOnHost(slot: Slot, grad: tf.Tensor): void {
-    const size = slot.param.size;
-    slot.hostM ??= new Float32Array(size);
-    slot.hostV ??= new Float32Array(size);
-    slot.step++;
-    // The gradient is read where it lies on wasm (no copy). The parameter is replaced, never written in
-    // place: the wasm backend caches products' packed operands by tensor, and a weight changed under the
-    // same tensor made later products use its old values.
-    const g = heapView(grad) ?? (grad.dataSync() as Float32Array);
-    const current = heapView(slot.param) ?? (slot.param.dataSync() as Float32Array);
-    const p = new Float32Array(size);
-    const { hostM: m, hostV: v } = slot;
-    adamwOnArrays(g, current, m, v, { p, m, v }, this.scalars(slot.step));
-    tf.tidy(() => slot.param.assign(tf.tensor(p, slot.param.shape, 'float32')));
-  }
-
   /** A snapshot to save: the tensors are new handles the caller must dispose. */
   getState(): AdamWState {
     const moments = new Map<string, AdamWMoments>();
-    for (const [name, { m, v, hostM, hostV, step, param }] of this.#slots) {
-      if (m != null && v != null) moments.set(name, { m: tf.clone(m), v: tf.clone(v), step });
-      if (hostM != null && hostV != null) {
-        moments.set(name, {
-          m: tf.tensor(hostM.slice(), param.shape, 'float32'),
-          v: tf.tensor(hostV.slice(), param.shape, 'float32'),
-          step,
-        });
-      }
+    for (const [name, { step }] of this.#slots) {
+      const tensors = this.moments.tensors(name);
+      if (tensors != null) moments.set(name, { ...tensors, step });
     }
     return { step: this.#step, lr: this.lr, moments };
   }
@@ -213,54 +153,16 @@ export class AdamW {
    */
   async getHostState(): Promise<HostAdamWState> {
     const moments = new Map<string, HostAdamWMoments>();
-    for (const [name, slot] of this.#slots) {
-      const shape = [...slot.param.shape];
-      if (slot.hostM != null && slot.hostV != null) {
-        moments.set(name, {
-          m: { shape, data: slot.hostM.slice() },
-          v: { shape, data: slot.hostV.slice() },
-          step: slot.step,
-        });
-      } else if (slot.m != null && slot.v != null) {
-        moments.set(name, {
-          m: { shape, data: (await slot.m.data()) as Float32Array },
-          v: { shape, data: (await slot.v.data()) as Float32Array },
-          step: slot.step,
-        });
-      }
+    for (const [name, { step }] of this.#slots) {
+      const read = await this.moments.read(name);
+      if (read != null) moments.set(name, { ...read, step });
     }
     return { step: this.#step, lr: this.lr, moments };
   }
 
   /** Restores a host snapshot (see `getHostState`). */
   setHostState(state: HostAdamWState): void {
-    const moments = new Map<string, AdamWMoments>();
-    try {
-      if (this.moments === 'host') {
-        // The arrays are copied in directly: nothing touches the device.
-        this.checkState(state);
-        this.disposeMoments();
-        for (const [name, entry] of state.moments) {
-          const slot = this.#slots.get(name)!;
-          slot.hostM = Float32Array.from(entry.m.data);
-          slot.hostV = Float32Array.from(entry.v.data);
-          slot.step = entry.step;
-        }
-        this.#step = state.step;
-        this.lr = state.lr;
-        return;
-      }
-      for (const [name, entry] of state.moments) {
-        moments.set(name, {
-          m: tf.tensor(entry.m.data, entry.m.shape, 'float32'),
-          v: tf.tensor(entry.v.data, entry.v.shape, 'float32'),
-          step: entry.step,
-        });
-      }
-      this.setState({ step: state.step, lr: state.lr, moments });
-    } finally {
-      for (const { m, v } of moments.values()) tf.dispose([m, v]);
-    }
+    this.setState(state);
   }
 
   private checkState(state: {
@@ -292,19 +194,13 @@ export class AdamW {
   }
 
   /** Restores a snapshot (copying its values; its tensors stay the caller's). */
-  setState(state: AdamWState): void {
+  setState(state: AdamWState | HostAdamWState): void {
     this.checkState(state);
     this.disposeMoments();
     for (const [name, slot] of this.#slots) {
       const moments = state.moments.get(name);
       if (moments == null) continue;
-      if (this.moments === 'host') {
-        slot.hostM = Float32Array.from(moments.m.dataSync());
-        slot.hostV = Float32Array.from(moments.v.dataSync());
-      } else {
-        slot.m = momentVariable(tf.cast(moments.m, 'float32'));
-        slot.v = momentVariable(tf.cast(moments.v, 'float32'));
-      }
+      this.moments.set(name, moments.m, moments.v);
       slot.step = moments.step;
     }
     this.#step = state.step;
@@ -317,35 +213,9 @@ export class AdamW {
   }
 
   private disposeMoments(): void {
-    for (const slot of this.#slots.values()) {
-      slot.m?.dispose();
-      slot.v?.dispose();
-      slot.m = undefined;
-      slot.v = undefined;
-      slot.hostM = undefined;
-      slot.hostV = undefined;
-      slot.step = 0;
-    }
+    this.moments.clear();
+    for (const slot of this.#slots.values()) slot.step = 0;
   }
-}
-
-/**
- * Where a new optimizer should keep the moments of `parameterCount` parameters: on the device, unless
- * the backend's memory is bounded (wasm's 4 GiB heap) and parameters, gradients and moments together
- * would take more than a quarter of it; GPT-2 small's would take 2.6 GB. Host updates are slower, so
- * only then.
- */
-export function preferredMomentsLocation(parameterCount: number): 'device' | 'host' {
-  const bytes = parameterCount * 4 * 4; // parameters, gradients, two moments
-  const budget = memoryBudgetBytes();
-  return budget != null && bytes > budget / 4 ? 'host' : 'device';
-}
-
-/** A non-trainable variable (so `tf.variableGrads` never differentiates it) taking over `initial`. */
-function momentVariable(initial: tf.Tensor): tf.Variable {
-  const variable = tf.variable(initial, false);
-  initial.dispose();
-  return variable;
 }
 
 function checkHyperparameters(lr: number, betas: readonly number[], eps: number, weightDecay: number): void {

@@ -5,9 +5,14 @@ export {
   type AdamWState,
   type HostAdamWMoments,
   type HostAdamWState,
-  type HostMoment,
-  preferredMomentsLocation,
 } from './adamw.js';
+export {
+  DeviceMomentStore,
+  type HostMoment,
+  HostMomentStore,
+  type MomentStore,
+  preferredMomentsLocation,
+} from './adamw-moments.js';
 export type { BatchSource, LanguageModel, TrainBatch } from './batches.js';
 export { type ClippedGradients, clipGradNorm } from './clip.js';
 export { type CrossEntropyOptions, crossEntropy, type Reduction } from './cross-entropy.js';

@@ -2,7 +2,7 @@ import { GPTModel, preset } from '@scratchgpt/gpt-model';
 import { Generator, initBackend, tf } from '@scratchgpt/tensor';
 import { findTestBackends, maxAbsDiff } from '@scratchgpt/tensor/testing';
 import { describe, expect, it } from 'vitest';
-import { preferredMomentsLocation } from './adamw.js';
+import { preferredMomentsLocation } from './adamw-moments.js';
 import { crossEntropy } from './cross-entropy.js';
 import { languageModelLoss } from './loss.js';
 

@@ -8,7 +8,7 @@
  * same loop with its own loss.
  */
 import { dropoutGenerator, type Generator, type Module, setDropoutGenerator, tf } from '@scratchgpt/tensor';
-import { AdamW, preferredMomentsLocation } from './adamw.js';
+import { AdamW } from './adamw.js';
 import type { BatchSource, LanguageModel, TrainBatch } from './batches.js';
 import { clipGradNorm } from './clip.js';
 import { evaluationStream } from './evaluate.js';
@@ -158,7 +158,6 @@ export async function* trainModel<M extends Module = LanguageModel, B extends Si
     betas: settings.betas,
     eps: settings.eps,
     weightDecay: settings.weightDecay,
-    moments: preferredMomentsLocation(trainable.reduce((n, [, variable]) => n + variable.size, 0)),
   });
   if (options.resume) optimizer.setHostState(hostAdamWStateOf(options.resume));
 
@@ -294,7 +293,8 @@ async function* optimizationStep<M extends Module, B extends SizedBatch>(
 ): AsyncGenerator<ProgressEvent, { loss: number; gradNorm: number | null }> {
   const { step } = options;
   // With the optimizer's moments on the host (a heap near its limit), the sums go there too.
-  const accumulator = group.length > 1 ? new GradientAccumulator({ storage: optimizer.moments }) : undefined;
+  const accumulator =
+    group.length > 1 ? new GradientAccumulator({ storage: optimizer.moments.location }) : undefined;
   let grads: Map<string, tf.Tensor> | undefined;
   let weightedLoss = 0;
   let targets = 0;

@@ -1,6 +1,6 @@
 import { GPTModel, generate } from '@scratchgpt/gpt-model';
 import { Generator, manualSeed, tf } from '@scratchgpt/tensor';
-import { AdamW, computeGradients, languageModelLoss, preferredMomentsLocation } from '@scratchgpt/trainer';
+import { AdamW, computeGradients, languageModelLoss } from '@scratchgpt/trainer';
 import { type FlagSpec, numberFlag, parseFlags, stringFlag } from '../args.js';
 import { UsageError } from '../errors.js';
 import { checkMemory } from '../memory-check.js';
@@ -84,7 +84,6 @@ async function runBench(args: string[], context: CommandContext): Promise<number
     ? new AdamW(model.namedParameters(), {
         lr: 4e-4,
         weightDecay: 0.1,
-        moments: preferredMomentsLocation(model.numParameters()),
       })
     : null;
   const trainStep = async () => {

@@ -41,11 +41,8 @@ export function chosenFormat(requested: string | undefined, contents: DirectoryC
       throw new UsageError(`--format must be alpaca or phi3, got '${requested}'`);
     return promptFormat(requested);
   }
-  return promptFormat(
-    contents.kind === 'run' && contents.manifest.task !== 'classify'
-      ? (contents.manifest.instruct?.promptFormat ?? 'alpaca')
-      : 'alpaca',
-  );
+  const run = contents.kind === 'run' ? contents.manifest : undefined;
+  return promptFormat(run?.task === 'instruct' ? run.instruct.promptFormat : 'alpaca');
 }
 
 /**

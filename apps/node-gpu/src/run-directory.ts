@@ -35,15 +35,8 @@ import {
 import { ADAPTER_FILE, type AdapterUse, loadCheckpointDirectory } from './checkpoint-directory.js';
 import { readDirectoryFile, readDirectoryText } from './data.js';
 import { CommandError } from './errors.js';
-import type { InstructRunSettings } from './instruct-settings.js';
 import { makeDirectory } from './make-directory.js';
-import {
-  type ClassifyManifest,
-  type PretrainManifest,
-  parseRunManifest,
-  type RunManifest,
-  type RunSettings,
-} from './run-manifest.js';
+import { parseRunManifest, type RunManifest, type RunTask } from './run-manifest.js';
 
 export const MANIFEST_FILE = 'checkpoint.json';
 export const TRAINING_STATE_FILE = 'training-state.safetensors';
@@ -84,6 +77,21 @@ export async function inspectDirectory(directory: string, flag: string): Promise
   if (names.has(CONFIG_FILE) && names.has(WEIGHTS_FILE)) return { kind: 'checkpoint' };
   if (names.has(CHECKPOINTS)) return { kind: 'incomplete-run' };
   return { kind: 'empty' };
+}
+
+/** A new run may go only where no checkpoint would be overwritten. */
+export async function checkNewRunDirectory(out: string): Promise<void> {
+  const contents = await inspectDirectory(out, '--out');
+  if (contents.kind === 'run') {
+    throw new CommandError(
+      `--out ${out} already holds a run (at step ${contents.manifest.step}): resume it with --model ${out}, or choose another --out`,
+    );
+  }
+  if (contents.kind === 'checkpoint') {
+    throw new CommandError(
+      `--out ${out} already holds a checkpoint: train on from it with --model ${out} --out NEW_DIR, or choose another --out`,
+    );
+  }
 }
 
 /**
@@ -146,11 +154,10 @@ export async function saveRun(
   directory: string,
   model: GPTModel,
   snapshot: TrainingSnapshot,
-  run: RunSettings,
-  instruct?: InstructRunSettings,
+  task: Exclude<RunTask, { task: 'classify' }>,
 ): Promise<string> {
   const write = async (target: string, metadata: Record<string, string>) => {
-    if (!instruct?.lora) {
+    if (task.task !== 'instruct' || !task.instruct.lora) {
       await saveCheckpoint(model, target, { metadata });
       return;
     }
@@ -158,7 +165,7 @@ export async function saveRun(
     await withoutAdapters(model, () => saveCheckpoint(model, target, { metadata }));
     await writeFileAtomic(join(target, ADAPTER_FILE), await serializeAdapters(model));
   };
-  return saveRunCheckpoint(directory, write, snapshot, { run, ...(instruct ? { instruct } : {}) });
+  return saveRunCheckpoint(directory, write, snapshot, task);
 }
 
 /** Runs `action` with the model's LoRA updates detached (its state then holds the base weights alone). */
@@ -182,7 +189,7 @@ export async function saveRunCheckpoint(
   directory: string,
   write: (target: string, metadata: Record<string, string>) => Promise<void>,
   snapshot: TrainingSnapshot,
-  task: Pick<PretrainManifest, 'run' | 'instruct'> | Pick<ClassifyManifest, 'task' | 'run'>,
+  task: RunTask,
 ): Promise<string> {
   const previous = await currentManifest(directory);
   const step = snapshot.state.step;
@@ -201,13 +208,7 @@ export async function saveRunCheckpoint(
   await rm(target, { recursive: true, force: true });
   await rename(partial, target);
   // 2. the commit
-  const manifest = {
-    format: 'scratchgpt-run',
-    version: 1,
-    ...task,
-    step,
-    checkpoint: relative,
-  } as RunManifest;
+  const manifest: RunManifest = { format: 'scratchgpt-run', version: 1, ...task, step, checkpoint: relative };
   await writeFileAtomic(join(directory, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   // 3. tidying: the previous checkpoint, and the top-level copy of the weights
   if (previous != null && previous.checkpoint !== relative) {

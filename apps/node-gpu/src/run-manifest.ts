@@ -1,7 +1,8 @@
 /**
- * `checkpoint.json`: which checkpoint of a run is current, and how the run cut its text into batches,
- * so a resumed run sees the same batches. Checked field by field: a hand-edited or damaged manifest
- * is an error that names the field.
+ * `checkpoint.json`: which checkpoint of a run is current, what the run trains (`task`: pretrain,
+ * instruct or classify, each with its own settings), and how it cut its data into batches, so a
+ * resumed run sees the same batches. Checked field by field: a hand-edited or damaged manifest is an
+ * error that names the field.
  */
 import { type ClassifyRunSettings, parseClassifyRunSettings } from './classify-run-settings.js';
 import { CommandError } from './errors.js';
@@ -30,12 +31,17 @@ interface ManifestBase {
   checkpoint: string;
 }
 
-/** A pretraining run (`train`): no `task` field, as written before fine-tuning existed. */
+/** A pretraining run (`train`). */
 export interface PretrainManifest extends ManifestBase {
-  task?: undefined;
+  task: 'pretrain';
   run: RunSettings;
-  /** Present for instruction tuning: `data` is then the instruction file and `context` the longest batch. */
-  instruct?: InstructRunSettings;
+}
+
+/** An instruction-tuning run (`instruct train`): `run.data` is the instruction file, `run.context` the longest batch. */
+export interface InstructManifest extends ManifestBase {
+  task: 'instruct';
+  run: RunSettings;
+  instruct: InstructRunSettings;
 }
 
 /** A classifier fine-tuning run (`classify train`). */
@@ -44,8 +50,18 @@ export interface ClassifyManifest extends ManifestBase {
   run: ClassifyRunSettings;
 }
 
-export type RunManifest = PretrainManifest | ClassifyManifest;
+export type RunManifest = PretrainManifest | InstructManifest | ClassifyManifest;
 
+/** What a run records of itself beside its current checkpoint: its task and that task's settings. */
+export type RunTask =
+  | Pick<PretrainManifest, 'task' | 'run'>
+  | Pick<InstructManifest, 'task' | 'run' | 'instruct'>
+  | Pick<ClassifyManifest, 'task' | 'run'>;
+
+/**
+ * Reads `checkpoint.json`. Manifests written before `task` named every kind of run still load: one
+ * without `task` is a pretraining run, or an instruction-tuning run where it has `instruct`.
+ */
 export function parseRunManifest(text: string, source: string): RunManifest {
   const fail = (problem: string): never => {
     throw new CommandError(
@@ -70,12 +86,19 @@ export function parseRunManifest(text: string, source: string): RunManifest {
   }
   const run = json.run;
   if (!isRecord(run)) return fail(`"run" must be an object`);
-  if (json.task === 'classify') {
-    const envelope = { format: 'scratchgpt-run', version: 1, step: step as number, checkpoint } as const;
-    return { ...envelope, task: 'classify', run: parseClassifyRunSettings(run, fail) };
-  }
-  if (json.task !== undefined)
+  const envelope = { format: 'scratchgpt-run', version: 1, step: step as number, checkpoint } as const;
+  const task = json.task !== undefined ? json.task : json.instruct === undefined ? 'pretrain' : 'instruct';
+  if (task === 'classify') return { ...envelope, task, run: parseClassifyRunSettings(run, fail) };
+  if (task !== 'pretrain' && task !== 'instruct')
     return fail(`"task" ${JSON.stringify(json.task)} is not one this scratchgpt reads`);
+  if (task === 'pretrain' && json.instruct !== undefined)
+    return fail(`"instruct" belongs to an instruction-tuning run, not to "task" "pretrain"`);
+  const settings = parseRunSettings(run, fail);
+  if (task === 'pretrain') return { ...envelope, task, run: settings };
+  return { ...envelope, task, run: settings, instruct: parseInstructSettings(json.instruct, fail) };
+}
+
+function parseRunSettings(run: Record<string, unknown>, fail: (problem: string) => never): RunSettings {
   const number = (name: keyof RunSettings, ok: (value: number) => boolean) => {
     const value = run[name];
     if (typeof value !== 'number' || !ok(value)) fail(`"run.${name}" is missing or out of range`);
@@ -83,21 +106,13 @@ export function parseRunManifest(text: string, source: string): RunManifest {
   };
   if (typeof run.data !== 'string' || run.data === '') return fail(`"run.data" must be the text file's path`);
   if (typeof run.shuffle !== 'boolean') return fail(`"run.shuffle" must be true or false`);
-  const instruct = json.instruct === undefined ? undefined : parseInstructSettings(json.instruct, fail);
   return {
-    format: 'scratchgpt-run',
-    version: 1,
-    step: step as number,
-    checkpoint,
-    run: {
-      data: run.data,
-      valRatio: number('valRatio', (v) => v >= 0 && v < 1),
-      context: number('context', (v) => Number.isSafeInteger(v) && v >= 1),
-      batchSize: number('batchSize', (v) => Number.isSafeInteger(v) && v >= 1),
-      shuffle: run.shuffle,
-      seed: number('seed', (v) => Number.isSafeInteger(v) && v >= 0),
-    },
-    ...(instruct ? { instruct } : {}),
+    data: run.data,
+    valRatio: number('valRatio', (v) => v >= 0 && v < 1),
+    context: number('context', (v) => Number.isSafeInteger(v) && v >= 1),
+    batchSize: number('batchSize', (v) => Number.isSafeInteger(v) && v >= 1),
+    shuffle: run.shuffle,
+    seed: number('seed', (v) => Number.isSafeInteger(v) && v >= 0),
   };
 }
 

@@ -119,6 +119,7 @@ describe('instruct train', () => {
     ]);
     const manifest = JSON.parse(await readFile(join(tuned, 'checkpoint.json'), 'utf8'));
     expect(manifest).toMatchObject({
+      task: 'instruct',
       step: 2,
       run: { data: bookData, context: 96, batchSize: 2, shuffle: true, seed: 123 },
       instruct: { promptFormat: 'alpaca', maskPrompt: false, bucketByLength: false },
@@ -164,6 +165,33 @@ describe('instruct train', () => {
       2,
       `scratchgpt: train: ${copy} is an instruction-tuning run: resume it with 'scratchgpt instruct train --model ${copy}'`,
     ]);
+  });
+
+  it('resumes a run whose checkpoint.json was written before manifests named their task', async () => {
+    const old = join(work, 'old-manifest');
+    cpSync(tuned, old, { recursive: true });
+    const manifestPath = join(old, 'checkpoint.json');
+    const { task, ...written } = JSON.parse(await readFile(manifestPath, 'utf8'));
+    expect([task, written.instruct?.promptFormat]).toEqual(['instruct', 'alpaca']);
+    await writeFile(manifestPath, JSON.stringify(written));
+    // Still an instruction-tuning run: `train` refuses it, `instruct train` resumes it.
+    const asText = await runCli(['train', '--model', old, '--steps', '4', ...backend]);
+    expect([asText.code, asText.stderr.trim()]).toEqual([
+      2,
+      `scratchgpt: train: ${old} is an instruction-tuning run: resume it with 'scratchgpt instruct train --model ${old}'`,
+    ]);
+    const resumed = await runCli(['instruct', 'train', '--model', old, '--steps', '3', '--json', ...backend]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(
+      jsonLines(resumed.stdout)
+        .filter((e) => e.event === 'step')
+        .map((e) => e.step),
+    ).toEqual([3]);
+    expect(JSON.parse(await readFile(manifestPath, 'utf8'))).toMatchObject({
+      task: 'instruct',
+      step: 3,
+      instruct: written.instruct,
+    });
   });
 
   it('says in one line what is wrong with its data or its model', async () => {

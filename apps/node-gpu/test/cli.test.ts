@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,7 @@ describe('train', () => {
     const manifest = JSON.parse(await readFile(join(dir, 'checkpoint.json'), 'utf8'));
     expect(manifest).toMatchObject({
       format: 'scratchgpt-run',
+      task: 'pretrain',
       step: 3,
       checkpoint: 'checkpoints/step-000003',
     });
@@ -89,6 +90,29 @@ describe('train', () => {
     const steps = jsonLines(stdout).filter((e) => e.event === 'step');
     expect(steps.map((e) => e.step)).toEqual([4, 5]);
     expect(steps[0]!.tokensSeen).toBe(128);
+  });
+
+  it('resumes a run whose checkpoint.json was written before manifests named their task', async () => {
+    const old = join(work, 'old-manifest');
+    cpSync(runDir, old, { recursive: true });
+    const manifestPath = join(old, 'checkpoint.json');
+    const { task, ...written } = JSON.parse(await readFile(manifestPath, 'utf8'));
+    expect(task).toBe('pretrain');
+    await writeFile(manifestPath, JSON.stringify(written));
+    const { step } = written;
+    const args = ['train', '--model', old, '--steps', String(step + 1), '--json', ...backend];
+    const { code, stdout, stderr } = await runCli(args);
+    expect(code, stderr).toBe(0);
+    expect(
+      jsonLines(stdout)
+        .filter((e) => e.event === 'step')
+        .map((e) => e.step),
+    ).toEqual([step + 1]);
+    // Saved again in the form of now.
+    expect(JSON.parse(await readFile(manifestPath, 'utf8'))).toMatchObject({
+      task: 'pretrain',
+      step: step + 1,
+    });
   });
 
   /**

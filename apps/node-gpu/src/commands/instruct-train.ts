@@ -33,6 +33,7 @@ import { windowLength } from '../model-config.js';
 import { isHubModel, resolveModelSource } from '../model-source.js';
 import { outputPathFlag } from '../output-file.js';
 import {
+  checkNewRunDirectory,
   cleanRunDirectory,
   type DirectoryContents,
   inspectDirectory,
@@ -41,12 +42,12 @@ import {
   readRunState,
   saveRun,
 } from '../run-directory.js';
-import type { RunSettings } from '../run-manifest.js';
+import { checkResumeFlags, type ResumeTable } from '../run-flags.js';
+import type { InstructManifest, RunSettings } from '../run-manifest.js';
 import { gpt2 } from '../text-helpers.js';
 import type { CommandContext } from './context.js';
-import { runTraining } from './run-training.js';
+import { runTraining, scheduleOptions } from './run-training.js';
 import { checkResumedGradAccum, readSchedule, scheduleFlags } from './schedule.js';
-import { checkNewRunDirectory, definedOnly } from './train.js';
 import { TrainReporter } from './train-reporter.js';
 
 export const instructTrainFlags = {
@@ -112,12 +113,12 @@ interface InstructPlan {
 export async function runInstructTrain(args: string[], context: CommandContext): Promise<number> {
   const values = parseFlags(args, instructTrainFlags, 'instruct train');
   const { output } = context;
-  const { epochs, steps, options } = readSchedule(values, 'instruct train');
+  const schedule = readSchedule(values, 'instruct train');
   const sampleEvery = numberFlag(values, 'sample-every', { integer: true, min: 1 });
-  const { evalBatches } = options;
+  const { evalBatches } = schedule.options;
   const plan = await planInstructRun(values, context);
   const { out, run, config, format } = plan;
-  checkResumedGradAccum(options.gradAccum, plan.resume, 'instruct train', out);
+  checkResumedGradAccum(schedule.options.gradAccum, plan.resume, 'instruct train', out);
   const data = await loadersOf(plan);
   await prepareRunDirectory(out);
 
@@ -172,20 +173,13 @@ export async function runInstructTrain(args: string[], context: CommandContext):
     out,
     reporter,
     ...(plan.resume ? { savedStep: plan.resume.state.step } : {}),
-    save: (snapshot) => saveRun(out, model, snapshot, run, plan.instruct),
+    save: (snapshot) => saveRun(out, model, snapshot, { task: 'instruct', run, instruct: plan.instruct }),
     events: ({ signal, saveCheckpoint }) =>
       trainModel({
         model,
         train: data.train,
         validation: data.validation,
-        ...definedOnly({
-          ...options,
-          lr: options.lr ?? (plan.resume ? undefined : 5e-5),
-          evalEvery: options.evalEvery ?? (plan.resume ? undefined : 5),
-        }),
-        ...(plan.resume
-          ? { resume: plan.resume, ...definedOnly({ epochs, maxSteps: steps }) }
-          : definedOnly({ epochs: epochs ?? (steps ? undefined : 2), maxSteps: steps })),
+        ...scheduleOptions(schedule, plan.resume, { epochs: 2, evalEvery: 5, lr: 5e-5 }),
         ...(sampleEvery ? { sampleEvery, sample } : {}),
         saveCheckpoint,
         signal,
@@ -217,32 +211,25 @@ async function planInstructRun(values: Values, context: CommandContext): Promise
 
   const lora = readLoRAFlags(values);
   checkLoRARank(lora, config);
-  const saved =
-    contents.kind === 'run' && contents.manifest.task !== 'classify' ? contents.manifest : undefined;
-  const instruct = saved?.instruct;
-  if (saved && instruct) {
+  if (contents.kind === 'run' && contents.manifest.task === 'instruct') {
+    const saved = contents.manifest;
+    const { instruct } = saved;
     const target = out ?? modelDir;
     if (target !== modelDir) await checkNewRunDirectory(target);
-    const asked: Array<[string, unknown, unknown]> = [
-      ['--data', requested.data, saved.run.data],
-      ['--context', requested.context, saved.run.context],
-      ['--batch-size', requested.batchSize, saved.run.batchSize],
-      ['--no-shuffle', requested.shuffle, saved.run.shuffle],
-      ['--seed', requested.seed, saved.run.seed],
-      ['--format', requestedFormat, instruct.promptFormat],
-      ['--mask-prompt', values['mask-prompt'] === true ? true : undefined, instruct.maskPrompt],
-      ['--bucket', values.bucket === true ? true : undefined, instruct.bucketByLength],
-      ['--lora-rank', lora?.rank, instruct.lora?.rank],
-      ['--lora-alpha', lora?.alpha, instruct.lora?.alpha],
-      ['--lora-scaling', lora?.scaling, instruct.lora?.scaling],
-    ];
-    for (const [flag, value, kept] of asked) {
-      if (value !== undefined && value !== kept) {
-        throw new UsageError(
-          `instruct train: ${flag} differs from the run in ${modelDir} (${JSON.stringify(kept)}); a resumed run keeps it: leave ${flag} out, or start a new run from its weights with --out NEW_DIR`,
-        );
-      }
-    }
+    const given = {
+      '--data': requested.data,
+      '--context': requested.context,
+      '--batch-size': requested.batchSize,
+      '--no-shuffle': requested.shuffle,
+      '--seed': requested.seed,
+      '--format': requestedFormat,
+      '--mask-prompt': values['mask-prompt'] === true ? true : undefined,
+      '--bucket': values.bucket === true ? true : undefined,
+      '--lora-rank': lora?.rank,
+      '--lora-alpha': lora?.alpha,
+      '--lora-scaling': lora?.scaling,
+    };
+    checkResumeFlags(resumeFlags, given, modelDir, saved);
     windowLength(config, saved.run.context);
     return {
       out: target,
@@ -278,6 +265,26 @@ async function planInstructRun(values: Values, context: CommandContext): Promise
   };
   return { out, from, config, run, instruct: settings, format };
 }
+
+/** A resumed run sees the same batches, prompted the same way, and trains the same updates. */
+const resumeFlags: ResumeTable<InstructManifest> = {
+  command: 'instruct train',
+  flags: {
+    '--data': (manifest) => manifest.run.data,
+    '--context': (manifest) => manifest.run.context,
+    '--batch-size': (manifest) => manifest.run.batchSize,
+    '--no-shuffle': (manifest) => manifest.run.shuffle,
+    '--seed': (manifest) => manifest.run.seed,
+    '--format': (manifest) => manifest.instruct.promptFormat,
+    '--mask-prompt': (manifest) => manifest.instruct.maskPrompt,
+    '--bucket': (manifest) => manifest.instruct.bucketByLength,
+    '--lora-rank': (manifest) => manifest.instruct.lora?.rank,
+    '--lora-alpha': (manifest) => manifest.instruct.lora?.alpha,
+    '--lora-scaling': (manifest) => manifest.instruct.lora?.scaling,
+  },
+  differs: (flag, _given, saved, { directory }) =>
+    `${flag} differs from the run in ${directory} (${JSON.stringify(saved)}); a resumed run keeps it: leave ${flag} out, or start a new run from its weights with --out NEW_DIR`,
+};
 
 /** The book's split and loaders: shuffled training batches without the last partial one, validation in order. */
 async function loadersOf(

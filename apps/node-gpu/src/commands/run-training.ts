@@ -1,8 +1,8 @@
 /**
- * A training loop run for a command (`train`, `instruct train`): Ctrl-C asks the loop to stop after
- * the step in progress and save (a second Ctrl-C quits at once), each save writes the run directory
- * and its loss plot, events go to the reporter, and a loss that stops being finite is one line that
- * says where the run can continue from.
+ * A training loop run for a command (`train`, `instruct train`, `classify train`): Ctrl-C asks the
+ * loop to stop after the step in progress and save (a second Ctrl-C quits at once), each save writes
+ * the run directory and its loss plot, events go to the reporter, and a loss that stops being finite
+ * is one line that says where the run can continue from.
  */
 import { join } from 'node:path';
 import { writeFileAtomic } from '@scratchgpt/gpt-model/node';
@@ -16,8 +16,10 @@ import {
 import { CommandError } from '../errors.js';
 import { lossPlotSvg } from '../loss-plot.js';
 import { LOSS_PLOT_FILE, MANIFEST_FILE } from '../run-directory.js';
-import { stopOnInterrupt } from './schedule.js';
+import { type readSchedule, stopOnInterrupt } from './schedule.js';
 import type { TrainReporter } from './train-reporter.js';
+
+type EvalEvent = Extract<TrainEvent, { event: 'eval' }>;
 
 export interface RunTrainingOptions {
   /** The run directory. */
@@ -34,9 +36,12 @@ export interface RunTrainingOptions {
   }): AsyncIterable<TrainEvent>;
   /** Stops the run as Ctrl-C does. */
   signal?: AbortSignal;
+  /** Reports an evaluation in the reporter's place (a classifier adds its accuracies). */
+  reportEval?(event: EvalEvent): Promise<void>;
 }
 
-export async function runTraining(options: RunTrainingOptions): Promise<void> {
+/** Runs the loop to its end; returns why it ended (`aborted`: Ctrl-C or the signal). */
+export async function runTraining(options: RunTrainingOptions): Promise<'completed' | 'aborted'> {
   const { out, reporter } = options;
   const interrupt = stopOnInterrupt(reporter, options.signal);
   let savedStep = options.savedStep;
@@ -46,9 +51,12 @@ export async function runTraining(options: RunTrainingOptions): Promise<void> {
     await writePlot(out, snapshot, reporter);
     return saved;
   };
+  let reason: 'completed' | 'aborted' = 'aborted';
   try {
     for await (const event of options.events({ signal: interrupt.signal, saveCheckpoint })) {
-      reporter.report(event);
+      if (event.event === 'eval' && options.reportEval) await options.reportEval(event);
+      else reporter.report(event);
+      if (event.event === 'done') reason = event.reason;
     }
   } catch (error) {
     reporter.done();
@@ -57,14 +65,38 @@ export async function runTraining(options: RunTrainingOptions): Promise<void> {
   } finally {
     interrupt.release();
   }
+  return reason;
+}
+
+/**
+ * The trainer's options from a command's schedule flags: those given, and for a new run the command's
+ * defaults for the rest (a resumed run keeps its own settings where no flag changes them).
+ */
+export function scheduleOptions(
+  { epochs, steps, options }: ReturnType<typeof readSchedule>,
+  resume: TrainingSnapshot | undefined,
+  defaults: { epochs: number; evalEvery: number; lr?: number },
+) {
+  if (resume) {
+    return { ...definedOnly({ ...options, epochs, maxSteps: steps }), resume };
+  }
+  return definedOnly({
+    ...options,
+    lr: options.lr ?? defaults.lr,
+    evalEvery: options.evalEvery ?? defaults.evalEvery,
+    epochs: epochs ?? (steps ? undefined : defaults.epochs),
+    maxSteps: steps,
+  });
+}
+
+function definedOnly<T extends Record<string, unknown>>(
+  values: T,
+): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as never;
 }
 
 /** The loss plot is a picture: failing to draw it never costs the run, only a warning. */
-export async function writePlot(
-  out: string,
-  snapshot: TrainingSnapshot,
-  reporter: TrainReporter,
-): Promise<void> {
+async function writePlot(out: string, snapshot: TrainingSnapshot, reporter: TrainReporter): Promise<void> {
   try {
     const { steps, evals } = snapshot.state.history;
     await writeFileAtomic(join(out, LOSS_PLOT_FILE), lossPlotSvg(steps, evals));
@@ -79,7 +111,7 @@ export async function writePlot(
  * A run that diverged (a loss, weight or optimizer moment that stopped being finite) as one line that
  * says where it can continue from, only what is true of the directory; any other error as it is.
  */
-export function explainDivergence(error: unknown, out: string, savedStep: number | undefined): unknown {
+function explainDivergence(error: unknown, out: string, savedStep: number | undefined): unknown {
   let what: string;
   if (error instanceof NonFiniteLossError) {
     what = `The loss became ${error.loss} at step ${error.step} (learning rate ${error.lr.toPrecision(3)}); that step's update was not applied.`;

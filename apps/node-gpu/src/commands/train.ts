@@ -10,6 +10,7 @@ import { readConfigOf, resolveConfig, windowLength } from '../model-config.js';
 import { isHubModel, resolveModelSource } from '../model-source.js';
 import { outputPathFlag } from '../output-file.js';
 import {
+  checkNewRunDirectory,
   cleanRunDirectory,
   type DirectoryContents,
   inspectDirectory,
@@ -19,11 +20,12 @@ import {
   readRunState,
   saveRun,
 } from '../run-directory.js';
-import type { RunSettings } from '../run-manifest.js';
+import { checkResumeFlags, type ResumeTable } from '../run-flags.js';
+import type { PretrainManifest, RunSettings } from '../run-manifest.js';
 import { createStreamDecoder, encodeText, gpt2 } from '../text-helpers.js';
 import type { Command } from './command.js';
 import type { CommandContext } from './context.js';
-import { runTraining } from './run-training.js';
+import { runTraining, scheduleOptions } from './run-training.js';
 import { checkResumedGradAccum, readSchedule, scheduleFlags } from './schedule.js';
 import { TrainReporter } from './train-reporter.js';
 
@@ -109,16 +111,12 @@ export async function runTrain(
   const values = parseFlags(args, flags, 'train');
   const { output } = context;
   const schedule = readSchedule(values, 'train');
-  const { epochs, steps } = schedule;
-  const options = {
-    ...schedule.options,
-    sampleEvery: numberFlag(values, 'sample-every', { integer: true, min: 1 }),
-  };
+  const sampleEvery = numberFlag(values, 'sample-every', { integer: true, min: 1 });
   const prompt = stringFlag(values, 'prompt') ?? 'Every effort moves you';
   if (prompt.trim() === '') throw new UsageError('train: --prompt is empty: give the text samples continue');
   const plan = await planRun(values, context);
   const { out, run, config } = plan;
-  checkResumedGradAccum(options.gradAccum, plan.resume, 'train', out);
+  checkResumedGradAccum(schedule.options.gradAccum, plan.resume, 'train', out);
   const data = batchesOf(plan.text, run);
   await prepareRunDirectory(out);
 
@@ -150,16 +148,14 @@ export async function runTrain(
     reporter,
     ...(plan.resume ? { savedStep: plan.resume.state.step } : {}),
     ...(extra.signal ? { signal: extra.signal } : {}),
-    save: (snapshot) => saveRun(out, model, snapshot, run),
+    save: (snapshot) => saveRun(out, model, snapshot, { task: 'pretrain', run }),
     events: ({ signal, saveCheckpoint }) =>
       trainModel({
         model,
         train: data.train,
         ...(data.validation ? { validation: data.validation } : {}),
-        ...definedOnly({ ...options, evalEvery: options.evalEvery ?? (plan.resume ? undefined : 5) }),
-        ...(plan.resume
-          ? { resume: plan.resume, ...definedOnly({ epochs, maxSteps: steps }) }
-          : definedOnly({ epochs: epochs ?? (steps ? undefined : 10), maxSteps: steps })),
+        ...scheduleOptions(schedule, plan.resume, { epochs: 10, evalEvery: 5 }),
+        ...(sampleEvery ? { sampleEvery } : {}),
         sample,
         saveCheckpoint,
         signal,
@@ -207,7 +203,7 @@ async function planRun(values: Values, context: CommandContext): Promise<TrainPl
         `train: ${modelDir} is a classifier run: resume it with 'scratchgpt classify train --model ${modelDir}'`,
       );
     }
-    if (manifest.instruct) {
+    if (manifest.task === 'instruct') {
       throw new UsageError(
         `train: ${modelDir} is an instruction-tuning run: resume it with 'scratchgpt instruct train --model ${modelDir}'`,
       );
@@ -215,7 +211,15 @@ async function planRun(values: Values, context: CommandContext): Promise<TrainPl
     const target = out ?? modelDir;
     if (target !== modelDir) await checkNewRunDirectory(target);
     const saved = manifest.run;
-    checkResumeFlags(requested, saved, modelDir, join(modelDir, manifest.checkpoint));
+    const given = {
+      '--data': requested.data,
+      '--val-ratio': requested.valRatio,
+      '--context': requested.context,
+      '--batch-size': requested.batchSize,
+      '--no-shuffle': requested.shuffle,
+      '--seed': requested.seed,
+    };
+    checkResumeFlags(resumeFlags, given, modelDir, manifest);
     const resume = await readRunState(modelDir, manifest);
     const config = await readConfigOf(modelFilesOf(modelDir, contents));
     windowLength(config, saved.context);
@@ -235,21 +239,6 @@ async function planRun(values: Values, context: CommandContext): Promise<TrainPl
   }
   // Missing, empty or never completed: says which.
   return modelFilesOf(modelDir, contents) as never;
-}
-
-/** A new run may go only where no checkpoint would be overwritten. */
-export async function checkNewRunDirectory(out: string): Promise<void> {
-  const contents = await inspectDirectory(out, '--out');
-  if (contents.kind === 'run') {
-    throw new CommandError(
-      `--out ${out} already holds a run (at step ${contents.manifest.step}): resume it with --model ${out}, or choose another --out`,
-    );
-  }
-  if (contents.kind === 'checkpoint') {
-    throw new CommandError(
-      `--out ${out} already holds a checkpoint: train on from it with --model ${out} --out NEW_DIR, or choose another --out`,
-    );
-  }
 }
 
 function newRunSettings(
@@ -273,31 +262,25 @@ function newRunSettings(
 }
 
 /** A resumed run sees the same batches: flags that would change them must agree with the run's. */
-function checkResumeFlags(
-  requested: { [K in keyof RunSettings]?: RunSettings[K] | undefined },
-  saved: RunSettings,
-  directory: string,
-  checkpoint: string,
-): void {
-  const names: Record<keyof RunSettings, string> = {
-    data: '--data',
-    valRatio: '--val-ratio',
-    context: '--context',
-    batchSize: '--batch-size',
-    shuffle: '--no-shuffle',
-    seed: '--seed',
-  };
-  for (const key of Object.keys(names) as Array<keyof RunSettings>) {
-    const value = requested[key];
-    if (value !== undefined && value !== saved[key]) {
-      throw new UsageError(
-        `train: ${names[key]} ${key === 'shuffle' ? '' : `${value} `}differs from the run in ${directory}, which was ` +
-          `trained with ${key === 'shuffle' ? (saved.shuffle ? 'shuffled windows' : 'windows in order') : `${names[key]} ${saved[key]}`}; ` +
-          `a resumed run keeps it: leave ${names[key]} out, or start a new run from its weights with --model ${checkpoint} --out NEW_DIR`,
-      );
-    }
-  }
-}
+const resumeFlags: ResumeTable<PretrainManifest> = {
+  command: 'train',
+  flags: {
+    '--data': (manifest) => manifest.run.data,
+    '--val-ratio': (manifest) => manifest.run.valRatio,
+    '--context': (manifest) => manifest.run.context,
+    '--batch-size': (manifest) => manifest.run.batchSize,
+    '--no-shuffle': (manifest) => manifest.run.shuffle,
+    '--seed': (manifest) => manifest.run.seed,
+  },
+  differs: (flag, given, saved, { directory, manifest }) => {
+    const shuffle = flag === '--no-shuffle';
+    const had = shuffle ? (saved ? 'shuffled windows' : 'windows in order') : `${flag} ${saved}`;
+    return (
+      `${flag} ${shuffle ? '' : `${given} `}differs from the run in ${directory}, which was trained with ${had}; ` +
+      `a resumed run keeps it: leave ${flag} out, or start a new run from its weights with --model ${join(directory, manifest.checkpoint)} --out NEW_DIR`
+    );
+  },
+};
 
 function batchesOf(text: string, run: RunSettings): TextBatches {
   try {
@@ -321,10 +304,4 @@ function batchesOf(text: string, run: RunSettings): TextBatches {
     }
     throw error;
   }
-}
-
-export function definedOnly<T extends Record<string, unknown>>(
-  values: T,
-): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as never;
 }

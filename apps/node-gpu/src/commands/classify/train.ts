@@ -16,16 +16,17 @@ import {
 import { type GPTConfig, GPTModel } from '@scratchgpt/gpt-model';
 import type { LoRASettings } from '@scratchgpt/lora';
 import { manualSeed } from '@scratchgpt/tensor';
-import { type TrainingSnapshot, TrainingStateError, trainModel } from '@scratchgpt/trainer';
+import { type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
 import { type FlagSpec, numberFlag, parseFlags, stringFlag, type Values } from '../../args.js';
 import type { ClassifyRunSettings } from '../../classify-run-settings.js';
-import { CommandError, UsageError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import { checkLoRARank, loraFlags, loraParameters, readLoRAFlags } from '../../lora-flags.js';
 import { checkMemory } from '../../memory-check.js';
 import { readConfigOf, resolveConfig } from '../../model-config.js';
 import { isHubModel, resolveModelSource } from '../../model-source.js';
 import { outputPathFlag } from '../../output-file.js';
 import {
+  checkNewRunDirectory,
   cleanRunDirectory,
   inspectDirectory,
   loadModelDirectory,
@@ -33,10 +34,11 @@ import {
   prepareRunDirectory,
   readRunState,
 } from '../../run-directory.js';
+import { checkResumeFlags, type ResumeTable } from '../../run-flags.js';
+import type { ClassifyManifest } from '../../run-manifest.js';
 import type { CommandContext } from '../context.js';
-import { explainDivergence, writePlot } from '../run-training.js';
-import { checkResumedGradAccum, readSchedule, scheduleFlags, stopOnInterrupt } from '../schedule.js';
-import { checkNewRunDirectory, definedOnly } from '../train.js';
+import { runTraining, scheduleOptions } from '../run-training.js';
+import { checkResumedGradAccum, readSchedule, scheduleFlags } from '../schedule.js';
 import { TrainReporter } from '../train-reporter.js';
 import { dataFlags, dataSettings, loadClassificationData, requestedData } from './data.js';
 import { evaluateSplits, reportEvaluation, splitAccuracies } from './evaluation.js';
@@ -81,12 +83,12 @@ interface Plan {
 export async function runClassifyTrain(args: string[], context: CommandContext): Promise<number> {
   const values = parseFlags(args, trainFlags, 'classify train');
   const { output } = context;
-  const { epochs, steps, options } = readSchedule(values, 'classify train');
-  const { evalBatches } = options;
+  const schedule = readSchedule(values, 'classify train');
+  const { evalBatches } = schedule.options;
   const plan = await planRun(values, context);
   const { out, run, config, data, settings } = plan;
   const resume = plan.start.kind === 'resume' ? plan.start.snapshot : undefined;
-  checkResumedGradAccum(options.gradAccum, resume, 'classify train', out);
+  checkResumedGradAccum(schedule.options.gradAccum, resume, 'classify train', out);
   await prepareRunDirectory(out);
 
   // Only now, with every argument, file and the data checked: the backend, then the model.
@@ -112,53 +114,33 @@ export async function runClassifyTrain(args: string[], context: CommandContext):
   if (removed.length > 0)
     output.note(`removed what an interrupted save left in ${out}: ${removed.join(', ')}`);
   const reporter = new TrainReporter(output);
-  const interrupt = stopOnInterrupt(reporter);
   const validation = data.validation.loader.length > 0 ? data.validation.loader : undefined;
-  let completed = false;
-  let savedStep = resume?.state.step;
-  try {
-    for await (const event of trainModel({
-      model,
-      train: data.train.loader,
-      ...(validation ? { validation } : {}),
-      objective: classificationObjective(),
-      ...definedOnly({
-        ...options,
-        lr: options.lr ?? (resume ? undefined : 5e-5),
-        evalEvery: options.evalEvery ?? (resume ? undefined : 50),
+  const ended = await runTraining({
+    out,
+    reporter,
+    ...(resume ? { savedStep: resume.state.step } : {}),
+    save: (snapshot) => saveClassifierRun(out, model, settings, snapshot, run),
+    events: ({ signal, saveCheckpoint }) =>
+      trainModel({
+        model,
+        train: data.train.loader,
+        ...(validation ? { validation } : {}),
+        objective: classificationObjective(),
+        ...scheduleOptions(schedule, resume, { epochs: 5, evalEvery: 50, lr: 5e-5 }),
+        saveCheckpoint,
+        signal,
       }),
-      ...(resume
-        ? { resume, ...definedOnly({ epochs, maxSteps: steps }) }
-        : definedOnly({ epochs: epochs ?? (steps ? undefined : 5), maxSteps: steps })),
-      saveCheckpoint: async (snapshot) => {
-        const saved = await saveClassifierRun(out, model, settings, snapshot, run);
-        savedStep = snapshot.state.step;
-        await writePlot(out, snapshot, reporter);
-        return saved;
-      },
-      signal: interrupt.signal,
-    })) {
-      if (event.event === 'eval') {
-        const accuracy = await splitAccuracies(model, data.train.loader, validation, evalBatches);
-        reportEval(reporter, context, {
-          ...event,
-          ...accuracy,
-          // Every batch is padded to the same length; a step may take fewer batches than --grad-accum.
-          examplesSeen: event.tokensSeen / data.train.loader.maxLength,
-        });
-      } else {
-        reporter.report(event);
-        if (event.event === 'done') completed = event.reason === 'completed';
-      }
-    }
-  } catch (error) {
-    reporter.done();
-    if (error instanceof TrainingStateError) throw new CommandError(error.message);
-    throw explainDivergence(error, out, savedStep);
-  } finally {
-    interrupt.release();
-  }
-  if (completed && values['no-final-eval'] !== true) {
+    reportEval: async (event) => {
+      const accuracy = await splitAccuracies(model, data.train.loader, validation, evalBatches);
+      reportEval(reporter, context, {
+        ...event,
+        ...accuracy,
+        // Every batch is padded to the same length; a step may take fewer batches than --grad-accum.
+        examplesSeen: event.tokensSeen / data.train.loader.maxLength,
+      });
+    },
+  });
+  if (ended === 'completed' && values['no-final-eval'] !== true) {
     reportEvaluation(context.output, await evaluateSplits(model, data), settings.classes);
   }
   model.dispose();
@@ -219,22 +201,28 @@ async function planRun(values: Values, context: CommandContext): Promise<Plan> {
     if (await holdsClassifier(modelFilesOf(modelDir, contents), contents)) {
       const location = await findClassifier(modelDir, 'classify train');
       const settings = await readClassifierSettings(location.files);
-      if (Object.keys(modelChoice.given).length > 0) {
-        throw new UsageError(
-          `classify train: ${modelDir} is a classifier, which keeps its ${Object.keys(modelChoice.given).join(', ')}; leave them out`,
-        );
-      }
+      const given = {
+        ...modelChoice.given,
+        '--data': requested.data,
+        '--format': requested.format,
+        '--text-column': requested.textColumn,
+        '--label-column': requested.labelColumn,
+        '--header': requested.header,
+        '--balance': requested.balance,
+        '--val-ratio': requested.valRatio,
+        '--test-ratio': requested.testRatio,
+        '--batch-size': requested.batchSize,
+        '--max-length': maxLength,
+        '--seed': context.seedGiven ? context.seed : undefined,
+      };
+      // The model flags are refused first: training on from a classifier checkpoint keeps them too.
+      checkResumeFlags(resumeFlags, given, modelDir);
       const config = await readConfigOf(location.files);
       if (location.manifest) {
         const target = out ?? modelDir;
         if (target !== modelDir) await checkNewRunDirectory(target);
         const saved = location.manifest.run;
-        checkResumeFlags(
-          { ...requested, ...(maxLength !== undefined ? { maxLength } : {}) },
-          saved,
-          modelDir,
-          context,
-        );
+        checkResumeFlags(resumeFlags, given, modelDir, location.manifest);
         const snapshot = await readRunState(modelDir, location.manifest);
         const data = await loadClassificationData(saved, {
           contextLength: config.contextLength,
@@ -362,26 +350,35 @@ function modelFlags(values: Values): ModelChoice {
   return { pooling: pooling as Pooling, trainable: trainable as TrainablePart, lora, given };
 }
 
-/** A resumed run sees the same texts in the same batches: data flags must agree with the run's. */
-function checkResumeFlags(
-  requested: Partial<ClassifyRunSettings>,
-  saved: ClassifyRunSettings,
-  directory: string,
-  context: CommandContext,
-): void {
-  const asked: Partial<ClassifyRunSettings> = {
-    ...requested,
-    ...(context.seedGiven ? { seed: context.seed } : {}),
-  };
-  for (const [key, value] of Object.entries(asked) as Array<[keyof ClassifyRunSettings, unknown]>) {
-    if (value !== saved[key]) {
-      const flag = `--${key.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`)}`;
-      throw new UsageError(
-        `classify train: ${flag} ${String(value)} differs from the run in ${directory}, which has ${String(saved[key])}; a resumed run keeps its data and batches: leave it out`,
-      );
-    }
-  }
-}
+/**
+ * A classifier keeps its model (training on from its checkpoint too); a resumed run also sees the same
+ * texts in the same batches, so its data flags must agree with the run's.
+ */
+const resumeFlags: ResumeTable<ClassifyManifest> = {
+  command: 'classify train',
+  flags: {
+    '--trainable': 'kept',
+    '--pooling': 'kept',
+    '--lora-rank': 'kept',
+    '--lora-alpha': 'kept',
+    '--lora-scaling': 'kept',
+    '--data': (manifest) => manifest.run.data,
+    '--format': (manifest) => manifest.run.format,
+    '--text-column': (manifest) => manifest.run.textColumn,
+    '--label-column': (manifest) => manifest.run.labelColumn,
+    '--header': (manifest) => manifest.run.header,
+    '--balance': (manifest) => manifest.run.balance,
+    '--val-ratio': (manifest) => manifest.run.valRatio,
+    '--test-ratio': (manifest) => manifest.run.testRatio,
+    '--batch-size': (manifest) => manifest.run.batchSize,
+    '--max-length': (manifest) => manifest.run.maxLength,
+    '--seed': (manifest) => manifest.run.seed,
+  },
+  kept: (flags, directory) =>
+    `${directory} is a classifier, which keeps its ${flags.join(', ')}; leave them out`,
+  differs: (flag, given, saved, { directory }) =>
+    `${flag} ${String(given)} differs from the run in ${directory}, which has ${String(saved)}; a resumed run keeps its data and batches: leave it out`,
+};
 
 async function buildClassifier(plan: Plan, seed: number): Promise<GPTClassifier> {
   const { start, settings, config } = plan;

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { parseRunManifest } from './run-manifest.js';
+
+const envelope = { format: 'scratchgpt-run', version: 1, step: 12, checkpoint: 'checkpoints/step-000012' };
+const run = { data: 'text.txt', valRatio: 0.1, context: 16, batchSize: 2, shuffle: true, seed: 123 };
+const instruct = { promptFormat: 'phi3', maskPrompt: true, bucketByLength: false };
+const classifyRun = {
+  data: 'texts.tsv',
+  format: 'tsv',
+  textColumn: null,
+  labelColumn: null,
+  header: null,
+  balance: true,
+  valRatio: 0.1,
+  testRatio: 0.2,
+  maxLength: 7,
+  batchSize: 4,
+  seed: 123,
+  base: 'gpt2',
+};
+const parse = (manifest: object) => parseRunManifest(JSON.stringify(manifest), 'checkpoint.json');
+
+describe('parseRunManifest', () => {
+  it('reads a pretraining run written before manifests named their task (no "task")', () => {
+    expect(parse({ ...envelope, run })).toEqual({
+      ...envelope,
+      task: 'pretrain',
+      run,
+    });
+  });
+
+  it('reads an instruction-tuning run written before manifests named their task ("instruct" beside "run")', () => {
+    const lora = { rank: 4, alpha: 8, scaling: 'alpha' };
+    expect(parse({ ...envelope, run, instruct: { ...instruct, lora } })).toEqual({
+      ...envelope,
+      task: 'instruct',
+      run,
+      instruct: { ...instruct, lora },
+    });
+  });
+
+  it('reads each task as it is written now', () => {
+    for (const manifest of [
+      { ...envelope, task: 'pretrain', run },
+      { ...envelope, task: 'instruct', run, instruct },
+      { ...envelope, task: 'classify', run: classifyRun },
+    ]) {
+      expect(parse(manifest)).toEqual(manifest);
+    }
+  });
+
+  it('refuses a task it does not read, or settings that belong to another task, naming the field', () => {
+    const refusal = (problem: string) =>
+      `checkpoint.json: ${problem}; the run cannot resume (delete the run directory to start again)`;
+    expect(() => parse({ ...envelope, task: 'translate', run })).toThrow(
+      refusal(`"task" "translate" is not one this scratchgpt reads`),
+    );
+    expect(() => parse({ ...envelope, task: null, run })).toThrow(
+      refusal(`"task" null is not one this scratchgpt reads`),
+    );
+    expect(() => parse({ ...envelope, task: 'instruct', run })).toThrow(
+      refusal(`"instruct" must be an object`),
+    );
+    expect(() => parse({ ...envelope, task: 'pretrain', run, instruct })).toThrow(
+      refusal(`"instruct" belongs to an instruction-tuning run, not to "task" "pretrain"`),
+    );
+    expect(() => parse({ ...envelope, run: { ...run, shuffle: 'yes' }, instruct })).toThrow(
+      refusal(`"run.shuffle" must be true or false`),
+    );
+  });
+});

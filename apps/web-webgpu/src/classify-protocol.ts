@@ -2,8 +2,9 @@
  * The classify mode's messages between the page and the worker: fine-tune a classifier on labelled
  * texts, classify a text, load and save a classifier. Part of `ToWorker` and `FromWorker`.
  */
-import type { LabelledFormat, Pooling, TrainablePart } from '@scratchgpt/classifier';
+import type { Classification, LabelledFormat, Pooling, TrainablePart } from '@scratchgpt/classifier';
 import type { PresetName } from '@scratchgpt/gpt-model';
+import type { TrainEventOf } from './protocol.js';
 
 export interface ClassifySettings {
   /** The labelled file's content and name (the name appears in error messages). */
@@ -62,22 +63,16 @@ export type ClassifyFromWorker =
       maxLength: number;
       batchesPerEpoch: number;
     }
-  | { type: 'classify-step'; step: number; loss: number }
-  | {
-      type: 'classify-eval';
-      step: number;
-      trainLoss: number;
-      valLoss: number | null;
-      trainAccuracy: number;
-      valAccuracy: number | null;
-    }
-  | { type: 'classify-trained'; step: number; reason: 'completed' | 'aborted'; testAccuracy: number | null }
-  | {
-      type: 'classification';
-      text: string;
-      label: string;
-      classes: string[];
-      probabilities: number[];
-      truncated: boolean;
-    }
+  /** The trainer's events, with the accuracies of the evaluations and the test split's at the end. */
+  | ({ type: 'classify-step' } & Pick<TrainEventOf<'step'>, 'step' | 'loss'>)
+  | ({ type: 'classify-eval'; trainAccuracy: number; valAccuracy: number | null } & Pick<
+      TrainEventOf<'eval'>,
+      'step' | 'trainLoss' | 'valLoss'
+    >)
+  | ({ type: 'classify-trained'; testAccuracy: number | null } & Pick<
+      TrainEventOf<'done'>,
+      'step' | 'reason'
+    >)
+  /** A text's class and every class's probability, under the classifier's class names. */
+  | ({ type: 'classification'; classes: string[] } & Classification)
   | { type: 'classifier-files'; files: ClassifierFileSet };

@@ -1,9 +1,11 @@
 /**
- * The messages between the page and the training worker. The page only asks and draws; every tensor
- * lives in the worker.
+ * The messages between the page and the training worker, typed once for both sides (the training
+ * events derived from the trainer's). The page only asks and draws; every tensor lives in the worker.
  */
 import type { GPTConfig, PresetName } from '@scratchgpt/gpt-model';
-import type { PromptFormatName } from '@scratchgpt/instruct';
+import type { DownloadProgress } from '@scratchgpt/hub';
+import type { ChatAnswer, PromptFormatName } from '@scratchgpt/instruct';
+import type { TrainEvent } from '@scratchgpt/trainer';
 import type { ClassifyFromWorker, ClassifyToWorker } from './classify-protocol.js';
 
 /** `auto` ranks backends as `@scratchgpt/tensor` does: a software WebGPU adapter below wasm. */
@@ -73,6 +75,33 @@ export interface ModelSummary {
       };
 }
 
+export type TrainEventOf<E extends TrainEvent['event']> = Extract<TrainEvent, { event: E }>;
+
+/**
+ * The trainer's events the page draws (for training, resuming and instruction tuning alike): the
+ * message type each travels as and the fields it keeps. The rest (a step's learning rate, the final
+ * training state) stays in the worker.
+ */
+export const trainMessages = {
+  step: { type: 'step', fields: ['step', 'loss', 'tokensPerSec', 'tokensSeen'] },
+  /** Work inside a step (slow steps): micro-batches done, the update, evaluation batches read. */
+  progress: { type: 'progress', fields: ['step', 'phase', 'done', 'total'] },
+  eval: { type: 'eval', fields: ['step', 'trainLoss', 'valLoss'] },
+  done: { type: 'trained', fields: ['step', 'reason'] },
+} as const satisfies {
+  [E in TrainEvent['event']]?: { type: string; fields: readonly (keyof TrainEventOf<E>)[] };
+};
+
+type RelayedEvent = keyof typeof trainMessages;
+
+/** `step`, `progress`, `eval` and `trained`: the trainer's events with the fields `trainMessages` keeps. */
+export type TrainMessage = {
+  [E in RelayedEvent]: { type: (typeof trainMessages)[E]['type'] } & Pick<
+    TrainEventOf<E>,
+    (typeof trainMessages)[E]['fields'][number] & keyof TrainEventOf<E>
+  >;
+}[RelayedEvent];
+
 export type FromWorker =
   | {
       type: 'backend';
@@ -88,21 +117,11 @@ export type FromWorker =
     }
   | { type: 'model'; model: ModelSummary }
   | { type: 'data'; trainTokens: number; validationTokens: number; batchesPerEpoch: number }
-  | { type: 'step'; step: number; loss: number; tokensPerSec: number; tokensSeen: number }
-  /** Work inside a step (slow steps): micro-batches done, the update, evaluation batches read. */
-  | {
-      type: 'progress';
-      step: number;
-      phase: 'gradients' | 'update' | 'evaluation';
-      done: number;
-      total: number;
-    }
-  | { type: 'eval'; step: number; trainLoss: number; valLoss: number | null }
-  | { type: 'trained'; step: number; reason: 'completed' | 'aborted' }
+  | TrainMessage
   | { type: 'token'; text: string; tokens: number }
   /** The answer so far; `note` says what the history lost to fit the context. */
   | { type: 'chat-token'; text: string; note: string | null }
-  | { type: 'chat-answer'; text: string; ended: 'end-of-text' | 'token-limit' | 'stopped' }
+  | ({ type: 'chat-answer' } & Pick<ChatAnswer, 'text' | 'ended'>)
   | { type: 'generated'; text: string; tokens: number; stopped: boolean }
   | {
       type: 'attention';
@@ -116,8 +135,11 @@ export type FromWorker =
     }
   | { type: 'checkpoint'; config: string; weights: ArrayBuffer; layout: Layout }
   /** A Hub download under way: bytes of the file so far. */
-  | { type: 'download'; file: string; loaded: number; total: number }
+  | ({ type: 'download' } & DownloadProgress)
   | ClassifyFromWorker
   | { type: 'error'; task: Task; message: string }
   /** Every task ends with this, after its result or its error. */
   | { type: 'idle'; task: Task };
+
+/** The worker's message of a type, or of one of several types. */
+export type MessageOf<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;

@@ -16,7 +16,7 @@ import type {
   ClassifyFromWorker,
   ClassifySettings,
 } from '../classify-protocol.js';
-import type { Task, ToWorker } from '../protocol.js';
+import type { MessageOf, Task, ToWorker } from '../protocol.js';
 import { download } from '../ui/checkpoint-files.js';
 import { readInteger, readNumber } from '../ui/form.js';
 import { ClassifyChart } from './chart.js';
@@ -147,7 +147,7 @@ export function createClassifyPage(deps: ClassifyPageDeps) {
     }),
   );
 
-  async function handle(message: ClassifyFromWorker): Promise<void> {
+  async function handle(message: ClassifyFromWorker | MessageOf<'error'>): Promise<void> {
     switch (message.type) {
       case 'classifier':
         classifier = message.classifier;
@@ -199,6 +199,13 @@ export function createClassifyPage(deps: ClassifyPageDeps) {
           `Saved the classifier's files${message.files.adapters ? ', the LoRA adapters included' : ''}.`,
         );
         return;
+      case 'error':
+        // A failed classify task: its reason, in this card's status line.
+        if (message.task === 'classify-load') loading = false;
+        if (!message.task.startsWith('classify-')) return;
+        setStatus(message.message);
+        ui.status.classList.add('failed');
+        return;
     }
   }
 
@@ -211,13 +218,6 @@ export function createClassifyPage(deps: ClassifyPageDeps) {
       ui.run.disabled = !idle || classifier == null;
       ui.save.disabled = !idle || classifier == null;
       ui.stop.disabled = state.busy !== 'classify-train';
-    },
-    /** A failed classify task: its reason, in this card's status line. */
-    failed(task: Task, reason: string): void {
-      if (task === 'classify-load') loading = false;
-      if (!task.startsWith('classify-')) return;
-      setStatus(reason);
-      ui.status.classList.add('failed');
     },
   };
 }

@@ -1,4 +1,5 @@
 /** The chat panel's conversation: each message and its answer, the answer growing as it streams. */
+import type { ChatAnswer } from '@scratchgpt/instruct';
 
 /** Adds the user's message and an empty answer; returns the answer's element. */
 export function appendTurn(log: HTMLElement, message: string): HTMLElement {
@@ -13,11 +14,7 @@ export function appendTurn(log: HTMLElement, message: string): HTMLElement {
   return answer;
 }
 
-export function showAnswer(
-  answer: HTMLElement,
-  text: string,
-  ended?: 'end-of-text' | 'token-limit' | 'stopped',
-): void {
+export function showAnswer(answer: HTMLElement, text: string, ended?: ChatAnswer['ended']): void {
   answer.textContent = text;
   if (ended === undefined) return;
   answer.classList.remove('streaming');

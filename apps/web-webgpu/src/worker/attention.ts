@@ -5,15 +5,12 @@
 import type { GPTModel } from '@scratchgpt/gpt-model';
 import { tf } from '@scratchgpt/tensor';
 import { getGPT2Tokenizer } from '@scratchgpt/tokenizer';
-import type { FromWorker } from '../protocol.js';
+import type { MessageOf } from '../protocol.js';
 
 /** The most tokens a heatmap labels legibly. */
 export const maxHeatmapTokens = 48;
 
-export async function promptAttention(
-  model: GPTModel,
-  prompt: string,
-): Promise<FromWorker & { type: 'attention' }> {
+export async function promptAttention(model: GPTModel, prompt: string): Promise<MessageOf<'attention'>> {
   const tokenizer = getGPT2Tokenizer();
   const allIds = tokenizer.encode(prompt);
   if (allIds.length === 0) throw new Error('The prompt is empty: type a few words to see their attention');

@@ -1,11 +1,8 @@
 /** Checkpoint files in and out of the worker: config.json text and model.safetensors bytes. */
 import { type GPTModel, type LoadedModel, loadModel, serializeCheckpoint } from '@scratchgpt/gpt-model';
-import type { FromWorker, Layout } from '../protocol.js';
+import type { Layout, MessageOf } from '../protocol.js';
 
-export async function saveModel(
-  model: GPTModel,
-  layout: Layout,
-): Promise<FromWorker & { type: 'checkpoint' }> {
+export async function saveModel(model: GPTModel, layout: Layout): Promise<MessageOf<'checkpoint'>> {
   const checkpoint = await serializeCheckpoint(model, { layout });
   return {
     type: 'checkpoint',

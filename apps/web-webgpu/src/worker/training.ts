@@ -1,11 +1,11 @@
 /**
  * One training run as worker messages: the trainer's events become `step`, `progress`, `eval` and
- * `trained`. The run keeps its data and optimizer snapshot so "Resume" continues exactly where "Stop"
+ * `trained` (`trainMessages` in the protocol says which fields each keeps). The run keeps its data and optimizer snapshot so "Resume" continues exactly where "Stop"
  * left it.
  */
 import type { GPTModel } from '@scratchgpt/gpt-model';
-import { type BatchSource, type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
-import type { FromWorker } from '../protocol.js';
+import { type BatchSource, type TrainEvent, type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
+import { type FromWorker, type TrainMessage, trainMessages } from '../protocol.js';
 
 /** Batches of each split an evaluation reads: enough for a steady curve, few enough to stay quick. */
 const evalBatches = 2;
@@ -44,31 +44,19 @@ export async function runTraining(
   });
   // The trainer yields to the event loop after every step, so a "stop" message gets in between steps.
   for await (const event of events) {
-    switch (event.event) {
-      case 'step':
-        post({
-          type: 'step',
-          step: event.step,
-          loss: event.loss,
-          tokensPerSec: event.tokensPerSec,
-          tokensSeen: event.tokensSeen,
-        });
-        break;
-      case 'progress':
-        post({
-          type: 'progress',
-          step: event.step,
-          phase: event.phase,
-          done: event.done,
-          total: event.total,
-        });
-        break;
-      case 'eval':
-        post({ type: 'eval', step: event.step, trainLoss: event.trainLoss, valLoss: event.valLoss });
-        break;
-      case 'done':
-        post({ type: 'trained', step: event.step, reason: event.reason });
-        break;
-    }
+    const message = trainMessage(event);
+    if (message) post(message);
   }
+}
+
+/** The message the page gets for a trainer's event, if it gets one. */
+export function trainMessage(event: TrainEvent): TrainMessage | undefined {
+  if (!Object.hasOwn(trainMessages, event.event)) return undefined;
+  const { type, fields } = trainMessages[event.event as keyof typeof trainMessages];
+  const values = event as unknown as Record<string, unknown>;
+  // The table's types say which fields these are: `TrainMessage` is derived from the same table.
+  return Object.fromEntries([
+    ['type', type],
+    ...fields.map((field) => [field, values[field]]),
+  ]) as TrainMessage;
 }

@@ -1,0 +1,128 @@
+/**
+ * The Instruction tuning and chat card: tunes the current model on the book's instruction data, then
+ * streams its answers to the messages typed, with Stop and a new conversation.
+ */
+import type { InstructSettings, MessageOf } from '../protocol.js';
+import { appendTurn, showAnswer } from '../ui/chat-log.js';
+import { byTestId } from '../ui/elements.js';
+import { readInteger, readNumber } from '../ui/form.js';
+import { hasIdleModel, type PanelDeps, type TaskState } from './tasks.js';
+
+export interface ChatPanelDeps extends PanelDeps {
+  /** The Data and model card's batch size and evaluation interval, checked: tuning uses them. */
+  batchSize(): number;
+  evalEvery(): number;
+  /** Clears the Train card's stats, where tuning shows its steps. */
+  resetStats(): void;
+}
+
+/** The status line once an answer ended, by how it ended. */
+const answeredText: Record<MessageOf<'chat-answer'>['ended'], string> = {
+  'end-of-text': 'Answered (the model ended its answer).',
+  stopped: 'Stopped the answer.',
+  'token-limit': 'Answered (cut at the answer-token limit).',
+};
+
+export function createChatPanel(deps: ChatPanelDeps) {
+  const ui = {
+    chatFormat: byTestId<HTMLSelectElement>('chat-format'),
+    instructSteps: byTestId<HTMLInputElement>('instruct-steps'),
+    instructLr: byTestId<HTMLInputElement>('instruct-lr'),
+    instructTrain: byTestId<HTMLButtonElement>('instruct-train'),
+    chatLog: byTestId<HTMLElement>('chat-log'),
+    chatNote: byTestId<HTMLElement>('chat-note'),
+    chatInput: byTestId<HTMLInputElement>('chat-input'),
+    chatSend: byTestId<HTMLButtonElement>('chat-send'),
+    chatStop: byTestId<HTMLButtonElement>('chat-stop'),
+    chatReset: byTestId<HTMLButtonElement>('chat-reset'),
+    chatMaxNewTokens: byTestId<HTMLInputElement>('chat-max-new-tokens'),
+    chatTemperature: byTestId<HTMLInputElement>('chat-temperature'),
+  };
+  /** The answer streaming in. */
+  let answer: HTMLElement | undefined;
+
+  const format = () => (ui.chatFormat.value === 'phi3' ? ('phi3' as const) : ('alpaca' as const));
+
+  function readInstructSettings(): InstructSettings {
+    return {
+      format: format(),
+      batchSize: deps.batchSize(),
+      lr: readNumber(ui.instructLr, 'Tuning rate', (v) => v > 0 && v < 1, 'a number between 0 and 1'),
+      steps: readInteger(ui.instructSteps, 'Tuning steps', 1),
+      evalEvery: deps.evalEvery(),
+      seed: 123,
+    };
+  }
+
+  function sendChat(): void {
+    const message = ui.chatInput.value.trim();
+    if (message === '') throw new Error('The message is empty: type an instruction first');
+    const request = {
+      message,
+      format: format(),
+      maxNewTokens: readInteger(ui.chatMaxNewTokens, 'Answer tokens', 1, 1024),
+      temperature: readNumber(ui.chatTemperature, 'Temperature', (v) => v >= 0, 'a number ≥ 0'),
+    };
+    ui.chatInput.value = '';
+    answer = appendTurn(ui.chatLog, message);
+    deps.setStatus('Answering…', 'chat');
+    deps.start({ type: 'chat', ...request });
+  }
+
+  ui.instructTrain.addEventListener(
+    'click',
+    deps.guarded(() => {
+      const settings = readInstructSettings();
+      deps.resetStats();
+      deps.setStatus('Preparing the instruction data…', 'instruct');
+      deps.start({ type: 'instruct', settings });
+    }),
+  );
+  ui.chatSend.addEventListener('click', deps.guarded(sendChat));
+  ui.chatInput.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !ui.chatSend.disabled) deps.guarded(sendChat)();
+  });
+  ui.chatStop.addEventListener('click', () => {
+    deps.stop();
+    ui.chatStop.disabled = true;
+    deps.setStatus('Stopping the answer…');
+  });
+  ui.chatReset.addEventListener(
+    'click',
+    deps.guarded(() => {
+      ui.chatLog.replaceChildren();
+      ui.chatNote.textContent = '';
+      deps.start({ type: 'chat-reset' });
+    }),
+  );
+
+  function handle(message: MessageOf<'chat-token' | 'chat-answer' | 'error'>): void {
+    switch (message.type) {
+      case 'chat-token':
+        if (answer) showAnswer(answer, message.text);
+        ui.chatNote.textContent = message.note ?? '';
+        return;
+      case 'chat-answer':
+        if (answer) showAnswer(answer, message.text, message.ended);
+        answer = undefined;
+        deps.setStatus(answeredText[message.ended]);
+        return;
+      case 'error':
+        if (message.task === 'chat' && answer) {
+          answer.remove();
+          answer = undefined;
+        }
+        return;
+    }
+  }
+
+  return {
+    handle,
+    refresh(state: Readonly<TaskState>): void {
+      ui.instructTrain.disabled = !hasIdleModel(state);
+      ui.chatSend.disabled = !hasIdleModel(state);
+      ui.chatReset.disabled = !hasIdleModel(state);
+      ui.chatStop.disabled = state.busy !== 'chat';
+    },
+  };
+}

@@ -2,7 +2,14 @@
  * The page: reads the controls, sends tasks to the training worker and draws what comes back. No
  * tensor math happens here, so the page stays responsive while the worker trains.
  */
-import { type GPTConfig, isPresetName, type PresetName, preset } from '@scratchgpt/gpt-model';
+import {
+  CONFIG_FILE,
+  type GPTConfig,
+  isPresetName,
+  type PresetName,
+  preset,
+  WEIGHTS_FILE,
+} from '@scratchgpt/gpt-model';
 import verdict from './assets/the-verdict.txt?raw';
 import { createClassifyPage } from './classify/page.js';
 import type {
@@ -552,8 +559,8 @@ async function handle(message: FromWorker): Promise<void> {
       drawAttention();
       return;
     case 'checkpoint':
-      await download('config.json', message.config, 'application/json');
-      await download('model.safetensors', message.weights, 'application/octet-stream');
+      await download(CONFIG_FILE, message.config, 'application/json');
+      await download(WEIGHTS_FILE, message.weights, 'application/octet-stream');
       setStatus(
         `Saved config.json and model.safetensors (${message.layout === 'hf' ? 'Hugging Face' : "the book's"} layout).`,
       );

@@ -6,6 +6,7 @@ import {
   type ClassificationData,
   type ClassifierSettings,
   classificationObjective,
+  classifierSettings,
   createClassifier,
   type GPTClassifier,
   type Pooling,
@@ -33,6 +34,7 @@ import {
   prepareRunDirectory,
   readRunState,
 } from '../../run-directory.js';
+import { gpt2 } from '../../text-helpers.js';
 import type { CommandContext } from '../context.js';
 import { explainDivergence, writePlot } from '../run-training.js';
 import { checkResumedGradAccum, readSchedule, scheduleFlags, stopOnInterrupt } from '../schedule.js';
@@ -320,14 +322,14 @@ async function newRun(plan: {
     start: plan.start,
     config: plan.config,
     run: { ...settings, maxLength: data.maxLength, base: plan.base },
-    settings: {
+    settings: classifierSettings({
       classes: data.classes,
       maxLength: data.maxLength,
-      padTokenId: 50256,
+      tokenizer: gpt2(),
       pooling,
-      trainable: lora ? 'lora' : trainable,
+      trainable,
       lora,
-    },
+    }),
     data,
   };
 }

@@ -21,6 +21,7 @@ describe('every published tarball', () => {
       '@scratchgpt/classifier',
       '@scratchgpt/data-loader',
       '@scratchgpt/embeddings',
+      '@scratchgpt/files',
       '@scratchgpt/gpt-model',
       '@scratchgpt/hub',
       '@scratchgpt/instruct',

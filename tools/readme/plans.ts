@@ -256,6 +256,7 @@ export const plans: Record<string, Plan> = {
   'pnpm --filter @scratchgpt/attention test': oneTestFile('@scratchgpt/attention', 'src/readme.test.ts'),
   'pnpm --filter @scratchgpt/classifier test': oneTestFile('@scratchgpt/classifier', 'src/readme.test.ts'),
   'pnpm --filter @scratchgpt/data-loader test': oneTestFile('@scratchgpt/data-loader', 'src/readme.test.ts'),
+  'pnpm --filter @scratchgpt/files test': oneTestFile('@scratchgpt/files', 'src/readme.test.ts'),
   'pnpm --filter @scratchgpt/lora test': oneTestFile('@scratchgpt/lora', 'src/readme.test.ts'),
   'pnpm --filter @scratchgpt/tensor test': oneTestFile('@scratchgpt/tensor', 'src/readme.test.ts'),
   'pnpm --filter @scratchgpt/tokenizer test': oneTestFile('@scratchgpt/tokenizer', 'src/readme.test.ts'),

@@ -7,16 +7,18 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CLASSIFIER_SETTINGS_FILE } from '@scratchgpt/classifier';
 import { CheckpointError, ConfigError, type LoadedModel } from '@scratchgpt/gpt-model';
 import { companionFileLimit, loadCheckpoint, WEIGHTS_FILE } from '@scratchgpt/gpt-model/node';
-import { AdapterError, loadAdapters, mergeLoRA } from '@scratchgpt/lora';
+import { ADAPTER_FILE, AdapterError, loadAdapters, mergeLoRA } from '@scratchgpt/lora';
 import { SafetensorsError } from '@scratchgpt/tensor';
 import { readDirectoryFile } from './data.js';
 import { CommandError } from './errors.js';
 
-export const ADAPTER_FILE = 'adapter.safetensors';
+export { ADAPTER_FILE };
+
 /** A classifier's directory keeps its own adapters (they may update its class head): it loads them itself. */
-const CLASSIFIER_FILE = 'classifier.json';
+const CLASSIFIER_FILE = CLASSIFIER_SETTINGS_FILE;
 
 export type AdapterUse = 'merge' | 'keep';
 

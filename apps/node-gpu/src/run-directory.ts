@@ -13,22 +13,17 @@
  * removes the previous one. A crash before the rename leaves the previous checkpoint current; after
  * it, the new one. Leftovers of an interrupted save are removed when the directory is next opened.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, link, readdir, rename, rm, stat } from 'node:fs/promises';
+import { copyFile, link, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isTemporaryPath, renameIntoPlace, temporaryPath, writeFileAtomic } from '@scratchgpt/files';
 import type { GPTModel, LoadedModel } from '@scratchgpt/gpt-model';
-import {
-  CONFIG_FILE,
-  companionFileLimit,
-  saveCheckpoint,
-  WEIGHTS_FILE,
-  writeFileAtomic,
-} from '@scratchgpt/gpt-model/node';
+import { CONFIG_FILE, companionFileLimit, saveCheckpoint, WEIGHTS_FILE } from '@scratchgpt/gpt-model/node';
 import { isLinearWithLoRA, type LinearWithLoRA, LORA_CHILD, serializeAdapters } from '@scratchgpt/lora';
 import {
   parseTrainingState,
   serializeTrainingState,
+  TRAINING_STATE_FILE,
   type TrainingSnapshot,
   TrainingStateError,
 } from '@scratchgpt/trainer';
@@ -39,7 +34,7 @@ import { makeDirectory } from './make-directory.js';
 import { parseRunManifest, type RunManifest, type RunTask } from './run-manifest.js';
 
 export const MANIFEST_FILE = 'checkpoint.json';
-export const TRAINING_STATE_FILE = 'training-state.safetensors';
+export { TRAINING_STATE_FILE };
 export const LOSS_PLOT_FILE = 'loss.svg';
 const CHECKPOINTS = 'checkpoints';
 
@@ -108,7 +103,7 @@ export async function cleanRunDirectory(
     removed.push(name);
   };
   for (const name of await readdir(directory)) {
-    if (isTemporary(name)) await remove(join(directory, name), name);
+    if (isTemporaryPath(name)) await remove(join(directory, name), name);
   }
   const checkpoints = join(directory, CHECKPOINTS);
   const entries = await readdir(checkpoints).catch(() => [] as string[]);
@@ -133,17 +128,13 @@ export async function cleanRunDirectory(
 
 /** A checkpoint's model files (all but its training state), which the run directory's top repeats. */
 async function modelFiles(checkpoint: string): Promise<string[]> {
-  return (await readdir(checkpoint)).filter((name) => name !== TRAINING_STATE_FILE && !isTemporary(name));
+  return (await readdir(checkpoint)).filter((name) => name !== TRAINING_STATE_FILE && !isTemporaryPath(name));
 }
 
 async function sameFile(a: string, b: string): Promise<boolean> {
   const [x, y] = await Promise.all([stat(a).catch(() => undefined), stat(b).catch(() => undefined)]);
   // Without the checkpoint's own file there is nothing to point at: loading it says what is missing.
   return x == null || (y != null && x.ino === y.ino && x.dev === y.dev);
-}
-
-function isTemporary(name: string): boolean {
-  return /\.tmp-\d+-[0-9a-f]+$/.test(name);
 }
 
 /**
@@ -196,17 +187,13 @@ export async function saveRunCheckpoint(
   if (previous?.step === step) return directory;
   const name = `step-${String(step).padStart(6, '0')}`;
   const relative = `${CHECKPOINTS}/${name}`;
-  const partial = join(
-    directory,
-    CHECKPOINTS,
-    `${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
-  );
+  const partial = temporaryPath(join(directory, CHECKPOINTS, name));
   // 1. the files, in a directory no one reads yet
   await write(partial, { step: String(step) });
   await writeFileAtomic(join(partial, TRAINING_STATE_FILE), serializeTrainingState(snapshot));
   const target = join(directory, relative);
   await rm(target, { recursive: true, force: true });
-  await rename(partial, target);
+  await renameIntoPlace(partial, target);
   // 2. the commit
   const manifest: RunManifest = { format: 'scratchgpt-run', version: 1, ...task, step, checkpoint: relative };
   await writeFileAtomic(join(directory, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -226,13 +213,13 @@ async function currentManifest(directory: string): Promise<RunManifest | undefin
 
 /** Points `destination` at `source`'s data, atomically: a hard link where the file system has them. */
 async function replaceWithLink(source: string, destination: string): Promise<void> {
-  const temporary = `${destination}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const temporary = temporaryPath(destination);
   try {
     await link(source, temporary);
   } catch {
     await copyFile(source, temporary);
   }
-  await rename(temporary, destination);
+  await renameIntoPlace(temporary, destination);
 }
 
 export interface LoadedRun extends LoadedModel {

@@ -12,9 +12,15 @@ import {
   type TensorToWrite,
   tf,
 } from '@scratchgpt/tensor';
+import { CharTokenizer, getGPT2Tokenizer } from '@scratchgpt/tokenizer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadClassifier, serializeClassifier } from './checkpoint/files.js';
-import { ClassifierFileError, parseClassifierSettings, settingsToJson } from './checkpoint/settings.js';
+import {
+  ClassifierFileError,
+  classifierSettings,
+  parseClassifierSettings,
+  settingsToJson,
+} from './checkpoint/settings.js';
 import type { GPTClassifier } from './model/gpt-classifier.js';
 import { isClassifierDirectory, loadClassifierDirectory, saveClassifier } from './node.js';
 import { settingsOf, tinyClassifier } from './test-support/tiny.js';
@@ -40,6 +46,36 @@ async function logits(model: GPTClassifier): Promise<Float32Array> {
   out.dispose();
   return values;
 }
+
+describe('classifierSettings', () => {
+  const trained = { classes: ['ham', 'spam'], maxLength: 120, tokenizer: getGPT2Tokenizer() };
+
+  it("pads with the tokenizer's <|endoftext|>, with the book's defaults for what is not given", () => {
+    expect(classifierSettings(trained)).toEqual({
+      classes: ['ham', 'spam'],
+      maxLength: 120,
+      padTokenId: 50256,
+      pooling: 'last',
+      trainable: 'last-block',
+      lora: null,
+    });
+    expect(classifierSettings({ ...trained, padTokenId: 0 }).padTokenId).toBe(0);
+  });
+
+  it('records LoRA as what trained, whatever part was named', () => {
+    const lora = { rank: 16, alpha: 16, scaling: 'rank' as const };
+    const settings = classifierSettings({ ...trained, pooling: 'last-non-pad', trainable: 'all', lora });
+    expect(settings).toMatchObject({ pooling: 'last-non-pad', trainable: 'lora', lora });
+    expect(classifierSettings({ ...trained, trainable: 'all', lora: null }).trainable).toBe('all');
+    expect(parseClassifierSettings(settingsToJson(settings))).toEqual(settings);
+  });
+
+  it('refuses a tokenizer with no <|endoftext|> unless a padding id is given', () => {
+    const tokenizer = CharTokenizer.fromText('ham spam');
+    expect(() => classifierSettings({ ...trained, tokenizer })).toThrow(/has no <\|endoftext\|> token/);
+    expect(classifierSettings({ ...trained, tokenizer, padTokenId: 0 }).padTokenId).toBe(0);
+  });
+});
 
 describe('classifier checkpoints', () => {
   it.each(['hf', 'book'] as const)(

@@ -12,6 +12,8 @@ export {
   CLASSIFIER_FORMAT,
   ClassifierFileError,
   type ClassifierSettings,
+  type ClassifierSettingsOptions,
+  classifierSettings,
   parseClassifierSettings,
   settingsToJson,
 } from './checkpoint/settings.js';

@@ -4,15 +4,13 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FileKindError, readRegularFile, writeFileAtomic } from '@scratchgpt/files';
 import { countParameters, type Layout, parseConfigJson } from '@scratchgpt/gpt-model';
 import {
   CONFIG_FILE,
   companionFileLimit,
-  FileKindError,
   MAX_JSON_FILE_BYTES,
-  readRegularFile,
   WEIGHTS_FILE,
-  writeFileAtomic,
 } from '@scratchgpt/gpt-model/node';
 import { parseStrictJson } from '@scratchgpt/tensor';
 import {

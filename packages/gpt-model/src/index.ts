@@ -1,5 +1,6 @@
 export { type ConfigFormat, configToJson, parseConfigJson } from './checkpoint/config-json.js';
 export { CheckpointError } from './checkpoint/errors.js';
+export { CONFIG_FILE, WEIGHTS_FILE } from './checkpoint/file-names.js';
 export type { HostTensor } from './checkpoint/host-tensor.js';
 export { bookToHf, detectLayout, type HostState, hfToBook, type Layout } from './checkpoint/layouts.js';
 export {

@@ -2,49 +2,22 @@
  * Checkpoint directories on disk (Node only): `config.json` + `model.safetensors`, written atomically so
  * an interrupted save never leaves a half-written checkpoint behind.
  */
-import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, rename, rm } from 'node:fs/promises';
+import { type FileHandle, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FileKindError, openRegularFile, readRegularFile, writeFileAtomic } from '@scratchgpt/files';
 import { parseStrictJson } from '@scratchgpt/tensor';
 import { CheckpointError } from './checkpoint/errors.js';
+import { companionFileLimit, MAX_JSON_FILE_BYTES } from './checkpoint/file-limits.js';
+import { CONFIG_FILE, WEIGHTS_FILE } from './checkpoint/file-names.js';
 import type { Layout } from './checkpoint/layouts.js';
 import { type LoadedModel, type LoadModelOptions, loadModelFromSafetensors } from './checkpoint/load.js';
 import { readSafetensorsFile } from './checkpoint/read-file.js';
 import { serializeCheckpoint } from './checkpoint/save.js';
 import type { GPTModel } from './gpt-model.js';
-import {
-  companionFileLimit,
-  FileKindError,
-  MAX_JSON_FILE_BYTES,
-  openRegularFile,
-  readRegularFile,
-} from './regular-file.js';
 
-export { companionFileLimit, FileKindError, MAX_JSON_FILE_BYTES, openRegularFile, readRegularFile };
-
-export const CONFIG_FILE = 'config.json';
-export const WEIGHTS_FILE = 'model.safetensors';
-
-/** Writes to a temporary file in the same directory, flushes it to disk, then renames it into place. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const handle = await open(temporary, 'w');
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  await handle.close();
-  try {
-    await rename(temporary, path);
-  } catch (error) {
-    await rm(temporary, { force: true });
-    throw error;
-  }
-}
+// The bounded reader and the atomic writer live in @scratchgpt/files; they stay exported here as before.
+export { FileKindError, openRegularFile, readRegularFile, writeFileAtomic } from '@scratchgpt/files';
+export { CONFIG_FILE, companionFileLimit, MAX_JSON_FILE_BYTES, WEIGHTS_FILE };
 
 async function openOrExplain<T>(
   path: string,

@@ -17,6 +17,13 @@ export const GPT2_REPOS = {
 
 export const BOOK_REPO = 'rasbt/gpt2-from-scratch-pytorch';
 
+/**
+ * A checkpoint directory's files: the names `@scratchgpt/gpt-model` exports as `CONFIG_FILE` and
+ * `WEIGHTS_FILE`, repeated here once because this package depends on no package that needs TF.js.
+ */
+export const CONFIG_FILE = 'config.json';
+export const WEIGHTS_FILE = 'model.safetensors';
+
 /** The four GPT-2 sizes, named as scratchgpt's presets name them. */
 export type BookSize = 'gpt2-small' | 'gpt2-medium' | 'gpt2-large' | 'gpt2-xl';
 
@@ -97,8 +104,8 @@ export function parseModelId(text: string): ModelId {
 export function modelFiles(id: ModelId): RepoFile[] {
   if (id.bookSize !== undefined) return [{ path: BOOK_FILES[id.bookSize], role: 'weights' }];
   return [
-    { path: 'config.json', role: 'config' },
-    { path: 'model.safetensors', role: 'weights' },
+    { path: CONFIG_FILE, role: 'config' },
+    { path: WEIGHTS_FILE, role: 'weights' },
   ];
 }
 

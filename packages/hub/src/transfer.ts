@@ -45,7 +45,7 @@ export async function openBody(
   options: TransferOptions,
 ): Promise<OpenedBody> {
   const deadline = new Deadline(options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.signal);
-  const response = await request(url, offset, subject, options, deadline);
+  const response = await request({ url, offset, subject, deadline }, options);
   const refuse = async (error: HubError) => {
     deadline.clear();
     await response.body?.cancel();
@@ -72,12 +72,15 @@ export async function openBody(
   return { body: response.body, start, deadline };
 }
 
+/** One GET of `url` from byte `offset`, within `deadline`. */
 async function request(
-  url: string,
-  offset: number,
-  subject: RequestSubject,
+  {
+    url,
+    offset,
+    subject,
+    deadline,
+  }: { url: string; offset: number; subject: RequestSubject; deadline: Deadline },
   options: TransferOptions,
-  deadline: Deadline,
 ): Promise<Response> {
   const headers: Record<string, string> = { ...authorization(options.token) };
   if (offset > 0) headers.range = `bytes=${offset}-`;

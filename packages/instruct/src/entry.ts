@@ -74,17 +74,18 @@ export function toEntry(value: unknown, where: string): InstructionEntry {
     throw new InstructionDataError(`${where} is not an object with "instruction" and "output"`);
   }
   const record = value as Record<string, unknown>;
-  const text = (field: string, required: boolean): string => {
+  const text = (field: string): string => {
     const found = record[field];
     if (typeof found === 'string') return found;
-    if (!required && found == null) return '';
     throw new InstructionDataError(
       found === undefined
         ? `${where} has no "${field}" (every entry needs "instruction" and "output" strings)`
         : `${where}: "${field}" must be a string, not ${jsonPreview(found, 40)}`,
     );
   };
-  const instruction = text('instruction', true);
+  /** A field that may be missing or null: then empty. */
+  const optionalText = (field: string): string => (record[field] == null ? '' : text(field));
+  const instruction = text('instruction');
   if (instruction.trim() === '') throw new InstructionDataError(`${where}: "instruction" is empty`);
-  return { instruction, input: text('input', false), output: text('output', true) };
+  return { instruction, input: optionalText('input'), output: text('output') };
 }

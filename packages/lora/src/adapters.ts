@@ -16,6 +16,8 @@ import { applyLoRA, LORA_CHILD, linearLayers, loraLayers, maxLoRARank } from './
 import type { LoRALayer, LoRAScaling } from './lora-layer.js';
 
 export const ADAPTER_FORMAT = 'scratchgpt-lora';
+/** The adapter file's name beside its base checkpoint (`config.json` + `model.safetensors`). */
+export const ADAPTER_FILE = 'adapter.safetensors';
 
 export interface LoRASettings {
   rank: number;
@@ -75,7 +77,7 @@ export async function serializeAdapters(model: Module): Promise<Uint8Array> {
 export function loadAdapters(
   model: Module,
   bytes: Uint8Array,
-  source = 'adapter.safetensors',
+  source: string = ADAPTER_FILE,
 ): Map<string, LoRALayer> {
   const file = parseSafetensors(bytes, source);
   const settings = readSettings(file.metadata, source);

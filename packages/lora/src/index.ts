@@ -1,4 +1,5 @@
 export {
+  ADAPTER_FILE,
   ADAPTER_FORMAT,
   AdapterError,
   type LoRASettings,

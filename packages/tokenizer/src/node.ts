@@ -1,12 +1,14 @@
 /** Node-only helpers: save a trained BPE tokenizer to a JSON file and load it back. */
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@scratchgpt/files';
 import { BPETokenizer, type BPETokenizerJSON } from './bpe/bpe-tokenizer.js';
 
-/** Writes `tokenizer.toJSON()` to a file, atomically (a temporary file, then a rename). */
+/**
+ * Writes `tokenizer.toJSON()` to a file, atomically (a temporary file flushed to disk, then a rename): an
+ * interrupted save leaves the previous file whole, and no temporary file.
+ */
 export async function saveBPETokenizer(tokenizer: BPETokenizer, path: string): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(tokenizer.toJSON()));
-  await rename(temporary, path);
+  await writeFileAtomic(path, JSON.stringify(tokenizer.toJSON()));
 }
 
 /**

@@ -44,6 +44,7 @@ export {
   parseTrainingState,
   type StepRecord,
   serializeTrainingState,
+  TRAINING_STATE_FILE,
   type TrainingHistory,
   type TrainingSnapshot,
   type TrainingState,

@@ -16,6 +16,9 @@ import type { HostAdamWState } from './adamw.js';
 import { allFinite } from './finite-check.js';
 import { checkTrainingState } from './training-state-schema.js';
 
+/** The training state's file name in a run's checkpoint directory, beside `model.safetensors`. */
+export const TRAINING_STATE_FILE = 'training-state.safetensors';
+
 export interface StepRecord {
   step: number;
   tokensSeen: number;
@@ -115,7 +118,7 @@ export function serializeTrainingState(snapshot: TrainingSnapshot): Uint8Array {
 
 export function parseTrainingState(
   bytes: Uint8Array,
-  source = 'training-state.safetensors',
+  source: string = TRAINING_STATE_FILE,
 ): TrainingSnapshot {
   let file: ReturnType<typeof parseSafetensors>;
   try {

@@ -3,12 +3,15 @@
  * save a classifier, and draws what comes back (loss and accuracy live, the class probabilities).
  */
 import {
+  ADAPTER_FILE,
+  CLASSIFIER_SETTINGS_FILE,
   formatOfFileName,
+  HEAD_FILE,
   type LabelledFormat,
   type Pooling,
   type TrainablePart,
 } from '@scratchgpt/classifier';
-import type { PresetName } from '@scratchgpt/gpt-model';
+import { CONFIG_FILE, type PresetName, WEIGHTS_FILE } from '@scratchgpt/gpt-model';
 import smsUrl from '../../../../data/sms-spam-collection.tsv?url';
 import type {
   ClassifierFileSet,
@@ -223,11 +226,11 @@ export function createClassifyPage(deps: ClassifyPageDeps) {
 }
 
 async function saveFiles(files: ClassifierFileSet): Promise<void> {
-  await download('config.json', files.config, 'application/json');
-  await download('model.safetensors', files.weights, 'application/octet-stream');
-  await download('classifier.json', files.settings, 'application/json');
-  await download('classifier.safetensors', files.head, 'application/octet-stream');
-  if (files.adapters) await download('adapter.safetensors', files.adapters, 'application/octet-stream');
+  await download(CONFIG_FILE, files.config, 'application/json');
+  await download(WEIGHTS_FILE, files.weights, 'application/octet-stream');
+  await download(CLASSIFIER_SETTINGS_FILE, files.settings, 'application/json');
+  await download(HEAD_FILE, files.head, 'application/octet-stream');
+  if (files.adapters) await download(ADAPTER_FILE, files.adapters, 'application/octet-stream');
 }
 
 function column(key: 'textColumn' | 'labelColumn', value: string): Partial<ClassifySettings> {

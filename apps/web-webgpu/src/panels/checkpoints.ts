@@ -3,7 +3,7 @@
  * (either layout), loading those files back, and GPT-2 from the Hugging Face Hub with a progress bar.
  * The Hub is https://huggingface.co unless the page's `?hub=URL` names another (a mirror, or a test's).
  */
-import type { GPTConfig } from '@scratchgpt/gpt-model';
+import { CONFIG_FILE, type GPTConfig, WEIGHTS_FILE } from '@scratchgpt/gpt-model';
 import type { Layout, MessageOf, ModelSummary } from '../protocol.js';
 import { download, pickCheckpointFiles } from '../ui/checkpoint-files.js';
 import { byTestId } from '../ui/elements.js';
@@ -78,8 +78,8 @@ export function createCheckpointsPanel(deps: PanelDeps) {
         return;
       }
       case 'checkpoint':
-        await download('config.json', message.config, 'application/json');
-        await download('model.safetensors', message.weights, 'application/octet-stream');
+        await download(CONFIG_FILE, message.config, 'application/json');
+        await download(WEIGHTS_FILE, message.weights, 'application/octet-stream');
         deps.setStatus(
           `Saved config.json and model.safetensors (${message.layout === 'hf' ? 'Hugging Face' : "the book's"} layout).`,
         );

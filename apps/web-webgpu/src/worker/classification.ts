@@ -4,8 +4,10 @@
  * loads and saves classifiers as the files the CLI reads and writes.
  */
 import {
+  CLASSIFIER_SETTINGS_FILE,
   type ClassifierSettings,
   classificationObjective,
+  classifierSettings,
   classify,
   createClassifier,
   evaluateClassifier,
@@ -14,7 +16,14 @@ import {
   prepareClassificationData,
   serializeClassifier,
 } from '@scratchgpt/classifier';
-import { GPTModel, loadModel, preset, serializeCheckpoint } from '@scratchgpt/gpt-model';
+import {
+  CONFIG_FILE,
+  GPTModel,
+  loadModel,
+  preset,
+  serializeCheckpoint,
+  WEIGHTS_FILE,
+} from '@scratchgpt/gpt-model';
 import { manualSeed } from '@scratchgpt/tensor';
 import { getGPT2Tokenizer } from '@scratchgpt/tokenizer';
 import { trainModel } from '@scratchgpt/trainer';
@@ -54,17 +63,17 @@ export async function performClassify(
     case 'classify-load': {
       const { files, names } = message;
       const loaded = loadClassifier({
-        config: parseJson(files.config, names.config ?? 'config.json'),
+        config: parseJson(files.config, names.config ?? CONFIG_FILE),
         weights: new Uint8Array(files.weights),
         head: new Uint8Array(files.head),
-        settings: parseJson(files.settings, names.settings ?? 'classifier.json'),
+        settings: parseJson(files.settings, names.settings ?? CLASSIFIER_SETTINGS_FILE),
         ...(files.adapters ? { adapters: new Uint8Array(files.adapters) } : {}),
         sources: names,
       });
       replace(
         loaded.classifier,
         loaded.settings,
-        `${names.weights ?? 'model.safetensors'} and its classifier files`,
+        `${names.weights ?? WEIGHTS_FILE} and its classifier files`,
         post,
       );
       return;
@@ -136,14 +145,13 @@ async function train(
     pooling: request.pooling,
     ...(lora ? { lora } : { trainable: request.trainable as Exclude<ClassifySettings['trainable'], object> }),
   });
-  const settings: ClassifierSettings = {
+  const settings = classifierSettings({
     classes: data.classes,
     maxLength: data.maxLength,
-    padTokenId: 50256,
+    tokenizer: getGPT2Tokenizer(),
     pooling: request.pooling,
-    trainable: lora ? 'lora' : (request.trainable as ClassifierSettings['trainable']),
-    lora,
-  };
+    ...(lora ? { lora } : { trainable: request.trainable as Exclude<ClassifySettings['trainable'], object> }),
+  });
   const source = request.base.kind === 'current' ? 'the page’s GPT' : `a new ${request.base.preset}`;
   replace(classifier, settings, `${source}, fine-tuned on ${request.fileName}`, post);
 

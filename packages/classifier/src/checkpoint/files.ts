@@ -10,25 +10,29 @@
  */
 import {
   bookToHf,
+  CONFIG_FILE,
   configToJson,
   type HostState,
   type Layout,
   type LoadedModel,
   loadModel,
+  WEIGHTS_FILE,
 } from '@scratchgpt/gpt-model';
-import { LORA_CHILD, loadAdapters, serializeAdapters } from '@scratchgpt/lora';
+import { ADAPTER_FILE, LORA_CHILD, loadAdapters, serializeAdapters } from '@scratchgpt/lora';
 import { checkWeights, parseSafetensors, serializeSafetensors } from '@scratchgpt/tensor';
 import { GPTClassifier } from '../model/gpt-classifier.js';
 import {
+  CLASSIFIER_SETTINGS_FILE,
   ClassifierFileError,
   type ClassifierSettings,
   parseClassifierSettings,
   settingsToJson,
 } from './settings.js';
 
-export const CLASSIFIER_SETTINGS_FILE = 'classifier.json';
+/** The class head's file. */
 export const HEAD_FILE = 'classifier.safetensors';
-export const ADAPTER_FILE = 'adapter.safetensors';
+// The settings file is named with its format, the adapters' file by @scratchgpt/lora.
+export { ADAPTER_FILE, CLASSIFIER_SETTINGS_FILE };
 
 export interface ClassifierFiles {
   /** config.json content. */
@@ -94,8 +98,8 @@ export interface LoadedClassifier {
 /** Builds a classifier from its files; each problem is an error naming the file. */
 export function loadClassifier(files: ClassifierFilesToLoad): LoadedClassifier {
   const sources = {
-    config: 'config.json',
-    weights: 'model.safetensors',
+    config: CONFIG_FILE,
+    weights: WEIGHTS_FILE,
     head: HEAD_FILE,
     settings: CLASSIFIER_SETTINGS_FILE,
     adapters: ADAPTER_FILE,

@@ -4,9 +4,13 @@
  * Read strictly: a damaged or hand-edited file is an error naming the field.
  */
 import type { LoRASettings } from '@scratchgpt/lora';
+import type { Tokenizer } from '@scratchgpt/tokenizer';
+import { padTokenIdOf } from '../data/dataset.js';
 import { type Pooling, poolings, type TrainablePart, trainableParts } from '../model/gpt-classifier.js';
 
 export const CLASSIFIER_FORMAT = 'scratchgpt-classifier';
+/** The settings file's name in a classifier directory. */
+export const CLASSIFIER_SETTINGS_FILE = 'classifier.json';
 
 export interface ClassifierSettings {
   /** Class names by index. */
@@ -24,6 +28,39 @@ export class ClassifierFileError extends Error {
   override name = 'ClassifierFileError';
 }
 
+export interface ClassifierSettingsOptions {
+  /** Class names by index (the data's `classes`). */
+  classes: readonly string[];
+  /** Tokens every text is padded or truncated to (the data's `maxLength`). */
+  maxLength: number;
+  /** The tokenizer the texts were encoded with: its `<|endoftext|>` pads, as in training (`padTokenIdOf`). */
+  tokenizer: Tokenizer;
+  /** Only where the data was padded with another id (`prepareClassificationData`'s `padTokenId`). */
+  padTokenId?: number;
+  /** Default `'last'`, the book's (as `GPTClassifier`). */
+  pooling?: Pooling;
+  /** What trained without LoRA: default `'last-block'`, the book's (as `createClassifier`). Ignored with `lora`. */
+  trainable?: TrainablePart;
+  /** The LoRA updates' settings, when they trained (the rest of the model then stayed frozen). */
+  lora?: LoRASettings | null;
+}
+
+/**
+ * The settings a classifier is saved with (`classifier.json`), from what it was trained on and how: the
+ * padding id is the tokenizer's, so it matches the padding of the training batches.
+ */
+export function classifierSettings(options: ClassifierSettingsOptions): ClassifierSettings {
+  const lora = options.lora ?? null;
+  return {
+    classes: [...options.classes],
+    maxLength: options.maxLength,
+    padTokenId: options.padTokenId ?? padTokenIdOf(options.tokenizer),
+    pooling: options.pooling ?? 'last',
+    trainable: lora ? 'lora' : (options.trainable ?? 'last-block'),
+    lora,
+  };
+}
+
 export function settingsToJson(settings: ClassifierSettings): Record<string, unknown> {
   return {
     format: CLASSIFIER_FORMAT,
@@ -37,7 +74,10 @@ export function settingsToJson(settings: ClassifierSettings): Record<string, unk
   };
 }
 
-export function parseClassifierSettings(json: unknown, source = 'classifier.json'): ClassifierSettings {
+export function parseClassifierSettings(
+  json: unknown,
+  source: string = CLASSIFIER_SETTINGS_FILE,
+): ClassifierSettings {
   const fail = (problem: string): never => {
     throw new ClassifierFileError(`${source}: ${problem}`);
   };

@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { writeFileAtomicWith } from '@scratchgpt/files';
 import type { EncodeOptions, Tokenizer } from '@scratchgpt/tokenizer';
 import { lastSafeSplit } from '../stream/safe-split.js';
 import {
@@ -46,11 +47,10 @@ export async function tokenizeFileToTokenFile(
   assertLittleEndian();
   const totalBytes = await inputSize(inputPath);
   const dtype = dtypeForVocabulary(tokenizer.vocabSize);
-  const temporary = `${outputPath}.${process.pid}.tmp`;
-  const output = await open(temporary, 'w');
   let tokens = 0;
   let bytesRead = 0;
-  try {
+  // A temporary file beside the output, flushed and renamed into place when complete; removed on failure.
+  await writeFileAtomicWith(outputPath, async (output) => {
     await output.write(new Uint8Array(HEADER_BYTES), 0, HEADER_BYTES, 0); // filled in at the end
     let position = HEADER_BYTES;
     const writeIds = async (text: string): Promise<void> => {
@@ -85,13 +85,7 @@ export async function tokenizeFileToTokenFile(
     }
     await writeIds(pending + decoder.decode());
     await output.write(writeHeader({ dtype, count: tokens }), 0, HEADER_BYTES, 0);
-    await output.close();
-    await rename(temporary, outputPath);
-  } catch (error) {
-    await output.close().catch(() => {});
-    await rm(temporary, { force: true });
-    throw error;
-  }
+  });
   return { path: outputPath, tokens, dtype, bytesRead };
 }
 

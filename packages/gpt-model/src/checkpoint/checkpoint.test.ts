@@ -1,12 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as files from '@scratchgpt/files';
 import { Generator, initBackend, parseSafetensors, serializeSafetensors, tf } from '@scratchgpt/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type GPTConfig, preset } from '../config.js';
 import { GPTModel } from '../gpt-model.js';
-import { loadCheckpoint, saveCheckpoint, writeFileAtomic } from '../node.js';
+import * as node from '../node.js';
+import { loadCheckpoint, saveCheckpoint } from '../node.js';
 import { configToJson } from './config-json.js';
 import { CheckpointError } from './errors.js';
 import { loadModel } from './load.js';
@@ -278,34 +280,11 @@ describe('bad checkpoints', () => {
   });
 });
 
-describe('atomic writes', () => {
-  it('replace a file whole and leave no temporary files', async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'scratchgpt-atomic-'));
-    const path = join(directory, 'model.safetensors');
-    await writeFileAtomic(path, 'old');
-    await writeFileAtomic(path, 'new contents');
-    expect(await readFile(path, 'utf8')).toBe('new contents');
-    expect(await readdir(directory)).toEqual(['model.safetensors']);
-  });
-
-  it('leave the previous file untouched when a write fails', async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'scratchgpt-atomic-'));
-    const path = join(directory, 'config.json');
-    await writeFileAtomic(path, 'kept');
-    const failing = {
-      [Symbol.iterator]: () => {
-        throw new Error('disk full');
-      },
-    } as unknown as string;
-    await expect(writeFileAtomic(path, failing)).rejects.toThrow();
-    expect(await readFile(path, 'utf8')).toBe('kept');
-    expect(await readdir(directory)).toEqual(['config.json']);
-  });
-
-  it('leave no temporary file when the rename fails (a directory in the way)', async () => {
-    const directory = await mkdtemp(join(tmpdir(), 'scratchgpt-atomic-'));
-    await mkdir(join(directory, 'responses.json'));
-    await expect(writeFileAtomic(join(directory, 'responses.json'), 'answers')).rejects.toThrow(/EISDIR/);
-    expect(await readdir(directory)).toEqual(['responses.json']);
+describe('atomic writes and bounded reads', () => {
+  it('are those of @scratchgpt/files, still exported here', () => {
+    expect(node.writeFileAtomic).toBe(files.writeFileAtomic);
+    expect(node.readRegularFile).toBe(files.readRegularFile);
+    expect(node.openRegularFile).toBe(files.openRegularFile);
+    expect(node.FileKindError).toBe(files.FileKindError);
   });
 });

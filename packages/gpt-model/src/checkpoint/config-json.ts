@@ -1,5 +1,6 @@
 import { jsonPreview } from '@scratchgpt/tensor';
 import { ConfigError, type GPTConfig, validateConfig } from '../config.js';
+import { CONFIG_FILE } from './file-names.js';
 
 /** Which keys a config.json uses: the book's (`emb_dim`…) or Hugging Face GPT-2's (`n_embd`…). */
 export type ConfigFormat = 'book' | 'hf';
@@ -35,7 +36,7 @@ export function detectConfigFormat(json: Json): ConfigFormat | undefined {
 /** Reads either key set, checks every value, and says which format it was. */
 export function parseConfigJson(
   value: unknown,
-  source = 'config.json',
+  source: string = CONFIG_FILE,
 ): { config: GPTConfig; format: ConfigFormat; tieStated: boolean } {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError(`${source} must hold a JSON object`);

@@ -3,6 +3,7 @@ import type { GPTConfig } from '../config.js';
 import { GPTModel, type ModelOptions } from '../gpt-model.js';
 import { type ConfigFormat, parseConfigJson } from './config-json.js';
 import { CheckpointError, formatShape } from './errors.js';
+import { CONFIG_FILE, WEIGHTS_FILE } from './file-names.js';
 import type { HostTensor } from './host-tensor.js';
 import {
   bookShapes,
@@ -41,7 +42,7 @@ export function loadModel(
   weights: Uint8Array,
   options: LoadModelOptions = {},
 ): LoadedModel {
-  const source = options.weightsSource ?? 'model.safetensors';
+  const source = options.weightsSource ?? WEIGHTS_FILE;
   return loadModelFromSafetensors(configJson, parseSafetensors(weights, source), options);
 }
 
@@ -51,8 +52,8 @@ export function loadModelFromSafetensors(
   file: Safetensors,
   options: LoadModelOptions = {},
 ): LoadedModel {
-  const configSource = options.configSource ?? 'config.json';
-  const source = options.weightsSource ?? 'model.safetensors';
+  const configSource = options.configSource ?? CONFIG_FILE;
+  const source = options.weightsSource ?? WEIGHTS_FILE;
   const parsed = parseConfigJson(configJson, configSource);
   const { state, metadata } = readState(file, source);
   const layout = detectLayout(state.keys());

@@ -36,6 +36,7 @@ export async function downloadBlob(
   options: BlobDownloadOptions,
 ): Promise<void> {
   const partial = `${target.path}.incomplete`;
+  const blob: BlobDownload = { url, partial, target, subject, options };
   await mkdir(dirname(partial), { recursive: true });
   const attempts = 1 + Math.min(Math.max(options.retries ?? 2, 0), MAX_RETRIES);
   let failure: unknown;
@@ -45,7 +46,7 @@ export async function downloadBlob(
     if (have === target.size) break;
     if (have > target.size) await truncate(partial, 0);
     try {
-      await appendFrom(url, partial, Math.min(have, target.size), target, subject, options);
+      await appendFrom(blob, Math.min(have, target.size));
       failure = undefined;
       break;
     } catch (error) {
@@ -59,14 +60,19 @@ export async function downloadBlob(
   await rename(partial, target.path);
 }
 
-async function appendFrom(
-  url: string,
-  partial: string,
-  offset: number,
-  target: BlobTarget,
-  subject: RequestSubject,
-  options: BlobDownloadOptions,
-): Promise<void> {
+/** One blob being downloaded: from where, into which partial file, for which target. */
+interface BlobDownload {
+  url: string;
+  /** `<target>.incomplete`, kept across attempts and runs. */
+  partial: string;
+  target: BlobTarget;
+  subject: RequestSubject;
+  options: BlobDownloadOptions;
+}
+
+/** Appends the file's bytes from `offset` on to the partial copy (or writes it anew if the Hub sends it all). */
+async function appendFrom(blob: BlobDownload, offset: number): Promise<void> {
+  const { url, partial, target, subject, options } = blob;
   const opened = await openBody(url, offset, subject, options);
   const start = opened.start;
   const file = await open(partial, start === 0 ? 'w' : 'a');

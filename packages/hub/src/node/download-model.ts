@@ -8,7 +8,14 @@ import { readFile, rm, stat } from 'node:fs/promises';
 import { resolveUrl } from '../endpoint.js';
 import { HubError } from '../errors.js';
 import { isNetworkFailure, type RequestSubject } from '../http-errors.js';
-import { bookConfig, type ModelId, modelFiles, parseModelId, type RepoFile } from '../model-id.js';
+import {
+  bookConfig,
+  CONFIG_FILE,
+  type ModelId,
+  modelFiles,
+  parseModelId,
+  type RepoFile,
+} from '../model-id.js';
 import type { ProgressCallback, TransferOptions } from '../transfer.js';
 import { type BlobCheck, checkBlob } from './blob-check.js';
 import { downloadBlob } from './blob-download.js';
@@ -52,15 +59,23 @@ export async function downloadModel(
 ): Promise<DownloadedModel> {
   const id = typeof model === 'string' ? parseModelId(model) : model;
   const settings = { ...hubSettingsFromEnv(), ...options.settings };
-  const cache = new RepoCache(settings.cacheDir, id.repo);
-  if (settings.offline) return fromCache(id, cache, settings, options, 'HF_HUB_OFFLINE is set');
+  const download: Download = { id, cache: new RepoCache(settings.cacheDir, id.repo), settings, options };
+  if (settings.offline) return fromCache(download, 'HF_HUB_OFFLINE is set');
   try {
-    return await fromHub(id, cache, settings, options);
+    return await fromHub(download);
   } catch (error) {
-    if (!isNetworkFailure(error) || !(await isCached(id, cache))) throw error;
+    if (!isNetworkFailure(error) || !(await isCached(id, download.cache))) throw error;
     options.onNote?.(`${(error as Error).message}; using the cached copy of ${id.text}`);
-    return fromCache(id, cache, settings, options, 'the Hub cannot be reached');
+    return fromCache(download, 'the Hub cannot be reached');
   }
+}
+
+/** One `downloadModel` call: the model, its folder in the cache, the settings in force and the caller's options. */
+interface Download {
+  id: ModelId;
+  cache: RepoCache;
+  settings: HubSettings;
+  options: DownloadModelOptions;
 }
 
 /** The checkpoint directory of a model id: what `--model gpt2` means. */
@@ -71,16 +86,12 @@ export async function resolveModelDirectory(
   return (await downloadModel(model, options)).directory;
 }
 
-async function fromHub(
-  id: ModelId,
-  cache: RepoCache,
-  settings: HubSettings,
-  options: DownloadModelOptions,
-): Promise<DownloadedModel> {
+async function fromHub(download: Download): Promise<DownloadedModel> {
+  const { id, cache, settings, options } = download;
   let commit: string | undefined;
   const files: DownloadedModel['files'] = [];
   for (const file of modelFiles(id)) {
-    if (file.role === 'weights') await checkConfig(id, cache, commit, options);
+    if (file.role === 'weights') await checkConfig(download, commit);
     const subject = subjectOf(id, file, settings);
     const transfer: TransferOptions = {
       token: settings.token,
@@ -115,16 +126,11 @@ async function fromHub(
   }
   if (commit === undefined) throw new Error('internal: a model has at least one file');
   await cache.recordRef(id.revision, commit);
-  return { id, commit, directory: await checkpointDir(id, cache, commit, settings), files, source: 'hub' };
+  return { id, commit, directory: await checkpointDir(download, commit), files, source: 'hub' };
 }
 
-async function fromCache(
-  id: ModelId,
-  cache: RepoCache,
-  settings: HubSettings,
-  options: DownloadModelOptions,
-  why: string,
-): Promise<DownloadedModel> {
+async function fromCache(download: Download, why: string): Promise<DownloadedModel> {
+  const { id, cache } = download;
   const commit = await cache.commitOf(id.revision);
   const paths = modelFiles(id).map((file) => file.path);
   const checks =
@@ -140,8 +146,8 @@ async function fromCache(
     size: trusted(checks[index]!, cache.filePath(commit, path), id),
     downloaded: false,
   }));
-  await checkConfig(id, cache, commit, options);
-  return { id, commit, directory: await checkpointDir(id, cache, commit, settings), files, source: 'cache' };
+  await checkConfig(download, commit);
+  return { id, commit, directory: await checkpointDir(download, commit), files, source: 'cache' };
 }
 
 /** Whether the cache has an entry for every file (`fromCache` then checks what each holds). */
@@ -164,16 +170,11 @@ function trusted(check: BlobCheck, path: string, id: ModelId): number {
   );
 }
 
-async function checkConfig(
-  id: ModelId,
-  cache: RepoCache,
-  commit: string | undefined,
-  options: DownloadModelOptions,
-): Promise<void> {
+async function checkConfig({ id, cache, options }: Download, commit: string | undefined): Promise<void> {
   if (options.beforeWeights === undefined) return;
   if (id.bookSize !== undefined) return options.beforeWeights(bookConfig(id.bookSize));
   if (commit === undefined) throw new Error('internal: config.json comes before the weights');
-  const path = cache.filePath(commit, 'config.json');
+  const path = cache.filePath(commit, CONFIG_FILE);
   refuseLargeConfig((await stat(path)).size, id);
   const text = await readFile(path, 'utf8');
   let config: unknown;
@@ -199,20 +200,15 @@ function refuseLargeConfig(size: number, id: ModelId): void {
   );
 }
 
-async function checkpointDir(
-  id: ModelId,
-  cache: RepoCache,
-  commit: string,
-  settings: HubSettings,
-): Promise<string> {
+async function checkpointDir({ id, cache, settings }: Download, commit: string): Promise<string> {
   if (id.bookSize === undefined) return cache.snapshotDir(commit);
   const weights = modelFiles(id).find((file) => file.role === 'weights')!;
-  return bookCheckpointDir(
-    settings.scratchgptCacheDir,
+  return bookCheckpointDir({
+    scratchgptCacheDir: settings.scratchgptCacheDir,
     commit,
-    id.bookSize,
-    cache.filePath(commit, weights.path),
-  );
+    size: id.bookSize,
+    weightsFile: cache.filePath(commit, weights.path),
+  });
 }
 
 function subjectOf(id: ModelId, file: RepoFile, settings: HubSettings): RequestSubject {

@@ -12,9 +12,9 @@
  */
 import { lstat, mkdir, readFile, realpath, rm, symlink } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
+import { writeFileAtomic } from '@scratchgpt/files';
 import { isBlobName, isCommitId, revisionProblem, shown } from '../cache-names.js';
 import { HubError } from '../errors.js';
-import { writeFileAtomic } from './atomic-file.js';
 import { type BlobCheck, checkBlob, promisedByName } from './blob-check.js';
 
 /** A ref file holds a commit id and a newline; anything much longer is not one. */

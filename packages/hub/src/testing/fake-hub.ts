@@ -113,7 +113,7 @@ export async function startFakeHub(options: { repos: Record<string, FakeRepo> })
   const hubServer = createServer((request, response) => {
     log('hub', request, response);
     if (faults.silent) return;
-    serveHub(request, response, repos, cdn, faults.hubHeaders);
+    serveHub(request, response, { repos, cdn, hostile: faults.hubHeaders });
   });
   const endpoint = await listen(hubServer);
 
@@ -160,10 +160,14 @@ function store(repo: FakeRepo): StoredRepo {
 function serveHub(
   request: IncomingMessage,
   response: ServerResponse,
-  repos: Map<string, StoredRepo>,
-  cdn: string,
-  hostile: FakeHubFaults['hubHeaders'],
+  hub: {
+    repos: Map<string, StoredRepo>;
+    /** Where LFS files redirect to. */
+    cdn: string;
+    hostile: FakeHubFaults['hubHeaders'];
+  },
 ) {
+  const { repos, cdn, hostile } = hub;
   if (request.method === 'OPTIONS') return end(response, 204, {});
   // Matched before decoding: a revision may hold an encoded '/' (refs/pr/1, or a hostile '../x').
   const path = new URL(request.url ?? '/', 'http://x').pathname;

@@ -46,9 +46,11 @@ export function createJudgeClient(options: JudgeClientOptions = {}): JudgeClient
     model,
     ask(prompt, signal) {
       const policy = { ...options, ...(signal ? { signal } : {}) };
-      return api === 'ollama'
-        ? postJson(url, ollamaRequest(model, prompt), headers, readOllamaStream, onStatus, policy)
-        : postJson(url, openAIRequest(model, prompt), headers, readOpenAIReply, onStatus, policy);
+      const protocol =
+        api === 'ollama'
+          ? { body: ollamaRequest(model, prompt), read: readOllamaStream }
+          : { body: openAIRequest(model, prompt), read: readOpenAIReply };
+      return postJson({ url, headers, onStatus, ...protocol }, policy);
     },
   };
 }

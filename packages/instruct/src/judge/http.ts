@@ -48,18 +48,25 @@ export function checkRequestPolicy(policy: RequestPolicy): void {
     throw new RangeError(`the judge's backoff must be from 0 to ${MAX_BACKOFF_MS} ms, got ${backoffMs}`);
 }
 
+/** One JSON request and how its answer is read. */
+export interface JsonPost<T> {
+  url: string;
+  /** Sent as JSON. */
+  body: unknown;
+  /** Beside `content-type: application/json` (an `authorization`, say). */
+  headers?: Record<string, string>;
+  /** A 2xx response to the answer; throws `IncompleteReplyError` for a reply cut short (tried again). */
+  read: (response: Response) => Promise<T>;
+  /** A status that is neither 2xx nor tried again (404, 401, …) to the error thrown. */
+  onStatus: (error: HttpStatusError) => JudgeError;
+}
+
 /**
- * POSTs `body` to `url` and hands the response to `read`, which returns the answer or throws
- * `IncompleteReplyError`. Statuses other than 2xx reach `onStatus`, which returns an error to throw.
+ * POSTs `post.body` to `post.url` and hands the response to `post.read`, trying again as `policy`
+ * allows. Statuses other than 2xx that are not tried again reach `post.onStatus`.
  */
-export async function postJson<T>(
-  url: string,
-  body: unknown,
-  headers: Record<string, string>,
-  read: (response: Response) => Promise<T>,
-  onStatus: (error: HttpStatusError) => JudgeError,
-  policy: RequestPolicy = {},
-): Promise<T> {
+export async function postJson<T>(post: JsonPost<T>, policy: RequestPolicy = {}): Promise<T> {
+  const { url, body, headers = {}, read, onStatus } = post;
   const timeoutMs = policy.timeoutMs ?? 120_000;
   const retries = policy.retries ?? 3;
   const backoffMs = policy.backoffMs ?? 1_000;

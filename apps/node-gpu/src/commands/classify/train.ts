@@ -6,6 +6,7 @@ import {
   type ClassificationData,
   type ClassifierSettings,
   classificationObjective,
+  classifierSettings,
   createClassifier,
   type GPTClassifier,
   type Pooling,
@@ -36,6 +37,7 @@ import {
 } from '../../run-directory.js';
 import { checkResumeFlags, type ResumeTable } from '../../run-flags.js';
 import type { ClassifyManifest } from '../../run-manifest.js';
+import { gpt2 } from '../../text-helpers.js';
 import type { CommandContext } from '../context.js';
 import { runTraining, scheduleOptions } from '../run-training.js';
 import { checkResumedGradAccum, readSchedule, scheduleFlags } from '../schedule.js';
@@ -308,14 +310,14 @@ async function newRun(plan: {
     start: plan.start,
     config: plan.config,
     run: { ...settings, maxLength: data.maxLength, base: plan.base },
-    settings: {
+    settings: classifierSettings({
       classes: data.classes,
       maxLength: data.maxLength,
-      padTokenId: 50256,
+      tokenizer: gpt2(),
       pooling,
-      trainable: lora ? 'lora' : trainable,
+      trainable,
       lora,
-    },
+    }),
     data,
   };
 }

@@ -1,23 +1,12 @@
 /**
- * Files read from a checkpoint or run directory (Node only): only regular files, and only up to a size
- * known before reading. A FIFO would block the read forever and a link to /dev/zero would grow a buffer
- * without end; both are refused at once, as is a file larger than what it claims to be can hold.
+ * Files read whole only when they are regular files of a size known before reading. A FIFO would block
+ * the read forever and a link to /dev/zero would grow a buffer without end; both are refused at once,
+ * as is a file larger than what the caller says it can take.
  */
 import { constants } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 
-/** The most a JSON settings file (config.json, classifier.json, run.json) may take: a few KB in practice. */
-export const MAX_JSON_FILE_BYTES = 4 * 1024 * 1024;
-
-/**
- * The most a file that travels with a `model.safetensors` of `weightsBytes` bytes may take (a class head,
- * LoRA updates, the optimizer's moments): a few copies of the weights at most, so eight times their
- * bytes (F16 weights, F64 copies) and 64 MiB for the rest.
- */
-export function companionFileLimit(weightsBytes: number): number {
-  return 8 * weightsBytes + 64 * 1024 * 1024;
-}
-
+/** A path that is not a regular file (a FIFO, a device, a socket), or one larger than allowed. */
 export class FileKindError extends Error {
   override name = 'FileKindError';
 }

@@ -4,22 +4,8 @@ import {
   BackendUnavailableError,
   initBackend,
 } from '@scratchgpt/tensor';
-import { CommandError, UsageError } from './errors.js';
+import { CommandError } from './errors.js';
 import type { Output } from './output.js';
-import { closest } from './suggest.js';
-
-const preferences: BackendPreference[] = ['auto', 'node-gpu', 'webgpu', 'blas', 'wasm', 'cpu'];
-
-export function parseBackend(value: string | undefined): BackendPreference {
-  const backend = (value ?? 'auto') as BackendPreference;
-  if (!preferences.includes(backend)) {
-    const suggestion = closest(String(value), preferences);
-    throw new UsageError(
-      `--backend must be one of ${preferences.join(', ')}, got '${value}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
-    );
-  }
-  return backend;
-}
 
 /**
  * The Node-only backends are this application's dependencies (tfjs-node-gpu is optional: its install

@@ -3,87 +3,47 @@
  * scratchgpt: train a GPT on a text, generate from it, evaluate, convert and benchmark checkpoints.
  * Exit codes: 0 success, 1 failure, 2 bad usage; errors are one line (the stack with --debug).
  */
-import { parseArgs } from 'node:util';
 import { currentBackend } from '@scratchgpt/tensor';
-import { globalFlags, numberFlag } from './args.js';
-import { parseBackend } from './backend.js';
-import { bench } from './commands/bench.js';
-import { chat } from './commands/chat.js';
-import { classify } from './commands/classify/index.js';
-import type { Command } from './commands/command.js';
+import { readCommandLine } from './args.js';
+import { asksForHelp, findCommand, isGroup, noSubcommand } from './commands/command.js';
 import { createContext } from './commands/context.js';
-import { convert } from './commands/convert.js';
-import { demo } from './commands/demo.js';
-import { download } from './commands/download.js';
-import { evaluate } from './commands/evaluate.js';
-import { generate } from './commands/generate.js';
-import { info } from './commands/info.js';
-import { instruct } from './commands/instruct.js';
-import { judge } from './commands/judge.js';
-import { tokenize } from './commands/tokenize.js';
-import { train } from './commands/train.js';
+import { commands } from './commands/index.js';
 import { oneLine } from './error-line.js';
 import { CommandError, UsageError } from './errors.js';
-import { commandHelp, overview } from './help.js';
+import { helpOf, overview, programFlags } from './help.js';
 import { createOutput } from './output.js';
-import { closest } from './suggest.js';
 import { versionLine } from './version.js';
 
-const commands: Record<string, Command> = {
-  info,
-  tokenize,
-  train,
-  generate,
-  eval: evaluate,
-  convert,
-  download,
-  classify,
-  bench,
-  demo,
-  instruct,
-  judge,
-  chat,
-};
-
 async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined) {
+  const [first, ...rest] = argv;
+  if (first === undefined) {
     process.stdout.write(`${overview(commands)}\n`);
     return 2;
   }
-  if (name === '--version' || name === '-V') {
+  if (first === '--version' || first === `-${programFlags.version.short}`) {
     process.stdout.write(`${versionLine()}\n`);
     return 0;
   }
-  if (name === '--help' || name === '-h' || name === 'help') {
-    const topic = name === 'help' ? rest[0] : undefined;
-    process.stdout.write(`${topic === undefined ? overview(commands) : commandHelp(find(topic))}\n`);
+  if (first === 'help' || asksForHelp([first])) {
+    const topic = first === 'help' ? rest : [];
+    const found = topic.length > 0 ? findCommand(commands, topic) : undefined;
+    process.stdout.write(`${found ? helpOf(found.path, found.command) : overview(commands)}\n`);
     return 0;
   }
-  const command = find(name);
-  if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`${commandHelp(command)}\n`);
+  const { path, command, rest: args } = findCommand(commands, argv);
+  if (asksForHelp(args)) {
+    process.stdout.write(`${helpOf(path, command)}\n`);
     return 0;
   }
-  const { values } = parseArgs({ args: rest, options: globalFlags, strict: false, allowPositionals: true });
-  const flags = values as Record<string, string | boolean | undefined>;
-  const seed = numberFlag(flags, 'seed', { integer: true, min: 0 });
-  const context = createContext(createOutput(flags.json === true), {
-    seed: seed ?? 123,
-    seedGiven: seed !== undefined,
-    backend: parseBackend(typeof flags.backend === 'string' ? flags.backend : undefined),
-    debug: flags.debug === true,
+  if (isGroup(command)) throw noSubcommand(path, command);
+  const { values, positionals, given } = readCommandLine(command, path, args);
+  const context = createContext(createOutput(values.json), {
+    seed: values.seed,
+    seedGiven: given.has('seed'),
+    backend: values.backend,
+    debug: values.debug,
   });
-  return command.run(rest, context);
-}
-
-function find(name: string): Command {
-  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
-  if (command !== undefined) return command;
-  const suggestion = closest(name, Object.keys(commands));
-  throw new UsageError(
-    `Unknown command '${name}'${suggestion ? `; did you mean '${suggestion}'?` : '.'} Commands: ${Object.keys(commands).join(', ')}`,
-  );
+  return command.run(values, context, positionals);
 }
 
 const debug = process.argv.includes('--debug');

@@ -7,10 +7,12 @@ import {
   type InstructionEntry,
   isPromptFormatName,
   type PromptFormat,
+  type PromptFormatName,
   parseInstructionData,
   promptFormat,
 } from '@scratchgpt/instruct';
 import { GPT2_VOCAB_SIZE } from '@scratchgpt/tokenizer';
+import type { Flags } from './args.js';
 import { readText } from './data.js';
 import { CommandError, UsageError } from './errors.js';
 import { readConfigOf } from './model-config.js';
@@ -33,6 +35,25 @@ export async function readInstructionData(path: string, flag = '--data'): Promis
     throw error;
   }
 }
+
+/** The prompt formats `--format` takes. */
+export const promptFormatNames: readonly PromptFormatName[] = ['alpaca', 'phi3'];
+
+/** `--model` and `--format` of a command that prompts a model with instructions (chat, respond). */
+export const instructionModelFlags = {
+  model: {
+    type: 'string',
+    value: 'DIR|ID',
+    required: true,
+    help: 'a checkpoint or run directory (an instruction-tuning run gives the format), or a Hugging Face Hub id: gpt2 … gpt2-xl, owner/name[@revision]',
+  },
+  format: {
+    type: 'string',
+    choices: promptFormatNames,
+    defaultText: "the run's, else alpaca",
+    help: 'the prompt format',
+  },
+} as const satisfies Flags;
 
 /** `--format NAME`, else the format an instruction-tuning run recorded, else the book's Alpaca style. */
 export function chosenFormat(requested: string | undefined, contents: DirectoryContents): PromptFormat {

@@ -4,25 +4,35 @@
  */
 import type { GPTConfig } from '@scratchgpt/gpt-model';
 import type { LoRASettings } from '@scratchgpt/lora';
-import { type FlagSpec, numberFlag, stringFlag, type Values } from './args.js';
+import type { Flags, FlagValues } from './args.js';
 import { UsageError } from './errors.js';
 
-export const loraFlags = {
-  'lora-rank': { type: 'string' },
-  'lora-alpha': { type: 'string' },
-  'lora-scaling': { type: 'string' },
-} as const satisfies FlagSpec;
+/** The LoRA flags, under the help's heading "LoRA"; `rank` says what the rank-R updates train. */
+export function loraFlags(rank: string) {
+  return {
+    'lora-rank': { type: 'integer', value: 'R', min: 1, section: 'LoRA (appendix E)', help: rank },
+    'lora-alpha': {
+      type: 'number',
+      value: 'A',
+      min: 0,
+      exclusiveMin: true,
+      defaultText: 'the rank',
+      help: "LoRA's alpha",
+    },
+    'lora-scaling': {
+      type: 'string',
+      choices: ['rank', 'alpha'],
+      defaultText: 'rank',
+      help: "scale LoRA's updates by alpha / rank, or by alpha as the book's printed code does",
+    },
+  } as const satisfies Flags;
+}
 
 /** The LoRA settings asked for, or undefined without --lora-rank. */
-export function readLoRAFlags(values: Values): LoRASettings | undefined {
-  const rank = numberFlag(values, 'lora-rank', { integer: true, min: 1 });
-  const alpha = numberFlag(values, 'lora-alpha', { min: 0, exclusiveMin: true });
-  const scaling = stringFlag(values, 'lora-scaling');
+export function readLoRAFlags(values: FlagValues<ReturnType<typeof loraFlags>>): LoRASettings | undefined {
+  const { 'lora-rank': rank, 'lora-alpha': alpha, 'lora-scaling': scaling } = values;
   if (rank === undefined && (alpha !== undefined || scaling !== undefined)) {
     throw new UsageError('--lora-alpha and --lora-scaling need --lora-rank R');
-  }
-  if (scaling !== undefined && scaling !== 'rank' && scaling !== 'alpha') {
-    throw new UsageError(`--lora-scaling must be rank (alpha / rank) or alpha, got '${scaling}'`);
   }
   if (rank === undefined) return undefined;
   return { rank, alpha: alpha ?? rank, scaling: scaling ?? 'rank' };

@@ -1,21 +1,12 @@
 import { GPTModel, generate } from '@scratchgpt/gpt-model';
 import { Generator, manualSeed, tf } from '@scratchgpt/tensor';
 import { AdamW, computeGradients, languageModelLoss } from '@scratchgpt/trainer';
-import { type FlagSpec, numberFlag, parseFlags, stringFlag } from '../args.js';
+import { atMost, type Flags, type FlagValues } from '../args.js';
 import { UsageError } from '../errors.js';
 import { checkMemory } from '../memory-check.js';
 import { resolveConfig, windowLength } from '../model-config.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
-
-const benchFlags = {
-  config: { type: 'string' },
-  'batch-size': { type: 'string' },
-  context: { type: 'string' },
-  steps: { type: 'string' },
-  'generate-tokens': { type: 'string' },
-  only: { type: 'string' },
-} as const satisfies FlagSpec;
 
 const MEASURES = ['train', 'forward', 'generate'] as const;
 type Measure = (typeof MEASURES)[number];
@@ -32,35 +23,54 @@ function measuresFrom(list: string | undefined): Set<Measure> {
   return new Set(chosen as Measure[]);
 }
 
-export const bench: Command = {
-  summary: 'training, forward and generation speed',
-  usage:
-    'scratchgpt bench [--config NAME|FILE.json] [--batch-size B] [--context N] [--steps S] [--generate-tokens G] [--only train,forward,generate]',
-  help: `Measures, after one warm-up of each: training tokens/s (forward, backward, AdamW), forward tokens/s,
-generation tokens/s (KV cache, batch 1), and the peak tensor memory of a training step.
-  --config NAME|FILE     the model to measure (default gpt-tiny), with random weights
-  --batch-size B         windows per batch (default 4)
-  --context N            tokens per window (default: 64, or the model's context length if shorter)
-  --steps S              timed steps of each measure (default 5)
-  --generate-tokens G    tokens generated after an 8-token prompt (default 32; within the context)
-  --only LIST            the measures to take (default all; the others are null)
-With --json: {"backend","trainTokensPerSec","forwardTokensPerSec","generateTokensPerSec","peakBytes",…}.`,
-  run: runBench,
-};
+const benchFlags = {
+  config: {
+    type: 'string',
+    value: 'NAME|FILE.json',
+    default: 'gpt-tiny',
+    help: 'the model to measure, with random weights',
+  },
+  'batch-size': { type: 'integer', value: 'B', min: 1, default: 4, help: 'windows per batch' },
+  context: {
+    type: 'integer',
+    value: 'N',
+    min: 1,
+    defaultText: "64, or the model's context length if shorter",
+    help: 'tokens per window',
+  },
+  steps: { type: 'integer', value: 'S', min: 1, default: 5, help: 'timed steps of each measure' },
+  'generate-tokens': {
+    type: 'integer',
+    value: 'G',
+    min: 1,
+    defaultText: '32; within the context',
+    help: 'tokens generated after an 8-token prompt',
+  },
+  only: {
+    type: 'string',
+    value: MEASURES.join(','),
+    defaultText: 'all',
+    help: 'the measures to take, any of them; the others are null',
+  },
+} as const satisfies Flags;
 
-async function runBench(args: string[], context: CommandContext): Promise<number> {
-  const values = parseFlags(args, benchFlags, 'bench');
-  const configName = stringFlag(values, 'config') ?? 'gpt-tiny';
+export const bench = defineCommand({
+  summary: 'training, forward and generation speed',
+  description: `Measures, after one warm-up of each: training tokens/s (forward, backward, AdamW), forward tokens/s,
+generation tokens/s (KV cache, batch 1), and the peak tensor memory of a training step.`,
+  flags: benchFlags,
+  notes:
+    'With --json: {"backend","trainTokensPerSec","forwardTokensPerSec","generateTokensPerSec","peakBytes",…}.',
+  run: runBench,
+});
+
+async function runBench(values: FlagValues<typeof benchFlags>, context: CommandContext): Promise<number> {
+  const { config: configName, 'batch-size': batchSize, steps } = values;
   const base = await resolveConfig(configName);
-  const batchSize = numberFlag(values, 'batch-size', { integer: true, min: 1 }) ?? 4;
-  const length = windowLength(
-    base,
-    numberFlag(values, 'context', { integer: true, min: 1 }) ?? Math.min(64, base.contextLength),
-  );
-  const steps = numberFlag(values, 'steps', { integer: true, min: 1 }) ?? 5;
-  const measures = measuresFrom(stringFlag(values, 'only'));
+  const length = windowLength(base, values.context ?? Math.min(64, base.contextLength));
+  const measures = measuresFrom(values.only);
   const generateTokens =
-    numberFlag(values, 'generate-tokens', { integer: true, min: 1, max: base.contextLength - 8 }) ??
+    atMost('generate-tokens', values['generate-tokens'], base.contextLength - 8) ??
     Math.min(32, base.contextLength - 8);
   const choice = await context.startBackend();
   checkMemory(base, { batchSize, tokens: length, training: measures.has('train') });

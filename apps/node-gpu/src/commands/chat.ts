@@ -6,50 +6,41 @@
 import { createInterface, type Interface } from 'node:readline';
 import { type ChatAnswer, ChatSession } from '@scratchgpt/instruct';
 import { GPT2_EOT_ID } from '@scratchgpt/tokenizer';
-import { type FlagSpec, numberFlag, parseFlags, requireString, stringFlag } from '../args.js';
-import { instructionModel } from '../instruct-data.js';
+import { instructionModel, instructionModelFlags } from '../instruct-data.js';
 import { checkMemory } from '../memory-check.js';
 import { resolveModelSource } from '../model-source.js';
 import type { Output } from '../output.js';
 import { loadModelDirectory } from '../run-directory.js';
+import { samplingFlags } from '../sampling-flags.js';
 import { gpt2 } from '../text-helpers.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 
-const flags = {
-  model: { type: 'string' },
-  format: { type: 'string' },
-  'max-new-tokens': { type: 'string' },
-  temperature: { type: 'string' },
-  'top-k': { type: 'string' },
-  'top-p': { type: 'string' },
-} as const satisfies FlagSpec;
-
-export const chat: Command = {
+export const chat = defineCommand({
   summary: 'talk to an instruction-tuned model, answers streamed',
-  usage:
-    'scratchgpt chat --model DIR|ID [--format alpaca|phi3] [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P]',
-  help: `A conversation with an instruction-tuned model. Each message is put in the model's prompt format
+  description: `A conversation with an instruction-tuned model. Each message is put in the model's prompt format
 after the turns before it; the answer streams until <|endoftext|> or --max-new-tokens. When the
 conversation would no longer fit the context (leaving room for the answer), the oldest turns are left
 out, and a note says so on stderr.
 On a terminal: Ctrl-C stops the answer in progress, Ctrl-D quits. From a pipe: each line is a message,
-each answer one line of output.
-  --model DIR|ID         a checkpoint or run directory (an instruction-tuning run gives the format),
-                         or a Hugging Face Hub id: gpt2 … gpt2-xl, owner/name[@revision]
-  --format alpaca|phi3   the prompt format (default: the run's, else alpaca)
-  --max-new-tokens N     the longest answer (default 256; at most half the context is kept for it)
-  --temperature T        0 (default) picks the most likely token; higher is more varied
-  --top-k K, --top-p P   sample only from the K most likely tokens / the smallest set reaching P
-With --json (from a pipe): one {"message","response","ended","tokens","droppedTurns"} per line.`,
-  async run(args, context) {
-    const values = parseFlags(args, flags, 'chat');
-    const source = requireString(values, 'model', 'chat');
-    const maxNewTokens = numberFlag(values, 'max-new-tokens', { integer: true, min: 1, max: 100_000 }) ?? 256;
-    const temperature = numberFlag(values, 'temperature', { min: 0 }) ?? 0;
-    const topK = numberFlag(values, 'top-k', { integer: true, min: 1 });
-    const topP = numberFlag(values, 'top-p', { min: 0, exclusiveMin: true, max: 1 });
+each answer one line of output.`,
+  flags: {
+    ...instructionModelFlags,
+    'max-new-tokens': {
+      type: 'integer',
+      value: 'N',
+      min: 1,
+      max: 100_000,
+      default: 256,
+      help: 'the longest answer; at most half the context is kept for it',
+    },
+    ...samplingFlags,
+  },
+  notes: 'With --json (from a pipe): one {"message","response","ended","tokens","droppedTurns"} per line.',
+  async run(values, context) {
+    const { model: source, 'max-new-tokens': maxNewTokens, temperature } = values;
+    const { 'top-k': topK, 'top-p': topP } = values;
     const directory = await resolveModelSource(source, context);
-    const { contents, config, format } = await instructionModel(directory, stringFlag(values, 'format'));
+    const { contents, config, format } = await instructionModel(directory, values.format);
 
     await context.startBackend();
     checkMemory(config, { batchSize: 1, tokens: config.contextLength, training: false });
@@ -75,7 +66,7 @@ With --json (from a pipe): one {"message","response","ended","tokens","droppedTu
     }
     return 0;
   },
-};
+});
 
 /** A note on stderr when the history was trimmed to fit. */
 function noteTrimmed(answer: Pick<ChatAnswer, 'droppedTurns' | 'truncatedTokens'>, output: Output): void {

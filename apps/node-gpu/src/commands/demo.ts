@@ -1,32 +1,42 @@
 import { join } from 'node:path';
-import { type FlagSpec, numberFlag, parseFlags, stringFlag } from '../args.js';
+import { readFlags } from '../args.js';
 import { outputPathFlag } from '../output-file.js';
 import { inspectDirectory } from '../run-directory.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 import { generate } from './generate.js';
-import { runTrain } from './train.js';
+import { runTrain, train } from './train.js';
 
-const flags = {
-  minutes: { type: 'string' },
-  out: { type: 'string' },
-  config: { type: 'string' },
-} as const satisfies FlagSpec;
-
-export const demo: Command = {
+export const demo = defineCommand({
   summary: 'train a small GPT on The Verdict for a few minutes, then generate',
-  usage: 'scratchgpt demo [--minutes M] [--out DIR] [--config NAME]',
-  help: `Trains a small GPT on the bundled The Verdict for a few minutes on the best backend here, printing
-the loss as it falls, then continues "Every effort moves you".
-  --minutes M            how long to train (default 3)
-  --out DIR              where the run is saved (default runs/demo; a new directory each time
-                         it is not empty: runs/demo-2, …); resume it with 'scratchgpt train --model DIR'
-  --config NAME          the model (default gpt-micro), trained on windows of 64 tokens`,
-  async run(args, context) {
-    const values = parseFlags(args, flags, 'demo');
-    const minutes = numberFlag(values, 'minutes', { min: 0, exclusiveMin: true, max: 10_000 }) ?? 3;
+  description: `Trains a small GPT on the bundled The Verdict for a few minutes on the best backend here, printing
+the loss as it falls, then continues "Every effort moves you".`,
+  flags: {
+    minutes: {
+      type: 'number',
+      value: 'M',
+      min: 0,
+      exclusiveMin: true,
+      max: 10_000,
+      default: 3,
+      help: 'how long to train',
+    },
+    out: {
+      type: 'string',
+      value: 'DIR',
+      defaultText: 'runs/demo; a new directory each time it is not empty: runs/demo-2, …',
+      help: "where the run is saved; resume it with 'scratchgpt train --model DIR'",
+    },
+    config: {
+      type: 'string',
+      value: 'NAME',
+      default: 'gpt-micro',
+      help: 'the model, trained on windows of 64 tokens',
+    },
+  },
+  async run(values, context) {
+    const { minutes, config } = values;
     const out =
       outputPathFlag(values, 'out') ?? (await freeRunDirectory(join(process.cwd(), 'runs', 'demo')));
-    const config = stringFlag(values, 'config') ?? 'gpt-micro';
     context.output.note(
       `Training ${config} on The Verdict for ${minutes} minute(s); the run is saved in ${out}.`,
     );
@@ -34,14 +44,14 @@ the loss as it falls, then continues "Every effort moves you".
     // The book's recipe, faster: windows of 64, batches of 8, a higher rate.
     const recipe = ['--context', '64', '--batch-size', '8', '--lr', '1e-3', '--epochs', '1000'];
     const evaluation = ['--eval-every', '10', '--eval-batches', '4'];
-    await runTrain(['--config', config, ...recipe, ...evaluation, '--out', out], context, {
-      signal: timeout,
-    });
+    const trainArgs = ['--config', config, ...recipe, ...evaluation, '--out', out];
+    await runTrain(readFlags(train, 'train', trainArgs), context, { signal: timeout });
     context.output.note('\nSample (temperature 0.7, top-k 40):');
     const sampling = ['--max-new-tokens', '40', '--temperature', '0.7', '--top-k', '40'];
-    return generate.run(['--model', out, '--prompt', 'Every effort moves you', ...sampling], context);
+    const generateArgs = ['--model', out, '--prompt', 'Every effort moves you', ...sampling];
+    return generate.run(readFlags(generate, 'generate', generateArgs), context, []);
   },
-};
+});
 
 /** `base`, or `base-2`, `base-3`… : the first that holds no run or checkpoint yet. */
 async function freeRunDirectory(base: string): Promise<string> {

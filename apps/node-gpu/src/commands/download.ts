@@ -1,33 +1,42 @@
 import { HubError, parseModelId } from '@scratchgpt/hub';
 import { downloadModel, MAX_TIMEOUT_SECONDS, parseTimeoutSeconds } from '@scratchgpt/hub/node';
-import { parseCommandLine, stringFlag } from '../args.js';
 import { DownloadBar, formatBytes } from '../download-progress.js';
 import { CommandError, UsageError } from '../errors.js';
 import { hubAdvice } from '../model-source.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
 
-export const download: Command = {
+export const download = defineCommand({
   summary: 'fetch a model from the Hugging Face Hub into its cache',
-  usage: 'scratchgpt download ID [--timeout SECONDS]',
-  help: `Fetches a model from the Hugging Face Hub into the Hugging Face cache without running it, with a
+  description: `Fetches a model from the Hugging Face Hub into the Hugging Face cache without running it, with a
 progress bar on a terminal. ID: gpt2, gpt2-medium, gpt2-large, gpt2-xl, owner/name[@revision] (a
 GPT-2 config.json + model.safetensors), or rasbt/gpt2-from-scratch-pytorch[:gpt2-medium] (the book's
 copies). An interrupted download resumes; the files are checked against the Hub's sizes and SHA-256.
 The cache: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub (shared with Python).
-HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE=1 and HF_HUB_DOWNLOAD_TIMEOUT are honoured.
-  --timeout SECONDS  how long the Hub may stay silent, before it answers and within a
-                     download (default $HF_HUB_DOWNLOAD_TIMEOUT, else 10; at most ${MAX_TIMEOUT_SECONDS});
-                     a stalled download is retried, and otherwise resumes on the next run
-With --json: {"id","repo","revision","commit","directory","files":[{"path","size","downloaded"}],"source"}.`,
-  run: runDownload,
-};
+HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE=1 and HF_HUB_DOWNLOAD_TIMEOUT are honoured.`,
+  positionals: 'ID',
+  flags: {
+    // A string: the Hub's own reading of it (and of HF_HUB_DOWNLOAD_TIMEOUT) checks it.
+    timeout: {
+      type: 'string',
+      value: 'SECONDS',
+      defaultText: `$HF_HUB_DOWNLOAD_TIMEOUT, else 10; at most ${MAX_TIMEOUT_SECONDS}`,
+      help: 'how long the Hub may stay silent, before it answers and within a download; a stalled download is retried, and otherwise resumes on the next run',
+    },
+  },
+  notes:
+    'With --json: {"id","repo","revision","commit","directory","files":[{"path","size","downloaded"}],"source"}.',
+  async run({ timeout }, context, ids) {
+    if (ids.length !== 1) throw new UsageError('download: give one model id, e.g. scratchgpt download gpt2');
+    return runDownload(ids[0]!, timeout, context);
+  },
+});
 
-async function runDownload(args: string[], context: CommandContext): Promise<number> {
-  const { values, positionals: ids } = parseCommandLine(args, { timeout: { type: 'string' } }, 'download');
-  if (ids.length !== 1) throw new UsageError('download: give one model id, e.g. scratchgpt download gpt2');
-  const text = ids[0]!;
-  const timeout = stringFlag(values, 'timeout');
+async function runDownload(
+  text: string,
+  timeout: string | undefined,
+  context: CommandContext,
+): Promise<number> {
   const bar = new DownloadBar(context.output.isTTY);
   try {
     const id = parseModelId(text);

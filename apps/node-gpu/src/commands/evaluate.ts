@@ -1,6 +1,5 @@
 import { TooFewTokensError, textToBatches } from '@scratchgpt/data-loader';
 import { calcLossLoader } from '@scratchgpt/trainer';
-import { type FlagSpec, numberFlag, parseFlags, requireString, stringFlag } from '../args.js';
 import { refuseClassifier } from '../classifier-guard.js';
 import { defaultDataPath, readText } from '../data.js';
 import { CommandError } from '../errors.js';
@@ -9,33 +8,39 @@ import { readConfigOf, windowLength } from '../model-config.js';
 import { resolveModelSource } from '../model-source.js';
 import { inspectDirectory, loadModelDirectory, modelFilesOf } from '../run-directory.js';
 import { gpt2 } from '../text-helpers.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 
-const flags = {
-  model: { type: 'string' },
-  data: { type: 'string' },
-  context: { type: 'string' },
-  'batch-size': { type: 'string' },
-} as const satisfies FlagSpec;
-
-export const evaluate: Command = {
+export const evaluate = defineCommand({
   summary: 'loss and perplexity of a model on a text',
-  usage: 'scratchgpt eval --model DIR|ID [--data FILE] [--context N] [--batch-size B]',
-  help: `The mean next-token cross-entropy (and perplexity) of a model on a text, over every target of its
+  description: `The mean next-token cross-entropy (and perplexity) of a model on a text, over every target of its
 non-overlapping windows (the incomplete tail is dropped). The batch size only changes speed, never
-the result.
-  --model DIR|ID         a checkpoint or run directory,
-                         or a Hugging Face Hub id: gpt2 … gpt2-xl, owner/name[@revision]
-  --data FILE            the text (default: the bundled The Verdict); the output names it
-  --context N            tokens per window (default: the model's context length; at most it)
-  --batch-size B         windows per batch (default 8)
-With --json: {"loss","perplexity","tokens","windows","data","context"}.`,
-  async run(args, context) {
-    const values = parseFlags(args, flags, 'eval');
-    const source = requireString(values, 'model', 'eval');
-    const dataPath = stringFlag(values, 'data') ?? defaultDataPath();
-    const batchSize = numberFlag(values, 'batch-size', { integer: true, min: 1 }) ?? 8;
-    const requested = numberFlag(values, 'context', { integer: true, min: 1 });
+the result.`,
+  flags: {
+    model: {
+      type: 'string',
+      value: 'DIR|ID',
+      required: true,
+      help: 'a checkpoint or run directory, or a Hugging Face Hub id: gpt2 … gpt2-xl, owner/name[@revision]',
+    },
+    data: {
+      type: 'string',
+      value: 'FILE',
+      defaultText: 'the bundled The Verdict',
+      help: 'the text; the output names it',
+    },
+    context: {
+      type: 'integer',
+      value: 'N',
+      min: 1,
+      defaultText: "the model's context length, which is also the most",
+      help: 'tokens per window',
+    },
+    'batch-size': { type: 'integer', value: 'B', min: 1, default: 8, help: 'windows per batch' },
+  },
+  notes: 'With --json: {"loss","perplexity","tokens","windows","data","context"}.',
+  async run(values, context) {
+    const { model: source, 'batch-size': batchSize, context: requested } = values;
+    const dataPath = values.data ?? defaultDataPath();
     const directory = await resolveModelSource(source, context);
     const contents = await inspectDirectory(directory, '--model');
     refuseClassifier(directory, contents, 'classify eval --model DIR');
@@ -79,4 +84,4 @@ With --json: {"loss","perplexity","tokens","windows","data","context"}.`,
     );
     return 0;
   },
-};
+});

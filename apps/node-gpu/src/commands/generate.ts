@@ -1,53 +1,48 @@
 import { generateStream } from '@scratchgpt/gpt-model';
 import { GPT2_EOT_ID } from '@scratchgpt/tokenizer';
-import { type FlagSpec, numberFlag, parseFlags, requireString } from '../args.js';
 import { refuseClassifier } from '../classifier-guard.js';
 import { CommandError } from '../errors.js';
 import { checkMemory } from '../memory-check.js';
 import { readConfigOf } from '../model-config.js';
 import { resolveModelSource } from '../model-source.js';
 import { inspectDirectory, loadModelDirectory, modelFilesOf } from '../run-directory.js';
+import { samplingFlags } from '../sampling-flags.js';
 import { createStreamDecoder, encodeText, gpt2 } from '../text-helpers.js';
-import type { Command } from './command.js';
-
-const flags = {
-  model: { type: 'string' },
-  prompt: { type: 'string' },
-  'max-new-tokens': { type: 'string' },
-  temperature: { type: 'string' },
-  'top-k': { type: 'string' },
-  'top-p': { type: 'string' },
-  'no-stop': { type: 'boolean' },
-  'no-cache': { type: 'boolean' },
-} as const satisfies FlagSpec;
+import { defineCommand } from './command.js';
 
 /** Past the context the window slides, so any length works; this bounds a typo (1e12), not a model. */
 const MAX_NEW_TOKENS = 100_000;
 
-export const generate: Command = {
+export const generate = defineCommand({
   summary: 'continue a prompt with a trained model',
-  usage:
-    'scratchgpt generate --model DIR|ID --prompt TEXT [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P] [--no-stop] [--no-cache]',
-  help: `Continues a prompt with a trained model, streaming the text as it comes.
-  --model DIR|ID         a checkpoint or run directory (config.json + model.safetensors, either layout),
-                         or a Hugging Face Hub id: gpt2 … gpt2-xl, owner/name[@revision]
-  --prompt TEXT          the text to continue
-  --max-new-tokens N     how many tokens to add (default 50, at most 100000); past the model's
-                         context the window slides over the last context-length tokens
-  --temperature T        0 (default) picks the most likely token; higher is more varied
-  --top-k K, --top-p P   sample only from the K most likely tokens / the smallest set reaching P
-  --no-stop              keep going past <|endoftext|>
-  --no-cache             recompute every step instead of using the KV cache (same tokens, slower)
-With --json: {"text","tokenIds","promptTokenIds"} (tokenIds holds the new tokens only).`,
-  async run(args, context) {
-    const values = parseFlags(args, flags, 'generate');
-    const source = requireString(values, 'model', 'generate');
-    const prompt = requireString(values, 'prompt', 'generate');
-    const maxNewTokens =
-      numberFlag(values, 'max-new-tokens', { integer: true, min: 0, max: MAX_NEW_TOKENS }) ?? 50;
-    const temperature = numberFlag(values, 'temperature', { min: 0 }) ?? 0;
-    const topK = numberFlag(values, 'top-k', { integer: true, min: 1 });
-    const topP = numberFlag(values, 'top-p', { min: 0, exclusiveMin: true, max: 1 });
+  description: 'Continues a prompt with a trained model, streaming the text as it comes.',
+  flags: {
+    model: {
+      type: 'string',
+      value: 'DIR|ID',
+      required: true,
+      help: 'a checkpoint or run directory (config.json + model.safetensors, either layout), or a Hugging Face Hub id: gpt2 … gpt2-xl, owner/name[@revision]',
+    },
+    prompt: { type: 'string', value: 'TEXT', required: true, help: 'the text to continue' },
+    'max-new-tokens': {
+      type: 'integer',
+      value: 'N',
+      min: 0,
+      max: MAX_NEW_TOKENS,
+      default: 50,
+      help: "how many tokens to add; past the model's context the window slides over the last context-length tokens",
+    },
+    ...samplingFlags,
+    'no-stop': { type: 'boolean', help: 'keep going past <|endoftext|>' },
+    'no-cache': {
+      type: 'boolean',
+      help: 'recompute every step instead of using the KV cache (same tokens, slower)',
+    },
+  },
+  notes: 'With --json: {"text","tokenIds","promptTokenIds"} (tokenIds holds the new tokens only).',
+  async run(values, context) {
+    const { model: source, prompt, 'max-new-tokens': maxNewTokens, temperature } = values;
+    const { 'top-k': topK, 'top-p': topP } = values;
     const directory = await resolveModelSource(source, context);
     const contents = await inspectDirectory(directory, '--model');
     refuseClassifier(directory, contents, 'classify predict --model DIR TEXT');
@@ -91,4 +86,4 @@ With --json: {"text","tokenIds","promptTokenIds"} (tokenIds holds the new tokens
     else context.output.write('\n');
     return 0;
   },
-};
+});

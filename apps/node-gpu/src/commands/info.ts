@@ -1,11 +1,8 @@
 import { type BackendName, initBackend, probeWebGPU } from '@scratchgpt/tensor';
-import { type FlagSpec, parseFlags } from '../args.js';
 import { loaders } from '../backend.js';
 import { describeGpt2Fit, type Gpt2Fit, gpt2Fit, withoutCeiling } from '../gpt2-fit.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
-
-const flags = {} as const satisfies FlagSpec;
 
 interface Found {
   backend: BackendName;
@@ -16,16 +13,15 @@ interface Found {
   gpt2?: Gpt2Fit;
 }
 
-export const info: Command = {
+export const info = defineCommand({
   summary: 'backends found here, the one chosen, device limits',
-  usage: 'scratchgpt info',
-  help: `Lists the backends found here (and why any is unavailable), the one --backend chooses, and its device
+  description: `Lists the backends found here (and why any is unavailable), the one --backend chooses, and its device
 limits, and which GPT-2 sizes fit each backend's memory where it has a ceiling (wasm's 4 GiB heap):
-generation over the whole context, training at batch 1, context 256.
-With --json: {"backends":[{"backend","available","reason"?,"software"?,"gpt2"?:{"ceilingBytes",
+generation over the whole context, training at batch 1, context 256.`,
+  flags: {},
+  notes: `With --json: {"backends":[{"backend","available","reason"?,"software"?,"gpt2"?:{"ceilingBytes",
 "maxBufferBytes","generate","train"}}],"chosen","reason","skipped","limits","adapter"?}.`,
-  async run(args, context) {
-    parseFlags(args, flags, 'info');
+  async run(_values, context) {
     const backends = await findBackends(context);
     const choice = await context.startBackend();
     const result = {
@@ -53,7 +49,7 @@ With --json: {"backends":[{"backend","available","reason"?,"software"?,"gpt2"?:{
     });
     return 0;
   },
-};
+});
 
 /** Which backends start here. WebGPU is only probed (its adapter), so Dawn loads only if chosen. */
 async function findBackends(context: CommandContext): Promise<Found[]> {

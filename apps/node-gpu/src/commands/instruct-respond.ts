@@ -6,59 +6,76 @@
 import { writeFileAtomic } from '@scratchgpt/gpt-model/node';
 import { type InstructionEntry, respond, splitInstructionData } from '@scratchgpt/instruct';
 import { GPT2_EOT_ID } from '@scratchgpt/tokenizer';
-import { type FlagSpec, numberFlag, parseFlags, requireString, stringFlag } from '../args.js';
+import type { Flags, FlagValues } from '../args.js';
 import { CountProgress } from '../count-progress.js';
-import { CommandError, UsageError } from '../errors.js';
-import { defaultInstructionDataPath, instructionModel, readInstructionData } from '../instruct-data.js';
+import { CommandError } from '../errors.js';
+import {
+  defaultInstructionDataPath,
+  instructionModel,
+  instructionModelFlags,
+  readInstructionData,
+} from '../instruct-data.js';
 import { checkMemory } from '../memory-check.js';
 import { resolveModelSource } from '../model-source.js';
 import { checkOutputFile } from '../output-file.js';
 import { loadModelDirectory } from '../run-directory.js';
 import { gpt2 } from '../text-helpers.js';
+import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
 
-export const instructRespondFlags = {
-  model: { type: 'string' },
-  data: { type: 'string' },
-  split: { type: 'string' },
-  out: { type: 'string' },
-  format: { type: 'string' },
-  'max-new-tokens': { type: 'string' },
-  limit: { type: 'string' },
-  force: { type: 'boolean' },
-} as const satisfies FlagSpec;
+const flags = {
+  ...instructionModelFlags,
+  out: {
+    type: 'string',
+    value: 'FILE',
+    required: true,
+    help: 'the JSON file to write (refused if it exists, unless --force)',
+  },
+  data: {
+    type: 'string',
+    value: 'FILE',
+    defaultText: 'the bundled 1,100 entries',
+    help: 'the instruction data',
+  },
+  split: {
+    type: 'string',
+    choices: ['test', 'validation', 'train', 'all'],
+    default: 'test',
+    help: "which entries of the book's split; test holds 110",
+  },
+  'max-new-tokens': {
+    type: 'integer',
+    value: 'N',
+    min: 1,
+    max: 100_000,
+    default: 256,
+    help: 'the longest answer',
+  },
+  limit: { type: 'integer', value: 'N', min: 1, help: 'answer only the first N entries of the split' },
+  force: { type: 'boolean', help: 'replace --out FILE if it exists' },
+} as const satisfies Flags;
 
-export const instructRespondHelp = `scratchgpt instruct respond --model DIR|ID --out FILE [--data FILE] [options]
-  Answers instruction entries with the model and writes them with a "model_response" field, as the
-  book's instruction-data-with-response.json (the input to 'scratchgpt judge').
-  --model DIR|ID         a checkpoint or run directory (an instruction-tuning run gives the format),
-                         or a Hugging Face Hub id: gpt2 … gpt2-xl, owner/name[@revision]
-  --out FILE             the JSON file to write (refused if it exists, unless --force)
-  --data FILE            the instruction data (default: the bundled 1,100 entries)
-  --split test|validation|train|all   which entries of the book's split (default test: 110)
-  --format alpaca|phi3   the prompt format (default: the run's, else alpaca)
-  --max-new-tokens N     the longest answer (default 256)
-  --limit N              answer only the first N entries of the split
-  Ctrl-C stops after the answer in progress and writes the answers so far (exit 130).
-  With --json: {"out","responses","endedAtEndOfText","endedAtTokenLimit","seconds"}.`;
+export const instructRespond = defineCommand({
+  summary: "the model's answers to instruction entries, for 'scratchgpt judge'",
+  usage: ['scratchgpt instruct respond --model DIR|ID --out FILE [--data FILE] [options]'],
+  description: `Answers instruction entries with the model and writes them with a "model_response" field, as the
+book's instruction-data-with-response.json (the input to 'scratchgpt judge').`,
+  flags,
+  notes: `Ctrl-C stops after the answer in progress and writes the answers so far (exit 130).
+With --json: {"out","responses","endedAtEndOfText","endedAtTokenLimit","seconds"}.`,
+  run: (values, context) => runInstructRespond(values, context),
+});
 
-const splits = ['test', 'validation', 'train', 'all'] as const;
-type SplitName = (typeof splits)[number];
-
-export async function runInstructRespond(args: string[], context: CommandContext): Promise<number> {
-  const values = parseFlags(args, instructRespondFlags, 'instruct respond');
-  const source = requireString(values, 'model', 'instruct respond');
-  const out = requireString(values, 'out', 'instruct respond');
-  const split = (stringFlag(values, 'split') ?? 'test') as SplitName;
-  if (!splits.includes(split))
-    throw new UsageError(`--split must be one of ${splits.join(', ')}, got '${split}'`);
-  const maxNewTokens = numberFlag(values, 'max-new-tokens', { integer: true, min: 1, max: 100_000 }) ?? 256;
-  const limit = numberFlag(values, 'limit', { integer: true, min: 1 });
+async function runInstructRespond(
+  values: FlagValues<typeof flags>,
+  context: CommandContext,
+): Promise<number> {
+  const { model: source, out, split, 'max-new-tokens': maxNewTokens, limit } = values;
   if ((await checkOutputFile(out, '--out')) && values.force !== true)
     throw new CommandError(`--out ${out} exists: choose another file, or pass --force to replace it`);
   const directory = await resolveModelSource(source, context);
-  const { contents, config, format } = await instructionModel(directory, stringFlag(values, 'format'));
-  const dataPath = stringFlag(values, 'data') ?? defaultInstructionDataPath();
+  const { contents, config, format } = await instructionModel(directory, values.format);
+  const dataPath = values.data ?? defaultInstructionDataPath();
   const all = await readInstructionData(dataPath);
   const entries = (split === 'all' ? all : splitInstructionData(all)[split]).slice(0, limit);
   if (entries.length === 0) throw new CommandError(`--data ${dataPath} has no ${split} entries`);

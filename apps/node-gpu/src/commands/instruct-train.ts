@@ -18,12 +18,13 @@ import {
 import { applyLoRA } from '@scratchgpt/lora';
 import { manualSeed } from '@scratchgpt/tensor';
 import { evaluateModel, type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
-import { type FlagSpec, numberFlag, parseFlags, requireString, stringFlag, type Values } from '../args.js';
+import { type Flags, type FlagValues, stringFlag } from '../args.js';
 import { CommandError, UsageError } from '../errors.js';
 import {
   chosenFormat,
   defaultInstructionDataPath,
   instructionModel,
+  promptFormatNames,
   readInstructionData,
 } from '../instruct-data.js';
 import type { InstructRunSettings } from '../instruct-settings.js';
@@ -45,59 +46,74 @@ import {
 import { checkResumeFlags, type ResumeTable } from '../run-flags.js';
 import type { InstructManifest, RunSettings } from '../run-manifest.js';
 import { gpt2 } from '../text-helpers.js';
+import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import { runTraining, scheduleOptions } from './run-training.js';
 import { checkResumedGradAccum, readSchedule, scheduleFlags } from './schedule.js';
 import { TrainReporter } from './train-reporter.js';
 
-export const instructTrainFlags = {
-  data: { type: 'string' },
-  model: { type: 'string' },
-  out: { type: 'string' },
-  format: { type: 'string' },
-  'mask-prompt': { type: 'boolean' },
-  bucket: { type: 'boolean' },
-  context: { type: 'string' },
-  'batch-size': { type: 'string' },
-  'no-shuffle': { type: 'boolean' },
-  ...scheduleFlags,
-  'sample-every': { type: 'string' },
-  ...loraFlags,
-} as const satisfies FlagSpec;
+const flags = {
+  model: {
+    type: 'string',
+    value: 'DIR|ID',
+    required: true,
+    help: "the model to fine-tune (a checkpoint, a pretraining run, or a Hugging Face Hub id: gpt2-medium is the book's), or an instruction-tuning run to resume exactly (then --out defaults to it)",
+  },
+  out: { type: 'string', value: 'DIR', help: 'where the new run is written' },
+  data: {
+    type: 'string',
+    value: 'FILE',
+    defaultText: 'the bundled 1,100 entries of the book',
+    help: 'a JSON array or JSON lines of {instruction, input, output}',
+  },
+  format: {
+    type: 'string',
+    choices: promptFormatNames,
+    defaultText: "alpaca, the book's",
+    help: 'the prompt format',
+  },
+  'mask-prompt': {
+    type: 'boolean',
+    help: "learn the responses only: the prompt's targets are ignored (exercise 7.2)",
+  },
+  bucket: { type: 'boolean', help: 'batch entries of similar length together (less padding)' },
+  context: {
+    type: 'integer',
+    value: 'N',
+    min: 1,
+    defaultText: "the model's context length, which is also the most",
+    help: "cut longer examples to N tokens, the book's allowed_max_length",
+  },
+  'batch-size': { type: 'integer', value: 'B', min: 1, defaultText: '8', help: 'entries per batch' },
+  'no-shuffle': {
+    type: 'boolean',
+    help: 'train on the entries in file order (default: shuffled, seeded by --seed)',
+  },
+  ...scheduleFlags({ epochs: '2', lr: '5e-5', evalEvery: '5' }),
+  'sample-every': {
+    type: 'integer',
+    value: 'N',
+    min: 1,
+    help: 'print the response to the first validation entry every N steps',
+  },
+  ...loraFlags(
+    'freeze the model, train rank-R updates of every Linear of the blocks (the vocabulary head stays frozen); checkpoints keep the base weights and adapter.safetensors beside them, and every command loads the two merged',
+  ),
+} as const satisfies Flags;
 
-export const instructTrainHelp = `scratchgpt instruct train --model DIR|ID --out DIR [--data FILE] [options]
-  Fine-tunes a model on instruction data (the book's chapter 7): each entry becomes a prompt in the
-  chosen format followed by its output; batches are padded with <|endoftext|> and only the first
-  padding target of a row counts. The entries split in file order: 85% train, 10% test, 5% validation.
-  --model DIR|ID         the model to fine-tune (a checkpoint, a pretraining run, or a Hugging Face
-                         Hub id: gpt2-medium is the book's), or an instruction-tuning run to resume
-                         exactly (then --out defaults to it)
-  --out DIR              where the new run is written
-  --data FILE            a JSON array or JSON lines of {instruction, input, output}
-                         (default: the bundled 1,100 entries of the book)
-  --format alpaca|phi3   the prompt format (default alpaca, the book's)
-  --mask-prompt          learn the responses only: the prompt's targets are ignored (exercise 7.2)
-  --bucket               batch entries of similar length together (less padding)
-  --context N            cut longer examples to N tokens (the book's allowed_max_length; default and
-                         at most: the model's context length)
-  --batch-size B         entries per batch (default 8)
-  --epochs E | --steps S how long to train (default 2 epochs)
-  --lr X                 AdamW's learning rate (default 5e-5)
-  --weight-decay X       (default 0.1)
-  --warmup-steps N, --min-lr X, --grad-clip X, --grad-accum K   as for train
-  --eval-every N         evaluate after step 1 and then every N steps (default 5)
-  --eval-batches N       batches of each split an evaluation reads (default 5)
-  --no-shuffle           train on the entries in file order (default: shuffled, seeded by --seed)
-  --sample-every N       print the response to the first validation entry every N steps
-  --checkpoint-every N   also save every N steps (always at the end and on Ctrl-C)
-  --lora-rank R          LoRA (appendix E): freeze the model, train rank-R updates of every Linear
-                         of the blocks (the vocabulary head stays frozen); checkpoints keep the base
-                         weights and adapter.safetensors beside them, and every command loads the
-                         two merged
-  --lora-alpha A         LoRA's alpha (default: the rank); --lora-scaling rank|alpha: scale by
-                         alpha / rank (default) or by alpha, as the book's printed code does
-  Losses before training are reported as step 0. Dropout follows the model's config.json.
-  With --json: the events of train, the first eval at step 0.`;
+type InstructTrainValues = FlagValues<typeof flags>;
+
+export const instructTrain = defineCommand({
+  summary: 'fine-tune a model on instruction data, or resume a run',
+  usage: ['scratchgpt instruct train --model DIR|ID --out DIR [--data FILE] [options]'],
+  description: `Fine-tunes a model on instruction data (the book's chapter 7): each entry becomes a prompt in the
+chosen format followed by its output; batches are padded with <|endoftext|> and only the first
+padding target of a row counts. The entries split in file order: 85% train, 10% test, 5% validation.`,
+  flags,
+  notes: `Losses before training are reported as step 0. Dropout follows the model's config.json.
+With --json: the events of train, the first eval at step 0.`,
+  run: (values, context) => runInstructTrain(values, context),
+});
 
 /** What the command line asks for, checked before any backend starts. */
 interface InstructPlan {
@@ -110,11 +126,10 @@ interface InstructPlan {
   format: PromptFormat;
 }
 
-export async function runInstructTrain(args: string[], context: CommandContext): Promise<number> {
-  const values = parseFlags(args, instructTrainFlags, 'instruct train');
+async function runInstructTrain(values: InstructTrainValues, context: CommandContext): Promise<number> {
   const { output } = context;
   const schedule = readSchedule(values, 'instruct train');
-  const sampleEvery = numberFlag(values, 'sample-every', { integer: true, min: 1 });
+  const sampleEvery = values['sample-every'];
   const { evalBatches } = schedule.options;
   const plan = await planInstructRun(values, context);
   const { out, run, config, format } = plan;
@@ -189,8 +204,8 @@ export async function runInstructTrain(args: string[], context: CommandContext):
 }
 
 /** Checks the flags against each other and against the directories. */
-async function planInstructRun(values: Values, context: CommandContext): Promise<InstructPlan> {
-  const modelArg = requireString(values, 'model', 'instruct train');
+async function planInstructRun(values: InstructTrainValues, context: CommandContext): Promise<InstructPlan> {
+  const modelArg = values.model;
   const out = outputPathFlag(values, 'out');
   if (out === undefined && isHubModel(modelArg)) {
     throw new UsageError(
@@ -202,8 +217,8 @@ async function planInstructRun(values: Values, context: CommandContext): Promise
   const { contents, config } = await instructionModel(modelDir, requestedFormat);
   const requested = {
     data: stringFlag(values, 'data'),
-    context: numberFlag(values, 'context', { integer: true, min: 1 }),
-    batchSize: numberFlag(values, 'batch-size', { integer: true, min: 1 }),
+    context: values.context,
+    batchSize: values['batch-size'],
     shuffle: values['no-shuffle'] === true ? false : undefined,
     seed: context.seedGiven ? context.seed : undefined,
   };

@@ -15,52 +15,80 @@ import {
   MAX_TIMEOUT_MS,
   parseJudgedEntries,
 } from '@scratchgpt/instruct';
-import { type FlagSpec, numberFlag, parseFlags, requireString, stringFlag, type Values } from '../args.js';
+import type { Flags, FlagValues } from '../args.js';
 import { CountProgress } from '../count-progress.js';
 import { readText } from '../data.js';
 import { CommandError, UsageError } from '../errors.js';
 import { JudgeResultsFile, judgeRecord, readEarlierVerdicts } from '../judge-results.js';
 import { checkOutputFile, outputPathFlag } from '../output-file.js';
-import type { Command } from './command.js';
-
-const flags = {
-  responses: { type: 'string' },
-  endpoint: { type: 'string' },
-  api: { type: 'string' },
-  'judge-model': { type: 'string' },
-  timeout: { type: 'string' },
-  retries: { type: 'string' },
-  out: { type: 'string' },
-  force: { type: 'boolean' },
-} as const satisfies FlagSpec;
+import { defineCommand } from './command.js';
 
 /** The longest --timeout, in whole seconds, that Node's timers hold. */
 const MAX_TIMEOUT_S = Math.floor(MAX_TIMEOUT_MS / 1000);
 
-export const judge: Command = {
+const judgeFlags = {
+  responses: {
+    type: 'string',
+    value: 'FILE',
+    required: true,
+    help: 'a JSON array (or JSON lines) of {instruction, input, output, model_response}',
+  },
+  endpoint: {
+    type: 'string',
+    value: 'URL',
+    default: DEFAULT_ENDPOINT,
+    defaultText: `${DEFAULT_ENDPOINT}, Ollama's`,
+    help: 'the server, or its full chat URL',
+  },
+  api: {
+    type: 'string',
+    choices: ['ollama', 'openai'],
+    defaultText: 'from the URL, else ollama',
+    help: "its protocol: Ollama's /api/chat (streamed) or /v1/chat/completions; OPENAI_API_KEY is sent if set",
+  },
+  'judge-model': {
+    type: 'string',
+    value: 'NAME',
+    default: 'llama3',
+    defaultText: "llama3, the book's",
+    help: "the judge; with Ollama, 'ollama pull NAME' first",
+  },
+  timeout: {
+    type: 'number',
+    value: 'S',
+    min: 0,
+    exclusiveMin: true,
+    max: MAX_TIMEOUT_S,
+    default: 120,
+    help: 'seconds one request may take',
+  },
+  retries: {
+    type: 'integer',
+    value: 'N',
+    min: 0,
+    max: 20,
+    default: 3,
+    help: 'tries after a timeout, a dropped connection, a garbled reply or HTTP 429/5xx, waiting 1 s, then twice as long each time up to 60 s',
+  },
+  out: {
+    type: 'string',
+    value: 'FILE',
+    help: 'also write each entry with its "score" (null where skipped or failed), as the judging goes; run again with the same FILE to resume where it stopped',
+  },
+  force: { type: 'boolean', help: 'start over: replace --out FILE instead of resuming from it' },
+} as const satisfies Flags;
+
+export const judge = defineCommand({
   summary: "score a model's answers with a larger model (Ollama or OpenAI-compatible)",
-  usage:
-    'scratchgpt judge --responses FILE [--endpoint URL] [--api ollama|openai] [--judge-model NAME] [--timeout S] [--retries N] [--out FILE [--force]]',
-  help: `Asks a judge model to score each "model_response" of FILE (written by 'scratchgpt instruct
+  description: `Asks a judge model to score each "model_response" of FILE (written by 'scratchgpt instruct
 respond') from 0 to 100 against the expected output, with the book's prompt (seed 123, temperature 0).
 An empty response scores 0 without asking; an answer that is not an integer from 0 to 100 is skipped
-and counted, and so is a response the judge keeps failing on (three in a row stop the run).
-  --responses FILE       a JSON array (or JSON lines) of {instruction, input, output, model_response}
-  --endpoint URL         the server (default ${DEFAULT_ENDPOINT}, Ollama's), or its full chat URL
-  --api ollama|openai    its protocol: Ollama's /api/chat (streamed) or /v1/chat/completions
-                         (default: from the URL, else ollama); OPENAI_API_KEY is sent if set
-  --judge-model NAME     the judge (default llama3, the book's; Ollama: 'ollama pull llama3' first)
-  --timeout S            seconds one request may take (default 120, at most ${MAX_TIMEOUT_S})
-  --retries N            tries after a timeout, a dropped connection, a garbled reply or HTTP
-                         429/5xx, waiting 1 s, then twice as long each time up to 60 s (default 3)
-  --out FILE             also write each entry with its "score" (null where skipped or failed), as
-                         the judging goes; run again with the same FILE to resume where it stopped
-  --force                start over: replace --out FILE instead of resuming from it
-With --json: {"average","scored","skipped","failed","total","resumed","histogram",
+and counted, and so is a response the judge keeps failing on (three in a row stop the run).`,
+  flags: judgeFlags,
+  notes: `With --json: {"average","scored","skipped","failed","total","resumed","histogram",
 "skippedAnswers":[{"index","answer"}],"failedEntries":[{"index","error"}]}.`,
-  async run(args, context) {
-    const values = parseFlags(args, flags, 'judge');
-    const path = requireString(values, 'responses', 'judge');
+  async run(values, context) {
+    const path = values.responses;
     const client = judgeClient(values);
     const out = outputPathFlag(values, 'out');
     const outExists = out !== undefined && (await checkOutputFile(out, '--out'));
@@ -110,20 +138,16 @@ With --json: {"average","scored","skipped","failed","total","resumed","histogram
     output.result(result, () => report(summary, entries.length));
     return 0;
   },
-};
+});
 
-function judgeClient(values: Values): JudgeClient {
-  const api = stringFlag(values, 'api');
-  if (api !== undefined && api !== 'ollama' && api !== 'openai')
-    throw new UsageError(`--api must be ollama or openai, got '${api}'`);
-  const timeout = numberFlag(values, 'timeout', { min: 0, exclusiveMin: true, max: MAX_TIMEOUT_S }) ?? 120;
-  const retries = numberFlag(values, 'retries', { integer: true, min: 0, max: 20 }) ?? 3;
+function judgeClient(values: FlagValues<typeof judgeFlags>): JudgeClient {
+  const { api, timeout, retries } = values;
   const apiKey = process.env.OPENAI_API_KEY;
   try {
     return createJudgeClient({
-      endpoint: stringFlag(values, 'endpoint') ?? DEFAULT_ENDPOINT,
-      ...(api ? { api: api as JudgeApi } : {}),
-      model: stringFlag(values, 'judge-model') ?? 'llama3',
+      endpoint: values.endpoint,
+      ...(api ? { api: api satisfies JudgeApi } : {}),
+      model: values['judge-model'],
       timeoutMs: timeout * 1000,
       retries,
       ...(apiKey ? { apiKey } : {}),

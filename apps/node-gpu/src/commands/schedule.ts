@@ -4,44 +4,120 @@
  */
 
 import type { TrainingSnapshot } from '@scratchgpt/trainer';
-import { type FlagSpec, numberFlag, type Values } from '../args.js';
+import type { Flags, FlagValues } from '../args.js';
 import { UsageError } from '../errors.js';
 import type { TrainReporter } from './train-reporter.js';
 
-export const scheduleFlags = {
-  epochs: { type: 'string' },
-  steps: { type: 'string' },
-  lr: { type: 'string' },
-  'weight-decay': { type: 'string' },
-  'warmup-steps': { type: 'string' },
-  'min-lr': { type: 'string' },
-  'grad-clip': { type: 'string' },
-  'grad-accum': { type: 'string' },
-  'eval-every': { type: 'string' },
-  'eval-batches': { type: 'string' },
-  'checkpoint-every': { type: 'string' },
-} as const satisfies FlagSpec;
-
+/** AdamW moves each weight by about the rate every step: above 1, a run can only diverge. */
 const MAX_LR = 1;
 /** Far more micro-batches per step than any run needs, and few enough that counts stay small. */
 const MAX_GRAD_ACCUM = 65_536;
 
-export function readSchedule(values: Values, command: string) {
-  const epochs = numberFlag(values, 'epochs', { integer: true, min: 1 });
-  const steps = numberFlag(values, 'steps', { integer: true, min: 1 });
+/**
+ * The schedule's flags, with the defaults of the command that takes them (a new run's: a resumed one
+ * keeps its own), under the help's headings "Schedule" and "Evaluation, samples, checkpoints".
+ */
+export function scheduleFlags(defaults: { epochs: string; lr: string; evalEvery: string }) {
+  return {
+    epochs: {
+      type: 'integer',
+      value: 'E',
+      min: 1,
+      section: 'Schedule',
+      defaultText: defaults.epochs,
+      help: 'how long to train, in passes over the training data; on resume, the new total',
+    },
+    steps: {
+      type: 'integer',
+      value: 'S',
+      min: 1,
+      help: 'how long to train, in optimizer steps, instead of --epochs; on resume, the new total',
+    },
+    lr: {
+      type: 'number',
+      value: 'X',
+      min: 0,
+      exclusiveMin: true,
+      max: MAX_LR,
+      defaultText: defaults.lr,
+      help: 'peak learning rate of AdamW',
+    },
+    'weight-decay': {
+      type: 'number',
+      value: 'X',
+      min: 0,
+      defaultText: '0.1',
+      help: "AdamW's decoupled weight decay",
+    },
+    'warmup-steps': {
+      type: 'integer',
+      value: 'N',
+      min: 0,
+      defaultText: 'none',
+      help: 'linear warmup over N steps, then cosine decay to --min-lr',
+    },
+    'min-lr': {
+      type: 'number',
+      value: 'X',
+      min: 0,
+      max: MAX_LR,
+      defaultText: '0 with warmup',
+      help: 'the rate the cosine decays to',
+    },
+    'grad-clip': {
+      type: 'number',
+      value: 'X',
+      min: 0,
+      exclusiveMin: true,
+      defaultText: 'off',
+      help: 'clip the global gradient norm to X from the end of warmup on',
+    },
+    'grad-accum': {
+      type: 'integer',
+      value: 'K',
+      min: 1,
+      max: MAX_GRAD_ACCUM,
+      defaultText: '1',
+      help: 'micro-batches per optimizer step',
+    },
+    'eval-every': {
+      type: 'integer',
+      value: 'N',
+      min: 0,
+      section: 'Evaluation, samples, checkpoints (steps count from 1)',
+      defaultText: defaults.evalEvery,
+      help: "evaluate after step 1 and then every N steps (1, 1+N, 1+2N, …: the book's schedule) and after the last step; 0: only after the last",
+    },
+    'eval-batches': {
+      type: 'integer',
+      value: 'N',
+      min: 1,
+      default: 5,
+      help: 'batches of each split an evaluation reads',
+    },
+    'checkpoint-every': {
+      type: 'integer',
+      value: 'N',
+      min: 1,
+      help: 'also save every N steps (always saved at the end and on Ctrl-C)',
+    },
+  } as const satisfies Flags;
+}
+
+export function readSchedule(values: FlagValues<ReturnType<typeof scheduleFlags>>, command: string) {
+  const { epochs, steps } = values;
   if (epochs !== undefined && steps !== undefined)
     throw new UsageError(`${command}: give --epochs or --steps, not both`);
   const options = {
-    // AdamW moves each weight by about the rate every step: above 1, a run can only diverge.
-    lr: numberFlag(values, 'lr', { min: 0, exclusiveMin: true, max: MAX_LR }),
-    weightDecay: numberFlag(values, 'weight-decay', { min: 0 }),
-    warmupSteps: numberFlag(values, 'warmup-steps', { integer: true, min: 0 }),
-    minLr: numberFlag(values, 'min-lr', { min: 0, max: MAX_LR }),
-    gradClip: numberFlag(values, 'grad-clip', { min: 0, exclusiveMin: true }),
-    gradAccum: numberFlag(values, 'grad-accum', { integer: true, min: 1, max: MAX_GRAD_ACCUM }),
-    evalEvery: numberFlag(values, 'eval-every', { integer: true, min: 0 }),
-    evalBatches: numberFlag(values, 'eval-batches', { integer: true, min: 1 }) ?? 5,
-    checkpointEvery: numberFlag(values, 'checkpoint-every', { integer: true, min: 1 }),
+    lr: values.lr,
+    weightDecay: values['weight-decay'],
+    warmupSteps: values['warmup-steps'],
+    minLr: values['min-lr'],
+    gradClip: values['grad-clip'],
+    gradAccum: values['grad-accum'],
+    evalEvery: values['eval-every'],
+    evalBatches: values['eval-batches'],
+    checkpointEvery: values['checkpoint-every'],
   };
   return { epochs, steps, options };
 }

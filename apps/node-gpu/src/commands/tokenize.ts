@@ -1,37 +1,29 @@
 import { buildVocab, CharTokenizer, SimpleTokenizerV2, type Tokenizer } from '@scratchgpt/tokenizer';
-import { type FlagSpec, parseCommandLine, stringFlag } from '../args.js';
 import { readText } from '../data.js';
 import { UsageError } from '../errors.js';
-import { closest } from '../suggest.js';
 import { encodeText, gpt2 } from '../text-helpers.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 
-const flags = {
-  file: { type: 'string' },
-  tokenizer: { type: 'string' },
-  ids: { type: 'boolean' },
-} as const satisfies FlagSpec;
-
-const TOKENIZERS = ['gpt2', 'simple', 'char'];
-
-export const tokenize: Command = {
+export const tokenize = defineCommand({
   summary: 'count (and list) the tokens of a text',
-  usage: 'scratchgpt tokenize [TEXT | --file F] [--tokenizer gpt2|simple|char] [--ids]',
-  help: `Counts the tokens of a text: TEXT given as an argument, the file F, or standard input.
-  --tokenizer NAME       gpt2 (default, GPT-2's BPE); simple (the book's word tokenizer) and char build
-                         their vocabulary from the text itself
-  --ids                  also list the token ids
-With --json: {"tokens","characters","vocabSize","ids"?}.`,
-  async run(args, context) {
-    const { values, positionals } = parseCommandLine(args, flags, 'tokenize');
-    const kind = stringFlag(values, 'tokenizer') ?? 'gpt2';
-    if (!TOKENIZERS.includes(kind)) {
-      const suggestion = closest(kind, TOKENIZERS);
-      throw new UsageError(
-        `--tokenizer must be gpt2, simple or char, got '${kind}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
-      );
-    }
-    const text = await textToCount(stringFlag(values, 'file'), positionals);
+  usage: ['scratchgpt tokenize [TEXT | --file F] [--tokenizer gpt2|simple|char] [--ids]'],
+  description: 'Counts the tokens of a text: TEXT given as an argument, the file F, or standard input.',
+  positionals: 'TEXT',
+  flags: {
+    file: { type: 'string', value: 'F', help: 'the text to count, from this file' },
+    tokenizer: {
+      type: 'string',
+      value: 'NAME',
+      choices: ['gpt2', 'simple', 'char'],
+      default: 'gpt2',
+      help: "gpt2 (GPT-2's BPE); simple (the book's word tokenizer) and char build their vocabulary from the text itself",
+    },
+    ids: { type: 'boolean', help: 'also list the token ids' },
+  },
+  notes: 'With --json: {"tokens","characters","vocabSize","ids"?}.',
+  async run(values, context, positionals) {
+    const kind = values.tokenizer;
+    const text = await textToCount(values.file, positionals);
     const tokenizer: Tokenizer =
       kind === 'gpt2'
         ? gpt2()
@@ -53,7 +45,7 @@ With --json: {"tokens","characters","vocabSize","ids"?}.`,
     );
     return 0;
   },
-};
+});
 
 async function textToCount(file: string | undefined, positionals: string[]): Promise<string> {
   if (file !== undefined && positionals.length > 0) {

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { type TextBatches, TooFewTokensError, textToBatches } from '@scratchgpt/data-loader';
 import { type GPTConfig, GPTModel, generate } from '@scratchgpt/gpt-model';
 import { type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
-import { type FlagSpec, numberFlag, parseFlags, stringFlag, type Values } from '../args.js';
+import { type Flags, type FlagValues, stringFlag } from '../args.js';
 import { defaultDataPath, readText } from '../data.js';
 import { CommandError, UsageError } from '../errors.js';
 import { checkMemory } from '../memory-check.js';
@@ -23,72 +23,92 @@ import {
 import { checkResumeFlags, type ResumeTable } from '../run-flags.js';
 import type { PretrainManifest, RunSettings } from '../run-manifest.js';
 import { createStreamDecoder, encodeText, gpt2 } from '../text-helpers.js';
-import type { Command } from './command.js';
+import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import { runTraining, scheduleOptions } from './run-training.js';
 import { checkResumedGradAccum, readSchedule, scheduleFlags } from './schedule.js';
 import { TrainReporter } from './train-reporter.js';
 
 const flags = {
-  data: { type: 'string' },
-  config: { type: 'string' },
-  model: { type: 'string' },
-  context: { type: 'string' },
-  'batch-size': { type: 'string' },
-  ...scheduleFlags,
-  'sample-every': { type: 'string' },
-  'val-ratio': { type: 'string' },
-  'no-shuffle': { type: 'boolean' },
-  prompt: { type: 'string' },
-  out: { type: 'string' },
-} as const satisfies FlagSpec;
+  data: {
+    type: 'string',
+    value: 'FILE',
+    section: 'Data and model',
+    defaultText: 'the bundled The Verdict',
+    help: 'the text to train on',
+  },
+  config: {
+    type: 'string',
+    value: 'NAME|FILE',
+    defaultText: 'gpt-micro',
+    help: 'a preset (gpt-nano, gpt-micro, gpt-mini, gpt-tiny, gpt2-small…) or a config file',
+  },
+  model: {
+    type: 'string',
+    value: 'DIR|ID',
+    help: 'a run to resume exactly (its checkpoint.json), or a checkpoint to train on from its weights with a fresh optimizer (then --out is required); a Hugging Face Hub id (gpt2 … gpt2-xl, owner/name[@revision]) continues pretraining GPT-2 (--out required)',
+  },
+  out: {
+    type: 'string',
+    value: 'DIR',
+    defaultText: "with --model, the run's own directory",
+    help: 'where the run is written',
+  },
+  context: {
+    type: 'integer',
+    value: 'N',
+    min: 1,
+    defaultText: "the model's context length, which is also the most",
+    help: 'tokens per training window',
+  },
+  'batch-size': { type: 'integer', value: 'B', min: 1, defaultText: '2', help: 'windows per batch' },
+  'val-ratio': {
+    type: 'number',
+    value: 'R',
+    min: 0,
+    max: 0.9,
+    defaultText: '0.1',
+    help: 'share of the text, from its end, held out for validation',
+  },
+  'no-shuffle': {
+    type: 'boolean',
+    help: 'keep the training windows in order (default: shuffled, seeded by --seed)',
+  },
+  ...scheduleFlags({ epochs: '10', lr: '4e-4', evalEvery: '5' }),
+  'sample-every': {
+    type: 'integer',
+    value: 'N',
+    min: 1,
+    defaultText: 'never',
+    help: 'print a generated sample every N steps, from --prompt',
+  },
+  prompt: {
+    type: 'string',
+    value: 'TEXT',
+    default: 'Every effort moves you',
+    help: 'the text samples continue',
+  },
+} as const satisfies Flags;
 
-export const train: Command = {
+type TrainValues = FlagValues<typeof flags>;
+
+export const train = defineCommand({
   summary: 'pretrain a GPT on a text, or resume a run',
-  usage: `scratchgpt train [--data FILE] [--config NAME|FILE.json] --out DIR [options]
-       scratchgpt train --model DIR|ID [--out DIR] [options]`,
-  help: `Pretrains a GPT on a text file (GPT-2 BPE tokens), or resumes a run with --model DIR.
-
-Data and model:
-  --data FILE            the text to train on (default: the bundled The Verdict)
-  --config NAME|FILE     a preset (gpt-nano, gpt-micro, gpt-mini, gpt-tiny, gpt2-small…) or a config
-                         file (default: gpt-micro)
-  --model DIR            a run to resume exactly (its checkpoint.json), or a checkpoint to train on
-                         from its weights with a fresh optimizer (then --out is required); a
-                         Hugging Face Hub id (gpt2 … gpt2-xl, owner/name[@revision]) continues
-                         pretraining GPT-2 (--out required)
-  --out DIR              where the run is written (default with --model: the run's own directory)
-  --context N            tokens per training window (default: the model's context length; at most it)
-  --batch-size B         windows per batch (default 2)
-  --val-ratio R          share of the text, from its end, held out for validation (default 0.1)
-  --no-shuffle           keep the training windows in order (default: shuffled, seeded by --seed)
-
-Schedule:
-  --epochs E | --steps S how long to train (default: 10 epochs); on resume, the new total
-  --lr X                 peak learning rate of AdamW, at most 1 (default 4e-4)
-  --weight-decay X       AdamW's decoupled weight decay (default 0.1)
-  --warmup-steps N       linear warmup over N steps, then cosine decay to --min-lr (default: none)
-  --min-lr X             the rate the cosine decays to (default 0 with warmup)
-  --grad-clip X          clip the global gradient norm to X from the end of warmup on (default: off)
-  --grad-accum K         micro-batches per optimizer step, at most 65536 (default 1)
-
-Evaluation, samples, checkpoints (steps count from 1):
-  --eval-every N         evaluate after step 1 and then every N steps (1, 1+N, 1+2N, …: the book's
-                         schedule) and after the last step; 0: only after the last (default 5)
-  --eval-batches N       batches of each split an evaluation reads (default 5)
-  --sample-every N       print a generated sample every N steps, from --prompt (default: never;
-                         --prompt defaults to "Every effort moves you")
-  --checkpoint-every N   also save every N steps (always saved at the end and on Ctrl-C)
-
-A resumed run keeps its data, batches, context and seed (giving other values is an error); it may
+  usage: [
+    'scratchgpt train [--data FILE] [--config NAME|FILE.json] --out DIR [options]',
+    'scratchgpt train --model DIR|ID [--out DIR] [options]',
+  ],
+  description: 'Pretrains a GPT on a text file (GPT-2 BPE tokens), or resumes a run with --model DIR.',
+  flags,
+  notes: `A resumed run keeps its data, batches, context and seed (giving other values is an error); it may
 take a new length, evaluation settings, and optimizer settings (--lr, --weight-decay, --grad-clip,
 --warmup-steps, --min-lr) that apply from the next step on.
 Ctrl-C finishes the current step, saves, and exits; 'train --model DIR' resumes from there.
 With --json: one object per line: {"event":"step","step","loss","lr","tokensSeen","tokensPerSec"},
 {"event":"eval","step","trainLoss","valLoss"}, {"event":"checkpoint","step","checkpoint"},
 {"event":"done","step","reason","checkpoint"}.`,
-  run: (args, context) => runTrain(args, context),
-};
+  run: (values, context) => runTrain(values, context),
+});
 
 /** What the command line asks for, checked before any backend starts. */
 interface TrainPlan {
@@ -104,15 +124,14 @@ interface TrainPlan {
 }
 
 export async function runTrain(
-  args: string[],
+  values: TrainValues,
   context: CommandContext,
   extra: { signal?: AbortSignal } = {},
 ): Promise<number> {
-  const values = parseFlags(args, flags, 'train');
   const { output } = context;
   const schedule = readSchedule(values, 'train');
-  const sampleEvery = numberFlag(values, 'sample-every', { integer: true, min: 1 });
-  const prompt = stringFlag(values, 'prompt') ?? 'Every effort moves you';
+  const sampleEvery = values['sample-every'];
+  const { prompt } = values;
   if (prompt.trim() === '') throw new UsageError('train: --prompt is empty: give the text samples continue');
   const plan = await planRun(values, context);
   const { out, run, config } = plan;
@@ -165,7 +184,7 @@ export async function runTrain(
 }
 
 /** Checks the flags against each other and against the directories, and reads the text. */
-async function planRun(values: Values, context: CommandContext): Promise<TrainPlan> {
+async function planRun(values: TrainValues, context: CommandContext): Promise<TrainPlan> {
   const modelArg = stringFlag(values, 'model');
   const out = outputPathFlag(values, 'out');
   if (modelArg !== undefined && stringFlag(values, 'config') !== undefined) {
@@ -178,9 +197,9 @@ async function planRun(values: Values, context: CommandContext): Promise<TrainPl
   }
   const requested = {
     data: stringFlag(values, 'data'),
-    valRatio: numberFlag(values, 'val-ratio', { min: 0, max: 0.9 }),
-    context: numberFlag(values, 'context', { integer: true, min: 1 }),
-    batchSize: numberFlag(values, 'batch-size', { integer: true, min: 1 }),
+    valRatio: values['val-ratio'],
+    context: values.context,
+    batchSize: values['batch-size'],
     shuffle: values['no-shuffle'] === true ? false : undefined,
     seed: context.seedGiven ? context.seed : undefined,
   };

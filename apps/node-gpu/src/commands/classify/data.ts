@@ -7,60 +7,79 @@ import {
   type ClassificationData,
   formatOfFileName,
   LabelledDataError,
-  type LabelledFormat,
   prepareClassificationData,
 } from '@scratchgpt/classifier';
-import { type FlagSpec, numberFlag, stringFlag, type Values } from '../../args.js';
+import type { Flags, FlagValues } from '../../args.js';
 import type { ClassifyRunSettings } from '../../classify-run-settings.js';
 import { readText, smsDataPath } from '../../data.js';
 import { CommandError, UsageError } from '../../errors.js';
 import { gpt2 } from '../../text-helpers.js';
 
 export const dataFlags = {
-  data: { type: 'string' },
-  format: { type: 'string' },
-  'text-column': { type: 'string' },
-  'label-column': { type: 'string' },
-  header: { type: 'boolean' },
-  'no-header': { type: 'boolean' },
-  'no-balance': { type: 'boolean' },
-  'val-ratio': { type: 'string' },
-  'test-ratio': { type: 'string' },
-  'batch-size': { type: 'string' },
-} as const satisfies FlagSpec;
-
-export const dataHelp = `Data (read and split the same way by train and eval):
-  --data FILE            labelled texts (default: the bundled SMS Spam Collection)
-  --format tsv|csv|jsonl how to read it (default: from its extension, else tsv). TSV and CSV fields
-                         are quoted as pandas reads them; JSON lines hold one object per line
-  --text-column C        the text's column: a header name or a 0-based index (JSON: a key);
-                         default "text", or column 1 without a header
-  --label-column C       the label's column (default "label", or column 0 without a header)
-  --header | --no-header whether the first row names the columns (default: detected)
-  --no-balance           keep every text (default: every class undersampled to the smallest, seeded)
-  --val-ratio R          share held out for validation (default 0.1)
-  --test-ratio R         share held out for testing (default 0.2; training gets the rest)
-  --batch-size B         texts per batch (default 8)`;
+  data: {
+    type: 'string',
+    value: 'FILE',
+    section: 'Data (read and split the same way by train and eval)',
+    defaultText: 'the bundled SMS Spam Collection',
+    help: 'labelled texts',
+  },
+  format: {
+    type: 'string',
+    choices: ['tsv', 'csv', 'jsonl'],
+    defaultText: 'from its extension, else tsv',
+    help: 'how to read it: TSV and CSV fields are quoted as pandas reads them; JSON lines hold one object per line',
+  },
+  'text-column': {
+    type: 'string',
+    value: 'C',
+    defaultText: '"text", or column 1 without a header',
+    help: "the text's column: a header name or a 0-based index; in JSON lines, a key",
+  },
+  'label-column': {
+    type: 'string',
+    value: 'C',
+    defaultText: '"label", or column 0 without a header',
+    help: "the label's column",
+  },
+  header: { type: 'boolean', help: 'the first row names the columns (default: detected)' },
+  'no-header': { type: 'boolean', help: 'the first row is data (default: detected)' },
+  'no-balance': {
+    type: 'boolean',
+    help: 'keep every text (default: every class undersampled to the smallest, seeded)',
+  },
+  'val-ratio': {
+    type: 'number',
+    value: 'R',
+    min: 0,
+    max: 0.9,
+    defaultText: '0.1',
+    help: 'share held out for validation',
+  },
+  'test-ratio': {
+    type: 'number',
+    value: 'R',
+    min: 0,
+    max: 0.9,
+    defaultText: '0.2',
+    help: 'share held out for testing; training gets the rest',
+  },
+  'batch-size': { type: 'integer', value: 'B', min: 1, defaultText: '8', help: 'texts per batch' },
+} as const satisfies Flags;
 
 /** The data settings the flags ask for; `undefined` where a flag was not given. */
-export function requestedData(values: Values): Partial<ClassifyRunSettings> {
-  const header = values.header === true ? true : values['no-header'] === true ? false : undefined;
-  if (values.header === true && values['no-header'] === true)
-    throw new UsageError('give --header or --no-header, not both');
-  const format = stringFlag(values, 'format');
-  if (format !== undefined && format !== 'tsv' && format !== 'csv' && format !== 'jsonl') {
-    throw new UsageError(`--format must be tsv, csv or jsonl, got '${format}'`);
-  }
+export function requestedData(values: FlagValues<typeof dataFlags>): Partial<ClassifyRunSettings> {
+  const header = values.header ? true : values['no-header'] ? false : undefined;
+  if (values.header && values['no-header']) throw new UsageError('give --header or --no-header, not both');
   const requested = {
-    data: stringFlag(values, 'data'),
-    format: format as LabelledFormat | undefined,
-    textColumn: columnFlag(values, 'text-column'),
-    labelColumn: columnFlag(values, 'label-column'),
+    data: values.data,
+    format: values.format,
+    textColumn: columnFlag(values['text-column'], 'text-column'),
+    labelColumn: columnFlag(values['label-column'], 'label-column'),
     header,
-    balance: values['no-balance'] === true ? false : undefined,
-    valRatio: numberFlag(values, 'val-ratio', { min: 0, max: 0.9 }),
-    testRatio: numberFlag(values, 'test-ratio', { min: 0, max: 0.9 }),
-    batchSize: numberFlag(values, 'batch-size', { integer: true, min: 1 }),
+    balance: values['no-balance'] ? false : undefined,
+    valRatio: values['val-ratio'],
+    testRatio: values['test-ratio'],
+    batchSize: values['batch-size'],
   };
   return Object.fromEntries(
     Object.entries(requested).filter(([, value]) => value !== undefined),
@@ -126,8 +145,7 @@ export async function loadClassificationData(
   }
 }
 
-function columnFlag(values: Values, name: string): string | number | undefined {
-  const value = stringFlag(values, name);
+function columnFlag(value: string | undefined, name: string): string | number | undefined {
   if (value === undefined) return undefined;
   if (value === '') throw new UsageError(`--${name} needs a column name or a 0-based index`);
   return /^\d+$/.test(value) ? Number(value) : value;

@@ -1,23 +1,36 @@
 /** `classify eval`: loss, accuracy and the confusion matrix of a classifier on each split of its data. */
-import { parseFlags, requireString, stringFlag } from '../../args.js';
+import type { Flags, FlagValues } from '../../args.js';
 import type { ClassifyRunSettings } from '../../classify-run-settings.js';
-import { UsageError } from '../../errors.js';
 import { checkMemory } from '../../memory-check.js';
 import { readConfigOf } from '../../model-config.js';
+import { defineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { dataFlags, dataSettings, loadClassificationData, requestedData } from './data.js';
-import { evaluateSplits, reportEvaluation, type SplitName, splitNames } from './evaluation.js';
+import { evaluateSplits, reportEvaluation, splitNames } from './evaluation.js';
 import { findClassifier, loadClassifierFiles, readClassifierSettings } from './run.js';
 
-export const evalFlags = { ...dataFlags, model: { type: 'string' }, split: { type: 'string' } } as const;
+const evalFlags = {
+  model: { type: 'string', value: 'DIR', required: true, help: 'a classifier checkpoint or run' },
+  split: { type: 'string', choices: [...splitNames, 'all'], default: 'all', help: 'the split to evaluate' },
+  ...dataFlags,
+} as const satisfies Flags;
 
-export async function runClassifyEval(args: string[], context: CommandContext): Promise<number> {
-  const values = parseFlags(args, evalFlags, 'classify eval');
-  const directory = requireString(values, 'model', 'classify eval');
-  const split = stringFlag(values, 'split') ?? 'all';
-  if (split !== 'all' && !splitNames.includes(split as SplitName)) {
-    throw new UsageError(`--split must be one of ${[...splitNames, 'all'].join(', ')}, got '${split}'`);
-  }
+export const classifyEval = defineCommand({
+  summary: 'loss, accuracy and confusion matrix of a classifier on each split',
+  usage: ['scratchgpt classify eval --model DIR [--data FILE] [--split train|validation|test|all] [options]'],
+  description: `Loss, accuracy and the confusion matrix of each split. A run is evaluated on its own data and split
+unless --data (and the data flags) say otherwise.`,
+  flags: evalFlags,
+  notes:
+    'With --json: {"classes","train","validation","test"} (each {"accuracy","loss","examples","correct","confusion"}).',
+  run: (values, context) => runClassifyEval(values, context),
+});
+
+async function runClassifyEval(
+  values: FlagValues<typeof evalFlags>,
+  context: CommandContext,
+): Promise<number> {
+  const { model: directory, split } = values;
   const location = await findClassifier(directory, 'classify eval');
   const settings = await readClassifierSettings(location.files);
   const config = await readConfigOf(location.files);
@@ -38,11 +51,7 @@ export async function runClassifyEval(args: string[], context: CommandContext): 
   await context.startBackend();
   checkMemory(config, { batchSize: dataSettingsUsed.batchSize, tokens: settings.maxLength, training: false });
   const { classifier } = await loadClassifierFiles(location);
-  const evaluations = await evaluateSplits(
-    classifier,
-    data,
-    split === 'all' ? splitNames : [split as SplitName],
-  );
+  const evaluations = await evaluateSplits(classifier, data, split === 'all' ? splitNames : [split]);
   reportEvaluation(context.output, evaluations, settings.classes);
   classifier.dispose();
   return 0;

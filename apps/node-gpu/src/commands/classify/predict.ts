@@ -1,19 +1,29 @@
 /** `classify predict`: the class and probabilities of each text given (or read from stdin, one per line). */
 import { createInterface } from 'node:readline';
 import { type Classification, classifyTexts } from '@scratchgpt/classifier';
-import { type FlagSpec, parseCommandLine, requireString } from '../../args.js';
 import { UsageError } from '../../errors.js';
 import { checkMemory } from '../../memory-check.js';
 import { readConfigOf } from '../../model-config.js';
 import { gpt2 } from '../../text-helpers.js';
+import { defineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { findClassifier, loadClassifierFiles, readClassifierSettings } from './run.js';
 
-export const predictFlags = { model: { type: 'string' } } as const satisfies FlagSpec;
+export const classifyPredict = defineCommand({
+  summary: 'the class of each text, and its probability',
+  usage: ['scratchgpt classify predict --model DIR [TEXT...]        (no TEXT: one text per line of stdin)'],
+  description: 'The most likely class of each text and its probability.',
+  positionals: 'TEXT...',
+  flags: { model: { type: 'string', value: 'DIR', required: true, help: 'a classifier checkpoint or run' } },
+  notes: 'With --json: one {"text","label","probabilities","truncated"} per text.',
+  run: ({ model }, context, texts) => runClassifyPredict(model, texts, context),
+});
 
-export async function runClassifyPredict(args: string[], context: CommandContext): Promise<number> {
-  const { values, positionals } = parseCommandLine(args, predictFlags, 'classify predict');
-  const directory = requireString(values, 'model', 'classify predict');
+async function runClassifyPredict(
+  directory: string,
+  positionals: string[],
+  context: CommandContext,
+): Promise<number> {
   refuseEmptyTexts(positionals);
   const location = await findClassifier(directory, 'classify predict');
   const settings = await readClassifierSettings(location.files);

@@ -9,7 +9,7 @@ import { layerNorm } from '../ops/layer-norm.js';
 import { softmaxCrossEntropy } from '../ops/softmax-cross-entropy.js';
 import type { Generator } from '../random.js';
 import { tf } from '../tf.js';
-import { type CaseInput, type ConformanceCase, float, normal } from './cases.js';
+import { type CaseInput, type ConformanceCase, float, normal } from './case.js';
 
 const uniform = (generator: Generator, shape: number[], low: number, high: number): CaseInput => ({
   ...float(generator, shape, low, high),

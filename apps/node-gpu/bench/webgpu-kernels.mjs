@@ -82,7 +82,7 @@ const cases = {
     return [
       [logits, targets],
       () => {
-        const { loss, dLogits } = softmaxCrossEntropy(logits, targets, -100, true);
+        const { loss, dLogits } = softmaxCrossEntropy(logits, targets, { gradient: true });
         return [loss, dLogits];
       },
     ];

@@ -7,10 +7,13 @@
  *   [0,1,2,3,4], [5,6], [7,8,9] → inputs  [[0,1,2,3,4], [5,6,E,E,E], [7,8,9,E,E]]
  *                                 targets [[1,2,3,4,E], [6,E,-100,-100,-100], [8,9,E,-100,-100]]
  */
+import { IGNORE_INDEX } from '@scratchgpt/tensor';
 import type { TrainBatch } from '@scratchgpt/trainer';
 
+/** The target that counts for nothing (-100, PyTorch's), as the tensor package defines it. */
+export { IGNORE_INDEX };
+
 export const END_OF_TEXT_ID = 50_256;
-export const IGNORE_INDEX = -100;
 
 export interface CollateOptions {
   /** The id appended and padded with (GPT-2's `<|endoftext|>`, 50256). */

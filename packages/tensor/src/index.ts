@@ -24,7 +24,7 @@ export type {
 export { jsonPreview, parseStrictJson, StrictJsonError, type StrictJsonOptions } from './json/strict-json.js';
 export { type AdamWOutputs, adamwOnArrays } from './kernels/adamw-simd.js';
 export { deviceFeatures as webgpuDeviceFeatures, type KernelPrecision } from './kernels/webgpu/features.js';
-export { useWebGPUKernels, type WebGPUKernelSet, webgpuKernelSet } from './kernels/webgpu/register.js';
+export { useWebGPUKernels, type WebGPUKernelSet, webgpuKernelSet } from './kernels/webgpu/register-all.js';
 export { Dropout, dropoutGenerator, setDropoutGenerator } from './nn/dropout.js';
 export { Linear, type LinearAdapter, type LinearOptions } from './nn/linear.js';
 export {
@@ -49,7 +49,12 @@ export { gelu } from './ops/gelu.js';
 export { heapView } from './ops/heap-view.js';
 export { layerNorm } from './ops/layer-norm.js';
 export { matMul, productsTakeTransposes } from './ops/mat-mul.js';
-export { type RowCrossEntropy, softmaxCrossEntropy } from './ops/softmax-cross-entropy.js';
+export {
+  IGNORE_INDEX,
+  type RowCrossEntropy,
+  type SoftmaxCrossEntropyOptions,
+  softmaxCrossEntropy,
+} from './ops/softmax-cross-entropy.js';
 export {
   Generator,
   type GeneratorState,

@@ -1,14 +1,16 @@
 /**
- * Sparse cross-entropy over logits, with PyTorch's `ignore_index` (the chapter 7 padding mask).
+ * Sparse cross-entropy over logits, with PyTorch's `ignore_index` (the chapter 7 padding mask), as the
+ * tensor package's `softmaxCrossEntropy` computes it: its fused kernel where the backend has one
+ * (wasm, blas, WebGPU), TF.js primitives elsewhere. This adds the reductions, the NaN for a target
+ * outside the vocabulary, and a place on the gradient tape.
  *
- * Never builds a one-hot of the vocabulary: each row's target logit is picked with `gatherND` at its
- * (row, target) pair, and the gradient (softmax − onehot) subtracts a `scatterND` of N values at the
- * same pairs. Why pairs and not one flat index `row·V + target`: WebGPU's gather and scatter shaders
+ * Never builds a one-hot of the vocabulary: the composed path picks each row's target logit with
+ * `gatherND` at its (row, target) pair and subtracts a `scatterND` of N values at the same pairs for
+ * the gradient. Why pairs and not one flat index `row·V + target`: WebGPU's gather and scatter shaders
  * read index tensors as float32, exact only below 2^24, and N·V passes that with GPT-2's vocabulary
  * from 334 rows on (the wrong logits come back silently). Each coordinate of a pair stays small.
- * `tf.gather` with `batchDims` is avoided as well: its gradient fails on wasm.
  */
-import { tf } from '@scratchgpt/tensor';
+import { IGNORE_INDEX, softmaxCrossEntropy, tf } from '@scratchgpt/tensor';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -21,6 +23,11 @@ export interface CrossEntropyOptions {
    * (PyTorch gives NaN).
    */
   reduction?: Reduction;
+}
+
+/** True while a gradient tape records (inside `tf.grads`, `variableGrads`, `computeGradients`). */
+export function recordingGradients(): boolean {
+  return tf.engine().state.gradientDepth > 0;
 }
 
 /**
@@ -43,7 +50,7 @@ export function crossEntropy(
   targets: tf.Tensor,
   options: CrossEntropyOptions = {},
 ): tf.Tensor {
-  const ignoreIndex = options.ignoreIndex ?? -100;
+  const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
   const reduction = options.reduction ?? 'mean';
   checkShapes(logits, targets);
   if (!Number.isInteger(ignoreIndex))
@@ -59,54 +66,45 @@ export function crossEntropy(
     const flatTargets = tf.reshape(targets, [rows]); // (N)
     const ignored = tf.equal(flatTargets, int(ignoreIndex));
     const inRange = tf.logicalAnd(tf.greaterEqual(flatTargets, int(0)), tf.less(flatTargets, int(vocabSize)));
-    const kept = tf.cast(tf.logicalNot(ignored), 'float32'); // (N): 1 where the target counts
-    // Ignored and out-of-range rows read column 0, so the gather never leaves the logits.
-    const safeTargets = tf.where(inRange, flatTargets, tf.zerosLike(flatTargets));
-    const pairs = tf.stack([tf.range(0, rows, 1, 'int32'), safeTargets], 1); // (N, 2): (row, target)
     // NaN for a real target outside the vocabulary, 0 elsewhere: added to the per-row loss.
     const badTarget = tf.where(tf.logicalOr(inRange, ignored), tf.zeros([rows]), tf.fill([rows], Number.NaN));
 
-    const loss = rowLosses(tf.reshape(logits, [rows, vocabSize]), pairs, kept, badTarget); // (N)
+    const loss = tf.add(
+      rowLosses(tf.reshape(logits, [rows, vocabSize]), flatTargets, ignoreIndex),
+      badTarget,
+    ); // (N)
     if (reduction === 'none') return tf.reshape(loss, targets.shape);
     if (reduction === 'sum') return tf.sum(loss);
     // PyTorch's order: sum the kept losses, then divide by their count (1 when none is kept).
+    const kept = tf.cast(tf.logicalNot(ignored), 'float32'); // (N): 1 where the target counts
     return tf.div(tf.sum(loss), tf.maximum(tf.sum(kept), 1));
   });
 }
 
 /**
- * Per-row losses `kept·(logsumexp(row) − row[target]) + badTarget` with the gradient
- * `dy·kept·(softmax(row) − onehot(target))`, the onehot replaced by a scatter at `pairs`.
- * Everything the gradient reads goes through `save`: the caller's tensors are gone by backprop time.
+ * Each row's loss, kept·(logsumexp(row) − row[target]), by `softmaxCrossEntropy`. While a tape records,
+ * its d logits come with the loss (one softmax for both) and the backward pass only scales them by the
+ * upstream gradient of each row.
  */
 function rowLosses(
   logits: tf.Tensor, // (N, V)
-  pairs: tf.Tensor, // (N, 2) int32: (row, target)
-  kept: tf.Tensor, // (N) float32, 0 for ignored rows
-  badTarget: tf.Tensor, // (N) 0, or NaN for a target outside the vocabulary
+  targets: tf.Tensor, // (N) int32
+  ignoreIndex: number,
 ): tf.Tensor {
-  const [rows, vocabSize] = logits.shape as [number, number];
+  const rows = logits.shape[0] as number;
   const lossFn = tf.customGrad((x, save) => {
-    const input = x as tf.Tensor2D;
-    const max = tf.max(input, 1, true); // (N, 1)
-    const sumExp = tf.sum(tf.exp(tf.sub(input, max)), 1, true); // (N, 1)
-    const logSumExp = tf.add(tf.log(sumExp), max); // (N, 1)
-    const picked = tf.gatherND(input, pairs); // (N)
-    const value = tf.add(tf.mul(tf.sub(tf.reshape(logSumExp, [rows]), picked), kept), badTarget);
-    (save as tf.GradSaveFunc)([input, logSumExp, pairs, kept]);
+    const { loss, dLogits } = softmaxCrossEntropy(x as tf.Tensor, targets, {
+      ignoreIndex,
+      gradient: recordingGradients(),
+      reduction: 'none',
+    });
+    (save as tf.GradSaveFunc)(dLogits === undefined ? [] : [dLogits]);
     return {
-      value,
+      value: loss,
       gradFunc: (dy, saved) => {
-        const [savedLogits, savedLogSumExp, savedPairs, savedKept] = saved as tf.Tensor[] as [
-          tf.Tensor,
-          tf.Tensor,
-          tf.Tensor,
-          tf.Tensor,
-        ];
-        const weight = tf.mul(dy as tf.Tensor, savedKept); // (N)
-        const softmax = tf.exp(tf.sub(savedLogits, savedLogSumExp)); // (N, V)
-        const atTargets = tf.scatterND(savedPairs, weight, [rows, vocabSize]); // (N, V), N nonzeros
-        return tf.sub(tf.mul(softmax, tf.reshape(weight, [rows, 1])), atTargets);
+        const [savedDLogits] = saved as tf.Tensor[];
+        if (savedDLogits === undefined) throw new Error('crossEntropy: no gradient was recorded');
+        return tf.mul(savedDLogits, tf.reshape(dy as tf.Tensor, [rows, 1]));
       },
     };
   });

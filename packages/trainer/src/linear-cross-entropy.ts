@@ -6,7 +6,8 @@
  * the rows go through in chunks. While a gradient tape records, each chunk's gradients are computed in
  * the forward pass too, so the backward pass only scales them by the upstream gradient.
  */
-import { matMul, productsTakeTransposes, softmaxCrossEntropy, tf } from '@scratchgpt/tensor';
+import { IGNORE_INDEX, matMul, productsTakeTransposes, softmaxCrossEntropy, tf } from '@scratchgpt/tensor';
+import { recordingGradients } from './cross-entropy.js';
 
 export interface LinearCrossEntropyOptions {
   ignoreIndex?: number;
@@ -16,11 +17,6 @@ export interface LinearCrossEntropyOptions {
 }
 
 const CHUNK_BYTES = 32 * 2 ** 20;
-
-/** True while a gradient tape records (inside `tf.grads`, `variableGrads`, `computeGradients`). */
-function recordingGradients(): boolean {
-  return tf.engine().state.gradientDepth > 0;
-}
 
 /** A type alias, not an interface, so `tf.tidy` accepts it as a tensor container. */
 type ChunkResult = {
@@ -52,7 +48,10 @@ function chunkLossAndGradients(
     // Without pre-transposed shards the products read Wᵢ transposed in place.
     const parts = shardsT ? shardsT.map((wT) => matMul(x, wT)) : shards.map((w) => matMul(x, w, false, true)); // (n, V_i)
     const logits = parts.length === 1 ? parts[0]! : tf.concat(parts, 1); // (n, V)
-    const { loss, dLogits } = softmaxCrossEntropy(logits, targets, ignoreIndex, recordingGradients());
+    const { loss, dLogits } = softmaxCrossEntropy(logits, targets, {
+      ignoreIndex,
+      gradient: recordingGradients(),
+    });
     if (dLogits === undefined) return { loss };
     const pieces =
       shards.length === 1
@@ -83,7 +82,7 @@ export function linearCrossEntropy(
   targets: tf.Tensor,
   options: LinearCrossEntropyOptions = {},
 ): tf.Scalar {
-  const ignoreIndex = options.ignoreIndex ?? -100;
+  const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
   const [rows, dim] = hidden.shape as [number, number];
   if (hidden.rank !== 2 || targets.rank !== 1 || targets.shape[0] !== rows) {
     throw new RangeError(

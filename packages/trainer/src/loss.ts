@@ -2,7 +2,7 @@
  * The next-token loss of a language model, as the book's `calc_loss_batch`, `calc_loss_loader` and
  * `evaluate_model`, and as the training loop's default objective.
  */
-import { type Module, tf } from '@scratchgpt/tensor';
+import { IGNORE_INDEX, type Module, tf } from '@scratchgpt/tensor';
 import type { BatchSource, LanguageModel, TrainBatch } from './batches.js';
 import { crossEntropy } from './cross-entropy.js';
 import { linearCrossEntropy } from './linear-cross-entropy.js';
@@ -30,7 +30,7 @@ export function batchTensors(batch: TrainBatch): { inputs: tf.Tensor2D; targets:
 }
 
 /** Targets that count towards the loss (all but `ignoreIndex`). */
-export function countTargets(batch: TrainBatch, ignoreIndex = -100): number {
+export function countTargets(batch: TrainBatch, ignoreIndex = IGNORE_INDEX): number {
   let count = 0;
   for (const target of batch.targets) if (target !== ignoreIndex) count++;
   return count;
@@ -44,7 +44,10 @@ export function languageModelLoss(
   options: LossOptions & { reduction?: 'mean' | 'sum' } = {},
 ): tf.Scalar {
   return tf.tidy(() => {
-    const settings = { ignoreIndex: options.ignoreIndex ?? -100, reduction: options.reduction ?? 'mean' };
+    const settings = {
+      ignoreIndex: options.ignoreIndex ?? IGNORE_INDEX,
+      reduction: options.reduction ?? 'mean',
+    };
     const fused = options.head !== 'logits' && model.hiddenStates != null && model.outputWeights != null;
     if (!fused) return crossEntropy(model.forward(inputs), targets, settings);
     const hidden = model.hiddenStates!(inputs); // (B, T, D)
@@ -60,7 +63,7 @@ export function languageModelLoss(
 
 /** The training loop's default: next-token prediction with ignored targets. */
 export function languageModelObjective(options: LossOptions = {}): Objective<LanguageModel, TrainBatch> {
-  const ignoreIndex = options.ignoreIndex ?? -100;
+  const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
   return {
     loss: (model, batch, reduction) =>
       tf.tidy(() => {

@@ -1,4 +1,5 @@
-import { installBlasKernels, useBlasProducts } from '../kernels/blas-kernels.js';
+import { useBlasProducts } from '../kernels/blas/products.js';
+import { registerAllBlasKernels } from '../kernels/blas/register-all.js';
 import { type BlasLibrary, loadBlas } from './blas/library.js';
 import { isNode } from './environment.js';
 import type { DeviceLimits, WasmPaths } from './types.js';
@@ -17,7 +18,7 @@ export async function registerBlas(
   if (!isNode) throw new Error('the blas backend runs only under Node.js');
   library = await loadBlas(loadKoffi);
   await registerWasm(wasmPaths);
-  installBlasKernels();
+  registerAllBlasKernels();
 }
 
 /** Sends the wasm backend's products to BLAS (`true`, after {@link registerBlas}) or back to wasm. */

@@ -1,4 +1,4 @@
-import { registerWasmKernels } from '../kernels/wasm-kernels.js';
+import { registerAllWasmKernels } from '../kernels/wasm/register-all.js';
 import { tf } from '../tf.js';
 import type { DeviceLimits, WasmPaths } from './types.js';
 
@@ -6,7 +6,7 @@ import type { DeviceLimits, WasmPaths } from './types.js';
 export async function registerWasm(wasmPaths: WasmPaths | undefined): Promise<void> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   if (wasmPaths != null) wasm.setWasmPaths(wasmPaths);
-  registerWasmKernels();
+  registerAllWasmKernels();
 }
 
 export async function wasmLimits(): Promise<DeviceLimits> {

@@ -1,5 +1,5 @@
 import { setFeatureSwitch } from '../kernels/webgpu/features.js';
-import { useWebGPUKernels } from '../kernels/webgpu/register.js';
+import { useWebGPUKernels } from '../kernels/webgpu/register-all.js';
 import type { WebGPUOptions } from './types.js';
 
 function environment(name: string): string | undefined {

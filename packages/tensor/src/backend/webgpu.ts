@@ -1,6 +1,6 @@
 import { setDispatchBindingLimit } from '../kernels/webgpu/dispatch.js';
 import { setDeviceFeatures, wantedFeatures } from '../kernels/webgpu/features.js';
-import { registerWebGPUKernels } from '../kernels/webgpu-kernels.js';
+import { registerAllWebGPUKernels } from '../kernels/webgpu/register-all.js';
 import { tf } from '../tf.js';
 import { type GuardableBackend, installBindingGuard } from './binding-guard.js';
 import { importNodeOnly, isNode } from './environment.js';
@@ -145,7 +145,7 @@ export function registerWebGPU(gpu: GPU): Promise<void> {
 
 async function register(gpu: GPU): Promise<void> {
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
-  registerWebGPUKernels();
+  registerAllWebGPUKernels();
   // TF.js runs an op on the CPU when its small inputs have not reached the device yet (a parameter
   // just loaded from a file, say): the same op then rounds differently depending on where its data
   // happens to be, and a resumed run drifts from the run it continues by an ulp here and there. Every

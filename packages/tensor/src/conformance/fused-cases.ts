@@ -6,10 +6,10 @@ import { adamwUpdate } from '../ops/adamw-update.js';
 import { causalAttention } from '../ops/causal-attention.js';
 import { gelu } from '../ops/gelu.js';
 import { layerNorm } from '../ops/layer-norm.js';
-import { softmaxCrossEntropy } from '../ops/softmax-cross-entropy.js';
+import { IGNORE_INDEX, softmaxCrossEntropy } from '../ops/softmax-cross-entropy.js';
 import type { Generator } from '../random.js';
 import { tf } from '../tf.js';
-import { type CaseInput, type ConformanceCase, float, normal } from './cases.js';
+import { type CaseInput, type ConformanceCase, float, normal } from './case.js';
 
 const uniform = (generator: Generator, shape: number[], low: number, high: number): CaseInput => ({
   ...float(generator, shape, low, high),
@@ -36,6 +36,13 @@ const targets = (generator: Generator, rows: number, width: number, ignoreIndex:
   differentiable: false,
 });
 
+/** softmaxCrossEntropy's loss and d logits, flat in one tensor. */
+const lossAndDLogits = (logits: tf.Tensor, ids: tf.Tensor): tf.Tensor =>
+  tf.tidy(() => {
+    const { loss, dLogits } = softmaxCrossEntropy(logits, ids, { gradient: true });
+    return tf.concat([tf.reshape(loss, [1]), tf.reshape(dLogits as tf.Tensor, [-1])]);
+  });
+
 export const fusedCases: ConformanceCase[] = [
   { name: 'gelu op', inputs: (g) => [normal(g, [6, 200], 3)], op: (x) => gelu(x!) },
   {
@@ -60,24 +67,16 @@ export const fusedCases: ConformanceCase[] = [
   },
   {
     name: 'softmaxCrossEntropy (loss, d logits)',
-    inputs: (g) => [normal(g, [40, 300], 3), targets(g, 40, 300, -100)],
-    op: (logits, ids) =>
-      tf.tidy(() => {
-        const { loss, dLogits } = softmaxCrossEntropy(logits!, ids!, -100, true);
-        return tf.concat([tf.reshape(loss, [1]), tf.reshape(dLogits as tf.Tensor, [-1])]);
-      }),
+    inputs: (g) => [normal(g, [40, 300], 3), targets(g, 40, 300, IGNORE_INDEX)],
+    op: (logits, ids) => lossAndDLogits(logits!, ids!),
     gradients: false,
   },
   {
     // Logits spread wide (σ 40): many targets lie so far below their row's best logit that their
     // probability underflows float32, so a loss read from it would be infinite.
     name: 'softmaxCrossEntropy with far-apart logits',
-    inputs: (g) => [normal(g, [12, 50], 40), targets(g, 12, 50, -100)],
-    op: (logits, ids) =>
-      tf.tidy(() => {
-        const { loss, dLogits } = softmaxCrossEntropy(logits!, ids!, -100, true);
-        return tf.concat([tf.reshape(loss, [1]), tf.reshape(dLogits as tf.Tensor, [-1])]);
-      }),
+    inputs: (g) => [normal(g, [12, 50], 40), targets(g, 12, 50, IGNORE_INDEX)],
+    op: (logits, ids) => lossAndDLogits(logits!, ids!),
     gradients: false,
   },
   {

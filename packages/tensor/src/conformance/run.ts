@@ -1,6 +1,6 @@
 import { Generator } from '../random.js';
 import { tf } from '../tf.js';
-import { type ConformanceCase, caseInputs, caseSeed } from './cases.js';
+import { type ConformanceCase, caseInputs, caseSeed } from './case.js';
 
 export interface CaseOutput {
   shape: number[];

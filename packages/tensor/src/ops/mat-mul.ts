@@ -8,8 +8,8 @@
  * a plain 2-D one, forward and backward. Other backends get `tf.matMul` unchanged, and so does wasm
  * when its products run in BLAS, which takes transposes as flags and batches as they are.
  */
-import { blasProductsActive } from '../kernels/blas-kernels.js';
-import { webgpuKernelSet } from '../kernels/webgpu/register.js';
+import { blasProductsActive } from '../kernels/blas/products.js';
+import { webgpuKernelSet } from '../kernels/webgpu/register-all.js';
 import { tf } from '../tf.js';
 
 /** Swaps the last two axes. */

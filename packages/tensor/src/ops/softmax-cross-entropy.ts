@@ -10,11 +10,26 @@ import { fusedKernelNames } from '../kernels/fused-kernel-names.js';
 import { tf } from '../tf.js';
 import { hasFusedKernel, runFused } from './fused.js';
 
+/** PyTorch's `ignore_index`: a target equal to it counts for nothing (the padding of a batch). */
+export const IGNORE_INDEX = -100;
+
+export interface SoftmaxCrossEntropyOptions {
+  /** A row whose target equals this counts for nothing: loss 0, gradient 0 (default {@link IGNORE_INDEX}). */
+  ignoreIndex?: number;
+  /** Also compute d loss / d logits (default false). */
+  gradient?: boolean;
+  /** `sum` (default): `loss` is the sum over the rows, a scalar; `none`: each row's loss, (rows). */
+  reduction?: 'sum' | 'none';
+}
+
 /** A type alias, not an interface, so `tf.tidy` accepts it as a tensor container. */
-export type RowCrossEntropy = {
-  /** Σ over kept rows of logsumexp(row) − row[target]. */
-  loss: tf.Scalar;
-  /** d loss / d logits = kept·(softmax − onehot(target)), (rows, width); only when asked. */
+export type RowCrossEntropy<Loss extends tf.Tensor = tf.Scalar> = {
+  /** logsumexp(row) − row[target] for each kept row (0 for the rest), summed unless asked not to be. */
+  loss: Loss;
+  /**
+   * d(Σ row losses) / d logits = kept·(softmax − onehot(target)), (rows, width): each row's own
+   * gradient, as rows do not interact. Only with `gradient`.
+   */
   dLogits?: tf.Tensor;
 };
 
@@ -25,9 +40,21 @@ export type RowCrossEntropy = {
 export function softmaxCrossEntropy(
   logits: tf.Tensor,
   targets: tf.Tensor,
-  ignoreIndex: number,
-  withGradient: boolean,
-): RowCrossEntropy {
+  options: SoftmaxCrossEntropyOptions & { reduction: 'none' },
+): RowCrossEntropy<tf.Tensor1D>;
+export function softmaxCrossEntropy(
+  logits: tf.Tensor,
+  targets: tf.Tensor,
+  options?: SoftmaxCrossEntropyOptions & { reduction?: 'sum' },
+): RowCrossEntropy;
+export function softmaxCrossEntropy(
+  logits: tf.Tensor,
+  targets: tf.Tensor,
+  options: SoftmaxCrossEntropyOptions = {},
+): RowCrossEntropy<tf.Tensor> {
+  const ignoreIndex = options.ignoreIndex ?? IGNORE_INDEX;
+  const withGradient = options.gradient ?? false;
+  const reduce = (rowLosses: tf.Tensor) => (options.reduction === 'none' ? rowLosses : tf.sum(rowLosses));
   if (hasFusedKernel(fusedKernelNames.softmaxCrossEntropy)) {
     return tf.tidy(() => {
       const [rowLosses, dLogits] = runFused(
@@ -35,7 +62,7 @@ export function softmaxCrossEntropy(
         { logits, targets },
         { ignoreIndex, withGradient },
       );
-      const loss = tf.sum(rowLosses as tf.Tensor) as tf.Scalar;
+      const loss = reduce(rowLosses as tf.Tensor);
       return withGradient ? { loss, dLogits: dLogits as tf.Tensor } : { loss };
     });
   }
@@ -56,7 +83,7 @@ export function softmaxCrossEntropy(
     const probabilities = tf.softmax(logits); // (n, V)
     const logSumExp = tf.sub(tf.max(logits, 1, true), tf.log(tf.max(probabilities, 1, true))); // (n, 1)
     const picked = tf.gatherND(logits, pairs); // (n)
-    const loss = tf.sum(tf.mul(tf.sub(tf.reshape(logSumExp, [rows]), picked), weight)) as tf.Scalar;
+    const loss = reduce(tf.mul(tf.sub(tf.reshape(logSumExp, [rows]), picked), weight));
     if (!withGradient) return { loss };
     const dLogits = tf.sub(
       tf.mul(probabilities, tf.reshape(weight, [rows, 1])),

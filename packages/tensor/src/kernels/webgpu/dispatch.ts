@@ -152,6 +152,26 @@ export function dispatch(backend: WebGPUBackendInternals, shader: Shader, call: 
   }
 }
 
+/**
+ * A kernel's usual run: new outputs of `outputShapes` (float32), then one dispatch of `shader` that
+ * reads `inputs` and writes them. Returns the outputs.
+ */
+export function runShader(
+  backend: unknown,
+  shader: Shader,
+  call: Omit<Dispatch, 'outputs'> & { outputShapes: number[][] },
+): tf.TensorInfo[] {
+  const gpu = internals(backend);
+  const outputs = makeOutputs(gpu, call.outputShapes);
+  dispatch(gpu, shader, {
+    inputs: call.inputs,
+    outputs,
+    uniforms: call.uniforms,
+    workgroups: call.workgroups,
+  });
+  return outputs;
+}
+
 /** Most workgroups a dispatch may have along one dimension (WebGPU's default limit). */
 const MAX_WORKGROUPS = 65535;
 
@@ -168,6 +188,19 @@ export function flatGrid(count: number, perGroup: number): [number, number, numb
 
 /** WGSL for the workgroup number of a {@link flatGrid} dispatch. */
 export const flatGroupWGSL = 'wid.y * nwg.x + wid.x';
+
+/**
+ * WGSL: the opening of the entry point of a {@link flatGrid} dispatch with `group` invocations per
+ * workgroup, one item each: it names the item `index` and returns for items from `params.<count>` on.
+ * The body and the closing brace follow.
+ */
+export function flatMainWGSL(group: number, index: string, count: string): string {
+  return `@compute @workgroup_size(${group})
+fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+  let ${index} = (${flatGroupWGSL}) * ${group}u + lid.x;
+  if (${index} >= params.${count}) { return; }`;
+}
 
 /** WGSL binding declarations: inputs read-only, then outputs, then the uniform struct `Params`. */
 export function bindingsWGSL(

@@ -1,26 +1,19 @@
 /**
- * LayerNorm over the last axis, forward and backward, one pass over each row instead of TF.js's
- * seven kernels (mean, centre, square, mean, add, sqrt, divide) and the saved intermediates.
+ * Kernel `ScratchGPTLayerNorm`: LayerNorm over the last axis in one pass over each row instead of
+ * TF.js's seven kernels (mean, centre, square, mean, add, sqrt, divide).
  *
  *   x̂ = (x − μ)·r, r = 1/√(σ² + ε), y = x̂·scale + shift   (σ² biased, as PyTorch)
- *   dx = r·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·scale;  dscale = Σ_rows dy·x̂;  dshift = Σ_rows dy
  */
 import type { tf } from '../../tf.js';
-import {
-  bindingsWGSL,
-  dispatch,
-  flatGrid,
-  flatGroupWGSL,
-  internals,
-  makeOutputs,
-  type Shader,
-} from './dispatch.js';
+import { fusedKernelNames } from '../fused-kernel-names.js';
+import type { KernelArgs, KernelPatch } from '../register.js';
+import { bindingsWGSL, flatGrid, runShader, type Shader } from './dispatch.js';
 import { type RowLayout, rowKernelWGSL, rowLayout } from './rows.js';
 
-const PARAMS = ['rows: u32', 'width: u32', 'eps: f32'];
+export const PARAMS = ['rows: u32', 'width: u32', 'eps: f32'];
 
 /** WGSL computing `mean` and `rstd` of row `row` of `x`. */
-const statistics = `
+export const statistics = `
   let base = row * params.width;
   var sum = 0.0;
   for (var i = lane; i < params.width; i = i + LANES) { sum = sum + x[base + i]; }
@@ -47,109 +40,28 @@ ${statistics}
   };
 }
 
-/** dx, and each row's x̂ kept for the column sums of dscale. */
-function inputGradShader(layout: RowLayout): Shader {
-  return {
-    key: `scratchgpt-layer-norm-grad-${layout.key}`,
-    code: () => {
-      const wgsl = rowKernelWGSL(layout);
-      return `${wgsl.enable}
-${bindingsWGSL(['x', 'scale', 'dy'], ['dx', 'normalized'], PARAMS)}
-${wgsl.helpers}
-${wgsl.header}
-${statistics}
-  var sumG = 0.0;
-  var sumGX = 0.0;
-  for (var i = lane; i < params.width; i = i + LANES) {
-    let g = dy[base + i] * scale[i];
-    let xhat = (x[base + i] - mean) * rstd;
-    normalized[base + i] = xhat;
-    sumG = sumG + g;
-    sumGX = sumGX + g * xhat;
-  }
-  let meanG = reduceSum(sumG) / f32(params.width);
-  let meanGX = reduceSum(sumGX) / f32(params.width);
-  for (var i = lane; i < params.width; i = i + LANES) {
-    let g = dy[base + i] * scale[i];
-    dx[base + i] = rstd * (g - meanG - normalized[base + i] * meanGX);
-  }
-}`;
-    },
-  };
-}
-
-/** dscale and dshift: one invocation per column sums it over the rows. */
-const parameterGradShader: Shader = {
-  key: 'scratchgpt-layer-norm-parameter-grad',
-  code: () => `
-${bindingsWGSL(['dy', 'normalized'], ['dscale', 'dshift'], PARAMS)}
-@compute @workgroup_size(64)
-fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
-        @builtin(num_workgroups) nwg: vec3<u32>) {
-  let column = (${flatGroupWGSL}) * 64u + lid.x;
-  if (column >= params.width) { return; }
-  var sumScale = 0.0;
-  var sumShift = 0.0;
-  for (var r = 0u; r < params.rows; r = r + 1u) {
-    let g = dy[r * params.width + column];
-    sumScale = sumScale + g * normalized[r * params.width + column];
-    sumShift = sumShift + g;
-  }
-  dscale[column] = sumScale;
-  dshift[column] = sumShift;
-}`,
-};
-
-type Args = Parameters<tf.KernelFunc>[0];
-
-function rowsOf(x: tf.TensorInfo): { rows: number; width: number } {
+export function rowsOf(x: tf.TensorInfo): { rows: number; width: number } {
   const width = x.shape[x.shape.length - 1] as number;
   return { rows: x.shape.reduce((a, b) => a * b, 1) / width, width };
 }
 
 /** Kernel `ScratchGPTLayerNorm`: inputs x, scale, shift; attr eps. */
-export function layerNormKernel({ inputs, backend, attrs }: Args): tf.TensorInfo {
+function layerNormKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
   const { x, scale, shift } = inputs as { x: tf.TensorInfo; scale: tf.TensorInfo; shift: tf.TensorInfo };
   const { eps } = attrs as unknown as { eps: number };
-  const gpu = internals(backend);
   const { rows, width } = rowsOf(x);
   const layout = rowLayout();
-  const [y] = makeOutputs(gpu, [x.shape]) as [tf.TensorInfo];
-  dispatch(gpu, forwardShader(layout), {
+  const [y] = runShader(backend, forwardShader(layout), {
     inputs: [x, scale, shift],
-    outputs: [y],
+    outputShapes: [x.shape],
     uniforms: [{ u32: rows }, { u32: width }, { f32: eps }],
     workgroups: flatGrid(rows, layout.rowsPerGroup),
-  });
+  }) as [tf.TensorInfo];
   return y;
 }
 
-/** Kernel `ScratchGPTLayerNormGrad`: inputs x, scale, dy; attr eps → dx, dscale, dshift. */
-export function layerNormGradKernel({ inputs, backend, attrs }: Args): tf.TensorInfo[] {
-  const { x, scale, dy } = inputs as { x: tf.TensorInfo; scale: tf.TensorInfo; dy: tf.TensorInfo };
-  const { eps } = attrs as unknown as { eps: number };
-  const gpu = internals(backend);
-  const { rows, width } = rowsOf(x);
-  const layout = rowLayout();
-  const uniforms = [{ u32: rows }, { u32: width }, { f32: eps }];
-  const [dx, normalized, dscale, dshift] = makeOutputs(gpu, [x.shape, x.shape, [width], [width]]) as [
-    tf.TensorInfo,
-    tf.TensorInfo,
-    tf.TensorInfo,
-    tf.TensorInfo,
-  ];
-  dispatch(gpu, inputGradShader(layout), {
-    inputs: [x, scale, dy],
-    outputs: [dx, normalized],
-    uniforms,
-    workgroups: flatGrid(rows, layout.rowsPerGroup),
-  });
-  dispatch(gpu, parameterGradShader, {
-    inputs: [dy, normalized],
-    outputs: [dscale, dshift],
-    uniforms,
-    workgroups: flatGrid(width, 64),
-  });
-  gpu.disposeData(normalized.dataId);
-  return [dx, dscale, dshift];
-}
+export const layerNormConfig: KernelPatch = {
+  kernelName: fusedKernelNames.layerNorm,
+  backendName: 'webgpu',
+  kernelFunc: layerNormKernel,
+};

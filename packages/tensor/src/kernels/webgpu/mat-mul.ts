@@ -12,16 +12,8 @@
  * split across workgroups and the partial products summed by a second dispatch.
  */
 import { tf } from '../../tf.js';
-import {
-  bindingsWGSL,
-  dispatch,
-  flatGrid,
-  flatGroupWGSL,
-  internals,
-  makeOutputs,
-  type Shader,
-  type WebGPUBackendInternals,
-} from './dispatch.js';
+import type { KernelPatch } from '../register.js';
+import { bindingsWGSL, flatGrid, flatMainWGSL, internals, runShader, type Shader } from './dispatch.js';
 import { precision } from './features.js';
 
 const TILE = 64;
@@ -161,11 +153,7 @@ const sumSplitsShader: Shader = {
   key: 'scratchgpt-matmul-sum-splits',
   code: () => `
 ${bindingsWGSL(['parts'], ['c'], ['size: u32', 'splits: u32'])}
-@compute @workgroup_size(256)
-fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
-        @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = (${flatGroupWGSL}) * 256u + lid.x;
-  if (i >= params.size) { return; }
+${flatMainWGSL(256, 'i', 'size')}
   var total = 0.0;
   for (var s = 0u; s < params.splits; s = s + 1u) { total = total + parts[s * params.size + i]; }
   c[i] = total;
@@ -193,7 +181,7 @@ export interface ProductShapes {
 
 /** Records op(a)·op(b) into a new (batch·M, N)-sized output and returns it. */
 export function recordProduct(
-  backend: WebGPUBackendInternals,
+  backend: unknown,
   a: tf.TensorInfo,
   b: tf.TensorInfo,
   transposeA: boolean,
@@ -210,21 +198,29 @@ export function recordProduct(
   const kChunk = Math.ceil(k / splits / TILE_K) * TILE_K;
   const uniforms = [m, n, k, shapes.batchA, shapes.batchB, kChunk, splits].map((u32) => ({ u32 }));
   const workgroups = [Math.ceil(n / tileCols), Math.ceil(m / tileRows), batch * splits] as const;
-  const [out] = makeOutputs(backend, [outShape]) as [tf.TensorInfo];
   if (splits === 1) {
-    dispatch(backend, shader, { inputs: [a, b], outputs: [out], uniforms, workgroups });
-    return out;
+    const [out] = runShader(backend, shader, {
+      inputs: [a, b],
+      outputShapes: [outShape],
+      uniforms,
+      workgroups,
+    });
+    return out as tf.TensorInfo;
   }
   const size = batch * m * n;
-  const [parts] = makeOutputs(backend, [[splits, size]]) as [tf.TensorInfo];
-  dispatch(backend, shader, { inputs: [a, b], outputs: [parts], uniforms, workgroups });
-  dispatch(backend, sumSplitsShader, {
+  const [parts] = runShader(backend, shader, {
+    inputs: [a, b],
+    outputShapes: [[splits, size]],
+    uniforms,
+    workgroups,
+  }) as [tf.TensorInfo];
+  const [out] = runShader(backend, sumSplitsShader, {
     inputs: [parts],
-    outputs: [out],
+    outputShapes: [outShape],
     uniforms: [{ u32: size }, { u32: splits }],
     workgroups: flatGrid(size, 256),
-  });
-  backend.disposeData(parts.dataId);
+  }) as [tf.TensorInfo];
+  internals(backend).disposeData(parts.dataId);
   return out;
 }
 
@@ -265,7 +261,7 @@ export function productShapes(
 }
 
 /** `BatchMatMul` for float32 operands; anything else goes to the kernel it replaces. */
-export function batchMatMul(fallback: tf.KernelFunc): tf.KernelFunc {
+function batchMatMul(fallback: tf.KernelFunc): tf.KernelFunc {
   return (args) => {
     const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
     const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
@@ -274,14 +270,12 @@ export function batchMatMul(fallback: tf.KernelFunc): tf.KernelFunc {
     if (layout.shapes.m * layout.shapes.n * layout.shapes.batch === 0 || layout.shapes.k === 0) {
       return fallback(args);
     }
-    return recordProduct(
-      internals(args.backend),
-      a,
-      b,
-      transposeA,
-      transposeB,
-      layout.shapes,
-      layout.outShape,
-    );
+    return recordProduct(args.backend, a, b, transposeA, transposeB, layout.shapes, layout.outShape);
   };
 }
+
+export const batchMatMulConfig: KernelPatch = {
+  kernelName: tf.BatchMatMul,
+  backendName: 'webgpu',
+  wrap: batchMatMul,
+};

@@ -6,14 +6,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend, probeWebGPU } from '../../backend/init-backend.js';
 import type { WebGPUOptions } from '../../backend/types.js';
-import { type ConformanceCase, caseInputs, conformanceCases } from '../../conformance/cases.js';
+import { type ConformanceCase, caseInputs } from '../../conformance/case.js';
+import { conformanceCases } from '../../conformance/cases.js';
 import { fusedCases } from '../../conformance/fused-cases.js';
 import { type CaseOutput, compareCase, runCases } from '../../conformance/run.js';
 import { matMul } from '../../ops/mat-mul.js';
 import { requiredBackends } from '../../testing.js';
 import { tf } from '../../tf.js';
 import { deviceFeatures, precision } from './features.js';
-import { useWebGPUKernels, webgpuKernelSet } from './register.js';
+import { useWebGPUKernels, webgpuKernelSet } from './register-all.js';
 
 const adapter = await probeWebGPU();
 const runs = !('reason' in adapter) || requiredBackends().includes('webgpu');

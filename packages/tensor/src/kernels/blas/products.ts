@@ -7,18 +7,20 @@
  * materialised, and batch axes (attention's batch × heads, broadcast weights) become one call per
  * matrix, or a single call when a shared right operand lets the batch be stacked into rows.
  *
- * The kernels replace `BatchMatMul` and `_FusedMatMul` (with a bias, no activation) once; they hand
- * every call to the original wasm kernel while no BLAS is in use, so plain `wasm` stays itself.
+ * The kernels wrap `BatchMatMul` (`batch-mat-mul.ts`) and `_FusedMatMul` (`fused-mat-mul.ts`, with a
+ * bias, no activation) once; they hand every call to the original wasm kernel while no BLAS is in use,
+ * so plain `wasm` stays itself.
  */
-import type { Sgemm } from '../backend/blas/library.js';
-import { tf } from '../tf.js';
-
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
+import type { Sgemm } from '../../backend/blas/library.js';
+import { tf } from '../../tf.js';
+import type { WasmBackendLike } from '../wasm/backend.js';
 
 let sgemm: Sgemm | undefined;
+
+/** The BLAS products are routed to, or undefined while wasm computes its own. */
+export function blasProducts(): Sgemm | undefined {
+  return sgemm;
+}
 
 /** Routes the wasm backend's products to `product`, or back to wasm's own kernels with `undefined`. */
 export function useBlasProducts(product: Sgemm | undefined): void {
@@ -53,7 +55,7 @@ function broadcastIndex(index: number, outBatch: number[], inBatch: number[]): n
  * op(a)·op(b) (+ bias on the last axis) for a (..., m, k) and b (..., k, n) after the transposes,
  * with broadcast batch axes, into a new output tensor.
  */
-function multiply(
+export function multiply(
   backend: WasmBackendLike,
   product: Sgemm,
   a: tf.TensorInfo,
@@ -126,58 +128,4 @@ function fillRows(c: Float32Array, bias: Float32Array, n: number): void {
     return;
   }
   for (let row = 0; row < c.length; row += n) c.set(bias, row);
-}
-
-function blasBatchMatMul(original: tf.KernelFunc): tf.KernelFunc {
-  return (args) => {
-    const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
-    const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean };
-    if (sgemm == null || a.dtype !== 'float32' || b.dtype !== 'float32') return original(args);
-    const backend = args.backend as unknown as WasmBackendLike;
-    return multiply(backend, sgemm, a, b, transposeA, transposeB, undefined);
-  };
-}
-
-function blasFusedMatMul(original: tf.KernelFunc): tf.KernelFunc {
-  return (args) => {
-    const { a, b, bias, preluActivationWeights } = args.inputs as Record<string, tf.TensorInfo | undefined>;
-    const { transposeA, transposeB, activation } = args.attrs as unknown as {
-      transposeA: boolean;
-      transposeB: boolean;
-      activation: string;
-    };
-    const n = (transposeB ? b?.shape.at(-2) : b?.shape.at(-1)) ?? 0;
-    const plainBias =
-      bias == null || (bias.shape.length <= 1 && [1, n].includes(tf.util.sizeFromShape(bias.shape)));
-    if (
-      sgemm == null ||
-      a?.dtype !== 'float32' ||
-      b?.dtype !== 'float32' ||
-      (activation ?? 'linear') !== 'linear' ||
-      preluActivationWeights != null ||
-      !plainBias ||
-      (bias != null && bias.dtype !== 'float32')
-    ) {
-      return original(args);
-    }
-    const backend = args.backend as unknown as WasmBackendLike;
-    return multiply(backend, sgemm, a, b, transposeA, transposeB, bias);
-  };
-}
-
-let installed = false;
-
-/** Wraps the wasm backend's product kernels once (keeping their setup), so BLAS can take them over. */
-export function installBlasKernels(): void {
-  if (installed) return;
-  installed = true;
-  for (const [kernelName, wrap] of [
-    ['BatchMatMul', blasBatchMatMul],
-    ['_FusedMatMul', blasFusedMatMul],
-  ] as const) {
-    const kernel = tf.getKernel(kernelName, 'wasm');
-    if (kernel == null) continue;
-    tf.unregisterKernel(kernelName, 'wasm');
-    tf.registerKernel({ ...kernel, kernelFunc: wrap(kernel.kernelFunc) });
-  }
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { initBackend } from '../backend/init-backend.js';
-import { type AdamWScalars, adamwUpdate } from '../ops/adamw-update.js';
-import { tf } from '../tf.js';
-import { fusedKernelNames } from './fused-kernel-names.js';
-import { wasmAdamWKernel } from './wasm-adamw.js';
+import { initBackend } from '../../backend/init-backend.js';
+import { type AdamWScalars, adamwUpdate } from '../../ops/adamw-update.js';
+import { tf } from '../../tf.js';
+import { fusedKernelNames } from '../fused-kernel-names.js';
+import { wasmAdamWKernel } from './adamw.js';
 
 const scalars: AdamWScalars = {
   decay: 1 - 4e-4 * 0.1,

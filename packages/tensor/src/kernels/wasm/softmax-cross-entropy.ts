@@ -9,13 +9,10 @@
  * (a target far below the row's best logit), it is computed as max − log(max p) − logit[target], which
  * never underflows since the largest probability is at least 1 / width.
  */
-import { tf } from '../tf.js';
-
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-  disposeData(dataId: tf.DataId): boolean;
-}
+import { tf } from '../../tf.js';
+import { fusedKernelNames } from '../fused-kernel-names.js';
+import type { KernelArgs, KernelPatch } from '../register.js';
+import { wasmBackend } from './backend.js';
 
 /** Below this, −log p loses precision (float32 subnormals start near 1.2e-38). */
 const SMALLEST_TRUSTED_PROBABILITY = 1e-30;
@@ -25,14 +22,10 @@ const SMALLEST_TRUSTED_PROBABILITY = 1e-30;
  * row losses (rows) and, with the gradient, d logits (rows, width). A row counts when its target lies
  * in [0, width) and is not ignoreIndex; the rest have loss 0 and zero gradients.
  */
-export function wasmSoftmaxCrossEntropyKernel({
-  inputs,
-  backend,
-  attrs,
-}: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
+function wasmSoftmaxCrossEntropyKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const { logits, targets } = inputs as { logits: tf.TensorInfo; targets: tf.TensorInfo };
   const { ignoreIndex, withGradient } = attrs as unknown as { ignoreIndex: number; withGradient: boolean };
-  const wasm = backend as unknown as WasmBackendLike;
+  const wasm = wasmBackend(backend);
   if (logits.shape.length !== 2 || logits.dtype !== 'float32') {
     throw new Error(
       `ScratchGPTSoftmaxCrossEntropy: logits must be float32 (rows, width), got ${logits.dtype} [${logits.shape}]`,
@@ -88,3 +81,9 @@ function lossFromRowMaxima(
   }
   return highest - Math.log(likeliest) - picked;
 }
+
+export const softmaxCrossEntropyConfig: KernelPatch = {
+  kernelName: fusedKernelNames.softmaxCrossEntropy,
+  backendName: 'wasm',
+  kernelFunc: wasmSoftmaxCrossEntropyKernel,
+};

@@ -6,21 +6,17 @@
  * that memory cannot be imported (a threaded build's shared memory) the same steps run in JavaScript
  * on views of the heap.
  */
-import type { AdamWScalars } from '../ops/adamw-update.js';
-import { tf } from '../tf.js';
-import { type AdamWArrays, adamwInJavaScript, adamwKernelFor, float32Scalars } from './adamw-simd.js';
-
-interface WasmBackendLike {
-  wasm: { asm?: { memory?: unknown } };
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  getMemoryOffset(dataId: tf.DataId): number;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
-}
+import type { AdamWScalars } from '../../ops/adamw-update.js';
+import { tf } from '../../tf.js';
+import { type AdamWArrays, adamwInJavaScript, adamwKernelFor, float32Scalars } from '../adamw-simd.js';
+import { fusedKernelNames } from '../fused-kernel-names.js';
+import type { KernelArgs, KernelPatch } from '../register.js';
+import { wasmBackend } from './backend.js';
 
 /** Kernel `ScratchGPTAdamW`: inputs param, grad, m, v (float32, one shape) → new param, m, v. */
-export function wasmAdamWKernel({ inputs, backend, attrs }: Parameters<tf.KernelFunc>[0]): tf.TensorInfo[] {
+export function wasmAdamWKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
   const { param, grad, m, v } = inputs as Record<'param' | 'grad' | 'm' | 'v', tf.TensorInfo>;
-  const wasm = backend as unknown as WasmBackendLike;
+  const wasm = wasmBackend(backend);
   for (const [name, x] of Object.entries({ param, grad, m, v })) {
     if (x.dtype !== 'float32') throw new Error(`ScratchGPTAdamW: ${name} must be float32, got ${x.dtype}`);
     if (!tf.util.arraysEqual(x.shape, param.shape)) {
@@ -41,3 +37,9 @@ export function wasmAdamWKernel({ inputs, backend, attrs }: Parameters<tf.Kernel
   }
   return outputs;
 }
+
+export const adamwConfig: KernelPatch = {
+  kernelName: fusedKernelNames.adamw,
+  backendName: 'wasm',
+  kernelFunc: wasmAdamWKernel,
+};

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { initBackend, preferredShardBytes } from '../backend/init-backend.js';
-import { memoryBudgetBytes } from '../backend/memory-budget.js';
-import { heapView } from '../ops/heap-view.js';
-import { tf } from '../tf.js';
+import { initBackend, preferredShardBytes } from '../../backend/init-backend.js';
+import { memoryBudgetBytes } from '../../backend/memory-budget.js';
+import { heapView } from '../../ops/heap-view.js';
+import { tf } from '../../tf.js';
 
 describe('on wasm', () => {
   it('a clone shares its source’s memory (TF.js saves tensors for gradients as clones)', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { initBackend, probeWebGPU } from '../backend/init-backend.js';
-import { requiredBackends } from '../testing.js';
-import { tf } from '../tf.js';
-import { unsortedSegmentSum } from './webgpu-kernels.js';
+import { initBackend, probeWebGPU } from '../../backend/init-backend.js';
+import { requiredBackends } from '../../testing.js';
+import { tf } from '../../tf.js';
+import { unsortedSegmentSum } from './unsorted-segment-sum.js';
 
 const adapter = await probeWebGPU();
 const runs = !('reason' in adapter) || requiredBackends().includes('webgpu');

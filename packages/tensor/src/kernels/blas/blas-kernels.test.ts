@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { currentBackend, initBackend } from '../backend/init-backend.js';
-import { requiredBackends } from '../testing.js';
-import { tf } from '../tf.js';
-import { blasProductsActive } from './blas-kernels.js';
+import { currentBackend, initBackend } from '../../backend/init-backend.js';
+import { requiredBackends } from '../../testing.js';
+import { tf } from '../../tf.js';
+import { blasProductsActive } from './products.js';
 
 const reason = await initBackend({ prefer: 'blas' }).then(
   () => undefined,

@@ -1,0 +1,20 @@
+/** The parts of TF.js's wasm backend (`BackendWasm`) our kernels use, all public at runtime. */
+import type { tf } from '../../tf.js';
+
+export interface WasmBackendLike {
+  /** The Emscripten module; `asm.memory` is the heap, where it can be imported (not when shared). */
+  wasm: { asm?: { memory?: unknown } };
+  /** A new tensor on the heap. Allocating may grow the heap, which detaches every view taken before. */
+  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
+  /** Where a tensor's data starts in the heap, in bytes. */
+  getMemoryOffset(dataId: tf.DataId): number;
+  /** A view of a tensor's data in the heap (no copy). */
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
+  incRef(dataId: tf.DataId): void;
+  disposeData(dataId: tf.DataId): boolean;
+}
+
+/** The backend a wasm kernel was called with. */
+export function wasmBackend(backend: unknown): WasmBackendLike {
+  return backend as WasmBackendLike;
+}

@@ -74,18 +74,26 @@ export function toEntry(value: unknown, where: string): InstructionEntry {
     throw new InstructionDataError(`${where} is not an object with "instruction" and "output"`);
   }
   const record = value as Record<string, unknown>;
-  const text = (field: string): string => {
-    const found = record[field];
-    if (typeof found === 'string') return found;
-    throw new InstructionDataError(
-      found === undefined
-        ? `${where} has no "${field}" (every entry needs "instruction" and "output" strings)`
-        : `${where}: "${field}" must be a string, not ${jsonPreview(found, 40)}`,
-    );
-  };
+  const text = (field: string): string => stringField(record, field, where, '"instruction" and "output"');
   /** A field that may be missing or null: then empty. */
   const optionalText = (field: string): string => (record[field] == null ? '' : text(field));
   const instruction = text('instruction');
   if (instruction.trim() === '') throw new InstructionDataError(`${where}: "instruction" is empty`);
   return { instruction, input: optionalText('input'), output: text('output') };
+}
+
+/** A string field of a record, or an error naming where it is and what every entry needs. */
+export function stringField(
+  record: Record<string, unknown>,
+  field: string,
+  where: string,
+  needed: string,
+): string {
+  const found = record[field];
+  if (typeof found === 'string') return found;
+  throw new InstructionDataError(
+    found === undefined
+      ? `${where} has no "${field}" (every entry needs ${needed} strings)`
+      : `${where}: "${field}" must be a string, not ${jsonPreview(found, 40)}`,
+  );
 }

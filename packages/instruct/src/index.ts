@@ -44,6 +44,25 @@ export {
 } from './judge/judge.js';
 export { parseScore, scoringPrompt } from './judge/scoring-prompt.js';
 export {
+  collatePreferences,
+  encodePreference,
+  type PreferenceBatch,
+  type PreferenceCollateOptions,
+  type PreferencePair,
+  type PreferenceSequences,
+} from './preference/collate.js';
+export {
+  type DpoLoss,
+  dpoBatchLoss,
+  dpoLoss,
+  dpoObjective,
+  type PreferenceLogProbs,
+  type RewardSummary,
+  summarizeRewards,
+} from './preference/dpo-loss.js';
+export { type PreferenceEntry, parsePreferenceData } from './preference/entry.js';
+export { responseLogProbs, sequenceLogProbs } from './preference/log-probs.js';
+export {
   alpaca,
   type ChatTurn,
   isPromptFormatName,

@@ -46,6 +46,8 @@ FILE_KINDS = {
     "classifier/fixtures/lora-classifier/merged.safetensors": "trajectories",
     "classifier/fixtures/*/losses.json": "trajectories",
     "instruct/fixtures/chapter7/training.safetensors": "trajectories",
+    "instruct/fixtures/dpo/values.safetensors": "values",
+    "instruct/fixtures/dpo/training.safetensors": "trajectories",
 }
 
 

@@ -14,8 +14,8 @@ export interface Fixture {
   setting<T>(name: string): T;
 }
 
-export function loadFixture(name: string): Fixture {
-  const url = new URL(`../../fixtures/chapter7/${name}`, import.meta.url);
+export function loadFixture(name: string, folder = 'chapter7'): Fixture {
+  const url = new URL(`../../fixtures/${folder}/${name}`, import.meta.url);
   const { tensors, metadata } = parseSafetensors(readFileSync(url), name);
   const get = (key: string) => {
     const entry = tensors.get(key);

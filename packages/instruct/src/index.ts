@@ -57,10 +57,12 @@ export {
   dpoLoss,
   dpoObjective,
   type PreferenceLogProbs,
+  type ReferenceModel,
   type RewardSummary,
   summarizeRewards,
 } from './preference/dpo-loss.js';
 export { type PreferenceEntry, parsePreferenceData } from './preference/entry.js';
+export { evaluatePreferences, type PreferenceEvaluation } from './preference/evaluate.js';
 export { responseLogProbs, sequenceLogProbs } from './preference/log-probs.js';
 export {
   alpaca,

@@ -16,5 +16,6 @@ export {
   loraLayers,
   maxLoRARank,
 } from './apply.js';
+export { type ForwardModel, withAdaptersDisabled, withoutAdapters } from './disable.js';
 export { LoRALayer, type LoRAOptions, type LoRAScaling } from './lora-layer.js';
 export { mergeLoRA } from './merge.js';

@@ -38,6 +38,8 @@ export class LoRALayer extends Module implements LinearAdapter {
   readonly scaling: LoRAScaling;
   /** What x·A·B is multiplied by. */
   readonly scale: number;
+  /** Off, the layer it is attached to gives the base model's output (`withAdaptersDisabled`). */
+  enabled = true;
 
   constructor(
     readonly inFeatures: number,

@@ -55,6 +55,7 @@ export {
   type SoftmaxCrossEntropyOptions,
   softmaxCrossEntropy,
 } from './ops/softmax-cross-entropy.js';
+export { withoutGradient } from './ops/without-gradient.js';
 export {
   Generator,
   type GeneratorState,

@@ -7,7 +7,7 @@
  * averaged over the batch, where each term is a sequence log-probability (`sequenceLogProbs`). β sets
  * how far the policy may drift from the reference (the book uses 0.1).
  */
-import { tf } from '@scratchgpt/tensor';
+import { tf, withoutGradient } from '@scratchgpt/tensor';
 import type { LanguageModel, Objective } from '@scratchgpt/trainer';
 import type { PreferenceBatch } from './collate.js';
 import { responseLogProbs } from './log-probs.js';
@@ -50,13 +50,20 @@ export function dpoLoss(
 }
 
 /**
+ * The frozen model DPO measures the policy against: a copy of the instruction-tuned model the policy
+ * starts from, or, when the policy trains LoRA updates, that same model with its updates switched off
+ * (`withoutAdapters` from `@scratchgpt/lora`), which needs no second copy of the weights.
+ */
+export type ReferenceModel = Pick<LanguageModel, 'forward'>;
+
+/**
  * Runs the policy and the reference on both sides of the batch and gives the DPO loss. The reference
- * is a separate, frozen model (typically a copy of the instruction-tuned model the policy starts from):
- * its log-probabilities pass through `frozen`, so no gradient reaches it even inside a gradient tape.
+ * runs without a gradient (`withoutGradient`): inside a training step none of its work is recorded or
+ * kept for the backward pass, and no gradient reaches it.
  */
 export function dpoBatchLoss(
   policy: LanguageModel,
-  reference: LanguageModel,
+  reference: ReferenceModel,
   batch: PreferenceBatch,
   beta: number,
   reduction: 'mean' | 'sum' = 'mean',
@@ -66,14 +73,14 @@ export function dpoBatchLoss(
   }
   return tf.tidy(() => {
     const { batchSize, length } = batch;
-    const side = (model: LanguageModel, which: 'chosen' | 'rejected') =>
+    const side = (model: ReferenceModel, which: 'chosen' | 'rejected') =>
       responseLogProbs(model, batch[which], batchSize, length);
     return dpoLoss(
       {
         policyChosen: side(policy, 'chosen'),
         policyRejected: side(policy, 'rejected'),
-        referenceChosen: frozen(side(reference, 'chosen')),
-        referenceRejected: frozen(side(reference, 'rejected')),
+        referenceChosen: withoutGradient(() => side(reference, 'chosen')),
+        referenceRejected: withoutGradient(() => side(reference, 'rejected')),
       },
       beta,
       reduction,
@@ -83,7 +90,7 @@ export function dpoBatchLoss(
 
 /** DPO as an objective of the trainer's loop: the policy is the model trained, counted per row. */
 export function dpoObjective(options: {
-  reference: LanguageModel;
+  reference: ReferenceModel;
   beta: number;
 }): Objective<LanguageModel, PreferenceBatch> {
   checkBeta(options.beta);
@@ -139,15 +146,6 @@ export function summarizeRewards(
     margin: (chosen - rejected) / rows,
     accuracy: preferred / rows,
   };
-}
-
-/** The values of `x` with a zero gradient: the reference model is never trained. */
-function frozen(x: tf.Tensor1D): tf.Tensor1D {
-  const identity = tf.customGrad((value, save) => {
-    (save as tf.GradSaveFunc)([]);
-    return { value: tf.clone(value as tf.Tensor), gradFunc: (dy) => tf.zerosLike(dy as tf.Tensor) };
-  });
-  return identity(x) as tf.Tensor1D;
 }
 
 function checkBeta(beta: number): void {

@@ -21,7 +21,7 @@ export function sequenceLogProbs(logits: tf.Tensor, targets: tf.Tensor, mask: tf
 
 /** A model's sequence log-probabilities (B) of one side of a preference batch. */
 export function responseLogProbs(
-  model: LanguageModel,
+  model: Pick<LanguageModel, 'forward'>,
   sequences: PreferenceSequences,
   batchSize: number,
   length: number,

@@ -10,6 +10,7 @@ import { tinyModel } from '../test-support/tiny-model.js';
 import { collatePreferences, encodePreference, type PreferenceBatch } from './collate.js';
 import { dpoBatchLoss, dpoLoss, dpoObjective, summarizeRewards } from './dpo-loss.js';
 import { parsePreferenceData } from './entry.js';
+import { evaluatePreferences } from './evaluate.js';
 import { sequenceLogProbs } from './log-probs.js';
 
 const dataUrl = new URL('../../../../data/instruction-data-with-preference.json', import.meta.url);
@@ -193,4 +194,35 @@ describe('sequence log-probabilities and the DPO loss', () => {
     policy.dispose();
     reference.dispose();
   }, 120_000);
+
+  it('evaluates pairs over batches: per-pair loss and rewards, at most maxBatches', async () => {
+    const tokenizer = getGPT2Tokenizer();
+    const policy = await tinyModel(3, 128);
+    const reference = await tinyModel(4, 128);
+    const encoded = data.slice(0, 3).map((entry) => encodePreference(entry, tokenizer));
+    const whole = collatePreferences(encoded, { allowedMaxLength: 96 });
+    const direct = dpoBatchLoss(policy, reference, whole, 0.1);
+    const expected = summarizeRewards(direct.chosenRewards.dataSync(), direct.rejectedRewards.dataSync());
+    const loss = direct.loss.dataSync()[0]!;
+    tf.dispose(Object.values(direct));
+    // The same three pairs in batches of 2 and 1 (each padded to its own length, which masks ignore).
+    const batches = [encoded.slice(0, 2), encoded.slice(2)].map((part) =>
+      collatePreferences(part, { allowedMaxLength: 96 }),
+    );
+    const before = tf.memory().numTensors;
+    const got = await evaluatePreferences({ policy, reference, batches, beta: 0.1 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(got.pairs).toBe(3);
+    expect(got.loss).toBeCloseTo(loss, 5);
+    for (const key of ['chosen', 'rejected', 'margin', 'accuracy'] as const) {
+      expect(got[key], key).toBeCloseTo(expected[key], 5);
+    }
+    const first = await evaluatePreferences({ policy, reference, batches, beta: 0.1, maxBatches: 1 });
+    expect(first.pairs).toBe(2);
+    await expect(evaluatePreferences({ policy, reference, batches: [], beta: 0.1 })).rejects.toThrow(
+      'there are no pairs to evaluate',
+    );
+    policy.dispose();
+    reference.dispose();
+  }, 60_000);
 });

@@ -15,6 +15,8 @@ export interface LinearOptions {
  */
 export interface LinearAdapter extends Module {
   forward(x: tf.Tensor): tf.Tensor;
+  /** While false the layer runs as if no adapter were attached (LoRA's base model). */
+  readonly enabled?: boolean;
 }
 
 /**
@@ -85,7 +87,8 @@ export class Linear extends Module {
       const flat = tf.reshape(x, [-1, this.inFeatures]); // (N, in)
       let y = matMul(flat, this.weight, false, true); // (N, out)
       if (this.bias != null) y = addBroadcast(y, this.bias);
-      if (this.#adapter != null) y = tf.add(y, this.#adapter.module.forward(flat));
+      const adapter = this.#adapter?.module;
+      if (adapter != null && adapter.enabled !== false) y = tf.add(y, adapter.forward(flat));
       return tf.reshape(y, [...leading, this.outFeatures]);
     });
   }

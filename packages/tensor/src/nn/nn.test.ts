@@ -27,6 +27,7 @@ beforeAll(() => initBackend({ prefer: 'cpu' }));
 /** Adds a learned offset per output: the smallest adapter. */
 class Shift extends Module {
   readonly offset: tf.Variable;
+  enabled = true;
   constructor(outFeatures: number) {
     super();
     this.offset = this.registerParameter(
@@ -146,7 +147,7 @@ describe('Linear', () => {
     linear.dispose();
   });
 
-  it('adds an attached adapter to its output, trains and names its parameters, and detaches it', async () => {
+  it('adds an attached adapter to its output unless disabled, trains and names its parameters, and detaches it', async () => {
     const layer = new Linear(3, 2, { generator: new Generator(4) });
     const x = tf.tensor3d([[[1, -2, 0.5]], [[0, 1, 2]]]); // (2, 1, 3)
     const plain = await layer.forward(x).data();
@@ -158,6 +159,10 @@ describe('Linear', () => {
     expect([...shifted]).toEqual([...plain].map((value, i) => Math.fround(value + (i % 2 === 0 ? 1 : 2))));
     const { grads } = tf.variableGrads(() => tf.sum(layer.forward(x)));
     expect(await grads[adapter.offset.name]!.data()).toEqual(new Float32Array([2, 2]));
+    adapter.enabled = false;
+    expect(await layer.forward(x).data()).toEqual(plain);
+    adapter.enabled = true;
+    expect(await layer.forward(x).data()).toEqual(shifted);
     expect(() => layer.attachAdapter('again', new Shift(2))).toThrow(/already has the adapter 'shift'/);
     expect(layer.detachAdapter()).toBe(adapter);
     expect(layer.namedParameters().map(([name]) => name)).toEqual(['weight', 'bias']);

@@ -16,7 +16,7 @@ from fixture_compare import compare_file
 from fixture_models import SPECS
 from fixtures_classify import write_classifier_gpt, write_lora_classifier, write_random_state, write_sms_split
 from fixtures_attention import write_chapter3
-from fixtures_dpo import write_dpo
+from fixtures_dpo import write_dpo, write_dpo_lora
 from fixtures_hub import write_hub_model
 from fixtures_instruct import write_chapter7
 from fixtures_model import write_model_fixture
@@ -65,7 +65,10 @@ def generate(root):
     for name, write in classifier.items():
         summary[CLASSIFIER_FIXTURES / name] = write(root / CLASSIFIER_FIXTURES / name)
     summary[INSTRUCT_FIXTURES / "chapter7"] = write_chapter7(root / INSTRUCT_FIXTURES / "chapter7")
-    summary[INSTRUCT_FIXTURES / "dpo"] = write_dpo(root / INSTRUCT_FIXTURES / "dpo")
+    summary[INSTRUCT_FIXTURES / "dpo"] = {
+        **write_dpo(root / INSTRUCT_FIXTURES / "dpo"),
+        **write_dpo_lora(root / INSTRUCT_FIXTURES / "dpo"),
+    }
     return summary
 
 

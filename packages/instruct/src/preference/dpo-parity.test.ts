@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadModel } from '@scratchgpt/gpt-model';
+import { applyLoRA, withoutAdapters } from '@scratchgpt/lora';
 import { initBackend, tf } from '@scratchgpt/tensor';
 import { findTestBackends, maxAbsDiff } from '@scratchgpt/tensor/testing';
 import { getGPT2Tokenizer } from '@scratchgpt/tokenizer';
@@ -13,13 +14,15 @@ import { describe, expect, it } from 'vitest';
 import { alpaca } from '../prompt-format.js';
 import { type FormulaParameter, formulaWeights, loadFixture } from '../test-support/fixtures.js';
 import { collatePreferences, encodePreference, type PreferenceBatch } from './collate.js';
-import { dpoBatchLoss, dpoLoss, dpoObjective } from './dpo-loss.js';
+import { dpoBatchLoss, dpoLoss, dpoObjective, type ReferenceModel } from './dpo-loss.js';
 import { parsePreferenceData } from './entry.js';
 import { responseLogProbs } from './log-probs.js';
 
 const fixture = loadFixture('data.safetensors', 'dpo');
 const values = loadFixture('values.safetensors', 'dpo');
 const training = loadFixture('training.safetensors', 'dpo');
+const loraTraining = loadFixture('lora-training.safetensors', 'dpo');
+const loraInitial = loadFixture('lora-initial.safetensors', 'dpo');
 const dataUrl = new URL('../../../../data/instruction-data-with-preference.json', import.meta.url);
 const data = parsePreferenceData(readFileSync(dataUrl, 'utf8'));
 const tokenizer = getGPT2Tokenizer();
@@ -55,19 +58,51 @@ describe('the preference data against PyTorch', () => {
   });
 });
 
-function formulaModel(parameters: string) {
-  const weights = formulaWeights(training.setting<FormulaParameter[]>(parameters));
-  return loadModel(training.setting<Record<string, unknown>>('model'), weights, { weightsSource: 'formula' })
+function formulaModel(parameters: string, fixture = training) {
+  const weights = formulaWeights(fixture.setting<FormulaParameter[]>(parameters));
+  return loadModel(fixture.setting<Record<string, unknown>>('model'), weights, { weightsSource: 'formula' })
     .model;
 }
 
+type AdamWSettings = { lr: number; betas: [number, number]; eps: number; weight_decay: number };
+
+/** The fixture's ten DPO steps in the training loop, on batches of its step size in file order. */
+async function trainTenSteps(
+  policy: ReturnType<typeof formulaModel>,
+  reference: ReferenceModel,
+  fixture: typeof training,
+): Promise<number[]> {
+  const stepBatch = fixture.setting<number>('step_batch');
+  const optimizer = fixture.setting<AdamWSettings>('optimizer');
+  const batches: PreferenceBatch[] = [];
+  for (let start = 0; start < pairs.length; start += stepBatch) {
+    batches.push(collatePreferences(pairs.slice(start, start + stepBatch), { allowedMaxLength }));
+  }
+  const train: BatchSource<PreferenceBatch> = {
+    length: batches.length,
+    batchSize: stepBatch,
+    batches: (_epoch = 0, startBatch = 0) => batches.slice(startBatch),
+  };
+  const steps = fixture.setting<number>('steps');
+  const losses: number[] = [];
+  for await (const event of trainModel({
+    model: policy,
+    train,
+    objective: dpoObjective({ reference, beta: fixture.setting<number>('beta') }),
+    lr: optimizer.lr,
+    weightDecay: optimizer.weight_decay,
+    betas: optimizer.betas,
+    eps: optimizer.eps,
+    epochs: Math.ceil(steps / batches.length),
+    maxSteps: steps,
+  })) {
+    if (event.event === 'step') losses.push(event.loss);
+  }
+  expect(losses).toHaveLength(steps);
+  return losses;
+}
+
 const backends = await findTestBackends();
-const optimizer = training.setting<{
-  lr: number;
-  betas: [number, number];
-  eps: number;
-  weight_decay: number;
-}>('optimizer');
 
 describe.each(backends)('DPO on a small GPT against PyTorch on $backend', ({ backend, available }) => {
   it.skipIf(!available)(
@@ -128,33 +163,8 @@ describe.each(backends)('DPO on a small GPT against PyTorch on $backend', ({ bac
       await initBackend({ prefer: backend });
       const policy = formulaModel('policy_parameters');
       const reference = formulaModel('reference_parameters');
-      const stepBatch = training.setting<number>('step_batch');
-      const batches: PreferenceBatch[] = [];
-      for (let start = 0; start < pairs.length; start += stepBatch) {
-        batches.push(collatePreferences(pairs.slice(start, start + stepBatch), { allowedMaxLength }));
-      }
-      const train: BatchSource<PreferenceBatch> = {
-        length: batches.length,
-        batchSize: stepBatch,
-        batches: (_epoch = 0, startBatch = 0) => batches.slice(startBatch),
-      };
-      const steps = training.setting<number>('steps');
-      const losses: number[] = [];
-      for await (const event of trainModel({
-        model: policy,
-        train,
-        objective: dpoObjective({ reference, beta }),
-        lr: optimizer.lr,
-        weightDecay: optimizer.weight_decay,
-        betas: optimizer.betas,
-        eps: optimizer.eps,
-        epochs: Math.ceil(steps / batches.length),
-        maxSteps: steps,
-      })) {
-        if (event.event === 'step') losses.push(event.loss);
-      }
-      expect(maxAbsDiff(losses, training.floats('losses'))).toBeLessThanOrEqual(1e-4);
-      expect(losses).toHaveLength(steps);
+      const losses = await trainTenSteps(policy, reference, training);
+      expect(maxAbsDiff(losses, training.floats('losses'))).toBeLessThanOrEqual(1e-5);
       const parameters = new Map(policy.namedParameters());
       const finals = training.names().filter((name) => name.startsWith('final.'));
       expect([...parameters.keys()].sort()).toEqual(finals.map((name) => name.slice('final.'.length)).sort());
@@ -164,6 +174,33 @@ describe.each(backends)('DPO on a small GPT against PyTorch on $backend', ({ bac
       }
       policy.dispose();
       reference.dispose();
+    },
+    300_000,
+  );
+
+  it.skipIf(!available || backend === 'cpu')(
+    'trains LoRA updates against the base under them, ten steps to the same losses and updates',
+    async () => {
+      await initBackend({ prefer: backend });
+      const policy = formulaModel('policy_parameters', loraTraining);
+      const lora = loraTraining.setting<{ rank: number; alpha: number }>('lora');
+      const layers = applyLoRA(policy, { ...lora, include: (name) => name.startsWith('trf_blocks.') });
+      expect([...layers.keys()]).toEqual(loraTraining.setting<string[]>('layers'));
+      for (const [name, layer] of layers) {
+        const key = `${name}.lora.A`;
+        layer.A.assign(tf.tensor(loraInitial.floats(key), loraInitial.shape(key)));
+      }
+      const losses = await trainTenSteps(policy, withoutAdapters(policy), loraTraining);
+      // Policy and reference start as one model: the first loss is log 2 exactly as in PyTorch.
+      expect(maxAbsDiff(losses, loraTraining.floats('losses'))).toBeLessThanOrEqual(1e-5);
+      for (const [name, layer] of layers) {
+        for (const part of ['A', 'B'] as const) {
+          const key = `final.${name}.lora.${part}`;
+          const got = (await layer[part].data()) as Float32Array;
+          expect(maxAbsDiff(got, loraTraining.floats(key)), key).toBeLessThanOrEqual(1e-4);
+        }
+      }
+      policy.dispose();
     },
     300_000,
   );

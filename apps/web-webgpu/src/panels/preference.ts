@@ -43,6 +43,9 @@ export function createPreferencePanel(deps: PreferencePanelDeps) {
     validation: 'validation margin',
   });
 
+  /** Stop was clicked: the step in progress finishes first, and the status line says so until then. */
+  let stopping = false;
+
   function readSettings(): PreferenceSettings {
     return {
       format: deps.format(),
@@ -67,6 +70,7 @@ export function createPreferencePanel(deps: PreferencePanelDeps) {
     deps.guarded(() => {
       const settings = readSettings();
       resetStats();
+      stopping = false;
       deps.setStatus('Preparing the preference pairs…', 'preference');
       deps.start({ type: 'preference', settings });
     }),
@@ -74,6 +78,7 @@ export function createPreferencePanel(deps: PreferencePanelDeps) {
   ui.stop.addEventListener('click', () => {
     deps.stop();
     ui.stop.disabled = true;
+    stopping = true;
     deps.setStatus('Stopping after this step…');
   });
 
@@ -92,7 +97,7 @@ export function createPreferencePanel(deps: PreferencePanelDeps) {
       case 'preference-step':
         ui.step.textContent = String(message.step);
         ui.loss.textContent = message.loss.toFixed(3);
-        deps.setStatus(`Preference tuning… step ${message.step} done`);
+        if (!stopping) deps.setStatus(`Preference tuning… step ${message.step} done`);
         return;
       case 'preference-eval':
         ui.valLoss.textContent = message.validation.loss.toFixed(3);
@@ -102,6 +107,7 @@ export function createPreferencePanel(deps: PreferencePanelDeps) {
         chart.addEvaluation(message.step, message.validation.margin);
         return;
       case 'preference-trained':
+        stopping = false;
         deps.setStatus(
           message.reason === 'aborted'
             ? `Stopped at step ${message.step}. The chat answers with the model as tuned so far.`

@@ -9,6 +9,7 @@ import { createBackendPanel } from './panels/backend.js';
 import { createChatPanel } from './panels/chat.js';
 import { createCheckpointsPanel } from './panels/checkpoints.js';
 import { createGeneratePanel } from './panels/generate.js';
+import { createPreferencePanel } from './panels/preference.js';
 import { createSetupPanel } from './panels/setup.js';
 import { createTasks, type TaskState } from './panels/tasks.js';
 import { createTrainPanel } from './panels/train.js';
@@ -32,6 +33,7 @@ const chat = createChatPanel({
   evalEvery: setup.evalEvery,
   resetStats: train.resetStats,
 });
+const preference = createPreferencePanel({ ...tasks, format: chat.format });
 const panels: { refresh(state: Readonly<TaskState>): void }[] = [
   setup,
   train,
@@ -40,6 +42,7 @@ const panels: { refresh(state: Readonly<TaskState>): void }[] = [
   checkpoints,
   classify,
   chat,
+  preference,
 ];
 
 type Handler<M> = { handle: (message: M) => void | Promise<void> };
@@ -67,6 +70,10 @@ const routes: { [T in FromWorker['type']]: Handler<MessageOf<T>>[] } = {
   'classifier-files': [classify],
   'chat-token': [chat],
   'chat-answer': [chat],
+  'preference-data': [preference],
+  'preference-step': [preference],
+  'preference-eval': [preference],
+  'preference-trained': [preference],
   error: [tasks, checkpoints, classify, chat, attention],
   idle: [tasks, train, attention],
 };

@@ -7,6 +7,7 @@ import type { DownloadProgress } from '@scratchgpt/hub';
 import type { ChatAnswer, PromptFormatName } from '@scratchgpt/instruct';
 import type { TrainEvent } from '@scratchgpt/trainer';
 import type { ClassifyFromWorker, ClassifyToWorker } from './classify-protocol.js';
+import type { PreferenceFromWorker, PreferenceToWorker } from './preference-protocol.js';
 
 /** `auto` ranks backends as `@scratchgpt/tensor` does: a software WebGPU adapter below wasm. */
 export type BackendRequest = 'auto' | 'webgpu' | 'wasm';
@@ -54,7 +55,8 @@ export type ToWorker =
   | { type: 'load'; config: string; configName: string; weights: ArrayBuffer; weightsName: string }
   /** A model from the Hugging Face Hub (`endpoint`: the Hub's URL), cached in the browser. */
   | { type: 'hub'; id: string; endpoint: string }
-  | ClassifyToWorker;
+  | ClassifyToWorker
+  | PreferenceToWorker;
 
 export type Task = ToWorker['type'];
 
@@ -137,6 +139,7 @@ export type FromWorker =
   /** A Hub download under way: bytes of the file so far. */
   | ({ type: 'download' } & DownloadProgress)
   | ClassifyFromWorker
+  | PreferenceFromWorker
   | { type: 'error'; task: Task; message: string }
   /** Every task ends with this, after its result or its error. */
   | { type: 'idle'; task: Task };

@@ -2,7 +2,7 @@
  * The app end to end in Debian's Chromium, headless, on WebGPU (SwiftShader where there is no GPU):
  * train, stop and resume from the page, stream a generation, draw the attention heatmap, save a
  * checkpoint and load it in Node (and in the CLI where it is built), load checkpoints back,
- * instruction-tune the model and chat with it.
+ * instruction-tune the model and chat with it, then preference-tune it (DPO).
  *
  * SwiftShader runs the vocabulary-sized matrix products slowly (seconds per step even for gpt-nano),
  * so the run is as small as the checks allow: gpt-nano, context 16, batch 2, 22+ steps.
@@ -298,6 +298,44 @@ describe.runIf(hasChromium)('the page in Chromium', () => {
       'Name a primary color.',
     ]);
     await page.screenshot({ path: join(resultsDir, 'e2e-chat.png'), fullPage: true });
+  });
+
+  it('preference-tunes the instruction-tuned model (DPO): the margin chart fills, and the chat answers', async () => {
+    await page.getByTestId('preference-steps').fill('2');
+    await page.getByTestId('preference-pairs').fill('4');
+    await page.getByTestId('preference-batch-size').fill('2');
+    await page.getByTestId('preference-eval-every').fill('1');
+    const started = Date.now();
+    await page.getByTestId('preference-train').click();
+    expect(await page.getByTestId('preference-stop').isEnabled()).toBe(true);
+    await waitForStatus(
+      page,
+      /^Tuning on 4 pairs \(55 for validation, \d+ prompts cut/,
+      120_000,
+      'preference-status',
+    );
+    await waitForStatus(page, /^Preference-tuned to step 2\./, 300_000, 'preference-status');
+    console.log(`DPO, 2 steps and 2 evaluations: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    expect(await page.getByTestId('preference-step').textContent()).toBe('2');
+    expect(Number(await page.getByTestId('preference-loss').textContent())).toBeGreaterThan(0);
+    expect(Number(await page.getByTestId('preference-val-loss').textContent())).toBeGreaterThan(0);
+    // "validation (train train)", and accuracies as percentages.
+    expect(await page.getByTestId('preference-margin').textContent()).toMatch(
+      /^-?\d+\.\d{4} \(train -?\d+\.\d{4}\)$/,
+    );
+    expect(await page.getByTestId('preference-accuracy').textContent()).toMatch(
+      /^\d+\.\d% \(train \d+\.\d%\)$/,
+    );
+    // Evaluated after steps 1 and 2: two points on the chart.
+    await expect.poll(() => page.getByTestId('preference-chart').getAttribute('data-points')).toBe('2');
+    expect(await page.getByTestId('preference-stop').isEnabled()).toBe(false);
+
+    await page.getByTestId('chat-max-new-tokens').fill('3');
+    await page.getByTestId('chat-input').fill('Name a primary color.');
+    await page.getByTestId('chat-send').click();
+    await waitForStatus(page, /^Answered/, 120_000, 'chat-status');
+    expect(await page.locator('[data-testid="chat-log"] .user').count()).toBe(2);
+    await page.screenshot({ path: join(resultsDir, 'e2e-preference.png'), fullPage: true });
   });
 });
 

@@ -118,6 +118,8 @@ export function createChatPanel(deps: ChatPanelDeps) {
 
   return {
     handle,
+    /** The prompt format chosen: preference tuning uses it too. */
+    format,
     refresh(state: Readonly<TaskState>): void {
       ui.instructTrain.disabled = !hasIdleModel(state);
       ui.chatSend.disabled = !hasIdleModel(state);

@@ -48,6 +48,7 @@ export function createTasks(worker: Worker, refresh: (state: Readonly<TaskState>
     error: byTestId<HTMLElement>('error'),
     status: byTestId<HTMLElement>('status'),
     chatStatus: byTestId<HTMLElement>('chat-status'),
+    preferenceStatus: byTestId<HTMLElement>('preference-status'),
   };
   const state: TaskState = { ready: false, busy: undefined, model: undefined };
 
@@ -58,10 +59,11 @@ export function createTasks(worker: Worker, refresh: (state: Readonly<TaskState>
 
   /**
    * Progress and failures show in the card that started the work: instruction tuning and chat in
-   * theirs, everything else of the language model in the Train card's status line. (The classify card
-   * keeps its own.)
+   * theirs, preference tuning in its own, everything else of the language model in the Train card's
+   * status line. (The classify card keeps its own.)
    */
   function statusOf(task: Task | undefined): HTMLElement {
+    if (task === 'preference') return ui.preferenceStatus;
     return task === 'instruct' || task === 'chat' || task === 'chat-reset' ? ui.chatStatus : ui.status;
   }
 

@@ -36,3 +36,9 @@ export function openModel(request: {
     weightsSource: request.weightsName,
   });
 }
+
+/** A separate model with the same weights: what a run leaves as it was (a classifier's base, DPO's reference). */
+export async function copyOfModel(model: GPTModel): Promise<GPTModel> {
+  const files = await serializeCheckpoint(model);
+  return loadModel(files.config, files.weights).model;
+}

@@ -16,14 +16,7 @@ import {
   prepareClassificationData,
   serializeClassifier,
 } from '@scratchgpt/classifier';
-import {
-  CONFIG_FILE,
-  GPTModel,
-  loadModel,
-  preset,
-  serializeCheckpoint,
-  WEIGHTS_FILE,
-} from '@scratchgpt/gpt-model';
+import { CONFIG_FILE, GPTModel, preset, WEIGHTS_FILE } from '@scratchgpt/gpt-model';
 import { manualSeed } from '@scratchgpt/tensor';
 import { getGPT2Tokenizer } from '@scratchgpt/tokenizer';
 import { trainModel } from '@scratchgpt/trainer';
@@ -34,7 +27,7 @@ import type {
   ClassifyToWorker,
 } from '../classify-protocol.js';
 import type { FromWorker } from '../protocol.js';
-import { ownBuffer } from './checkpoint.js';
+import { copyOfModel, ownBuffer } from './checkpoint.js';
 
 /** Batches of each split an evaluation reads while training: a steady curve that stays quick. */
 const evalBatches = 4;
@@ -134,7 +127,7 @@ async function train(
   manualSeed(request.seed);
   const gpt =
     request.base.kind === 'current'
-      ? await copyOf(model!)
+      ? await copyOfModel(model!)
       : new GPTModel(preset(request.base.preset, { contextLength }));
   const lora =
     typeof request.trainable === 'object'
@@ -195,12 +188,6 @@ async function train(
       });
     }
   }
-}
-
-/** A copy of the page's GPT, so fine-tuning leaves the language model as it was. */
-async function copyOf(model: GPTModel): Promise<GPTModel> {
-  const files = await serializeCheckpoint(model);
-  return loadModel(files.config, files.weights).model;
 }
 
 function replace(

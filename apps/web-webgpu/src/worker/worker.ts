@@ -15,6 +15,7 @@ import { prepareData } from './data.js';
 import { runGeneration } from './generation.js';
 import { loadFromHub } from './hub.js';
 import { instructionRun } from './instruct.js';
+import { runPreferenceTuning } from './preference.js';
 import { runTraining, type TrainingRun } from './training.js';
 
 interface WorkerScope {
@@ -81,6 +82,10 @@ async function perform(message: ToWorker, signal: AbortSignal): Promise<void> {
       await runTraining(current, run, message.settings.steps, signal, post);
       return;
     }
+    case 'preference':
+      // The model is tuned in place: the chat answers with it next.
+      resetChat();
+      return runPreferenceTuning(currentModel(), message.settings, signal, post);
     case 'chat':
       return runChat(currentModel(), message, signal, post);
     case 'chat-reset':

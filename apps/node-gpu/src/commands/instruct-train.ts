@@ -27,6 +27,7 @@ import {
   promptFormatNames,
   readInstructionData,
 } from '../instruct-data.js';
+import { instructBatchFlags } from '../instruct-flags.js';
 import type { InstructRunSettings } from '../instruct-settings.js';
 import { checkLoRARank, loraFlags, loraParameters, readLoRAFlags } from '../lora-flags.js';
 import { checkMemory } from '../memory-check.js';
@@ -77,18 +78,7 @@ const flags = {
     help: "learn the responses only: the prompt's targets are ignored (exercise 7.2)",
   },
   bucket: { type: 'boolean', help: 'batch entries of similar length together (less padding)' },
-  context: {
-    type: 'integer',
-    value: 'N',
-    min: 1,
-    defaultText: "the model's context length, which is also the most",
-    help: "cut longer examples to N tokens, the book's allowed_max_length",
-  },
-  'batch-size': { type: 'integer', value: 'B', min: 1, defaultText: '8', help: 'entries per batch' },
-  'no-shuffle': {
-    type: 'boolean',
-    help: 'train on the entries in file order (default: shuffled, seeded by --seed)',
-  },
+  ...instructBatchFlags,
   ...scheduleFlags({ epochs: '2', lr: '5e-5', evalEvery: '5' }),
   'sample-every': {
     type: 'integer',

@@ -56,6 +56,8 @@ export interface PreferenceLoaderOptions {
 export interface PreferenceLoader extends BatchSource<PreferenceBatch> {
   /** How many pairs it batches. */
   readonly pairs: number;
+  /** Pairs left out: their prompt alone fills `allowedMaxLength`, leaving no answer to compare. */
+  readonly leftOut: number;
 }
 
 /** Tokenizes the entries once in `format`, and collates them batch by batch as the loop asks. */
@@ -66,11 +68,13 @@ export function createPreferenceLoader(
 ): PreferenceLoader {
   const { batchSize, shuffle, seed, dropLast, allowedMaxLength } = options;
   const tokenizer = gpt2();
-  const pairs: PreferencePair[] = entries.map((entry, index) => {
+  const encoded = entries.map((entry, index) => {
     const pair = encodePreference(entry, tokenizer, format);
-    checkRoomForAnswers(pair, allowedMaxLength, `${options.split} entry ${index + 1}`);
+    checkAnswers(pair, `${options.split} entry ${index + 1}`);
     return pair;
   });
+  // The first answer token is the target of the prompt's last position: it must be within the limit.
+  const pairs = encoded.filter((pair) => pair.prompt.length <= allowedMaxLength);
   const length = dropLast ? Math.floor(pairs.length / batchSize) : Math.ceil(pairs.length / batchSize);
 
   function order(epoch: number): number[] {
@@ -94,18 +98,19 @@ export function createPreferenceLoader(
     }
   }
 
-  return { length, batchSize, maxLength: undefined, pairs: pairs.length, batches };
+  return {
+    length,
+    batchSize,
+    maxLength: undefined,
+    pairs: pairs.length,
+    leftOut: encoded.length - pairs.length,
+    batches,
+  };
 }
 
-/** DPO compares answers: a pair whose answers are empty or cut off entirely would compare nothing. */
-function checkRoomForAnswers(pair: PreferencePair, allowedMaxLength: number, where: string): void {
+/** DPO compares answers: an empty one is a mistake in the data. */
+function checkAnswers(pair: PreferencePair, where: string): void {
   for (const side of ['chosen', 'rejected'] as const) {
     if (pair[side].length === 0) throw new CommandError(`--data: ${where} has an empty "${side}" answer`);
-  }
-  // The first answer token is the target of the prompt's last position.
-  if (pair.prompt.length > allowedMaxLength) {
-    throw new CommandError(
-      `--data: ${where} has a prompt of ${pair.prompt.length} tokens, leaving no room for its answers within ${allowedMaxLength}: raise --context (at most the model's context length) or shorten the entry`,
-    );
   }
 }

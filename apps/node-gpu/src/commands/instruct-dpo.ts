@@ -17,17 +17,15 @@ import {
 import { applyLoRA, withoutAdapters } from '@scratchgpt/lora';
 import { manualSeed } from '@scratchgpt/tensor';
 import { type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
-import { type Flags, type FlagValues, stringFlag } from '../args.js';
+import type { Flags, FlagValues } from '../args.js';
 import type { DpoRunSettings } from '../dpo-settings.js';
-import { CommandError, UsageError } from '../errors.js';
-import { chosenFormat, instructionModel, promptFormatNames } from '../instruct-data.js';
+import { CommandError } from '../errors.js';
+import { chosenFormat, promptFormatNames } from '../instruct-data.js';
 import { instructBatchFlags } from '../instruct-flags.js';
 import type { InstructRunSettings } from '../instruct-settings.js';
-import { checkLoRARank, loraFlags, loraParameters, readLoRAFlags } from '../lora-flags.js';
+import { loraFlags, loraParameters } from '../lora-flags.js';
 import { checkMemory } from '../memory-check.js';
 import { windowLength } from '../model-config.js';
-import { isHubModel, resolveModelSource } from '../model-source.js';
-import { outputPathFlag } from '../output-file.js';
 import {
   createPreferenceLoader,
   defaultPreferenceDataPath,
@@ -35,8 +33,6 @@ import {
   readPreferenceData,
 } from '../preference-data.js';
 import {
-  checkNewRunDirectory,
-  cleanRunDirectory,
   type DirectoryContents,
   inspectDirectory,
   loadModelDirectory,
@@ -50,6 +46,17 @@ import type { DpoManifest, RunSettings } from '../run-manifest.js';
 import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import { evaluateSplits, reportPreferenceEval } from './dpo-report.js';
+import {
+  checkSplitSizes,
+  newRunSettings,
+  newRunTarget,
+  readInstructStart,
+  resumeDiffers,
+  resumeTarget,
+  sharedResumeGiven,
+  sharedResumeRules,
+  tidyRunDirectory,
+} from './instruct-run.js';
 import { runTraining, scheduleOptions } from './run-training.js';
 import { checkResumedGradAccum, readSchedule, scheduleFlags } from './schedule.js';
 import { TrainReporter } from './train-reporter.js';
@@ -58,6 +65,8 @@ import { TrainReporter } from './train-reporter.js';
 const DEFAULT_BETA = 0.1;
 /** The book's rate for gpt2-medium: DPO nudges a tuned model, and larger rates soon drift far from it. */
 const DEFAULT_LR = 5e-6;
+/** The book's DPO optimizer decays less than its instruction tuning (0.1). */
+const DEFAULT_WEIGHT_DECAY = 0.01;
 
 const flags = {
   model: {
@@ -89,7 +98,7 @@ const flags = {
     help: 'how strongly the policy is held to the reference: larger stays closer to it',
   },
   ...instructBatchFlags,
-  ...scheduleFlags({ epochs: '1', lr: '5e-6', evalEvery: '5' }),
+  ...scheduleFlags({ epochs: '1', lr: '5e-6', evalEvery: '5', weightDecay: "0.01, the book's for DPO" }),
   ...loraFlags(
     'freeze the model, train rank-R updates of every Linear of the blocks; the reference is then the same model with its updates off (no second copy of the weights), and checkpoints keep adapter.safetensors beside the weights',
   ),
@@ -162,10 +171,13 @@ async function runInstructDpo(values: InstructDpoValues, context: CommandContext
         ? `LoRA rank ${lora.rank}, alpha ${lora.alpha}: ${model.numParameters({ trainable: true }).toLocaleString('en-US')} parameters train, the reference is the model without them`
         : 'the reference is a frozen copy of the starting model'),
   );
-  const existing = await inspectDirectory(out, '--out');
-  const removed = await cleanRunDirectory(out, existing.kind === 'run' ? existing.manifest : undefined);
-  if (removed.length > 0)
-    output.note(`removed what an interrupted save left in ${out}: ${removed.join(', ')}`);
+  const leftOut = data.train.leftOut + data.validation.leftOut;
+  if (leftOut > 0) {
+    output.note(
+      `left out ${leftOut} pairs (${data.train.leftOut} training, ${data.validation.leftOut} validation) whose prompt fills the ${run.context} tokens of --context`,
+    );
+  }
+  await tidyRunDirectory(out, output);
 
   const reporter = new TrainReporter(output);
   const evaluate = () =>
@@ -194,7 +206,12 @@ async function runInstructDpo(values: InstructDpoValues, context: CommandContext
         train: data.train,
         validation: data.validation,
         objective: dpoObjective({ reference, beta: dpo.beta }),
-        ...scheduleOptions(schedule, plan.resume, { epochs: 1, evalEvery: 5, lr: DEFAULT_LR }),
+        ...scheduleOptions(schedule, plan.resume, {
+          epochs: 1,
+          evalEvery: 5,
+          lr: DEFAULT_LR,
+          weightDecay: DEFAULT_WEIGHT_DECAY,
+        }),
         saveCheckpoint,
         signal,
       }),
@@ -204,45 +221,13 @@ async function runInstructDpo(values: InstructDpoValues, context: CommandContext
 
 /** Checks the flags against each other and against the directories. */
 async function planDpoRun(values: InstructDpoValues, context: CommandContext): Promise<DpoPlan> {
-  const modelArg = values.model;
-  const out = outputPathFlag(values, 'out');
-  if (out === undefined && isHubModel(modelArg)) {
-    throw new UsageError(
-      `instruct dpo: --out DIR is required with --model ${modelArg}: the Hugging Face cache is never written to`,
-    );
-  }
-  const modelDir = await resolveModelSource(modelArg, context);
-  const requestedFormat = stringFlag(values, 'format');
-  const { contents, config } = await instructionModel(modelDir, requestedFormat);
+  const start = await readInstructStart(values, context, 'instruct dpo');
+  const { modelDir, contents, config, lora } = start;
   const from = { directory: modelDir, contents };
-  const lora = readLoRAFlags(values);
-  checkLoRARank(lora, config);
-  const requested = {
-    data: stringFlag(values, 'data'),
-    context: values.context,
-    batchSize: values['batch-size'],
-    shuffle: values['no-shuffle'] === true ? false : undefined,
-    seed: context.seedGiven ? context.seed : undefined,
-    beta: values.beta,
-  };
-
   if (contents.kind === 'run' && contents.manifest.task === 'dpo') {
     const saved = contents.manifest;
-    const target = out ?? modelDir;
-    if (target !== modelDir) await checkNewRunDirectory(target);
-    const given = {
-      '--data': requested.data,
-      '--context': requested.context,
-      '--batch-size': requested.batchSize,
-      '--no-shuffle': requested.shuffle,
-      '--seed': requested.seed,
-      '--format': requestedFormat,
-      '--beta': requested.beta,
-      '--lora-rank': lora?.rank,
-      '--lora-alpha': lora?.alpha,
-      '--lora-scaling': lora?.scaling,
-    };
-    checkResumeFlags(resumeFlags, given, modelDir, saved);
+    const target = await resumeTarget(start);
+    checkResumeFlags(resumeFlags, { ...sharedResumeGiven(start), '--beta': values.beta }, modelDir, saved);
     windowLength(config, saved.run.context);
     await checkReferenceUnchanged(saved, modelDir);
     return {
@@ -257,21 +242,9 @@ async function planDpoRun(values: InstructDpoValues, context: CommandContext): P
     };
   }
   // An instruction run or a checkpoint: a new DPO run starts from its weights, in its prompt format.
-  if (out === undefined || out === modelDir) {
-    throw new UsageError(
-      `instruct dpo: give --out DIR for the new run (--model ${modelArg} is the model it starts from)`,
-    );
-  }
-  await checkNewRunDirectory(out);
-  const format = chosenFormat(requestedFormat, contents);
-  const run: RunSettings = {
-    data: requested.data ?? defaultPreferenceDataPath(),
-    valRatio: 0.05,
-    context: windowLength(config, requested.context),
-    batchSize: requested.batchSize ?? 8,
-    shuffle: requested.shuffle ?? true,
-    seed: context.seed,
-  };
+  const out = await newRunTarget(start, 'instruct dpo');
+  const format = chosenFormat(start.requestedFormat, contents);
+  const run = newRunSettings(start, context, defaultPreferenceDataPath);
   const instruct: InstructRunSettings = {
     promptFormat: format.name,
     maskPrompt: false,
@@ -280,7 +253,7 @@ async function planDpoRun(values: InstructDpoValues, context: CommandContext): P
   };
   const startStep = contents.kind === 'run' ? { step: contents.manifest.step } : {};
   const dpo: DpoRunSettings = {
-    beta: requested.beta ?? DEFAULT_BETA,
+    beta: values.beta ?? DEFAULT_BETA,
     // An absolute path: a resumed run may be started from another directory.
     reference: lora ? { kind: 'without-adapters' } : { kind: 'copy', model: resolve(modelDir), ...startStep },
   };
@@ -320,20 +293,8 @@ async function loadReference(plan: DpoPlan, policy: GPTModel): Promise<Reference
 /** A resumed run sees the same batches and measures the same way. */
 const resumeFlags: ResumeTable<DpoManifest> = {
   command: 'instruct dpo',
-  flags: {
-    '--data': (manifest) => manifest.run.data,
-    '--context': (manifest) => manifest.run.context,
-    '--batch-size': (manifest) => manifest.run.batchSize,
-    '--no-shuffle': (manifest) => manifest.run.shuffle,
-    '--seed': (manifest) => manifest.run.seed,
-    '--format': (manifest) => manifest.instruct.promptFormat,
-    '--beta': (manifest) => manifest.dpo.beta,
-    '--lora-rank': (manifest) => manifest.instruct.lora?.rank,
-    '--lora-alpha': (manifest) => manifest.instruct.lora?.alpha,
-    '--lora-scaling': (manifest) => manifest.instruct.lora?.scaling,
-  },
-  differs: (flag, _given, saved, { directory }) =>
-    `${flag} differs from the run in ${directory} (${JSON.stringify(saved)}); a resumed run keeps it: leave ${flag} out, or start a new run from its weights with --out NEW_DIR`,
+  flags: { ...sharedResumeRules<DpoManifest>(), '--beta': (manifest) => manifest.dpo.beta },
+  differs: resumeDiffers,
 };
 
 /** The book's split and loaders: shuffled training batches without the last partial one, validation in order. */
@@ -341,16 +302,7 @@ async function loadersOf(plan: DpoPlan): Promise<{ train: PreferenceLoader; vali
   const { run, format } = plan;
   const entries = await readPreferenceData(run.data);
   const split = splitInstructionData(entries);
-  if (split.validation.length === 0) {
-    throw new CommandError(
-      `--data ${run.data} has ${entries.length} entries: too few to keep 5% for validation (give at least 20)`,
-    );
-  }
-  if (split.train.length < run.batchSize) {
-    throw new CommandError(
-      `--data ${run.data}: its ${split.train.length} training entries make no full batch of ${run.batchSize}: use a smaller --batch-size or more data`,
-    );
-  }
+  checkSplitSizes(run, entries.length, split);
   const common = { batchSize: run.batchSize, allowedMaxLength: run.context };
   const loader = (part: PreferenceEntry[], name: string, training: boolean) =>
     createPreferenceLoader(part, format, {
@@ -360,8 +312,17 @@ async function loadersOf(plan: DpoPlan): Promise<{ train: PreferenceLoader; vali
       dropLast: training,
       split: name,
     });
-  return {
-    train: loader(split.train, 'training', true),
-    validation: loader(split.validation, 'validation', false),
-  };
+  const train = loader(split.train, 'training', true);
+  const validation = loader(split.validation, 'validation', false);
+  for (const [name, part] of [
+    ['training', train],
+    ['validation', validation],
+  ] as const) {
+    if (part.length === 0) {
+      throw new CommandError(
+        `--data ${run.data}: ${part.pairs} of its ${name} pairs fit --context ${run.context}, no full batch of ${run.batchSize}: raise --context (at most the model's context length) or use a smaller --batch-size`,
+      );
+    }
+  }
+  return { train, validation };
 }

@@ -16,10 +16,11 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cliStages, runDone } from './cli-stages.mjs';
 
 const { values, tokens } = parseArgs({
   options: {
@@ -34,7 +35,6 @@ const { values, tokens } = parseArgs({
   strict: false,
   tokens: true,
 });
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const instructScript = fileURLToPath(new URL('./instruct-end-to-end.mjs', import.meta.url));
 const preferences = fileURLToPath(
   new URL('../../../data/instruction-data-with-preference.json', import.meta.url),
@@ -53,45 +53,7 @@ function instructFlags() {
   return passed;
 }
 
-/** Runs a node script, echoing evaluations on stderr; returns its JSON lines and the seconds it took. */
-function run(script, args, label) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-    const events = [];
-    let buffer = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      buffer += chunk;
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines.filter(Boolean)) {
-        const event = JSON.parse(line);
-        events.push(event);
-        if (event.event === 'eval')
-          console.error(
-            `${label} step ${event.step}: loss ${event.trainLoss.toFixed(3)}, val ${event.valLoss?.toFixed(3)}; ` +
-              `val margin ${event.validation.margin.toFixed(3)}, accuracy ${event.validation.accuracy.toFixed(3)}`,
-          );
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`${label} exited with ${code}`));
-      else resolve({ events, seconds: (performance.now() - started) / 1000 });
-    });
-  });
-}
-
-const runDone = (dir) => existsSync(join(dir, 'checkpoint.json'));
-
-/** A stage's events, kept once it completes, so a second run of this script skips it. */
-async function stage(name, args) {
-  const log = join(out, `${name}.events.json`);
-  if (existsSync(log)) return JSON.parse(await readFile(log, 'utf8'));
-  const result = await run(cli, [...args, ...common, '--json'], name);
-  await writeFile(log, JSON.stringify(result));
-  return result;
-}
+const stage = cliStages(out, [...common, '--json']);
 
 // 1. The instruction-tuned run (the other script reuses its own completed stages).
 const tuned = join(out, 'instruct');

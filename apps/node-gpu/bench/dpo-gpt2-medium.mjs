@@ -14,13 +14,12 @@
  * DIR holds config.json + model.safetensors of openai-community/gpt2-medium (Hugging Face's layout).
  * Every stage runs the built CLI; a completed stage is reused, an interrupted one resumes.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseSafetensors, serializeSafetensors } from '@scratchgpt/tensor';
+import { cliStages, runDone } from './cli-stages.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -41,52 +40,11 @@ if (!hasWeights(values.model) && !(values.sft && existsSync(join(values.sft, 'ch
   );
   process.exit(2);
 }
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const out = values.out;
 const common = ['--backend', values.backend, '--seed', values.seed, '--json'];
 await mkdir(out, { recursive: true });
 
-/** Runs the CLI, echoing evaluations on stderr; returns its JSON lines and the minutes it took. */
-function cliRun(args, label) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [cli, ...args, ...common], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const events = [];
-    let buffer = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      buffer += chunk;
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines.filter(Boolean)) {
-        const event = JSON.parse(line);
-        events.push(event);
-        if (event.event !== 'eval') continue;
-        const margin = event.validation ? `, val reward margin ${event.validation.margin.toFixed(3)}` : '';
-        console.error(
-          `${label} step ${event.step}: train ${event.trainLoss.toFixed(3)}, val ${event.valLoss?.toFixed(3)}${margin}`,
-        );
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`${label} exited with ${code}`));
-      else resolve({ events, minutes: (performance.now() - started) / 60_000 });
-    });
-  });
-}
-
-const runDone = (dir) => existsSync(join(dir, 'checkpoint.json'));
-
-/** A stage's events, kept once it completes, so a second run of this script skips it. */
-async function stage(name, args) {
-  const log = join(out, `${name}.events.json`);
-  if (existsSync(log)) return JSON.parse(await readFile(log, 'utf8'));
-  const result = await cliRun(args, name);
-  await writeFile(log, JSON.stringify(result));
-  return result;
-}
+const stage = cliStages(out, common);
 
 /** GPT-2 medium as the book loads it: dropout off, and an output head of its own (a copy of wte). */
 async function bookCheckpoint(directory) {
@@ -155,12 +113,12 @@ console.log(
     {
       sft: tuning && {
         run: sft,
-        minutes: tuning.minutes,
+        minutes: tuning.seconds / 60,
         validationLoss: tuning.events.filter((e) => e.event === 'eval').at(-1)?.valLoss,
       },
       dpo: {
         run: dpoRun,
-        minutes: dpo.minutes,
+        minutes: dpo.seconds / 60,
         steps: dpo.events.at(-1)?.step,
         validationMarginOverTraining: evals.map((e) => [e.step, e.validation.margin]),
         finalValidationMargin: last?.validation.margin,

@@ -150,6 +150,11 @@ export const plans: Record<string, Plan> = {
     `${cli} instruct train --model gpt2 --out {tmp}/runs/sft-lora --lora-rank 16 --lr 1e-4 --steps 1 --context 32 --eval-batches 1`,
     `${smallGpt2Why}; one step writes the same LoRA run`,
   ),
+  'node apps/node-gpu/dist/cli.js instruct dpo --model runs/sft --out runs/dpo --lr 1e-5': {
+    kind: 'instead',
+    run: 'node apps/node-gpu/dist/cli.js instruct dpo --model {tmp}/runs/sft --out {tmp}/runs/dpo --steps 1 --eval-batches 1 --lr 1e-5',
+    why: 'an epoch takes minutes; one step from the one-step instruction run above writes the same DPO run',
+  },
   'node apps/node-gpu/dist/cli.js judge --responses runs/sft/responses.json --judge-model llama3': {
     kind: 'skip',
     check: 'node apps/node-gpu/dist/cli.js help judge',

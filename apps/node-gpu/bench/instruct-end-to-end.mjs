@@ -13,12 +13,11 @@
  * book fine-tunes without). A completed stage is reused (its events are kept in OUT), an interrupted one resumes: run it again.
  * Prints one JSON object at the end.
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { cliStages, runDone } from './cli-stages.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -33,7 +32,6 @@ const { values } = parseArgs({
     heads: { type: 'string', default: '3' },
   },
 });
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const corpus = fileURLToPath(new URL('../../../data/tinyshakespeare.txt', import.meta.url));
 const out = values.out;
 const config = {
@@ -47,46 +45,7 @@ const config = {
 };
 const common = ['--backend', values.backend, '--seed', values.seed, '--json'];
 
-/** Runs the CLI, echoing evaluations on stderr; returns its JSON lines and the seconds it took. */
-function cliRun(args, label) {
-  return new Promise((resolve, reject) => {
-    const started = performance.now();
-    const child = spawn(process.execPath, [cli, ...args, ...common], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const events = [];
-    let buffer = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => {
-      buffer += chunk;
-      const lines = buffer.split('\n');
-      buffer = lines.pop() ?? '';
-      for (const line of lines.filter(Boolean)) {
-        const event = JSON.parse(line);
-        events.push(event);
-        if (event.event === 'eval')
-          console.error(
-            `${label} step ${event.step}: train ${event.trainLoss.toFixed(3)}, val ${event.valLoss?.toFixed(3)}`,
-          );
-      }
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`${label} exited with ${code}`));
-      else resolve({ events, seconds: (performance.now() - started) / 1000 });
-    });
-  });
-}
-
-const runDone = (dir) => existsSync(join(dir, 'checkpoint.json'));
-
-/** A stage's events, kept once it completes, so a second run of this script skips it. */
-async function stage(name, args) {
-  const log = join(out, `${name}.events.json`);
-  if (existsSync(log)) return JSON.parse(await readFile(log, 'utf8'));
-  const result = await cliRun(args, name);
-  await writeFile(log, JSON.stringify(result));
-  return result;
-}
+const stage = cliStages(out, common);
 await mkdir(out, { recursive: true });
 const configPath = join(out, 'config.json');
 await writeFile(configPath, `${JSON.stringify(config, null, 2)}\n`);

@@ -55,7 +55,7 @@ export const instructionModelFlags = {
   },
 } as const satisfies Flags;
 
-/** `--format NAME`, else the format an instruction-tuning run recorded, else the book's Alpaca style. */
+/** `--format NAME`, else the format an instruction or DPO run recorded, else the book's Alpaca style. */
 export function chosenFormat(requested: string | undefined, contents: DirectoryContents): PromptFormat {
   if (requested !== undefined) {
     if (!isPromptFormatName(requested))
@@ -63,7 +63,7 @@ export function chosenFormat(requested: string | undefined, contents: DirectoryC
     return promptFormat(requested);
   }
   const run = contents.kind === 'run' ? contents.manifest : undefined;
-  return promptFormat(run?.task === 'instruct' ? run.instruct.promptFormat : 'alpaca');
+  return promptFormat(run?.task === 'instruct' || run?.task === 'dpo' ? run.instruct.promptFormat : 'alpaca');
 }
 
 /**

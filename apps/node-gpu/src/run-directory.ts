@@ -148,7 +148,7 @@ export async function saveRun(
   task: Exclude<RunTask, { task: 'classify' }>,
 ): Promise<string> {
   const write = async (target: string, metadata: Record<string, string>) => {
-    if (task.task !== 'instruct' || !task.instruct.lora) {
+    if (task.task === 'pretrain' || !task.instruct.lora) {
       await saveCheckpoint(model, target, { metadata });
       return;
     }

@@ -44,6 +44,20 @@ describe('parseRunManifest', () => {
       { ...envelope, task: 'pretrain', run },
       { ...envelope, task: 'instruct', run, instruct },
       { ...envelope, task: 'classify', run: classifyRun },
+      {
+        ...envelope,
+        task: 'dpo',
+        run,
+        instruct,
+        dpo: { beta: 0.1, reference: { kind: 'without-adapters' } },
+      },
+      {
+        ...envelope,
+        task: 'dpo',
+        run,
+        instruct,
+        dpo: { beta: 0.5, reference: { kind: 'copy', model: '/runs/sft', step: 7 } },
+      },
     ]) {
       expect(parse(manifest)).toEqual(manifest);
     }
@@ -64,6 +78,25 @@ describe('parseRunManifest', () => {
     expect(() => parse({ ...envelope, task: 'pretrain', run, instruct })).toThrow(
       refusal(`"instruct" belongs to an instruction-tuning run, not to "task" "pretrain"`),
     );
+    expect(() => parse({ ...envelope, task: 'dpo', run, instruct })).toThrow(
+      refusal(`"dpo" must be an object`),
+    );
+    const copy = { kind: 'copy', model: '/runs/sft' };
+    expect(() =>
+      parse({ ...envelope, task: 'dpo', run, instruct, dpo: { beta: 0, reference: copy } }),
+    ).toThrow(refusal(`"dpo.beta" must be a number > 0`));
+    expect(() =>
+      parse({ ...envelope, task: 'dpo', run, instruct, dpo: { beta: 0.1, reference: { kind: 'twin' } } }),
+    ).toThrow(refusal(`"dpo.reference.kind" must be "copy" or "without-adapters"`));
+    expect(() =>
+      parse({
+        ...envelope,
+        task: 'dpo',
+        run,
+        instruct,
+        dpo: { beta: 0.1, reference: { ...copy, step: -1 } },
+      }),
+    ).toThrow(refusal(`"dpo.reference.step" must be an integer ≥ 0`));
     expect(() => parse({ ...envelope, run: { ...run, shuffle: 'yes' }, instruct })).toThrow(
       refusal(`"run.shuffle" must be true or false`),
     );

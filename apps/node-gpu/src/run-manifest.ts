@@ -1,10 +1,11 @@
 /**
  * `checkpoint.json`: which checkpoint of a run is current, what the run trains (`task`: pretrain,
- * instruct or classify, each with its own settings), and how it cut its data into batches, so a
+ * instruct, dpo or classify, each with its own settings), and how it cut its data into batches, so a
  * resumed run sees the same batches. Checked field by field: a hand-edited or damaged manifest is an
  * error that names the field.
  */
 import { type ClassifyRunSettings, parseClassifyRunSettings } from './classify-run-settings.js';
+import { type DpoRunSettings, parseDpoSettings } from './dpo-settings.js';
 import { CommandError } from './errors.js';
 import { type InstructRunSettings, parseInstructSettings } from './instruct-settings.js';
 
@@ -44,18 +45,30 @@ export interface InstructManifest extends ManifestBase {
   instruct: InstructRunSettings;
 }
 
+/**
+ * A preference-tuning run (`instruct dpo`): `run.data` is the preference file; `instruct` says how it
+ * prompts (the model it started from's format), so `respond` and `chat` read it as an instruction run.
+ */
+export interface DpoManifest extends ManifestBase {
+  task: 'dpo';
+  run: RunSettings;
+  instruct: InstructRunSettings;
+  dpo: DpoRunSettings;
+}
+
 /** A classifier fine-tuning run (`classify train`). */
 export interface ClassifyManifest extends ManifestBase {
   task: 'classify';
   run: ClassifyRunSettings;
 }
 
-export type RunManifest = PretrainManifest | InstructManifest | ClassifyManifest;
+export type RunManifest = PretrainManifest | InstructManifest | DpoManifest | ClassifyManifest;
 
 /** What a run records of itself beside its current checkpoint: its task and that task's settings. */
 export type RunTask =
   | Pick<PretrainManifest, 'task' | 'run'>
   | Pick<InstructManifest, 'task' | 'run' | 'instruct'>
+  | Pick<DpoManifest, 'task' | 'run' | 'instruct' | 'dpo'>
   | Pick<ClassifyManifest, 'task' | 'run'>;
 
 /**
@@ -89,13 +102,16 @@ export function parseRunManifest(text: string, source: string): RunManifest {
   const envelope = { format: 'scratchgpt-run', version: 1, step: step as number, checkpoint } as const;
   const task = json.task !== undefined ? json.task : json.instruct === undefined ? 'pretrain' : 'instruct';
   if (task === 'classify') return { ...envelope, task, run: parseClassifyRunSettings(run, fail) };
-  if (task !== 'pretrain' && task !== 'instruct')
+  if (task !== 'pretrain' && task !== 'instruct' && task !== 'dpo')
     return fail(`"task" ${JSON.stringify(json.task)} is not one this scratchgpt reads`);
   if (task === 'pretrain' && json.instruct !== undefined)
     return fail(`"instruct" belongs to an instruction-tuning run, not to "task" "pretrain"`);
   const settings = parseRunSettings(run, fail);
   if (task === 'pretrain') return { ...envelope, task, run: settings };
-  return { ...envelope, task, run: settings, instruct: parseInstructSettings(json.instruct, fail) };
+  const instruct = parseInstructSettings(json.instruct, fail);
+  if (task === 'dpo')
+    return { ...envelope, task, run: settings, instruct, dpo: parseDpoSettings(json.dpo, fail) };
+  return { ...envelope, task, run: settings, instruct };
 }
 
 function parseRunSettings(run: Record<string, unknown>, fail: (problem: string) => never): RunSettings {

@@ -224,7 +224,7 @@ describe('instruct train', () => {
     const unknown = await runCli(['instruct', 'trian', '--model', pretrained]);
     expect([unknown.code, unknown.stderr.trim()]).toEqual([
       2,
-      "scratchgpt: instruct: unknown subcommand 'trian'; did you mean 'train'?: train or respond. See 'scratchgpt help instruct'.",
+      "scratchgpt: instruct: unknown subcommand 'trian'; did you mean 'train'?: train, dpo or respond. See 'scratchgpt help instruct'.",
     ]);
   });
   it('trains LoRA updates on frozen weights, resumes them exactly, and every command loads them merged', async () => {

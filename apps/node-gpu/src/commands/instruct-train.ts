@@ -18,26 +18,21 @@ import {
 import { applyLoRA } from '@scratchgpt/lora';
 import { manualSeed } from '@scratchgpt/tensor';
 import { evaluateModel, type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
-import { type Flags, type FlagValues, stringFlag } from '../args.js';
-import { CommandError, UsageError } from '../errors.js';
+import type { Flags, FlagValues } from '../args.js';
+import { CommandError } from '../errors.js';
 import {
   chosenFormat,
   defaultInstructionDataPath,
-  instructionModel,
   promptFormatNames,
   readInstructionData,
 } from '../instruct-data.js';
+import { instructBatchFlags } from '../instruct-flags.js';
 import type { InstructRunSettings } from '../instruct-settings.js';
-import { checkLoRARank, loraFlags, loraParameters, readLoRAFlags } from '../lora-flags.js';
+import { loraFlags, loraParameters } from '../lora-flags.js';
 import { checkMemory } from '../memory-check.js';
 import { windowLength } from '../model-config.js';
-import { isHubModel, resolveModelSource } from '../model-source.js';
-import { outputPathFlag } from '../output-file.js';
 import {
-  checkNewRunDirectory,
-  cleanRunDirectory,
   type DirectoryContents,
-  inspectDirectory,
   loadRun,
   prepareRunDirectory,
   readRunState,
@@ -48,6 +43,17 @@ import type { InstructManifest, RunSettings } from '../run-manifest.js';
 import { gpt2 } from '../text-helpers.js';
 import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
+import {
+  checkSplitSizes,
+  newRunSettings,
+  newRunTarget,
+  readInstructStart,
+  resumeDiffers,
+  resumeTarget,
+  sharedResumeGiven,
+  sharedResumeRules,
+  tidyRunDirectory,
+} from './instruct-run.js';
 import { runTraining, scheduleOptions } from './run-training.js';
 import { checkResumedGradAccum, readSchedule, scheduleFlags } from './schedule.js';
 import { TrainReporter } from './train-reporter.js';
@@ -77,18 +83,7 @@ const flags = {
     help: "learn the responses only: the prompt's targets are ignored (exercise 7.2)",
   },
   bucket: { type: 'boolean', help: 'batch entries of similar length together (less padding)' },
-  context: {
-    type: 'integer',
-    value: 'N',
-    min: 1,
-    defaultText: "the model's context length, which is also the most",
-    help: "cut longer examples to N tokens, the book's allowed_max_length",
-  },
-  'batch-size': { type: 'integer', value: 'B', min: 1, defaultText: '8', help: 'entries per batch' },
-  'no-shuffle': {
-    type: 'boolean',
-    help: 'train on the entries in file order (default: shuffled, seeded by --seed)',
-  },
+  ...instructBatchFlags,
   ...scheduleFlags({ epochs: '2', lr: '5e-5', evalEvery: '5' }),
   'sample-every': {
     type: 'integer',
@@ -163,10 +158,7 @@ async function runInstructTrain(values: InstructTrainValues, context: CommandCon
         ? `; LoRA rank ${lora.rank}, alpha ${lora.alpha}: ${model.numParameters({ trainable: true }).toLocaleString('en-US')} parameters train`
         : ''),
   );
-  const existing = await inspectDirectory(out, '--out');
-  const removed = await cleanRunDirectory(out, existing.kind === 'run' ? existing.manifest : undefined);
-  if (removed.length > 0)
-    output.note(`removed what an interrupted save left in ${out}: ${removed.join(', ')}`);
+  await tidyRunDirectory(out, output);
 
   const reporter = new TrainReporter(output);
   if (!plan.resume) {
@@ -205,44 +197,17 @@ async function runInstructTrain(values: InstructTrainValues, context: CommandCon
 
 /** Checks the flags against each other and against the directories. */
 async function planInstructRun(values: InstructTrainValues, context: CommandContext): Promise<InstructPlan> {
-  const modelArg = values.model;
-  const out = outputPathFlag(values, 'out');
-  if (out === undefined && isHubModel(modelArg)) {
-    throw new UsageError(
-      `instruct train: --out DIR is required with --model ${modelArg}: the Hugging Face cache is never written to`,
-    );
-  }
-  const modelDir = await resolveModelSource(modelArg, context);
-  const requestedFormat = stringFlag(values, 'format');
-  const { contents, config } = await instructionModel(modelDir, requestedFormat);
-  const requested = {
-    data: stringFlag(values, 'data'),
-    context: values.context,
-    batchSize: values['batch-size'],
-    shuffle: values['no-shuffle'] === true ? false : undefined,
-    seed: context.seedGiven ? context.seed : undefined,
-  };
+  const start = await readInstructStart(values, context, 'instruct train');
+  const { modelDir, contents, config, lora } = start;
   const from = { directory: modelDir, contents };
-
-  const lora = readLoRAFlags(values);
-  checkLoRARank(lora, config);
   if (contents.kind === 'run' && contents.manifest.task === 'instruct') {
     const saved = contents.manifest;
     const { instruct } = saved;
-    const target = out ?? modelDir;
-    if (target !== modelDir) await checkNewRunDirectory(target);
+    const target = await resumeTarget(start);
     const given = {
-      '--data': requested.data,
-      '--context': requested.context,
-      '--batch-size': requested.batchSize,
-      '--no-shuffle': requested.shuffle,
-      '--seed': requested.seed,
-      '--format': requestedFormat,
+      ...sharedResumeGiven(start),
       '--mask-prompt': values['mask-prompt'] === true ? true : undefined,
       '--bucket': values.bucket === true ? true : undefined,
-      '--lora-rank': lora?.rank,
-      '--lora-alpha': lora?.alpha,
-      '--lora-scaling': lora?.scaling,
     };
     checkResumeFlags(resumeFlags, given, modelDir, saved);
     windowLength(config, saved.run.context);
@@ -257,21 +222,9 @@ async function planInstructRun(values: InstructTrainValues, context: CommandCont
     };
   }
   // A checkpoint, or a pretraining run: a new instruction-tuning run starts from its weights.
-  if (out === undefined || out === modelDir) {
-    throw new UsageError(
-      `instruct train: give --out DIR for the new run (--model ${modelArg} is the model it starts from)`,
-    );
-  }
-  await checkNewRunDirectory(out);
-  const format = chosenFormat(requestedFormat, { kind: 'checkpoint' });
-  const run: RunSettings = {
-    data: requested.data ?? defaultInstructionDataPath(),
-    valRatio: 0.05,
-    context: windowLength(config, requested.context),
-    batchSize: requested.batchSize ?? 8,
-    shuffle: requested.shuffle ?? true,
-    seed: context.seed,
-  };
+  const out = await newRunTarget(start, 'instruct train');
+  const format = chosenFormat(start.requestedFormat, { kind: 'checkpoint' });
+  const run = newRunSettings(start, context, defaultInstructionDataPath);
   const settings: InstructRunSettings = {
     promptFormat: format.name,
     maskPrompt: values['mask-prompt'] === true,
@@ -285,20 +238,11 @@ async function planInstructRun(values: InstructTrainValues, context: CommandCont
 const resumeFlags: ResumeTable<InstructManifest> = {
   command: 'instruct train',
   flags: {
-    '--data': (manifest) => manifest.run.data,
-    '--context': (manifest) => manifest.run.context,
-    '--batch-size': (manifest) => manifest.run.batchSize,
-    '--no-shuffle': (manifest) => manifest.run.shuffle,
-    '--seed': (manifest) => manifest.run.seed,
-    '--format': (manifest) => manifest.instruct.promptFormat,
+    ...sharedResumeRules<InstructManifest>(),
     '--mask-prompt': (manifest) => manifest.instruct.maskPrompt,
     '--bucket': (manifest) => manifest.instruct.bucketByLength,
-    '--lora-rank': (manifest) => manifest.instruct.lora?.rank,
-    '--lora-alpha': (manifest) => manifest.instruct.lora?.alpha,
-    '--lora-scaling': (manifest) => manifest.instruct.lora?.scaling,
   },
-  differs: (flag, _given, saved, { directory }) =>
-    `${flag} differs from the run in ${directory} (${JSON.stringify(saved)}); a resumed run keeps it: leave ${flag} out, or start a new run from its weights with --out NEW_DIR`,
+  differs: resumeDiffers,
 };
 
 /** The book's split and loaders: shuffled training batches without the last partial one, validation in order. */
@@ -308,11 +252,7 @@ async function loadersOf(
   const { run, instruct, format } = plan;
   const entries = await readInstructionData(run.data);
   const split = splitInstructionData(entries);
-  if (split.validation.length === 0) {
-    throw new CommandError(
-      `--data ${run.data} has ${entries.length} entries: too few to keep 5% for validation (give at least 20)`,
-    );
-  }
+  checkSplitSizes(run, entries.length, split);
   const tokenizer = gpt2();
   const common = { allowedMaxLength: run.context, maskPrompt: instruct.maskPrompt };
   const dataset = (part: typeof entries) => {
@@ -324,11 +264,6 @@ async function loadersOf(
       throw error;
     }
   };
-  if (split.train.length < run.batchSize) {
-    throw new CommandError(
-      `--data ${run.data}: its ${split.train.length} training entries make no full batch of ${run.batchSize}: use a smaller --batch-size or more data`,
-    );
-  }
   return {
     train: createInstructionLoader(dataset(split.train), {
       ...common,

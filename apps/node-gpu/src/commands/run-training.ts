@@ -75,7 +75,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<'complet
 export function scheduleOptions(
   { epochs, steps, options }: ReturnType<typeof readSchedule>,
   resume: TrainingSnapshot | undefined,
-  defaults: { epochs: number; evalEvery: number; lr?: number },
+  defaults: { epochs: number; evalEvery: number; lr?: number; weightDecay?: number },
 ) {
   if (resume) {
     return { ...definedOnly({ ...options, epochs, maxSteps: steps }), resume };
@@ -83,6 +83,7 @@ export function scheduleOptions(
   return definedOnly({
     ...options,
     lr: options.lr ?? defaults.lr,
+    weightDecay: options.weightDecay ?? defaults.weightDecay,
     evalEvery: options.evalEvery ?? defaults.evalEvery,
     epochs: epochs ?? (steps ? undefined : defaults.epochs),
     maxSteps: steps,

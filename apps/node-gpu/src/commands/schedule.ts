@@ -17,7 +17,12 @@ const MAX_GRAD_ACCUM = 65_536;
  * The schedule's flags, with the defaults of the command that takes them (a new run's: a resumed one
  * keeps its own), under the help's headings "Schedule" and "Evaluation, samples, checkpoints".
  */
-export function scheduleFlags(defaults: { epochs: string; lr: string; evalEvery: string }) {
+export function scheduleFlags(defaults: {
+  epochs: string;
+  lr: string;
+  evalEvery: string;
+  weightDecay?: string;
+}) {
   return {
     epochs: {
       type: 'integer',
@@ -46,7 +51,7 @@ export function scheduleFlags(defaults: { epochs: string; lr: string; evalEvery:
       type: 'number',
       value: 'X',
       min: 0,
-      defaultText: '0.1',
+      defaultText: defaults.weightDecay ?? '0.1',
       help: "AdamW's decoupled weight decay",
     },
     'warmup-steps': {

@@ -222,9 +222,11 @@ async function planRun(values: TrainValues, context: CommandContext): Promise<Tr
         `train: ${modelDir} is a classifier run: resume it with 'scratchgpt classify train --model ${modelDir}'`,
       );
     }
-    if (manifest.task === 'instruct') {
+    if (manifest.task === 'instruct' || manifest.task === 'dpo') {
+      const [kind, command] =
+        manifest.task === 'dpo' ? ['a DPO', 'instruct dpo'] : ['an instruction-tuning', 'instruct train'];
       throw new UsageError(
-        `train: ${modelDir} is an instruction-tuning run: resume it with 'scratchgpt instruct train --model ${modelDir}'`,
+        `train: ${modelDir} is ${kind} run: resume it with 'scratchgpt ${command} --model ${modelDir}'`,
       );
     }
     const target = out ?? modelDir;

@@ -61,8 +61,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     seed: options.seed,
     bodyLimit: options.bodyLimit,
   };
+  const handling = new Set<Promise<void>>();
   const server = createServer((request, response) => {
-    void handle(state, options, request, response);
+    const handled = handle(state, options, request, response);
+    handling.add(handled);
+    void handled.finally(() => handling.delete(handled));
   });
   server.requestTimeout = REQUEST_DEADLINE_MS;
   server.headersTimeout = REQUEST_DEADLINE_MS;
@@ -83,7 +86,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         await state.queue.close();
-        server.closeIdleConnections();
+        // The answers under way are written out; then no connection is left to keep alive.
+        await Promise.all(handling);
+        server.closeAllConnections();
         await closed;
       })();
       return closing;

@@ -67,6 +67,8 @@ afterAll(async () => {
   expect(exit?.code).toBe(0);
 });
 
+/** The completion `generate` was asked for, greedy (the seed does not matter at temperature 0). */
+const greedy = { model: 'pretrained', prompt, max_tokens: 12, temperature: 0 };
 const greedyText = () => tokenizer.decode(generated.tokenIds);
 const promptLength = (text: string) => tokenizer.encode(text, { allowedSpecial: 'all' }).length;
 
@@ -77,13 +79,7 @@ describe('OpenAI API', () => {
   });
 
   it('answers a greedy completion with exactly the tokens of scratchgpt generate, with its counts', async () => {
-    const completion = await openai.completions.create({
-      model: 'pretrained',
-      prompt,
-      max_tokens: 12,
-      temperature: 0,
-      seed: 5,
-    });
+    const completion = await openai.completions.create({ ...greedy, seed: 5 });
     expect(completion.choices).toHaveLength(1);
     expect(completion.choices[0]).toMatchObject({ text: greedyText(), finish_reason: 'length' });
     expect(tokenizer.encode(completion.choices[0]!.text)).toEqual(generated.tokenIds);
@@ -95,13 +91,7 @@ describe('OpenAI API', () => {
   });
 
   it('streams the same completion in pieces', async () => {
-    const stream = await openai.completions.create({
-      model: 'pretrained',
-      prompt,
-      max_tokens: 12,
-      temperature: 0,
-      stream: true,
-    });
+    const stream = await openai.completions.create({ ...greedy, stream: true });
     const chunks = [];
     for await (const chunk of stream) chunks.push(chunk);
     expect(chunks.length).toBeGreaterThan(2);
@@ -116,7 +106,7 @@ describe('OpenAI API', () => {
     const full = greedyText();
     const stop = tokenizer.decode([generated.tokenIds[4]!]);
     const expected = full.slice(0, full.indexOf(stop));
-    const settings = { model: 'pretrained', prompt, max_tokens: 12, temperature: 0, stop: ['\u0000', stop] };
+    const settings = { ...greedy, stop: ['\u0000', stop] };
     const whole = await openai.completions.create(settings);
     expect(whole.choices[0]).toMatchObject({ text: expected, finish_reason: 'stop' });
     const stream = await openai.completions.create({ ...settings, stream: true });
@@ -324,6 +314,7 @@ describe('bad requests', () => {
     );
     expect(huge.status).toBe(413);
     expect(await errorOf(huge)).toMatchObject({ code: 'request_too_large' });
+    expect(await (await fetch(server.url)).text()).toBe('scratchgpt is running\n');
     const unknown = await fetch(`${server.url}/v2/engines`);
     expect(unknown.status).toBe(404);
     expect(await errorOf(unknown)).toMatchObject({ code: 'unknown_route' });

@@ -46,6 +46,11 @@ export class Exchange {
     this.response.end(JSON.stringify(value));
   }
 
+  text(status: number, text: string): void {
+    this.response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
+    this.response.end(text);
+  }
+
   /** Starts a streamed answer of `contentType`; each `write` then sends one piece at once. */
   startStream(contentType: string): void {
     this.response.writeHead(200, {

@@ -43,6 +43,8 @@ type Route = (state: ServerState, exchange: Exchange) => void | Promise<void>;
 
 /** Each path, and what each of its methods does. */
 const routes: Readonly<Record<string, Readonly<Record<string, Route>>>> = {
+  // As Ollama does: clients and people check the address with a plain GET.
+  '/': { GET: (_, exchange) => exchange.text(200, 'scratchgpt is running\n') },
   '/health': { GET: (state, exchange) => exchange.json(200, health(state)) },
   '/v1/models': { GET: listModels },
   '/v1/chat/completions': { POST: (state, exchange) => complete(state, exchange, 'chat') },

@@ -2,10 +2,13 @@
  * `scratchgpt serve` under pressure: the API key, a full queue (503 with Retry-After), clients that
  * leave (their generation stops, the queue frees) and Ctrl-C (the running answer is finished, exit 0).
  */
+
+import { phi3 } from '@scratchgpt/instruct';
+import { getGPT2Tokenizer } from '@scratchgpt/tokenizer';
 import { Ollama } from 'ollama';
 import OpenAI from 'openai';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt } from './cli-harness.js';
+import { assertBuilt, runCli } from './cli-harness.js';
 import {
   makeServedModels,
   type ServedModels,
@@ -72,6 +75,27 @@ describe('serve --api-key', () => {
     expect((await right.models.list()).data.map((model) => model.id)).toEqual(['pretrained']);
     const ollama = new Ollama({ host: server.url, headers: { authorization: 'Bearer open-sesame' } });
     expect((await ollama.list()).models.map((model) => model.name)).toEqual(['pretrained']);
+  });
+});
+
+describe('serve --format, and its address', () => {
+  it('chats with a plain GPT in the format given, listens on loopback, and refuses a port in use', async () => {
+    server = await startServe(['--model', models.pretrained, '--format', 'phi3']);
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const client = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'none', maxRetries: 0 });
+    const chat = await client.chat.completions.create({
+      model: 'pretrained',
+      messages: [{ role: 'user', content: 'Hi.' }],
+      max_tokens: 1,
+    });
+    const tokenizer = getGPT2Tokenizer();
+    expect(chat.usage?.prompt_tokens).toBe(tokenizer.encode(phi3.conversation([], 'Hi.')).length);
+    const port = new URL(server.url).port;
+    const taken = await runCli(['serve', '--model', models.pretrained, '--port', port, '--backend', 'wasm']);
+    expect(taken.code).toBe(2);
+    expect(taken.stderr).toContain(
+      `scratchgpt: serve: port ${port} on 127.0.0.1 is in use: choose another --port (0 picks a free one)`,
+    );
   });
 });
 

@@ -125,7 +125,11 @@ async function handle(
   } catch (error) {
     if (exchange.signal.aborted) return; // the client left: no one to answer
     const refusal = error instanceof ApiError ? error : unexpected(error, options);
-    sendError(exchange, refusal, path.startsWith('/api/'));
+    try {
+      sendError(exchange, refusal, path.startsWith('/api/'));
+    } catch {
+      response.destroy(); // the connection broke while the error was written: nothing more to say
+    }
   }
 }
 

@@ -24,20 +24,28 @@ export async function readJsonObject(
   return parsed as Record<string, unknown>;
 }
 
+/**
+ * A body past the limit is read on without being kept, up to this much, so the client gets to read
+ * the 413 (a server that stops reading makes most clients fail on a broken pipe instead). Beyond it
+ * the connection is cut.
+ */
+const DISCARD_LIMIT = 64 * 1024 * 1024;
+
 async function readBody(request: IncomingMessage, limit: number): Promise<string> {
   const tooLarge = () =>
     new ApiError(413, `The request body is larger than ${limit} bytes: send a shorter prompt`, {
       code: 'request_too_large',
     });
   const declared = Number(request.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) throw tooLarge();
+  if (Number.isFinite(declared) && declared > DISCARD_LIMIT) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of request) {
     size += (chunk as Buffer).length;
-    // Stop reading (and buffering) at the limit: the rest is never stored.
-    if (size > limit) throw tooLarge();
-    chunks.push(chunk as Buffer);
+    if (size > DISCARD_LIMIT) throw tooLarge();
+    // Past the limit nothing more is stored: the rest is read only to be discarded.
+    if (size <= limit) chunks.push(chunk as Buffer);
   }
+  if (size > limit) throw tooLarge();
   return Buffer.concat(chunks).toString('utf8');
 }

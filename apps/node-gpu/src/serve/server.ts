@@ -160,7 +160,7 @@ function sendError(exchange: Exchange, error: ApiError, ollama: boolean): void {
     exchange.end(ollama ? `${JSON.stringify(body)}\n` : `data: ${JSON.stringify(body)}\n\n`);
     return;
   }
-  // A body refused part-way is not read further: the connection cannot be reused.
+  // A body refused part-way may be left unread: the connection cannot be reused.
   const close: Record<string, string> = error.status === 413 ? { connection: 'close' } : {};
   exchange.json(error.status, body, { ...error.headers, ...close });
 }

@@ -39,6 +39,15 @@ const oneTestFile = (filter: string, file: string): Plan => ({
   why: 'the whole suite runs in `pnpm test` already: one file shows that the command works',
 });
 
+const servingCurl = `curl -s http://127.0.0.1:8000/v1/chat/completions -H 'content-type: application/json' -d '{"model": "sft", "messages": [{"role": "user", "content": "Name a primary color."}], "max_tokens": 20, "temperature": 0}'`;
+
+/** The server runs until Ctrl-C, and the curl line needs it running: one test runs both, and the client example. */
+const servingExamples: Plan = {
+  kind: 'instead',
+  run: 'pnpm --filter scratchgpt-cli test test/serve-readme.test.ts',
+  why: "the test serves a tiny instruction run as `sft` and runs the section's curl line and OpenAI client example against it",
+};
+
 export const plans: Record<string, Plan> = {
   // README.md
   'npx -y pnpm@12.4.2 install --frozen-lockfile && npx -y pnpm@12.4.2 demo': {
@@ -165,6 +174,8 @@ export const plans: Record<string, Plan> = {
     run: "echo 'Name a primary color.' | node apps/node-gpu/dist/cli.js chat --model {tmp}/runs/sft --max-new-tokens 3",
     why: 'an interactive session on a terminal; from a pipe it answers each line (the CLI tests drive the terminal)',
   },
+  [`${cli} serve --model runs/sft --model runs/pretrained --port 8000`]: servingExamples,
+  [servingCurl]: servingExamples,
   'node apps/node-gpu/bench/chapter5.mjs': {
     kind: 'skip',
     check: syntaxOf('apps/node-gpu/bench/chapter5.mjs'),

@@ -35,6 +35,19 @@ describe('readCommandLine', () => {
     expect([...given].sort()).toEqual(['lr', 'model', 'no-shuffle', 'seed']);
   });
 
+  it('gives a flag declared multiple every value in order, and requires at least one', () => {
+    const many = {
+      model: { type: 'string', value: 'DIR', required: true, multiple: true, help: 'a model' },
+      format: { type: 'string', choices: ['a', 'b'], multiple: true, help: 'a format' },
+    } as const satisfies Flags;
+    const readMany = (args: string[]) => readCommandLine({ flags: many }, 'test', args).values;
+    expect(readMany(['--model', 'x', '--model', 'y'])).toMatchObject({ model: ['x', 'y'], format: [] });
+    expect(refusal(() => readMany([]))).toBe('test: --model is required');
+    expect(refusal(() => readMany(['--model', 'x', '--format', 'a', '--format', 'z']))).toBe(
+      "--format must be a or b, got 'z'; did you mean 'a'?",
+    );
+  });
+
   it('takes a negative number as a value, and checks it against the bounds', () => {
     expect(refusal(() => read(['--model', 'm', '--lr', '-1']))).toBe('--lr must be greater than 0, got -1');
     expect(refusal(() => read(['--model', 'm', '--seed', '-1']))).toBe('--seed must be at least 0, got -1');

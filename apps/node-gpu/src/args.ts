@@ -27,6 +27,8 @@ export interface StringFlag extends FlagBase {
   value?: string;
   /** Refused when missing or empty, with `<command>: --name is required`. */
   required?: boolean;
+  /** May be given several times: the command gets every value, in order. */
+  multiple?: true;
   choices?: readonly string[];
   /** Filled in when the flag is not given. */
   default?: string;
@@ -59,9 +61,11 @@ type ValueOf<F> = F extends { type: 'boolean' }
 
 type Given<F> = F extends { type: 'boolean' }
   ? boolean
-  : F extends { required: true } | { default: string | number }
-    ? ValueOf<F>
-    : ValueOf<F> | undefined;
+  : F extends { multiple: true }
+    ? string[]
+    : F extends { required: true } | { default: string | number }
+      ? ValueOf<F>
+      : ValueOf<F> | undefined;
 
 /** What a command receives: each flag's value, typed by its declaration. */
 export type FlagValues<F extends Flags> = { -readonly [K in keyof F]: Given<F[K]> };
@@ -110,9 +114,13 @@ export function readCommandLine<F extends Flags>(
   const options = Object.fromEntries(
     Object.entries(flags).map(([name, flag]) => [
       name,
-      { type: flag.type === 'boolean' ? 'boolean' : 'string', ...(flag.short ? { short: flag.short } : {}) },
+      {
+        type: flag.type === 'boolean' ? 'boolean' : 'string',
+        ...(flag.short ? { short: flag.short } : {}),
+        ...(flag.type === 'string' && flag.multiple ? { multiple: true } : {}),
+      },
     ]),
-  ) as Record<string, { type: 'boolean' | 'string'; short?: string }>;
+  ) as Record<string, { type: 'boolean' | 'string'; short?: string; multiple?: boolean }>;
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
     parsed = parseArgs({
@@ -129,13 +137,21 @@ export function readCommandLine<F extends Flags>(
   const values: Record<string, unknown> = {};
   const given = new Set(Object.keys(parsed.values));
   // Each given value checked in the order it was typed, then the defaults, then what is required.
-  for (const name of given) values[name] = checked(name, flags[name]!, parsed.values[name]);
-  for (const [name, flag] of Object.entries(flags)) {
-    if (given.has(name)) continue;
-    values[name] = flag.type === 'boolean' ? false : flag.default;
+  for (const name of given) {
+    const value = parsed.values[name];
+    values[name] = Array.isArray(value)
+      ? value.map((each) => checked(name, flags[name]!, each))
+      : checked(name, flags[name]!, value);
   }
   for (const [name, flag] of Object.entries(flags)) {
-    if (flag.type === 'string' && flag.required && (values[name] === undefined || values[name] === '')) {
+    if (given.has(name)) continue;
+    values[name] =
+      flag.type === 'boolean' ? false : flag.type === 'string' && flag.multiple ? [] : flag.default;
+  }
+  const missing = (value: unknown) =>
+    value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
+  for (const [name, flag] of Object.entries(flags)) {
+    if (flag.type === 'string' && flag.required && missing(values[name])) {
       throw new UsageError(`${path}: --${name} is required`);
     }
   }

@@ -6,7 +6,7 @@ import { cpSync, existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSafetensors, serializeSafetensors } from '@scratchgpt/tensor';
+import { parseSafetensors } from '@scratchgpt/tensor';
 import { getGPT2Tokenizer } from '@scratchgpt/tokenizer';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -15,6 +15,7 @@ import {
   startJudgeServer,
 } from '../../../packages/instruct/src/test-support/judge-server.js';
 import { assertBuilt, jsonLines, ownStderr, runCli } from './cli-harness.js';
+import { oneTokenModel } from './one-token-model.js';
 import { openTerminal } from './pty-harness.js';
 
 // GPT-2's vocabulary, so it reads BPE tokens; a context that holds the book's longest entries (91).
@@ -86,21 +87,6 @@ beforeAll(async () => {
 });
 let tunedEvents: Array<Record<string, unknown>>;
 let tunedStderr: string;
-
-/** The final norm outputs one fixed vector that the head scores highest for token `id`. */
-async function oneTokenModel(from: string, to: string, id: number): Promise<string> {
-  cpSync(join(from, 'config.json'), join(to, 'config.json'));
-  const file = join(from, 'model.safetensors');
-  const { tensors, metadata } = parseSafetensors(new Uint8Array(await readFile(file)), file);
-  const edited = new Map(
-    [...tensors].map(([name, { shape, data }]) => [name, { shape, data: Float32Array.from(data) }]),
-  );
-  edited.get('ln_f.weight')!.data.fill(0);
-  edited.get('ln_f.bias')!.data.fill(1);
-  edited.get('lm_head.weight')!.data.fill(10, id * 16, (id + 1) * 16);
-  await writeFile(join(to, 'model.safetensors'), serializeSafetensors(edited, metadata));
-  return to;
-}
 
 describe('instruct train', () => {
   it("reports the book's initial losses as step 0, then steps and evaluations, and saves an instruction run", async () => {

@@ -11,6 +11,7 @@ import { generate } from './generate.js';
 import { info } from './info.js';
 import { instruct } from './instruct.js';
 import { judge } from './judge.js';
+import { serve } from './serve.js';
 import { tokenize } from './tokenize.js';
 import { train } from './train.js';
 
@@ -28,4 +29,5 @@ export const commands: Readonly<Record<string, Command>> = {
   instruct,
   judge,
   chat,
+  serve,
 };

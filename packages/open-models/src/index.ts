@@ -1,0 +1,20 @@
+export { attentionMask } from './blocks/attention-mask.js';
+export { checkConfigFields } from './blocks/config-fields.js';
+export { countDecoderParameters } from './blocks/counts.js';
+export { DecoderBlock } from './blocks/decoder-block.js';
+export { type DecoderConfig, type LayerType, validateDecoderConfig } from './blocks/decoder-config.js';
+export {
+  type DecoderForwardOptions,
+  DecoderModel,
+  type DecoderModelOptions,
+} from './blocks/decoder-model.js';
+export { type GateActivation, GatedFeedForward } from './blocks/gated-feed-forward.js';
+export { greedyTokens } from './blocks/greedy.js';
+export {
+  GroupedQueryAttention,
+  type GroupedQueryAttentionOptions,
+} from './blocks/grouped-query-attention.js';
+export { RMSNorm } from './blocks/rms-norm.js';
+export { loadWeights } from './blocks/weights.js';
+export { QWEN3_PRESETS, type Qwen3Config, qwen3Decoder } from './qwen3/config.js';
+export { countQwen3Parameters, Qwen3Model } from './qwen3/model.js';

@@ -1,0 +1,76 @@
+import { checkConfigFields } from '../blocks/config-fields.js';
+import { type DecoderConfig, type DecoderSizes, requirePositiveInteger } from '../blocks/decoder-config.js';
+
+/** Qwen3's settings (Hugging Face's config.json names in the comments). */
+export interface Qwen3Config extends DecoderSizes {
+  /** num_hidden_layers */
+  nLayers: number;
+  /** rope_theta */
+  ropeBase: number;
+  /** rms_norm_eps */
+  normEps: number;
+  /** tie_word_embeddings */
+  tieEmbeddings: boolean;
+}
+
+const FIELDS = [
+  'vocabSize',
+  'contextLength',
+  'embDim',
+  'nHeads',
+  'nKvGroups',
+  'headDim',
+  'hiddenDim',
+  'nLayers',
+  'ropeBase',
+  'normEps',
+  'tieEmbeddings',
+] as const;
+
+const SHARED = {
+  vocabSize: 151_936,
+  contextLength: 40_960,
+  nHeads: 16,
+  nKvGroups: 8,
+  headDim: 128,
+  nLayers: 28,
+  ropeBase: 1_000_000,
+  normEps: 1e-6,
+  tieEmbeddings: true,
+} as const;
+
+/** The published base models' config.json values (Qwen/Qwen3-0.6B, Qwen/Qwen3-1.7B). */
+export const QWEN3_PRESETS = {
+  '0.6B': { ...SHARED, embDim: 1024, hiddenDim: 3072 },
+  '1.7B': { ...SHARED, embDim: 2048, hiddenDim: 6144 },
+} as const satisfies Record<string, Qwen3Config>;
+
+/** The shared decoder's config for a Qwen3: SwiGLU, RMSNorm, QK-norm, every layer attending fully. */
+export function qwen3Decoder(config: Qwen3Config): DecoderConfig {
+  checkConfigFields('Qwen3', config, FIELDS);
+  requirePositiveInteger('Qwen3', 'nLayers', config.nLayers);
+  return {
+    family: 'Qwen3',
+    vocabSize: config.vocabSize,
+    contextLength: config.contextLength,
+    embDim: config.embDim,
+    nHeads: config.nHeads,
+    nKvGroups: config.nKvGroups,
+    headDim: config.headDim,
+    hiddenDim: config.hiddenDim,
+    layerTypes: Array.from({ length: config.nLayers }, () => 'full' as const),
+    ropeBase: config.ropeBase,
+    ropeLocalBase: config.ropeBase,
+    ropeScaling: undefined,
+    slidingWindow: undefined,
+    queryScale: 1 / Math.sqrt(config.headDim),
+    normEps: config.normEps,
+    normUnitOffset: false,
+    qkNorm: true,
+    sandwichNorms: false,
+    scaleEmbeddings: false,
+    activation: 'silu',
+    tieEmbeddings: config.tieEmbeddings,
+    finalLogitSoftcap: undefined,
+  };
+}

@@ -2,7 +2,15 @@ export { attentionMask } from './blocks/attention-mask.js';
 export { checkConfigFields } from './blocks/config-fields.js';
 export { countDecoderParameters } from './blocks/counts.js';
 export { DecoderBlock } from './blocks/decoder-block.js';
-export { type DecoderConfig, type LayerType, validateDecoderConfig } from './blocks/decoder-config.js';
+export {
+  type DecoderConfig,
+  type DecoderSizes,
+  type FullAttentionSettings,
+  fullAttentionDecoder,
+  type LayerType,
+  SIZE_FIELDS,
+  validateDecoderConfig,
+} from './blocks/decoder-config.js';
 export {
   type DecoderForwardOptions,
   DecoderModel,
@@ -16,5 +24,7 @@ export {
 } from './blocks/grouped-query-attention.js';
 export { RMSNorm } from './blocks/rms-norm.js';
 export { loadWeights } from './blocks/weights.js';
+export { LLAMA3_PRESETS, type Llama3Config, llama3Decoder } from './llama3/config.js';
+export { countLlama3Parameters, Llama3Model } from './llama3/model.js';
 export { QWEN3_PRESETS, type Qwen3Config, qwen3Decoder } from './qwen3/config.js';
 export { countQwen3Parameters, Qwen3Model } from './qwen3/model.js';

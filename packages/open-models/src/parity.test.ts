@@ -8,12 +8,14 @@ import { findTestBackends, maxAbsDiff } from '@scratchgpt/tensor/testing';
 import { describe, expect, it } from 'vitest';
 import type { DecoderModel } from './blocks/decoder-model.js';
 import { greedyTokens } from './blocks/greedy.js';
+import { Llama3Model } from './llama3/model.js';
 import { Qwen3Model } from './qwen3/model.js';
 import { fixtureModel, fixtureTensors, intTensor } from './test-support/fixtures.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: each family's config type is read from its fixture
 const families: Array<[string, (config: any) => DecoderModel]> = [
   ['qwen3-tiny', (config) => new Qwen3Model(config)],
+  ['llama3-tiny', (config) => new Llama3Model(config)],
 ];
 
 const backends = await findTestBackends();

@@ -22,6 +22,17 @@ export interface DecoderSizes {
   hiddenDim: number;
 }
 
+/** The fields of {@link DecoderSizes}, each a positive integer. */
+export const SIZE_FIELDS = [
+  'vocabSize',
+  'contextLength',
+  'embDim',
+  'nHeads',
+  'nKvGroups',
+  'headDim',
+  'hiddenDim',
+] as const satisfies ReadonlyArray<keyof DecoderSizes>;
+
 /**
  * Everything the shared decoder needs; each family's config (Qwen3Config, …) is translated into one.
  * The switches are where the families differ.
@@ -67,15 +78,7 @@ export function requirePositiveNumber(family: string, field: string, value: unkn
 /** Checks what every family shares; returns the config for chaining. */
 export function validateDecoderConfig(config: DecoderConfig): DecoderConfig {
   const { family } = config;
-  for (const field of [
-    'vocabSize',
-    'contextLength',
-    'embDim',
-    'nHeads',
-    'nKvGroups',
-    'headDim',
-    'hiddenDim',
-  ] as const) {
+  for (const field of SIZE_FIELDS) {
     requirePositiveInteger(family, field, config[field]);
   }
   for (const field of ['ropeBase', 'ropeLocalBase', 'normEps', 'queryScale'] as const) {
@@ -102,4 +105,46 @@ export function validateDecoderConfig(config: DecoderConfig): DecoderConfig {
   }
   if (config.ropeScaling) checkLlama3Scaling(config.ropeScaling);
   return config;
+}
+
+/** What a family with only full-attention layers shares with the others (Qwen3, Llama 3). */
+export interface FullAttentionSettings extends DecoderSizes {
+  nLayers: number;
+  ropeBase: number;
+  normEps: number;
+  tieEmbeddings: boolean;
+}
+
+/**
+ * A decoder of SwiGLU blocks with pre-norms only, every layer attending fully, scores scaled by
+ * 1/√headDim: the common ground of Qwen3 and Llama 3, which `overrides` departs from.
+ */
+export function fullAttentionDecoder(
+  family: string,
+  config: FullAttentionSettings,
+  overrides: Partial<DecoderConfig> = {},
+): DecoderConfig {
+  requirePositiveInteger(family, 'nLayers', config.nLayers);
+  const sizes = Object.fromEntries(
+    SIZE_FIELDS.map((field) => [field, config[field]]),
+  ) as unknown as DecoderSizes;
+  return {
+    family,
+    ...sizes,
+    layerTypes: Array.from({ length: config.nLayers }, () => 'full' as const),
+    ropeBase: config.ropeBase,
+    ropeLocalBase: config.ropeBase,
+    ropeScaling: undefined,
+    slidingWindow: undefined,
+    queryScale: 1 / Math.sqrt(config.headDim),
+    normEps: config.normEps,
+    normUnitOffset: false,
+    qkNorm: false,
+    sandwichNorms: false,
+    scaleEmbeddings: false,
+    activation: 'silu',
+    tieEmbeddings: config.tieEmbeddings,
+    finalLogitSoftcap: undefined,
+    ...overrides,
+  };
 }

@@ -1,5 +1,10 @@
 import { checkConfigFields } from '../blocks/config-fields.js';
-import { type DecoderConfig, type DecoderSizes, requirePositiveInteger } from '../blocks/decoder-config.js';
+import {
+  type DecoderConfig,
+  type DecoderSizes,
+  fullAttentionDecoder,
+  SIZE_FIELDS,
+} from '../blocks/decoder-config.js';
 
 /** Qwen3's settings (Hugging Face's config.json names in the comments). */
 export interface Qwen3Config extends DecoderSizes {
@@ -13,19 +18,7 @@ export interface Qwen3Config extends DecoderSizes {
   tieEmbeddings: boolean;
 }
 
-const FIELDS = [
-  'vocabSize',
-  'contextLength',
-  'embDim',
-  'nHeads',
-  'nKvGroups',
-  'headDim',
-  'hiddenDim',
-  'nLayers',
-  'ropeBase',
-  'normEps',
-  'tieEmbeddings',
-] as const;
+const FIELDS = [...SIZE_FIELDS, 'nLayers', 'ropeBase', 'normEps', 'tieEmbeddings'] as const;
 
 const SHARED = {
   vocabSize: 151_936,
@@ -48,29 +41,5 @@ export const QWEN3_PRESETS = {
 /** The shared decoder's config for a Qwen3: SwiGLU, RMSNorm, QK-norm, every layer attending fully. */
 export function qwen3Decoder(config: Qwen3Config): DecoderConfig {
   checkConfigFields('Qwen3', config, FIELDS);
-  requirePositiveInteger('Qwen3', 'nLayers', config.nLayers);
-  return {
-    family: 'Qwen3',
-    vocabSize: config.vocabSize,
-    contextLength: config.contextLength,
-    embDim: config.embDim,
-    nHeads: config.nHeads,
-    nKvGroups: config.nKvGroups,
-    headDim: config.headDim,
-    hiddenDim: config.hiddenDim,
-    layerTypes: Array.from({ length: config.nLayers }, () => 'full' as const),
-    ropeBase: config.ropeBase,
-    ropeLocalBase: config.ropeBase,
-    ropeScaling: undefined,
-    slidingWindow: undefined,
-    queryScale: 1 / Math.sqrt(config.headDim),
-    normEps: config.normEps,
-    normUnitOffset: false,
-    qkNorm: true,
-    sandwichNorms: false,
-    scaleEmbeddings: false,
-    activation: 'silu',
-    tieEmbeddings: config.tieEmbeddings,
-    finalLogitSoftcap: undefined,
-  };
+  return fullAttentionDecoder('Qwen3', config, { qkNorm: true });
 }

@@ -3,10 +3,10 @@ export { checkConfigFields } from './blocks/config-fields.js';
 export { countDecoderParameters } from './blocks/counts.js';
 export { DecoderBlock } from './blocks/decoder-block.js';
 export {
+  type BaseDecoderSettings,
+  baseDecoder,
   type DecoderConfig,
   type DecoderSizes,
-  type FullAttentionSettings,
-  fullAttentionDecoder,
   type LayerType,
   SIZE_FIELDS,
   validateDecoderConfig,
@@ -24,6 +24,8 @@ export {
 } from './blocks/grouped-query-attention.js';
 export { RMSNorm } from './blocks/rms-norm.js';
 export { loadWeights } from './blocks/weights.js';
+export { GEMMA3_PRESETS, type Gemma3Config, gemma3Decoder, gemma3LayerTypes } from './gemma3/config.js';
+export { countGemma3Parameters, Gemma3Model } from './gemma3/model.js';
 export { LLAMA3_PRESETS, type Llama3Config, llama3Decoder } from './llama3/config.js';
 export { countLlama3Parameters, Llama3Model } from './llama3/model.js';
 export { QWEN3_PRESETS, type Qwen3Config, qwen3Decoder } from './qwen3/config.js';

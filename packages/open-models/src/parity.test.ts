@@ -8,6 +8,7 @@ import { findTestBackends, maxAbsDiff } from '@scratchgpt/tensor/testing';
 import { describe, expect, it } from 'vitest';
 import type { DecoderModel } from './blocks/decoder-model.js';
 import { greedyTokens } from './blocks/greedy.js';
+import { Gemma3Model } from './gemma3/model.js';
 import { Llama3Model } from './llama3/model.js';
 import { Qwen3Model } from './qwen3/model.js';
 import { fixtureModel, fixtureTensors, intTensor } from './test-support/fixtures.js';
@@ -16,6 +17,7 @@ import { fixtureModel, fixtureTensors, intTensor } from './test-support/fixtures
 const families: Array<[string, (config: any) => DecoderModel]> = [
   ['qwen3-tiny', (config) => new Qwen3Model(config)],
   ['llama3-tiny', (config) => new Llama3Model(config)],
+  ['gemma3-tiny', (config) => new Gemma3Model(config)],
 ];
 
 const backends = await findTestBackends();

@@ -8,6 +8,7 @@ import { findTestBackends, maxAbsDiff } from '@scratchgpt/tensor/testing';
 import { type BatchSource, type TrainBatch, trainModel } from '@scratchgpt/trainer';
 import { describe, expect, it } from 'vitest';
 import type { DecoderModel } from './blocks/decoder-model.js';
+import { Gemma3Model } from './gemma3/model.js';
 import { Llama3Model } from './llama3/model.js';
 import { Qwen3Model } from './qwen3/model.js';
 import { fixtureJson, fixtureModel, fixtureTensors } from './test-support/fixtures.js';
@@ -21,6 +22,7 @@ interface Training {
 const families: Array<[string, (config: any) => DecoderModel]> = [
   ['qwen3-tiny', (config) => new Qwen3Model(config)],
   ['llama3-tiny', (config) => new Llama3Model(config)],
+  ['gemma3-tiny', (config) => new Gemma3Model(config)],
 ];
 
 /** The fixture's ten batches of 2 × 16 tokens, in order, as one epoch. */

@@ -107,8 +107,8 @@ export function validateDecoderConfig(config: DecoderConfig): DecoderConfig {
   return config;
 }
 
-/** What a family with only full-attention layers shares with the others (Qwen3, Llama 3). */
-export interface FullAttentionSettings extends DecoderSizes {
+/** The settings every family has beyond its sizes. */
+export interface BaseDecoderSettings extends DecoderSizes {
   nLayers: number;
   ropeBase: number;
   normEps: number;
@@ -117,11 +117,11 @@ export interface FullAttentionSettings extends DecoderSizes {
 
 /**
  * A decoder of SwiGLU blocks with pre-norms only, every layer attending fully, scores scaled by
- * 1/√headDim: the common ground of Qwen3 and Llama 3, which `overrides` departs from.
+ * 1/√headDim: Llama 3's shape, from which each family's `overrides` depart.
  */
-export function fullAttentionDecoder(
+export function baseDecoder(
   family: string,
-  config: FullAttentionSettings,
+  config: BaseDecoderSettings,
   overrides: Partial<DecoderConfig> = {},
 ): DecoderConfig {
   requirePositiveInteger(family, 'nLayers', config.nLayers);

@@ -1,11 +1,6 @@
 import type { Llama3RotaryScaling } from '@scratchgpt/embeddings';
 import { checkConfigFields } from '../blocks/config-fields.js';
-import {
-  type DecoderConfig,
-  type DecoderSizes,
-  fullAttentionDecoder,
-  SIZE_FIELDS,
-} from '../blocks/decoder-config.js';
+import { baseDecoder, type DecoderConfig, type DecoderSizes, SIZE_FIELDS } from '../blocks/decoder-config.js';
 
 /** Llama 3's settings (Hugging Face's config.json names in the comments). */
 export interface Llama3Config extends DecoderSizes {
@@ -43,9 +38,5 @@ export const LLAMA3_PRESETS = {
 /** The shared decoder's config for a Llama 3: SwiGLU, RMSNorm, no QK-norm, scaled rotary frequencies. */
 export function llama3Decoder(config: Llama3Config): DecoderConfig {
   checkConfigFields('Llama 3', config, FIELDS);
-  return fullAttentionDecoder(
-    'Llama 3',
-    config,
-    config.ropeScaling ? { ropeScaling: config.ropeScaling } : {},
-  );
+  return baseDecoder('Llama 3', config, config.ropeScaling ? { ropeScaling: config.ropeScaling } : {});
 }

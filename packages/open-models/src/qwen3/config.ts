@@ -1,10 +1,5 @@
 import { checkConfigFields } from '../blocks/config-fields.js';
-import {
-  type DecoderConfig,
-  type DecoderSizes,
-  fullAttentionDecoder,
-  SIZE_FIELDS,
-} from '../blocks/decoder-config.js';
+import { baseDecoder, type DecoderConfig, type DecoderSizes, SIZE_FIELDS } from '../blocks/decoder-config.js';
 
 /** Qwen3's settings (Hugging Face's config.json names in the comments). */
 export interface Qwen3Config extends DecoderSizes {
@@ -41,5 +36,5 @@ export const QWEN3_PRESETS = {
 /** The shared decoder's config for a Qwen3: SwiGLU, RMSNorm, QK-norm, every layer attending fully. */
 export function qwen3Decoder(config: Qwen3Config): DecoderConfig {
   checkConfigFields('Qwen3', config, FIELDS);
-  return fullAttentionDecoder('Qwen3', config, { qkNorm: true });
+  return baseDecoder('Qwen3', config, { qkNorm: true });
 }

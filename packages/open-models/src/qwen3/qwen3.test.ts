@@ -1,5 +1,6 @@
 import { applyLoRA } from '@scratchgpt/lora';
 import { Generator, initBackend, tf } from '@scratchgpt/tensor';
+import { trainModel } from '@scratchgpt/trainer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { QWEN3_PRESETS, type Qwen3Config } from './config.js';
 import { countQwen3Parameters, Qwen3Model } from './model.js';
@@ -83,6 +84,39 @@ describe('Qwen3', () => {
     const floats = tf.zeros([1, 2]);
     expect(() => model.forward(floats)).toThrow(/int32 token ids/);
     tf.dispose([long, floats]);
+    model.dispose();
+  });
+});
+
+describe('Qwen3 with LoRA in the trainer', () => {
+  it('trains only the LoRA updates through trainModel', async () => {
+    const model = new Qwen3Model(tiny, { generator: new Generator(4) });
+    applyLoRA(model, { rank: 2, alpha: 4, generator: new Generator(5) });
+    const snapshot = async () =>
+      new Map(
+        await Promise.all(model.namedParameters().map(async ([name, v]) => [name, await v.data()] as const)),
+      );
+    const before = await snapshot();
+    const inputs = Int32Array.from({ length: 16 }, (_, i) => (i * 7) % tiny.vocabSize);
+    const targets = Int32Array.from({ length: 16 }, (_, i) => (i * 7 + 1) % tiny.vocabSize);
+    const train = {
+      length: 2,
+      batchSize: 2,
+      maxLength: 8,
+      *batches() {
+        for (let i = 0; i < 2; i++) yield { batchSize: 2, length: 8, inputs, targets };
+      },
+    };
+    const losses: number[] = [];
+    for await (const event of trainModel({ model, train, lr: 1e-2, epochs: 1 })) {
+      if (event.event === 'step') losses.push(event.loss);
+    }
+    expect(losses).toHaveLength(2);
+    for (const [name, values] of await snapshot()) {
+      const moved = values.some((value, i) => value !== before.get(name)![i]);
+      // The updates' A and B move (A by weight decay alone while B is still zero); the frozen base may not.
+      expect(moved, name).toBe(name.endsWith('lora.B') || name.endsWith('lora.A'));
+    }
     model.dispose();
   });
 });

@@ -1,6 +1,7 @@
 import { KVCache } from '@scratchgpt/attention';
 import { OutputHead, RotaryEmbedding, TokenEmbedding } from '@scratchgpt/embeddings';
-import { type Generator, Module, ModuleList, tf } from '@scratchgpt/tensor';
+import { type Generator, Module, ModuleList, memoryBudgetBytes, tf } from '@scratchgpt/tensor';
+import { countDecoderParameters } from './counts.js';
 import { DecoderBlock } from './decoder-block.js';
 import { type DecoderConfig, validateDecoderConfig } from './decoder-config.js';
 import { RMSNorm } from './rms-norm.js';
@@ -55,6 +56,7 @@ export class DecoderModel extends Module {
   constructor(config: DecoderConfig, options: DecoderModelOptions = {}) {
     super();
     this.config = validateDecoderConfig({ ...config, layerTypes: [...config.layerTypes] });
+    assertWeightsFit(this.config);
     const { headDim, contextLength, ropeScaling } = this.config;
     const generator = options.generator ? { generator: options.generator } : {};
     const rotary = (base: number) => {
@@ -119,5 +121,18 @@ export class DecoderModel extends Module {
   override dispose(): void {
     for (const rotary of this.#rotaries) rotary.dispose();
     super.dispose();
+  }
+}
+
+/** Refuses, before allocating any of it, a model whose float32 weights alone exceed the backend's memory. */
+function assertWeightsFit(config: DecoderConfig): void {
+  const budget = memoryBudgetBytes();
+  const bytes = 4 * countDecoderParameters(config);
+  if (budget !== null && bytes > budget) {
+    const gib = (n: number) => (n / 2 ** 30).toFixed(1);
+    throw new RangeError(
+      `This ${config.family} model's float32 weights take ${gib(bytes)} GiB, more than the ${gib(budget)} GiB ` +
+        'the current backend can hold: choose a smaller preset or a backend without that ceiling (WebGPU, node-gpu)',
+    );
   }
 }

@@ -1,4 +1,5 @@
-import { Generator, initBackend } from '@scratchgpt/tensor';
+import { Generator, initBackend, tf } from '@scratchgpt/tensor';
+import { findTestBackends } from '@scratchgpt/tensor/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LLAMA3_PRESETS, type Llama3Config } from './config.js';
 import { countLlama3Parameters, Llama3Model } from './model.js';
@@ -45,4 +46,21 @@ describe('Llama 3', () => {
       /factor must be a positive number, got 0/,
     );
   });
+});
+
+const wasm = (await findTestBackends()).find(({ backend }) => backend === 'wasm');
+
+describe('Llama 3 on wasm', () => {
+  it.skipIf(!wasm?.available)(
+    'refuses the 3B preset before allocating: 12.0 GiB of weights against 4 GiB',
+    async () => {
+      await initBackend({ prefer: 'wasm' });
+      const before = tf.memory().numTensors;
+      expect(() => new Llama3Model(LLAMA3_PRESETS['3.2-3B'])).toThrow(
+        /This Llama 3 model's float32 weights take 12\.0 GiB, more than the 4\.0 GiB the current backend can hold/,
+      );
+      expect(tf.memory().numTensors).toBe(before);
+      await initBackend({ prefer: 'cpu' });
+    },
+  );
 });

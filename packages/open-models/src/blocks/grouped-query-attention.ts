@@ -1,5 +1,14 @@
 import type { LayerKVCache, PositionRotation } from '@scratchgpt/attention';
-import { addBroadcast, type Generator, Linear, Module, matMul, tf } from '@scratchgpt/tensor';
+import {
+  addBroadcast,
+  causalAttention,
+  fusedAttentionAvailable,
+  type Generator,
+  Linear,
+  Module,
+  matMul,
+  tf,
+} from '@scratchgpt/tensor';
 import { attentionMask } from './attention-mask.js';
 import { RMSNorm } from './rms-norm.js';
 
@@ -70,12 +79,26 @@ export class GroupedQueryAttention extends Module {
       queries = rotary.rotate(queries, offset);
       keys = rotary.rotate(keys, offset);
       if (options.cache) ({ keys, values } = options.cache.append(keys, values)); // (B, G, offset+T, hd)
-      const scores = matMul(tf.mul(queries, queryScale), this.#shareGroups(keys, batch), false, true); // (B, H, T, T_keys)
-      const weights = tf.softmax(addBroadcast(scores, attentionMask(tokens, offset, slidingWindow)), -1);
-      const context = matMul(weights, this.#shareGroups(values, batch)); // (B, H, T, hd)
+      const shared = [this.#shareGroups(keys, batch), this.#shareGroups(values, batch)] as const; // (B, H, T_keys, hd)
+      // The fused kernel (where the backend has one) never holds the (T × T) weights, but it is causal
+      // from position 0 with no window: cached tokens, or a window the sequence outgrows, take the masked path.
+      const windowed = slidingWindow !== undefined && tokens > slidingWindow;
+      const context =
+        options.cache == null && !windowed && fusedAttentionAvailable()
+          ? causalAttention(queries, shared[0], shared[1], { scale: queryScale })
+          : this.#maskedAttention(queries, shared[0], shared[1], offset);
       const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch, tokens, nHeads * headDim]);
       return this.oProj.forward(merged);
     });
+  }
+
+  /** softmax(q·kᵀ·scale + mask)·v for queries after `offset` cached positions: (B, H, T, hd) */
+  #maskedAttention(queries: tf.Tensor, keys: tf.Tensor, values: tf.Tensor, offset: number): tf.Tensor {
+    const { queryScale, slidingWindow } = this.#options;
+    const tokens = queries.shape[2] as number;
+    const scores = matMul(tf.mul(queries, queryScale), keys, false, true); // (B, H, T, T_keys)
+    const weights = tf.softmax(addBroadcast(scores, attentionMask(tokens, offset, slidingWindow)), -1);
+    return matMul(weights, values);
   }
 
   /** (B, T, heads·hd) → (B, heads, T, hd) */

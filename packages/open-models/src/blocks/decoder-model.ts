@@ -51,6 +51,13 @@ export class DecoderModel extends Module {
   readonly model: DecoderStack;
   /** Absent when the head is tied to the token embedding. */
   readonly lmHead: OutputHead | undefined;
+  /**
+   * The final norm's output (B, T, embDim), and the head's weight as row shards: with both, the
+   * trainer computes the head inside the loss in chunks and never holds all the logits. Absent when a
+   * logit soft-cap sits between the head and the loss.
+   */
+  readonly hiddenStates?: (ids: tf.Tensor) => tf.Tensor;
+  readonly outputWeights?: () => tf.Variable[];
   readonly #rotaries: RotaryEmbedding[] = [];
 
   constructor(config: DecoderConfig, options: DecoderModelOptions = {}) {
@@ -79,20 +86,29 @@ export class DecoderModel extends Module {
     this.lmHead = this.config.tieEmbeddings
       ? undefined
       : this.registerModule('lm_head', new OutputHead(this.config.embDim, this.config.vocabSize, generator));
+    if (this.config.finalLogitSoftcap === undefined) {
+      this.hiddenStates = (ids) => tf.tidy(() => this.#hidden(ids, {}));
+      this.outputWeights = () => (this.lmHead ? this.lmHead.shards : this.model.embedTokens.shards);
+    }
   }
 
   /** ids: int32 (B, T) → logits (B, T, vocabSize) */
   forward(ids: tf.Tensor, options: DecoderForwardOptions = {}): tf.Tensor {
     return tf.tidy(() => {
-      let x = this.embed(ids, options.cache?.length ?? 0);
-      [...this.model.layers].forEach((layer, i) => {
-        x = layer.forward(x, options.cache ? { cache: options.cache.layer(i) } : {});
-      });
-      const hidden = this.model.norm.forward(x);
+      const hidden = this.#hidden(ids, options);
       const logits = this.lmHead ? this.lmHead.forward(hidden) : this.model.embedTokens.project(hidden);
       const cap = this.config.finalLogitSoftcap;
       return cap === undefined ? logits : tf.mul(tf.tanh(tf.div(logits, cap)), cap);
     });
+  }
+
+  /** Embeddings, every layer, the final norm: (B, T) → (B, T, embDim). */
+  #hidden(ids: tf.Tensor, options: DecoderForwardOptions): tf.Tensor {
+    let x = this.embed(ids, options.cache?.length ?? 0);
+    [...this.model.layers].forEach((layer, i) => {
+      x = layer.forward(x, options.cache ? { cache: options.cache.layer(i) } : {});
+    });
+    return this.model.norm.forward(x);
   }
 
   /** (B, T) token ids after `offset` cached ones → (B, T, embDim) */

@@ -55,6 +55,16 @@ describe('Gemma 3', () => {
     model.dispose();
   });
 
+  it('lets the trainer fuse head and loss only without a logit soft-cap, which sits between them', () => {
+    const plain = new Gemma3Model(tiny, { generator: new Generator(1) });
+    const capped = new Gemma3Model({ ...tiny, finalLogitSoftcap: 30 }, { generator: new Generator(1) });
+    expect(plain.outputWeights?.()).toEqual(plain.model.embedTokens.shards);
+    expect(capped.hiddenStates).toBeUndefined();
+    expect(capped.outputWeights).toBeUndefined();
+    plain.dispose();
+    capped.dispose();
+  });
+
   it('refuses layer types that do not match nLayers, naming the helper', () => {
     expect(() => new Gemma3Model({ ...tiny, layerTypes: gemma3LayerTypes(5) })).toThrow(
       /layerTypes must hold nLayers \(6\) entries.*gemma3LayerTypes\(nLayers\)/,

@@ -77,6 +77,17 @@ describe('Qwen3', () => {
     expect(() => new Qwen3Model({ ...tiny, nKvGroup: 2 } as Qwen3Config)).toThrow(/unknown field nKvGroup/);
   });
 
+  it('gives its hidden states for the fused loss: the head applied to them is forward', async () => {
+    const model = new Qwen3Model(tiny, { generator: new Generator(6) });
+    const ids = tf.tensor2d([[5, 6, 7]], [1, 3], 'int32');
+    const hidden = model.hiddenStates!(ids);
+    expect(hidden.shape).toEqual([1, 3, tiny.embDim]);
+    const viaHead = model.model.embedTokens.project(hidden);
+    expect(await viaHead.data()).toEqual(await model.forward(ids).data());
+    tf.dispose([ids, hidden, viaHead]);
+    model.dispose();
+  });
+
   it('refuses more tokens than the context and non-integer ids', () => {
     const model = new Qwen3Model(tiny, { generator: new Generator(3) });
     const long = tf.zeros([1, 17], 'int32');

@@ -22,11 +22,23 @@ export {
   GroupedQueryAttention,
   type GroupedQueryAttentionOptions,
 } from './blocks/grouped-query-attention.js';
+export { HuggingFaceFields } from './blocks/hf-config.js';
 export { RMSNorm } from './blocks/rms-norm.js';
 export { loadWeights } from './blocks/weights.js';
-export { GEMMA3_PRESETS, type Gemma3Config, gemma3Decoder, gemma3LayerTypes } from './gemma3/config.js';
+export {
+  GEMMA3_PRESETS,
+  type Gemma3Config,
+  gemma3ConfigFromHuggingFace,
+  gemma3Decoder,
+  gemma3LayerTypes,
+} from './gemma3/config.js';
 export { countGemma3Parameters, Gemma3Model } from './gemma3/model.js';
-export { LLAMA3_PRESETS, type Llama3Config, llama3Decoder } from './llama3/config.js';
+export {
+  LLAMA3_PRESETS,
+  type Llama3Config,
+  llama3ConfigFromHuggingFace,
+  llama3Decoder,
+} from './llama3/config.js';
 export { countLlama3Parameters, Llama3Model } from './llama3/model.js';
-export { QWEN3_PRESETS, type Qwen3Config, qwen3Decoder } from './qwen3/config.js';
+export { QWEN3_PRESETS, type Qwen3Config, qwen3ConfigFromHuggingFace, qwen3Decoder } from './qwen3/config.js';
 export { countQwen3Parameters, Qwen3Model } from './qwen3/model.js';

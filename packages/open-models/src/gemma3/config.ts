@@ -8,6 +8,7 @@ import {
   requirePositiveNumber,
   SIZE_FIELDS,
 } from '../blocks/decoder-config.js';
+import { HuggingFaceFields } from '../blocks/hf-config.js';
 
 /** Gemma 3's settings (Hugging Face's config.json names in the comments). */
 export interface Gemma3Config extends DecoderSizes {
@@ -101,4 +102,35 @@ export function gemma3Decoder(config: Gemma3Config): DecoderConfig {
     activation: 'gelu-tanh',
     ...(config.finalLogitSoftcap !== null ? { finalLogitSoftcap: config.finalLogitSoftcap } : {}),
   });
+}
+
+/**
+ * A Gemma3Config from a published config.json (Gemma3ForCausalLM, text only). Layer types come from
+ * `layer_types` where given, else from the 5:1 pattern; a linear rope_scaling (the 4B and larger
+ * models) is refused, as it is not implemented.
+ */
+export function gemma3ConfigFromHuggingFace(json: unknown): Gemma3Config {
+  const fields = new HuggingFaceFields('Gemma 3', json);
+  if (fields.raw('rope_scaling') != null) {
+    throw new RangeError('Gemma 3: rope_scaling is not supported (the 270M and 1B models have none)');
+  }
+  const sizes = fields.sizes();
+  const given = fields.raw('layer_types');
+  const layerTypes = Array.isArray(given)
+    ? given.map((type) =>
+        type === 'sliding_attention' ? 'sliding' : type === 'full_attention' ? 'full' : type,
+      )
+    : gemma3LayerTypes(sizes.nLayers);
+  const softcap = fields.raw('final_logit_softcapping');
+  return {
+    ...sizes,
+    layerTypes,
+    slidingWindow: fields.number('sliding_window'),
+    ropeBase: fields.number('rope_theta'),
+    ropeLocalBase: fields.number('rope_local_base_freq'),
+    queryPreAttnScalar: fields.number('query_pre_attn_scalar'),
+    finalLogitSoftcap: softcap == null ? null : fields.number('final_logit_softcapping'),
+    normEps: fields.number('rms_norm_eps'),
+    tieEmbeddings: fields.boolean('tie_word_embeddings', true),
+  };
 }

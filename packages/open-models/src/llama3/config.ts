@@ -1,6 +1,7 @@
 import type { Llama3RotaryScaling } from '@scratchgpt/embeddings';
 import { checkConfigFields } from '../blocks/config-fields.js';
 import { baseDecoder, type DecoderConfig, type DecoderSizes, SIZE_FIELDS } from '../blocks/decoder-config.js';
+import { HuggingFaceFields } from '../blocks/hf-config.js';
 
 /** Llama 3's settings (Hugging Face's config.json names in the comments). */
 export interface Llama3Config extends DecoderSizes {
@@ -39,4 +40,33 @@ export const LLAMA3_PRESETS = {
 export function llama3Decoder(config: Llama3Config): DecoderConfig {
   checkConfigFields('Llama 3', config, FIELDS);
   return baseDecoder('Llama 3', config, config.ropeScaling ? { ropeScaling: config.ropeScaling } : {});
+}
+
+/** A Llama3Config from a published config.json (LlamaForCausalLM); rope_scaling must be of type llama3. */
+export function llama3ConfigFromHuggingFace(json: unknown): Llama3Config {
+  const fields = new HuggingFaceFields('Llama 3', json);
+  const scaling = fields.raw('rope_scaling');
+  let ropeScaling: Llama3RotaryScaling | null = null;
+  if (scaling != null) {
+    const rope = new HuggingFaceFields('Llama 3 rope_scaling', scaling);
+    const type = rope.raw('rope_type') ?? rope.raw('type');
+    if (type !== 'llama3') {
+      throw new RangeError(
+        `Llama 3: rope_scaling of type ${JSON.stringify(type)} is not supported, only "llama3"`,
+      );
+    }
+    ropeScaling = {
+      factor: rope.number('factor'),
+      lowFreqFactor: rope.number('low_freq_factor'),
+      highFreqFactor: rope.number('high_freq_factor'),
+      originalContextLength: rope.number('original_max_position_embeddings'),
+    };
+  }
+  return {
+    ...fields.sizes(),
+    ropeBase: fields.number('rope_theta'),
+    ropeScaling,
+    normEps: fields.number('rms_norm_eps'),
+    tieEmbeddings: fields.boolean('tie_word_embeddings', false),
+  };
 }

@@ -1,5 +1,6 @@
 import { checkConfigFields } from '../blocks/config-fields.js';
 import { baseDecoder, type DecoderConfig, type DecoderSizes, SIZE_FIELDS } from '../blocks/decoder-config.js';
+import { HuggingFaceFields } from '../blocks/hf-config.js';
 
 /** Qwen3's settings (Hugging Face's config.json names in the comments). */
 export interface Qwen3Config extends DecoderSizes {
@@ -37,4 +38,15 @@ export const QWEN3_PRESETS = {
 export function qwen3Decoder(config: Qwen3Config): DecoderConfig {
   checkConfigFields('Qwen3', config, FIELDS);
   return baseDecoder('Qwen3', config, { qkNorm: true });
+}
+
+/** A Qwen3Config from a published config.json (Qwen3ForCausalLM). */
+export function qwen3ConfigFromHuggingFace(json: unknown): Qwen3Config {
+  const fields = new HuggingFaceFields('Qwen3', json);
+  return {
+    ...fields.sizes(),
+    ropeBase: fields.number('rope_theta'),
+    normEps: fields.number('rms_norm_eps'),
+    tieEmbeddings: fields.boolean('tie_word_embeddings', false),
+  };
 }

@@ -26,6 +26,7 @@ describe('every published tarball', () => {
       '@scratchgpt/hub',
       '@scratchgpt/instruct',
       '@scratchgpt/lora',
+      '@scratchgpt/open-models',
       '@scratchgpt/tensor',
       '@scratchgpt/tokenizer',
       '@scratchgpt/trainer',

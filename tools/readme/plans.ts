@@ -274,6 +274,7 @@ export const plans: Record<string, Plan> = {
   'pnpm --filter @scratchgpt/data-loader test': oneTestFile('@scratchgpt/data-loader', 'src/readme.test.ts'),
   'pnpm --filter @scratchgpt/files test': oneTestFile('@scratchgpt/files', 'src/readme.test.ts'),
   'pnpm --filter @scratchgpt/lora test': oneTestFile('@scratchgpt/lora', 'src/readme.test.ts'),
+  'pnpm --filter @scratchgpt/open-models test': oneTestFile('@scratchgpt/open-models', 'src/readme.test.ts'),
   'pnpm --filter @scratchgpt/tensor test': oneTestFile('@scratchgpt/tensor', 'src/readme.test.ts'),
   'pnpm --filter @scratchgpt/tokenizer test': oneTestFile('@scratchgpt/tokenizer', 'src/readme.test.ts'),
   'pnpm --filter @scratchgpt/trainer test': oneTestFile('@scratchgpt/trainer', 'src/readme.test.ts'),

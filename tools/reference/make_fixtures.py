@@ -20,6 +20,7 @@ from fixtures_dpo import write_dpo, write_dpo_lora
 from fixtures_hub import write_hub_model
 from fixtures_instruct import write_chapter7
 from fixtures_model import write_model_fixture
+from fixtures_open_models import FAMILIES, write_open_model
 from fixtures_recipe import write_schedule, write_tiny_training
 from fixtures_trainer import write_adamw_gpt, write_adamw_plain, write_clip, write_cross_entropy
 
@@ -32,6 +33,7 @@ TENSOR_FIXTURES = Path("packages/tensor/fixtures")
 CLASSIFIER_FIXTURES = Path("packages/classifier/fixtures")
 SMS_DATA = REPO / "data" / "sms-spam-collection.tsv"
 INSTRUCT_FIXTURES = Path("packages/instruct/fixtures")
+OPEN_MODEL_FIXTURES = Path("packages/open-models/fixtures")
 
 
 def make_deterministic():
@@ -69,6 +71,8 @@ def generate(root):
         **write_dpo(root / INSTRUCT_FIXTURES / "dpo"),
         **write_dpo_lora(root / INSTRUCT_FIXTURES / "dpo"),
     }
+    for name in FAMILIES:
+        summary[OPEN_MODEL_FIXTURES / name] = write_open_model(name, root / OPEN_MODEL_FIXTURES / name)
     return summary
 
 

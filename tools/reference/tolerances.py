@@ -48,6 +48,9 @@ FILE_KINDS = {
     "instruct/fixtures/chapter7/training.safetensors": "trajectories",
     "instruct/fixtures/dpo/values.safetensors": "values",
     "instruct/fixtures/dpo/training.safetensors": "trajectories",
+    "open-models/fixtures/*/io.safetensors": "values",
+    "open-models/fixtures/*/final.safetensors": "trajectories",
+    "open-models/fixtures/*/losses.json": "trajectories",
 }
 
 

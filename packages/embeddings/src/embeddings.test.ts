@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { PositionalEmbedding } from './learned-positions.js';
 import { OutputHead } from './output-head.js';
 import { RotaryEmbedding } from './rotary.js';
+import { scaleLlama3Frequency } from './rotary-scaling.js';
 import { ShardingError, shardRowCounts } from './shards.js';
 import { SinusoidalPositionalEmbedding, sinusoidalTable } from './sinusoidal-positions.js';
 import { TokenEmbedding } from './token-embedding.js';
@@ -161,5 +162,25 @@ describe('position encodings', () => {
     expect(await rotary.rotate(q, 0).data()).toEqual(await q.data());
     expect(() => new RotaryEmbedding(7, 4)).toThrow(/even head dimension/);
     rotary.dispose();
+  });
+
+  it("rotary: Llama 3's scaling keeps short wavelengths, slows long ones, blends the band between", async () => {
+    const scaling = { factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContextLength: 64 };
+    const ofWavelength = (wavelength: number) => (2 * Math.PI) / wavelength;
+    expect(scaleLlama3Frequency(ofWavelength(10), scaling)).toBe(ofWavelength(10)); // under 64 / 4
+    expect(scaleLlama3Frequency(ofWavelength(100), scaling)).toBeCloseTo(ofWavelength(100) / 8, 15);
+    // Wavelength 32: smooth = (64/32 - 1) / (4 - 1) = 1/3, so (2/3)·f/8 + (1/3)·f = 5f/12.
+    expect(scaleLlama3Frequency(ofWavelength(32), scaling)).toBeCloseTo((5 / 12) * ofWavelength(32), 15);
+    // The tables follow: position 10 of the slowest pair of a 4-wide head turns by 10·base^(-1/2)/8.
+    const scaled = new RotaryEmbedding(4, 16, 10000, { scaling });
+    const x = tf.tensor4d([0, 1, 1, 0], [1, 1, 1, 4]); // first half (0, 1), second half (1, 0)
+    const [, second, , fourth] = await scaled.rotate(x, 10).data();
+    const angle = (10 * 10000 ** -0.5) / 8;
+    expect(second).toBeCloseTo(Math.cos(angle), 6); // x₁ cos θ − x₃ sin θ with x₃ = 0
+    expect(fourth).toBeCloseTo(Math.sin(angle), 6); // x₃ cos θ + x₁ sin θ
+    expect(() => new RotaryEmbedding(4, 16, 10000, { scaling: { ...scaling, highFreqFactor: 1 } })).toThrow(
+      /highFreqFactor \(1\) must exceed lowFreqFactor/,
+    );
+    scaled.dispose();
   });
 });

@@ -1,5 +1,11 @@
 import { tf } from '@scratchgpt/tensor';
 import { checkPositionRange } from './positions.js';
+import { checkLlama3Scaling, type Llama3RotaryScaling, scaleLlama3Frequency } from './rotary-scaling.js';
+
+export interface RotaryOptions {
+  /** Llama 3's frequency scaling (absent: the plain frequencies base^(-2i/headDim)). */
+  scaling?: Llama3RotaryScaling;
+}
 
 /**
  * Rotary position embedding (RoPE): rotates each pair of query/key features by an angle that grows with
@@ -14,15 +20,21 @@ export class RotaryEmbedding {
     readonly headDim: number,
     readonly contextLength: number,
     readonly base = 10000,
+    options: RotaryOptions = {},
   ) {
     if (headDim % 2 !== 0)
       throw new RangeError(`Rotary embeddings need an even head dimension, got ${headDim}`);
+    if (options.scaling) checkLlama3Scaling(options.scaling);
     const half = headDim / 2;
+    const frequencies = Array.from({ length: half }, (_, i) => {
+      const frequency = base ** (-(2 * i) / headDim);
+      return options.scaling ? scaleLlama3Frequency(frequency, options.scaling) : frequency;
+    });
     const cos = new Float32Array(contextLength * half);
     const sin = new Float32Array(contextLength * half);
     for (let position = 0; position < contextLength; position++) {
       for (let i = 0; i < half; i++) {
-        const angle = position * base ** (-(2 * i) / headDim);
+        const angle = position * (frequencies[i] as number);
         cos[position * half + i] = Math.cos(angle);
         sin[position * half + i] = Math.sin(angle);
       }

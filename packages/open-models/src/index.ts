@@ -1,0 +1,44 @@
+export { attentionMask } from './blocks/attention-mask.js';
+export { checkConfigFields } from './blocks/config-fields.js';
+export { countDecoderParameters } from './blocks/counts.js';
+export { DecoderBlock } from './blocks/decoder-block.js';
+export {
+  type BaseDecoderSettings,
+  baseDecoder,
+  type DecoderConfig,
+  type DecoderSizes,
+  type LayerType,
+  SIZE_FIELDS,
+  validateDecoderConfig,
+} from './blocks/decoder-config.js';
+export {
+  type DecoderForwardOptions,
+  DecoderModel,
+  type DecoderModelOptions,
+} from './blocks/decoder-model.js';
+export { type GateActivation, GatedFeedForward } from './blocks/gated-feed-forward.js';
+export { greedyTokens } from './blocks/greedy.js';
+export {
+  GroupedQueryAttention,
+  type GroupedQueryAttentionOptions,
+} from './blocks/grouped-query-attention.js';
+export { HuggingFaceFields } from './blocks/hf-config.js';
+export { RMSNorm } from './blocks/rms-norm.js';
+export { loadWeights } from './blocks/weights.js';
+export {
+  GEMMA3_PRESETS,
+  type Gemma3Config,
+  gemma3ConfigFromHuggingFace,
+  gemma3Decoder,
+  gemma3LayerTypes,
+} from './gemma3/config.js';
+export { countGemma3Parameters, Gemma3Model } from './gemma3/model.js';
+export {
+  LLAMA3_PRESETS,
+  type Llama3Config,
+  llama3ConfigFromHuggingFace,
+  llama3Decoder,
+} from './llama3/config.js';
+export { countLlama3Parameters, Llama3Model } from './llama3/model.js';
+export { QWEN3_PRESETS, type Qwen3Config, qwen3ConfigFromHuggingFace, qwen3Decoder } from './qwen3/config.js';
+export { countQwen3Parameters, Qwen3Model } from './qwen3/model.js';

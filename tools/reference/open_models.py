@@ -1,0 +1,177 @@
+"""Reference decoders of the open model families (Qwen3, Llama 3, Gemma 3) in plain PyTorch, written
+from the published architecture descriptions, with Hugging Face parameter names so the weights they
+save load by name in @scratchgpt/open-models.
+
+One module serves all three: the families differ only in the switches of `config`
+(see fixtures_open_models.py for the three small configurations)."""
+
+import math
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class RMSNorm(nn.Module):
+    """x / rms(x) * weight; Gemma stores weight - 1 and multiplies by (1 + weight)."""
+
+    def __init__(self, dim, eps, unit_offset):
+        super().__init__()
+        self.eps, self.unit_offset = eps, unit_offset
+        self.weight = nn.Parameter(torch.zeros(dim) if unit_offset else torch.ones(dim))
+
+    def forward(self, x):
+        normed = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps)
+        return normed * ((1 + self.weight) if self.unit_offset else self.weight)
+
+
+def inverse_frequencies(head_dim, base, scaling):
+    """theta_i = base^(-2i/d) in float64, with Llama 3's band-wise scaling when `scaling` is given."""
+    inv = base ** (-torch.arange(0, head_dim, 2, dtype=torch.float64) / head_dim)
+    if scaling is None:
+        return inv
+    factor, low, high = scaling["factor"], scaling["low_freq_factor"], scaling["high_freq_factor"]
+    original = scaling["original_context_length"]
+    wavelength = 2 * math.pi / inv
+    smooth = (original / wavelength - low) / (high - low)
+    blended = (1 - smooth) * inv / factor + smooth * inv
+    long_waves = wavelength > original / low
+    short_waves = wavelength < original / high
+    return torch.where(long_waves, inv / factor, torch.where(short_waves, inv, blended))
+
+
+def rope_tables(head_dim, length, base, scaling):
+    angles = torch.arange(length, dtype=torch.float64)[:, None] * inverse_frequencies(head_dim, base, scaling)
+    return torch.cos(angles).float(), torch.sin(angles).float()  # (T, d/2) each
+
+
+def rotate(x, cos, sin):
+    """Rotate-half RoPE: the first and second halves of each head form the pairs."""
+    first, second = x.chunk(2, dim=-1)
+    return torch.cat([first * cos - second * sin, second * cos + first * sin], dim=-1)
+
+
+def attention_mask(length, window):
+    """True where query i may not see key j: the future, and keys `window` or more positions back."""
+    i = torch.arange(length)[:, None]
+    j = torch.arange(length)[None, :]
+    blocked = j > i
+    if window is not None:
+        blocked |= (i - j) >= window
+    return blocked
+
+
+class Attention(nn.Module):
+    def __init__(self, cfg, window, rope_base):
+        super().__init__()
+        heads, groups, hd, emb = cfg["n_heads"], cfg["n_kv_groups"], cfg["head_dim"], cfg["emb_dim"]
+        self.heads, self.groups, self.hd, self.window = heads, groups, hd, window
+        self.q_proj = nn.Linear(emb, heads * hd, bias=False)
+        self.k_proj = nn.Linear(emb, groups * hd, bias=False)
+        self.v_proj = nn.Linear(emb, groups * hd, bias=False)
+        self.o_proj = nn.Linear(heads * hd, emb, bias=False)
+        if cfg["qk_norm"]:
+            self.q_norm = RMSNorm(hd, cfg["norm_eps"], cfg["norm_unit_offset"])
+            self.k_norm = RMSNorm(hd, cfg["norm_eps"], cfg["norm_unit_offset"])
+        else:
+            self.q_norm = self.k_norm = None
+        self.scale = (cfg.get("query_pre_attn_scalar") or hd) ** -0.5
+        self.rope = rope_tables(hd, cfg["context_length"], rope_base, cfg.get("rope_scaling"))
+
+    def forward(self, x):
+        b, t, _ = x.shape
+        q = self.q_proj(x).view(b, t, self.heads, self.hd).transpose(1, 2)
+        k = self.k_proj(x).view(b, t, self.groups, self.hd).transpose(1, 2)
+        v = self.v_proj(x).view(b, t, self.groups, self.hd).transpose(1, 2)
+        if self.q_norm is not None:
+            q, k = self.q_norm(q), self.k_norm(k)
+        cos, sin = self.rope[0][:t], self.rope[1][:t]
+        q, k = rotate(q, cos, sin), rotate(k, cos, sin)
+        # Query head h reads key/value group h // (heads / groups).
+        k = k.repeat_interleave(self.heads // self.groups, dim=1)
+        v = v.repeat_interleave(self.heads // self.groups, dim=1)
+        scores = (q @ k.transpose(2, 3)) * self.scale
+        scores = scores.masked_fill(attention_mask(t, self.window), float("-inf"))
+        context = torch.softmax(scores, dim=-1) @ v
+        return self.o_proj(context.transpose(1, 2).reshape(b, t, self.heads * self.hd))
+
+
+class FeedForward(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.gate_proj = nn.Linear(cfg["emb_dim"], cfg["hidden_dim"], bias=False)
+        self.up_proj = nn.Linear(cfg["emb_dim"], cfg["hidden_dim"], bias=False)
+        self.down_proj = nn.Linear(cfg["hidden_dim"], cfg["emb_dim"], bias=False)
+        self.gelu_gate = cfg["activation"] == "gelu_tanh"
+
+    def forward(self, x):
+        gate = self.gate_proj(x)
+        gate = F.gelu(gate, approximate="tanh") if self.gelu_gate else F.silu(gate)
+        return self.down_proj(gate * self.up_proj(x))
+
+
+class Block(nn.Module):
+    def __init__(self, cfg, layer_type):
+        super().__init__()
+        sliding = layer_type == "sliding"
+        base = cfg["rope_local_base"] if sliding else cfg["rope_base"]
+        self.self_attn = Attention(cfg, cfg["sliding_window"] if sliding else None, base)
+        self.mlp = FeedForward(cfg)
+        norm = lambda: RMSNorm(cfg["emb_dim"], cfg["norm_eps"], cfg["norm_unit_offset"])  # noqa: E731
+        self.input_layernorm = norm()
+        self.post_attention_layernorm = norm()
+        self.sandwich = cfg["sandwich_norms"]
+        if self.sandwich:
+            self.pre_feedforward_layernorm = norm()
+            self.post_feedforward_layernorm = norm()
+
+    def forward(self, x):
+        if self.sandwich:  # Gemma 3: each sub-layer's output is normalised again before the residual
+            x = x + self.post_attention_layernorm(self.self_attn(self.input_layernorm(x)))
+            return x + self.post_feedforward_layernorm(self.mlp(self.pre_feedforward_layernorm(x)))
+        x = x + self.self_attn(self.input_layernorm(x))
+        return x + self.mlp(self.post_attention_layernorm(x))
+
+
+class Inner(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.embed_tokens = nn.Embedding(cfg["vocab_size"], cfg["emb_dim"])
+        self.layers = nn.ModuleList(Block(cfg, kind) for kind in cfg["layer_types"])
+        self.norm = RMSNorm(cfg["emb_dim"], cfg["norm_eps"], cfg["norm_unit_offset"])
+
+
+class Decoder(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.cfg = cfg
+        self.model = Inner(cfg)
+        self.lm_head = None if cfg["tie_embeddings"] else nn.Linear(cfg["emb_dim"], cfg["vocab_size"], bias=False)
+
+    def forward(self, ids):
+        x = self.model.embed_tokens(ids)
+        if self.cfg["scale_embeddings"]:
+            x = x * math.sqrt(self.cfg["emb_dim"])
+        for layer in self.model.layers:
+            x = layer(x)
+        x = self.model.norm(x)
+        logits = x @ (self.model.embed_tokens.weight if self.lm_head is None else self.lm_head.weight).T
+        cap = self.cfg.get("final_logit_softcap")
+        return logits if cap is None else torch.tanh(logits / cap) * cap
+
+
+def randomise_norms(model, generator):
+    """Norm weights away from their neutral initial values, so that a norm applied wrongly shows."""
+    with torch.no_grad():
+        for name, param in model.named_parameters():
+            if name.endswith("norm.weight") or name.endswith("layernorm.weight"):
+                param.add_(0.2 * torch.randn(param.shape, generator=generator))
+
+
+def greedy(model, prompt, new_tokens):
+    ids = prompt
+    with torch.no_grad():
+        for _ in range(new_tokens):
+            nxt = model(ids)[:, -1].argmax(-1, keepdim=True)
+            ids = torch.cat([ids, nxt], dim=1)
+    return ids

@@ -21,9 +21,10 @@ export interface ServerChatRequest {
 const LIST_DEADLINE_MS = 10_000;
 /** A whole answer, the wait in the server's queue included. */
 const ANSWER_DEADLINE_MS = 5 * 60_000;
-const LIST_BYTE_LIMIT = 1024 * 1024;
+const MIB = 1024 * 1024;
+const LIST_BYTE_LIMIT = MIB;
 /** Far more than any answer of the context lengths served. */
-const ANSWER_BYTE_LIMIT = 16 * 1024 * 1024;
+const ANSWER_BYTE_LIMIT = 16 * MIB;
 
 /** The `server` parameter of the page's address as a base URL, or undefined where there is none. */
 export function serverFromLocation(search: string): URL | undefined {
@@ -109,8 +110,9 @@ async function request(server: URL, path: string, init: RequestInit): Promise<Re
   } catch (error) {
     if (init.signal?.aborted) throw error;
     // A browser gives a server that is down and one that refuses the page's origin the same failure.
+    const page = globalThis.location?.origin ?? "the page's origin";
     throw new Error(
-      `Could not reach ${server.origin}: is \`scratchgpt serve\` running there, with --allow-origin ${location.origin}?`,
+      `Could not reach ${server.origin}: is \`scratchgpt serve\` running there, with --allow-origin ${page}?`,
     );
   }
   if (response.ok) return response;
@@ -137,7 +139,7 @@ async function* serverSentData(response: Response, limit: number): AsyncGenerato
 /** The body's text piece by piece, refused once past `limit` bytes (a hostile server could send forever). */
 async function* boundedText(response: Response, limit: number): AsyncGenerator<string> {
   if (Number(response.headers.get('content-length') ?? 0) > limit)
-    throw new Error(`The answer is over ${limit / 1024} KiB: not reading it`);
+    throw new Error(`The answer is over ${limit / MIB} MiB: not reading it`);
   if (response.body === null) return;
   const reader = response.body.getReader();
   const decoder = new TextDecoder();
@@ -145,7 +147,7 @@ async function* boundedText(response: Response, limit: number): AsyncGenerator<s
   try {
     for (let read = await reader.read(); !read.done; read = await reader.read()) {
       bytes += read.value.byteLength;
-      if (bytes > limit) throw new Error(`The answer is over ${limit / 1024} KiB: stopped reading it`);
+      if (bytes > limit) throw new Error(`The answer is over ${limit / MIB} MiB: stopped reading it`);
       yield decoder.decode(read.value, { stream: true });
     }
     yield decoder.decode();

@@ -67,13 +67,19 @@ export interface ServedModels {
 /** The context holds the judge's scoring prompt (about 150 tokens) with room for an answer. */
 export const serveConfig = { ...tinyConfig, contextLength: 256 };
 
-export async function makeServedModels(): Promise<ServedModels> {
+/** A pretraining run of one step in a new folder `work`: the quickest model to serve. */
+export async function makePretrained(): Promise<{ work: string; pretrained: string }> {
   const work = await mkdtemp(join(tmpdir(), 'scratchgpt-serve-'));
   await writeFile(join(work, 'tiny.json'), JSON.stringify(serveConfig));
   const pretrained = join(work, 'pretrained');
   const train = ['train', '--config', join(work, 'tiny.json'), '--steps', '1', '--eval-every', '0'];
   const pre = await runCli([...train, '--out', pretrained, ...backend]);
   expect(pre.code, pre.stderr).toBe(0);
+  return { work, pretrained };
+}
+
+export async function makeServedModels(): Promise<ServedModels> {
+  const { work, pretrained } = await makePretrained();
   const tuned = join(work, 'tuned');
   const instruct = ['instruct', 'train', '--model', pretrained, '--out', tuned, '--steps', '1'];
   const result = await runCli([...instruct, '--batch-size', '2', '--eval-every', '0', ...backend]);

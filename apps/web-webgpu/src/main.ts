@@ -14,6 +14,7 @@ import { createSetupPanel } from './panels/setup.js';
 import { createTasks, type TaskState } from './panels/tasks.js';
 import { createTrainPanel } from './panels/train.js';
 import type { FromWorker, MessageOf } from './protocol.js';
+import { serverFromLocation } from './server-client.js';
 import './style.css';
 
 const worker = new Worker(new URL('./worker/worker.ts', import.meta.url), { type: 'module' });
@@ -27,12 +28,15 @@ const generate = createGeneratePanel(tasks);
 const attention = createAttentionPanel({ ...tasks, prompt: generate.prompt });
 const checkpoints = createCheckpointsPanel(tasks);
 const classify = createClassifyPage({ ...tasks, newModel: setup.newModel });
-const chat = createChatPanel({
-  ...tasks,
-  batchSize: setup.batchSize,
-  evalEvery: setup.evalEvery,
-  resetStats: train.resetStats,
-});
+const chat = createChatPanel(
+  {
+    ...tasks,
+    batchSize: setup.batchSize,
+    evalEvery: setup.evalEvery,
+    resetStats: train.resetStats,
+  },
+  chatServer(),
+);
 const preference = createPreferencePanel({ ...tasks, format: chat.format });
 const panels: { refresh(state: Readonly<TaskState>): void }[] = [
   setup,
@@ -44,6 +48,16 @@ const panels: { refresh(state: Readonly<TaskState>): void }[] = [
   chat,
   preference,
 ];
+
+/** The server the address's `?server=` names for the chat; a bad one is shown, and the tab's model answers. */
+function chatServer(): URL | undefined {
+  try {
+    return serverFromLocation(location.search);
+  } catch (error) {
+    tasks.showFailure('chat', error instanceof Error ? error.message : String(error));
+    return undefined;
+  }
+}
 
 type Handler<M> = { handle: (message: M) => void | Promise<void> };
 

@@ -50,7 +50,8 @@ export async function servePreview(): Promise<Served> {
   return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
 }
 
-function freePort(): Promise<number> {
+/** A port of 127.0.0.1 free now (nothing listens on it once this resolves). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

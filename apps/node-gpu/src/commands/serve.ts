@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { promptFormatNames } from '../instruct-data.js';
+import { originProblem } from '../serve/cors.js';
 import { DEFAULT_BODY_LIMIT } from '../serve/request-body.js';
 import { loadServedModels, type ServedModel } from '../serve/served-model.js';
 import { startServer } from '../serve/server.js';
@@ -54,6 +55,13 @@ unless --format gives it one. Requests are answered one at a time, the others wa
       defaultText: `$${API_KEY_VARIABLE}, else none`,
       help: 'require Authorization: Bearer KEY on every request',
     },
+    'allow-origin': {
+      type: 'string',
+      value: 'ORIGIN',
+      multiple: true,
+      defaultText: 'none, same-origin pages only',
+      help: 'let pages of ORIGIN (http://host:port) call the API from a browser (CORS); repeatable',
+    },
     queue: {
       type: 'integer',
       value: 'N',
@@ -69,6 +77,11 @@ With --json: {"event":"listening","url","models":[{"name","source","chat","forma
     const apiKey = values['api-key'] ?? process.env[API_KEY_VARIABLE];
     if (apiKey !== undefined && apiKey.trim() === '')
       throw new UsageError(`serve: the API key is empty: give --api-key KEY, or unset ${API_KEY_VARIABLE}`);
+    const allowOrigins = values['allow-origin'];
+    for (const origin of allowOrigins) {
+      const problem = originProblem(origin);
+      if (problem !== undefined) throw new UsageError(`serve: --allow-origin ${origin} ${problem}`);
+    }
     const models = await loadServedModels(values.model, values.format, context);
     const server = await startServer({
       models,
@@ -76,6 +89,7 @@ With --json: {"event":"listening","url","models":[{"name","source","chat","forma
       port: values.port,
       ...(apiKey !== undefined ? { apiKey } : {}),
       queueLimit: values.queue,
+      allowOrigins,
       bodyLimit: DEFAULT_BODY_LIMIT,
       seed: context.seed,
       onError: (error) => context.output.note(`serve: ${error.message}`),

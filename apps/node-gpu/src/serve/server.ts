@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tf } from '@scratchgpt/tensor';
 import { gpt2 } from '../text-helpers.js';
 import { ApiError, ollamaErrorBody, openAIErrorBody } from './api-error.js';
+import { applyCors } from './cors.js';
 import { Exchange, type ServerState } from './exchange.js';
 import { GenerationQueue } from './generation-queue.js';
 import { listTags, ollamaGenerate, version } from './ollama-routes.js';
@@ -26,6 +27,8 @@ export interface ServeOptions {
   queueLimit: number;
   bodyLimit: number;
   seed: number;
+  /** Web page origins whose scripts may call the server (CORS); none: same-origin pages only. */
+  allowOrigins?: readonly string[];
   /** Told of failures no request caused (a bug, a backend error). */
   onError?: (error: Error) => void;
 }
@@ -64,7 +67,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     bodyLimit: options.bodyLimit,
   };
   const handling = new Set<Promise<void>>();
+  const allowOrigins = new Set(options.allowOrigins ?? []);
   const server = createServer((request, response) => {
+    if (applyCors(allowOrigins, request, response)) return;
     const handled = handle(state, options, request, response);
     handling.add(handled);
     void handled.finally(() => handling.delete(handled));

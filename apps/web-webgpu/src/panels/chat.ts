@@ -1,12 +1,14 @@
 /**
  * The Instruction tuning and chat card: tunes the current model on the book's instruction data, then
- * streams its answers to the messages typed, with Stop and a new conversation.
+ * streams its answers to the messages typed, with Stop and a new conversation. With `?server=URL` in
+ * the page's address the answers come from that server instead of the model in this tab.
  */
 import type { InstructSettings, MessageOf } from '../protocol.js';
-import { appendTurn, showAnswer } from '../ui/chat-log.js';
+import { createConversation } from '../ui/chat-log.js';
 import { byTestId } from '../ui/elements.js';
 import { readInteger, readNumber } from '../ui/form.js';
-import { hasIdleModel, type PanelDeps, type TaskState } from './tasks.js';
+import { connectServerChat } from './chat-server.js';
+import { hasIdleModel, type PanelDeps } from './tasks.js';
 
 export interface ChatPanelDeps extends PanelDeps {
   /** The Data and model card's batch size and evaluation interval, checked: tuning uses them. */
@@ -23,7 +25,8 @@ const answeredText: Record<MessageOf<'chat-answer'>['ended'], string> = {
   'token-limit': 'Answered (cut at the answer-token limit).',
 };
 
-export function createChatPanel(deps: ChatPanelDeps) {
+/** `server`: the server the page's address names, or undefined to answer with the model in this tab. */
+export function createChatPanel(deps: ChatPanelDeps, server: URL | undefined) {
   const ui = {
     chatFormat: byTestId<HTMLSelectElement>('chat-format'),
     instructSteps: byTestId<HTMLInputElement>('instruct-steps'),
@@ -38,8 +41,15 @@ export function createChatPanel(deps: ChatPanelDeps) {
     chatMaxNewTokens: byTestId<HTMLInputElement>('chat-max-new-tokens'),
     chatTemperature: byTestId<HTMLInputElement>('chat-temperature'),
   };
-  /** The answer streaming in. */
-  let answer: HTMLElement | undefined;
+  const conversation = createConversation(ui.chatLog);
+  const fromServer =
+    server &&
+    connectServerChat(server, {
+      conversation,
+      setStatus: (text) => deps.setStatus(text, 'chat'),
+      showFailure: (text) => deps.showFailure('chat', text),
+      changed: () => refresh(),
+    });
 
   const format = () => (ui.chatFormat.value === 'phi3' ? ('phi3' as const) : ('alpaca' as const));
 
@@ -57,16 +67,19 @@ export function createChatPanel(deps: ChatPanelDeps) {
   function sendChat(): void {
     const message = ui.chatInput.value.trim();
     if (message === '') throw new Error('The message is empty: type an instruction first');
-    const request = {
-      message,
-      format: format(),
-      maxNewTokens: readInteger(ui.chatMaxNewTokens, 'Answer tokens', 1, 1024),
-      temperature: readNumber(ui.chatTemperature, 'Temperature', (v) => v >= 0, 'a number ≥ 0'),
-    };
+    const maxNewTokens = readInteger(ui.chatMaxNewTokens, 'Answer tokens', 1, 1024);
+    const temperature = readNumber(ui.chatTemperature, 'Temperature', (v) => v >= 0, 'a number ≥ 0');
     ui.chatInput.value = '';
-    answer = appendTurn(ui.chatLog, message);
+    ui.chatNote.textContent = '';
+    conversation.ask(message);
     deps.setStatus('Answering…', 'chat');
-    deps.start({ type: 'chat', ...request });
+    if (fromServer) {
+      void fromServer.answer({ maxTokens: maxNewTokens, temperature }).then((ended) => {
+        if (ended) deps.setStatus(answeredText[ended], 'chat');
+      });
+      return;
+    }
+    deps.start({ type: 'chat', message, format: format(), maxNewTokens, temperature });
   }
 
   ui.instructTrain.addEventListener(
@@ -83,48 +96,57 @@ export function createChatPanel(deps: ChatPanelDeps) {
     if (event.key === 'Enter' && !ui.chatSend.disabled) deps.guarded(sendChat)();
   });
   ui.chatStop.addEventListener('click', () => {
-    deps.stop();
+    if (fromServer) fromServer.stop();
+    else deps.stop();
     ui.chatStop.disabled = true;
     deps.setStatus('Stopping the answer…');
   });
   ui.chatReset.addEventListener(
     'click',
     deps.guarded(() => {
-      ui.chatLog.replaceChildren();
+      conversation.clear();
       ui.chatNote.textContent = '';
-      deps.start({ type: 'chat-reset' });
+      // The in-tab model keeps its own copy of the conversation, to fit it in the context.
+      if (!fromServer) deps.start({ type: 'chat-reset' });
     }),
   );
 
   function handle(message: MessageOf<'chat-token' | 'chat-answer' | 'error'>): void {
     switch (message.type) {
       case 'chat-token':
-        if (answer) showAnswer(answer, message.text);
+        conversation.grow(message.text);
         ui.chatNote.textContent = message.note ?? '';
         return;
       case 'chat-answer':
-        if (answer) showAnswer(answer, message.text, message.ended);
-        answer = undefined;
+        conversation.finish(message.text, message.ended);
         deps.setStatus(answeredText[message.ended]);
         return;
       case 'error':
-        if (message.task === 'chat' && answer) {
-          answer.remove();
-          answer = undefined;
-        }
+        if (message.task === 'chat') conversation.fail();
         return;
     }
   }
+
+  function refresh(): void {
+    const { state } = deps;
+    ui.instructTrain.disabled = !hasIdleModel(state);
+    if (fromServer) {
+      ui.chatSend.disabled = !fromServer.canSend();
+      ui.chatReset.disabled = fromServer.isAnswering();
+      ui.chatStop.disabled = !fromServer.isAnswering();
+      return;
+    }
+    ui.chatSend.disabled = !hasIdleModel(state);
+    ui.chatReset.disabled = !hasIdleModel(state);
+    ui.chatStop.disabled = state.busy !== 'chat';
+  }
+
+  void fromServer?.loadModels();
 
   return {
     handle,
     /** The prompt format chosen: preference tuning uses it too. */
     format,
-    refresh(state: Readonly<TaskState>): void {
-      ui.instructTrain.disabled = !hasIdleModel(state);
-      ui.chatSend.disabled = !hasIdleModel(state);
-      ui.chatReset.disabled = !hasIdleModel(state);
-      ui.chatStop.disabled = state.busy !== 'chat';
-    },
+    refresh,
   };
 }

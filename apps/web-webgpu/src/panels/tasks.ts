@@ -26,6 +26,8 @@ export interface PanelDeps {
   showError(message: string | null): void;
   /** Shows progress in the status line of the card that started `task` (default: the task in progress). */
   setStatus(text: string, task?: Task): void;
+  /** Shows why `task` failed in its card's status line, marked as a failure. */
+  showFailure(task: Task, reason: string): void;
 }
 
 /** Nothing runs, and the backend is up. */
@@ -104,6 +106,7 @@ export function createTasks(worker: Worker, refresh: (state: Readonly<TaskState>
     },
     showError,
     setStatus,
+    showFailure,
   };
 
   return {

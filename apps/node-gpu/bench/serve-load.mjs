@@ -105,6 +105,10 @@ const percentile = (sorted, p) =>
 const round = (value) => (value === null ? null : Math.round(value * 10) / 10);
 
 const rssStartMB = rssMB();
+// Sampled through the load: the start is before the first answer (kernels not yet built, buffers not
+// yet pooled), so flat means the samples stop rising once warm, not that they equal the start.
+const rssSamplesMB = [];
+const sampler = setInterval(() => rssSamplesMB.push(rssMB()), Math.max(1000, (seconds * 1000) / 8));
 const deadline = performance.now() + seconds * 1000;
 const results = [];
 const phaseStart = performance.now();
@@ -120,6 +124,7 @@ await Promise.all(
   }),
 );
 const phaseSeconds = (performance.now() - phaseStart) / 1000;
+clearInterval(sampler);
 const served = results.filter((result) => result.status === 200);
 const firstTokens = served.map((result) => result.firstTokenMs).sort((a, b) => a - b);
 const tokens = served.reduce((sum, result) => sum + result.tokens, 0);
@@ -176,6 +181,7 @@ console.log(
       firstTokenMs: { p50: round(percentile(firstTokens, 0.5)), p95: round(percentile(firstTokens, 0.95)) },
       tokensPerSecond: round(tokens / phaseSeconds),
       rssStartMB,
+      rssSamplesMB,
       rssEndMB,
       disconnectPhase: {
         clients: disconnects,

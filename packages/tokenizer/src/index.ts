@@ -8,6 +8,7 @@ export { GPT2_PATTERN } from './bpe/pretokenize.js';
 export type { TiktokenRanks } from './bpe/tiktoken-ranks.js';
 export { CharTokenizer } from './char.js';
 export { GPT2_EOT_ID, GPT2_VOCAB_SIZE, GPT2Tokenizer, getGPT2Tokenizer } from './gpt2.js';
+export { type ChatMessage, type ChatTemplateOptions, renderChatTemplate } from './hf/chat-template.js';
 export { HFTokenizer, type LoadHFTokenizerOptions, loadHFTokenizer } from './hf/hf-tokenizer.js';
 export {
   HFTokenizerFileError,

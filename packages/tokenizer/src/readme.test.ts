@@ -4,9 +4,14 @@ import { expect, it } from 'vitest';
 import { runReadmeExample } from '../../../tools/readme-example.js';
 
 const readme = fileURLToPath(new URL('../README.md', import.meta.url));
+const promised = [...readFileSync(readme, 'utf8').matchAll(/It prints:\n\n```\n([\s\S]*?)```/g)].map(
+  (match) => match[1]?.trimEnd().split('\n'),
+);
 
 it('the README example runs and prints what the README says', async () => {
-  const logged = await runReadmeExample(readme);
-  const promised = /It prints:\n\n```\n([\s\S]*?)```/.exec(readFileSync(readme, 'utf8'))?.[1];
-  expect(logged).toEqual(promised?.trimEnd().split('\n'));
+  expect(await runReadmeExample(readme)).toEqual(promised[0]);
+});
+
+it('the README’s Hugging Face example runs and prints what the README says', async () => {
+  expect(await runReadmeExample(readme, 1)).toEqual(promised[1]);
 });

@@ -16,6 +16,7 @@ from fixture_compare import compare_file
 from fixture_models import SPECS
 from fixtures_classify import write_classifier_gpt, write_lora_classifier, write_random_state, write_sms_split
 from fixtures_attention import write_chapter3
+from fixtures_chat_templates import write_chat_templates
 from fixtures_dpo import write_dpo, write_dpo_lora
 from fixtures_hub import write_hub_model
 from fixtures_instruct import write_chapter7
@@ -34,6 +35,7 @@ CLASSIFIER_FIXTURES = Path("packages/classifier/fixtures")
 SMS_DATA = REPO / "data" / "sms-spam-collection.tsv"
 INSTRUCT_FIXTURES = Path("packages/instruct/fixtures")
 OPEN_MODEL_FIXTURES = Path("packages/open-models/fixtures")
+TOKENIZER_FIXTURES = Path("packages/tokenizer/fixtures")
 
 
 def make_deterministic():
@@ -67,6 +69,7 @@ def generate(root):
     for name, write in classifier.items():
         summary[CLASSIFIER_FIXTURES / name] = write(root / CLASSIFIER_FIXTURES / name)
     summary[INSTRUCT_FIXTURES / "chapter7"] = write_chapter7(root / INSTRUCT_FIXTURES / "chapter7")
+    summary[TOKENIZER_FIXTURES / "chat-templates"] = write_chat_templates(root / TOKENIZER_FIXTURES / "chat-templates")
     summary[INSTRUCT_FIXTURES / "dpo"] = {
         **write_dpo(root / INSTRUCT_FIXTURES / "dpo"),
         **write_dpo_lora(root / INSTRUCT_FIXTURES / "dpo"),

@@ -27,6 +27,7 @@ export { RMSNorm } from './blocks/rms-norm.js';
 export { loadWeights } from './blocks/weights.js';
 export { familyOf, type OpenFamily, SUPPORTED_FAMILIES } from './checkpoint/families.js';
 export {
+  assertOpenModelFits,
   CONFIG_FILE,
   loadOpenModelCheckpoint,
   type OpenModelCheckpoint,

@@ -29,9 +29,8 @@ export interface OpenModelCheckpoint {
 export async function loadOpenModelCheckpoint(files: CheckpointReader): Promise<OpenModelCheckpoint> {
   const configJson = await readJson(files, CONFIG_FILE);
   const family = familyOf(configJson, CONFIG_FILE);
-  const decoder = family.decoder(configJson);
   // Refused here, before gigabytes of shards are read into memory the model could never use.
-  assertWeightsFit(decoder);
+  const decoder = assertOpenModelFits(configJson);
   const tensors = await readWeights(files, maxWeightBytes(decoder));
   const source = (await files.has(INDEX_FILE)) ? INDEX_FILE : SINGLE_WEIGHTS_FILE;
   if (decoder.tieEmbeddings) tensors.delete('lm_head.weight');
@@ -55,6 +54,16 @@ export async function loadOpenModelCheckpoint(files: CheckpointReader): Promise<
     throw error;
   }
   return { model, configJson };
+}
+
+/**
+ * Refuses, from config.json alone, a model whose float32 weights the backend cannot hold (before a
+ * download or a read of its weights); returns the decoder config it describes.
+ */
+export function assertOpenModelFits(configJson: unknown): DecoderConfig {
+  const decoder = familyOf(configJson, CONFIG_FILE).decoder(configJson);
+  assertWeightsFit(decoder);
+  return decoder;
 }
 
 /** Every weight of the checkpoint, each shard read once, all as finite float32. */

@@ -17,7 +17,9 @@ const MAX_NEW_TOKENS = 100_000;
 
 export const generate = defineCommand({
   summary: 'continue a prompt with a trained model',
-  description: 'Continues a prompt with a trained model, streaming the text as it comes.',
+  description: `Continues a prompt with a trained model, streaming the text as it comes. A Qwen3, Llama 3.2
+or Gemma 3 checkpoint (config.json + model.safetensors or its shards) continues --ids greedily and
+prints the new token ids: their tokenizers are not read yet, and sampling flags are refused.`,
   flags: {
     model: {
       type: 'string',
@@ -47,7 +49,7 @@ export const generate = defineCommand({
     },
   },
   notes:
-    'With --json: {"text","tokenIds","promptTokenIds"} (tokenIds holds the new tokens only). A Qwen3, Llama 3.2 or Gemma 3 checkpoint (config.json + model.safetensors or its shards) generates greedily from --ids and prints the new ids; with --json {"tokenIds","promptTokenIds"}.',
+    'With --json: {"text","tokenIds","promptTokenIds"} (tokenIds holds the new tokens only; no "text" for Qwen3, Llama and Gemma 3).',
   async run(values, context) {
     const { model: source, prompt, 'max-new-tokens': maxNewTokens, temperature } = values;
     const { 'top-k': topK, 'top-p': topP } = values;

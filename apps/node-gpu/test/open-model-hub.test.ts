@@ -32,6 +32,26 @@ beforeAll(async () => {
   const files = Object.fromEntries(shardedCheckpoint(fixtureWeights('qwen3-tiny'), 2));
   hub = await startFakeHub({
     repos: {
+      // Llama 3.2 1B's architecture fields, and weights that must never be asked for.
+      'acme/llama-1b': {
+        files: {
+          'config.json': jsonBytes({
+            model_type: 'llama',
+            vocab_size: 128256,
+            max_position_embeddings: 131072,
+            hidden_size: 2048,
+            num_attention_heads: 32,
+            num_key_value_heads: 8,
+            head_dim: 64,
+            intermediate_size: 8192,
+            num_hidden_layers: 16,
+            rope_theta: 500000,
+            rms_norm_eps: 1e-5,
+            tie_word_embeddings: true,
+          }),
+          'model.safetensors': new Uint8Array(64),
+        },
+      },
       [REPO]: {
         files: {
           'config.json': jsonBytes(huggingFaceConfig('qwen3-tiny')),
@@ -98,5 +118,19 @@ describe('a Qwen3 checkpoint from the Hub', () => {
     expect(outside.stderr).toContain("token 300 is outside this Qwen3 model's vocabulary of 300");
     const malformed = await generate('--ids', '1,-2');
     expect(malformed.stderr).toContain('--ids takes token ids separated by commas (e.g. 1,2,3), got "-2"');
+  });
+
+  it('refuses Llama 3.2 1B on wasm from its config.json, before asking for its weights', async () => {
+    const { code, stderr } = await runCli(
+      ['generate', '--model', 'acme/llama-1b', '--ids', '1', '--backend', 'wasm'],
+      { env },
+    );
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(
+      /acme\/llama-1b: This Llama 3 model's float32 weights take 4\.6 GiB, more than the 4\.0 GiB .*16-bit weights as 16-bit, which halves this, is planned/,
+    );
+    const asked = hub.requests.map((request) => request.path).filter((path) => path.includes('llama-1b'));
+    expect(asked.some((path) => path.endsWith('config.json'))).toBe(true);
+    expect(asked.some((path) => path.includes('safetensors'))).toBe(false);
   });
 });

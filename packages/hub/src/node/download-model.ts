@@ -180,14 +180,15 @@ async function fromCache(download: Download, why: string): Promise<DownloadedMod
   return { id, commit, directory: await checkpointDir(download, commit), files, source: 'cache' };
 }
 
-/** Whether the cache has an entry for every file (`fromCache` then checks what each holds). */
+/**
+ * Whether the cache holds the revision's first file (its config.json, or the book's weights): which
+ * other files a model needs is read from that config, and `fromCache` checks each of them.
+ */
 async function isCached(id: ModelId, cache: RepoCache): Promise<boolean> {
   const commit = await cache.commitOf(id.revision);
   if (commit === undefined) return false;
-  for (const file of modelFiles(id)) {
-    if ((await cache.snapshotFile(commit, file.path)).state === 'missing') return false;
-  }
-  return true;
+  const [first] = modelFiles(id);
+  return (await cache.snapshotFile(commit, first!.path)).state !== 'missing';
 }
 
 /** The size of a cached file that passed its checks; one that did not is refused in one line. */

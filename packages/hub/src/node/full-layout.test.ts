@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { temporaryDir } from '../test/fixture.js';
-import { type FakeHub, startFakeHub } from '../testing/fake-hub.js';
+import { type FakeHub, startFakeHub, unreachableEndpoint } from '../testing/fake-hub.js';
 import { downloadModel } from './download-model.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -42,10 +42,10 @@ beforeAll(async () => {
 });
 afterAll(() => hub.close());
 
-async function download(id: string, offline = false, cacheDir?: string) {
+async function download(id: string, offline = false, cacheDir?: string, endpoint?: string) {
   const dir = cacheDir ?? (await temporaryDir('cache'));
   const settings = {
-    endpoint: hub.endpoint,
+    endpoint: endpoint ?? hub.endpoint,
     token: undefined,
     offline,
     cacheDir: dir,
@@ -71,6 +71,10 @@ describe('downloadModel for Qwen3, Llama and Gemma 3 repositories', () => {
     const again = await download('acme/sharded-qwen3', true, cacheDir);
     expect(again.model.source).toBe('cache');
     expect(again.model.files.map((file) => file.path)).toEqual(model.files.map((file) => file.path));
+    // And when the Hub cannot be reached.
+    const unreachable = await download('acme/sharded-qwen3', false, cacheDir, await unreachableEndpoint());
+    expect(unreachable.model.source).toBe('cache');
+    expect(unreachable.model.files).toHaveLength(6);
   });
 
   it('falls back to model.safetensors when the repository has no index', async () => {

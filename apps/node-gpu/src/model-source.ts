@@ -12,6 +12,7 @@ import type { CommandContext } from './commands/context.js';
 import { DownloadBar } from './download-progress.js';
 import { CommandError } from './errors.js';
 import { checkMemory } from './memory-check.js';
+import { checkOpenModelFits, isOpenModelConfig } from './open-model-directory.js';
 
 export function isHubModel(value: string): boolean {
   return !existsSync(value) && looksLikeModelId(value);
@@ -40,6 +41,10 @@ export async function resolveModelSource(value: string, context: CommandContext)
 
 /** The weights alone must fit; each command then checks its own use (batch, context, training). */
 function checkWeightsFit(configJson: unknown, name: string): void {
+  if (isOpenModelConfig(configJson, `config.json of ${name}`)) {
+    checkOpenModelFits(configJson, name);
+    return;
+  }
   try {
     const { config } = parseConfigJson(configJson, `config.json of ${name}`);
     checkMemory(config, { batchSize: 1, tokens: 1, training: false }, name);

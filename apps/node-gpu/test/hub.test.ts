@@ -87,6 +87,17 @@ describe('models from the Hub', () => {
     expect(result.tokenIds).toEqual(greedyIds);
   });
 
+  it('generate takes the prompt as --ids as well, and refuses both or neither', async () => {
+    const ids = ['generate', '--model', 'gpt2', '--ids', promptIds.join(','), '--max-new-tokens', '10'];
+    const { code, stdout, stderr } = await cli([...ids, '--json', ...backend]);
+    expect(code, stderr).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ promptTokenIds: promptIds, tokenIds: greedyIds });
+    const both = await cli([...ids, '--prompt', 'Every', ...backend]);
+    expect(both.stderr).toContain('generate: give the prompt as --prompt TEXT or as --ids ID,ID,…');
+    const neither = await cli(['generate', '--model', 'gpt2', ...backend]);
+    expect(neither.stderr).toContain('generate: give the prompt as --prompt TEXT or as --ids ID,ID,…');
+  });
+
   it('offline, uses the cache without asking the Hub; with nothing cached, says where the files go', async () => {
     await cli(['download', 'gpt2']);
     hub.requests.length = 0;

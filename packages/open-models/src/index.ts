@@ -25,6 +25,16 @@ export {
 export { HuggingFaceFields } from './blocks/hf-config.js';
 export { RMSNorm } from './blocks/rms-norm.js';
 export { loadWeights } from './blocks/weights.js';
+export { familyOf, type OpenFamily, SUPPORTED_FAMILIES } from './checkpoint/families.js';
+export {
+  assertOpenModelFits,
+  CONFIG_FILE,
+  loadOpenModelCheckpoint,
+  type OpenModelCheckpoint,
+  SINGLE_WEIGHTS_FILE,
+} from './checkpoint/load-open-model.js';
+export { type CheckpointReader, checkpointInMemory } from './checkpoint/reader.js';
+export { INDEX_FILE, parseShardIndex, type ShardIndex } from './checkpoint/shard-index.js';
 export {
   GEMMA3_PRESETS,
   type Gemma3Config,

@@ -11,7 +11,9 @@ export const download = defineCommand({
   description: `Fetches a model from the Hugging Face Hub into the Hugging Face cache without running it, with a
 progress bar on a terminal. ID: gpt2, gpt2-medium, gpt2-large, gpt2-xl, owner/name[@revision] (a
 GPT-2 config.json + model.safetensors), or rasbt/gpt2-from-scratch-pytorch[:gpt2-medium] (the book's
-copies). An interrupted download resumes; the files are checked against the Hub's sizes and SHA-256.
+copies). A Qwen3, Llama or Gemma 3 repository comes with its tokenizer and generation files, and its
+weights whole or in the shards model.safetensors.index.json names. An interrupted download resumes;
+the files are checked against the Hub's sizes and SHA-256.
 The cache: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub (shared with Python).
 HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE=1 and HF_HUB_DOWNLOAD_TIMEOUT are honoured.`,
   positionals: 'ID',

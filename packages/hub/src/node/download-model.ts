@@ -23,6 +23,7 @@ import { bookCheckpointDir } from './book-checkpoint.js';
 import { fetchFileMetadata } from './file-metadata.js';
 import { RepoCache } from './repo-cache.js';
 import { type HubSettings, hubSettingsFromEnv } from './settings.js';
+import { obtainWeightFiles } from './weight-files.js';
 
 export interface DownloadModelOptions {
   /** Overrides of what the environment says (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, the caches). */
@@ -90,8 +91,7 @@ async function fromHub(download: Download): Promise<DownloadedModel> {
   const { id, cache, settings, options } = download;
   let commit: string | undefined;
   const files: DownloadedModel['files'] = [];
-  for (const file of modelFiles(id)) {
-    if (file.role === 'weights') await checkConfig(download, commit);
+  const obtain = async (file: RepoFile, optional = false): Promise<string | undefined> => {
     const subject = subjectOf(id, file, settings);
     const transfer: TransferOptions = {
       token: settings.token,
@@ -100,7 +100,11 @@ async function fromHub(download: Download): Promise<DownloadedModel> {
       timeoutMs: settings.timeoutMs,
     };
     const url = resolveUrl(settings.endpoint, id.repo, commit ?? id.revision, file.path);
-    const metadata = await fetchFileMetadata(url, subject, transfer);
+    const metadata = await fetchFileMetadata(url, subject, transfer).catch((error: unknown) => {
+      if (optional && error instanceof HubError && error.code === 'not-found') return undefined;
+      throw error;
+    });
+    if (metadata === undefined) return undefined;
     commit ??= metadata.commit;
     if (file.role === 'config') refuseLargeConfig(metadata.size, id);
     const target = { ...metadata, path: cache.blobPath(metadata.etag) };
@@ -123,41 +127,68 @@ async function fromHub(download: Download): Promise<DownloadedModel> {
     if (!(await cache.linksTo(commit, file.path, metadata.etag)))
       await cache.link(commit, file.path, metadata.etag);
     files.push({ path: file.path, size: metadata.size, downloaded: cached.state !== 'ok' });
-  }
+    return cache.filePath(commit, file.path);
+  };
+  await obtainModel(download, obtain, () => commit);
   if (commit === undefined) throw new Error('internal: a model has at least one file');
   await cache.recordRef(id.revision, commit);
   return { id, commit, directory: await checkpointDir(download, commit), files, source: 'hub' };
 }
 
+/**
+ * The config first, then (once `beforeWeights` accepted it) the weights it calls for: the book's one
+ * file, or what {@link obtainWeightFiles} reads from the config.
+ */
+async function obtainModel(
+  download: Download,
+  obtain: (file: RepoFile, optional?: boolean) => Promise<string | undefined>,
+  commitOf: () => string | undefined,
+): Promise<void> {
+  const { id } = download;
+  const [first, ...rest] = modelFiles(id);
+  if (id.bookSize !== undefined) {
+    await checkConfig(download, undefined);
+    for (const file of [first!, ...rest]) await obtain(file);
+    return;
+  }
+  await obtain(first!);
+  const config = await checkConfig(download, commitOf());
+  await obtainWeightFiles(config, (path, optional) => obtain({ path, role: 'weights' }, optional), id.text);
+}
+
 async function fromCache(download: Download, why: string): Promise<DownloadedModel> {
   const { id, cache } = download;
   const commit = await cache.commitOf(id.revision);
-  const paths = modelFiles(id).map((file) => file.path);
-  const checks =
-    commit === undefined ? [] : await Promise.all(paths.map((path) => cache.snapshotFile(commit, path)));
-  if (commit === undefined || checks.some((check) => check.state === 'missing')) {
-    throw new HubError(
+  const notCached = () =>
+    new HubError(
       'offline',
       `${why} and ${id.text} is not in the Hugging Face cache (${cache.folder}): fetch it once where the Hub is reachable and copy that folder here, or load a directory holding config.json and model.safetensors`,
     );
-  }
-  const files = paths.map((path, index) => ({
-    path,
-    size: trusted(checks[index]!, cache.filePath(commit, path), id),
-    downloaded: false,
-  }));
-  await checkConfig(download, commit);
+  if (commit === undefined) throw notCached();
+  const files: DownloadedModel['files'] = [];
+  const obtain = async (file: RepoFile, optional = false): Promise<string | undefined> => {
+    const check = await cache.snapshotFile(commit, file.path);
+    if (check.state === 'missing') {
+      if (optional) return undefined;
+      throw notCached();
+    }
+    const path = cache.filePath(commit, file.path);
+    files.push({ path: file.path, size: trusted(check, path, id), downloaded: false });
+    return path;
+  };
+  await obtainModel(download, obtain, () => commit);
   return { id, commit, directory: await checkpointDir(download, commit), files, source: 'cache' };
 }
 
-/** Whether the cache has an entry for every file (`fromCache` then checks what each holds). */
+/**
+ * Whether the cache holds the revision's first file (its config.json, or the book's weights): which
+ * other files a model needs is read from that config, and `fromCache` checks each of them.
+ */
 async function isCached(id: ModelId, cache: RepoCache): Promise<boolean> {
   const commit = await cache.commitOf(id.revision);
   if (commit === undefined) return false;
-  for (const file of modelFiles(id)) {
-    if ((await cache.snapshotFile(commit, file.path)).state === 'missing') return false;
-  }
-  return true;
+  const [first] = modelFiles(id);
+  return (await cache.snapshotFile(commit, first!.path)).state !== 'missing';
 }
 
 /** The size of a cached file that passed its checks; one that did not is refused in one line. */
@@ -170,9 +201,13 @@ function trusted(check: BlobCheck, path: string, id: ModelId): number {
   );
 }
 
-async function checkConfig({ id, cache, options }: Download, commit: string | undefined): Promise<void> {
-  if (options.beforeWeights === undefined) return;
-  if (id.bookSize !== undefined) return options.beforeWeights(bookConfig(id.bookSize));
+/** The config.json (or the book's), shown to `beforeWeights` before any weight is fetched or used. */
+async function checkConfig({ id, cache, options }: Download, commit: string | undefined): Promise<unknown> {
+  if (id.bookSize !== undefined) {
+    const config = bookConfig(id.bookSize);
+    await options.beforeWeights?.(config);
+    return config;
+  }
   if (commit === undefined) throw new Error('internal: config.json comes before the weights');
   const path = cache.filePath(commit, CONFIG_FILE);
   refuseLargeConfig((await stat(path)).size, id);
@@ -186,7 +221,8 @@ async function checkConfig({ id, cache, options }: Download, commit: string | un
       `config.json of ${id.text} is not valid JSON (${(error as Error).message})`,
     );
   }
-  await options.beforeWeights(config);
+  await options.beforeWeights?.(config);
+  return config;
 }
 
 /** A GPT-2 config.json is a kilobyte; one of megabytes is no config, and is not read whole. */

@@ -141,14 +141,15 @@ export class DecoderModel extends Module {
 }
 
 /** Refuses, before allocating any of it, a model whose float32 weights alone exceed the backend's memory. */
-function assertWeightsFit(config: DecoderConfig): void {
+export function assertWeightsFit(config: DecoderConfig): void {
   const budget = memoryBudgetBytes();
   const bytes = 4 * countDecoderParameters(config);
   if (budget !== null && bytes > budget) {
     const gib = (n: number) => (n / 2 ** 30).toFixed(1);
     throw new RangeError(
       `This ${config.family} model's float32 weights take ${gib(bytes)} GiB, more than the ${gib(budget)} GiB ` +
-        'the current backend can hold: choose a smaller preset or a backend without that ceiling (WebGPU, node-gpu)',
+        'the current backend can hold: choose a smaller model or a backend without that ceiling (WebGPU, node-gpu); ' +
+        'loading 16-bit weights as 16-bit, which halves this, is planned',
     );
   }
 }

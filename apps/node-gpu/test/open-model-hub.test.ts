@@ -1,0 +1,136 @@
+/**
+ * A Qwen3 checkpoint in the Hub's layout (config.json, tokenizer_config.json, an index and two shards),
+ * made from the open-models fixture, served on loopback: `download` fetches it whole and `generate`
+ * continues the fixture's prompt with PyTorch's greedy tokens.
+ */
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type FakeHub, startFakeHub } from '@scratchgpt/hub/testing';
+import { parseSafetensors } from '@scratchgpt/tensor';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureFile } from '../../../packages/open-models/src/test-support/fixtures.js';
+import {
+  fixtureWeights,
+  huggingFaceConfig,
+  jsonBytes,
+  shardedCheckpoint,
+} from '../../../packages/open-models/src/test-support/hf-checkpoint.js';
+import { assertBuilt, runCli } from './cli-harness.js';
+
+const REPO = 'acme/tiny-qwen3';
+const io = parseSafetensors(fixtureFile('qwen3-tiny', 'io.safetensors')).tensors;
+const promptIds = [...io.get('prompt_ids')!.data];
+const greedyIds = [...io.get('greedy_ids')!.data].slice(promptIds.length);
+
+let hub: FakeHub;
+let env: Record<string, string | undefined>;
+
+beforeAll(async () => {
+  assertBuilt();
+  const work = await mkdtemp(join(tmpdir(), 'scratchgpt-cli-open-model-'));
+  const files = Object.fromEntries(shardedCheckpoint(fixtureWeights('qwen3-tiny'), 2));
+  hub = await startFakeHub({
+    repos: {
+      // Llama 3.2 1B's architecture fields, and weights that must never be asked for.
+      'acme/llama-1b': {
+        files: {
+          'config.json': jsonBytes({
+            model_type: 'llama',
+            vocab_size: 128256,
+            max_position_embeddings: 131072,
+            hidden_size: 2048,
+            num_attention_heads: 32,
+            num_key_value_heads: 8,
+            head_dim: 64,
+            intermediate_size: 8192,
+            num_hidden_layers: 16,
+            rope_theta: 500000,
+            rms_norm_eps: 1e-5,
+            tie_word_embeddings: true,
+          }),
+          'model.safetensors': new Uint8Array(64),
+        },
+      },
+      [REPO]: {
+        files: {
+          'config.json': jsonBytes(huggingFaceConfig('qwen3-tiny')),
+          'tokenizer_config.json': jsonBytes({ model_max_length: 64 }),
+          ...files,
+        },
+      },
+    },
+  });
+  env = {
+    HF_ENDPOINT: hub.endpoint,
+    HF_HUB_CACHE: join(work, 'cache'),
+    HF_TOKEN: undefined,
+    HF_HUB_OFFLINE: undefined,
+    SCRATCHGPT_CACHE: join(work, 'own'),
+  };
+});
+afterAll(() => hub.close());
+
+const cli = (args: string[]) => runCli([...args, '--backend', 'cpu'], { env });
+const generate = (...extra: string[]) =>
+  cli(['generate', '--model', REPO, '--max-new-tokens', String(greedyIds.length), ...extra]);
+
+describe('a Qwen3 checkpoint from the Hub', () => {
+  it('download fetches the config, the tokenizer config, the index and both shards', async () => {
+    const { code, stdout, stderr } = await cli(['download', REPO, '--json']);
+    expect(code, stderr).toBe(0);
+    const files = (JSON.parse(stdout) as { files: Array<{ path: string }> }).files.map((file) => file.path);
+    expect(files).toEqual([
+      'config.json',
+      'tokenizer_config.json',
+      'model.safetensors.index.json',
+      'model-00001-of-00002.safetensors',
+      'model-00002-of-00002.safetensors',
+    ]);
+  });
+
+  it.each([[[]], [['--no-cache']]])(
+    'generate %j continues --ids with PyTorch greedy tokens',
+    async (extra) => {
+      const { code, stdout, stderr } = await generate('--ids', promptIds.join(','), '--json', ...extra);
+      expect(code, stderr).toBe(0);
+      expect(JSON.parse(stdout)).toEqual({ tokenIds: greedyIds, promptTokenIds: promptIds });
+      const text = await generate('--ids', promptIds.join(','), ...extra);
+      expect(text.stdout).toBe(`${greedyIds.join(' ')}\n`);
+    },
+  );
+
+  it('asks for --ids when given text, as the tokenizer is not read yet', async () => {
+    const { code, stderr } = await generate('--prompt', 'Hello');
+    expect(code).not.toBe(0);
+    expect(stderr).toContain("this model's tokenizer (tokenizer.json) is not read yet");
+    expect(stderr).toContain('--ids 1,2,3');
+  });
+
+  it('refuses sampling flags, naming them', async () => {
+    const { code, stderr } = await generate('--ids', '1,2', '--temperature', '0.8', '--top-k', '5');
+    expect(code).not.toBe(0);
+    expect(stderr).toContain('generate greedily for now; drop --temperature, --top-k');
+  });
+
+  it('refuses ids outside the vocabulary and malformed ids', async () => {
+    const outside = await generate('--ids', '1,300');
+    expect(outside.stderr).toContain("token 300 is outside this Qwen3 model's vocabulary of 300");
+    const malformed = await generate('--ids', '1,-2');
+    expect(malformed.stderr).toContain('--ids takes token ids separated by commas (e.g. 1,2,3), got "-2"');
+  });
+
+  it('refuses Llama 3.2 1B on wasm from its config.json, before asking for its weights', async () => {
+    const { code, stderr } = await runCli(
+      ['generate', '--model', 'acme/llama-1b', '--ids', '1', '--backend', 'wasm'],
+      { env },
+    );
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(
+      /acme\/llama-1b: This Llama 3 model's float32 weights take 4\.6 GiB, more than the 4\.0 GiB .*16-bit weights as 16-bit, which halves this, is planned/,
+    );
+    const asked = hub.requests.map((request) => request.path).filter((path) => path.includes('llama-1b'));
+    expect(asked.some((path) => path.endsWith('config.json'))).toBe(true);
+    expect(asked.some((path) => path.includes('safetensors'))).toBe(false);
+  });
+});

@@ -19,6 +19,7 @@ import {
 import { assertBuilt, runCli } from './cli-harness.js';
 
 const REPO = 'acme/tiny-qwen3';
+const WITH_TOKENIZER = 'acme/tiny-qwen3-text';
 const io = parseSafetensors(fixtureFile('qwen3-tiny', 'io.safetensors')).tensors;
 const promptIds = [...io.get('prompt_ids')!.data];
 const greedyIds = [...io.get('greedy_ids')!.data].slice(promptIds.length);
@@ -59,6 +60,14 @@ beforeAll(async () => {
           ...files,
         },
       },
+      [WITH_TOKENIZER]: {
+        files: {
+          'config.json': jsonBytes(huggingFaceConfig('qwen3-tiny')),
+          'tokenizer.json': jsonBytes(byteLevelTokenizer(300)),
+          'tokenizer_config.json': jsonBytes({ model_max_length: 64, eos_token: END_OF_TEXT }),
+          ...files,
+        },
+      },
     },
   });
   env = {
@@ -70,6 +79,44 @@ beforeAll(async () => {
   };
 });
 afterAll(() => hub.close());
+
+/** GPT-2's printable stand-ins for the 256 bytes, in byte order: what byte-level BPE vocabularies hold. */
+function byteCharacters(): string[] {
+  const printable = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174;
+  let next = 256;
+  return Array.from({ length: 256 }, (_, b) => String.fromCodePoint(printable(b) ? b : next++));
+}
+
+const END_OF_TEXT = '<|endoftext|>';
+
+/**
+ * A byte-level BPE tokenizer.json of `size` ids covering the tiny model's vocabulary: the 256 bytes,
+ * merges of letter pairs ("ab", "cd", …), and an end-of-text token as the last id.
+ */
+function byteLevelTokenizer(size: number) {
+  const vocab: Record<string, number> = {};
+  byteCharacters().forEach((character, id) => {
+    vocab[character] = id;
+  });
+  const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,;:!?';
+  const merges: string[] = [];
+  for (let i = 0; Object.keys(vocab).length < size - 1; i += 2) {
+    const pair = [letters[i % letters.length]!, letters[(i + 1) % letters.length]!];
+    if (vocab[pair.join('')] !== undefined) break;
+    vocab[pair.join('')] = Object.keys(vocab).length;
+    merges.push(pair.join(' '));
+  }
+  const eosId = Object.keys(vocab).length;
+  return {
+    version: '1.0',
+    added_tokens: [{ id: eosId, content: END_OF_TEXT, special: true }],
+    normalizer: null,
+    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    post_processor: null,
+    decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
+    model: { type: 'BPE', vocab, merges },
+  };
+}
 
 const cli = (args: string[]) => runCli([...args, '--backend', 'cpu'], { env });
 const generate = (...extra: string[]) =>
@@ -100,11 +147,34 @@ describe('a Qwen3 checkpoint from the Hub', () => {
     },
   );
 
-  it('asks for --ids when given text, as the tokenizer is not read yet', async () => {
+  it('asks for --ids when given text and the checkpoint has no tokenizer.json', async () => {
     const { code, stderr } = await generate('--prompt', 'Hello');
     expect(code).not.toBe(0);
-    expect(stderr).toContain("this model's tokenizer (tokenizer.json) is not read yet");
+    expect(stderr).toContain('holds no tokenizer.json');
     expect(stderr).toContain('--ids 1,2,3');
+  });
+
+  it('encodes --prompt with the checkpoint tokenizer, continues as --ids does, and decodes', async () => {
+    const prompt = 'abcd ef';
+    const byIds = async (ids: number[]) => {
+      const run = await cli(['generate', '--model', WITH_TOKENIZER, '--ids', ids.join(','), '--json']);
+      expect(run.code, run.stderr).toBe(0);
+      return (JSON.parse(run.stdout) as { tokenIds: number[] }).tokenIds;
+    };
+    const run = await cli(['generate', '--model', WITH_TOKENIZER, '--prompt', prompt, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { text: string; tokenIds: number[]; promptTokenIds: number[] };
+    // "ab", "cd", the space byte (Ġ in byte-level vocabularies), "ef": the merges apply.
+    const characters = byteCharacters();
+    expect(result.promptTokenIds).toEqual([256, 257, characters.indexOf('Ġ'), 258]);
+    const continued = await byIds(result.promptTokenIds);
+    const eosId = 299;
+    const end = continued.indexOf(eosId);
+    expect(result.tokenIds).toEqual(end === -1 ? continued : continued.slice(0, end));
+    expect(result.text.startsWith(prompt)).toBe(true);
+    expect(result.text.length).toBeGreaterThan(prompt.length);
+    const plain = await cli(['generate', '--model', WITH_TOKENIZER, '--prompt', prompt]);
+    expect(plain.stdout).toBe(`${result.text}\n`);
   });
 
   it('refuses sampling flags, naming them', async () => {

@@ -1,9 +1,11 @@
 /**
- * `generate` with a Qwen3, Llama 3.2 or Gemma 3 checkpoint: greedy, from token ids to token ids. Their
- * tokenizers (tokenizer.json) are not read yet, so the prompt comes as `--ids`; once a tokenizer is
- * available, `promptIdsOf` and the printing of the result are the two places that change.
+ * `generate` with a Qwen3, Llama 3.2 or Gemma 3 checkpoint, greedily. A `--prompt` is encoded with the
+ * checkpoint's own tokenizer (tokenizer.json and tokenizer_config.json), after its BOS where it has
+ * one, and the continuation ends at its end-of-text token; `--ids` gives token ids in and out.
  */
 import { greedyTokens } from '@scratchgpt/open-models';
+import { type HFTokenizer, HFTokenizerFileError } from '@scratchgpt/tokenizer';
+import { loadHFTokenizerFromDirectory } from '@scratchgpt/tokenizer/node';
 import { CommandError, UsageError } from '../errors.js';
 import { loadOpenModelDirectory } from '../open-model-directory.js';
 import type { CommandContext } from './context.js';
@@ -22,7 +24,8 @@ export async function generateWithOpenModel(
   context: CommandContext,
 ): Promise<number> {
   refuseSampling(request.sampling);
-  const promptTokenIds = promptIdsOf(request);
+  const tokenizer = request.ids === undefined ? await tokenizerOf(request.directory) : undefined;
+  const promptTokenIds = promptIdsOf(request, tokenizer);
   await context.startBackend();
   const model = await loadOpenModelDirectory(request.directory);
   try {
@@ -38,10 +41,17 @@ export async function generateWithOpenModel(
         `${promptTokenIds.length} prompt tokens + --max-new-tokens ${request.maxNewTokens} exceed this ${family} model's context of ${contextLength}: ask for fewer new tokens`,
       );
     }
-    const tokenIds = await greedyTokens(model, promptTokenIds, request.maxNewTokens, {
+    const generated = await greedyTokens(model, promptTokenIds, request.maxNewTokens, {
       useCache: request.useCache,
     });
-    context.output.result({ tokenIds, promptTokenIds }, () => tokenIds.join(' '));
+    if (tokenizer === undefined) {
+      context.output.result({ tokenIds: generated, promptTokenIds }, () => generated.join(' '));
+      return 0;
+    }
+    const tokenIds = untilEndOfText(generated, tokenizer.eosId);
+    // As for GPT-2: the prompt and its continuation.
+    const text = `${request.prompt ?? ''}${tokenizer.decode(tokenIds)}`;
+    context.output.result({ text, tokenIds, promptTokenIds }, () => text);
     return 0;
   } finally {
     model.dispose();
@@ -62,9 +72,27 @@ function refuseSampling({ temperature, topK, topP }: OpenModelRequest['sampling'
   }
 }
 
-function promptIdsOf({ prompt, ids }: OpenModelRequest): number[] {
+function promptIdsOf({ prompt, ids }: OpenModelRequest, tokenizer: HFTokenizer | undefined): number[] {
   if (ids !== undefined) return ids;
-  throw new UsageError(
-    `generate: this model's tokenizer (tokenizer.json) is not read yet, so --prompt ${JSON.stringify(prompt)} cannot be encoded; give the prompt as token ids with --ids 1,2,3`,
-  );
+  const text = prompt ?? '';
+  const encoded = (tokenizer as HFTokenizer).encode(text);
+  const bos = (tokenizer as HFTokenizer).bosId;
+  const withBos = bos === null ? encoded : [bos, ...encoded];
+  if (withBos.length === 0) throw new UsageError('generate: --prompt is empty; give some text to continue');
+  return withBos;
+}
+
+async function tokenizerOf(directory: string): Promise<HFTokenizer> {
+  try {
+    return await loadHFTokenizerFromDirectory(directory);
+  } catch (error) {
+    if (!(error instanceof HFTokenizerFileError)) throw error;
+    throw new CommandError(`${error.message}; or give the prompt as token ids with --ids 1,2,3`);
+  }
+}
+
+/** The new tokens up to (not including) the first end-of-text, where the tokenizer names one. */
+function untilEndOfText(tokens: number[], eosId: number | null): number[] {
+  const end = eosId === null ? -1 : tokens.indexOf(eosId);
+  return end === -1 ? tokens : tokens.slice(0, end);
 }

@@ -18,8 +18,9 @@ const MAX_NEW_TOKENS = 100_000;
 export const generate = defineCommand({
   summary: 'continue a prompt with a trained model',
   description: `Continues a prompt with a trained model, streaming the text as it comes. A Qwen3, Llama 3.2
-or Gemma 3 checkpoint (config.json + model.safetensors or its shards) continues --ids greedily and
-prints the new token ids: their tokenizers are not read yet, and sampling flags are refused.`,
+or Gemma 3 checkpoint (config.json + model.safetensors or its shards) continues greedily, its prompt
+encoded by its own tokenizer.json (after its BOS, if it has one) and the answer ending at its
+end-of-text token; sampling flags are refused for these models.`,
   flags: {
     model: {
       type: 'string',
@@ -31,7 +32,7 @@ prints the new token ids: their tokenizers are not read yet, and sampling flags 
     ids: {
       type: 'string',
       value: 'ID,ID,…',
-      help: 'the prompt as token ids instead of text (Qwen3, Llama and Gemma 3 models take only these for now)',
+      help: 'the prompt as token ids instead of text (Qwen3, Llama and Gemma 3 then print the new ids, not text)',
     },
     'max-new-tokens': {
       type: 'integer',
@@ -49,7 +50,7 @@ prints the new token ids: their tokenizers are not read yet, and sampling flags 
     },
   },
   notes:
-    'With --json: {"text","tokenIds","promptTokenIds"} (tokenIds holds the new tokens only; no "text" for Qwen3, Llama and Gemma 3).',
+    'With --json: {"text","tokenIds","promptTokenIds"} (tokenIds holds the new tokens only; no "text" with --ids for Qwen3, Llama and Gemma 3).',
   async run(values, context) {
     const { model: source, prompt, 'max-new-tokens': maxNewTokens, temperature } = values;
     const { 'top-k': topK, 'top-p': topP } = values;

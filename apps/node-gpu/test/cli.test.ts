@@ -424,7 +424,7 @@ describe('bad input: one clear line and exit 2 (usage) or 1 (failure)', () => {
     [
       ['fly'],
       2,
-      "scratchgpt: Unknown command 'fly'. Commands: info, tokenize, train, generate, eval, convert, download, classify, bench, demo, instruct, judge, chat",
+      "scratchgpt: Unknown command 'fly'. Commands: info, tokenize, train, generate, eval, convert, download, classify, bench, demo, instruct, judge, chat, serve",
     ],
     [['generate', '--prompt', 'hi'], 2, 'scratchgpt: generate: --model is required'],
     [

@@ -108,6 +108,8 @@ describe.runIf(hasChromium)('the classify mode in Chromium', () => {
     await page.setViewportSize({ width: 1400, height: 900 });
     const cut = await page.evaluate(() =>
       [...document.querySelectorAll('select')]
+        // Only what the page shows: the server chat's model list stays hidden without ?server=.
+        .filter((select) => select.checkVisibility())
         .filter((select) => {
           const probe = document.createElement('span');
           Object.assign(probe.style, {

@@ -1,5 +1,11 @@
 export { type ChatAnswer, ChatSession, type ChatSessionOptions } from './chat-session.js';
 export {
+  CHAT_TEMPLATE,
+  type ChatTemplateFormat,
+  type ChatTemplateFormatOptions,
+  chatTemplateFormat,
+} from './chat-template-format.js';
+export {
   type CollateOptions,
   collateInstructions,
   END_OF_TEXT_ID,

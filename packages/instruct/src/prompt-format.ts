@@ -14,7 +14,8 @@ export interface ChatTurn {
 }
 
 export interface PromptFormat {
-  readonly name: PromptFormatName;
+  /** A fixed format's name, or `chat-template` for one read from a model's tokenizer_config.json. */
+  readonly name: PromptFormatName | 'chat-template';
   /** The instruction and its input, without the response (the book's `format_input`). */
   prompt(entry: Pick<InstructionEntry, 'instruction' | 'input'>): string;
   /** What follows the prompt: this header, then the output. */

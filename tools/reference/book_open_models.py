@@ -62,7 +62,9 @@ class GroupedQueryAttention(nn.Module):
         self.q_norm = norm(hd) if cfg.get("qk_norm") else None
         self.k_norm = norm(hd) if cfg.get("qk_norm") else None
         self.scale = (cfg.get("query_pre_attn_scalar") or hd) ** -0.5
-        self.cos, self.sin = rope_tables(hd, cfg["context_length"], rope_base, rope_freq)
+        cos, sin = rope_tables(hd, cfg["context_length"], rope_base, rope_freq)
+        self.register_buffer("cos", cos, persistent=False)  # not in the state dict, as in the book
+        self.register_buffer("sin", sin, persistent=False)
 
     def forward(self, x):
         b, t, _ = x.shape

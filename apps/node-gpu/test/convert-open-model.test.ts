@@ -115,6 +115,20 @@ describe('convert with open-family checkpoints', () => {
     ]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`--out ${out} already holds a checkpoint: pass --force to replace it`);
+    const inPlace = await runCli([
+      'convert',
+      '--model',
+      source,
+      '--out',
+      source,
+      '--layout',
+      'hf',
+      '--force',
+    ]);
+    expect(inPlace.code).toBe(1);
+    expect(inPlace.stderr).toContain(
+      `--out ${source} is the --model directory: write the converted checkpoint elsewhere`,
+    );
   }, 120_000);
 
   it('writes a BF16 Llama as the F32 values it holds', async () => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '@scratchgpt/files';
 import {
   type DecoderModel,
+  type LayoutTensor,
   type SerializedOpenModel,
   serializeOpenModelCheckpoint,
   toBookLayout,
@@ -16,6 +17,7 @@ import {
 import { serializeSafetensors } from '@scratchgpt/tensor';
 import { MAX_TOKENIZER_CONFIG_BYTES, MAX_TOKENIZER_JSON_BYTES } from '@scratchgpt/tokenizer';
 import { readDirectoryFile } from '../data.js';
+import { CommandError } from '../errors.js';
 import { makeDirectory } from '../make-directory.js';
 import { checkOpenModelFits, loadOpenCheckpointDirectory } from '../open-model-directory.js';
 import type { CommandContext } from './context.js';
@@ -73,11 +75,21 @@ export async function convertOpenModel(
 
 /** The book's config dict and state dict; a tied head is stored as the embedding's copy, as the book's models hold it. */
 async function bookFiles(model: DecoderModel, configJson: unknown): Promise<SerializedOpenModel> {
-  const book = toBookLayout(configJson, await model.hostStateDict());
+  const book = bookLayoutOf(configJson, await model.hostStateDict());
   return {
     config: book.config,
     weights: serializeSafetensors(book.tensors, { format: 'pt', producer: 'scratchgpt' }),
   };
+}
+
+function bookLayoutOf<T extends LayoutTensor>(configJson: unknown, state: Map<string, T>) {
+  try {
+    return toBookLayout(configJson, state);
+  } catch (error) {
+    // A model the book's classes cannot express (a Llama whose head_dim is not emb_dim / n_heads).
+    if (error instanceof RangeError) throw new CommandError(`--layout book: ${error.message}`);
+    throw error;
+  }
 }
 
 async function readTokenizerFiles(directory: string): Promise<Map<string, Uint8Array>> {

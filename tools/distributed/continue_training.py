@@ -5,15 +5,19 @@ outgrows one machine, then writes it back as a checkpoint scratchgpt loads.
         --model runs/verdict --tokens ids.safetensors --out runs/verdict-ddp --steps 100
 
 (Debian's python3-torch: `/usr/bin/python3 -m torch.distributed.run` where there is no `torchrun`.)
---model is a checkpoint directory (config.json + model.safetensors, either layout; scratchgpt writes
-the Hugging Face one). --tokens holds the training text's token ids: the JSON `scratchgpt tokenize
---file TEXT --ids --json` prints, or a safetensors file with an `ids` tensor. Each of the world's processes takes its own windows of every
-global batch; DDP averages the gradients, so all processes hold the same weights after each step.
-The backend is nccl on GPUs (one per process, `cuda:LOCAL_RANK`) and gloo on CPUs.
+--model is a checkpoint directory: a GPT-2 one (config.json + model.safetensors, either layout;
+scratchgpt writes the Hugging Face one), or a Hugging Face checkpoint of Qwen3, Llama 3 or Gemma 3
+(config.json's model_type says which; one model.safetensors or shards, F32/F16/BF16), built with
+tools/reference/open_models.py. --tokens holds the training text's token ids: the JSON `scratchgpt
+tokenize --file TEXT --ids --json` prints, or a safetensors file with an `ids` tensor. Each of the
+world's processes takes its own windows of every global batch; DDP averages the gradients, so all
+processes hold the same weights after each step. The backend is nccl on GPUs (one per process,
+`cuda:LOCAL_RANK`) and gloo on CPUs.
 
 Rank 0 prints one JSON line per step ({"step","loss"}: the loss averaged over every process) and a last
 {"event":"done",...} line, and writes --out atomically: config.json and model.safetensors in the Hugging
-Face layout, and expected.safetensors holding `input_ids` (the first window of the text) with the
+Face layout (F32; an open model keeps its config.json, a tied head is stored once, and the tokenizer's
+files are copied), and expected.safetensors holding `input_ids` (the first window of the text) with the
 final model's `logits` on them, which scratchgpt's logits must equal.
 """
 
@@ -35,6 +39,7 @@ import safetensors_io  # noqa: E402
 from check_checkpoint import load_checkpoint  # noqa: E402
 from gpt import weights  # noqa: E402
 from layouts import book_to_hf, hf_config  # noqa: E402
+from open_checkpoint import is_open_model, load_open_checkpoint, open_checkpoint_files  # noqa: E402
 
 
 def parse_args():
@@ -93,6 +98,30 @@ def save_atomically(directory, files):
         os.replace(staging, directory)
 
 
+def load_model(directory):
+    """(model, description, files): the checkpoint's model, what it is, and a function giving the
+    {file name: writer} of the trained model's checkpoint in the Hugging Face layout. An open family
+    (Qwen3, Llama 3, Gemma 3) is told by config.json's model_type; anything else is GPT-2."""
+    config_path = directory / "config.json"
+    config = json.loads(config_path.read_text()) if config_path.is_file() else {}
+    if is_open_model(config):
+        model, hf, description = load_open_checkpoint(directory)
+        return model, description, lambda trained: open_checkpoint_files(trained, hf, directory)
+    model, description = load_checkpoint(directory)
+    tied = description["tied"]
+
+    def gpt2_files(trained):
+        config = {**description, "drop_rate": 0.0}
+        return {
+            "model.safetensors": lambda path: safetensors_io.save(
+                path, book_to_hf(weights(trained), tied), {"format": "pt", "producer": "torch-ddp"}
+            ),
+            "config.json": lambda path: path.write_text(json.dumps(hf_config(config, tied), indent=2) + "\n"),
+        }
+
+    return model, description, gpt2_files
+
+
 def main():
     args = parse_args()
     backend = args.backend or ("nccl" if torch.cuda.is_available() else "gloo")
@@ -102,7 +131,7 @@ def main():
     device = torch.device(f"cuda:{local_rank}" if backend == "nccl" else "cpu")
     torch.manual_seed(123)
 
-    model, description = load_checkpoint(args.model)
+    model, description, checkpoint_files = load_model(args.model)
     context = args.context or description["context_length"]
     if context > description["context_length"]:
         raise SystemExit(f"error: --context {context} exceeds the model's {description['context_length']}")
@@ -111,6 +140,11 @@ def main():
     optimizer = torch.optim.AdamW(ddp.parameters(), lr=args.lr, weight_decay=args.weight_decay)
 
     ids = read_ids(args.tokens)
+    if len(ids) > 0 and int(ids.max()) >= description["vocab_size"]:
+        raise SystemExit(
+            f"error: --tokens holds id {int(ids.max())}, outside the model's vocabulary of {description['vocab_size']}: "
+            "tokenize the text with the model's own tokenizer"
+        )
     inputs, targets = windows(ids, context)
     for step in range(args.steps):
         chosen = global_batch(step, rank, world, args.batch_size, len(inputs))
@@ -135,15 +169,10 @@ def main():
         probe = inputs[:1]
         with torch.no_grad():
             logits = model(probe)
-        config = {**description, "drop_rate": 0.0}
-        tied = description["tied"]
         save_atomically(
             args.out,
             {
-                "model.safetensors": lambda path: safetensors_io.save(
-                    path, book_to_hf(weights(model), tied), {"format": "pt", "producer": "torch-ddp"}
-                ),
-                "config.json": lambda path: path.write_text(json.dumps(hf_config(config, tied), indent=2) + "\n"),
+                **checkpoint_files(model),
                 "expected.safetensors": lambda path: safetensors_io.save(
                     path, {"input_ids": probe.to(torch.int32), "logits": logits}
                 ),

@@ -228,6 +228,28 @@ export const plans: Record<string, Plan> = {
     `${cli} convert --model gpt2 --out {tmp}/gpt2-book --layout book`,
     `${hubWhy}; the output goes to a temporary folder`,
   ),
+  'python3 tools/reference/open_fixture_checkpoint.py qwen3-tiny --out qwen3-tiny': {
+    kind: 'instead',
+    run: 'python3 tools/reference/open_fixture_checkpoint.py qwen3-tiny --out {tmp}/qwen3-tiny',
+    why: 'the checkpoint goes to a temporary folder',
+  },
+  [`${cli} convert --model qwen3-tiny --out qwen3-book --layout book`]: {
+    kind: 'instead',
+    run: `${cli} convert --model {tmp}/qwen3-tiny --out {tmp}/qwen3-book --layout book`,
+    why: 'the checkpoint the line above wrote, converted into a temporary folder',
+  },
+  '/usr/bin/python3 tools/reference/book_open_models.py qwen3-book --expected packages/open-models/fixtures/qwen3-tiny/io.safetensors':
+    {
+      kind: 'pytorch',
+      instead:
+        '/usr/bin/python3 tools/reference/book_open_models.py {tmp}/qwen3-book --expected packages/open-models/fixtures/qwen3-tiny/io.safetensors',
+      check: compiles('tools/reference/book_open_models.py'),
+    },
+  [`${cli} convert --model qwen3-book --out qwen3-hf --layout hf`]: {
+    kind: 'instead',
+    run: `${cli} convert --model {tmp}/qwen3-book --out {tmp}/qwen3-hf --layout hf`,
+    why: 'the book-layout checkpoint two lines above, converted back into a temporary folder',
+  },
   'node apps/node-gpu/bench/gpt2-chapter5.mjs': {
     kind: 'skip',
     check: syntaxOf('apps/node-gpu/bench/gpt2-chapter5.mjs'),
@@ -312,6 +334,24 @@ export const plans: Record<string, Plan> = {
         'torchrun --nproc_per_node 2 --redirects 1 --tee 1 tools/distributed/continue_training.py --model {tmp}/runs/micro --tokens {tmp}/ids.json --out {tmp}/runs/micro-ddp --steps 2 --batch-size 4',
       check: compiles('tools/distributed/continue_training.py'),
     },
+  'python3 tools/reference/open_fixture_checkpoint.py qwen3-tiny --out qwen3-tiny --ids qwen3-ids.json': {
+    kind: 'instead',
+    run: 'python3 tools/reference/open_fixture_checkpoint.py qwen3-tiny --out {tmp}/ddp/qwen3-tiny --ids {tmp}/ddp/qwen3-ids.json',
+    why: 'the checkpoint and its ids go to a temporary folder',
+  },
+  'torchrun --nproc_per_node 2 --redirects 1 --tee 1 tools/distributed/continue_training.py --model qwen3-tiny --tokens qwen3-ids.json --out qwen3-ddp --steps 8 --context 16 --lr 1e-2':
+    {
+      kind: 'pytorch',
+      instead:
+        'torchrun --nproc_per_node 2 --redirects 1 --tee 1 tools/distributed/continue_training.py --model {tmp}/ddp/qwen3-tiny --tokens {tmp}/ddp/qwen3-ids.json --out {tmp}/ddp/qwen3-ddp --steps 2 --context 16 --lr 1e-2',
+      check: compiles('tools/distributed/continue_training.py'),
+    },
+  [`${cli} generate --model qwen3-ddp --ids 0,37,74,111 --max-new-tokens 4`]: {
+    kind: 'pytorch',
+    // The model the torchrun line above wrote.
+    instead: `${cli} generate --model {tmp}/ddp/qwen3-ddp --ids 0,37,74,111 --max-new-tokens 4`,
+    check: compiles('tools/distributed/continue_training.py'),
+  },
   [`${cli} generate --model runs/micro-ddp --prompt "Every effort moves you"`]: {
     kind: 'pytorch',
     // The model the torchrun line above wrote.

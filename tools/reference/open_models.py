@@ -76,7 +76,10 @@ class Attention(nn.Module):
         else:
             self.q_norm = self.k_norm = None
         self.scale = (cfg.get("query_pre_attn_scalar") or hd) ** -0.5
-        self.rope = rope_tables(hd, cfg["context_length"], rope_base, cfg.get("rope_scaling"))
+        cos, sin = rope_tables(hd, cfg["context_length"], rope_base, cfg.get("rope_scaling"))
+        # Buffers, so that they move with the model to a GPU; not saved, so the state dict is the weights.
+        self.register_buffer("cos", cos, persistent=False)
+        self.register_buffer("sin", sin, persistent=False)
 
     def forward(self, x):
         b, t, _ = x.shape
@@ -85,13 +88,13 @@ class Attention(nn.Module):
         v = self.v_proj(x).view(b, t, self.groups, self.hd).transpose(1, 2)
         if self.q_norm is not None:
             q, k = self.q_norm(q), self.k_norm(k)
-        cos, sin = self.rope[0][:t], self.rope[1][:t]
+        cos, sin = self.cos[:t], self.sin[:t]
         q, k = rotate(q, cos, sin), rotate(k, cos, sin)
         # Query head h reads key/value group h // (heads / groups).
         k = k.repeat_interleave(self.heads // self.groups, dim=1)
         v = v.repeat_interleave(self.heads // self.groups, dim=1)
         scores = (q @ k.transpose(2, 3)) * self.scale
-        scores = scores.masked_fill(attention_mask(t, self.window), float("-inf"))
+        scores = scores.masked_fill(attention_mask(t, self.window).to(scores.device), float("-inf"))
         context = torch.softmax(scores, dim=-1) @ v
         return self.o_proj(context.transpose(1, 2).reshape(b, t, self.heads * self.hd))
 

@@ -7,10 +7,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   assertOpenModelFits,
+  bookFamilyOf,
   type CheckpointReader,
   type DecoderModel,
   familyOf,
   loadOpenModelCheckpoint,
+  type OpenModelCheckpoint,
 } from '@scratchgpt/open-models';
 import { StateDictError } from '@scratchgpt/tensor';
 import { readDirectoryText } from './data.js';
@@ -38,13 +40,32 @@ export function isOpenModelConfig(configJson: unknown, where: string): boolean {
 /** The config.json of a directory, parsed, when it describes an open-family model; else undefined. */
 export async function openModelConfigOf(directory: string): Promise<unknown | undefined> {
   const path = join(directory, 'config.json');
+  const json = await configJsonOf(directory);
+  return json !== undefined && isOpenModelConfig(json, path) ? json : undefined;
+}
+
+/**
+ * Like {@link openModelConfigOf}, but a config in the book's dict form of an open family (as
+ * `convert --layout book` writes it) counts too: `layout` says which of the two it is.
+ */
+export async function openCheckpointConfigOf(
+  directory: string,
+): Promise<{ configJson: unknown; layout: 'hf' | 'book' } | undefined> {
+  const json = await configJsonOf(directory);
+  if (json === undefined) return undefined;
+  if (bookFamilyOf(json) !== undefined) return { configJson: json, layout: 'book' };
+  return isOpenModelConfig(json, join(directory, 'config.json'))
+    ? { configJson: json, layout: 'hf' }
+    : undefined;
+}
+
+async function configJsonOf(directory: string): Promise<unknown | undefined> {
+  const path = join(directory, 'config.json');
   const exists = await stat(path).then(
     (info) => info.isFile(),
     () => false,
   );
-  if (!exists) return undefined;
-  const json = parseJson(await readDirectoryText(path, '--model'), path);
-  return isOpenModelConfig(json, path) ? json : undefined;
+  return exists ? parseJson(await readDirectoryText(path, '--model'), path) : undefined;
 }
 
 /** Refuses, from its config.json, an open model whose weights the backend cannot hold. */
@@ -58,8 +79,13 @@ export function checkOpenModelFits(configJson: unknown, name: string): void {
 
 /** The model in `directory`; a checkpoint that does not load is one line naming the file and the fix. */
 export async function loadOpenModelDirectory(directory: string): Promise<DecoderModel> {
+  return (await loadOpenCheckpointDirectory(directory)).model;
+}
+
+/** The model in `directory` with the Hugging Face config.json it was built from. */
+export async function loadOpenCheckpointDirectory(directory: string): Promise<OpenModelCheckpoint> {
   try {
-    return (await loadOpenModelCheckpoint(directoryReader(directory))).model;
+    return await loadOpenModelCheckpoint(directoryReader(directory));
   } catch (error) {
     if (error instanceof RangeError || error instanceof TypeError || error instanceof StateDictError) {
       throw new CommandError(`--model ${directory}: ${error.message}`);

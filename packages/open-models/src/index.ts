@@ -25,6 +25,16 @@ export {
 export { HuggingFaceFields } from './blocks/hf-config.js';
 export { RMSNorm } from './blocks/rms-norm.js';
 export { loadWeights } from './blocks/weights.js';
+export {
+  bookConfigOf,
+  bookFamilyOf,
+  bookName,
+  fromBookLayout,
+  huggingFaceConfigOfBook,
+  huggingFaceName,
+  type LayoutTensor,
+  toBookLayout,
+} from './checkpoint/book-layout.js';
 export { familyOf, type OpenFamily, SUPPORTED_FAMILIES } from './checkpoint/families.js';
 export {
   assertOpenModelFits,

@@ -1,6 +1,7 @@
 /**
  * A Hugging Face checkpoint of an open family (config.json + model.safetensors, or a sharded set under
- * model.safetensors.index.json) into a model. Every byte read is bounded and checked: the family from
+ * model.safetensors.index.json) into a model; a checkpoint in the book's layout (book-layout.ts) is
+ * read as the Hugging Face checkpoint it maps to. Every byte read is bounded and checked: the family from
  * config.json, the model's size against the backend before any weight is read, shard names, dtypes,
  * finiteness, and every expected weight with its shape.
  */
@@ -8,6 +9,7 @@ import { checkWeights, parseSafetensors, type SafetensorsTensor, StateDictError 
 import { countDecoderParameters } from '../blocks/counts.js';
 import type { DecoderConfig } from '../blocks/decoder-config.js';
 import { assertWeightsFit, type DecoderModel } from '../blocks/decoder-model.js';
+import { bookFamilyOf, fromBookLayout, huggingFaceConfigOfBook } from './book-layout.js';
 import { familyOf } from './families.js';
 import type { CheckpointReader } from './reader.js';
 import { INDEX_FILE, parseShardIndex } from './shard-index.js';
@@ -27,11 +29,19 @@ export interface OpenModelCheckpoint {
 }
 
 export async function loadOpenModelCheckpoint(files: CheckpointReader): Promise<OpenModelCheckpoint> {
-  const configJson = await readJson(files, CONFIG_FILE);
+  const stored = await readJson(files, CONFIG_FILE);
+  const bookLayout = bookFamilyOf(stored) !== undefined;
+  // A book-layout head is tied only if it equals the embedding, which the weights tell; until they are
+  // read, the model is sized as untied, the larger of the two.
+  let configJson = bookLayout ? huggingFaceConfigOfBook(stored, false) : stored;
   const family = familyOf(configJson, CONFIG_FILE);
   // Refused here, before gigabytes of shards are read into memory the model could never use.
-  const decoder = assertOpenModelFits(configJson);
-  const tensors = await readWeights(files, maxWeightBytes(decoder));
+  let decoder = assertOpenModelFits(configJson);
+  let tensors = await readWeights(files, maxWeightBytes(decoder));
+  if (bookLayout) {
+    ({ config: configJson, tensors } = fromBookLayout(stored, tensors));
+    decoder = family.decoder(configJson);
+  }
   const source = (await files.has(INDEX_FILE)) ? INDEX_FILE : SINGLE_WEIGHTS_FILE;
   if (decoder.tieEmbeddings) tensors.delete('lm_head.weight');
   const model = family.build(configJson);

@@ -21,6 +21,8 @@ import { assertBuilt, loopbackHubEnv, runCli } from './cli-harness.js';
 
 const REPO = 'acme/tiny-qwen3';
 const WITH_TOKENIZER = 'acme/tiny-qwen3-text';
+const WITH_STOPS = 'acme/tiny-qwen3-stops';
+const BAD_STOPS = 'acme/tiny-qwen3-bad-stops';
 const io = parseSafetensors(fixtureFile('qwen3-tiny', 'io.safetensors')).tensors;
 const promptIds = [...io.get('prompt_ids')!.data];
 const greedyIds = [...io.get('greedy_ids')!.data].slice(promptIds.length);
@@ -58,6 +60,21 @@ beforeAll(async () => {
         files: {
           'config.json': jsonBytes(huggingFaceConfig('qwen3-tiny')),
           'tokenizer_config.json': jsonBytes({ model_max_length: 64 }),
+          ...files,
+        },
+      },
+      // generation_config.json lists the end-of-text and the third greedy token as stop ids.
+      [WITH_STOPS]: {
+        files: {
+          'config.json': jsonBytes(huggingFaceConfig('qwen3-tiny')),
+          'generation_config.json': jsonBytes({ eos_token_id: [299, greedyIds[2]] }),
+          ...files,
+        },
+      },
+      [BAD_STOPS]: {
+        files: {
+          'config.json': jsonBytes(huggingFaceConfig('qwen3-tiny')),
+          'generation_config.json': jsonBytes({ eos_token_id: [1, 'x'] }),
           ...files,
         },
       },
@@ -132,6 +149,33 @@ describe('a Qwen3 checkpoint from the Hub', () => {
     expect(result.text.length).toBeGreaterThan(prompt.length);
     const plain = await cli(['generate', '--model', WITH_TOKENIZER, '--prompt', prompt]);
     expect(plain.stdout).toBe(`${result.text}\n`);
+  });
+
+  it("stops at any of generation_config.json's eos_token_id, unless --no-stop", async () => {
+    const run = (...extra: string[]) =>
+      cli(['generate', '--model', WITH_STOPS, '--ids', promptIds.join(','), '--json', ...extra]);
+    const stopped = await run('--max-new-tokens', String(greedyIds.length));
+    expect(stopped.code, stopped.stderr).toBe(0);
+    const end = greedyIds.indexOf(greedyIds[2]!);
+    expect(JSON.parse(stopped.stdout).tokenIds).toEqual(greedyIds.slice(0, end));
+    const past = await run('--max-new-tokens', String(greedyIds.length), '--no-stop');
+    expect(JSON.parse(past.stdout).tokenIds).toEqual(greedyIds);
+    const bad = await cli(['generate', '--model', BAD_STOPS, '--ids', '1,2', '--max-new-tokens', '2']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(
+      'generation_config.json: eos_token_id must be a token id or a list of at most 64 ids below the vocabulary size 300, got [1,"x"]',
+    );
+  });
+
+  it('chat refuses a checkpoint without a chat template, naming the ways out', async () => {
+    const { code, stderr } = await runCli(['chat', '--model', WITH_TOKENIZER, '--backend', 'cpu'], {
+      env,
+      input: 'Hi\n',
+    });
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      'This Qwen3 checkpoint has no chat template (tokenizer_config.json names none), so it is not tuned for chat: pass --format alpaca or phi3, or continue text with generate',
+    );
   });
 
   it('refuses ids outside the vocabulary and malformed ids', async () => {

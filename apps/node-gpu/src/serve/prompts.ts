@@ -23,7 +23,9 @@ export function chatPromptIds(served: ServedModel, messages: readonly ChatMessag
   if (format === undefined) {
     throw new ApiError(
       400,
-      `The model '${served.name}' has no prompt format (a plain GPT, or a checkpoint without a chat template), so it serves completions only: use /v1/completions (or /api/generate), or serve an instruction-tuned run (or pass --format alpaca|phi3)`,
+      served.family === 'gpt2'
+        ? `The model '${served.name}' is a plain GPT without a prompt format, so it serves completions only: use /v1/completions (or /api/generate), or serve an instruction-tuned run (or pass --format alpaca|phi3)`
+        : `The model '${served.name}' has no chat template (tokenizer_config.json names none), so it serves completions only: use /v1/completions (or /api/generate), or pass --format alpaca|phi3`,
       { param: 'model', code: 'model_not_chat' },
     );
   }

@@ -39,8 +39,9 @@ export interface GenerateOptions extends SamplingOptions {
 
 /**
  * Yields new token ids one at a time. The model runs in eval mode (restored afterwards); prompts longer
- * than the context are cropped to its last `contextLength` tokens, as the book does. When the signal
- * aborts, the stream ends after the token in progress.
+ * than the context are cropped to its last `contextLength` tokens, as the book does (a rotary model
+ * then reads the window from position 0, as it was trained on windows). When the signal aborts, the
+ * stream ends after the token in progress.
  */
 export async function* generateStream(
   model: GenerativeModel,

@@ -10,7 +10,7 @@ import {
   type PromptFormat,
   promptFormat,
 } from '@scratchgpt/instruct';
-import type { DecoderModel } from '@scratchgpt/open-models';
+import { type DecoderConfig, familyOf } from '@scratchgpt/open-models';
 import { type HFTokenizer, HFTokenizerFileError } from '@scratchgpt/tokenizer';
 import { CommandError } from './errors.js';
 import { openModelStopIds, openModelTokenizer } from './open-model-text.js';
@@ -32,25 +32,39 @@ export interface OpenChatOptions {
   requireFormat: boolean;
 }
 
-/** `model` is loaded; its family names it in messages. */
+/**
+ * Read from config.json and the tokenizer files before any weight is: a checkpoint that cannot chat
+ * is refused without loading it.
+ */
 export async function openChatModel(
   directory: string,
-  model: DecoderModel,
+  configJson: unknown,
   options: OpenChatOptions,
 ): Promise<OpenChatModel> {
+  const { family, vocabSize } = decoderConfigOf(directory, configJson);
   const tokenizer = await openModelTokenizer(
     directory,
     'the model reads and writes text with it: download the checkpoint whole',
   );
-  const format = chatFormatOf(tokenizer, model.config.family, options);
+  const format = chatFormatOf(tokenizer, family, options);
   const endOfTurn = format?.name === 'chat-template' ? (format as ChatTemplateFormat).endOfTurn : undefined;
   const endOfTurnId = endOfTurn === undefined ? undefined : tokenizer.specialTokens.get(endOfTurn);
-  const stopIds = await openModelStopIds(directory, tokenizer, model.config.vocabSize);
+  const stopIds = await openModelStopIds(directory, tokenizer, vocabSize);
   return {
     tokenizer,
     format,
     stopIds: endOfTurnId === undefined ? stopIds : [...new Set([endOfTurnId, ...stopIds])],
   };
+}
+
+function decoderConfigOf(directory: string, configJson: unknown): DecoderConfig {
+  try {
+    return familyOf(configJson).decoder(configJson);
+  } catch (error) {
+    if (error instanceof RangeError || error instanceof TypeError)
+      throw new CommandError(`--model ${directory}: ${error.message}`);
+    throw error;
+  }
 }
 
 function chatFormatOf(

@@ -67,10 +67,12 @@ each answer one line of output.`,
     };
     const directory = await resolveModelSource(source, context);
     const thinking = values.thinking === true;
+    const request = { format: values.format, thinking, sampling };
+    const openConfig = await openModelConfigOf(directory);
     const { session, formatName, contextLength } =
-      (await openModelConfigOf(directory)) !== undefined
-        ? await openModelChat(directory, { format: values.format, thinking, sampling }, context)
-        : await gptChat(directory, { format: values.format, thinking, sampling }, context);
+      openConfig !== undefined
+        ? await openModelChat(directory, openConfig, request, context)
+        : await gptChat(directory, request, context);
     const { output } = context;
     if (process.stdin.isTTY) {
       output.note(
@@ -110,17 +112,18 @@ async function gptChat(directory: string, request: ChatRequest, context: Command
 /** Qwen3, Llama 3.2, Gemma 3: the model's chat template (or --format), its own stop ids. */
 async function openModelChat(
   directory: string,
+  configJson: unknown,
   request: ChatRequest,
   context: CommandContext,
 ): Promise<Chatting> {
-  await context.startBackend();
-  const model = await loadOpenModelDirectory(directory);
-  const { tokenizer, format, stopIds } = await openChatModel(directory, model, {
+  const { tokenizer, format, stopIds } = await openChatModel(directory, configJson, {
     format: request.format,
     thinking: request.thinking,
     requireFormat: true,
   });
   if (format === undefined) throw new Error('openChatModel gives a format when one is required');
+  await context.startBackend();
+  const model = await loadOpenModelDirectory(directory);
   const session = new ChatSession(model, { tokenizer, format, eosId: stopIds, ...request.sampling });
   return { session, formatName: format.name, contextLength: model.config.contextLength };
 }

@@ -114,13 +114,13 @@ async function loadOpenServedModel(
   chatFormat: string | undefined,
   context: CommandContext,
 ): Promise<ServedModel> {
-  await context.startBackend();
-  const model = await loadOpenModelDirectory(directory);
-  const { tokenizer, format, stopIds } = await openChatModel(directory, model, {
+  const { tokenizer, format, stopIds } = await openChatModel(directory, configJson, {
     format: chatFormat,
     thinking: false,
     requireFormat: false,
   });
+  await context.startBackend();
+  const model = await loadOpenModelDirectory(directory);
   return {
     name,
     source,

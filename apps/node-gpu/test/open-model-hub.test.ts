@@ -18,6 +18,7 @@ import {
 } from '../../../packages/open-models/src/test-support/hf-checkpoint.js';
 import { byteCharacters, byteLevelTokenizer, END_OF_TEXT } from './byte-level-tokenizer.js';
 import { assertBuilt, loopbackHubEnv, runCli } from './cli-harness.js';
+import { backend, startServe } from './serve-harness.js';
 
 const REPO = 'acme/tiny-qwen3';
 const WITH_TOKENIZER = 'acme/tiny-qwen3-text';
@@ -176,6 +177,44 @@ describe('a Qwen3 checkpoint from the Hub', () => {
     expect(stderr).toContain(
       'This Qwen3 checkpoint has no chat template (tokenizer_config.json names none), so it is not tuned for chat: pass --format alpaca or phi3, or continue text with generate',
     );
+  });
+
+  it('serve gives a checkpoint without a chat template completions only, as generate continues', async () => {
+    const prompt = 'abcd ef';
+    // The server computes on wasm: generate does too, so both pick the same tokens.
+    const generated = await runCli(
+      ['generate', '--model', WITH_TOKENIZER, '--prompt', prompt, '--json', ...backend],
+      { env },
+    );
+    const { text } = JSON.parse(generated.stdout) as { text: string };
+    const server = await startServe(['--model', `tiny=${WITH_TOKENIZER}`], env);
+    try {
+      const post = (path: string, body: unknown) =>
+        fetch(`${server.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const completion = await post('/v1/completions', {
+        model: 'tiny',
+        prompt,
+        max_tokens: 50,
+        temperature: 0,
+      });
+      expect(completion.status).toBe(200);
+      const { choices } = (await completion.json()) as { choices: Array<{ text: string }> };
+      expect(`${prompt}${choices[0]!.text}`).toBe(text);
+      const chat = await post('/v1/chat/completions', {
+        model: 'tiny',
+        messages: [{ role: 'user', content: 'Hi' }],
+      });
+      expect(chat.status).toBe(400);
+      expect(((await chat.json()) as { error: { message: string } }).error.message).toBe(
+        "The model 'tiny' has no chat template (tokenizer_config.json names none), so it serves completions only: use /v1/completions (or /api/generate), or pass --format alpaca|phi3",
+      );
+    } finally {
+      await server.stop();
+    }
   });
 
   it('refuses ids outside the vocabulary and malformed ids', async () => {

@@ -12,12 +12,15 @@ export function encodeText(tokenizer: Tokenizer, text: string): number[] {
 /**
  * Decodes growing token lists for streaming: returns only text not yet printed, holding back a trailing
  * partial UTF-8 character (a token can end in the middle of one) until the next token completes it.
+ * The `final` call gives what is left, a character no token completed included.
  */
-export function createStreamDecoder(tokenizer: Tokenizer): (ids: readonly number[]) => string {
+export function createStreamDecoder(
+  tokenizer: Tokenizer,
+): (ids: readonly number[], final?: boolean) => string {
   let printed = 0;
-  return (ids) => {
+  return (ids, final = false) => {
     let text = tokenizer.decode(ids);
-    if (text.endsWith('\uFFFD')) text = text.slice(0, text.lastIndexOf('\uFFFD'));
+    if (!final && text.endsWith('\uFFFD')) text = text.slice(0, text.lastIndexOf('\uFFFD'));
     if (text.length <= printed) return '';
     const delta = text.slice(printed);
     printed = text.length;

@@ -93,3 +93,14 @@ export function ownStderr(stderr: string): string[] {
     .split('\n')
     .filter((line) => line !== '' && !line.startsWith('backend: ') && !line.startsWith('  skipped '));
 }
+
+/** The environment of a CLI talking to a loopback Hub, with its caches under `work` and no token. */
+export function loopbackHubEnv(endpoint: string, work: string): Record<string, string | undefined> {
+  return {
+    HF_ENDPOINT: endpoint,
+    HF_HUB_CACHE: join(work, 'cache'),
+    HF_TOKEN: undefined,
+    HF_HUB_OFFLINE: undefined,
+    SCRATCHGPT_CACHE: join(work, 'own'),
+  };
+}

@@ -16,10 +16,14 @@ import {
   jsonBytes,
   shardedCheckpoint,
 } from '../../../packages/open-models/src/test-support/hf-checkpoint.js';
-import { assertBuilt, runCli } from './cli-harness.js';
+import { byteCharacters, byteLevelTokenizer, END_OF_TEXT } from './byte-level-tokenizer.js';
+import { assertBuilt, loopbackHubEnv, runCli } from './cli-harness.js';
+import { backend, startServe } from './serve-harness.js';
 
 const REPO = 'acme/tiny-qwen3';
 const WITH_TOKENIZER = 'acme/tiny-qwen3-text';
+const WITH_STOPS = 'acme/tiny-qwen3-stops';
+const BAD_STOPS = 'acme/tiny-qwen3-bad-stops';
 const io = parseSafetensors(fixtureFile('qwen3-tiny', 'io.safetensors')).tensors;
 const promptIds = [...io.get('prompt_ids')!.data];
 const greedyIds = [...io.get('greedy_ids')!.data].slice(promptIds.length);
@@ -60,6 +64,21 @@ beforeAll(async () => {
           ...files,
         },
       },
+      // generation_config.json lists the end-of-text and the third greedy token as stop ids.
+      [WITH_STOPS]: {
+        files: {
+          'config.json': jsonBytes(huggingFaceConfig('qwen3-tiny')),
+          'generation_config.json': jsonBytes({ eos_token_id: [299, greedyIds[2]] }),
+          ...files,
+        },
+      },
+      [BAD_STOPS]: {
+        files: {
+          'config.json': jsonBytes(huggingFaceConfig('qwen3-tiny')),
+          'generation_config.json': jsonBytes({ eos_token_id: [1, 'x'] }),
+          ...files,
+        },
+      },
       [WITH_TOKENIZER]: {
         files: {
           'config.json': jsonBytes(huggingFaceConfig('qwen3-tiny')),
@@ -70,53 +89,9 @@ beforeAll(async () => {
       },
     },
   });
-  env = {
-    HF_ENDPOINT: hub.endpoint,
-    HF_HUB_CACHE: join(work, 'cache'),
-    HF_TOKEN: undefined,
-    HF_HUB_OFFLINE: undefined,
-    SCRATCHGPT_CACHE: join(work, 'own'),
-  };
+  env = loopbackHubEnv(hub.endpoint, work);
 });
 afterAll(() => hub.close());
-
-/** GPT-2's printable stand-ins for the 256 bytes, in byte order: what byte-level BPE vocabularies hold. */
-function byteCharacters(): string[] {
-  const printable = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174;
-  let next = 256;
-  return Array.from({ length: 256 }, (_, b) => String.fromCodePoint(printable(b) ? b : next++));
-}
-
-const END_OF_TEXT = '<|endoftext|>';
-
-/**
- * A byte-level BPE tokenizer.json of `size` ids covering the tiny model's vocabulary: the 256 bytes,
- * merges of letter pairs ("ab", "cd", …), and an end-of-text token as the last id.
- */
-function byteLevelTokenizer(size: number) {
-  const vocab: Record<string, number> = {};
-  byteCharacters().forEach((character, id) => {
-    vocab[character] = id;
-  });
-  const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,;:!?';
-  const merges: string[] = [];
-  for (let i = 0; Object.keys(vocab).length < size - 1; i += 2) {
-    const pair = [letters[i % letters.length]!, letters[(i + 1) % letters.length]!];
-    if (vocab[pair.join('')] !== undefined) break;
-    vocab[pair.join('')] = Object.keys(vocab).length;
-    merges.push(pair.join(' '));
-  }
-  const eosId = Object.keys(vocab).length;
-  return {
-    version: '1.0',
-    added_tokens: [{ id: eosId, content: END_OF_TEXT, special: true }],
-    normalizer: null,
-    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-    post_processor: null,
-    decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-    model: { type: 'BPE', vocab, merges },
-  };
-}
 
 const cli = (args: string[]) => runCli([...args, '--backend', 'cpu'], { env });
 const generate = (...extra: string[]) =>
@@ -177,10 +152,69 @@ describe('a Qwen3 checkpoint from the Hub', () => {
     expect(plain.stdout).toBe(`${result.text}\n`);
   });
 
-  it('refuses sampling flags, naming them', async () => {
-    const { code, stderr } = await generate('--ids', '1,2', '--temperature', '0.8', '--top-k', '5');
-    expect(code).not.toBe(0);
-    expect(stderr).toContain('generate greedily for now; drop --temperature, --top-k');
+  it("stops at any of generation_config.json's eos_token_id, unless --no-stop", async () => {
+    const run = (...extra: string[]) =>
+      cli(['generate', '--model', WITH_STOPS, '--ids', promptIds.join(','), '--json', ...extra]);
+    const stopped = await run('--max-new-tokens', String(greedyIds.length));
+    expect(stopped.code, stopped.stderr).toBe(0);
+    const end = greedyIds.indexOf(greedyIds[2]!);
+    expect(JSON.parse(stopped.stdout).tokenIds).toEqual(greedyIds.slice(0, end));
+    const past = await run('--max-new-tokens', String(greedyIds.length), '--no-stop');
+    expect(JSON.parse(past.stdout).tokenIds).toEqual(greedyIds);
+    const bad = await cli(['generate', '--model', BAD_STOPS, '--ids', '1,2', '--max-new-tokens', '2']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain(
+      'generation_config.json: eos_token_id must be a token id or a list of at most 64 ids below the vocabulary size 300, got [1,"x"]',
+    );
+  });
+
+  it('chat refuses a checkpoint without a chat template, naming the ways out', async () => {
+    const { code, stderr } = await runCli(['chat', '--model', WITH_TOKENIZER, '--backend', 'cpu'], {
+      env,
+      input: 'Hi\n',
+    });
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      'This Qwen3 checkpoint has no chat template (tokenizer_config.json names none), so it is not tuned for chat: pass --format alpaca or phi3, or continue text with generate',
+    );
+  });
+
+  it('serve gives a checkpoint without a chat template completions only, as generate continues', async () => {
+    const prompt = 'abcd ef';
+    // The server computes on wasm: generate does too, so both pick the same tokens.
+    const generated = await runCli(
+      ['generate', '--model', WITH_TOKENIZER, '--prompt', prompt, '--json', ...backend],
+      { env },
+    );
+    const { text } = JSON.parse(generated.stdout) as { text: string };
+    const server = await startServe(['--model', `tiny=${WITH_TOKENIZER}`], env);
+    try {
+      const post = (path: string, body: unknown) =>
+        fetch(`${server.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const completion = await post('/v1/completions', {
+        model: 'tiny',
+        prompt,
+        max_tokens: 50,
+        temperature: 0,
+      });
+      expect(completion.status).toBe(200);
+      const { choices } = (await completion.json()) as { choices: Array<{ text: string }> };
+      expect(`${prompt}${choices[0]!.text}`).toBe(text);
+      const chat = await post('/v1/chat/completions', {
+        model: 'tiny',
+        messages: [{ role: 'user', content: 'Hi' }],
+      });
+      expect(chat.status).toBe(400);
+      expect(((await chat.json()) as { error: { message: string } }).error.message).toBe(
+        "The model 'tiny' has no chat template (tokenizer_config.json names none), so it serves completions only: use /v1/completions (or /api/generate), or pass --format alpaca|phi3",
+      );
+    } finally {
+      await server.stop();
+    }
   });
 
   it('refuses ids outside the vocabulary and malformed ids', async () => {

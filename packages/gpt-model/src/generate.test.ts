@@ -47,6 +47,15 @@ describe('generate', () => {
     expect(stopped).toEqual(greedy.slice(0, greedy.indexOf(eosId) + 1));
   });
 
+  it('stops at the first of several stop ids', async () => {
+    const greedy = await generate(model, [3, 4], { maxNewTokens: 10 });
+    const [early, late] = [greedy[2]!, greedy[5]!];
+    const end = Math.min(greedy.indexOf(early), greedy.indexOf(late));
+    const stopped = await generate(model, [3, 4], { maxNewTokens: 10, eosId: [late, early] });
+    expect(stopped).toEqual(greedy.slice(0, end + 1));
+    expect(await generate(model, [3, 4], { maxNewTokens: 10, eosId: [] })).toEqual(greedy);
+  });
+
   it('runs in eval mode and restores the mode it found', async () => {
     model.train();
     const first = await generate(model, [1], { maxNewTokens: 5 });

@@ -1,12 +1,34 @@
-import type { KVCache } from '@scratchgpt/attention';
 import { Generator, tf } from '@scratchgpt/tensor';
 import { chooseToken, type SamplingOptions } from './decoding.js';
-import type { GPTModel } from './gpt-model.js';
+
+/** What generation needs of a key–value cache: how many tokens it holds, and clearing it. */
+export interface GenerationCache {
+  readonly length: number;
+  reset(): void;
+  dispose(): void;
+}
+
+/**
+ * What generation needs of a model: `GPTModel` and the open families' `DecoderModel` both have it, so
+ * one loop (sampling, seeds, the cache, aborting, stop ids) serves every model.
+ */
+export interface GenerativeModel {
+  readonly config: { readonly vocabSize: number; readonly contextLength: number };
+  readonly training: boolean;
+  train(mode?: boolean): unknown;
+  eval(): unknown;
+  createCache(): GenerationCache;
+  /** ids: int32 (1, T) → logits (1, T, vocabSize); with a cache, `ids` follow the tokens it holds. */
+  forward(ids: tf.Tensor, options?: { cache?: GenerationCache }): tf.Tensor;
+}
 
 export interface GenerateOptions extends SamplingOptions {
   maxNewTokens: number;
-  /** Stop once this token is produced (it is still returned). */
-  eosId?: number;
+  /**
+   * Stop once this token (or any of these: open models often have several) is produced; it is still
+   * returned.
+   */
+  eosId?: number | readonly number[];
   /** Reuse keys and values of earlier tokens (default true). The tokens are the same either way. */
   useCache?: boolean;
   /** Seeds sampling when no `generator` is given (default 0). */
@@ -17,11 +39,12 @@ export interface GenerateOptions extends SamplingOptions {
 
 /**
  * Yields new token ids one at a time. The model runs in eval mode (restored afterwards); prompts longer
- * than the context are cropped to its last `contextLength` tokens, as the book does. When the signal
- * aborts, the stream ends after the token in progress.
+ * than the context are cropped to its last `contextLength` tokens, as the book does (a rotary model
+ * then reads the window from position 0, as it was trained on windows). When the signal aborts, the
+ * stream ends after the token in progress.
  */
 export async function* generateStream(
-  model: GPTModel,
+  model: GenerativeModel,
   promptIds: readonly number[],
   options: GenerateOptions,
 ): AsyncGenerator<number, void, undefined> {
@@ -31,6 +54,7 @@ export async function* generateStream(
   model.eval();
   const cache = options.useCache === false ? undefined : model.createCache();
   const ids = [...promptIds];
+  const stopIds = new Set(typeof options.eosId === 'number' ? [options.eosId] : (options.eosId ?? []));
   try {
     for (let step = 0; step < options.maxNewTokens; step++) {
       // A macrotask boundary, so an abort() from a timer or UI event is seen before the next token.
@@ -40,7 +64,7 @@ export async function* generateStream(
       const token = chooseToken(logits, options, () => generator);
       ids.push(token);
       yield token;
-      if (token === options.eosId) return;
+      if (stopIds.has(token)) return;
     }
   } finally {
     cache?.dispose();
@@ -50,7 +74,7 @@ export async function* generateStream(
 
 /** All new token ids (without the prompt). */
 export async function generate(
-  model: GPTModel,
+  model: GenerativeModel,
   promptIds: readonly number[],
   options: GenerateOptions,
 ): Promise<number[]> {
@@ -59,7 +83,7 @@ export async function generate(
   return out;
 }
 
-function checkRequest(model: GPTModel, promptIds: readonly number[], options: GenerateOptions): void {
+function checkRequest(model: GenerativeModel, promptIds: readonly number[], options: GenerateOptions): void {
   if (promptIds.length === 0) throw new RangeError('The prompt is empty: give at least one token id');
   const { vocabSize } = model.config;
   const bad = promptIds.find((id) => !Number.isInteger(id) || id < 0 || id >= vocabSize);
@@ -76,9 +100,9 @@ function checkRequest(model: GPTModel, promptIds: readonly number[], options: Ge
  * tokens are recomputed (exactly what generation without a cache does).
  */
 async function nextTokenLogits(
-  model: GPTModel,
+  model: GenerativeModel,
   ids: readonly number[],
-  cache: KVCache | undefined,
+  cache: GenerationCache | undefined,
 ): Promise<Float32Array> {
   const contextLength = model.config.contextLength;
   const useCache = cache != null && ids.length < contextLength;

@@ -33,7 +33,13 @@ export {
 } from './decoding.js';
 export { FeedForward } from './feed-forward.js';
 export { GELU } from './gelu.js';
-export { type GenerateOptions, generate, generateStream } from './generate.js';
+export {
+  type GenerateOptions,
+  type GenerationCache,
+  type GenerativeModel,
+  generate,
+  generateStream,
+} from './generate.js';
 export { type ForwardOptions, type ForwardWithAttention, GPTModel, type ModelOptions } from './gpt-model.js';
 export { LayerNorm } from './layer-norm.js';
 export {

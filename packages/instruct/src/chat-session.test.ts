@@ -38,6 +38,13 @@ describe('ChatSession', () => {
     const answer = await session.answer('Hi.');
     expect(answer).toMatchObject({ ended: 'end-of-text', tokens: 2 });
     expect(answer.text).toBe(tokenizer.decode(ids.slice(0, 2)));
+    const eitherId = new ChatSession(model, {
+      tokenizer,
+      format: phi3,
+      maxNewTokens: 4,
+      eosId: [-1, ids[2]!],
+    });
+    expect(await eitherId.answer('Hi.')).toMatchObject({ ended: 'end-of-text', tokens: 2 });
   });
 
   it('leaves out the oldest turns when the conversation no longer fits the context', async () => {

@@ -3,7 +3,7 @@
  * format after the turns before it, streamed piece by piece, ending at the end-of-text id. The
  * history is kept within the context window: the oldest turns go first.
  */
-import { type GPTModel, generateStream, type SamplingOptions } from '@scratchgpt/gpt-model';
+import { type GenerativeModel, generateStream, type SamplingOptions } from '@scratchgpt/gpt-model';
 import { Generator } from '@scratchgpt/tensor';
 import type { Tokenizer } from '@scratchgpt/tokenizer';
 import { END_OF_TEXT_ID } from './collate.js';
@@ -15,8 +15,8 @@ export interface ChatSessionOptions extends Omit<SamplingOptions, 'generator'> {
   format: PromptFormat;
   /** The longest answer (default 256). */
   maxNewTokens?: number;
-  /** Default 50256; `null`: never stop early. */
-  eosId?: number | null;
+  /** Where an answer ends: default 50256; several ids for models with several; `null`: never early. */
+  eosId?: number | readonly number[] | null;
   /** Seeds sampling for the whole conversation (default 0). */
   seed?: number;
 }
@@ -32,12 +32,13 @@ export interface ChatAnswer {
 }
 
 export class ChatSession {
-  readonly #model: GPTModel;
+  readonly #model: GenerativeModel;
   readonly #options: ChatSessionOptions;
   readonly #generator: Generator;
   #history: ChatTurn[] = [];
 
-  constructor(model: GPTModel, options: ChatSessionOptions) {
+  /** `model`: GPT-2's `GPTModel`, an open family's `DecoderModel`, or any model generation runs. */
+  constructor(model: GenerativeModel, options: ChatSessionOptions) {
     this.#model = model;
     this.#options = options;
     this.#generator = new Generator(options.seed ?? 0);
@@ -67,6 +68,7 @@ export class ChatSession {
     const { tokenizer, format, temperature, topK, topP } = this.#options;
     const maxNewTokens = this.#options.maxNewTokens ?? 256;
     const eosId = this.#options.eosId === undefined ? END_OF_TEXT_ID : this.#options.eosId;
+    const stopIds = new Set(eosId === null ? [] : typeof eosId === 'number' ? [eosId] : eosId);
     const { contextLength } = this.#model.config;
     const prompt = chatPrompt(this.#history, message, {
       tokenizer,
@@ -89,7 +91,7 @@ export class ChatSession {
       ...(options.signal ? { signal: options.signal } : {}),
     });
     for await (const id of stream) {
-      if (id === eosId) {
+      if (stopIds.has(id)) {
         ended = 'end-of-text';
         break;
       }

@@ -39,7 +39,10 @@ export function chatPrompt(
       `chatPrompt: a reserve of ${reserve} leaves no room in a context of ${contextLength}`,
     );
   }
-  const encode = (dropped: number) => tokenizer.encode(format.conversation(history.slice(dropped), message));
+  // A chat template writes its special tokens (<|im_start|>, <bos>, …) as text: they are read as tokens.
+  const special = format.name === 'chat-template' ? { allowedSpecial: 'all' as const } : undefined;
+  const encode = (dropped: number) =>
+    tokenizer.encode(format.conversation(history.slice(dropped), message), special);
   let dropped = 0;
   let ids = encode(dropped);
   while (ids.length > budget && dropped < history.length) ids = encode(++dropped);

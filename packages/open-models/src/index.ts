@@ -17,7 +17,6 @@ export {
   type DecoderModelOptions,
 } from './blocks/decoder-model.js';
 export { type GateActivation, GatedFeedForward } from './blocks/gated-feed-forward.js';
-export { greedyTokens } from './blocks/greedy.js';
 export {
   GroupedQueryAttention,
   type GroupedQueryAttentionOptions,

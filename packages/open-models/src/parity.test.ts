@@ -1,13 +1,13 @@
 /**
  * Parity with the PyTorch reference decoders of tools/reference/open_models.py: for each family, a
  * small random model's logits within 1e-4 on every backend, and greedy continuations with and without
- * the KV cache equal to PyTorch's.
+ * the KV cache, through gpt-model's generation loop, equal to PyTorch's.
  */
+import { generate } from '@scratchgpt/gpt-model';
 import { initBackend, tf } from '@scratchgpt/tensor';
 import { findTestBackends, maxAbsDiff } from '@scratchgpt/tensor/testing';
 import { describe, expect, it } from 'vitest';
 import type { DecoderModel } from './blocks/decoder-model.js';
-import { greedyTokens } from './blocks/greedy.js';
 import { Gemma3Model } from './gemma3/model.js';
 import { Llama3Model } from './llama3/model.js';
 import { Qwen3Model } from './qwen3/model.js';
@@ -46,7 +46,8 @@ describe.each(backends)('PyTorch parity on $backend', ({ backend, available }) =
       const expected = Array.from(io('greedy_ids').data).slice(prompt.length);
       const before = tf.memory().numTensors;
       for (const useCache of [true, false]) {
-        expect(await greedyTokens(model, prompt, expected.length, { useCache })).toEqual(expected);
+        const maxNewTokens = expected.length;
+        expect(await generate(model, prompt, { maxNewTokens, useCache })).toEqual(expected);
       }
       expect(tf.memory().numTensors).toBe(before);
       model.dispose();

@@ -4,21 +4,36 @@
  * answers each line of its input in turn, as one conversation.
  */
 import { createInterface, type Interface } from 'node:readline';
-import { type ChatAnswer, ChatSession } from '@scratchgpt/instruct';
+import { type ChatAnswer, ChatSession, type ChatSessionOptions } from '@scratchgpt/instruct';
 import { GPT2_EOT_ID } from '@scratchgpt/tokenizer';
+import { UsageError } from '../errors.js';
 import { instructionModel, instructionModelFlags } from '../instruct-data.js';
 import { checkMemory } from '../memory-check.js';
 import { resolveModelSource } from '../model-source.js';
+import { openChatModel } from '../open-model-chat.js';
+import { loadOpenModelDirectory, openModelConfigOf } from '../open-model-directory.js';
 import type { Output } from '../output.js';
 import { loadModelDirectory } from '../run-directory.js';
 import { samplingFlags } from '../sampling-flags.js';
 import { gpt2 } from '../text-helpers.js';
 import { defineCommand } from './command.js';
+import type { CommandContext } from './context.js';
+
+/** What the session needs beyond the model: how long an answer may be and how to pick tokens. */
+type Sampling = Omit<ChatSessionOptions, 'tokenizer' | 'format' | 'eosId'>;
+
+interface Chatting {
+  session: ChatSession;
+  formatName: string;
+  contextLength: number;
+}
 
 export const chat = defineCommand({
   summary: 'talk to an instruction-tuned model, answers streamed',
   description: `A conversation with an instruction-tuned model. Each message is put in the model's prompt format
-after the turns before it; the answer streams until <|endoftext|> or --max-new-tokens. When the
+after the turns before it; the answer streams until <|endoftext|> or --max-new-tokens. A Qwen3,
+Llama 3.2 or Gemma 3 checkpoint is prompted with its own chat template (tokenizer_config.json) and
+stops at its end of turn or stop ids; one without a template needs --format. When the
 conversation would no longer fit the context (leaving room for the answer), the oldest turns are left
 out, and a note says so on stderr.
 On a terminal: Ctrl-C stops the answer in progress, Ctrl-D quits. From a pipe: each line is a message,
@@ -34,31 +49,34 @@ each answer one line of output.`,
       help: 'the longest answer; at most half the context is kept for it',
     },
     ...samplingFlags,
+    thinking: {
+      type: 'boolean',
+      help: "Qwen3: let the model think before it answers (its template's enable_thinking; off by default)",
+    },
   },
   notes: 'With --json (from a pipe): one {"message","response","ended","tokens","droppedTurns"} per line.',
   async run(values, context) {
     const { model: source, 'max-new-tokens': maxNewTokens, temperature } = values;
     const { 'top-k': topK, 'top-p': topP } = values;
-    const directory = await resolveModelSource(source, context);
-    const { contents, config, format } = await instructionModel(directory, values.format);
-
-    await context.startBackend();
-    checkMemory(config, { batchSize: 1, tokens: config.contextLength, training: false });
-    const { model } = await loadModelDirectory(directory, contents);
-    const session = new ChatSession(model, {
-      tokenizer: gpt2(),
-      format,
+    const sampling: Sampling = {
       maxNewTokens,
-      eosId: GPT2_EOT_ID,
       temperature,
       ...(topK !== undefined ? { topK } : {}),
       ...(topP !== undefined ? { topP } : {}),
       seed: context.seed,
-    });
+    };
+    const directory = await resolveModelSource(source, context);
+    const thinking = values.thinking === true;
+    const request = { format: values.format, thinking, sampling };
+    const openConfig = await openModelConfigOf(directory);
+    const { session, formatName, contextLength } =
+      openConfig !== undefined
+        ? await openModelChat(directory, openConfig, request, context)
+        : await gptChat(directory, request, context);
     const { output } = context;
     if (process.stdin.isTTY) {
       output.note(
-        `chat with ${source} (${format.name} prompts, context ${config.contextLength} tokens): Ctrl-C stops an answer, Ctrl-D quits`,
+        `chat with ${source} (${formatName} prompts, context ${contextLength} tokens): Ctrl-C stops an answer, Ctrl-D quits`,
       );
       await interactive(session, output);
     } else {
@@ -67,6 +85,48 @@ each answer one line of output.`,
     return 0;
   },
 });
+
+interface ChatRequest {
+  format: string | undefined;
+  thinking: boolean;
+  sampling: Sampling;
+}
+
+/** GPT-2: the run's prompt format (or --format), answers ending at <|endoftext|>. */
+async function gptChat(directory: string, request: ChatRequest, context: CommandContext): Promise<Chatting> {
+  if (request.thinking)
+    throw new UsageError("chat: --thinking switches Qwen3's chat template; this is a GPT-2 model");
+  const { contents, config, format } = await instructionModel(directory, request.format);
+  await context.startBackend();
+  checkMemory(config, { batchSize: 1, tokens: config.contextLength, training: false });
+  const { model } = await loadModelDirectory(directory, contents);
+  const session = new ChatSession(model, {
+    tokenizer: gpt2(),
+    format,
+    eosId: GPT2_EOT_ID,
+    ...request.sampling,
+  });
+  return { session, formatName: format.name, contextLength: config.contextLength };
+}
+
+/** Qwen3, Llama 3.2, Gemma 3: the model's chat template (or --format), its own stop ids. */
+async function openModelChat(
+  directory: string,
+  configJson: unknown,
+  request: ChatRequest,
+  context: CommandContext,
+): Promise<Chatting> {
+  const { tokenizer, format, stopIds } = await openChatModel(directory, configJson, {
+    format: request.format,
+    thinking: request.thinking,
+    requireFormat: true,
+  });
+  if (format === undefined) throw new Error('openChatModel gives a format when one is required');
+  await context.startBackend();
+  const model = await loadOpenModelDirectory(directory);
+  const session = new ChatSession(model, { tokenizer, format, eosId: stopIds, ...request.sampling });
+  return { session, formatName: format.name, contextLength: model.config.contextLength };
+}
 
 /** A note on stderr when the history was trimmed to fit. */
 function noteTrimmed(answer: Pick<ChatAnswer, 'droppedTurns' | 'truncatedTokens'>, output: Output): void {

@@ -1,13 +1,16 @@
 /**
- * `generate` with a Qwen3, Llama 3.2 or Gemma 3 checkpoint, greedily. A `--prompt` is encoded with the
- * checkpoint's own tokenizer (tokenizer.json and tokenizer_config.json), after its BOS where it has
- * one, and the continuation ends at its end-of-text token; `--ids` gives token ids in and out.
+ * `generate` with a Qwen3, Llama 3.2 or Gemma 3 checkpoint, through the loop GPT-2 uses (sampling,
+ * seeds, the KV cache). A `--prompt` is encoded with the checkpoint's own tokenizer (tokenizer.json and
+ * tokenizer_config.json), after its BOS where it has one, and the text streams until one of the
+ * model's stop ids (the tokenizer's EOS, generation_config.json's `eos_token_id`); `--ids` gives token
+ * ids in and out.
  */
-import { greedyTokens } from '@scratchgpt/open-models';
-import { type HFTokenizer, HFTokenizerFileError } from '@scratchgpt/tokenizer';
-import { loadHFTokenizerFromDirectory } from '@scratchgpt/tokenizer/node';
+import { generateStream } from '@scratchgpt/gpt-model';
+import type { HFTokenizer } from '@scratchgpt/tokenizer';
 import { CommandError, UsageError } from '../errors.js';
 import { loadOpenModelDirectory } from '../open-model-directory.js';
+import { openModelStopIds, openModelTokenizer } from '../open-model-text.js';
+import { createStreamDecoder } from '../text-helpers.js';
 import type { CommandContext } from './context.js';
 
 export interface OpenModelRequest {
@@ -16,6 +19,8 @@ export interface OpenModelRequest {
   ids: number[] | undefined;
   maxNewTokens: number;
   useCache: boolean;
+  /** Keep going past the stop ids. */
+  noStop: boolean;
   sampling: { temperature: number; topK: number | undefined; topP: number | undefined };
 }
 
@@ -23,8 +28,10 @@ export async function generateWithOpenModel(
   request: OpenModelRequest,
   context: CommandContext,
 ): Promise<number> {
-  refuseSampling(request.sampling);
-  const tokenizer = request.ids === undefined ? await tokenizerOf(request.directory) : undefined;
+  const tokenizer =
+    request.ids === undefined
+      ? await openModelTokenizer(request.directory, 'or give the prompt as token ids with --ids 1,2,3')
+      : undefined;
   const promptTokenIds = promptIdsOf(request, tokenizer);
   await context.startBackend();
   const model = await loadOpenModelDirectory(request.directory);
@@ -41,34 +48,40 @@ export async function generateWithOpenModel(
         `${promptTokenIds.length} prompt tokens + --max-new-tokens ${request.maxNewTokens} exceed this ${family} model's context of ${contextLength}: ask for fewer new tokens`,
       );
     }
-    const generated = await greedyTokens(model, promptTokenIds, request.maxNewTokens, {
+    const stopIds = request.noStop ? [] : await openModelStopIds(request.directory, tokenizer, vocabSize);
+    const { temperature, topK, topP } = request.sampling;
+    const stream = generateStream(model, promptTokenIds, {
+      maxNewTokens: request.maxNewTokens,
+      temperature,
+      ...(topK !== undefined ? { topK } : {}),
+      ...(topP !== undefined ? { topP } : {}),
+      eosId: stopIds,
+      seed: context.seed,
       useCache: request.useCache,
     });
+    const { output } = context;
+    // The stop id ends the answer and is left out of it, as chat leaves it out.
+    const tokenIds: number[] = [];
+    const decode = tokenizer === undefined ? undefined : createStreamDecoder(tokenizer);
+    const streaming = decode !== undefined && !output.json;
+    if (streaming) output.write(request.prompt ?? '');
+    for await (const id of stream) {
+      if (stopIds.includes(id)) break;
+      tokenIds.push(id);
+      if (streaming) output.write(decode(tokenIds));
+    }
+    if (streaming) output.write(decode(tokenIds, true));
     if (tokenizer === undefined) {
-      context.output.result({ tokenIds: generated, promptTokenIds }, () => generated.join(' '));
+      output.result({ tokenIds, promptTokenIds }, () => tokenIds.join(' '));
       return 0;
     }
-    const tokenIds = untilEndOfText(generated, tokenizer.eosId);
     // As for GPT-2: the prompt and its continuation.
     const text = `${request.prompt ?? ''}${tokenizer.decode(tokenIds)}`;
-    context.output.result({ text, tokenIds, promptTokenIds }, () => text);
+    if (output.json) output.result({ text, tokenIds, promptTokenIds }, () => text);
+    else output.write('\n');
     return 0;
   } finally {
     model.dispose();
-  }
-}
-
-/** The shared sampler is written for GPT-2's model; these models pick the likeliest token for now. */
-function refuseSampling({ temperature, topK, topP }: OpenModelRequest['sampling']): void {
-  const given = [
-    temperature !== 0 ? '--temperature' : undefined,
-    topK !== undefined ? '--top-k' : undefined,
-    topP !== undefined ? '--top-p' : undefined,
-  ].filter((flag) => flag !== undefined);
-  if (given.length > 0) {
-    throw new UsageError(
-      `generate: Qwen3, Llama and Gemma 3 models generate greedily for now; drop ${given.join(', ')}`,
-    );
   }
 }
 
@@ -80,19 +93,4 @@ function promptIdsOf({ prompt, ids }: OpenModelRequest, tokenizer: HFTokenizer |
   const withBos = bos === null ? encoded : [bos, ...encoded];
   if (withBos.length === 0) throw new UsageError('generate: --prompt is empty; give some text to continue');
   return withBos;
-}
-
-async function tokenizerOf(directory: string): Promise<HFTokenizer> {
-  try {
-    return await loadHFTokenizerFromDirectory(directory);
-  } catch (error) {
-    if (!(error instanceof HFTokenizerFileError)) throw error;
-    throw new CommandError(`${error.message}; or give the prompt as token ids with --ids 1,2,3`);
-  }
-}
-
-/** The new tokens up to (not including) the first end-of-text, where the tokenizer names one. */
-function untilEndOfText(tokens: number[], eosId: number | null): number[] {
-  const end = eosId === null ? -1 : tokens.indexOf(eosId);
-  return end === -1 ? tokens : tokens.slice(0, end);
 }

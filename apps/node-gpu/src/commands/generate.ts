@@ -18,9 +18,9 @@ const MAX_NEW_TOKENS = 100_000;
 export const generate = defineCommand({
   summary: 'continue a prompt with a trained model',
   description: `Continues a prompt with a trained model, streaming the text as it comes. A Qwen3, Llama 3.2
-or Gemma 3 checkpoint (config.json + model.safetensors or its shards) continues greedily, its prompt
-encoded by its own tokenizer.json (after its BOS, if it has one) and the answer ending at its
-end-of-text token; sampling flags are refused for these models.`,
+or Gemma 3 checkpoint (config.json + model.safetensors or its shards) reads its prompt with its own
+tokenizer.json (after its BOS, if it has one), samples as GPT-2 does, and stops at its stop ids: the
+tokenizer's end-of-text and generation_config.json's eos_token_id.`,
   flags: {
     model: {
       type: 'string',
@@ -43,7 +43,10 @@ end-of-text token; sampling flags are refused for these models.`,
       help: "how many tokens to add; past the model's context the window slides over the last context-length tokens",
     },
     ...samplingFlags,
-    'no-stop': { type: 'boolean', help: 'keep going past <|endoftext|>' },
+    'no-stop': {
+      type: 'boolean',
+      help: "keep going past <|endoftext|> (an open model's stop ids)",
+    },
     'no-cache': {
       type: 'boolean',
       help: 'recompute every step instead of using the KV cache (same tokens, slower)',
@@ -62,7 +65,11 @@ end-of-text token; sampling flags are refused for these models.`,
     const directory = await resolveModelSource(source, context);
     if ((await openModelConfigOf(directory)) !== undefined) {
       const sampling = { temperature, topK, topP };
-      return generateWithOpenModel({ directory, prompt, ids, maxNewTokens, useCache, sampling }, context);
+      const noStop = values['no-stop'] === true;
+      return generateWithOpenModel(
+        { directory, prompt, ids, maxNewTokens, useCache, noStop, sampling },
+        context,
+      );
     }
     const contents = await inspectDirectory(directory, '--model');
     refuseClassifier(directory, contents, 'classify predict --model DIR TEXT');
@@ -99,6 +106,7 @@ end-of-text token; sampling flags are refused for these models.`,
       tokenIds.push(id);
       if (!context.output.json) context.output.write(decode([...promptTokenIds, ...tokenIds]));
     }
+    if (!context.output.json) context.output.write(decode([...promptTokenIds, ...tokenIds], true));
     const text = tokenizer.decode([...promptTokenIds, ...tokenIds]);
     if (context.output.json) context.output.result({ text, tokenIds, promptTokenIds }, () => text);
     else context.output.write('\n');

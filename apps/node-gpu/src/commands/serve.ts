@@ -20,7 +20,8 @@ export const serve = defineCommand({
 and /v1/completions; GET /api/tags and /api/version, POST /api/chat and /api/generate; GET /health.
 A model is named by its directory's base name, its Hub id, or NAME in --model NAME=DIR. An
 instruction-tuning run is a chat model in its prompt format; another GPT continues text (completions)
-unless --format gives it one. Requests are answered one at a time, the others wait in turn.`,
+unless --format gives it one. A Qwen3, Llama 3.2 or Gemma 3 checkpoint chats in its own chat template
+and stops at its stop ids. Requests are answered one at a time, the others wait in turn.`,
   flags: {
     model: {
       type: 'string',
@@ -32,7 +33,7 @@ unless --format gives it one. Requests are answered one at a time, the others wa
     format: {
       type: 'string',
       choices: promptFormatNames,
-      defaultText: "none: only instruction runs chat, in their run's format",
+      defaultText: "none: instruction runs chat in their run's format, open models in their template",
       help: 'the chat prompt format of models that are not instruction-tuning runs',
     },
     host: {

@@ -3,7 +3,6 @@
  * and a signal that aborts when the client goes away (so its generation stops between tokens).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Tokenizer } from '@scratchgpt/tokenizer';
 import { ApiError } from './api-error.js';
 import type { GenerationQueue } from './generation-queue.js';
 import { readJsonObject } from './request-body.js';
@@ -13,7 +12,6 @@ import type { ServedModel } from './served-model.js';
 export interface ServerState {
   models: ReadonlyMap<string, ServedModel>;
   queue: GenerationQueue;
-  tokenizer: Tokenizer;
   /** The seed of requests that give none. */
   seed: number;
   bodyLimit: number;

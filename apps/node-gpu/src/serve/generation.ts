@@ -1,9 +1,9 @@
 /**
- * One request's generation: new tokens until <|endoftext|>, a stop string or `maxTokens`, decoded and
+ * One request's generation: new tokens until a stop id (<|endoftext|>, an open model's end of turn), a
+ * stop string or `maxTokens`, decoded with the model's tokenizer and
  * handed out piece by piece as they become safe to send (whole characters, no part of a stop string).
  */
 import { generateStream } from '@scratchgpt/gpt-model';
-import { GPT2_EOT_ID, type Tokenizer } from '@scratchgpt/tokenizer';
 import type { ServedModel } from './served-model.js';
 import { StopText } from './stop-text.js';
 
@@ -33,11 +33,11 @@ export interface GenerationResult {
 
 export async function runGeneration(
   served: ServedModel,
-  tokenizer: Tokenizer,
   request: GenerationRequest,
   options: { signal: AbortSignal; onText?: (piece: string) => void },
 ): Promise<GenerationResult> {
   const { promptIds, maxTokens, temperature, topP, topK, seed } = request;
+  const { tokenizer, stopIds } = served;
   const stopText = new StopText(request.stop);
   const send = (piece: string) => {
     if (piece !== '') options.onText?.(piece);
@@ -49,12 +49,12 @@ export async function runGeneration(
     temperature,
     ...(topP !== undefined ? { topP } : {}),
     ...(topK !== undefined ? { topK } : {}),
-    eosId: GPT2_EOT_ID,
+    eosId: stopIds,
     seed,
     signal: options.signal,
   });
   for await (const id of stream) {
-    if (id === GPT2_EOT_ID) {
+    if (stopIds.includes(id)) {
       endOfText = true;
       break;
     }

@@ -22,10 +22,10 @@ export function listTags(state: ServerState, exchange: Exchange): void {
     details: {
       parent_model: '',
       format: 'safetensors',
-      family: 'gpt2',
-      families: ['gpt2'],
+      family: served.family,
+      families: [served.family],
       parameter_size: parameterSize(served.parameters),
-      quantization_level: 'F32',
+      quantization_level: 'F32', // loaded as float32, whatever the file stores
     },
   }));
   exchange.json(200, { models });
@@ -48,8 +48,8 @@ export async function ollamaGenerate(state: ServerState, exchange: Exchange, kin
   }
   const promptIds =
     kind === 'chat'
-      ? chatPromptIds(served, state.tokenizer, readMessages(body.messages))
-      : generatePromptIds(state, served, body, prompt as string);
+      ? chatPromptIds(served, readMessages(body.messages))
+      : generatePromptIds(served, body, prompt as string);
   const request = readOptions(body, state, served, promptIds);
   const stream = optionalBoolean(body, 'stream') !== false;
   const line = (value: unknown) => `${JSON.stringify(value)}\n`;
@@ -59,7 +59,7 @@ export async function ollamaGenerate(state: ServerState, exchange: Exchange, kin
     if (stream) exchange.startStream('application/x-ndjson');
     const onText = (piece: string) =>
       exchange.write(line({ ...stamp(served), ...content(piece), done: false }));
-    return runGeneration(served, state.tokenizer, request, {
+    return runGeneration(served, request, {
       signal: exchange.signal,
       ...(stream ? { onText } : {}),
     });
@@ -78,20 +78,15 @@ function optionalPrompt(body: Record<string, unknown>): string | undefined {
 }
 
 /** A chat model reads the prompt in its format (with `system` before it) unless `raw` asks otherwise. */
-function generatePromptIds(
-  state: ServerState,
-  served: ServedModel,
-  body: Record<string, unknown>,
-  prompt: string,
-): number[] {
+function generatePromptIds(served: ServedModel, body: Record<string, unknown>, prompt: string): number[] {
   const raw = optionalBoolean(body, 'raw') === true;
-  if (served.format === undefined || raw) return completionPromptIds(served, state.tokenizer, prompt);
+  if (served.format === undefined || raw) return completionPromptIds(served, prompt);
   const system = body.system;
   const messages = [
     ...(typeof system === 'string' && system !== '' ? [{ role: 'system' as const, content: system }] : []),
     { role: 'user' as const, content: prompt },
   ];
-  return chatPromptIds(served, state.tokenizer, messages);
+  return chatPromptIds(served, messages);
 }
 
 function readOptions(

@@ -30,8 +30,8 @@ export async function complete(state: ServerState, exchange: Exchange, kind: Kin
   const served = findModel(state, body.model);
   const promptIds =
     kind === 'chat'
-      ? chatPromptIds(served, state.tokenizer, readMessages(body.messages))
-      : completionPromptIds(served, state.tokenizer, readPrompt(body.prompt));
+      ? chatPromptIds(served, readMessages(body.messages))
+      : completionPromptIds(served, readPrompt(body.prompt));
   const request = readSettings(body, state, served, promptIds);
   const stream = optionalBoolean(body, 'stream') === true;
   const includeUsage = optionalBoolean(
@@ -46,7 +46,7 @@ export async function complete(state: ServerState, exchange: Exchange, kind: Kin
       if (kind === 'chat') exchange.write(reply.event(reply.opening()));
     }
     const onText = stream ? (piece: string) => exchange.write(reply.event(reply.piece(piece))) : undefined;
-    return runGeneration(served, state.tokenizer, request, {
+    return runGeneration(served, request, {
       signal: exchange.signal,
       ...(onText ? { onText } : {}),
     });

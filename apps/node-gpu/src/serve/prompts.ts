@@ -4,7 +4,6 @@
  * last user message and the header the answer follows). Too long for the context is a 400.
  */
 import type { ChatTurn } from '@scratchgpt/instruct';
-import type { Tokenizer } from '@scratchgpt/tokenizer';
 import { encodeText } from '../text-helpers.js';
 import { ApiError, badField } from './api-error.js';
 import type { ServedModel } from './served-model.js';
@@ -14,26 +13,24 @@ export interface ChatMessage {
   content: string;
 }
 
-export function completionPromptIds(served: ServedModel, tokenizer: Tokenizer, prompt: string): number[] {
+export function completionPromptIds(served: ServedModel, prompt: string): number[] {
   if (prompt === '') throw badField('prompt', 'is empty: give the text to continue');
-  return fitting(served, encodeText(tokenizer, prompt));
+  return fitting(served, [...served.promptPrefix, ...encodeText(served.tokenizer, prompt)]);
 }
 
-export function chatPromptIds(
-  served: ServedModel,
-  tokenizer: Tokenizer,
-  messages: readonly ChatMessage[],
-): number[] {
+export function chatPromptIds(served: ServedModel, messages: readonly ChatMessage[]): number[] {
   const format = served.format;
   if (format === undefined) {
     throw new ApiError(
       400,
-      `The model '${served.name}' is a plain GPT without a prompt format, so it serves completions only: use /v1/completions (or /api/generate), or serve an instruction-tuned run (or pass --format alpaca|phi3)`,
+      served.family === 'gpt2'
+        ? `The model '${served.name}' is a plain GPT without a prompt format, so it serves completions only: use /v1/completions (or /api/generate), or serve an instruction-tuned run (or pass --format alpaca|phi3)`
+        : `The model '${served.name}' has no chat template (tokenizer_config.json names none), so it serves completions only: use /v1/completions (or /api/generate), or pass --format alpaca|phi3`,
       { param: 'model', code: 'model_not_chat' },
     );
   }
   const { turns, message } = conversation(messages);
-  return fitting(served, encodeText(tokenizer, format.conversation(turns, message)));
+  return fitting(served, encodeText(served.tokenizer, format.conversation(turns, message)));
 }
 
 /** Pairs user messages with the answers after them; the system text leads the first user text. */

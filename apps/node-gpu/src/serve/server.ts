@@ -7,7 +7,6 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tf } from '@scratchgpt/tensor';
-import { gpt2 } from '../text-helpers.js';
 import { ApiError, ollamaErrorBody, openAIErrorBody } from './api-error.js';
 import { applyCors } from './cors.js';
 import { Exchange, type ServerState } from './exchange.js';
@@ -62,7 +61,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const state: ServerState = {
     models: new Map(options.models.map((served) => [served.name, served])),
     queue: new GenerationQueue(options.queueLimit),
-    tokenizer: gpt2(),
     seed: options.seed,
     bodyLimit: options.bodyLimit,
   };

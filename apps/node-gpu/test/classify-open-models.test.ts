@@ -9,7 +9,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FakeHub, startFakeHub } from '@scratchgpt/hub/testing';
-import { serializeSafetensors } from '@scratchgpt/tensor';
+import { parseSafetensors, serializeSafetensors } from '@scratchgpt/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   fixtureWeights,
@@ -24,6 +24,8 @@ const FAMILIES = [
   ['llama3-tiny', 'acme/tiny-llama-classify', 'llama'],
   ['gemma3-tiny', 'acme/tiny-gemma3-classify', 'gemma3_text'],
 ] as const;
+
+const WITHOUT_TOKENIZER = 'acme/tiny-qwen3-no-tokenizer';
 
 let hub: FakeHub;
 let work: string;
@@ -50,6 +52,12 @@ beforeAll(async () => {
       },
     ]),
   );
+  repos[WITHOUT_TOKENIZER] = {
+    files: {
+      'config.json': jsonBytes(huggingFaceConfig('qwen3-tiny')),
+      'model.safetensors': serializeSafetensors(fixtureWeights('qwen3-tiny')),
+    },
+  };
   hub = await startFakeHub({ repos });
   env = loopbackHubEnv(hub.endpoint, work);
 });
@@ -61,7 +69,7 @@ const endOfTextId = byteLevelTokenizer(300).added_tokens[0]!.id;
 const cli = (args: string[]) => runCli([...args, '--backend', 'wasm'], { env });
 
 /** `classify train` from `model` into `out`, a few steps on the SMS slice. */
-const train = (model: string, out: string, steps: number) =>
+const train = (model: string, out: string, steps: number, extra: string[] = []) =>
   cli([
     'classify',
     'train',
@@ -85,6 +93,7 @@ const train = (model: string, out: string, steps: number) =>
     '--pooling',
     'last-non-pad',
     '--json',
+    ...extra,
   ]);
 
 describe.each(FAMILIES)('classify on a %s model from the Hub', (_fixture, repo, modelType) => {
@@ -153,5 +162,32 @@ describe.each(FAMILIES)('classify on a %s model from the Hub', (_fixture, repo, 
     expect(evaluated.code, evaluated.stderr).toBe(0);
     const evaluation = JSON.parse(evaluated.stdout) as { test: { examples: number } };
     expect(evaluation.test.examples).toBe(11);
+  });
+});
+
+describe('classify on an open model', () => {
+  it('trains LoRA updates of every projection and the head, saved beside the frozen weights', async () => {
+    const [, repo] = FAMILIES[0];
+    const out = join(work, 'qwen3-lora');
+    const trained = await train(repo, out, 2, ['--lora-rank', '2']);
+    expect(trained.code, trained.stderr).toBe(0);
+    // 2 layers of q (64 → 96), k and v (64 → 48), o (96 → 64), gate, up (64 → 96) and down (96 → 64),
+    // and the head (64 → 2): (in + out) · rank 2 each.
+    expect(trained.stderr).toMatch(/ 4,228 trainable \(LoRA rank 2, alpha 2\)/);
+    const adapters = parseSafetensors(await readFile(join(out, 'adapter.safetensors'))).tensors;
+    expect(adapters.size).toBe(2 * (2 * 7 + 1));
+    expect(adapters.has('model.layers.1.mlp.down_proj.lora.B')).toBe(true);
+    expect(adapters.has('out_head.lora.A')).toBe(true);
+    const predicted = await cli(['classify', 'predict', '--model', out, 'See you at dinner', '--json']);
+    expect(predicted.code, predicted.stderr).toBe(0);
+    expect(jsonLines(predicted.stdout)).toHaveLength(1);
+  });
+
+  it('refuses a model without its tokenizer.json, which reads the texts', async () => {
+    const { code, stderr } = await train(WITHOUT_TOKENIZER, join(work, 'no-tokenizer'), 1);
+    expect(code).not.toBe(0);
+    expect(stderr).toMatch(
+      /holds no tokenizer\.json: give the directory of a Hugging Face model \(with tokenizer\.json and tokenizer_config\.json\): classify reads texts with the model's own tokenizer\n$/,
+    );
   });
 });

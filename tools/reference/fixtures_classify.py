@@ -176,8 +176,26 @@ def write_classifier_gpt(out_dir):
     block, the final norm and the head trainable (the book's split), pooling on the last token."""
     out_dir.mkdir(parents=True, exist_ok=True)
     cfg, model, batches, batch_seed = initial_classifier()
-    ids, lengths, labels, pad = batches
+    _, _, _, pad = batches
     safetensors_io.save(out_dir / "initial.safetensors", weights(model), {"format": "pt"})
+    trained, losses = write_last_block_training(model, batches, out_dir)
+    write_json(
+        out_dir / "config.json",
+        {
+            **common_config(cfg, batch_seed, pad),
+            **trained,
+            "zero_gradient": [name for name in trained["trainable_names"] if name.endswith("W_key.bias")],
+        },
+    )
+    return {"first_loss": losses[0], "last_loss": losses[-1]}
+
+
+def write_last_block_training(model, batches, out_dir):
+    """batches, io (logits, losses) and the accuracy of the initial classifier, then ten AdamW steps
+    with the last block, the final norm and the head trainable, pooling on the last token: the
+    trained weights (final.safetensors) and losses.json. Returns the figures config.json records, and
+    the losses."""
+    ids, lengths, labels, _ = batches
     safetensors_io.save(out_dir / "batches.safetensors", {"ids": ids, "lengths": lengths, "labels": labels})
     safetensors_io.save(out_dir / "io.safetensors", io_tensors(model, batches))
     accuracy = accuracies(model, batches)
@@ -189,23 +207,17 @@ def write_classifier_gpt(out_dir):
         "trainable": sum(p.numel() for p in model.parameters() if p.requires_grad),
     }
     losses = train_steps(model, batches, "last", ADAMW)
-    final = {name: tensor for name, tensor in weights(model).items() if name in trainable}
+    final = {name: p.detach().clone() for name, p in model.named_parameters() if name in trainable}
     safetensors_io.save(out_dir / "final.safetensors", final, {"format": "pt"})
     write_json(out_dir / "losses.json", losses)
-    write_json(
-        out_dir / "config.json",
-        {
-            **common_config(cfg, batch_seed, pad),
-            "accuracy": accuracy,
-            "trainable": "last-block",
-            "trainable_names": trainable,
-            "parameters": counts,
-            "pooling": "last",
-            "optimizer": {**ADAMW, "betas": list(ADAMW["betas"])},
-            "zero_gradient": [name for name in trainable if name.endswith("W_key.bias")],
-        },
-    )
-    return {"first_loss": losses[0], "last_loss": losses[-1]}
+    return {
+        "accuracy": accuracy,
+        "trainable": "last-block",
+        "trainable_names": trainable,
+        "parameters": counts,
+        "pooling": "last",
+        "optimizer": {**ADAMW, "betas": list(ADAMW["betas"])},
+    }, losses
 
 
 def write_lora_classifier(out_dir):

@@ -15,6 +15,7 @@ import torch
 from fixture_compare import compare_file
 from fixture_models import SPECS
 from fixtures_classify import write_classifier_gpt, write_lora_classifier, write_random_state, write_sms_split
+from fixtures_classify_open import BACKBONES, write_open_classifier
 from fixtures_attention import write_chapter3
 from fixtures_chat_templates import write_chat_templates
 from fixtures_dpo import write_dpo, write_dpo_lora
@@ -68,6 +69,8 @@ def generate(root):
     }
     for name, write in classifier.items():
         summary[CLASSIFIER_FIXTURES / name] = write(root / CLASSIFIER_FIXTURES / name)
+    for name in BACKBONES:
+        summary[CLASSIFIER_FIXTURES / name] = write_open_classifier(name, root / CLASSIFIER_FIXTURES / name)
     summary[INSTRUCT_FIXTURES / "chapter7"] = write_chapter7(root / INSTRUCT_FIXTURES / "chapter7")
     summary[TOKENIZER_FIXTURES / "chat-templates"] = write_chat_templates(root / TOKENIZER_FIXTURES / "chat-templates")
     summary[INSTRUCT_FIXTURES / "dpo"] = {

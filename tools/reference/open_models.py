@@ -151,13 +151,17 @@ class Decoder(nn.Module):
         self.model = Inner(cfg)
         self.lm_head = None if cfg["tie_embeddings"] else nn.Linear(cfg["emb_dim"], cfg["vocab_size"], bias=False)
 
-    def forward(self, ids):
+    def hidden_states(self, ids):
+        """The final norm's output [b, T, emb], before the head and any soft-cap."""
         x = self.model.embed_tokens(ids)
         if self.cfg["scale_embeddings"]:
             x = x * math.sqrt(self.cfg["emb_dim"])
         for layer in self.model.layers:
             x = layer(x)
-        x = self.model.norm(x)
+        return self.model.norm(x)
+
+    def forward(self, ids):
+        x = self.hidden_states(ids)
         logits = x @ (self.model.embed_tokens.weight if self.lm_head is None else self.lm_head.weight).T
         cap = self.cfg.get("final_logit_softcap")
         return logits if cap is None else torch.tanh(logits / cap) * cap

@@ -41,7 +41,7 @@ FILE_KINDS = {
     "trainer/fixtures/clip/clip.safetensors": "gradients",
     "trainer/fixtures/tiny-training/tiny-training.safetensors": "trajectories",
     "classifier/fixtures/*/io.safetensors": "values",
-    "classifier/fixtures/classifier-gpt/final.safetensors": "trajectories",
+    "classifier/fixtures/classifier-*/final.safetensors": "trajectories",
     "classifier/fixtures/lora-classifier/lora-final.safetensors": "trajectories",
     "classifier/fixtures/lora-classifier/merged.safetensors": "trajectories",
     "classifier/fixtures/*/losses.json": "trajectories",

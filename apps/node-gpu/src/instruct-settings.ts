@@ -2,12 +2,15 @@
  * What an instruction-tuning run records beside the text run's settings (`checkpoint.json`'s
  * `instruct`), so it resumes on the same batches and its checkpoints are prompted the same way.
  */
-import { isPromptFormatName, type PromptFormatName } from '@scratchgpt/instruct';
+import { CHAT_TEMPLATE, isPromptFormatName, type PromptFormatName } from '@scratchgpt/instruct';
 import type { LoRASettings } from '@scratchgpt/lora';
+
+/** A fixed format, or `chat-template`: the one the model's tokenizer_config.json holds. */
+export type RunPromptFormat = PromptFormatName | typeof CHAT_TEMPLATE;
 
 export interface InstructRunSettings {
   /** How entries were turned into text: `respond` and `chat` use it too. */
-  promptFormat: PromptFormatName;
+  promptFormat: RunPromptFormat;
   /** The prompt's targets were ignored: only responses were learned. */
   maskPrompt: boolean;
   /** Entries of similar length were batched together. */
@@ -22,13 +25,13 @@ export function parseInstructSettings(value: unknown, fail: (problem: string) =>
     fail(`"instruct" must be an object`);
   const record = value as Record<string, unknown>;
   const format = record.promptFormat;
-  if (typeof format !== 'string' || !isPromptFormatName(format))
-    fail(`"instruct.promptFormat" must be "alpaca" or "phi3"`);
+  if (typeof format !== 'string' || !(isPromptFormatName(format) || format === CHAT_TEMPLATE))
+    fail(`"instruct.promptFormat" must be "alpaca", "phi3" or "${CHAT_TEMPLATE}"`);
   for (const flag of ['maskPrompt', 'bucketByLength'] as const) {
     if (typeof record[flag] !== 'boolean') fail(`"instruct.${flag}" must be true or false`);
   }
   const settings: InstructRunSettings = {
-    promptFormat: format as PromptFormatName,
+    promptFormat: format as RunPromptFormat,
     maskPrompt: record.maskPrompt as boolean,
     bucketByLength: record.bucketByLength as boolean,
   };

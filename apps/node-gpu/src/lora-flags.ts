@@ -42,7 +42,10 @@ export function readLoRAFlags(values: FlagValues<ReturnType<typeof loraFlags>>):
  * Refuses, before the model is loaded, a rank above what its layers take: the package's bound (each
  * layer's larger side) is the model's width for every GPT, the attention projections being square.
  */
-export function checkLoRARank(lora: LoRASettings | null | undefined, config: GPTConfig): void {
+export function checkLoRARank(
+  lora: LoRASettings | null | undefined,
+  config: Pick<GPTConfig, 'embDim'>,
+): void {
   if (lora && lora.rank > config.embDim) {
     throw new UsageError(
       `--lora-rank ${lora.rank} is above what this model takes: at most ${config.embDim}, its width (emb_dim); ranks of 8 to 64 are usual`,

@@ -3,8 +3,10 @@
  * told apart from GPT-2 ones by config.json's `model_type`, and loaded through a reader that refuses
  * any file larger than the loader allows before reading it.
  */
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ADAPTER_FILE, AdapterError, loadAdapters, mergeLoRA } from '@scratchgpt/lora';
 import {
   assertOpenModelFits,
   bookFamilyOf,
@@ -13,9 +15,11 @@ import {
   familyOf,
   loadOpenModelCheckpoint,
   type OpenModelCheckpoint,
+  SINGLE_WEIGHTS_FILE,
 } from '@scratchgpt/open-models';
-import { StateDictError } from '@scratchgpt/tensor';
-import { readDirectoryText } from './data.js';
+import { readSafetensorsHeader, SafetensorsError, StateDictError } from '@scratchgpt/tensor';
+import type { AdapterUse } from './checkpoint-directory.js';
+import { readDirectoryFile, readDirectoryText } from './data.js';
 import { CommandError } from './errors.js';
 import { parseJson } from './model-config.js';
 
@@ -77,20 +81,74 @@ export function checkOpenModelFits(configJson: unknown, name: string): void {
   }
 }
 
-/** The model in `directory`; a checkpoint that does not load is one line naming the file and the fix. */
+/**
+ * The model in `directory`, with the LoRA updates saved beside it (adapter.safetensors) merged in; a
+ * checkpoint that does not load is one line naming the file and the fix.
+ */
 export async function loadOpenModelDirectory(directory: string): Promise<DecoderModel> {
-  return (await loadOpenCheckpointDirectory(directory)).model;
+  return (await loadOpenModelFiles(directory)).model;
 }
 
 /** The model in `directory` with the Hugging Face config.json it was built from. */
-export async function loadOpenCheckpointDirectory(directory: string): Promise<OpenModelCheckpoint> {
+export function loadOpenCheckpointDirectory(directory: string): Promise<OpenModelCheckpoint> {
+  return loadOpenModelFiles(directory);
+}
+
+/**
+ * {@link loadOpenModelDirectory} with its config.json and model.safetensors' metadata (a run's step);
+ * LoRA updates merged (`merge`) or kept apart to train on (`keep`).
+ */
+export async function loadOpenModelFiles(
+  directory: string,
+  adapters: AdapterUse = 'merge',
+): Promise<{ model: DecoderModel; configJson: unknown; metadata: Record<string, string> }> {
+  let metadata: Record<string, string> = {};
+  const reader = directoryReader(directory);
+  const capturing: CheckpointReader = {
+    has: reader.has,
+    read: async (name, maxBytes) => {
+      const bytes = await reader.read(name, maxBytes);
+      if (name === SINGLE_WEIGHTS_FILE)
+        metadata = readSafetensorsHeader(bytes, bytes.byteLength, name).metadata;
+      return bytes;
+    },
+  };
   try {
-    return await loadOpenModelCheckpoint(directoryReader(directory));
+    const { model, configJson } = await loadOpenModelCheckpoint(capturing);
+    try {
+      await attachSavedAdapters(model, directory, adapters);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+    return { model, configJson, metadata };
   } catch (error) {
-    if (error instanceof RangeError || error instanceof TypeError || error instanceof StateDictError) {
+    if (
+      error instanceof RangeError ||
+      error instanceof TypeError ||
+      error instanceof StateDictError ||
+      error instanceof SafetensorsError
+    ) {
       throw new CommandError(`--model ${directory}: ${error.message}`);
     }
     throw error;
+  }
+}
+
+async function attachSavedAdapters(model: DecoderModel, directory: string, use: AdapterUse): Promise<void> {
+  const path = join(directory, ADAPTER_FILE);
+  if (!existsSync(path)) return;
+  const weightsBytes = (await stat(join(directory, SINGLE_WEIGHTS_FILE))).size;
+  try {
+    loadAdapters(model, await readDirectoryFile(path, '--model', weightsBytes), path);
+  } catch (error) {
+    if (error instanceof AdapterError) throw new CommandError(error.message);
+    throw error;
+  }
+  if (use === 'merge') {
+    mergeLoRA(model);
+    // Loading the updates froze the weights for their sake: merged, the model is a plain one again.
+    model.setTrainable(true);
   }
 }
 

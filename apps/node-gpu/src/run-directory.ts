@@ -20,6 +20,8 @@ import { isTemporaryPath, renameIntoPlace, temporaryPath, writeFileAtomic } from
 import type { GPTModel, LoadedModel } from '@scratchgpt/gpt-model';
 import { CONFIG_FILE, companionFileLimit, saveCheckpoint, WEIGHTS_FILE } from '@scratchgpt/gpt-model/node';
 import { isLinearWithLoRA, type LinearWithLoRA, LORA_CHILD, serializeAdapters } from '@scratchgpt/lora';
+import { INDEX_FILE } from '@scratchgpt/open-models';
+import type { Module } from '@scratchgpt/tensor';
 import {
   parseTrainingState,
   serializeTrainingState,
@@ -45,7 +47,10 @@ export type DirectoryContents =
   | { kind: 'empty' }
   /** A run: its manifest names the current checkpoint. */
   | { kind: 'run'; manifest: RunManifest }
-  /** config.json + model.safetensors and no run: a converted, downloaded or exported checkpoint. */
+  /**
+   * config.json + model.safetensors (or a sharded set's index) and no run: a converted, downloaded or
+   * exported checkpoint.
+   */
   | { kind: 'checkpoint' }
   /** Checkpoints were being written but none was completed (the first save was interrupted). */
   | { kind: 'incomplete-run' };
@@ -69,7 +74,8 @@ export async function inspectDirectory(directory: string, flag: string): Promise
     const text = await readDirectoryText(join(directory, MANIFEST_FILE), flag);
     return { kind: 'run', manifest: parseRunManifest(text, join(directory, MANIFEST_FILE)) };
   }
-  if (names.has(CONFIG_FILE) && names.has(WEIGHTS_FILE)) return { kind: 'checkpoint' };
+  if (names.has(CONFIG_FILE) && (names.has(WEIGHTS_FILE) || names.has(INDEX_FILE)))
+    return { kind: 'checkpoint' };
   if (names.has(CHECKPOINTS)) return { kind: 'incomplete-run' };
   return { kind: 'empty' };
 }
@@ -153,14 +159,14 @@ export async function saveRun(
       return;
     }
     // The frozen base weights as an ordinary checkpoint, the updates beside them.
-    await withoutAdapters(model, () => saveCheckpoint(model, target, { metadata }));
+    await withAdaptersDetached(model, () => saveCheckpoint(model, target, { metadata }));
     await writeFileAtomic(join(target, ADAPTER_FILE), await serializeAdapters(model));
   };
   return saveRunCheckpoint(directory, write, snapshot, task);
 }
 
 /** Runs `action` with the model's LoRA updates detached (its state then holds the base weights alone). */
-async function withoutAdapters<T>(model: GPTModel, action: () => Promise<T>): Promise<T> {
+export async function withAdaptersDetached<T>(model: Module, action: () => Promise<T>): Promise<T> {
   const detached = model
     .namedModules()
     .filter((entry): entry is [string, LinearWithLoRA] => isLinearWithLoRA(entry[1]))

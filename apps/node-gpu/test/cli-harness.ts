@@ -31,6 +31,17 @@ export async function tinyWorkspace(
   return { work, configPath };
 }
 
+/** The environment of a CLI that talks to a loopback Hub, with its caches under `work`. */
+export function loopbackHubEnv(endpoint: string, work: string): Record<string, string | undefined> {
+  return {
+    HF_ENDPOINT: endpoint,
+    HF_HUB_CACHE: join(work, 'cache'),
+    HF_TOKEN: undefined,
+    HF_HUB_OFFLINE: undefined,
+    SCRATCHGPT_CACHE: join(work, 'own'),
+  };
+}
+
 export interface CliResult {
   code: number | null;
   stdout: string;
@@ -92,15 +103,4 @@ export function ownStderr(stderr: string): string[] {
   return stderr
     .split('\n')
     .filter((line) => line !== '' && !line.startsWith('backend: ') && !line.startsWith('  skipped '));
-}
-
-/** The environment of a CLI talking to a loopback Hub, with its caches under `work` and no token. */
-export function loopbackHubEnv(endpoint: string, work: string): Record<string, string | undefined> {
-  return {
-    HF_ENDPOINT: endpoint,
-    HF_HUB_CACHE: join(work, 'cache'),
-    HF_TOKEN: undefined,
-    HF_HUB_OFFLINE: undefined,
-    SCRATCHGPT_CACHE: join(work, 'own'),
-  };
 }

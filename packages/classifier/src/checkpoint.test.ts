@@ -70,9 +70,11 @@ describe('classifierSettings', () => {
     expect(parseClassifierSettings(settingsToJson(settings))).toEqual(settings);
   });
 
-  it('refuses a tokenizer with no <|endoftext|> unless a padding id is given', () => {
+  it('refuses a tokenizer with no pad, <|endoftext|> or end token unless a padding id is given', () => {
     const tokenizer = CharTokenizer.fromText('ham spam');
-    expect(() => classifierSettings({ ...trained, tokenizer })).toThrow(/has no <\|endoftext\|> token/);
+    expect(() => classifierSettings({ ...trained, tokenizer })).toThrow(
+      /has no pad token, no <\|endoftext\|> and no end-of-sequence token: give padTokenId/,
+    );
     expect(classifierSettings({ ...trained, tokenizer, padTokenId: 0 }).padTokenId).toBe(0);
   });
 });
@@ -87,15 +89,16 @@ describe('classifier checkpoints', () => {
       });
       expect(files.adapters).toBeUndefined();
       const loaded = loadClassifier(files);
-      expect(loaded.base.layout).toBe(layout);
+      expect('layout' in loaded.base && loaded.base.layout).toBe(layout);
       expect(loaded.settings.pooling).toBe('last-non-pad');
       expect(await logits(loaded.classifier)).toEqual(await logits(model));
       const trainable = (m: GPTClassifier) => m.namedParameters().map(([name, v]) => [name, v.trainable]);
       expect(trainable(loaded.classifier)).toEqual(trainable(model));
       const { model: gpt, config } = loadModel(files.config, files.weights);
       expect(config.tieWeights).toBe(true);
+      if (model.backbone.kind !== 'gpt') throw new Error('a GPT classifier');
       expect(await gpt.trfBlocks.at(1).norm2.scale.data()).toEqual(
-        await model.gpt.trfBlocks.at(1).norm2.scale.data(),
+        await model.backbone.model.trfBlocks.at(1).norm2.scale.data(),
       );
       gpt.dispose();
       loaded.classifier.dispose();
@@ -151,7 +154,7 @@ describe('classifier checkpoints', () => {
   it('refuses a padding id outside the vocabulary before any tensor sees it', async () => {
     const model = tinyClassifier();
     const files = await serializeClassifier(model, settingsOf(model));
-    const vocabSize = model.gpt.config.vocabSize;
+    const vocabSize = model.backbone.vocabSize;
     const outside = { ...files.settings, pad_token_id: vocabSize };
     expect(() => loadClassifier({ ...files, settings: outside })).toThrow(
       `classifier.json: "pad_token_id" ${vocabSize} is outside the model's vocabulary of ${vocabSize} tokens (ids 0 to ${vocabSize - 1})`,

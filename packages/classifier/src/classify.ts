@@ -30,7 +30,7 @@ export async function classifyTexts(
   options: { batchSize?: number } = {},
 ): Promise<Classification[]> {
   const { classes, padTokenId } = settings;
-  const maxLength = Math.min(settings.maxLength, model.gpt.config.contextLength);
+  const maxLength = Math.min(settings.maxLength, model.backbone.contextLength);
   const batchSize = options.batchSize ?? 16;
   const out: Classification[] = [];
   const wasTraining = model.training;

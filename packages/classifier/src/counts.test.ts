@@ -22,8 +22,8 @@ it("counts GPT-2 124M's classifier as the book: 124,441,346; 7,090,946 trainable
   expect(classifier.numParameters({ trainable: true })).toBe(124_441_346);
   classifier.trainOnly('last-block');
   expect(classifier.numParameters({ trainable: true })).toBe(7_090_946);
-  expect(classifier.gpt.trfBlocks.at(-1).numParameters()).toBe(7_087_872);
-  expect(classifier.gpt.finalNorm.numParameters()).toBe(1_536);
+  expect(gpt.trfBlocks.at(-1).numParameters()).toBe(7_087_872);
+  expect(gpt.finalNorm.numParameters()).toBe(1_536);
   expect(classifier.outHead.numParameters()).toBe(1_538);
   classifier.setTrainable(false);
   expect(classifier.numParameters({ trainable: true })).toBe(0);

@@ -2,7 +2,7 @@ import { getGPT2Tokenizer } from '@scratchgpt/tokenizer';
 import { describe, expect, it } from 'vitest';
 import { balanceClasses } from './data/balance.js';
 import { indexClasses } from './data/classes.js';
-import { ClassificationDataset } from './data/dataset.js';
+import { ClassificationDataset, padTokenIdOf } from './data/dataset.js';
 import { readDelimited } from './data/delimited.js';
 import { formatOfFileName, LabelledDataError, readLabelledTexts } from './data/labelled-text.js';
 import { createClassificationLoader } from './data/loader.js';
@@ -219,6 +219,30 @@ describe('balancing, datasets and loaders', () => {
     const two = { ...options, source: 'two.tsv', batchSize: 8 };
     expect(() => prepareClassificationData('ham\thi\nspam\tyo\n', two)).toThrow(
       /^The training split of two\.tsv has 1 text, fewer than one batch of 8:/,
+    );
+  });
+});
+
+describe('padTokenIdOf', () => {
+  const tokenizerWith = (
+    special: Record<string, number>,
+    ids: { padId?: number | null; eosId?: number | null },
+  ) => ({
+    ...ids,
+    name: 'test',
+    vocabSize: 300,
+    specialTokens: new Map(Object.entries(special)),
+    encode: () => [],
+    decode: () => '',
+  });
+
+  it("pads with a tokenizer's own pad token, else <|endoftext|> as the book does, else its end of sequence", () => {
+    expect(padTokenIdOf(tokenizer)).toBe(50256);
+    expect(padTokenIdOf(tokenizerWith({ '<|endoftext|>': 7, '<pad>': 0 }, { padId: 0, eosId: 1 }))).toBe(0);
+    expect(padTokenIdOf(tokenizerWith({ '<|endoftext|>': 7 }, { padId: null, eosId: 1 }))).toBe(7);
+    expect(padTokenIdOf(tokenizerWith({ '<|end_of_text|>': 9 }, { padId: null, eosId: 9 }))).toBe(9);
+    expect(() => padTokenIdOf(tokenizerWith({}, { padId: null, eosId: null }))).toThrow(
+      'The tokenizer test has no pad token, no <|endoftext|> and no end-of-sequence token: give padTokenId',
     );
   });
 });

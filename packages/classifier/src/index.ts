@@ -5,7 +5,9 @@ export {
   type ClassifierFilesToLoad,
   HEAD_FILE,
   type LoadedClassifier,
+  type LoadedOpenBase,
   loadClassifier,
+  type SerializeClassifierOptions,
   serializeClassifier,
 } from './checkpoint/files.js';
 export {
@@ -56,6 +58,7 @@ export {
 } from './data/prepare.js';
 export { randomSplit, type Split, type SplitRatios } from './data/split.js';
 export { type ClassifierEvaluation, type EvaluateClassifierOptions, evaluateClassifier } from './evaluate.js';
+export { type BackboneModel, backboneOf, type ClassifierBackbone } from './model/backbone.js';
 export { type CreateClassifierOptions, createClassifier } from './model/create.js';
 export {
   type ClassifierOptions,

@@ -5,13 +5,14 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FileKindError, readRegularFile, writeFileAtomic } from '@scratchgpt/files';
-import { countParameters, type Layout, parseConfigJson } from '@scratchgpt/gpt-model';
+import { countParameters, parseConfigJson } from '@scratchgpt/gpt-model';
 import {
   CONFIG_FILE,
   companionFileLimit,
   MAX_JSON_FILE_BYTES,
   WEIGHTS_FILE,
 } from '@scratchgpt/gpt-model/node';
+import { assertOpenModelFits, countDecoderParameters } from '@scratchgpt/open-models';
 import { parseStrictJson } from '@scratchgpt/tensor';
 import {
   ADAPTER_FILE,
@@ -19,8 +20,10 @@ import {
   HEAD_FILE,
   type LoadedClassifier,
   loadClassifier,
+  type SerializeClassifierOptions,
   serializeClassifier,
 } from './checkpoint/files.js';
+import { isOpenModelConfig } from './checkpoint/open-config.js';
 import { ClassifierFileError, type ClassifierSettings } from './checkpoint/settings.js';
 import type { GPTClassifier } from './model/gpt-classifier.js';
 
@@ -31,7 +34,7 @@ export async function saveClassifier(
   classifier: GPTClassifier,
   settings: ClassifierSettings,
   directory: string,
-  options: { layout?: Layout; metadata?: Record<string, string> } = {},
+  options: SerializeClassifierOptions = {},
 ): Promise<string[]> {
   const files = await serializeClassifier(classifier, settings, options);
   await mkdir(directory, { recursive: true });
@@ -88,7 +91,9 @@ const MAX_WHOLE_FILE_BYTES = 2 ** 31 - 1;
 function weightsLimit(config: unknown): number {
   let parameters: number;
   try {
-    parameters = countParameters({ ...parseConfigJson(config).config, tieWeights: false }).total;
+    parameters = isOpenModelConfig(config)
+      ? countDecoderParameters({ ...assertOpenModelFits(config), tieEmbeddings: false })
+      : countParameters({ ...parseConfigJson(config).config, tieWeights: false }).total;
   } catch {
     return MAX_WHOLE_FILE_BYTES; // loading names what is wrong with the config
   }

@@ -12,18 +12,19 @@
 import { applyLoRA, loraLayers, mergeLoRA } from '@scratchgpt/lora';
 import { initBackend, tf } from '@scratchgpt/tensor';
 import { findTestBackends, maxAbsDiff } from '@scratchgpt/tensor/testing';
-import { type TrainEvent, trainModel } from '@scratchgpt/trainer';
 import { describe, expect, it } from 'vitest';
 import { evaluateClassifier } from './evaluate.js';
 import type { GPTClassifier, Pooling } from './model/gpt-classifier.js';
-import { classificationLoss, classificationObjective, classLogits } from './objective.js';
+import { classificationLoss, classLogits } from './objective.js';
 import {
+  expectLosses,
   type FixtureSettings,
   fixtureBatches,
   hostValues,
   initialClassifier,
   readJson,
   readTensors,
+  trainTenSteps,
 } from './test-support/fixtures.js';
 
 interface ClassifierSettings extends FixtureSettings {
@@ -44,27 +45,6 @@ const io = readTensors('classifier-gpt/io.safetensors');
 const initial = readTensors('classifier-gpt/initial.safetensors');
 const batches = fixtureBatches();
 
-/** Trains through `trainModel` as the reference did: the batches in order, one epoch, no evaluation. */
-async function trainTenSteps(
-  model: GPTClassifier,
-  optimizer: FixtureSettings['optimizer'],
-): Promise<number[]> {
-  const losses: number[] = [];
-  for await (const event of trainModel({
-    model,
-    train: batches,
-    objective: classificationObjective(),
-    lr: optimizer.lr,
-    betas: optimizer.betas,
-    eps: optimizer.eps,
-    weightDecay: optimizer.weight_decay,
-    epochs: 1,
-  }) as AsyncGenerator<TrainEvent>) {
-    if (event.event === 'step') losses.push(event.loss);
-  }
-  return losses;
-}
-
 /** The first batch's class logits, read back. */
 async function logitsOf(model: GPTClassifier): Promise<Float32Array> {
   const logits = classLogits(model, batches.all[0]!);
@@ -76,14 +56,6 @@ async function logitsOf(model: GPTClassifier): Promise<Float32Array> {
 /** Sets a variable from fixture values without keeping the tensor that carried them. */
 function setValues(variable: tf.Variable, values: Float32Array | Int32Array): void {
   tf.tidy(() => variable.assign(tf.tensor(values, variable.shape)));
-}
-
-/** Each loss within 1e-5 of the reference's. */
-function expectLosses(losses: number[], expected: number[]): void {
-  expect(losses).toHaveLength(expected.length);
-  for (const [step, loss] of losses.entries()) {
-    expect(Math.abs(loss - expected[step]!), `loss ${step}`).toBeLessThanOrEqual(1e-5);
-  }
 }
 
 const backends = await findTestBackends();
@@ -125,7 +97,7 @@ describe.each(backends)('the classifier against PyTorch on $backend', ({ backend
         settings.parameters.total,
         settings.parameters.trainable,
       ]);
-      const losses = await trainTenSteps(model, settings.optimizer);
+      const losses = await trainTenSteps(model, batches, settings.optimizer);
       const expected = readJson<number[]>('classifier-gpt/losses.json');
       expectLosses(losses, expected);
       const final = readTensors('classifier-gpt/final.safetensors');
@@ -161,7 +133,7 @@ describe.each(backends)('the classifier against PyTorch on $backend', ({ backend
       expect(await logitsOf(model)).toEqual(plain);
       expect((await evaluateClassifier(model, batches)).accuracy).toBe(plainAccuracy);
 
-      const losses = await trainTenSteps(model, loraSettings.optimizer);
+      const losses = await trainTenSteps(model, batches, loraSettings.optimizer);
       const expected = readJson<number[]>('lora-classifier/losses.json');
       expectLosses(losses, expected);
       const final = readTensors('lora-classifier/lora-final.safetensors');

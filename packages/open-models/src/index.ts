@@ -40,6 +40,7 @@ export {
   CONFIG_FILE,
   loadOpenModelCheckpoint,
   type OpenModelCheckpoint,
+  openModelFromWeights,
   SINGLE_WEIGHTS_FILE,
 } from './checkpoint/load-open-model.js';
 export { type CheckpointReader, checkpointInMemory } from './checkpoint/reader.js';

@@ -1,9 +1,11 @@
 /**
- * A classifier as checkpoint files, and back. The GPT's body stays an ordinary checkpoint that every
- * GPT loader reads (a tied head, the vocabulary head having been replaced); what makes it a classifier
- * sits beside it:
+ * A classifier as checkpoint files, and back. The model's body stays an ordinary checkpoint that every
+ * loader of its kind reads (a tied head, the vocabulary head having been replaced); what makes it a
+ * classifier sits beside it:
  *
- *   config.json, model.safetensors   the GPT (Hugging Face layout by default, or the book's)
+ *   config.json, model.safetensors   the GPT (Hugging Face layout by default, or the book's), or an
+ *                                    open family's model: its own config.json (which names the family)
+ *                                    and weights under Hugging Face's names
  *   classifier.safetensors           the class head: out_head.weight [classes, embDim], out_head.bias
  *   classifier.json                  classes, padded length, padding id, pooling, what trained
  *   adapter.safetensors              LoRA updates, when LoRA trained (the base weights stay as they were)
@@ -19,8 +21,11 @@ import {
   WEIGHTS_FILE,
 } from '@scratchgpt/gpt-model';
 import { ADAPTER_FILE, LORA_CHILD, loadAdapters, serializeAdapters } from '@scratchgpt/lora';
+import { openModelFromWeights } from '@scratchgpt/open-models';
 import { checkWeights, parseSafetensors, serializeSafetensors } from '@scratchgpt/tensor';
+import type { BackboneModel } from '../model/backbone.js';
 import { GPTClassifier } from '../model/gpt-classifier.js';
+import { isOpenModelConfig, openClassifierConfig } from './open-config.js';
 import {
   CLASSIFIER_SETTINGS_FILE,
   ClassifierFileError,
@@ -48,13 +53,21 @@ export interface ClassifierFiles {
   layout: Layout;
 }
 
+export interface SerializeClassifierOptions {
+  /** A GPT's layout: `'hf'` (default) or the book's. An open family's model is always Hugging Face's. */
+  layout?: Layout;
+  metadata?: Record<string, string>;
+  /** An open family's config.json, the one its model was built from (required for those). */
+  configJson?: unknown;
+}
+
 export async function serializeClassifier(
   classifier: GPTClassifier,
   settings: ClassifierSettings,
-  options: { layout?: Layout; metadata?: Record<string, string> } = {},
+  options: SerializeClassifierOptions = {},
 ): Promise<ClassifierFiles> {
-  const layout = options.layout ?? 'hf';
-  const config = { ...classifier.gpt.config, tieWeights: true };
+  const { backbone } = classifier;
+  const layout = backbone.kind === 'open' ? 'hf' : (options.layout ?? 'hf');
   const state = await classifier.hostStateDict();
   const body: HostState = new Map();
   const head: HostState = new Map();
@@ -63,12 +76,21 @@ export async function serializeClassifier(
     (name.startsWith('out_head.') ? head : body).set(name, tensor);
   }
   const metadata = { ...options.metadata, format: 'pt', producer: 'scratchgpt' };
-  const weights = serializeSafetensors(layout === 'hf' ? bookToHf(body, config, { withHead: false }) : body, {
-    ...metadata,
-    layout,
-  });
+  let config: Record<string, unknown>;
+  let weights: Uint8Array;
+  if (backbone.kind === 'open') {
+    config = openClassifierConfig(backbone.model.config, options.configJson);
+    weights = serializeSafetensors(body, metadata);
+  } else {
+    const gptConfig = { ...backbone.model.config, tieWeights: true };
+    config = configToJson(gptConfig, layout);
+    weights = serializeSafetensors(layout === 'hf' ? bookToHf(body, gptConfig, { withHead: false }) : body, {
+      ...metadata,
+      layout,
+    });
+  }
   const files: ClassifierFiles = {
-    config: configToJson(config, layout),
+    config,
     weights,
     head: serializeSafetensors(head, metadata),
     settings: settingsToJson(settings),
@@ -88,11 +110,18 @@ export interface ClassifierFilesToLoad {
   sources?: Partial<Record<'config' | 'weights' | 'head' | 'settings' | 'adapters', string>>;
 }
 
+/** An open family's model as loaded: its config.json and the weights' metadata. */
+export interface LoadedOpenBase {
+  family: string;
+  configJson: Record<string, unknown>;
+  metadata: Record<string, string>;
+}
+
 export interface LoadedClassifier {
   classifier: GPTClassifier;
   settings: ClassifierSettings;
-  /** The GPT as loaded: its config, layout and the weights' metadata. */
-  base: Omit<LoadedModel, 'model'>;
+  /** The model as loaded: a GPT's config, layout and metadata, or an open family's config.json and metadata. */
+  base: Omit<LoadedModel, 'model'> | LoadedOpenBase;
 }
 
 /** Builds a classifier from its files; each problem is an error naming the file. */
@@ -111,10 +140,7 @@ export function loadClassifier(files: ClassifierFilesToLoad): LoadedClassifier {
       `${sources.settings} says LoRA trained this classifier, but there is no ${sources.adapters}`,
     );
   }
-  const { model, ...base } = loadModel(files.config, files.weights, {
-    configSource: sources.config,
-    weightsSource: sources.weights,
-  });
+  const { model, base } = loadBackbone(files, sources);
   const { vocabSize } = model.config;
   if (settings.padTokenId >= vocabSize) {
     model.dispose();
@@ -155,4 +181,30 @@ export function loadClassifier(files: ClassifierFilesToLoad): LoadedClassifier {
     throw error;
   }
   return { classifier, settings, base };
+}
+
+/** The model under the head: a GPT, or the open family its config.json names. */
+function loadBackbone(
+  files: ClassifierFilesToLoad,
+  sources: Record<'config' | 'weights', string>,
+): { model: BackboneModel; base: LoadedClassifier['base'] } {
+  if (!isOpenModelConfig(files.config)) {
+    const { model, ...base } = loadModel(files.config, files.weights, {
+      configSource: sources.config,
+      weightsSource: sources.weights,
+    });
+    return { model, base };
+  }
+  const { tensors, metadata } = parseSafetensors(files.weights, sources.weights);
+  checkWeights(tensors, sources.weights, (message) => new ClassifierFileError(message));
+  try {
+    const model = openModelFromWeights(files.config, tensors, sources.weights);
+    const configJson = files.config as Record<string, unknown>;
+    return { model, base: { family: model.config.family, configJson, metadata } };
+  } catch (error) {
+    if (error instanceof RangeError || error instanceof TypeError) {
+      throw new ClassifierFileError(error.message.replace(/^config\.json/, sources.config));
+    }
+    throw error;
+  }
 }

@@ -9,7 +9,7 @@ export interface ClassificationDatasetOptions {
   tokenizer: Tokenizer;
   /** Tokens per example: longer texts keep their first `maxLength` (default: the longest text's). */
   maxLength?: number;
-  /** The padding id (default: the tokenizer's `<|endoftext|>`, GPT-2's 50256). */
+  /** The padding id (default: `padTokenIdOf(tokenizer)`, GPT-2's `<|endoftext|>` 50256). */
   padTokenId?: number;
 }
 
@@ -60,10 +60,18 @@ export function encodeText(tokenizer: Tokenizer, text: string): number[] {
   return tokenizer.encode(text, { allowedSpecial: 'all' });
 }
 
+/**
+ * The id texts are padded with: the tokenizer's own pad token where it names one (a Hugging Face
+ * tokenizer_config.json's `pad_token`), else `<|endoftext|>` as the book pads (GPT-2's 50256), else its
+ * end-of-sequence token.
+ */
 export function padTokenIdOf(tokenizer: Tokenizer): number {
-  const id = tokenizer.specialTokens.get(END_OF_TEXT);
-  if (id === undefined) {
-    throw new RangeError(`The tokenizer ${tokenizer.name} has no ${END_OF_TEXT} token: give padTokenId`);
+  const { padId, eosId } = tokenizer as Tokenizer & { padId?: number | null; eosId?: number | null };
+  const id = padId ?? tokenizer.specialTokens.get(END_OF_TEXT) ?? eosId;
+  if (id == null) {
+    throw new RangeError(
+      `The tokenizer ${tokenizer.name} has no pad token, no ${END_OF_TEXT} and no end-of-sequence token: give padTokenId`,
+    );
   }
   return id;
 }

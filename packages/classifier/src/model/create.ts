@@ -1,10 +1,11 @@
 /**
- * A classifier ready to fine-tune, from a GPT: the book's chapter 6 (a new head, then only some parts
- * train) or its appendix E (every weight frozen, LoRA updates on every Linear, the head included).
+ * A classifier ready to fine-tune, from a GPT or an open family's decoder: the book's chapter 6 (a new
+ * head, then only some parts train) or its appendix E (every weight frozen, LoRA updates on every
+ * Linear, the head included).
  */
-import type { GPTModel } from '@scratchgpt/gpt-model';
 import { applyLoRA, type LoRASettings } from '@scratchgpt/lora';
 import type { Generator } from '@scratchgpt/tensor';
+import type { BackboneModel } from './backbone.js';
 import { GPTClassifier, type Pooling, type TrainablePart } from './gpt-classifier.js';
 
 export interface CreateClassifierOptions {
@@ -16,9 +17,9 @@ export interface CreateClassifierOptions {
   generator?: Generator;
 }
 
-export function createClassifier(gpt: GPTModel, options: CreateClassifierOptions): GPTClassifier {
+export function createClassifier(model: BackboneModel, options: CreateClassifierOptions): GPTClassifier {
   const generator = options.generator ? { generator: options.generator } : {};
-  const classifier = new GPTClassifier(gpt, {
+  const classifier = new GPTClassifier(model, {
     numClasses: options.numClasses,
     ...(options.pooling ? { pooling: options.pooling } : {}),
     ...generator,

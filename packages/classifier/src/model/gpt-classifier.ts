@@ -1,15 +1,20 @@
 /**
  * A GPT with a class head (chapter 6): the model's blocks and final norm unchanged, its vocabulary head
- * replaced by `Linear(embDim, numClasses)` with a bias. Parameter names stay the book's (`tok_emb.weight`
- * … `out_head.weight` [classes, embDim], `out_head.bias`), so its PyTorch state dicts load as they are.
+ * replaced by `Linear(embDim, numClasses)` with a bias. The model is the book's `GPTModel` or an open
+ * family's `DecoderModel` (its {@link ClassifierBackbone}). Parameter names stay the model's own (the
+ * book's `tok_emb.weight` …, or Hugging Face's `model.layers.0.…`) and the head is the book's
+ * `out_head.weight` [classes, embDim], `out_head.bias`: the book's PyTorch state dicts load as they
+ * are, and every family's head is saved and loaded the same way. (Hugging Face's
+ * `…ForSequenceClassification` calls its head `score` and gives it no bias, so its weights would not
+ * fit this head under either name.)
  *
  * A class comes from one position's logits. The book reads the last position; with right padding that
  * is usually a pad token, so a prediction then depends on how much padding the batch had. Pooling
  * `'last-non-pad'` reads each text's own last token instead: causal attention means it has seen the
  * whole text and none of the padding.
  */
-import type { GPTModel } from '@scratchgpt/gpt-model';
 import { type Generator, Linear, Module, tf } from '@scratchgpt/tensor';
+import { type BackboneModel, backboneOf, type ClassifierBackbone } from './backbone.js';
 
 /** Which position's logits classify: the last (the book's), or each text's last token. */
 export type Pooling = 'last' | 'last-non-pad';
@@ -29,28 +34,27 @@ export interface ClassifierOptions {
 }
 
 export class GPTClassifier extends Module {
-  readonly gpt: GPTModel;
+  /** The model under the head: a GPT or an open family's decoder. */
+  readonly backbone: ClassifierBackbone;
   readonly outHead: Linear;
   readonly numClasses: number;
   pooling: Pooling;
 
-  /** Takes over `gpt`: its parts become this model's, and its vocabulary head (if any) is freed. */
-  constructor(gpt: GPTModel, options: ClassifierOptions) {
+  /** Takes over `model`: its parts become this model's, and its vocabulary head (if any) is freed. */
+  constructor(model: BackboneModel, options: ClassifierOptions) {
     super();
     const { numClasses } = options;
     if (!Number.isInteger(numClasses) || numClasses < 2) {
       throw new RangeError(`A classifier needs an integer number of classes ≥ 2, got ${numClasses}`);
     }
-    this.gpt = gpt;
+    this.backbone = backboneOf(model);
     this.numClasses = numClasses;
     this.pooling = options.pooling ?? 'last';
-    // The model's own parts, registered under their names: tok_emb, pos_emb, drop_emb, trf_blocks, final_norm.
-    for (const [name, part] of gpt.namedModules()) {
-      if (name !== '' && !name.includes('.') && name !== 'out_head') this.registerModule(name, part);
-    }
-    gpt.outHead?.dispose();
+    // The model's own parts, registered under their own names.
+    for (const [name, part] of this.backbone.parts) this.registerModule(name, part);
+    this.backbone.freeVocabularyHead();
     const generator = options.generator ? { generator: options.generator } : {};
-    this.outHead = this.registerModule('out_head', new Linear(gpt.config.embDim, numClasses, generator));
+    this.outHead = this.registerModule('out_head', new Linear(this.backbone.embDim, numClasses, generator));
   }
 
   /**
@@ -58,7 +62,7 @@ export class GPTClassifier extends Module {
    * needed with pooling `'last-non-pad'`.
    */
   forward(ids: tf.Tensor, lengths?: ArrayLike<number>): tf.Tensor {
-    return tf.tidy(() => this.outHead.forward(this.pooled(this.gpt.hiddenStates(ids), lengths)));
+    return tf.tidy(() => this.outHead.forward(this.pooled(this.backbone.hiddenStates(ids), lengths)));
   }
 
   /** The chosen position's hidden state of each row: (B, T, D) → (B, D). */
@@ -85,16 +89,13 @@ export class GPTClassifier extends Module {
   trainOnly(part: TrainablePart): this {
     this.setTrainable(part === 'all');
     this.outHead.setTrainable(true);
-    if (part === 'last-block') {
-      this.gpt.trfBlocks.at(-1).setTrainable(true);
-      this.gpt.finalNorm.setTrainable(true);
-    }
+    if (part === 'last-block') for (const module of this.backbone.lastBlock) module.setTrainable(true);
     return this;
   }
 
   override dispose(): void {
     // The model's own dispose frees its parts (and what it keeps outside them, such as rotary tables).
-    this.gpt.dispose();
+    this.backbone.model.dispose();
     this.outHead.dispose();
   }
 }

@@ -102,6 +102,14 @@ export class DecoderModel extends Module {
     });
   }
 
+  /**
+   * The final norm's output (B, T, embDim), before the head and any soft-cap, whatever the family:
+   * what a class head reads (Hugging Face's `last_hidden_state`).
+   */
+  lastHiddenState(ids: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.#hidden(ids, {}));
+  }
+
   /** Embeddings, every layer, the final norm: (B, T) → (B, T, embDim). */
   #hidden(ids: tf.Tensor, options: DecoderForwardOptions): tf.Tensor {
     let x = this.embed(ids, options.cache?.length ?? 0);

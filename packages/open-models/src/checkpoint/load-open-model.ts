@@ -34,24 +34,33 @@ export async function loadOpenModelCheckpoint(files: CheckpointReader): Promise<
   // A book-layout head is tied only if it equals the embedding, which the weights tell; until they are
   // read, the model is sized as untied, the larger of the two.
   let configJson = bookLayout ? huggingFaceConfigOfBook(stored, false) : stored;
-  const family = familyOf(configJson, CONFIG_FILE);
   // Refused here, before gigabytes of shards are read into memory the model could never use.
-  let decoder = assertOpenModelFits(configJson);
+  const decoder = assertOpenModelFits(configJson);
   let tensors = await readWeights(files, maxWeightBytes(decoder));
   if (bookLayout) {
     ({ config: configJson, tensors } = fromBookLayout(stored, tensors));
-    decoder = family.decoder(configJson);
   }
   const source = (await files.has(INDEX_FILE)) ? INDEX_FILE : SINGLE_WEIGHTS_FILE;
-  if (decoder.tieEmbeddings) tensors.delete('lm_head.weight');
-  const model = family.build(configJson);
+  return { model: openModelFromWeights(configJson, tensors, source), configJson };
+}
+
+/**
+ * The model config.json describes, with `tensors` (every weight under its Hugging Face name, read and
+ * checked) loaded into it; `source` names the weights in errors. A tied model ignores `lm_head.weight`.
+ */
+export function openModelFromWeights(
+  configJson: unknown,
+  tensors: ReadonlyMap<string, SafetensorsTensor>,
+  source: string = SINGLE_WEIGHTS_FILE,
+): DecoderModel {
+  const decoder = assertOpenModelFits(configJson);
+  const model = familyOf(configJson, CONFIG_FILE).build(configJson);
   try {
     model.loadStateDict(
       new Map(
-        [...tensors].map(([name, tensor]) => [
-          name,
-          { shape: tensor.shape, data: tensor.data as Float32Array },
-        ]),
+        [...tensors]
+          .filter(([name]) => !(decoder.tieEmbeddings && name === 'lm_head.weight'))
+          .map(([name, tensor]) => [name, { shape: tensor.shape, data: tensor.data as Float32Array }]),
       ),
     );
   } catch (error) {
@@ -63,7 +72,7 @@ export async function loadOpenModelCheckpoint(files: CheckpointReader): Promise<
     }
     throw error;
   }
-  return { model, configJson };
+  return model;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Generator, initBackend } from '@scratchgpt/tensor';
+import { Generator, initBackend, tf } from '@scratchgpt/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GEMMA3_PRESETS, type Gemma3Config, gemma3LayerTypes } from './config.js';
 import { countGemma3Parameters, Gemma3Model } from './model.js';
@@ -61,6 +61,27 @@ describe('Gemma 3', () => {
     expect(plain.outputWeights?.()).toEqual(plain.model.embedTokens.shards);
     expect(capped.hiddenStates).toBeUndefined();
     expect(capped.outputWeights).toBeUndefined();
+    plain.dispose();
+    capped.dispose();
+  });
+
+  it('gives the last hidden state under a soft-cap too, the one a class head reads', async () => {
+    const plain = new Gemma3Model(tiny, { generator: new Generator(1) });
+    const capped = new Gemma3Model({ ...tiny, finalLogitSoftcap: 30 }, { generator: new Generator(1) });
+    const ids = tf.tensor2d([[1, 2, 3, 4]], [1, 4], 'int32');
+    const before = tf.memory().numTensors;
+    const [expected, hidden, logits] = [
+      plain.hiddenStates!(ids),
+      capped.lastHiddenState(ids),
+      capped.forward(ids),
+    ];
+    expect(tf.memory().numTensors).toBe(before + 3);
+    expect(hidden.shape).toEqual([1, 4, tiny.embDim]);
+    expect(await hidden.data()).toEqual(await expected.data());
+    // The head and the cap come after it: tanh(head(h) / cap) · cap gives the model's logits.
+    const capLogits = tf.tidy(() => tf.mul(tf.tanh(tf.div(plain.model.embedTokens.project(hidden), 30)), 30));
+    expect(await capLogits.data()).toEqual(await logits.data());
+    tf.dispose([ids, expected, hidden, logits, capLogits]);
     plain.dispose();
     capped.dispose();
   });

@@ -9,11 +9,11 @@ import {
   LabelledDataError,
   prepareClassificationData,
 } from '@scratchgpt/classifier';
+import type { Tokenizer } from '@scratchgpt/tokenizer';
 import type { Flags, FlagValues } from '../../args.js';
 import type { ClassifyRunSettings } from '../../classify-run-settings.js';
 import { readText, smsDataPath } from '../../data.js';
 import { CommandError, UsageError } from '../../errors.js';
-import { gpt2 } from '../../text-helpers.js';
 
 export const dataFlags = {
   data: {
@@ -115,13 +115,19 @@ export function dataSettings(
 /** Reads and splits the file; `classes` and `maxLength` pin what a trained classifier expects. */
 export async function loadClassificationData(
   settings: Omit<ClassifyRunSettings, 'maxLength' | 'base'>,
-  options: { contextLength: number; maxLength?: number | undefined; classes?: readonly string[] | undefined },
+  options: {
+    /** The model's: GPT-2's for a GPT, an open family's own tokenizer.json. */
+    tokenizer: Tokenizer;
+    contextLength: number;
+    maxLength?: number | undefined;
+    classes?: readonly string[] | undefined;
+  },
 ): Promise<ClassificationData> {
   const content = await readText(settings.data);
   try {
     return prepareClassificationData(content, {
       format: settings.format,
-      tokenizer: gpt2(),
+      tokenizer: options.tokenizer,
       source: settings.data,
       ...(settings.textColumn !== null ? { textColumn: settings.textColumn } : {}),
       ...(settings.labelColumn !== null ? { labelColumn: settings.labelColumn } : {}),

@@ -1,12 +1,11 @@
 /** `classify eval`: loss, accuracy and the confusion matrix of a classifier on each split of its data. */
 import type { Flags, FlagValues } from '../../args.js';
 import type { ClassifyRunSettings } from '../../classify-run-settings.js';
-import { checkMemory } from '../../memory-check.js';
-import { readConfigOf } from '../../model-config.js';
 import { defineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { dataFlags, dataSettings, loadClassificationData, requestedData } from './data.js';
 import { evaluateSplits, reportEvaluation, splitNames } from './evaluation.js';
+import { checkModelMemory, describeModel } from './model.js';
 import { findClassifier, loadClassifierFiles, readClassifierSettings } from './run.js';
 
 const evalFlags = {
@@ -33,7 +32,7 @@ async function runClassifyEval(
   const { model: directory, split } = values;
   const location = await findClassifier(directory, 'classify eval');
   const settings = await readClassifierSettings(location.files);
-  const config = await readConfigOf(location.files);
+  const model = await describeModel(location.files);
   // A run's own data and split, unless flags say otherwise; a checkpoint's: the flags and defaults.
   const requested = requestedData(values);
   const saved: Partial<ClassifyRunSettings> = location.manifest?.run ?? {};
@@ -43,13 +42,18 @@ async function runClassifyEval(
     seed,
   );
   const data = await loadClassificationData(dataSettingsUsed, {
-    contextLength: config.contextLength,
+    tokenizer: model.tokenizer,
+    contextLength: model.contextLength,
     maxLength: settings.maxLength,
     classes: settings.classes,
   });
 
   await context.startBackend();
-  checkMemory(config, { batchSize: dataSettingsUsed.batchSize, tokens: settings.maxLength, training: false });
+  checkModelMemory(model, {
+    batchSize: dataSettingsUsed.batchSize,
+    tokens: settings.maxLength,
+    training: false,
+  });
   const { classifier } = await loadClassifierFiles(location);
   const evaluations = await evaluateSplits(classifier, data, split === 'all' ? splitNames : [split]);
   reportEvaluation(context.output, evaluations, settings.classes);

@@ -2,11 +2,9 @@
 import { createInterface } from 'node:readline';
 import { type Classification, classifyTexts } from '@scratchgpt/classifier';
 import { UsageError } from '../../errors.js';
-import { checkMemory } from '../../memory-check.js';
-import { readConfigOf } from '../../model-config.js';
-import { gpt2 } from '../../text-helpers.js';
 import { defineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
+import { checkModelMemory, describeModel } from './model.js';
 import { findClassifier, loadClassifierFiles, readClassifierSettings } from './run.js';
 
 export const classifyPredict = defineCommand({
@@ -27,16 +25,16 @@ async function runClassifyPredict(
   refuseEmptyTexts(positionals);
   const location = await findClassifier(directory, 'classify predict');
   const settings = await readClassifierSettings(location.files);
-  const config = await readConfigOf(location.files);
+  const model = await describeModel(location.files);
   const texts = positionals.length > 0 ? positionals : await readLines();
   if (texts.length === 0) {
     throw new UsageError('classify predict: give the texts to classify, or pipe them in one per line');
   }
 
   await context.startBackend();
-  checkMemory(config, { batchSize: 16, tokens: settings.maxLength, training: false });
+  checkModelMemory(model, { batchSize: 16, tokens: settings.maxLength, training: false });
   const { classifier } = await loadClassifierFiles(location);
-  const results = await classifyTexts(classifier, gpt2(), texts, settings);
+  const results = await classifyTexts(classifier, model.tokenizer, texts, settings);
   for (const result of results) {
     context.output.result(shape(result, settings.classes), () => line(result));
   }

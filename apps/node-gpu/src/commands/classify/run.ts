@@ -13,6 +13,7 @@ import {
   parseClassifierSettings,
 } from '@scratchgpt/classifier';
 import { isClassifierDirectory, loadClassifierDirectory, saveClassifier } from '@scratchgpt/classifier/node';
+import { writeFileAtomic } from '@scratchgpt/files';
 import { CheckpointError, ConfigError } from '@scratchgpt/gpt-model';
 import { SafetensorsError } from '@scratchgpt/tensor';
 import type { TrainingSnapshot } from '@scratchgpt/trainer';
@@ -20,6 +21,7 @@ import type { ClassifyRunSettings } from '../../classify-run-settings.js';
 import { readDirectoryText } from '../../data.js';
 import { CommandError } from '../../errors.js';
 import { parseJson } from '../../model-config.js';
+import type { OpenModelBase } from '../../open-model-run.js';
 import {
   type DirectoryContents,
   inspectDirectory,
@@ -28,15 +30,24 @@ import {
 } from '../../run-directory.js';
 import type { ClassifyManifest } from '../../run-manifest.js';
 
+/**
+ * An open family's classifier keeps, in every checkpoint, its model's config.json (so it rebuilds the
+ * same family) and tokenizer files (so eval and predict read texts as training did).
+ */
 export async function saveClassifierRun(
   directory: string,
   model: GPTClassifier,
   settings: ClassifierSettings,
   snapshot: TrainingSnapshot,
   run: ClassifyRunSettings,
+  open?: OpenModelBase,
 ): Promise<string> {
   const write = async (target: string, metadata: Record<string, string>) => {
-    await saveClassifier(model, settings, target, { metadata });
+    await saveClassifier(model, settings, target, {
+      metadata,
+      ...(open ? { configJson: open.configJson } : {}),
+    });
+    for (const [name, bytes] of open?.sideFiles ?? []) await writeFileAtomic(join(target, name), bytes);
   };
   return saveRunCheckpoint(directory, write, snapshot, { task: 'classify', run });
 }

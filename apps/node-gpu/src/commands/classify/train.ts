@@ -14,7 +14,7 @@ import {
   type TrainablePart,
   trainableParts,
 } from '@scratchgpt/classifier';
-import { type GPTConfig, GPTModel } from '@scratchgpt/gpt-model';
+import { GPTModel } from '@scratchgpt/gpt-model';
 import type { LoRASettings } from '@scratchgpt/lora';
 import { manualSeed } from '@scratchgpt/tensor';
 import { type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
@@ -22,9 +22,9 @@ import { type Flags, type FlagValues, stringFlag } from '../../args.js';
 import type { ClassifyRunSettings } from '../../classify-run-settings.js';
 import { UsageError } from '../../errors.js';
 import { checkLoRARank, loraFlags, loraParameters, readLoRAFlags } from '../../lora-flags.js';
-import { checkMemory } from '../../memory-check.js';
-import { readConfigOf, resolveConfig } from '../../model-config.js';
+import { resolveConfig } from '../../model-config.js';
 import { isHubModel, resolveModelSource } from '../../model-source.js';
+import { loadOpenModelDirectory } from '../../open-model-directory.js';
 import { outputPathFlag } from '../../output-file.js';
 import {
   checkNewRunDirectory,
@@ -37,7 +37,6 @@ import {
 } from '../../run-directory.js';
 import { checkResumeFlags, type ResumeTable } from '../../run-flags.js';
 import type { ClassifyManifest } from '../../run-manifest.js';
-import { gpt2 } from '../../text-helpers.js';
 import { defineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { runTraining, scheduleOptions } from '../run-training.js';
@@ -45,6 +44,7 @@ import { checkResumedGradAccum, readSchedule, scheduleFlags } from '../schedule.
 import { TrainReporter } from '../train-reporter.js';
 import { dataFlags, dataSettings, loadClassificationData, requestedData } from './data.js';
 import { evaluateSplits, reportEvaluation, splitAccuracies } from './evaluation.js';
+import { type ClassifyModel, checkModelMemory, describeModel, gptModel } from './model.js';
 import {
   type ClassifierLocation,
   findClassifier,
@@ -58,7 +58,7 @@ const trainFlags = {
   model: {
     type: 'string',
     value: 'DIR|ID',
-    help: 'a GPT checkpoint or run to fine-tune; a classifier checkpoint to train on; a classifier run to resume exactly (then --out defaults to it)',
+    help: 'a GPT, Qwen3, Llama 3.2 or Gemma 3 checkpoint or run to fine-tune (an open family reads texts with its own tokenizer.json); a classifier checkpoint to train on; a classifier run to resume exactly (then --out defaults to it)',
   },
   config: {
     type: 'string',
@@ -96,7 +96,7 @@ const trainFlags = {
 type TrainValues = FlagValues<typeof trainFlags>;
 
 export const classifyTrain = defineCommand({
-  summary: 'fine-tune a GPT (or a classifier) on labelled texts, or resume a run',
+  summary: 'fine-tune a GPT or an open model (or a classifier) on labelled texts, or resume a run',
   usage: [
     'scratchgpt classify train (--model DIR | --config NAME) --out DIR [--data FILE] [options]',
     'scratchgpt classify train --model RUN_DIR [options]      (resume)',
@@ -105,7 +105,9 @@ export const classifyTrain = defineCommand({
 every class undersampled to the smallest (seeded), a 0.7 / 0.1 / 0.2 split (seeded: with the bundled
 data and the default seed 123 it is the book's exact split), texts padded with <|endoftext|> to the
 longest training text, the vocabulary head replaced by a class head. Evaluations report the loss and
-the accuracy.`,
+the accuracy. A Qwen3, Llama 3.2 or Gemma 3 model trains the same way on its final norm's output, its
+texts read with its own tokenizer.json and padded with its pad token (else <|endoftext|>, else its end
+token); every checkpoint keeps its config.json and tokenizer files.`,
   flags: trainFlags,
   notes: `With --json: {"event":"step",…}, {"event":"eval","step","trainLoss","valLoss","trainAccuracy",
 "valAccuracy","examplesSeen"}, {"event":"done",…} and {"event":"evaluation","classes","train",
@@ -117,13 +119,13 @@ the accuracy.`,
 type Start =
   | { kind: 'resume'; location: ClassifierLocation; snapshot: TrainingSnapshot }
   | { kind: 'classifier'; location: ClassifierLocation }
-  | { kind: 'gpt'; directory: string }
+  | { kind: 'pretrained'; directory: string; files: string }
   | { kind: 'random' };
 
 interface Plan {
   out: string;
   start: Start;
-  config: GPTConfig;
+  model: ClassifyModel;
   run: ClassifyRunSettings;
   settings: ClassifierSettings;
   data: ClassificationData;
@@ -134,7 +136,7 @@ async function runClassifyTrain(values: TrainValues, context: CommandContext): P
   const schedule = readSchedule(values, 'classify train');
   const { evalBatches } = schedule.options;
   const plan = await planRun(values, context);
-  const { out, run, config, data, settings } = plan;
+  const { out, run, data, settings } = plan;
   const resume = plan.start.kind === 'resume' ? plan.start.snapshot : undefined;
   checkResumedGradAccum(schedule.options.gradAccum, resume, 'classify train', out);
   await prepareRunDirectory(out);
@@ -142,11 +144,13 @@ async function runClassifyTrain(values: TrainValues, context: CommandContext): P
   // Only now, with every argument, file and the data checked: the backend, then the model.
   await context.startBackend();
   const { lora } = settings;
-  checkMemory(config, {
+  checkModelMemory(plan.model, {
     batchSize: run.batchSize,
     tokens: run.maxLength,
     training: true,
-    ...(lora ? { adapterParameters: loraParameters(config, lora.rank, settings.classes.length) } : {}),
+    ...(lora && plan.model.kind === 'gpt'
+      ? { adapterParameters: loraParameters(plan.model.config, lora.rank, settings.classes.length) }
+      : {}),
   });
   const model = await buildClassifier(plan, context.seed);
   output.note(
@@ -167,7 +171,15 @@ async function runClassifyTrain(values: TrainValues, context: CommandContext): P
     out,
     reporter,
     ...(resume ? { savedStep: resume.state.step } : {}),
-    save: (snapshot) => saveClassifierRun(out, model, settings, snapshot, run),
+    save: (snapshot) =>
+      saveClassifierRun(
+        out,
+        model,
+        settings,
+        snapshot,
+        run,
+        plan.model.kind === 'open' ? plan.model.base : undefined,
+      ),
     events: ({ signal, saveCheckpoint }) =>
       trainModel({
         model,
@@ -265,7 +277,7 @@ async function planRun(values: TrainValues, context: CommandContext): Promise<Pl
       };
       // The model flags are refused first: training on from a classifier checkpoint keeps them too.
       checkResumeFlags(resumeFlags, given, modelDir);
-      const config = await readConfigOf(location.files);
+      const model = await describeModel(location.files);
       if (location.manifest) {
         const target = out ?? modelDir;
         if (target !== modelDir) await checkNewRunDirectory(target);
@@ -273,14 +285,15 @@ async function planRun(values: TrainValues, context: CommandContext): Promise<Pl
         checkResumeFlags(resumeFlags, given, modelDir, location.manifest);
         const snapshot = await readRunState(modelDir, location.manifest);
         const data = await loadClassificationData(saved, {
-          contextLength: config.contextLength,
+          tokenizer: model.tokenizer,
+          contextLength: model.contextLength,
           maxLength: saved.maxLength,
           classes: settings.classes,
         });
         return {
           out: target,
           start: { kind: 'resume', location, snapshot },
-          config,
+          model,
           run: saved,
           settings,
           data,
@@ -294,12 +307,13 @@ async function planRun(values: TrainValues, context: CommandContext): Promise<Pl
       await checkNewRunDirectory(out);
       const base = dataSettings(requested, context.seed);
       const data = await loadClassificationData(base, {
-        contextLength: config.contextLength,
+        tokenizer: model.tokenizer,
+        contextLength: model.contextLength,
         maxLength: settings.maxLength,
         classes: settings.classes,
       });
       const run = { ...base, maxLength: data.maxLength, base: modelArg };
-      return { out, start: { kind: 'classifier', location }, config, run, settings, data };
+      return { out, start: { kind: 'classifier', location }, model, run, settings, data };
     }
     if (out === undefined || out === modelDir) {
       throw new UsageError(
@@ -307,12 +321,12 @@ async function planRun(values: TrainValues, context: CommandContext): Promise<Pl
       );
     }
     await checkNewRunDirectory(out);
-    const config = await readConfigOf(modelFilesOf(modelDir, contents));
+    const files = modelFilesOf(modelDir, contents);
     return newRun({
       out,
-      start: { kind: 'gpt', directory: modelDir },
+      start: { kind: 'pretrained', directory: modelDir, files },
       base: modelArg,
-      config,
+      model: await describeModel(files),
       requested,
       maxLength,
       modelChoice,
@@ -326,7 +340,7 @@ async function planRun(values: TrainValues, context: CommandContext): Promise<Pl
     out,
     start: { kind: 'random' },
     base: configName as string,
-    config,
+    model: gptModel(config),
     requested,
     maxLength,
     modelChoice,
@@ -338,28 +352,29 @@ async function newRun(plan: {
   out: string;
   start: Start;
   base: string;
-  config: GPTConfig;
+  model: ClassifyModel;
   requested: Partial<ClassifyRunSettings>;
   maxLength: number | undefined;
   modelChoice: ModelChoice;
   context: CommandContext;
 }): Promise<Plan> {
-  checkLoRARank(plan.modelChoice.lora, plan.config);
+  checkLoRARank(plan.modelChoice.lora, plan.model);
   const settings = dataSettings(plan.requested, plan.context.seed);
   const data = await loadClassificationData(settings, {
-    contextLength: plan.config.contextLength,
+    tokenizer: plan.model.tokenizer,
+    contextLength: plan.model.contextLength,
     maxLength: plan.maxLength,
   });
   const { pooling, trainable, lora } = plan.modelChoice;
   return {
     out: plan.out,
     start: plan.start,
-    config: plan.config,
+    model: plan.model,
     run: { ...settings, maxLength: data.maxLength, base: plan.base },
     settings: classifierSettings({
       classes: data.classes,
       maxLength: data.maxLength,
-      tokenizer: gpt2(),
+      tokenizer: plan.model.tokenizer,
       pooling,
       trainable,
       lora,
@@ -424,13 +439,20 @@ const resumeFlags: ResumeTable<ClassifyManifest> = {
 };
 
 async function buildClassifier(plan: Plan, seed: number): Promise<GPTClassifier> {
-  const { start, settings, config } = plan;
+  const { start, settings, model } = plan;
   if (start.kind === 'resume' || start.kind === 'classifier')
     return (await loadClassifierFiles(start.location)).classifier;
-  const gpt = start.kind === 'gpt' ? (await loadModelDirectory(start.directory)).model : undefined;
+  const pretrained =
+    start.kind !== 'pretrained'
+      ? undefined
+      : model.kind === 'open'
+        ? await loadOpenModelDirectory(start.files)
+        : (await loadModelDirectory(start.directory)).model;
   // The new head (and LoRA's A) draw from the seeded default generator: --seed reproduces a run.
   manualSeed(seed);
-  return createClassifier(gpt ?? new GPTModel(config), {
+  // Random weights come only from --config, a GPT preset.
+  const backbone = pretrained ?? new GPTModel((model as Extract<ClassifyModel, { kind: 'gpt' }>).config);
+  return createClassifier(backbone, {
     numClasses: settings.classes.length,
     pooling: settings.pooling,
     ...(settings.lora ? { lora: settings.lora } : { trainable: settings.trainable as TrainablePart }),

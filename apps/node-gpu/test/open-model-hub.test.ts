@@ -17,6 +17,7 @@ import {
   shardedCheckpoint,
 } from '../../../packages/open-models/src/test-support/hf-checkpoint.js';
 import { assertBuilt, runCli } from './cli-harness.js';
+import { byteCharacters, byteLevelTokenizer } from './open-model-tokenizers.js';
 
 const REPO = 'acme/tiny-qwen3';
 const WITH_TOKENIZER = 'acme/tiny-qwen3-text';
@@ -63,7 +64,7 @@ beforeAll(async () => {
       [WITH_TOKENIZER]: {
         files: {
           'config.json': jsonBytes(huggingFaceConfig('qwen3-tiny')),
-          'tokenizer.json': jsonBytes(byteLevelTokenizer(300)),
+          'tokenizer.json': jsonBytes(byteLevelTokenizer(300, [END_OF_TEXT])),
           'tokenizer_config.json': jsonBytes({ model_max_length: 64, eos_token: END_OF_TEXT }),
           ...files,
         },
@@ -80,43 +81,7 @@ beforeAll(async () => {
 });
 afterAll(() => hub.close());
 
-/** GPT-2's printable stand-ins for the 256 bytes, in byte order: what byte-level BPE vocabularies hold. */
-function byteCharacters(): string[] {
-  const printable = (b: number) => (b >= 33 && b <= 126) || (b >= 161 && b <= 172) || b >= 174;
-  let next = 256;
-  return Array.from({ length: 256 }, (_, b) => String.fromCodePoint(printable(b) ? b : next++));
-}
-
 const END_OF_TEXT = '<|endoftext|>';
-
-/**
- * A byte-level BPE tokenizer.json of `size` ids covering the tiny model's vocabulary: the 256 bytes,
- * merges of letter pairs ("ab", "cd", …), and an end-of-text token as the last id.
- */
-function byteLevelTokenizer(size: number) {
-  const vocab: Record<string, number> = {};
-  byteCharacters().forEach((character, id) => {
-    vocab[character] = id;
-  });
-  const letters = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,;:!?';
-  const merges: string[] = [];
-  for (let i = 0; Object.keys(vocab).length < size - 1; i += 2) {
-    const pair = [letters[i % letters.length]!, letters[(i + 1) % letters.length]!];
-    if (vocab[pair.join('')] !== undefined) break;
-    vocab[pair.join('')] = Object.keys(vocab).length;
-    merges.push(pair.join(' '));
-  }
-  const eosId = Object.keys(vocab).length;
-  return {
-    version: '1.0',
-    added_tokens: [{ id: eosId, content: END_OF_TEXT, special: true }],
-    normalizer: null,
-    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-    post_processor: null,
-    decoder: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-    model: { type: 'BPE', vocab, merges },
-  };
-}
 
 const cli = (args: string[]) => runCli([...args, '--backend', 'cpu'], { env });
 const generate = (...extra: string[]) =>

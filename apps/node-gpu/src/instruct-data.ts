@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { GPTConfig } from '@scratchgpt/gpt-model';
 import {
+  CHAT_TEMPLATE,
   InstructionDataError,
   type InstructionEntry,
   isPromptFormatName,
@@ -58,6 +59,10 @@ export const instructionModelFlags = {
 /** `--format NAME`, else the format an instruction or DPO run recorded, else the book's Alpaca style. */
 export function chosenFormat(requested: string | undefined, contents: DirectoryContents): PromptFormat {
   if (requested !== undefined) {
+    if (requested === CHAT_TEMPLATE)
+      throw new UsageError(
+        `--format ${CHAT_TEMPLATE} is for models whose tokenizer has a chat template (Qwen3, Llama 3.2, Gemma 3); GPT-2 takes alpaca or phi3`,
+      );
     if (!isPromptFormatName(requested))
       throw new UsageError(`--format must be alpaca or phi3, got '${requested}'`);
     return promptFormat(requested);

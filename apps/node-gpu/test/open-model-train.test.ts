@@ -31,7 +31,8 @@ const families: Array<[string, () => FamilyTokenizer]> = [
 ];
 
 const TEXT = `${'the quick brown fox jumps over the lazy dog; '.repeat(10)}and then it rests.\n`;
-const INSTRUCTIONS = Array.from({ length: 4 }, (_, i) => ({
+// 20 entries: the book's split keeps 17 to train on, 2 to test and 1 for validation.
+const INSTRUCTIONS = Array.from({ length: 20 }, (_, i) => ({
   instruction: `Name the number after ${i}.`,
   input: '',
   output: `It is ${i + 1}.`,
@@ -125,5 +126,56 @@ describe.each(families)('%s from the Hub', (fixture) => {
       '4',
     ]);
     expect(generated.stdout.startsWith('the quick')).toBe(true);
+  });
+
+  it('instruction-tunes LoRA updates in its chat template, resumes byte-identically, and answers', async () => {
+    await cli(['download', repo]);
+    const whole = join(work, `${fixture}-instruct-whole`);
+    const split = join(work, `${fixture}-instruct-split`);
+    const flags = [
+      '--data',
+      instructionsPath,
+      '--lora-rank',
+      '4',
+      '--batch-size',
+      '2',
+      '--seed',
+      '5',
+      '--lr',
+      '1e-3',
+    ];
+    await cli(['instruct', 'train', '--model', repo, '--out', whole, '--steps', '2', ...flags]);
+    await cli(['instruct', 'train', '--model', repo, '--out', split, '--steps', '1', ...flags]);
+    await cli(['instruct', 'train', '--model', split, '--steps', '2']);
+    expect(await currentFiles(split)).toEqual(await currentFiles(whole));
+    const manifest = JSON.parse(await readFile(join(whole, 'checkpoint.json'), 'utf8')) as {
+      task: string;
+      instruct: { promptFormat: string; lora: { rank: number } };
+    };
+    expect(manifest.task).toBe('instruct');
+    expect(manifest.instruct.promptFormat).toBe('chat-template');
+    expect(manifest.instruct.lora.rank).toBe(4);
+    expect(await readdir(whole)).toContain('adapter.safetensors');
+
+    const answers = join(work, `${fixture}-answers.json`);
+    const respond = await cli([
+      'instruct',
+      'respond',
+      '--model',
+      whole,
+      '--data',
+      instructionsPath,
+      '--split',
+      'test',
+      '--out',
+      answers,
+      '--max-new-tokens',
+      '6',
+      '--json',
+    ]);
+    expect(JSON.parse(respond.stdout)).toMatchObject({ out: answers, responses: 2 });
+    expect(respond.stderr).toContain('(chat-template prompts)');
+    const written = JSON.parse(await readFile(answers, 'utf8')) as Array<{ model_response: string }>;
+    expect(written.map((entry) => typeof entry.model_response)).toEqual(['string', 'string']);
   });
 });

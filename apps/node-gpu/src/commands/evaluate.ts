@@ -22,13 +22,14 @@ export const evaluate = defineCommand({
   summary: 'loss and perplexity of a model on a text',
   description: `The mean next-token cross-entropy (and perplexity) of a model on a text, over every target of its
 non-overlapping windows (the incomplete tail is dropped). The batch size only changes speed, never
-the result.`,
+the result. A Qwen3, Llama 3.2 or Gemma 3 model reads the text in its own tokens, framed as train
+frames it.`,
   flags: {
     model: {
       type: 'string',
       value: 'DIR|ID',
       required: true,
-      help: 'a checkpoint or run directory, or a Hugging Face Hub id: gpt2 … gpt2-xl, owner/name[@revision]',
+      help: 'a checkpoint or run directory (GPT-2, Qwen3, Llama 3.2, Gemma 3), or a Hugging Face Hub id: gpt2 … gpt2-xl, owner/name[@revision]',
     },
     data: {
       type: 'string',

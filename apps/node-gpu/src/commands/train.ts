@@ -52,7 +52,7 @@ const flags = {
   model: {
     type: 'string',
     value: 'DIR|ID',
-    help: 'a run to resume exactly (its checkpoint.json), or a checkpoint to train on from its weights with a fresh optimizer (then --out is required); a Hugging Face Hub id (gpt2 … gpt2-xl, owner/name[@revision]) continues pretraining GPT-2 (--out required)',
+    help: 'a run to resume exactly (its checkpoint.json), or a checkpoint to train on from its weights with a fresh optimizer (then --out is required); a Hugging Face Hub id (gpt2 … gpt2-xl, owner/name[@revision]) continues pretraining GPT-2, Qwen3, Llama 3.2 or Gemma 3 (--out required)',
   },
   out: {
     type: 'string',
@@ -104,7 +104,10 @@ export const train = defineCommand({
     'scratchgpt train [--data FILE] [--config NAME|FILE.json] --out DIR [options]',
     'scratchgpt train --model DIR|ID [--out DIR] [options]',
   ],
-  description: 'Pretrains a GPT on a text file (GPT-2 BPE tokens), or resumes a run with --model DIR.',
+  description: `Pretrains a GPT on a text file (GPT-2 BPE tokens), or resumes a run with --model DIR.
+A Qwen3, Llama 3.2 or Gemma 3 checkpoint continues pretraining in its own tokens (the text as one
+document: the family's BOS first where it has one, its EOS last; --context at most the model's), into
+a run whose checkpoints are Hugging Face ones with the model's tokenizer files.`,
   flags,
   notes: `A resumed run keeps its data, batches, context and seed (giving other values is an error); it may
 take a new length, evaluation settings, and optimizer settings (--lr, --weight-decay, --grad-clip,

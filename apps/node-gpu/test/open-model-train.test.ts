@@ -5,7 +5,7 @@
  * `eval`, `generate` on the run, and `instruct train` with LoRA and the model's chat template,
  * resumed, then `instruct respond` on it.
  */
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FakeHub, startFakeHub } from '@scratchgpt/hub/testing';
@@ -177,5 +177,52 @@ describe.each(families)('%s from the Hub', (fixture) => {
     expect(respond.stderr).toContain('(chat-template prompts)');
     const written = JSON.parse(await readFile(answers, 'utf8')) as Array<{ model_response: string }>;
     expect(written.map((entry) => typeof entry.model_response)).toEqual(['string', 'string']);
+  });
+});
+
+describe('training memory', () => {
+  it('refuses, before reading the weights, a model whose training the backend cannot hold, and says what would fit', async () => {
+    // Qwen3-0.6B's sizes; its weights would fit wasm's 4 GiB, their training does not.
+    const model = join(work, 'qwen3-0.6b-sizes');
+    await mkdir(model);
+    const config = {
+      model_type: 'qwen3',
+      vocab_size: 151936,
+      max_position_embeddings: 40960,
+      hidden_size: 1024,
+      num_attention_heads: 16,
+      num_key_value_heads: 8,
+      head_dim: 128,
+      intermediate_size: 3072,
+      num_hidden_layers: 28,
+      rope_theta: 1000000,
+      rms_norm_eps: 1e-6,
+      tie_word_embeddings: true,
+    };
+    const { tokenizer, config: tokenizerConfig } = qwen3Tokenizer();
+    await writeFile(join(model, 'config.json'), JSON.stringify(config));
+    await writeFile(join(model, 'model.safetensors'), new Uint8Array(64));
+    await writeFile(join(model, 'tokenizer.json'), JSON.stringify(tokenizer));
+    await writeFile(join(model, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig));
+    const out = join(work, 'too-large');
+    const args = [
+      'train',
+      '--model',
+      model,
+      '--data',
+      textPath,
+      '--context',
+      '16',
+      '--batch-size',
+      '1',
+      '--out',
+      out,
+    ];
+    const { code, stderr } = await runCli([...args, '--backend', 'wasm'], { env });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /: training this Qwen3 model needs about \d+\.\d GiB of tensors \(596M parameters with their gradients and AdamW's moments, and the activations of batch 1 × 16\); this backend holds 4\.0 GiB: use a backend without that limit \(node-gpu, or webgpu on a GPU\), a smaller --batch-size or --context, or train LoRA updates alone \(instruct train --lora-rank\)\n$/,
+    );
+    expect(await readdir(out).catch(() => [])).not.toContain('checkpoint.json');
   });
 });

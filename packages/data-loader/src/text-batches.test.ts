@@ -5,7 +5,7 @@ import { TooFewTokensError, textToBatches } from './text-batches.js';
 
 const verdict = readCorpus('the-verdict.txt');
 const tokenizer = getGPT2Tokenizer();
-const allowedSpecial = 'all';
+const allowedSpecial = 'all' as const;
 
 describe('textToBatches', () => {
   it('gives the book’s chapter 5 batches: 9 training batches of 2 × 256, 1 validation batch', () => {

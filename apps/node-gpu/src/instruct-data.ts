@@ -17,6 +17,7 @@ import type { Flags } from './args.js';
 import { readText } from './data.js';
 import { CommandError, UsageError } from './errors.js';
 import { readConfigOf } from './model-config.js';
+import { isOpenModelDirectory } from './open-model-run.js';
 import { type DirectoryContents, inspectDirectory, modelFilesOf } from './run-directory.js';
 
 /** The book's 1,100 entries, shipped in the repository's data/ folder. */
@@ -83,6 +84,11 @@ export async function instructionModel(
   if (contents.kind === 'run' && contents.manifest.task === 'classify') {
     throw new CommandError(
       `--model ${directory} is a classifier run: instructions need a language model (give the GPT it was fine-tuned from)`,
+    );
+  }
+  if (await isOpenModelDirectory(directory, contents)) {
+    throw new CommandError(
+      `--model ${directory} is a Qwen3, Llama 3.2 or Gemma 3 model: this command takes GPT-2 models for now (instruct train, instruct respond, generate, train and eval take it)`,
     );
   }
   const format = chosenFormat(requestedFormat, contents);

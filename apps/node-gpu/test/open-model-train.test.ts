@@ -177,6 +177,13 @@ describe.each(families)('%s from the Hub', (fixture) => {
     expect(respond.stderr).toContain('(chat-template prompts)');
     const written = JSON.parse(await readFile(answers, 'utf8')) as Array<{ model_response: string }>;
     expect(written.map((entry) => typeof entry.model_response)).toEqual(['string', 'string']);
+
+    // The commands that read GPT-2 models alone say so in one line.
+    const chat = await runCli(['chat', '--model', whole, '--backend', 'cpu'], { env, input: 'Hi\n' });
+    expect(chat.code).toBe(1);
+    expect(chat.stderr).toContain(
+      `--model ${whole} is a Qwen3, Llama 3.2 or Gemma 3 model: this command takes GPT-2 models for now`,
+    );
   });
 });
 

@@ -48,6 +48,13 @@ const servingExamples: Plan = {
   why: "the test serves a tiny instruction run as `sft` and runs the section's curl line and OpenAI client example against it",
 };
 
+/** The open families' section: Qwen3-0.6B's weights are on huggingface.co; the test runs the same commands on tiny ones. */
+const openModelExamples: Plan = {
+  kind: 'instead',
+  run: 'pnpm --filter scratchgpt-cli test test/open-model-train.test.ts',
+  why: 'Qwen3-0.6B is on huggingface.co only: the test runs these commands on tiny Qwen3, Llama and Gemma 3 checkpoints from a loopback Hub',
+};
+
 export const plans: Record<string, Plan> = {
   // README.md
   'npx -y pnpm@12.4.2 install --frozen-lockfile && npx -y pnpm@12.4.2 demo': {
@@ -75,6 +82,14 @@ export const plans: Record<string, Plan> = {
       `${cli} train --model gpt2 --data data/the-verdict.txt --context 32 --batch-size 1 --steps 1 --out {tmp}/runs/mine`,
       `${smallGpt2Why}; one step on The Verdict writes the same continued run`,
     ),
+
+  [`${cli} train --model Qwen/Qwen3-0.6B --data my-text.txt --context 256 --batch-size 1 --out runs/qwen3-mine`]:
+    openModelExamples,
+  [`${cli} eval --model runs/qwen3-mine --data my-text.txt --context 256`]: openModelExamples,
+  [`${cli} instruct train --model Qwen/Qwen3-0.6B --lora-rank 8 --context 256 --out runs/qwen3-sft`]:
+    openModelExamples,
+  [`${cli} instruct respond --model runs/qwen3-sft --out answers.json --limit 5`]: openModelExamples,
+  [`${cli} generate --model runs/qwen3-sft --prompt "The capital of France is"`]: openModelExamples,
 
   // .changeset/README.md
   'pnpm changeset': {

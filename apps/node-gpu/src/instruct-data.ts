@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { GPTConfig } from '@scratchgpt/gpt-model';
 import {
+  CHAT_TEMPLATE,
   InstructionDataError,
   type InstructionEntry,
   isPromptFormatName,
@@ -16,6 +17,7 @@ import type { Flags } from './args.js';
 import { readText } from './data.js';
 import { CommandError, UsageError } from './errors.js';
 import { readConfigOf } from './model-config.js';
+import { isOpenModelDirectory } from './open-model-run.js';
 import { type DirectoryContents, inspectDirectory, modelFilesOf } from './run-directory.js';
 
 /** The book's 1,100 entries, shipped in the repository's data/ folder. */
@@ -58,6 +60,10 @@ export const instructionModelFlags = {
 /** `--format NAME`, else the format an instruction or DPO run recorded, else the book's Alpaca style. */
 export function chosenFormat(requested: string | undefined, contents: DirectoryContents): PromptFormat {
   if (requested !== undefined) {
+    if (requested === CHAT_TEMPLATE)
+      throw new UsageError(
+        `--format ${CHAT_TEMPLATE} is for models whose tokenizer has a chat template (Qwen3, Llama 3.2, Gemma 3); GPT-2 takes alpaca or phi3`,
+      );
     if (!isPromptFormatName(requested))
       throw new UsageError(`--format must be alpaca or phi3, got '${requested}'`);
     return promptFormat(requested);
@@ -78,6 +84,11 @@ export async function instructionModel(
   if (contents.kind === 'run' && contents.manifest.task === 'classify') {
     throw new CommandError(
       `--model ${directory} is a classifier run: instructions need a language model (give the GPT it was fine-tuned from)`,
+    );
+  }
+  if (await isOpenModelDirectory(directory, contents)) {
+    throw new CommandError(
+      `--model ${directory} is a Qwen3, Llama 3.2 or Gemma 3 model: this command takes GPT-2 models for now (every other command that takes a model takes it)`,
     );
   }
   const format = chosenFormat(requestedFormat, contents);

@@ -80,6 +80,7 @@ beforeAll(async () => {
 
 describe('an open model run directory', () => {
   it('holds a Hugging Face checkpoint at its top and resumes with its training state', async () => {
+    const tensorsBefore = tf.memory().numTensors;
     const baseDir = await baseCheckpoint();
     const baseContents = await inspectDirectory(baseDir, '--model');
     expect(baseContents.kind).toBe('checkpoint');
@@ -120,9 +121,11 @@ describe('an open model run directory', () => {
     expect(await cleanRunDirectory(out, loaded.resume?.manifest)).toEqual([]);
     loaded.model.dispose();
     base.model.dispose();
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 
   it('saves LoRA updates alone, merged on load for other commands and kept apart to train on', async () => {
+    const tensorsBefore = tf.memory().numTensors;
     const baseDir = await baseCheckpoint();
     const base = await loadOpenRun(baseDir, await inspectDirectory(baseDir, '--model'));
     const before = await base.model.hostStateDict();
@@ -150,5 +153,6 @@ describe('an open model run directory', () => {
     expect(largest).toBeLessThan(1e-4);
     expect(merged.model.parameters().every((parameter) => parameter.trainable)).toBe(true);
     for (const model of [base.model, kept.model, merged.model]) model.dispose();
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
   });
 });

@@ -19,14 +19,16 @@ import { writeFileAtomic } from '@scratchgpt/files';
 import { ADAPTER_FILE, loraLayers, serializeAdapters } from '@scratchgpt/lora';
 import {
   CONFIG_FILE,
+  type DecoderConfig,
   type DecoderModel,
+  familyOf,
   SINGLE_WEIGHTS_FILE,
   serializeOpenModelCheckpoint,
 } from '@scratchgpt/open-models';
 import type { TrainingSnapshot } from '@scratchgpt/trainer';
 import type { AdapterUse } from './checkpoint-directory.js';
 import { readDirectoryFile } from './data.js';
-import { CommandError } from './errors.js';
+import { CommandError, UsageError } from './errors.js';
 import { parseJson } from './model-config.js';
 import { loadOpenModelFiles, openModelConfigOf } from './open-model-directory.js';
 import {
@@ -85,6 +87,27 @@ export async function readOpenModelBase(files: string): Promise<OpenModelBase> {
     if (existsSync(path)) sideFiles.set(name, await readDirectoryFile(path, '--model', MAX_SIDE_FILE_BYTES));
   }
   return { configJson, sideFiles };
+}
+
+/** The decoder config a checkpoint's config.json describes, read without its weights. */
+export async function readOpenDecoder(files: string): Promise<DecoderConfig> {
+  const { configJson } = await readOpenModelBase(files);
+  try {
+    return familyOf(configJson).decoder(configJson);
+  } catch (error) {
+    throw new CommandError(`--model ${files}: ${(error as Error).message}`);
+  }
+}
+
+/** The model's own context by default; a smaller --context may be asked for, never a larger one. */
+export function openWindowLength(decoder: DecoderConfig, requested: number | undefined): number {
+  if (requested === undefined) return decoder.contextLength;
+  if (requested > decoder.contextLength) {
+    throw new UsageError(
+      `--context ${requested} is larger than this ${decoder.family} model's context length ${decoder.contextLength}`,
+    );
+  }
+  return requested;
 }
 
 /**

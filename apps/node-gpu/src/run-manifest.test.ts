@@ -43,6 +43,7 @@ describe('parseRunManifest', () => {
     for (const manifest of [
       { ...envelope, task: 'pretrain', run },
       { ...envelope, task: 'instruct', run, instruct },
+      { ...envelope, task: 'instruct', run, instruct: { ...instruct, promptFormat: 'chat-template' } },
       { ...envelope, task: 'classify', run: classifyRun },
       {
         ...envelope,
@@ -97,6 +98,9 @@ describe('parseRunManifest', () => {
         dpo: { beta: 0.1, reference: { ...copy, step: -1 } },
       }),
     ).toThrow(refusal(`"dpo.reference.step" must be an integer ≥ 0`));
+    expect(() =>
+      parse({ ...envelope, task: 'instruct', run, instruct: { ...instruct, promptFormat: 'chatml' } }),
+    ).toThrow(refusal(`"instruct.promptFormat" must be "alpaca", "phi3" or "chat-template"`));
     expect(() => parse({ ...envelope, run: { ...run, shuffle: 'yes' }, instruct })).toThrow(
       refusal(`"run.shuffle" must be true or false`),
     );

@@ -82,7 +82,7 @@ beforeAll(async () => {
       [WITH_TOKENIZER]: {
         files: {
           'config.json': jsonBytes(huggingFaceConfig('qwen3-tiny')),
-          'tokenizer.json': jsonBytes(byteLevelTokenizer(300)),
+          'tokenizer.json': jsonBytes(byteLevelTokenizer(300, [END_OF_TEXT])),
           'tokenizer_config.json': jsonBytes({ model_max_length: 64, eos_token: END_OF_TEXT }),
           ...files,
         },

@@ -5,7 +5,7 @@ import { TooFewTokensError, textToBatches } from './text-batches.js';
 
 const verdict = readCorpus('the-verdict.txt');
 const tokenizer = getGPT2Tokenizer();
-const allowedSpecial = 'all';
+const allowedSpecial = 'all' as const;
 
 describe('textToBatches', () => {
   it('gives the book’s chapter 5 batches: 9 training batches of 2 × 256, 1 validation batch', () => {
@@ -47,6 +47,40 @@ describe('textToBatches', () => {
     });
     expect(validation).toBeUndefined();
     expect(validationTokens).toBe(0);
+  });
+
+  it('frames the text as one document: the start id before the training part, the end id after the last part', () => {
+    const text = 'one two three four five six seven eight nine ten';
+    // Windows of one token: every id of each part is an input or a target.
+    const options = {
+      tokenizer,
+      allowedSpecial,
+      maxLength: 1,
+      batchSize: 1,
+      shuffle: false,
+      dropLast: false,
+    };
+    const ids = (loader: ReturnType<typeof textToBatches>['train']) => [...loader].map((b) => [...b.inputs]);
+    const plain = textToBatches(text, { ...options, validationRatio: 0.5 });
+    const framed = textToBatches(text, {
+      ...options,
+      validationRatio: 0.5,
+      documentIds: { start: 1, end: 2 },
+    });
+    expect(framed.trainTokens).toBe(plain.trainTokens + 1);
+    expect(framed.validationTokens).toBe(plain.validationTokens + 1);
+    expect(ids(framed.train).slice(0, 2)).toEqual([[1], ids(plain.train)[0]]);
+    const lastTargets = [...framed.validation!].at(-1)!.targets;
+    expect(lastTargets.at(-1)).toBe(2);
+    const whole = textToBatches(text, { ...options, validationRatio: 0, documentIds: { start: 1, end: 2 } });
+    expect(whole.trainTokens).toBe(tokenizer.encode(text).length + 2);
+    expect([...whole.train].at(-1)!.targets.at(-1)).toBe(2);
+    const noStart = textToBatches(text, {
+      ...options,
+      validationRatio: 0,
+      documentIds: { start: null, end: 2 },
+    });
+    expect(noStart.trainTokens).toBe(tokenizer.encode(text).length + 1);
   });
 
   it('names the part that is too short and what it needs', () => {

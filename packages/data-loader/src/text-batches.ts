@@ -27,6 +27,12 @@ export interface TextBatchesOptions {
   seed?: number;
   /** Leave out a last partial training batch (default true, the book's); validation keeps it. */
   dropLast?: boolean;
+  /**
+   * The text as one document between special ids, as families with a BOS and EOS were trained: `start`
+   * before its first token (the training part's), `end` after its last (the validation part's, else
+   * the training part's). Default: neither, the book's GPT-2 text.
+   */
+  documentIds?: { start?: number | null; end?: number | null };
 }
 
 export interface TextBatches {
@@ -58,8 +64,17 @@ export function textToBatches(text: string, options: TextBatchesOptions): TextBa
   const { tokenizer, allowedSpecial, maxLength, batchSize } = options;
   const ratio = options.validationRatio ?? 0.1;
   const parts = ratio === 0 ? { train: text, validation: '' } : splitTrainValidation(text, 1 - ratio);
-  const trainIds = Int32Array.from(tokenizer.encode(parts.train, { allowedSpecial }));
-  const validationIds = Int32Array.from(tokenizer.encode(parts.validation, { allowedSpecial }));
+  const start = options.documentIds?.start ?? null;
+  const end = options.documentIds?.end ?? null;
+  const encode = (part: string, framing: { first: boolean; last: boolean }) =>
+    Int32Array.from([
+      ...(framing.first && start !== null ? [start] : []),
+      ...tokenizer.encode(part, { allowedSpecial }),
+      ...(framing.last && end !== null ? [end] : []),
+    ]);
+  const trainIds = encode(parts.train, { first: true, last: ratio === 0 });
+  const validationIds =
+    ratio === 0 ? new Int32Array(0) : encode(parts.validation, { first: false, last: true });
   const dropLast = options.dropLast ?? true;
   const trainNeeded = (dropLast ? batchSize : 1) * maxLength + 1;
   if (trainIds.length < trainNeeded) throw new TooFewTokensError('training', trainIds.length, trainNeeded);

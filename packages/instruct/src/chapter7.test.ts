@@ -76,6 +76,49 @@ describe('the collate function', () => {
     ]);
   });
 
+  it('appends a chat template end-of-turn id and pads after it with another id, every padding target ignored', () => {
+    const END = 7;
+    const PAD = 9;
+    const batch = collateInstructions(
+      [
+        [0, 1, 2, 3],
+        [4, 5],
+        [6, 9],
+      ],
+      { endTokenId: END, padTokenId: PAD, promptLengths: [2, 1, 1] },
+    );
+    expect(rows(batch.inputs, 4)).toEqual([
+      [0, 1, 2, 3],
+      [4, 5, END, PAD],
+      [6, 9, END, PAD],
+    ]);
+    // A pad id inside a row is an ordinary target; only the padding after the end id counts for nothing.
+    expect(rows(batch.targets, 4)).toEqual([
+      [-100, 2, 3, END],
+      [5, END, -100, -100],
+      [9, END, -100, -100],
+    ]);
+  });
+
+  it('with an end id that also pads, tells padding by position: the same id inside a row still counts', () => {
+    const END = 7;
+    const batch = collateInstructions(
+      [
+        [0, END, 2, 3],
+        [4, END],
+      ],
+      { endTokenId: END, padTokenId: END },
+    );
+    expect(rows(batch.inputs, 4)).toEqual([
+      [0, END, 2, 3],
+      [4, END, END, END],
+    ]);
+    expect(rows(batch.targets, 4)).toEqual([
+      [END, 2, 3, END],
+      [END, END, -100, -100],
+    ]);
+  });
+
   it('cuts to allowedMaxLength after masking', () => {
     const batch = collateInstructions(
       [

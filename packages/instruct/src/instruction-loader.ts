@@ -65,6 +65,7 @@ export function createInstructionLoader(
   const lengths = dataset.lengths();
   const collateOptions: CollateOptions = {
     ...(options.padTokenId !== undefined ? { padTokenId: options.padTokenId } : {}),
+    ...(options.endTokenId !== undefined ? { endTokenId: options.endTokenId } : {}),
     ...(options.ignoreIndex !== undefined ? { ignoreIndex: options.ignoreIndex } : {}),
     ...(options.allowedMaxLength !== undefined ? { allowedMaxLength: options.allowedMaxLength } : {}),
   };

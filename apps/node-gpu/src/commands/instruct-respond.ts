@@ -17,8 +17,17 @@ import {
 } from '../instruct-data.js';
 import { checkMemory } from '../memory-check.js';
 import { resolveModelSource } from '../model-source.js';
+import { checkOpenModelFits, loadOpenModelDirectory } from '../open-model-directory.js';
+import { openFormatName, openInstructionFormat, openRespond } from '../open-model-instruct.js';
+import { isOpenModelDirectory, readOpenModelBase } from '../open-model-run.js';
+import { openModelTokenizer } from '../open-model-text.js';
 import { checkOutputFile } from '../output-file.js';
-import { loadModelDirectory } from '../run-directory.js';
+import {
+  type DirectoryContents,
+  inspectDirectory,
+  loadModelDirectory,
+  modelFilesOf,
+} from '../run-directory.js';
 import { gpt2 } from '../text-helpers.js';
 import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
@@ -74,18 +83,18 @@ async function runInstructRespond(
   if ((await checkOutputFile(out, '--out')) && values.force !== true)
     throw new CommandError(`--out ${out} exists: choose another file, or pass --force to replace it`);
   const directory = await resolveModelSource(source, context);
-  const { contents, config, format } = await instructionModel(directory, values.format);
+  const contents = await inspectDirectory(directory, '--model');
+  const open = await isOpenModelDirectory(directory, contents);
   const dataPath = values.data ?? defaultInstructionDataPath();
   const all = await readInstructionData(dataPath);
   const entries = (split === 'all' ? all : splitInstructionData(all)[split]).slice(0, limit);
   if (entries.length === 0) throw new CommandError(`--data ${dataPath} has no ${split} entries`);
-
-  await context.startBackend();
-  checkMemory(config, { batchSize: 1, tokens: config.contextLength, training: false });
-  const { model } = await loadModelDirectory(directory, contents);
+  const answerer = open
+    ? await openModelAnswerer(directory, contents, values.format, entries, maxNewTokens, context)
+    : await gptAnswerer(directory, values.format, maxNewTokens, context);
   const { output } = context;
   const which = `${split === 'all' ? '' : `${split} `}${entries.length === 1 ? 'entry' : 'entries'}`;
-  output.note(`answering ${entries.length} ${which} with ${directory} (${format.name} prompts)`);
+  output.note(`answering ${entries.length} ${which} with ${directory} (${answerer.formatName} prompts)`);
   const progress = new CountProgress(output.isTTY, 'responding');
   let stop = false;
   const onInterrupt = () => {
@@ -100,17 +109,17 @@ async function runInstructRespond(
     progress.update(0, entries.length);
     for (const entry of entries) {
       if (stop) break;
-      const answer = await respond(model, entry, {
-        tokenizer: gpt2(),
-        format,
-        maxNewTokens,
-        eosId: GPT2_EOT_ID,
-      });
+      const answer = await answerer.respond(entry);
       answered.push({ ...entry, model_response: answer.response });
       ended[answer.ended]++;
-      progress.update(answered.length, entries.length, `${ended['end-of-text']} ended at <|endoftext|>`);
+      progress.update(
+        answered.length,
+        entries.length,
+        `${ended['end-of-text']} ended at ${answerer.endName}`,
+      );
     }
   } finally {
+    answerer.dispose();
     progress.done();
     process.off('SIGINT', onInterrupt);
   }
@@ -127,7 +136,65 @@ async function runInstructRespond(
     summary,
     () =>
       `${stop ? `stopped: wrote the first ${answered.length} of ${entries.length}` : `wrote ${answered.length}`} responses to ${out} ` +
-      `in ${seconds.toFixed(0)} s: ${ended['end-of-text']} ended at <|endoftext|>, ${ended['token-limit']} at the ${maxNewTokens}-token limit`,
+      `in ${seconds.toFixed(0)} s: ${ended['end-of-text']} ended at ${answerer.endName}, ${ended['token-limit']} at the ${maxNewTokens}-token limit`,
   );
   return stop ? 130 : 0;
+}
+
+/** Answers entries one at a time with a loaded model, in one prompt format. */
+interface Answerer {
+  formatName: string;
+  /** The token answers end with, as the summary names it. */
+  endName: string;
+  respond(
+    entry: InstructionEntry,
+  ): Promise<{ response: string; ended: 'end-of-text' | 'token-limit' | 'stopped' }>;
+  dispose(): void;
+}
+
+async function gptAnswerer(
+  directory: string,
+  requestedFormat: string | undefined,
+  maxNewTokens: number,
+  context: CommandContext,
+): Promise<Answerer> {
+  const { contents, config, format } = await instructionModel(directory, requestedFormat);
+  await context.startBackend();
+  checkMemory(config, { batchSize: 1, tokens: config.contextLength, training: false });
+  const { model } = await loadModelDirectory(directory, contents);
+  return {
+    formatName: format.name,
+    endName: '<|endoftext|>',
+    respond: (entry) =>
+      respond(model, entry, { tokenizer: gpt2(), format, maxNewTokens, eosId: GPT2_EOT_ID }),
+    dispose: () => model.dispose(),
+  };
+}
+
+/** A Qwen3, Llama 3.2 or Gemma 3 model answers in its run's format (else its chat template). */
+async function openModelAnswerer(
+  directory: string,
+  contents: DirectoryContents,
+  requestedFormat: string | undefined,
+  entries: readonly InstructionEntry[],
+  maxNewTokens: number,
+  context: CommandContext,
+): Promise<Answerer> {
+  const files = modelFilesOf(directory, contents);
+  const tokenizer = await openModelTokenizer(files, 'instruct respond reads it beside config.json');
+  const manifest = contents.kind === 'run' ? contents.manifest : undefined;
+  const saved =
+    manifest?.task === 'instruct' || manifest?.task === 'dpo' ? manifest.instruct.promptFormat : undefined;
+  const instruction = openInstructionFormat(openFormatName(requestedFormat, saved, tokenizer), tokenizer);
+  instruction.check(entries);
+  await context.startBackend();
+  checkOpenModelFits((await readOpenModelBase(files)).configJson, directory);
+  const model = await loadOpenModelDirectory(files);
+  const endName = instruction.tokenizer.decode([instruction.endTokenId]);
+  return {
+    formatName: instruction.format.name,
+    endName,
+    respond: (entry) => openRespond(model, entry, instruction, maxNewTokens),
+    dispose: () => model.dispose(),
+  };
 }

@@ -25,7 +25,7 @@ import type { ResumeRule } from '../run-flags.js';
 import type { RunSettings } from '../run-manifest.js';
 import type { CommandContext } from './context.js';
 
-type StartValues = FlagValues<typeof instructBatchFlags> &
+export type StartValues = FlagValues<typeof instructBatchFlags> &
   FlagValues<ReturnType<typeof loraFlags>> & {
     model: string;
     out?: string | undefined;
@@ -52,35 +52,66 @@ export interface InstructStart {
   };
 }
 
-export async function readInstructStart(
-  values: StartValues,
+/**
+ * The directory `--model` names (a Hub id downloaded first: --out is then required, as the cache is
+ * never written to).
+ */
+export async function instructModelDirectory(
+  values: Pick<StartValues, 'model' | 'out'>,
   context: CommandContext,
   command: string,
-): Promise<InstructStart> {
+): Promise<string> {
   const modelArg = values.model;
-  const out = outputPathFlag(values, 'out');
-  if (out === undefined && isHubModel(modelArg)) {
+  if (outputPathFlag(values, 'out') === undefined && isHubModel(modelArg)) {
     throw new UsageError(
       `${command}: --out DIR is required with --model ${modelArg}: the Hugging Face cache is never written to`,
     );
   }
-  const modelDir = await resolveModelSource(modelArg, context);
+  return resolveModelSource(modelArg, context);
+}
+
+/** The start of a GPT's run; `modelDir` is `--model` resolved ({@link instructModelDirectory}). */
+export async function readInstructStart(
+  values: StartValues,
+  context: CommandContext,
+  command: string,
+  modelDir?: string,
+): Promise<InstructStart> {
+  const modelArg = values.model;
+  const out = outputPathFlag(values, 'out');
+  modelDir ??= await instructModelDirectory(values, context, command);
   const requestedFormat = stringFlag(values, 'format');
   const { contents, config } = await instructionModel(modelDir, requestedFormat);
   const lora = readLoRAFlags(values);
   checkLoRARank(lora, config);
-  const requested = {
+  return {
+    modelArg,
+    modelDir,
+    out,
+    contents,
+    config,
+    requestedFormat,
+    lora,
+    requested: requestedBatching(values, context),
+  };
+}
+
+/** The batching flags as given (undefined: not given). */
+export function requestedBatching(values: StartValues, context: CommandContext): InstructStart['requested'] {
+  return {
     data: stringFlag(values, 'data'),
     context: values.context,
     batchSize: values['batch-size'],
     shuffle: values['no-shuffle'] === true ? (false as const) : undefined,
     seed: context.seedGiven ? context.seed : undefined,
   };
-  return { modelArg, modelDir, out, contents, config, requestedFormat, lora, requested };
 }
 
 /** Where a resumed run writes: its own directory, or a new one that holds no run yet. */
-export async function resumeTarget({ out, modelDir }: InstructStart): Promise<string> {
+export async function resumeTarget({
+  out,
+  modelDir,
+}: Pick<InstructStart, 'out' | 'modelDir'>): Promise<string> {
   const target = out ?? modelDir;
   if (target !== modelDir) await checkNewRunDirectory(target);
   return target;
@@ -88,7 +119,7 @@ export async function resumeTarget({ out, modelDir }: InstructStart): Promise<st
 
 /** Where a new run writes: --out, which must be given, be another directory and hold no run. */
 export async function newRunTarget(
-  { out, modelDir, modelArg }: InstructStart,
+  { out, modelDir, modelArg }: Pick<InstructStart, 'out' | 'modelDir' | 'modelArg'>,
   command: string,
 ): Promise<string> {
   if (out === undefined || out === modelDir) {
@@ -106,10 +137,20 @@ export function newRunSettings(
   context: CommandContext,
   defaultData: () => string,
 ): RunSettings {
+  return instructRunSettings(requested, context, defaultData, windowLength(config, requested.context));
+}
+
+/** {@link newRunSettings} for any model: `contextLength` is the longest batch it allows. */
+export function instructRunSettings(
+  requested: InstructStart['requested'],
+  context: CommandContext,
+  defaultData: () => string,
+  contextLength: number,
+): RunSettings {
   return {
     data: requested.data ?? defaultData(),
     valRatio: 0.05,
-    context: windowLength(config, requested.context),
+    context: contextLength,
     batchSize: requested.batchSize ?? 8,
     shuffle: requested.shuffle ?? true,
     seed: context.seed,
@@ -117,7 +158,11 @@ export function newRunSettings(
 }
 
 /** The flags both commands keep on resume, as given (undefined: not given). */
-export function sharedResumeGiven({ requested, requestedFormat, lora }: InstructStart) {
+export function sharedResumeGiven({
+  requested,
+  requestedFormat,
+  lora,
+}: Pick<InstructStart, 'requested' | 'requestedFormat' | 'lora'>) {
   return {
     '--data': requested.data,
     '--context': requested.context,

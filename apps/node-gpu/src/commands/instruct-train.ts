@@ -7,9 +7,11 @@
 
 import type { GPTConfig } from '@scratchgpt/gpt-model';
 import {
+  CHAT_TEMPLATE,
   createInstructionLoader,
   InstructionDataError,
   InstructionDataset,
+  type InstructionEntry,
   type InstructionLoader,
   type PromptFormat,
   respond,
@@ -17,6 +19,7 @@ import {
 } from '@scratchgpt/instruct';
 import { applyLoRA } from '@scratchgpt/lora';
 import { manualSeed } from '@scratchgpt/tensor';
+import type { Tokenizer } from '@scratchgpt/tokenizer';
 import { evaluateModel, type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
 import type { Flags, FlagValues } from '../args.js';
 import { CommandError } from '../errors.js';
@@ -31,8 +34,10 @@ import type { InstructRunSettings } from '../instruct-settings.js';
 import { loraFlags, loraParameters } from '../lora-flags.js';
 import { checkMemory } from '../memory-check.js';
 import { windowLength } from '../model-config.js';
+import { isOpenModelDirectory } from '../open-model-run.js';
 import {
   type DirectoryContents,
+  inspectDirectory,
   loadRun,
   prepareRunDirectory,
   readRunState,
@@ -45,6 +50,7 @@ import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
 import {
   checkSplitSizes,
+  instructModelDirectory,
   newRunSettings,
   newRunTarget,
   readInstructStart,
@@ -54,6 +60,7 @@ import {
   sharedResumeRules,
   tidyRunDirectory,
 } from './instruct-run.js';
+import { instructTrainOpenModel } from './instruct-train-open-model.js';
 import { runTraining, scheduleOptions } from './run-training.js';
 import { checkResumedGradAccum, readSchedule, scheduleFlags } from './schedule.js';
 import { TrainReporter } from './train-reporter.js';
@@ -74,9 +81,9 @@ const flags = {
   },
   format: {
     type: 'string',
-    choices: promptFormatNames,
-    defaultText: "alpaca, the book's",
-    help: 'the prompt format',
+    choices: [...promptFormatNames, CHAT_TEMPLATE],
+    defaultText: "chat-template where the model's tokenizer has one, else alpaca, the book's",
+    help: "the prompt format; chat-template: the model's own (tokenizer_config.json's)",
   },
   'mask-prompt': {
     type: 'boolean',
@@ -96,14 +103,16 @@ const flags = {
   ),
 } as const satisfies Flags;
 
-type InstructTrainValues = FlagValues<typeof flags>;
+export type InstructTrainValues = FlagValues<typeof flags>;
 
 export const instructTrain = defineCommand({
   summary: 'fine-tune a model on instruction data, or resume a run',
   usage: ['scratchgpt instruct train --model DIR|ID --out DIR [--data FILE] [options]'],
   description: `Fine-tunes a model on instruction data (the book's chapter 7): each entry becomes a prompt in the
 chosen format followed by its output; batches are padded with <|endoftext|> and only the first
-padding target of a row counts. The entries split in file order: 85% train, 10% test, 5% validation.`,
+padding target of a row counts. The entries split in file order: 85% train, 10% test, 5% validation.
+A Qwen3, Llama 3.2 or Gemma 3 model is prompted in its own chat template by default: each example
+ends with the template's end of turn and is padded with the tokenizer's pad token (else that end).`,
   flags,
   notes: `Losses before training are reported as step 0. Dropout follows the model's config.json.
 With --json: the events of train, the first eval at step 0.`,
@@ -126,7 +135,12 @@ async function runInstructTrain(values: InstructTrainValues, context: CommandCon
   const schedule = readSchedule(values, 'instruct train');
   const sampleEvery = values['sample-every'];
   const { evalBatches } = schedule.options;
-  const plan = await planInstructRun(values, context);
+  const modelDir = await instructModelDirectory(values, context, 'instruct train');
+  const contents = await inspectDirectory(modelDir, '--model');
+  if (await isOpenModelDirectory(modelDir, contents)) {
+    return instructTrainOpenModel(values, context, { directory: modelDir, contents }, schedule);
+  }
+  const plan = await planInstructRun(values, context, modelDir);
   const { out, run, config, format } = plan;
   checkResumedGradAccum(schedule.options.gradAccum, plan.resume, 'instruct train', out);
   const data = await loadersOf(plan);
@@ -196,8 +210,12 @@ async function runInstructTrain(values: InstructTrainValues, context: CommandCon
 }
 
 /** Checks the flags against each other and against the directories. */
-async function planInstructRun(values: InstructTrainValues, context: CommandContext): Promise<InstructPlan> {
-  const start = await readInstructStart(values, context, 'instruct train');
+async function planInstructRun(
+  values: InstructTrainValues,
+  context: CommandContext,
+  resolved: string,
+): Promise<InstructPlan> {
+  const start = await readInstructStart(values, context, 'instruct train', resolved);
   const { modelDir, contents, config, lora } = start;
   const from = { directory: modelDir, contents };
   if (contents.kind === 'run' && contents.manifest.task === 'instruct') {
@@ -235,7 +253,7 @@ async function planInstructRun(values: InstructTrainValues, context: CommandCont
 }
 
 /** A resumed run sees the same batches, prompted the same way, and trains the same updates. */
-const resumeFlags: ResumeTable<InstructManifest> = {
+export const resumeFlags: ResumeTable<InstructManifest> = {
   command: 'instruct train',
   flags: {
     ...sharedResumeRules<InstructManifest>(),
@@ -245,16 +263,34 @@ const resumeFlags: ResumeTable<InstructManifest> = {
   differs: resumeDiffers,
 };
 
+/** How entries become ids: GPT-2's tokenizer, ended and padded with <|endoftext|>, unless told otherwise. */
+export interface InstructionTokens {
+  tokenizer: Tokenizer;
+  /** The id ending every example (default GPT-2's <|endoftext|>). */
+  endTokenId?: number;
+  /** The id padding a batch after it (default: the end id, as the book pads). */
+  padTokenId?: number;
+  /** Refuses entries before they are tokenized (an open model's special tokens in their text). */
+  check?: (entries: readonly InstructionEntry[]) => void;
+}
+
 /** The book's split and loaders: shuffled training batches without the last partial one, validation in order. */
-async function loadersOf(
-  plan: InstructPlan,
+export async function loadersOf(
+  plan: Pick<InstructPlan, 'run' | 'instruct' | 'format'>,
+  tokens: InstructionTokens = { tokenizer: gpt2() },
 ): Promise<{ train: InstructionLoader; validation: InstructionLoader }> {
   const { run, instruct, format } = plan;
   const entries = await readInstructionData(run.data);
+  tokens.check?.(entries);
   const split = splitInstructionData(entries);
   checkSplitSizes(run, entries.length, split);
-  const tokenizer = gpt2();
-  const common = { allowedMaxLength: run.context, maskPrompt: instruct.maskPrompt };
+  const { tokenizer } = tokens;
+  const common = {
+    allowedMaxLength: run.context,
+    maskPrompt: instruct.maskPrompt,
+    ...(tokens.endTokenId !== undefined ? { endTokenId: tokens.endTokenId } : {}),
+    ...(tokens.padTokenId !== undefined ? { padTokenId: tokens.padTokenId } : {}),
+  };
   const dataset = (part: typeof entries) => {
     try {
       return new InstructionDataset(part, { tokenizer, format });

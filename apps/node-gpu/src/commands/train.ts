@@ -1,17 +1,16 @@
-import { join } from 'node:path';
 import { type TextBatches, TooFewTokensError, textToBatches } from '@scratchgpt/data-loader';
 import { type GPTConfig, GPTModel, generate } from '@scratchgpt/gpt-model';
-import { type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
+import type { TrainingSnapshot } from '@scratchgpt/trainer';
 import { type Flags, type FlagValues, stringFlag } from '../args.js';
-import { defaultDataPath, readText } from '../data.js';
+import { readText } from '../data.js';
 import { CommandError, UsageError } from '../errors.js';
 import { checkMemory } from '../memory-check.js';
 import { readConfigOf, resolveConfig, windowLength } from '../model-config.js';
 import { isHubModel, resolveModelSource } from '../model-source.js';
+import { isOpenModelDirectory } from '../open-model-run.js';
 import { outputPathFlag } from '../output-file.js';
 import {
   checkNewRunDirectory,
-  cleanRunDirectory,
   type DirectoryContents,
   inspectDirectory,
   loadRun,
@@ -20,14 +19,21 @@ import {
   readRunState,
   saveRun,
 } from '../run-directory.js';
-import { checkResumeFlags, type ResumeTable } from '../run-flags.js';
-import type { PretrainManifest, RunSettings } from '../run-manifest.js';
+import type { RunSettings } from '../run-manifest.js';
 import { createStreamDecoder, encodeText, gpt2 } from '../text-helpers.js';
 import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
-import { runTraining, scheduleOptions } from './run-training.js';
 import { checkResumedGradAccum, readSchedule, scheduleFlags } from './schedule.js';
-import { TrainReporter } from './train-reporter.js';
+import { trainOpenModel } from './train-open-model.js';
+import {
+  checkPretrainResumeFlags,
+  type ModelSource,
+  newRunSettings,
+  pretrainManifestOf,
+  requestedRunSettings,
+  runPretraining,
+  tooFewTokensLine,
+} from './train-run-settings.js';
 
 const flags = {
   data: {
@@ -46,7 +52,7 @@ const flags = {
   model: {
     type: 'string',
     value: 'DIR|ID',
-    help: 'a run to resume exactly (its checkpoint.json), or a checkpoint to train on from its weights with a fresh optimizer (then --out is required); a Hugging Face Hub id (gpt2 … gpt2-xl, owner/name[@revision]) continues pretraining GPT-2 (--out required)',
+    help: 'a run to resume exactly (its checkpoint.json), or a checkpoint to train on from its weights with a fresh optimizer (then --out is required); a Hugging Face Hub id (gpt2 … gpt2-xl, owner/name[@revision]) continues pretraining GPT-2, Qwen3, Llama 3.2 or Gemma 3 (--out required)',
   },
   out: {
     type: 'string',
@@ -90,7 +96,7 @@ const flags = {
   },
 } as const satisfies Flags;
 
-type TrainValues = FlagValues<typeof flags>;
+export type TrainValues = FlagValues<typeof flags>;
 
 export const train = defineCommand({
   summary: 'pretrain a GPT on a text, or resume a run',
@@ -98,7 +104,10 @@ export const train = defineCommand({
     'scratchgpt train [--data FILE] [--config NAME|FILE.json] --out DIR [options]',
     'scratchgpt train --model DIR|ID [--out DIR] [options]',
   ],
-  description: 'Pretrains a GPT on a text file (GPT-2 BPE tokens), or resumes a run with --model DIR.',
+  description: `Pretrains a GPT on a text file (GPT-2 BPE tokens), or resumes a run with --model DIR.
+A Qwen3, Llama 3.2 or Gemma 3 checkpoint continues pretraining in its own tokens (the text as one
+document: the family's BOS first where it has one, its EOS last; --context at most the model's), into
+a run whose checkpoints are Hugging Face ones with the model's tokenizer files.`,
   flags,
   notes: `A resumed run keeps its data, batches, context and seed (giving other values is an error); it may
 take a new length, evaluation settings, and optimizer settings (--lr, --weight-decay, --grad-clip,
@@ -133,7 +142,11 @@ export async function runTrain(
   const sampleEvery = values['sample-every'];
   const { prompt } = values;
   if (prompt.trim() === '') throw new UsageError('train: --prompt is empty: give the text samples continue');
-  const plan = await planRun(values, context);
+  const source = await modelSourceOf(values, context);
+  if (source !== undefined && (await isOpenModelDirectory(source.directory, source.contents))) {
+    return trainOpenModel(values, context, { source, schedule, sampleEvery, prompt }, extra);
+  }
+  const plan = await planRun(values, context, source);
   const { out, run, config } = plan;
   checkResumedGradAccum(schedule.options.gradAccum, plan.resume, 'train', out);
   const data = batchesOf(plan.text, run);
@@ -145,66 +158,55 @@ export async function runTrain(
   const model = plan.from
     ? (await loadRun(plan.from.directory, plan.from.contents)).model
     : new GPTModel(config);
-  output.note(
-    `${plan.resume ? `resuming ${out} at step ${plan.resume.state.step}` : `training into ${out}`}: ` +
-      `${model.numParameters().toLocaleString('en-US')} parameters; ${data.trainTokens.toLocaleString('en-US')} training tokens ` +
-      `(${data.train.length} batches of ${run.batchSize}×${run.context}), ${data.validationTokens.toLocaleString('en-US')} validation tokens`,
-  );
-
-  const existing = await inspectDirectory(out, '--out');
-  const removed = await cleanRunDirectory(out, existing.kind === 'run' ? existing.manifest : undefined);
-  if (removed.length > 0)
-    output.note(`removed what an interrupted save left in ${out}: ${removed.join(', ')}`);
-  const reporter = new TrainReporter(output);
   const tokenizer = gpt2();
   const sample = async () => {
     const promptIds = encodeText(tokenizer, prompt);
     const ids = await generate(model, promptIds.slice(-config.contextLength), { maxNewTokens: 25 });
     return createStreamDecoder(tokenizer)([...promptIds, ...ids]).replace(/\n/g, ' ');
   };
-  await runTraining({
+  await runPretraining({
+    output,
     out,
-    reporter,
-    ...(plan.resume ? { savedStep: plan.resume.state.step } : {}),
-    ...(extra.signal ? { signal: extra.signal } : {}),
+    model,
+    what: `training into ${out}`,
+    data,
+    run,
+    resume: plan.resume,
+    schedule,
+    sampleEvery,
+    sample,
     save: (snapshot) => saveRun(out, model, snapshot, { task: 'pretrain', run }),
-    events: ({ signal, saveCheckpoint }) =>
-      trainModel({
-        model,
-        train: data.train,
-        ...(data.validation ? { validation: data.validation } : {}),
-        ...scheduleOptions(schedule, plan.resume, { epochs: 10, evalEvery: 5 }),
-        ...(sampleEvery ? { sampleEvery } : {}),
-        sample,
-        saveCheckpoint,
-        signal,
-      }),
+    signal: extra.signal,
   });
   return 0;
 }
 
-/** Checks the flags against each other and against the directories, and reads the text. */
-async function planRun(values: TrainValues, context: CommandContext): Promise<TrainPlan> {
+/** The directory `--model` names (downloaded where it is a Hub id) and what it holds; none without --model. */
+async function modelSourceOf(values: TrainValues, context: CommandContext): Promise<ModelSource | undefined> {
   const modelArg = stringFlag(values, 'model');
-  const out = outputPathFlag(values, 'out');
-  if (modelArg !== undefined && stringFlag(values, 'config') !== undefined) {
+  if (modelArg === undefined) return undefined;
+  if (stringFlag(values, 'config') !== undefined) {
     throw new UsageError('train: give --config (a new model) or --model (an existing one), not both');
   }
-  if (modelArg !== undefined && out === undefined && isHubModel(modelArg)) {
+  if (outputPathFlag(values, 'out') === undefined && isHubModel(modelArg)) {
     throw new UsageError(
       `train: --out DIR is required with --model ${modelArg}: the Hugging Face cache is never written to`,
     );
   }
-  const requested = {
-    data: stringFlag(values, 'data'),
-    valRatio: values['val-ratio'],
-    context: values.context,
-    batchSize: values['batch-size'],
-    shuffle: values['no-shuffle'] === true ? false : undefined,
-    seed: context.seedGiven ? context.seed : undefined,
-  };
+  const directory = await resolveModelSource(modelArg, context);
+  return { directory, contents: await inspectDirectory(directory, '--model') };
+}
 
-  if (modelArg === undefined) {
+/** Checks the flags against each other and against the directories, and reads the text. */
+async function planRun(
+  values: TrainValues,
+  context: CommandContext,
+  source: ModelSource | undefined,
+): Promise<TrainPlan> {
+  const out = outputPathFlag(values, 'out');
+  const requested = requestedRunSettings(values, context);
+
+  if (source === undefined) {
     if (out === undefined)
       throw new UsageError('train: --out DIR is required (or --model DIR to resume a run)');
     await checkNewRunDirectory(out);
@@ -213,34 +215,13 @@ async function planRun(values: TrainValues, context: CommandContext): Promise<Tr
     return { out, config, run, text: await readText(run.data) };
   }
 
-  const modelDir = await resolveModelSource(modelArg, context);
-  const contents = await inspectDirectory(modelDir, '--model');
+  const { directory: modelDir, contents } = source;
   if (contents.kind === 'run') {
-    const { manifest } = contents;
-    if (manifest.task === 'classify') {
-      throw new UsageError(
-        `train: ${modelDir} is a classifier run: resume it with 'scratchgpt classify train --model ${modelDir}'`,
-      );
-    }
-    if (manifest.task === 'instruct' || manifest.task === 'dpo') {
-      const [kind, command] =
-        manifest.task === 'dpo' ? ['a DPO', 'instruct dpo'] : ['an instruction-tuning', 'instruct train'];
-      throw new UsageError(
-        `train: ${modelDir} is ${kind} run: resume it with 'scratchgpt ${command} --model ${modelDir}'`,
-      );
-    }
+    const manifest = pretrainManifestOf(contents.manifest, modelDir);
     const target = out ?? modelDir;
     if (target !== modelDir) await checkNewRunDirectory(target);
     const saved = manifest.run;
-    const given = {
-      '--data': requested.data,
-      '--val-ratio': requested.valRatio,
-      '--context': requested.context,
-      '--batch-size': requested.batchSize,
-      '--no-shuffle': requested.shuffle,
-      '--seed': requested.seed,
-    };
-    checkResumeFlags(resumeFlags, given, modelDir, manifest);
+    checkPretrainResumeFlags(requested, modelDir, manifest);
     const resume = await readRunState(modelDir, manifest);
     const config = await readConfigOf(modelFilesOf(modelDir, contents));
     windowLength(config, saved.context);
@@ -262,47 +243,6 @@ async function planRun(values: TrainValues, context: CommandContext): Promise<Tr
   return modelFilesOf(modelDir, contents) as never;
 }
 
-function newRunSettings(
-  requested: {
-    data?: string | undefined;
-    valRatio?: number | undefined;
-    batchSize?: number | undefined;
-    shuffle?: boolean | undefined;
-  },
-  context: CommandContext,
-  contextLength: number,
-): RunSettings {
-  return {
-    data: requested.data ?? defaultDataPath(),
-    valRatio: requested.valRatio ?? 0.1,
-    context: contextLength,
-    batchSize: requested.batchSize ?? 2,
-    shuffle: requested.shuffle ?? true,
-    seed: context.seed,
-  };
-}
-
-/** A resumed run sees the same batches: flags that would change them must agree with the run's. */
-const resumeFlags: ResumeTable<PretrainManifest> = {
-  command: 'train',
-  flags: {
-    '--data': (manifest) => manifest.run.data,
-    '--val-ratio': (manifest) => manifest.run.valRatio,
-    '--context': (manifest) => manifest.run.context,
-    '--batch-size': (manifest) => manifest.run.batchSize,
-    '--no-shuffle': (manifest) => manifest.run.shuffle,
-    '--seed': (manifest) => manifest.run.seed,
-  },
-  differs: (flag, given, saved, { directory, manifest }) => {
-    const shuffle = flag === '--no-shuffle';
-    const had = shuffle ? (saved ? 'shuffled windows' : 'windows in order') : `${flag} ${saved}`;
-    return (
-      `${flag} ${shuffle ? '' : `${given} `}differs from the run in ${directory}, which was trained with ${had}; ` +
-      `a resumed run keeps it: leave ${flag} out, or start a new run from its weights with --model ${join(directory, manifest.checkpoint)} --out NEW_DIR`
-    );
-  },
-};
-
 function batchesOf(text: string, run: RunSettings): TextBatches {
   try {
     return textToBatches(text, {
@@ -315,14 +255,7 @@ function batchesOf(text: string, run: RunSettings): TextBatches {
       seed: run.seed,
     });
   } catch (error) {
-    if (error instanceof TooFewTokensError) {
-      throw new CommandError(
-        `${run.data}: the ${error.part} part has ${error.tokens} tokens, too few for ` +
-          `${error.part === 'training' ? `one batch of ${run.batchSize} windows of ${run.context}` : `one window of ${run.context}`}` +
-          ` (${error.needed} tokens): use more text, a smaller --context or --batch-size` +
-          `${error.part === 'validation' ? ', or a larger --val-ratio (0 for none)' : ''}`,
-      );
-    }
+    if (error instanceof TooFewTokensError) throw new CommandError(tooFewTokensLine(error, run));
     throw error;
   }
 }

@@ -1,0 +1,73 @@
+/**
+ * Whether training an open-family model fits the backend, estimated from its config before anything
+ * is allocated: float32 weights; for what trains, its gradients and AdamW's two moments (the moments
+ * on the host where the trainer puts them there); and the activations kept for the backward pass.
+ *
+ * Activations per layer and token: about 8 vectors of embDim (norms, residuals, the attention's
+ * projection), the queries twice (projected, rotated) and their attention output, keys and values
+ * twice, and the gated feed-forward's four of hiddenDim (gate, up, activation, product); plus 3 T×T
+ * score matrices per head; half again for the gradient in flight. The head's logits are computed
+ * inside the loss in chunks, unless a logit soft-cap (Gemma 3's option) makes the model write them
+ * whole. A floor, not a promise: allocators fragment.
+ */
+import { countDecoderParameters, type DecoderConfig } from '@scratchgpt/open-models';
+import { memoryBudgetBytes } from '@scratchgpt/tensor';
+import { preferredMomentsLocation } from '@scratchgpt/trainer';
+import { CommandError } from './errors.js';
+
+const FLOAT = 4;
+
+export interface OpenTrainingUse {
+  batchSize: number;
+  /** Tokens per row. */
+  tokens: number;
+  /** LoRA updates of this many parameters train instead of the model (then frozen). */
+  adapterParameters?: number;
+}
+
+export function openTrainingBytes(config: DecoderConfig, use: OpenTrainingUse): number {
+  const { batchSize, tokens } = use;
+  const base = countDecoderParameters(config);
+  const trained = use.adapterParameters ?? base;
+  const weights = (base + (use.adapterParameters ?? 0)) * FLOAT;
+  const onDevice = preferredMomentsLocation(trained) === 'host' ? 1 : 3;
+  const optimizer = trained * FLOAT * onDevice;
+  const { embDim, nHeads, nKvGroups, headDim, hiddenDim } = config;
+  const perToken = 8 * embDim + 3 * nHeads * headDim + 4 * nKvGroups * headDim + 4 * hiddenDim;
+  const perLayer = (batchSize * tokens * perToken + 3 * batchSize * nHeads * tokens * tokens) * FLOAT;
+  const logits = config.finalLogitSoftcap == null ? 0 : 2 * batchSize * tokens * config.vocabSize * FLOAT;
+  const activations = perLayer * config.layerTypes.length * 1.5 + logits;
+  return weights + optimizer + activations;
+}
+
+/** Refuses, with what would fit, a training run the backend cannot hold. */
+export function checkOpenTrainingFits(config: DecoderConfig, use: OpenTrainingUse, name: string): void {
+  const budget = memoryBudgetBytes();
+  if (budget == null) return;
+  const bytes = openTrainingBytes(config, use);
+  if (bytes <= budget) return;
+  const gib = (n: number) => (n / 2 ** 30).toFixed(1);
+  const parameters = (countDecoderParameters(config) / 1e6).toFixed(0);
+  const lora =
+    use.adapterParameters === undefined ? ', or train LoRA updates alone (instruct train --lora-rank)' : '';
+  throw new CommandError(
+    `${name}: training this ${config.family} model needs about ${gib(bytes)} GiB of tensors ` +
+      `(${parameters}M parameters with their gradients and AdamW's moments, and the activations of batch ${use.batchSize} × ${use.tokens}); ` +
+      `this backend holds ${gib(budget)} GiB: use a backend without that limit (node-gpu, or webgpu on a GPU), a smaller --batch-size or --context${lora}`,
+  );
+}
+
+/** Parameters of rank-`rank` LoRA updates on every projection of the blocks: rank × (in + out) each. */
+export function openLoRAParameters(config: DecoderConfig, rank: number): number {
+  const { embDim, nHeads, nKvGroups, headDim, hiddenDim } = config;
+  const query = nHeads * headDim;
+  const keyValue = nKvGroups * headDim;
+  const perLayer =
+    embDim +
+    query +
+    2 * (embDim + keyValue) +
+    (query + embDim) +
+    2 * (embDim + hiddenDim) +
+    (hiddenDim + embDim);
+  return rank * perLayer * config.layerTypes.length;
+}

@@ -9,6 +9,8 @@ import { createBackendPanel } from './panels/backend.js';
 import { createChatPanel } from './panels/chat.js';
 import { createCheckpointsPanel } from './panels/checkpoints.js';
 import { createGeneratePanel } from './panels/generate.js';
+import { createOpenLoraPanel } from './panels/open-lora.js';
+import { createOpenModelPanel } from './panels/open-model.js';
 import { createPreferencePanel } from './panels/preference.js';
 import { createSetupPanel } from './panels/setup.js';
 import { createTasks, type TaskState } from './panels/tasks.js';
@@ -28,15 +30,18 @@ const generate = createGeneratePanel(tasks);
 const attention = createAttentionPanel({ ...tasks, prompt: generate.prompt });
 const checkpoints = createCheckpointsPanel(tasks);
 const classify = createClassifyPage({ ...tasks, newModel: setup.newModel });
+const openModel = createOpenModelPanel(tasks);
 const chat = createChatPanel(
   {
     ...tasks,
     batchSize: setup.batchSize,
     evalEvery: setup.evalEvery,
     resetStats: train.resetStats,
+    answerWith: openModel.answerWith,
   },
   chatServer(),
 );
+const openLora = createOpenLoraPanel({ ...tasks, text: setup.text });
 const preference = createPreferencePanel({ ...tasks, format: chat.format });
 const panels: { refresh(state: Readonly<TaskState>): void }[] = [
   setup,
@@ -46,7 +51,9 @@ const panels: { refresh(state: Readonly<TaskState>): void }[] = [
   checkpoints,
   classify,
   chat,
+  openModel,
   preference,
+  openLora,
 ];
 
 /** The server the address's `?server=` names for the chat; a bad one is shown, and the tab's model answers. */
@@ -64,17 +71,17 @@ type Handler<M> = { handle: (message: M) => void | Promise<void> };
 /** Who draws each message, in this order (`tasks` first: the panels see the task state updated). */
 const routes: { [T in FromWorker['type']]: Handler<MessageOf<T>>[] } = {
   backend: [tasks, backend],
-  model: [tasks, checkpoints, attention, train],
-  data: [train],
+  model: [tasks, checkpoints, attention, train, openModel],
+  data: [train, openLora],
   progress: [train],
-  step: [train],
-  eval: [train],
-  trained: [train],
+  step: [train, openLora],
+  eval: [train, openLora],
+  trained: [train, openLora],
   token: [generate],
   generated: [generate, attention],
   attention: [attention],
   checkpoint: [checkpoints],
-  download: [checkpoints],
+  download: [checkpoints, openModel],
   classifier: [classify],
   'classify-data': [classify],
   'classify-step': [classify],
@@ -88,7 +95,10 @@ const routes: { [T in FromWorker['type']]: Handler<MessageOf<T>>[] } = {
   'preference-step': [preference],
   'preference-eval': [preference],
   'preference-trained': [preference],
-  error: [tasks, checkpoints, classify, chat, attention],
+  'open-model-check': [openModel],
+  'open-model-loaded': [tasks, openModel],
+  'open-lora-model': [openLora],
+  error: [tasks, checkpoints, classify, chat, attention, openModel],
   idle: [tasks, train, attention],
 };
 

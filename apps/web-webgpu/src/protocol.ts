@@ -7,6 +7,7 @@ import type { DownloadProgress } from '@scratchgpt/hub';
 import type { ChatAnswer, PromptFormatName } from '@scratchgpt/instruct';
 import type { TrainEvent } from '@scratchgpt/trainer';
 import type { ClassifyFromWorker, ClassifyToWorker } from './classify-protocol.js';
+import type { OpenModelFromWorker, OpenModelToWorker } from './open-model-protocol.js';
 import type { PreferenceFromWorker, PreferenceToWorker } from './preference-protocol.js';
 
 /** `auto` ranks backends as `@scratchgpt/tensor` does: a software WebGPU adapter below wasm. */
@@ -48,15 +49,30 @@ export type ToWorker =
   | { type: 'generate'; prompt: string; maxNewTokens: number; temperature: number; topK: number }
   | { type: 'attention'; prompt: string }
   | { type: 'instruct'; settings: InstructSettings }
-  /** A message to the current model, answered after the conversation so far in `format`. */
-  | { type: 'chat'; message: string; format: PromptFormatName; maxNewTokens: number; temperature: number }
+  /**
+   * A message answered after the conversation so far: by the current model in `format`, or by the open
+   * model in its own chat template (`thinking`: Qwen3's switch, off unless asked for).
+   */
+  | {
+      type: 'chat';
+      message: string;
+      model: ChatModelChoice;
+      format: PromptFormatName;
+      thinking: boolean;
+      maxNewTokens: number;
+      temperature: number;
+    }
   | { type: 'chat-reset' }
   | { type: 'save'; layout: Layout }
   | { type: 'load'; config: string; configName: string; weights: ArrayBuffer; weightsName: string }
   /** A model from the Hugging Face Hub (`endpoint`: the Hub's URL), cached in the browser. */
   | { type: 'hub'; id: string; endpoint: string }
   | ClassifyToWorker
-  | PreferenceToWorker;
+  | PreferenceToWorker
+  | OpenModelToWorker;
+
+/** Which model the chat answers with: the GPT of the cards above, or the open model loaded from the Hub. */
+export type ChatModelChoice = 'gpt' | 'open';
 
 export type Task = ToWorker['type'];
 
@@ -140,6 +156,7 @@ export type FromWorker =
   | ({ type: 'download' } & DownloadProgress)
   | ClassifyFromWorker
   | PreferenceFromWorker
+  | OpenModelFromWorker
   | { type: 'error'; task: Task; message: string }
   /** Every task ends with this, after its result or its error. */
   | { type: 'idle'; task: Task };

@@ -44,7 +44,7 @@ export function refusal(response: Response, subject: RequestSubject): HubError {
       if (code === 'EntryNotFound') {
         return new HubError(
           'not-found',
-          `${id} has no ${path} at revision ${revision}: it is not a GPT-2 checkpoint scratchgpt can load`,
+          `${id} has no ${path} at revision ${revision}: it is not a checkpoint scratchgpt can load`,
         );
       }
       if (code === 'RevisionNotFound')

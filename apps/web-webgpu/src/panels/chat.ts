@@ -3,12 +3,12 @@
  * streams its answers to the messages typed, with Stop and a new conversation. With `?server=URL` in
  * the page's address the answers come from that server instead of the model in this tab.
  */
-import type { InstructSettings, MessageOf } from '../protocol.js';
+import type { ChatModelChoice, InstructSettings, MessageOf } from '../protocol.js';
 import { createConversation } from '../ui/chat-log.js';
 import { byTestId } from '../ui/elements.js';
 import { readInteger, readNumber } from '../ui/form.js';
 import { connectServerChat } from './chat-server.js';
-import { hasIdleModel, type PanelDeps } from './tasks.js';
+import { hasIdleModel, isIdle, type PanelDeps } from './tasks.js';
 
 export interface ChatPanelDeps extends PanelDeps {
   /** The Data and model card's batch size and evaluation interval, checked: tuning uses them. */
@@ -16,6 +16,8 @@ export interface ChatPanelDeps extends PanelDeps {
   evalEvery(): number;
   /** Clears the Train card's stats, where tuning shows its steps. */
   resetStats(): void;
+  /** Which model answers: the GPT above, or the open model loaded in this card (and its thinking switch). */
+  answerWith(): { model: ChatModelChoice; thinking: boolean };
 }
 
 /** The status line once an answer ended, by how it ended. */
@@ -79,7 +81,7 @@ export function createChatPanel(deps: ChatPanelDeps, server: URL | undefined) {
       });
       return;
     }
-    deps.start({ type: 'chat', message, format: format(), maxNewTokens, temperature });
+    deps.start({ type: 'chat', message, ...deps.answerWith(), format: format(), maxNewTokens, temperature });
   }
 
   ui.instructTrain.addEventListener(
@@ -92,6 +94,8 @@ export function createChatPanel(deps: ChatPanelDeps, server: URL | undefined) {
     }),
   );
   ui.chatSend.addEventListener('click', deps.guarded(sendChat));
+  // The choice of model enables Send where that model exists.
+  byTestId<HTMLSelectElement>('chat-model').addEventListener('change', () => refresh());
   ui.chatInput.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !ui.chatSend.disabled) deps.guarded(sendChat)();
   });
@@ -136,8 +140,9 @@ export function createChatPanel(deps: ChatPanelDeps, server: URL | undefined) {
       ui.chatStop.disabled = !fromServer.isAnswering();
       return;
     }
-    ui.chatSend.disabled = !hasIdleModel(state);
-    ui.chatReset.disabled = !hasIdleModel(state);
+    const answerer = deps.answerWith().model === 'open' ? state.openModel : state.model;
+    ui.chatSend.disabled = !isIdle(state) || answerer == null;
+    ui.chatReset.disabled = !isIdle(state) || (state.model == null && state.openModel == null);
     ui.chatStop.disabled = state.busy !== 'chat';
   }
 

@@ -13,6 +13,11 @@ const DEFAULT_HUB = 'https://huggingface.co';
 
 type HubSource = ModelSummary['source'] & { kind: 'hub' };
 
+/** The Hub the page loads from: https://huggingface.co, or the page's `?hub=URL`. */
+export function hubEndpoint(): string {
+  return new URLSearchParams(location.search).get('hub') ?? DEFAULT_HUB;
+}
+
 export function createCheckpointsPanel(deps: PanelDeps) {
   const ui = {
     modelInfo: byTestId<HTMLElement>('model-info'),
@@ -23,7 +28,6 @@ export function createCheckpointsPanel(deps: PanelDeps) {
     loadHub: byTestId<HTMLButtonElement>('load-hub'),
     hubProgress: byTestId<HTMLProgressElement>('hub-progress'),
   };
-  const hubEndpoint = new URLSearchParams(location.search).get('hub') ?? DEFAULT_HUB;
 
   /** The status line once a Hub model is in the worker. */
   function describeHubLoad(source: HubSource): string {
@@ -63,7 +67,7 @@ export function createCheckpointsPanel(deps: PanelDeps) {
       ui.hubProgress.value = 0;
       ui.hubProgress.hidden = false;
       deps.setStatus(`Looking up ${id} on the Hub…`);
-      deps.start({ type: 'hub', id, endpoint: hubEndpoint });
+      deps.start({ type: 'hub', id, endpoint: hubEndpoint() });
     }),
   );
 
@@ -85,6 +89,7 @@ export function createCheckpointsPanel(deps: PanelDeps) {
         );
         return;
       case 'download':
+        if (deps.state.busy !== 'hub') return;
         ui.hubProgress.hidden = false;
         ui.hubProgress.value = message.total > 0 ? message.loaded / message.total : 1;
         deps.setStatus(
@@ -126,6 +131,6 @@ function shape(config: GPTConfig): string {
   return `${config.nLayers} layers, ${config.nHeads} heads, ${config.embDim}-d, context ${config.contextLength}`;
 }
 
-function megabytes(bytes: number): string {
+export function megabytes(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;
 }

@@ -105,6 +105,8 @@ export function createSetupPanel(deps: PanelDeps) {
     },
     /** The size and context chosen, for a new model. */
     newModel: () => ({ preset: selectedPreset(), contextLength: contextLength() }),
+    /** The training text as it stands (LoRA on an open family trains on it too). */
+    text: () => ui.trainingText.value,
     /** The batch size and evaluation interval, which instruction tuning shares. */
     batchSize,
     evalEvery,

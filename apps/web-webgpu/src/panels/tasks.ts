@@ -2,6 +2,7 @@
  * The worker's tasks as the page sees them: which one runs, starting and stopping them, the page's
  * error line, and the status lines where a task's progress and failure show. Every panel gets these.
  */
+import type { OpenModelSummary } from '../open-model-protocol.js';
 import type { MessageOf, ModelSummary, Task, ToWorker } from '../protocol.js';
 import { byTestId } from '../ui/elements.js';
 
@@ -12,6 +13,8 @@ export interface TaskState {
   busy: Task | undefined;
   /** The language model in the worker, once there is one. */
   model: ModelSummary | undefined;
+  /** The open model (Qwen3, Llama 3.2, Gemma 3) the chat can answer with, once one is loaded. */
+  openModel: OpenModelSummary | undefined;
 }
 
 /** What the panels share: the tasks, their state, the error line and the status lines. */
@@ -51,8 +54,9 @@ export function createTasks(worker: Worker, refresh: (state: Readonly<TaskState>
     status: byTestId<HTMLElement>('status'),
     chatStatus: byTestId<HTMLElement>('chat-status'),
     preferenceStatus: byTestId<HTMLElement>('preference-status'),
+    openLoraStatus: byTestId<HTMLElement>('open-lora-status'),
   };
-  const state: TaskState = { ready: false, busy: undefined, model: undefined };
+  const state: TaskState = { ready: false, busy: undefined, model: undefined, openModel: undefined };
 
   function showError(message: string | null): void {
     ui.error.textContent = message ?? '';
@@ -60,13 +64,15 @@ export function createTasks(worker: Worker, refresh: (state: Readonly<TaskState>
   }
 
   /**
-   * Progress and failures show in the card that started the work: instruction tuning and chat in
-   * theirs, preference tuning in its own, everything else of the language model in the Train card's
-   * status line. (The classify card keeps its own.)
+   * Progress and failures show in the card that started the work: instruction tuning, chat and the
+   * open model in theirs, preference tuning and LoRA on an open family in their own, everything else
+   * of the language model in the Train card's status line. (The classify card keeps its own.)
    */
   function statusOf(task: Task | undefined): HTMLElement {
     if (task === 'preference') return ui.preferenceStatus;
-    return task === 'instruct' || task === 'chat' || task === 'chat-reset' ? ui.chatStatus : ui.status;
+    if (task === 'open-lora') return ui.openLoraStatus;
+    const chatTasks: (Task | undefined)[] = ['instruct', 'chat', 'chat-reset', 'open-model'];
+    return chatTasks.includes(task) ? ui.chatStatus : ui.status;
   }
 
   function setStatus(text: string, task = state.busy): void {
@@ -111,7 +117,7 @@ export function createTasks(worker: Worker, refresh: (state: Readonly<TaskState>
 
   return {
     ...deps,
-    handle(message: MessageOf<'backend' | 'model' | 'error' | 'idle'>): void {
+    handle(message: MessageOf<'backend' | 'model' | 'open-model-loaded' | 'error' | 'idle'>): void {
       switch (message.type) {
         case 'backend':
           state.ready = true;
@@ -119,11 +125,16 @@ export function createTasks(worker: Worker, refresh: (state: Readonly<TaskState>
         case 'model':
           state.model = message.model;
           return;
+        case 'open-model-loaded':
+          state.openModel = message.model;
+          return;
         case 'error':
           showError(message.message);
           if (message.task === 'init') showFailure('init', `No backend could start: ${message.message}`);
           else if (message.task === 'hub')
             showFailure('hub', `Could not load the model from the Hub: ${message.message}`);
+          else if (message.task === 'open-model')
+            showFailure('open-model', `Could not load the open model: ${message.message}`);
           else if (!message.task.startsWith('classify-'))
             showFailure(message.task, `The ${message.task} task failed: ${message.message}`);
           return;

@@ -82,6 +82,8 @@ export function createTrainPanel(deps: TrainPanelDeps) {
   });
 
   function handle(message: TrainMessages): void {
+    // LoRA on an open family draws its training in its own card.
+    if (deps.state.busy === 'open-lora' && message.type !== 'idle') return;
     switch (message.type) {
       case 'model':
         // A loaded checkpoint or Hub model starts with empty stats (Train clears them for a new model).

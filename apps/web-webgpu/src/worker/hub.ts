@@ -5,6 +5,7 @@
  */
 import { assertFitsMemory, type LoadedModel, loadModel, parseConfigJson } from '@scratchgpt/gpt-model';
 import { fetchModelInBrowser } from '@scratchgpt/hub';
+import { familyOf } from '@scratchgpt/open-models';
 import type { FromWorker } from '../protocol.js';
 
 export interface HubModel extends LoadedModel {
@@ -32,6 +33,7 @@ export async function loadFromHub(
     },
     // The weights alone must fit the backend (wasm's heap) before they are downloaded.
     beforeWeights: (config) => {
+      refuseOpenFamily(config, id);
       const parsed = parseConfigJson(config, `config.json of ${id}`).config;
       assertFitsMemory(parsed, { batchSize: 1, tokens: 1, training: false }, id);
     },
@@ -40,6 +42,8 @@ export async function loadFromHub(
       throw new Error(`The download of ${id} was stopped: Load from the Hub starts it again`);
     throw error;
   });
+  if (fetched.weights === undefined)
+    throw new Error(`${id} has no single model.safetensors: it is not GPT-2`);
   const loaded = loadModel(fetched.config, fetched.weights, {
     configSource: `config.json of ${id}`,
     weightsSource: `model.safetensors of ${id}`,
@@ -50,4 +54,17 @@ export async function loadFromHub(
     source: fetched.source,
     downloadedBytes: fetched.downloadedBytes,
   };
+}
+
+/** A Qwen3, Llama or Gemma 3 config is not GPT-2's: the chat card loads those. */
+function refuseOpenFamily(config: unknown, id: string): void {
+  let family: string;
+  try {
+    family = familyOf(config).modelType;
+  } catch {
+    return;
+  }
+  throw new Error(
+    `${id} is a ${family} model, not GPT-2: load it in the chat card ("an open model from the Hugging Face Hub")`,
+  );
 }

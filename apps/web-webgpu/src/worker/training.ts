@@ -3,8 +3,13 @@
  * `trained` (`trainMessages` in the protocol says which fields each keeps). The run keeps its data and optimizer snapshot so "Resume" continues exactly where "Stop"
  * left it.
  */
-import type { GPTModel } from '@scratchgpt/gpt-model';
-import { type BatchSource, type TrainEvent, type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
+import {
+  type BatchSource,
+  type LanguageModel,
+  type TrainEvent,
+  type TrainingSnapshot,
+  trainModel,
+} from '@scratchgpt/trainer';
 import { type FromWorker, type TrainMessage, trainMessages } from '../protocol.js';
 
 /** Batches of each split an evaluation reads: enough for a steady curve, few enough to stay quick. */
@@ -20,7 +25,7 @@ export interface TrainingRun {
 }
 
 export async function runTraining(
-  model: GPTModel,
+  model: LanguageModel,
   run: TrainingRun,
   steps: number,
   signal: AbortSignal,

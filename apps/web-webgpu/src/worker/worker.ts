@@ -15,6 +15,9 @@ import { prepareData } from './data.js';
 import { runGeneration } from './generation.js';
 import { loadFromHub } from './hub.js';
 import { instructionRun } from './instruct.js';
+import { resetOpenChat, runOpenChat } from './open-chat.js';
+import { runOpenLora } from './open-lora.js';
+import { loadOpenModelFromHub, type OpenChatModel } from './open-model.js';
 import { runPreferenceTuning } from './preference.js';
 import { runTraining, type TrainingRun } from './training.js';
 
@@ -26,6 +29,8 @@ const scope = self as unknown as WorkerScope;
 const post = (message: FromWorker, transfer: Transferable[] = []) => scope.postMessage(message, transfer);
 
 let model: GPTModel | undefined;
+/** The open model the chat can answer with, held beside the GPT above. */
+let open: OpenChatModel | undefined;
 let run: TrainingRun | undefined;
 let busy: Task | undefined;
 let controller: AbortController | undefined;
@@ -87,10 +92,23 @@ async function perform(message: ToWorker, signal: AbortSignal): Promise<void> {
       resetChat();
       return runPreferenceTuning(currentModel(), message.settings, signal, post);
     case 'chat':
+      if (message.model === 'open')
+        return runOpenChat(currentOpenModel(), { ...message, model: 'open' }, signal, post);
       return runChat(currentModel(), message, signal, post);
     case 'chat-reset':
       resetChat();
+      resetOpenChat();
       return;
+    case 'open-model': {
+      const loaded = await loadOpenModelFromHub(message.id, message.endpoint, signal, post);
+      resetOpenChat();
+      open?.model.dispose();
+      open = loaded;
+      post({ type: 'open-model-loaded', model: loaded.summary });
+      return;
+    }
+    case 'open-lora':
+      return runOpenLora(message.settings, signal, post);
     case 'attention': {
       const result = await promptAttention(currentModel(), message.prompt);
       post(result, [result.weights.buffer as ArrayBuffer]);
@@ -171,6 +189,11 @@ function newRun(settings: TrainSettings, contextLength: number): TrainingRun {
 function currentModel(): GPTModel {
   if (model == null) throw new Error('There is no model yet: train one or load a checkpoint first');
   return model;
+}
+
+function currentOpenModel(): OpenChatModel {
+  if (open == null) throw new Error('There is no open model yet: load one from the Hub in the chat card');
+  return open;
 }
 
 function replaceModel(next: GPTModel, summary: ModelSummary): void {

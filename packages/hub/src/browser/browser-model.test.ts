@@ -34,7 +34,7 @@ describe('fetchModelInBrowser', () => {
     });
     expect(first.source).toBe('hub');
     expect(first.commit).toBe(hub.commitOf('openai-community/gpt2'));
-    expect(same(first.weights, tinyGpt2['model.safetensors'])).toBe(true);
+    expect(same(first.weights!, tinyGpt2['model.safetensors'])).toBe(true);
     expect(first.config).toEqual(JSON.parse(new TextDecoder().decode(tinyGpt2['config.json'])));
     expect(first.downloadedBytes).toBe(
       tinyGpt2['model.safetensors'].byteLength + tinyGpt2['config.json'].byteLength,
@@ -44,7 +44,7 @@ describe('fetchModelInBrowser', () => {
     hub.requests.length = 0;
     const second = await load();
     expect(second).toMatchObject({ source: 'hub', downloadedBytes: 0 });
-    expect(same(second.weights, tinyGpt2['model.safetensors'])).toBe(true);
+    expect(same(second.weights!, tinyGpt2['model.safetensors'])).toBe(true);
     // Only the revision's description is asked for again.
     expect(hub.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
       'GET /api/models/openai-community/gpt2/revision/main',
@@ -57,7 +57,7 @@ describe('fetchModelInBrowser', () => {
     const offlineFetch = () => Promise.reject(new TypeError('Failed to fetch'));
     const offline = await load({ fetch: offlineFetch });
     expect(offline.source).toBe('cache');
-    expect(same(offline.weights, tinyGpt2['model.safetensors'])).toBe(true);
+    expect(same(offline.weights!, tinyGpt2['model.safetensors'])).toBe(true);
 
     const empty = new MemoryCacheStorage();
     const error = await hubFailure(load({ fetch: offlineFetch, caches: empty.asCacheStorage() }));

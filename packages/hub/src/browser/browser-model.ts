@@ -1,16 +1,24 @@
 /**
- * A model id to its config and weights in a browser (or a worker), kept in Cache Storage so a reload
- * does not download again and an offline page still loads what it fetched before. Entries are keyed by
- * the files' URLs at their commit, which never change; the revision's description is stored last, so a
- * cached description always finds its files. Each file is checked against the size and SHA-256 the Hub
- * announced before it is stored.
+ * A model id to its files in a browser (or a worker), kept in Cache Storage so a reload does not
+ * download again and an offline page still loads what it fetched before: GPT-2's config and weights,
+ * or a Qwen3, Llama or Gemma 3 repository whole (the files `obtainWeightFiles` reads from its config,
+ * as on Node). Entries are keyed by the files' URLs at their commit, which never change; the revision's
+ * description is stored last, so a cached description always finds its files. Each file is checked
+ * against the size and SHA-256 the Hub announced before it is stored.
  */
 import { Deadline } from '../deadline.js';
 import { sha256Hex } from '../digest.js';
 import { authorization, DEFAULT_ENDPOINT, resolveUrl, revisionInfoUrl, trimEndpoint } from '../endpoint.js';
 import { HubError } from '../errors.js';
 import { isNetworkFailure, type RequestSubject, refusal, unreachable } from '../http-errors.js';
-import { bookConfig, type ModelId, modelFiles, parseModelId } from '../model-id.js';
+import {
+  bookConfig,
+  CONFIG_FILE,
+  type ModelId,
+  modelFiles,
+  parseModelId,
+  WEIGHTS_FILE,
+} from '../model-id.js';
 import { parseRevisionInfo, type RevisionInfo } from '../revision-info.js';
 import {
   chunksOf,
@@ -20,6 +28,7 @@ import {
   type ProgressCallback,
   silent,
 } from '../transfer.js';
+import { obtainWeightFiles, refuseOversized } from '../weight-files.js';
 
 export const DEFAULT_CACHE_NAME = 'scratchgpt-hub';
 
@@ -28,7 +37,7 @@ export interface BrowserModelOptions {
   endpoint?: string;
   token?: string;
   onProgress?: ProgressCallback;
-  /** Sees config.json before the weights are fetched; throwing stops there. */
+  /** Sees config.json before the weights (and a tokenizer) are fetched; throwing stops there. */
   beforeWeights?: (config: unknown) => void | Promise<void>;
   /** The Cache Storage cache to keep files in (default `scratchgpt-hub`). */
   cacheName?: string;
@@ -44,8 +53,13 @@ export interface BrowserModel {
   commit: string;
   /** config.json, parsed (for the book's copies, the book's config). */
   config: unknown;
-  /** model.safetensors. */
-  weights: Uint8Array;
+  /**
+   * Every file fetched, by its path in the repository, config.json first: for the full layout also the
+   * tokenizer and generation files the repository has, and model.safetensors or the index and its shards.
+   */
+  files: ReadonlyMap<string, Uint8Array>;
+  /** The weights when they are one file: model.safetensors (or the book's file); undefined when sharded. */
+  weights: Uint8Array | undefined;
   /** Whether the Hub was asked, or only the browser's storage (offline). */
   source: 'hub' | 'cache';
   /** Bytes fetched from the network this time. */
@@ -96,9 +110,10 @@ export async function fetchModelInBrowser(
     if (expected === undefined) {
       throw new HubError(
         'not-found',
-        `${id.text} has no ${path} at revision ${id.revision}: it is not a GPT-2 checkpoint scratchgpt can load`,
+        `${id.text} has no ${path} at revision ${id.revision}: it is not a checkpoint scratchgpt can load`,
       );
     }
+    refuseOversized(path, expected.size, id.text);
     const key = resolveUrl(endpoint, id.repo, info.commit, path);
     const hit = await store.match(key);
     if (hit !== undefined) {
@@ -123,21 +138,33 @@ export async function fetchModelInBrowser(
     return bytes;
   };
 
-  const files = modelFiles(id);
-  const configFile = files.find((file) => file.role === 'config');
-  const config =
-    configFile === undefined
-      ? bookConfig(id.bookSize ?? 'gpt2-small')
-      : parseConfig(await fileBytes(configFile.path), id.text);
-  await options.beforeWeights?.(config);
-  const weights = await fileBytes(files.find((file) => file.role === 'weights')!.path);
+  const files = new Map<string, Uint8Array>();
+  const obtain = async (path: string, optional: boolean): Promise<Uint8Array | undefined> => {
+    if (optional && !info.files.has(path)) return undefined;
+    const bytes = await fileBytes(path);
+    files.set(path, bytes);
+    return bytes;
+  };
+  const [first] = modelFiles(id);
+  let config: unknown;
+  if (id.bookSize !== undefined) {
+    config = bookConfig(id.bookSize);
+    await options.beforeWeights?.(config);
+    await obtain(first!.path, false);
+  } else {
+    config = parseConfig((await obtain(CONFIG_FILE, false))!, id.text);
+    await options.beforeWeights?.(config);
+    const text = async (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+    await obtainWeightFiles(config, { obtain, text }, id.text);
+  }
   if (source === 'hub') {
     await store.put(
       infoUrl,
       new Response(described.text, { headers: { 'content-type': 'application/json' } }),
     );
   }
-  return { id, commit: info.commit, config, weights, source, downloadedBytes };
+  const weights = files.get(id.bookSize === undefined ? WEIGHTS_FILE : first!.path);
+  return { id, commit: info.commit, config, files, weights, source, downloadedBytes };
 }
 
 async function describeRevision(

@@ -154,7 +154,7 @@ describe('downloadModel', () => {
     const noWeights = await hubFailure(download('scratchgpt/config-only'));
     expect(noWeights.code).toBe('not-found');
     expect(noWeights.message).toBe(
-      'scratchgpt/config-only has no model.safetensors at revision main: it is not a GPT-2 checkpoint scratchgpt can load',
+      'scratchgpt/config-only has no model.safetensors at revision main: it is not a checkpoint scratchgpt can load',
     );
     expect((await hubFailure(download('gpt2@no-such-branch'))).message).toBe(
       "openai-community/gpt2 has no revision 'no-such-branch'",

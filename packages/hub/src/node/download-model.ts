@@ -17,13 +17,13 @@ import {
   type RepoFile,
 } from '../model-id.js';
 import type { ProgressCallback, TransferOptions } from '../transfer.js';
+import { obtainWeightFiles, refuseOversized } from '../weight-files.js';
 import { type BlobCheck, checkBlob } from './blob-check.js';
 import { downloadBlob } from './blob-download.js';
 import { bookCheckpointDir } from './book-checkpoint.js';
 import { fetchFileMetadata } from './file-metadata.js';
 import { RepoCache } from './repo-cache.js';
 import { type HubSettings, hubSettingsFromEnv } from './settings.js';
-import { obtainWeightFiles } from './weight-files.js';
 
 export interface DownloadModelOptions {
   /** Overrides of what the environment says (HF_ENDPOINT, HF_TOKEN, HF_HUB_OFFLINE, the caches). */
@@ -106,7 +106,7 @@ async function fromHub(download: Download): Promise<DownloadedModel> {
     });
     if (metadata === undefined) return undefined;
     commit ??= metadata.commit;
-    if (file.role === 'config') refuseLargeConfig(metadata.size, id);
+    refuseOversized(file.path, metadata.size, id.text);
     const target = { ...metadata, path: cache.blobPath(metadata.etag) };
     // The blob is checked every time: a cached copy is used only when its size and hash are the Hub's.
     const cached = await checkBlob(target.path, target);
@@ -153,7 +153,14 @@ async function obtainModel(
   }
   await obtain(first!);
   const config = await checkConfig(download, commitOf());
-  await obtainWeightFiles(config, (path, optional) => obtain({ path, role: 'weights' }, optional), id.text);
+  const source = {
+    obtain: (path: string, optional: boolean) => obtain({ path, role: 'weights' }, optional),
+    text: async (file: string, path: string) => {
+      refuseOversized(path, (await stat(file)).size, id.text);
+      return readFile(file, 'utf8');
+    },
+  };
+  await obtainWeightFiles(config, source, id.text);
 }
 
 async function fromCache(download: Download, why: string): Promise<DownloadedModel> {
@@ -210,7 +217,7 @@ async function checkConfig({ id, cache, options }: Download, commit: string | un
   }
   if (commit === undefined) throw new Error('internal: config.json comes before the weights');
   const path = cache.filePath(commit, CONFIG_FILE);
-  refuseLargeConfig((await stat(path)).size, id);
+  refuseOversized(CONFIG_FILE, (await stat(path)).size, id.text);
   const text = await readFile(path, 'utf8');
   let config: unknown;
   try {
@@ -223,17 +230,6 @@ async function checkConfig({ id, cache, options }: Download, commit: string | un
   }
   await options.beforeWeights?.(config);
   return config;
-}
-
-/** A GPT-2 config.json is a kilobyte; one of megabytes is no config, and is not read whole. */
-const MAX_CONFIG_BYTES = 1 << 20;
-
-function refuseLargeConfig(size: number, id: ModelId): void {
-  if (size <= MAX_CONFIG_BYTES) return;
-  throw new HubError(
-    'integrity',
-    `config.json of ${id.text} is ${size} bytes, more than the ${MAX_CONFIG_BYTES} a model's config may have: it is not a GPT-2 checkpoint scratchgpt can load`,
-  );
 }
 
 async function checkpointDir({ id, cache, settings }: Download, commit: string): Promise<string> {

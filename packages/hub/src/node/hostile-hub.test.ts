@@ -249,7 +249,7 @@ describe('a silent or stalling Hub is given up on in time', () => {
     hub.faults.hubHeaders = { headers: { 'content-length': String(200 << 20) }, file: 'config.json' };
     const error = await hubFailure(download('gpt2'));
     expect(error.message).toBe(
-      `config.json of gpt2 is ${200 << 20} bytes, more than the 1048576 a model's config may have: it is not a GPT-2 checkpoint scratchgpt can load`,
+      `config.json of gpt2 is ${200 << 20} bytes, more than the 1048576 a model's config may have: it is not a checkpoint scratchgpt can load`,
     );
     expect(hub.downloadsOf('config.json')).toEqual([]);
   });

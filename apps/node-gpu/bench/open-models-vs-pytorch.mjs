@@ -19,20 +19,10 @@
  * baseline. Both sides get `--threads` threads. Needs a build (`pnpm build`) and Debian's python3-torch.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-
-/** OpenBLAS kernel sets and the CPU flags their instructions need. */
-const kernelSets = {
-  SkylakeX: ['avx512f', 'avx512bw', 'avx512dq', 'avx512vl'],
-  Haswell: ['avx2', 'fma'],
-};
-const cpuFlags = new Set(
-  (/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').trim().split(/\s+/),
-);
-const runnable = Object.keys(kernelSets).filter((set) => kernelSets[set].every((flag) => cpuFlags.has(flag)));
+import { checkCoreTypes, median, runnableCoreTypes } from './pytorch-kernels.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -45,7 +35,7 @@ const { values } = parseArgs({
     context: { type: 'string', default: '64' },
     steps: { type: 'string', default: '2' },
     threads: { type: 'string', default: String(availableParallelism()) },
-    coretypes: { type: 'string', default: runnable.join(',') },
+    coretypes: { type: 'string', default: runnableCoreTypes.join(',') },
     repeat: { type: 'string', default: '3' },
     'train-repeat': { type: 'string', default: '1' },
     // Internal: one scratchgpt measurement in this process (the comparison runs itself with it).
@@ -56,11 +46,6 @@ const { values } = parseArgs({
 
 const SHAPES = ['qwen3-0.6b', 'gemma3-270m'];
 const MEASURES = ['generate', 'train'];
-const median = (xs) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 const listed = (flag, known) => {
   const chosen = values[flag].split(',').filter(Boolean);
   for (const name of chosen) {
@@ -125,12 +110,8 @@ async function measureOnce(measure, shape) {
 function compare() {
   const shapes = listed('shapes', SHAPES);
   const measures = listed('measures', MEASURES);
-  const coreTypes = listed('coretypes', Object.keys(kernelSets));
-  for (const set of coreTypes) {
-    const missing = kernelSets[set].filter((flag) => !cpuFlags.has(flag));
-    if (missing.length > 0)
-      throw new Error(`--coretypes ${set} needs ${missing.join(', ')}, which this CPU lacks`);
-  }
+  const coreTypes = values.coretypes.split(',').filter(Boolean);
+  checkCoreTypes(coreTypes);
   const self = fileURLToPath(import.meta.url);
   const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
   const reference = fileURLToPath(new URL('../../../tools/reference/open_models_bench.py', import.meta.url));

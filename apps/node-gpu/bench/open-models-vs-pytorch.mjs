@@ -16,9 +16,11 @@
  * 1 by default: Qwen3-0.6B's weights, gradients and AdamW moments take about 10 GB on each side), so a
  * change in the machine's load hits both. PyTorch gets its best BLAS kernels: it runs once per OpenBLAS
  * kernel set in `--coretypes` (by default each AVX set this CPU can run) and the fastest median is the
- * baseline. Both sides get `--threads` threads. Needs a build (`pnpm build`) and Debian's python3-torch.
+ * baseline. Both sides get `--threads` threads. A scratchgpt run that fails (training either shape
+ * overflows the 4 GiB heap of wasm, which blas computes on) is reported with its error, and PyTorch's
+ * figure is still taken. Needs a build (`pnpm build`) and Debian's python3-torch.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -127,6 +129,21 @@ function compare() {
         .split('\n')
         .at(-1),
     );
+  /**
+   * scratchgpt's measurement, or the error it failed with (a model too large for the backend, e.g.
+   * training beyond wasm's 4 GiB heap), so PyTorch's figure is still taken.
+   */
+  const ours = (args, env) => {
+    const result = spawnSync(process.execPath, [self, ...args], {
+      encoding: 'utf8',
+      env,
+      maxBuffer: 2 ** 26,
+    });
+    process.stderr.write(result.stderr);
+    if (result.status === 0) return JSON.parse(result.stdout.trim().split('\n').at(-1));
+    const error = /^\w*Error: .*$/m.exec(result.stderr)?.[0] ?? `exit ${result.status ?? result.signal}`;
+    return { error };
+  };
   // scratchgpt's threads: OpenBLAS's (the blas backend uses every core unless this says otherwise).
   const ourEnv = { ...process.env, OPENBLAS_NUM_THREADS: threads };
   const info = run(process.execPath, [cli, 'info', '--backend', values.backend, '--json'], ourEnv);
@@ -139,9 +156,8 @@ function compare() {
       const runs = [];
       const repeat = Number(measure === 'train' ? values['train-repeat'] : values.repeat);
       for (let i = 0; i < repeat; i++) {
-        const ours = run(
-          process.execPath,
-          [self, '--measure-once', measure, '--shape', shape, '--backend', values.backend, ...sizes[measure]],
+        const mine = ours(
+          ['--measure-once', measure, '--shape', shape, '--backend', values.backend, ...sizes[measure]],
           ourEnv,
         );
         const pytorch = {};
@@ -153,7 +169,8 @@ function compare() {
           );
         }
         const row = {
-          scratchgpt: ours[key],
+          scratchgpt: mine[key] ?? null,
+          ...(mine.error ? { scratchgptError: mine.error } : {}),
           pytorch: Object.fromEntries(coreTypes.map((set) => [set, pytorch[set][key]])),
           pytorchKernels: Object.fromEntries(
             coreTypes.map((set) => [set, pytorch[set].blas?.coreType ?? null]),
@@ -163,7 +180,8 @@ function compare() {
         console.error(JSON.stringify({ shape, measure, run: i + 1, ...row }));
         runs.push(row);
       }
-      const ourMedian = median(runs.map((r) => r.scratchgpt));
+      const measured = runs.map((r) => r.scratchgpt).filter((x) => x !== null);
+      const ourMedian = measured.length > 0 ? median(measured) : null;
       const byCoreType = Object.fromEntries(
         coreTypes.map((set) => [set, median(runs.map((r) => r.pytorch[set]))]),
       );
@@ -173,7 +191,7 @@ function compare() {
         measure,
         scratchgptTokensPerSec: ourMedian,
         pytorch: { coreType: best, tokensPerSec: byCoreType[best], byCoreType },
-        ratio: ourMedian / byCoreType[best],
+        ratio: ourMedian === null ? null : ourMedian / byCoreType[best],
         runs,
       });
     }

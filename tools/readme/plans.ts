@@ -280,6 +280,26 @@ export const plans: Record<string, Plan> = {
     check: syntaxOf('apps/node-gpu/bench/gpt2-chapter5.mjs'),
     why: realWeightsWhy,
   },
+  'node apps/node-gpu/bench/open-models-vs-pytorch.mjs': {
+    kind: 'skip',
+    check: `${syntaxOf('apps/node-gpu/bench/open-models-vs-pytorch.mjs')} && ${compiles('tools/reference/open_models_bench.py')}`,
+    why: 'a benchmark: Qwen3-0.6B and Gemma-3-270M with random weights, generating and training on both sides, tens of minutes',
+  },
+  'node apps/node-gpu/bench/open-models-vs-pytorch.mjs --shapes gemma3-270m --measures generate --repeat 5': {
+    kind: 'skip',
+    check: `${syntaxOf('apps/node-gpu/bench/open-models-vs-pytorch.mjs')} && ${compiles('tools/reference/open_models_bench.py')}`,
+    why: 'a benchmark: Gemma-3-270M with random weights generating on both sides, several minutes',
+  },
+  ...Object.fromEntries(
+    ['qwen3', 'llama3', 'gemma3'].map((family) => [
+      `node apps/node-gpu/bench/open-models-with-weights.mjs --family ${family}`,
+      {
+        kind: 'skip',
+        check: `${syntaxOf('apps/node-gpu/bench/open-models-with-weights.mjs')} && ${compiles('tools/reference/open_model_generate.py')}`,
+        why: 'it checks the published checkpoints, which only huggingface.co has (test/open-models-with-weights.test.ts runs it on a loopback Hub)',
+      } satisfies Plan,
+    ]),
+  ),
   'node apps/node-gpu/bench/gpt2-from-cache.mjs': {
     kind: 'skip',
     check: `${syntaxOf('apps/node-gpu/bench/gpt2-from-cache.mjs')} && ${compiles('tools/reference/load_bench.py')} && ${compiles('tools/reference/random_gpt2.py')}`,

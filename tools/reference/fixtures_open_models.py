@@ -135,6 +135,7 @@ def write_open_model(name, out_dir):
         "greedy_ids": continued.to(torch.int32),
     }
     safetensors_io.save(out_dir / "io.safetensors", io)
+    figures = write_linear_rope(name, model, input_ids, prompt, out_dir) if name.startswith("gemma3") else {}
 
     inputs, targets = training_batches(cfg["vocab_size"], seed=SEEDS[name] + 3)
     safetensors_io.save(out_dir / "batches.safetensors", {"inputs": inputs, "targets": targets})
@@ -153,4 +154,23 @@ def write_open_model(name, out_dir):
         out_dir / "training.json",
         {"optimizer": {**ADAMW, "betas": list(ADAMW["betas"])}, "steps": STEPS},
     )
-    return {"max_logit": float(logits.abs().max()), "first_loss": losses[0], "last_loss": losses[-1]}
+    return {"max_logit": float(logits.abs().max()), "first_loss": losses[0], "last_loss": losses[-1], **figures}
+
+
+LINEAR_ROPE_FACTOR = 8.0
+
+
+def write_linear_rope(name, model, input_ids, prompt, out_dir):
+    """The same weights with a linear rope_scaling (factor 8, as Gemma 3 4B and larger): the full layer's
+    positions divided by the factor, the sliding layers' untouched. Returns how far the logits move."""
+    cfg = {**FAMILIES[name], "rope_scaling": {"rope_type": "linear", "factor": LINEAR_ROPE_FACTOR}}
+    scaled = Decoder(cfg)
+    scaled.load_state_dict(model.state_dict())
+    scaled.eval()
+    write_json(out_dir / "rope-linear.json", {**typescript_config(name, FAMILIES[name]), "ropeLinearFactor": LINEAR_ROPE_FACTOR})
+    with torch.no_grad():
+        logits = scaled(input_ids)
+        moved = float((logits - model(input_ids)).abs().max())
+    io = {"logits": logits, "greedy_ids": greedy(scaled, prompt, 24).to(torch.int32)}
+    safetensors_io.save(out_dir / "rope-linear.safetensors", io)
+    return {"rope_linear_logit_change": moved}

@@ -15,21 +15,10 @@
  * 2 layers: scratchgpt's gpt-tiny). Needs a build (`pnpm build`) and Debian's python3-torch.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-
-/** OpenBLAS kernel sets and the CPU flags their instructions need. */
-const kernelSets = {
-  SkylakeX: ['avx512f', 'avx512bw', 'avx512dq', 'avx512vl'],
-  Haswell: ['avx2', 'fma'],
-  Zen: ['avx2', 'fma'],
-};
-const cpuFlags = new Set(
-  (/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').trim().split(/\s+/),
-);
-const runnable = Object.keys(kernelSets).filter((set) => kernelSets[set].every((flag) => cpuFlags.has(flag)));
+import { checkCoreTypes, median, runnableCoreTypes } from './pytorch-kernels.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -39,7 +28,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '5' },
     backend: { type: 'string', default: 'auto' },
     threads: { type: 'string', default: String(availableParallelism()) },
-    coretypes: { type: 'string', default: runnable.join(',') },
+    coretypes: { type: 'string', default: runnableCoreTypes.join(',') },
     repeat: { type: 'string', default: '3' },
   },
 });
@@ -47,11 +36,7 @@ const presets = { tiny: 'gpt-tiny', 'gpt2-small': 'gpt2-small' };
 const ours = presets[values.config];
 if (ours === undefined) throw new Error(`--config must be one of ${Object.keys(presets).join(', ')}`);
 const coreTypes = values.coretypes.split(',').filter(Boolean);
-for (const set of coreTypes) {
-  const missing = (kernelSets[set] ?? []).filter((flag) => !cpuFlags.has(flag));
-  if (missing.length > 0)
-    throw new Error(`--coretypes ${set} needs ${missing.join(', ')}, which this CPU lacks`);
-}
+checkCoreTypes(coreTypes);
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const reference = fileURLToPath(new URL('../../../tools/reference/bench.py', import.meta.url));
 const shared = ['--batch-size', values['batch-size'], '--context', values.context, '--steps', values.steps];
@@ -64,11 +49,6 @@ const run = (command, args, env) =>
       .split('\n')
       .at(-1),
   );
-const median = (xs) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 // scratchgpt's threads: OpenBLAS's (the blas backend sets every core unless this says otherwise).
 const ourEnv = { ...process.env, OPENBLAS_NUM_THREADS: String(threads) };
 const info = run(process.execPath, [cli, 'info', '--backend', values.backend, '--json'], ourEnv);

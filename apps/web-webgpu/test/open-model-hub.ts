@@ -5,8 +5,10 @@
  * generation config names, besides <|im_end|>, the token the model gives greedily a few tokens into its
  * answer, so the answer ends at an EOS token: where it ends is known from the same model in Node.
  */
+
+import { generate } from '@scratchgpt/gpt-model';
 import { type FakeHub, startFakeHub } from '@scratchgpt/hub/testing';
-import { checkpointInMemory, greedyTokens, loadOpenModelCheckpoint } from '@scratchgpt/open-models';
+import { checkpointInMemory, loadOpenModelCheckpoint } from '@scratchgpt/open-models';
 import { initBackend, parseSafetensors } from '@scratchgpt/tensor';
 import { type HFTokenizer, loadHFTokenizer, renderChatTemplate } from '@scratchgpt/tokenizer';
 import { fixtureFile } from '../../../packages/open-models/src/test-support/fixtures.js';
@@ -111,7 +113,9 @@ export async function tinyQwen3Repo(message: string): Promise<{
   const { model } = await loadOpenModelCheckpoint(checkpointInMemory(new Map(Object.entries(files))));
   const promptIds = tokenizer.encode(prompt, { allowedSpecial: 'all' });
   // As many as the context leaves: the page gives the answer no more.
-  const greedy = await greedyTokens(model, promptIds, model.config.contextLength - promptIds.length);
+  const greedy = await generate(model, promptIds, {
+    maxNewTokens: model.config.contextLength - promptIds.length,
+  });
   model.dispose();
   const stop = stopAfter(greedy, tokenizer);
   files['generation_config.json'] = jsonBytes({ eos_token_id: [tokenizer.eosId, greedy[stop]] });

@@ -1,5 +1,11 @@
 export { CausalAttention, type CausalAttentionOptions } from './causal-attention.js';
-export { KVCache, LayerKVCache } from './kv-cache.js';
+export {
+  type CachedKeysValues,
+  KVCache,
+  type KVCacheOptions,
+  LayerKVCache,
+  type LayerKVCacheOptions,
+} from './kv-cache.js';
 export { CausalMask, causalMask } from './mask.js';
 export {
   type AttentionCallOptions,

@@ -93,6 +93,11 @@ export class MultiHeadAttention extends Module {
     core: (queries: tf.Tensor, keys: tf.Tensor, values: tf.Tensor) => R,
   ): R {
     const [batch, tokens] = x.shape as [number, number, number];
+    if (cache?.window !== undefined) {
+      throw new RangeError(
+        'MultiHeadAttention attends to every earlier token: give it a KV cache without a window',
+      );
+    }
     const offset = cache?.length ?? 0;
     let queries = this.splitHeads(this.wQuery.forward(x)); // (B, H, T, hd)
     let keys = this.splitHeads(this.wKey.forward(x));

@@ -5,6 +5,11 @@ import { checkLlama3Scaling, type Llama3RotaryScaling, scaleLlama3Frequency } fr
 export interface RotaryOptions {
   /** Llama 3's frequency scaling (absent: the plain frequencies base^(-2i/headDim)). */
   scaling?: Llama3RotaryScaling;
+  /**
+   * Linear position scaling: every angle is taken at position / linearFactor (Gemma 3's global layers
+   * in its larger models, factor 8). Absent: 1.
+   */
+  linearFactor?: number;
 }
 
 /**
@@ -25,10 +30,15 @@ export class RotaryEmbedding {
     if (headDim % 2 !== 0)
       throw new RangeError(`Rotary embeddings need an even head dimension, got ${headDim}`);
     if (options.scaling) checkLlama3Scaling(options.scaling);
+    const { linearFactor = 1 } = options;
+    if (!Number.isFinite(linearFactor) || linearFactor <= 0) {
+      throw new RangeError(`Rotary scaling: linearFactor must be a positive number, got ${linearFactor}`);
+    }
     const half = headDim / 2;
     const frequencies = Array.from({ length: half }, (_, i) => {
       const frequency = base ** (-(2 * i) / headDim);
-      return options.scaling ? scaleLlama3Frequency(frequency, options.scaling) : frequency;
+      // Dividing the frequency, as transformers does, rounds as the reference does.
+      return (options.scaling ? scaleLlama3Frequency(frequency, options.scaling) : frequency) / linearFactor;
     });
     const cos = new Float32Array(contextLength * half);
     const sin = new Float32Array(contextLength * half);

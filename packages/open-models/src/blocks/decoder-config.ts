@@ -46,6 +46,8 @@ export interface DecoderConfig extends DecoderSizes {
   /** Rotary base of the sliding-window layers. */
   ropeLocalBase: number;
   ropeScaling: Llama3RotaryScaling | undefined;
+  /** The full-attention layers' positions divided by this (Gemma 3's linear rope_scaling). */
+  ropeLinearFactor: number | undefined;
   slidingWindow: number | undefined;
   queryScale: number;
   normEps: number;
@@ -104,6 +106,9 @@ export function validateDecoderConfig(config: DecoderConfig): DecoderConfig {
     requirePositiveNumber(family, 'finalLogitSoftcap', config.finalLogitSoftcap);
   }
   if (config.ropeScaling) checkLlama3Scaling(config.ropeScaling);
+  if (config.ropeLinearFactor !== undefined) {
+    requirePositiveNumber(family, 'ropeLinearFactor', config.ropeLinearFactor);
+  }
   return config;
 }
 
@@ -135,6 +140,7 @@ export function baseDecoder(
     ropeBase: config.ropeBase,
     ropeLocalBase: config.ropeBase,
     ropeScaling: undefined,
+    ropeLinearFactor: undefined,
     slidingWindow: undefined,
     queryScale: 1 / Math.sqrt(config.headDim),
     normEps: config.normEps,

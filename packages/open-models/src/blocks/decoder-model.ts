@@ -64,21 +64,22 @@ export class DecoderModel extends Module {
     super();
     this.config = validateDecoderConfig({ ...config, layerTypes: [...config.layerTypes] });
     assertWeightsFit(this.config);
-    const { headDim, contextLength, ropeScaling } = this.config;
+    const { headDim, contextLength, ropeScaling, ropeLinearFactor } = this.config;
     const generator = options.generator ? { generator: options.generator } : {};
-    const rotary = (base: number) => {
-      const made = new RotaryEmbedding(
-        headDim,
-        contextLength,
-        base,
-        ropeScaling ? { scaling: ropeScaling } : {},
-      );
+    const rotary = (base: number, linearFactor: number | undefined) => {
+      const made = new RotaryEmbedding(headDim, contextLength, base, {
+        ...(ropeScaling ? { scaling: ropeScaling } : {}),
+        ...(linearFactor !== undefined ? { linearFactor } : {}),
+      });
       this.#rotaries.push(made);
       return made;
     };
-    const global = rotary(this.config.ropeBase);
-    // Sliding layers have their own base (Gemma 3); one table per base, shared by the layers using it.
-    const local = this.config.layerTypes.includes('sliding') ? rotary(this.config.ropeLocalBase) : global;
+    const global = rotary(this.config.ropeBase, ropeLinearFactor);
+    // Sliding layers have their own base and no linear scaling (Gemma 3); one table each, shared by
+    // the layers using it.
+    const local = this.config.layerTypes.includes('sliding')
+      ? rotary(this.config.ropeLocalBase, undefined)
+      : global;
     this.model = this.registerModule(
       'model',
       new DecoderStack(this.config, (type) => (type === 'sliding' ? local : global), generator),
@@ -137,9 +138,15 @@ export class DecoderModel extends Module {
     });
   }
 
-  /** A cache for generating with this model: one layer per block. */
+  /**
+   * A cache for generating with this model: one layer per block. Sliding-window layers keep only their
+   * window, so their share stays bounded however long the generation runs.
+   */
   createCache(): KVCache {
-    return new KVCache(this.config.layerTypes.length);
+    const { layerTypes, slidingWindow } = this.config;
+    return new KVCache(layerTypes.length, {
+      windows: layerTypes.map((type) => (type === 'sliding' ? slidingWindow : undefined)),
+    });
   }
 
   override dispose(): void {

@@ -78,7 +78,8 @@ export class GroupedQueryAttention extends Module {
       }
       queries = rotary.rotate(queries, offset);
       keys = rotary.rotate(keys, offset);
-      if (options.cache) ({ keys, values } = options.cache.append(keys, values)); // (B, G, offset+T, hd)
+      let firstKey = 0;
+      if (options.cache) ({ keys, values, start: firstKey } = options.cache.append(keys, values)); // (B, G, T_keys, hd)
       const shared = [this.#shareGroups(keys, batch), this.#shareGroups(values, batch)] as const; // (B, H, T_keys, hd)
       // The fused kernel (where the backend has one) never holds the (T × T) weights, but it is causal
       // from position 0 with no window: cached tokens, or a window the sequence outgrows, take the masked path.
@@ -86,18 +87,30 @@ export class GroupedQueryAttention extends Module {
       const context =
         options.cache == null && !windowed && fusedAttentionAvailable()
           ? causalAttention(queries, shared[0], shared[1], { scale: queryScale })
-          : this.#maskedAttention(queries, shared[0], shared[1], offset);
+          : this.#maskedAttention(queries, shared[0], shared[1], offset, firstKey);
       const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch, tokens, nHeads * headDim]);
       return this.oProj.forward(merged);
     });
   }
 
-  /** softmax(q·kᵀ·scale + mask)·v for queries after `offset` cached positions: (B, H, T, hd) */
-  #maskedAttention(queries: tf.Tensor, keys: tf.Tensor, values: tf.Tensor, offset: number): tf.Tensor {
+  /**
+   * softmax(q·kᵀ·scale + mask)·v for queries after `offset` cached positions, over keys from position
+   * `firstKey` on: (B, H, T, hd)
+   */
+  #maskedAttention(
+    queries: tf.Tensor,
+    keys: tf.Tensor,
+    values: tf.Tensor,
+    offset: number,
+    firstKey: number,
+  ): tf.Tensor {
     const { queryScale, slidingWindow } = this.#options;
     const tokens = queries.shape[2] as number;
     const scores = matMul(tf.mul(queries, queryScale), keys, false, true); // (B, H, T, T_keys)
-    const weights = tf.softmax(addBroadcast(scores, attentionMask(tokens, offset, slidingWindow)), -1);
+    const weights = tf.softmax(
+      addBroadcast(scores, attentionMask(tokens, offset, slidingWindow, firstKey)),
+      -1,
+    );
     return matMul(weights, values);
   }
 

@@ -70,6 +70,13 @@ describe('configs from Hugging Face config.json files', () => {
     expect(gemma3ConfigFromHuggingFace(patternOnly).layerTypes).toEqual(GEMMA3_PRESETS['270M'].layerTypes);
   });
 
+  it("read Gemma 3's linear rope scaling (4B and larger), in either spelling of its type", () => {
+    for (const key of ['rope_type', 'type']) {
+      const linear = { ...gemma3_270M, rope_scaling: { factor: 8, [key]: 'linear' } };
+      expect(gemma3ConfigFromHuggingFace(linear)).toEqual({ ...GEMMA3_PRESETS['270M'], ropeLinearFactor: 8 });
+    }
+  });
+
   it('refuse a missing field, or a rope scaling that is not implemented, by name', () => {
     const { rope_theta: _, ...noTheta } = qwen3_0_6B;
     expect(() => qwen3ConfigFromHuggingFace(noTheta)).toThrow(
@@ -77,8 +84,12 @@ describe('configs from Hugging Face config.json files', () => {
     );
     const yarn = { ...llama32_1B, rope_scaling: { ...llama32_1B.rope_scaling, rope_type: 'yarn' } };
     expect(() => llama3ConfigFromHuggingFace(yarn)).toThrow(/rope_scaling of type "yarn" is not supported/);
-    const linear = { ...gemma3_270M, rope_scaling: { factor: 8, rope_type: 'linear' } };
-    expect(() => gemma3ConfigFromHuggingFace(linear)).toThrow(/Gemma 3: rope_scaling is not supported/);
+    const dynamic = { ...gemma3_270M, rope_scaling: { factor: 8, rope_type: 'dynamic' } };
+    expect(() => gemma3ConfigFromHuggingFace(dynamic)).toThrow(
+      'Gemma 3: rope_scaling of type "dynamic" is not supported, only "linear"',
+    );
+    const noFactor = { ...gemma3_270M, rope_scaling: { rope_type: 'linear' } };
+    expect(() => gemma3ConfigFromHuggingFace(noFactor)).toThrow(/needs a number in "factor"/);
     expect(() => qwen3ConfigFromHuggingFace([])).toThrow(/must be a JSON object/);
   });
 });

@@ -30,6 +30,11 @@ export interface Gemma3Config extends DecoderSizes {
   normEps: number;
   /** tie_word_embeddings */
   tieEmbeddings: boolean;
+  /**
+   * rope_scaling.factor of a linear rope_scaling (Gemma 3 4B and larger: 8): the full-attention layers
+   * take their rotary angles at position / factor. Absent or null: no scaling (270M, 1B).
+   */
+  ropeLinearFactor?: number | null;
 }
 
 const FIELDS = [
@@ -77,7 +82,7 @@ export const GEMMA3_PRESETS = {
  */
 export function gemma3Decoder(config: Gemma3Config): DecoderConfig {
   const family = 'Gemma 3';
-  checkConfigFields(family, config, FIELDS);
+  checkConfigFields(family, config, FIELDS, ['ropeLinearFactor']);
   requirePositiveInteger(family, 'nLayers', config.nLayers);
   const layerTypes = [...config.layerTypes];
   if (
@@ -101,19 +106,17 @@ export function gemma3Decoder(config: Gemma3Config): DecoderConfig {
     scaleEmbeddings: true,
     activation: 'gelu-tanh',
     ...(config.finalLogitSoftcap !== null ? { finalLogitSoftcap: config.finalLogitSoftcap } : {}),
+    ...(config.ropeLinearFactor != null ? { ropeLinearFactor: config.ropeLinearFactor } : {}),
   });
 }
 
 /**
  * A Gemma3Config from a published config.json (Gemma3ForCausalLM, text only). Layer types come from
- * `layer_types` where given, else from the 5:1 pattern; a linear rope_scaling (the 4B and larger
- * models) is refused, as it is not implemented.
+ * `layer_types` where given, else from the 5:1 pattern; rope_scaling may be linear (the 4B and larger
+ * models), for the full-attention layers.
  */
 export function gemma3ConfigFromHuggingFace(json: unknown): Gemma3Config {
   const fields = new HuggingFaceFields('Gemma 3', json);
-  if (fields.raw('rope_scaling') != null) {
-    throw new RangeError('Gemma 3: rope_scaling is not supported (the 270M and 1B models have none)');
-  }
   const sizes = fields.sizes();
   const given = fields.raw('layer_types');
   const layerTypes = Array.isArray(given)
@@ -132,5 +135,20 @@ export function gemma3ConfigFromHuggingFace(json: unknown): Gemma3Config {
     finalLogitSoftcap: softcap == null ? null : fields.number('final_logit_softcapping'),
     normEps: fields.number('rms_norm_eps'),
     tieEmbeddings: fields.boolean('tie_word_embeddings', true),
+    ...linearRopeFactor(fields.raw('rope_scaling')),
   };
+}
+
+/** `{ ropeLinearFactor }` from a linear rope_scaling, nothing from null; any other kind is refused. */
+function linearRopeFactor(scaling: unknown): Pick<Gemma3Config, 'ropeLinearFactor'> {
+  if (scaling == null) return {};
+  const rope = new HuggingFaceFields('Gemma 3 rope_scaling', scaling);
+  // Older configs name the kind `type`.
+  const type = rope.raw('rope_type') ?? rope.raw('type');
+  if (type !== 'linear') {
+    throw new RangeError(
+      `Gemma 3: rope_scaling of type ${JSON.stringify(type)} is not supported, only "linear"`,
+    );
+  }
+  return { ropeLinearFactor: rope.number('factor') };
 }

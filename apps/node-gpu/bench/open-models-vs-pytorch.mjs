@@ -61,9 +61,10 @@ else compare();
 
 /** One scratchgpt measurement, printed as a JSON line. */
 async function measureOnce(measure, shape) {
-  const { GEMMA3_PRESETS, Gemma3Model, greedyTokens, QWEN3_PRESETS, Qwen3Model } = await import(
-    '@scratchgpt/open-models'
-  );
+  const { GEMMA3_PRESETS, Gemma3Model, QWEN3_PRESETS, Qwen3Model } = await import('@scratchgpt/open-models');
+  const { generate } = await import('@scratchgpt/gpt-model');
+  // The shared loop, greedy (temperature 0) and without stop ids: every token is generated.
+  const greedyTokens = (model, prompt, maxNewTokens) => generate(model, prompt, { maxNewTokens });
   const { Generator, initBackend, manualSeed, tf } = await import('@scratchgpt/tensor');
   const { AdamW, computeGradients, languageModelLoss } = await import('@scratchgpt/trainer');
   const loaders = { blas: () => import('koffi'), webgpu: () => import('webgpu') };

@@ -55,6 +55,13 @@ const openModelExamples: Plan = {
   why: 'Qwen3-0.6B is on huggingface.co only: the test runs these commands on tiny Qwen3, Llama and Gemma 3 checkpoints from a loopback Hub',
 };
 
+/** classify train on an open family: the same commands run on tiny checkpoints in their test. */
+const openClassifyExample: Plan = {
+  kind: 'instead',
+  run: 'pnpm --filter scratchgpt-cli test test/classify-open-models.test.ts',
+  why: 'Qwen3-0.6B is on huggingface.co only: the test runs classify train, resume and predict on tiny Qwen3, Llama and Gemma 3 checkpoints from a loopback Hub',
+};
+
 export const plans: Record<string, Plan> = {
   // README.md
   'npx -y pnpm@12.4.2 install --frozen-lockfile && npx -y pnpm@12.4.2 demo': {
@@ -90,6 +97,8 @@ export const plans: Record<string, Plan> = {
     openModelExamples,
   [`${cli} instruct respond --model runs/qwen3-sft --out answers.json --limit 5`]: openModelExamples,
   [`${cli} generate --model runs/qwen3-sft --prompt "The capital of France is"`]: openModelExamples,
+  [`${cli} classify train --model Qwen/Qwen3-0.6B --out runs/spam-qwen3 --max-length 64`]:
+    openClassifyExample,
 
   // .changeset/README.md
   'pnpm changeset': {

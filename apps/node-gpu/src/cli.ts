@@ -11,6 +11,7 @@ import { commands } from './commands/index.js';
 import { oneLine } from './error-line.js';
 import { CommandError, UsageError } from './errors.js';
 import { helpOf, overview, programFlags } from './help.js';
+import { heapExhaustedLine } from './out-of-memory.js';
 import { createOutput } from './output.js';
 import { versionLine } from './version.js';
 
@@ -63,20 +64,9 @@ main(process.argv.slice(2)).then(
 function describeUnexpected(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const firstLine = (message.split('\n')[0] ?? '').slice(0, 300);
-  return outOfMemory(message) ?? `unexpected error: ${firstLine} (run again with --debug for the details)`;
-}
-
-/** The wasm backend's heap stops at 4 GiB; running past it surfaces as a trap, not as a clear error. */
-function outOfMemory(message: string): string | undefined {
-  if (
-    currentBackend()?.backend !== 'wasm' ||
-    !/memory access out of bounds|Aborted\(\)|out of memory/i.test(message)
-  ) {
-    return undefined;
-  }
   return (
-    'the wasm backend ran out of memory (its heap holds at most 4 GiB): use a smaller model, batch size or ' +
-    'context, or --backend webgpu'
+    heapExhaustedLine(currentBackend()?.backend, message) ??
+    `unexpected error: ${firstLine} (run again with --debug for the details)`
   );
 }
 

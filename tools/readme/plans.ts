@@ -333,6 +333,11 @@ export const plans: Record<string, Plan> = {
     run: 'pnpm --filter web-webgpu bench --steps 2 --warmup 1 --context 16 --batch 1',
     why: 'a benchmark: two steps on each backend in Chromium (the run above)',
   },
+  'pnpm --filter web-webgpu bench --only wasm,wasm1 --steps 12 --warmup 3': {
+    kind: 'instead',
+    run: 'pnpm --filter web-webgpu bench --only wasm,wasm1 --steps 2 --warmup 1 --context 16 --batch 1',
+    why: 'a benchmark: two steps on wasm on every core and on one thread in Chromium',
+  },
 
   // packages/*/README.md
   'pnpm --filter @scratchgpt/attention test': oneTestFile('@scratchgpt/attention', 'src/readme.test.ts'),

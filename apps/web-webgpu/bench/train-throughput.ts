@@ -1,11 +1,14 @@
 /**
  * Training throughput of the page in Chromium, in one browser: the same model trained N steps on WebGPU
  * (a software adapter, SwiftShader, where there is no GPU) with scratchgpt's kernels, with TF.js's stock
- * kernels (`?kernels=tfjs`), on wasm, and `@genai-fi/nanogpt` 1.3.0 (a TF.js GPT trainer with its own
- * WGSL kernels) training its model of the same size on WebGPU (bench/peer). Prints JSON with the ratios.
+ * kernels (`?kernels=tfjs`), on wasm (served cross-origin isolated, so TF.js's threaded build on every
+ * logical core), on wasm served without COOP/COEP (one thread), and `@genai-fi/nanogpt` 1.3.0 (a TF.js
+ * GPT trainer with its own WGSL kernels) training its model of the same size on WebGPU (bench/peer).
+ * Prints JSON with the ratios.
  *
  *   pnpm --filter web-webgpu bench [--steps 12] [--warmup 3] [--model gpt-nano] [--context 32] [--batch 2]
  *   pnpm --filter web-webgpu bench --model gpt-tiny --context 64 --batch 4 --steps 4 --warmup 1 --only webgpu,stock,peer
+ *   pnpm --filter web-webgpu bench --only wasm,wasm1    # wasm on every core against one thread
  *
  * Tokens/s is measured from the page's step counter between the end of the warm-up steps (shader
  * compilation, first allocations) and the last step: batch × context tokens per step.
@@ -15,7 +18,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { preset } from '@scratchgpt/gpt-model';
 import { createServer } from 'vite';
-import { appDir, launchChromium, servePreview } from '../test/browser.js';
+import { appDir, launchChromium, type Served, servePreview } from '../test/browser.js';
 import { readSteps, recordSteps, waitForBackend, waitForStep } from '../test/page-steps.js';
 
 const { values } = parseArgs({
@@ -25,7 +28,7 @@ const { values } = parseArgs({
     model: { type: 'string', default: 'gpt-nano' },
     context: { type: 'string', default: '32' },
     batch: { type: 'string', default: '2' },
-    only: { type: 'string', default: 'webgpu,stock,wasm,peer' },
+    only: { type: 'string', default: 'webgpu,stock,wasm,wasm1,peer' },
   },
 });
 const only = new Set(values.only.split(','));
@@ -43,11 +46,14 @@ interface Measured {
 }
 
 const served = await servePreview();
+// The same build from a server that sends no COOP/COEP: wasm on one thread.
+const servedPlain = only.has('wasm1') ? await servePreview({ isolated: false }) : null;
 const browser = await launchChromium();
 try {
-  const webgpu = only.has('webgpu') ? await measure('webgpu') : null;
-  const stock = only.has('stock') ? await measure('webgpu', 'tfjs') : null;
-  const wasm = only.has('wasm') ? await measure('wasm') : null;
+  const webgpu = only.has('webgpu') ? await measure(served, 'webgpu') : null;
+  const stock = only.has('stock') ? await measure(served, 'webgpu', 'tfjs') : null;
+  const wasm = only.has('wasm') ? await measure(served, 'wasm') : null;
+  const wasmOneThread = servedPlain ? await measure(servedPlain, 'wasm') : null;
   const peer = only.has('peer') ? await measurePeer() : null;
   const ratio = (a: { tokensPerSec: number } | null, b: { tokensPerSec: number } | null) =>
     a && b ? Number((a.tokensPerSec / b.tokensPerSec).toFixed(3)) : null;
@@ -60,8 +66,10 @@ try {
     webgpu,
     webgpuStockKernels: stock,
     wasm,
+    wasmOneThread,
     peer,
     webgpuOverWasm: ratio(webgpu, wasm),
+    wasmThreadsOverOneThread: ratio(wasm, wasmOneThread),
     webgpuOverStockKernels: ratio(webgpu, stock),
     webgpuOverPeer: ratio(webgpu, peer),
     stockKernelsOverPeer: ratio(stock, peer),
@@ -70,6 +78,7 @@ try {
 } finally {
   await browser.close();
   await served.close();
+  await servedPlain?.close();
 }
 
 /** The peer's page, served by Vite from bench/peer, trains its model of the same size. */
@@ -117,12 +126,13 @@ async function measurePeer(): Promise<{ tokensPerSec: number; secondsPerStep: nu
 }
 
 async function measure(
+  server: Served,
   backend: 'webgpu' | 'wasm',
   kernels: 'scratchgpt' | 'tfjs' = 'scratchgpt',
 ): Promise<Measured> {
   const page = await browser.context.newPage();
   try {
-    await page.goto(`${served.url}?backend=${backend}${kernels === 'tfjs' ? '&kernels=tfjs' : ''}`);
+    await page.goto(`${server.url}?backend=${backend}${kernels === 'tfjs' ? '&kernels=tfjs' : ''}`);
     const got = await waitForBackend(page);
     if (got !== backend) throw new Error(`Asked the page for ${backend}, it runs on ${got}`);
     await page.getByTestId('model-size').selectOption(values.model);

@@ -26,10 +26,13 @@ describe.runIf(hasChromium)('the wasm backend in Chromium', () => {
   });
 
   /** Opens the page on wasm from `served`; returns it with the isolation the page got. */
-  async function openOnWasm(served: Served): Promise<{ page: Page; isolated: boolean; response: Headers }> {
+  async function openOnWasm(
+    served: Served,
+    query = '',
+  ): Promise<{ page: Page; isolated: boolean; response: Headers }> {
     const page = await browser.context.newPage();
     page.on('pageerror', (error) => console.error(`page error: ${error.message}`));
-    const reply = await page.goto(`${served.url}?backend=wasm`);
+    const reply = await page.goto(`${served.url}?backend=wasm${query}`);
     expect(await waitForBackend(page)).toBe('wasm');
     const isolated = await page.evaluate(() => crossOriginIsolated);
     return { page, isolated, response: new Headers(reply?.headers() ?? {}) };
@@ -63,6 +66,27 @@ describe.runIf(hasChromium)('the wasm backend in Chromium', () => {
       threadedLosses = await trainThreeSteps(page);
       expect(threadedLosses).toHaveLength(3);
       await page.close();
+    } finally {
+      await served.close();
+    }
+  });
+
+  it('takes the thread count from ?threads=, and says so when it cannot', async () => {
+    const served = await servePreview();
+    try {
+      const one = await openOnWasm(served, '&threads=1');
+      expect(await one.page.getByTestId('backend').textContent()).toBe(
+        'wasm · SIMD, multi-threaded (1 thread)',
+      );
+      expect(await one.page.getByTestId('backend-note').isHidden()).toBe(true);
+      await one.page.close();
+      const bad = await openOnWasm(served, '&threads=all');
+      const cores = await bad.page.evaluate(() => navigator.hardwareConcurrency);
+      expect(await bad.page.getByTestId('backend').textContent()).toContain(`(${cores} thread`);
+      expect(await bad.page.getByTestId('backend-note').textContent()).toBe(
+        '?threads= takes a whole number from 1 to 64, not "all": wasm uses every core.',
+      );
+      await bad.page.close();
     } finally {
       await served.close();
     }

@@ -19,8 +19,13 @@ const wasmPaths: WasmPaths = {
 };
 
 const isolated = globalThis.crossOriginIsolated === true;
-// One thread per logical core; without isolation TF.js picks its one-thread build whatever is asked.
-const wasm = isolated ? { wasmPaths, wasmThreads: navigator.hardwareConcurrency || 1 } : { wasmPaths };
+
+/** One thread per logical core unless told; without isolation TF.js runs its one-thread build anyway. */
+function wasmOptions(threads: number | null) {
+  return isolated
+    ? { wasmPaths, wasmThreads: threads ?? (navigator.hardwareConcurrency || 1) }
+    : { wasmPaths };
+}
 
 export interface StartedBackend {
   choice: BackendChoice;
@@ -33,8 +38,10 @@ export interface StartedBackend {
 export async function startBackend(
   prefer: BackendRequest,
   kernels: KernelRequest = 'scratchgpt',
+  threads: number | null = null,
 ): Promise<StartedBackend> {
   const webgpu = { kernels };
+  const wasm = wasmOptions(threads);
   if (prefer === 'webgpu') {
     try {
       const choice = await initBackend({ prefer: 'webgpu', webgpu });

@@ -333,6 +333,11 @@ export const plans: Record<string, Plan> = {
     run: 'pnpm --filter web-webgpu bench --steps 2 --warmup 1 --context 16 --batch 1',
     why: 'a benchmark: two steps on each backend in Chromium (the run above)',
   },
+  'pnpm --filter web-webgpu bench --only wasm,wasmt1,wasm1 --rounds 5 --steps 10 --warmup 2': {
+    kind: 'instead',
+    run: 'pnpm --filter web-webgpu bench --only wasm,wasmt1,wasm1 --steps 2 --warmup 1 --context 16 --batch 1',
+    why: 'a benchmark: two steps on wasm on every core and on one thread in Chromium, once each',
+  },
 
   // packages/*/README.md
   'pnpm --filter @scratchgpt/attention test': oneTestFile('@scratchgpt/attention', 'src/readme.test.ts'),

@@ -41,7 +41,8 @@ export interface InstructSettings {
 }
 
 export type ToWorker =
-  | { type: 'init'; prefer: BackendRequest; kernels: KernelRequest }
+  /** `threads`: for wasm's threaded build, from `?threads=`; null for one per logical core. */
+  | { type: 'init'; prefer: BackendRequest; kernels: KernelRequest; threads: number | null }
   | { type: 'train'; settings: TrainSettings }
   /** Continue the current model: the stopped run where there is one, else a new run on `settings`. */
   | { type: 'resume'; settings: TrainSettings }

@@ -37,13 +37,16 @@ export interface Served {
   close(): Promise<void>;
 }
 
-/** Serves dist/ with `vite preview` on a free port of 127.0.0.1. */
-export async function servePreview(): Promise<Served> {
+/**
+ * Serves dist/ with `vite preview` on a free port of 127.0.0.1: with the app's config, so cross-origin
+ * isolated, or (`isolated: false`) without it, as a server that sends no COOP/COEP headers.
+ */
+export async function servePreview({ isolated = true } = {}): Promise<Served> {
   ensureBuilt();
   const port = await freePort();
   const server: PreviewServer = await preview({
     root: appDir,
-    configFile: join(appDir, 'vite.config.ts'),
+    configFile: isolated ? join(appDir, 'vite.config.ts') : false,
     logLevel: 'warn',
     preview: { host: '127.0.0.1', port, strictPort: true, open: false },
   });

@@ -1,7 +1,9 @@
 /**
  * Starts TF.js in the worker. `auto` uses `@scratchgpt/tensor`'s ranking, the CLI's: a hardware WebGPU
  * adapter first, then wasm, then a software adapter (SwiftShader), which is correct but slower than
- * wasm. `webgpu` or `wasm` asked for by name are used as asked where they can start.
+ * wasm. `webgpu` or `wasm` asked for by name are used as asked where they can start. wasm runs TF.js's
+ * threaded build on every core where the page is cross-origin isolated (its server sends COOP and
+ * COEP), which is what gives a worker `SharedArrayBuffer`; elsewhere it runs on one thread.
  */
 import { type BackendChoice, initBackend, probeWebGPU, type WasmPaths } from '@scratchgpt/tensor';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
@@ -16,6 +18,15 @@ const wasmPaths: WasmPaths = {
   'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimd,
 };
 
+const isolated = globalThis.crossOriginIsolated === true;
+
+/** One thread per logical core unless told; without isolation TF.js runs its one-thread build anyway. */
+function wasmOptions(threads: number | null) {
+  return isolated
+    ? { wasmPaths, wasmThreads: threads ?? (navigator.hardwareConcurrency || 1) }
+    : { wasmPaths };
+}
+
 export interface StartedBackend {
   choice: BackendChoice;
   /** Why the backend is not the one asked for, if it is not. */
@@ -27,15 +38,17 @@ export interface StartedBackend {
 export async function startBackend(
   prefer: BackendRequest,
   kernels: KernelRequest = 'scratchgpt',
+  threads: number | null = null,
 ): Promise<StartedBackend> {
   const webgpu = { kernels };
+  const wasm = wasmOptions(threads);
   if (prefer === 'webgpu') {
     try {
       const choice = await initBackend({ prefer: 'webgpu', webgpu });
       return { choice, note: null, alternative: 'wasm' };
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      const choice = await initBackend({ prefer: 'wasm', wasmPaths });
+      const choice = await initBackend({ prefer: 'wasm', ...wasm });
       return {
         choice,
         note: `WebGPU is unavailable here, so training runs on wasm (${reason})`,
@@ -43,7 +56,7 @@ export async function startBackend(
       };
     }
   }
-  const choice = await initBackend({ prefer, wasmPaths, webgpu });
+  const choice = await initBackend({ prefer, ...wasm, webgpu });
   const webgpuFound = !('reason' in (await probeWebGPU()));
   const alternative = choice.backend === 'webgpu' ? 'wasm' : webgpuFound ? 'webgpu' : null;
   return { choice, note: null, alternative };
@@ -52,11 +65,22 @@ export async function startBackend(
 /** The device in words: the WebGPU adapter, or what the wasm build can use. */
 export function deviceDescription(choice: BackendChoice): string | null {
   if (choice.backend === 'wasm') {
-    const { simd, threads } = choice.limits.details;
-    return `${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'multi-threaded' : 'one thread'}`;
+    const { simd, threads, threadCount } = choice.limits.details;
+    return `${simd ? 'SIMD' : 'no SIMD'}, ${threads ? threadsInWords(Number(threadCount)) : oneThread()}`;
   }
   const adapter = choice.adapter;
   if (adapter == null) return null;
   const name = adapter.description || [adapter.vendor, adapter.architecture, adapter.device].join(' ').trim();
   return `${name || 'unnamed adapter'}${adapter.software ? ' (software)' : ''}`;
+}
+
+function threadsInWords(count: number): string {
+  return `multi-threaded (${count} thread${count === 1 ? '' : 's'})`;
+}
+
+/** One thread, and why where the reason is the server's. */
+function oneThread(): string {
+  return isolated
+    ? 'one thread'
+    : 'one thread (not cross-origin isolated: the server does not send COOP/COEP)';
 }

@@ -61,7 +61,11 @@ scope.onmessage = ({ data: message }) => {
 async function perform(message: ToWorker, signal: AbortSignal): Promise<void> {
   switch (message.type) {
     case 'init': {
-      const { choice, note, alternative } = await startBackend(message.prefer, message.kernels);
+      const { choice, note, alternative } = await startBackend(
+        message.prefer,
+        message.kernels,
+        message.threads,
+      );
       post({
         type: 'backend',
         backend: choice.backend,

@@ -12,7 +12,7 @@ import type {
   InitBackendOptions,
   SkippedBackend,
 } from './types.js';
-import { registerWasm, wasmLimits } from './wasm.js';
+import { checkWasmThreads, registerWasm, wasmLimits, withWasmThreads } from './wasm.js';
 import {
   describeAdapter,
   describeAdapterInfo,
@@ -48,6 +48,7 @@ let current: BackendChoice | undefined;
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendChoice> {
   // TF.js's console advice ("install tfjs-node…") does not apply: the choice explains itself.
+  checkWasmThreads(options.wasmThreads);
   tf.env().set('PROD', options.debug !== true);
   setWebGPUBindingOverride(options.maxBindingBytes);
   const prefer = options.prefer ?? 'auto';
@@ -220,9 +221,9 @@ async function activate(backend: BackendName, options: InitBackendOptions): Prom
         return attempt;
       }
       case 'wasm':
-        await registerWasm(options.wasmPaths);
+        await registerWasm(options.wasmPaths, options.wasmThreads);
         useBlas(false);
-        return await switchTo(backend, 'wasm', wasmLimits);
+        return await withWasmThreads(options.wasmThreads, () => switchTo(backend, 'wasm', wasmLimits));
       case 'cpu':
         await registerCpu();
         return await switchTo(backend, 'cpu', async () => noLimits);

@@ -57,6 +57,14 @@ export interface InitBackendOptions {
    */
   wasmPaths?: WasmPaths;
   /**
+   * Threads for TF.js's threaded wasm build, which runs only where `SharedArrayBuffer` exists: a
+   * cross-origin isolated page (COOP `same-origin`, COEP `require-corp`) and its workers, never Node.
+   * At most 8, the build's limit. Without it the build uses half the logical cores (its guess at the
+   * physical ones). It counts only before the wasm backend first starts; `limits.details.threadCount`
+   * says how many the backend runs.
+   */
+  wasmThreads?: number;
+  /**
    * How to import Node-only packages the application installed, e.g.
    * `{ 'node-gpu': () => import('@tensorflow/tfjs-node-gpu'), webgpu: () => import('webgpu'),
    * blas: () => import('koffi') }` (blas calls the machine's BLAS through the koffi FFI).

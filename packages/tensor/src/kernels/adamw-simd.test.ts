@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AdamWScalars } from '../ops/adamw-update.js';
-import { adamwInJavaScript, adamwOnArrays, float32Scalars } from './adamw-simd.js';
+import { adamwInJavaScript, adamwKernelFor, adamwOnArrays, float32Scalars } from './adamw-simd.js';
 
 const f = Math.fround;
 const scalars: AdamWScalars = {
@@ -78,5 +78,46 @@ describe('AdamW on arrays', () => {
     adamwOnArrays(g, p, m, v, { p: next, m, v }, scalars);
     expect(firstDifference(next, expected)).toBe(-1);
     expect([firstDifference(m, m2), firstDifference(v, v2)]).toEqual([-1, -1]);
+  });
+});
+
+describe('the AdamW kernel on a shared memory (the threaded wasm build)', () => {
+  /** Runs the kernel compiled for `memory` on g, p, m, v placed in it; returns the new p, m, v. */
+  function updateIn(memory: WebAssembly.Memory, arrays: Float32Array[]): Float32Array[] {
+    const call = adamwKernelFor(memory);
+    if (call == null) throw new Error('no AdamW kernel for this memory');
+    const n = arrays[0]!.length;
+    const heap = new Float32Array(memory.buffer);
+    for (const [i, array] of arrays.entries()) heap.set(array, i * n);
+    const [g, p, m, v] = [0, 1, 2, 3].map((i) => i * n * 4) as [number, number, number, number];
+    const out = [4, 5, 6].map((i) => i * n * 4);
+    call(n, g, p, m, v, ...out, ...float32Scalars(scalars));
+    return [4, 5, 6].map((i) => heap.slice(i * n, (i + 1) * n));
+  }
+
+  it('is compiled for the shared import and gives the plain kernel results bit for bit', () => {
+    const n = 1027;
+    const wave = (scale: number, phase: number) =>
+      Float32Array.from({ length: n }, (_, i) => Math.sin(i * 78.233 + phase) * scale);
+    const arrays = [wave(1e-2, 0), wave(1, 1), wave(1e-3, 2), wave(1e-5, 3).map(Math.abs)];
+    arrays[0]!.set([0, -0, 1e-40, 3e38, -3e38], 5);
+    // The threaded build's heap: shared, up to 4 GiB.
+    const shared = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
+    const plain = new WebAssembly.Memory({ initial: 1 });
+    const fromShared = updateIn(shared, arrays);
+    const fromPlain = updateIn(plain, arrays);
+    const [g, p, m, v] = arrays as [Float32Array, Float32Array, Float32Array, Float32Array];
+    const [m2, v2] = [m.slice(), v.slice()];
+    const expected = scalarUpdate(g, p, m2, v2);
+    for (const [got, want] of [
+      [fromShared[0]!, expected],
+      [fromShared[1]!, m2],
+      [fromShared[2]!, v2],
+      [fromShared[0]!, fromPlain[0]!],
+    ] as const) {
+      expect(firstDifference(got, want)).toBe(-1);
+    }
+    expect(adamwKernelFor(shared)).not.toBe(adamwKernelFor(plain));
   });
 });

@@ -7,6 +7,9 @@
  * The kernel imports the memory it works on: the wasm backend's own (tensors read and written where
  * they lie), or a memory of its own that arrays pass through in chunks. Outputs may alias inputs.
  * The bytes below are `wat2wasm adamw-simd.wat` (wabt 1.0.39); the text beside this file is the source.
+ * The threaded wasm build's heap is a shared memory, which only an import declared `shared` (with a
+ * maximum) accepts: the second binary is the same text with that import, `(memory 0 65536 shared)`,
+ * compiled with `wat2wasm --enable-threads`.
  */
 import type { AdamWScalars } from '../ops/adamw-update.js';
 
@@ -17,6 +20,15 @@ const KERNEL_BASE64 =
   'av0ABAAgFv3mASAUIBX94wEgG/3nASAc/eQB/ecBIB395gH95QH9CwQAIAYgEGogFP0LBAAgByAQaiAV/QsEACAQQRBqIRAMAAsL' +
   'AkADQCAQIBJPDQEgASAQaioCACEeIAMgEGoqAgAgCZQgHiAKlJIhHyAEIBBqKgIAIAuUIB4gHpQgDJSSISAgBSAQaiACIBBqKgIA' +
   'IAiUIB8gIJEgDZUgDpKVIA+UkzgCACAGIBBqIB84AgAgByAQaiAgOAIAIBBBBGohEAwACwsL';
+
+/** The same kernel importing a shared memory of up to 4 GiB (65536 pages), as the threaded build's. */
+const SHARED_KERNEL_BASE64 =
+  'AGFzbQEAAAABFAFgEH9/f39/f39/fX19fX19fX0AAhIBA2VudgZtZW1vcnkCAwCAgAQDAgEABwkBBWFkYW13AAAK7AIB6QIDA38L' +
+  'ewN9IAj9EyEWIAn9EyEXIAr9EyEYIAv9EyEZIAz9EyEaIA39EyEbIA79EyEcIA/9EyEdIABBAnQhEiASQXBxIRECQANAIBAgEU8N' +
+  'ASABIBBq/QAEACETIAMgEGr9AAQAIBf95gEgEyAY/eYB/eQBIRQgBCAQav0ABAAgGf3mASATIBP95gEgGv3mAf3kASEVIAUgEGog' +
+  'AiAQav0ABAAgFv3mASAUIBX94wEgG/3nASAc/eQB/ecBIB395gH95QH9CwQAIAYgEGogFP0LBAAgByAQaiAV/QsEACAQQRBqIRAM' +
+  'AAsLAkADQCAQIBJPDQEgASAQaioCACEeIAMgEGoqAgAgCZQgHiAKlJIhHyAEIBBqKgIAIAuUIB4gHpQgDJSSISAgBSAQaiACIBBq' +
+  'KgIAIAiUIB8gIJEgDZUgDpKVIA+UkzgCACAGIBBqIB84AgAgByAQaiAgOAIAIBBBBGohEAwACwsL';
 
 /** adamw(n, g, p, m, v, pOut, mOut, vOut, ...scalars): n floats each, pointers in bytes. */
 export type AdamWCall = (n: number, ...pointersThenScalars: number[]) => void;
@@ -29,22 +41,27 @@ export function float32Scalars(s: AdamWScalars): Float32Scalars {
   return values.map(Math.fround) as Float32Scalars;
 }
 
-/** One compiled kernel per memory; null where it cannot run (no SIMD, or a shared memory). */
+/** One compiled kernel per memory; null where it cannot run (no WebAssembly SIMD). */
 const compiled = new WeakMap<WebAssembly.Memory, AdamWCall | null>();
 
 export function adamwKernelFor(memory: WebAssembly.Memory): AdamWCall | null {
   let call = compiled.get(memory);
   if (call !== undefined) return call;
   try {
-    const bytes = Uint8Array.from(atob(KERNEL_BASE64), (c) => c.charCodeAt(0));
+    const binary = isShared(memory) ? SHARED_KERNEL_BASE64 : KERNEL_BASE64;
+    const bytes = Uint8Array.from(atob(binary), (c) => c.charCodeAt(0));
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
     call = instance.exports.adamw as AdamWCall;
   } catch {
-    // No WebAssembly SIMD, or a shared memory this non-shared import does not accept.
+    // No WebAssembly SIMD (or, in an old engine, no shared memories).
     call = null;
   }
   compiled.set(memory, call);
   return call;
+}
+
+function isShared(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
 }
 
 /** g, p, m, v in; the new p, m, v out (each may be one of the inputs). */

@@ -1,5 +1,6 @@
 (module
   ;; The wasm backend's own memory: the kernel reads and writes its tensors where they lie.
+  ;; (The threaded build's heap is shared: its binary declares this import `(memory 0 65536 shared)`.)
   (import "env" "memory" (memory 0))
   ;; newParam, newM, newV from param, grad, m, v; n floats each, pointers in bytes.
   (func (export "adamw")

@@ -2,9 +2,9 @@
  * Kernel `ScratchGPTAdamW` on the wasm backend (and so on blas): one pass of the SIMD kernel of
  * `adamw-simd.ts` over the four tensors where TF.js composes fourteen element-wise ops, each a pass of
  * its own. The kernel imports the backend's WebAssembly memory, so it reads param, grad, m and v where
- * they lie and writes into three outputs the backend allocates: no copies, no JavaScript arrays. Where
- * that memory cannot be imported (a threaded build's shared memory) the same steps run in JavaScript
- * on views of the heap.
+ * they lie and writes into three outputs the backend allocates: no copies, no JavaScript arrays; the
+ * threaded build's shared heap gets the kernel compiled for a shared import. Where no kernel runs (no
+ * WebAssembly SIMD) the same steps run in JavaScript on views of the heap.
  */
 import type { AdamWScalars } from '../../ops/adamw-update.js';
 import { tf } from '../../tf.js';
@@ -26,7 +26,7 @@ export function wasmAdamWKernel({ inputs, backend, attrs }: KernelArgs): tf.Tens
   const n = tf.util.sizeFromShape(param.shape);
   const outputs = [0, 1, 2].map(() => wasm.makeOutput(param.shape, 'float32'));
   const scalars = float32Scalars(attrs as unknown as AdamWScalars);
-  const memory = wasm.wasm.asm?.memory;
+  const memory = wasm.wasm.asm?.memory ?? wasm.wasm.wasmMemory;
   const call = memory instanceof WebAssembly.Memory ? adamwKernelFor(memory) : null;
   if (call != null) {
     const at = (x: tf.TensorInfo) => wasm.getMemoryOffset(x.dataId);

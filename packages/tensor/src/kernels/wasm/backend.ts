@@ -2,8 +2,11 @@
 import type { tf } from '../../tf.js';
 
 export interface WasmBackendLike {
-  /** The Emscripten module; `asm.memory` is the heap, where it can be imported (not when shared). */
-  wasm: { asm?: { memory?: unknown } };
+  /**
+   * The Emscripten module. The heap is `asm.memory`, exported by the one-thread builds, or
+   * `wasmMemory`, the shared memory the threaded build makes and imports.
+   */
+  wasm: { asm?: { memory?: unknown }; wasmMemory?: unknown };
   /** A new tensor on the heap. Allocating may grow the heap, which detaches every view taken before. */
   makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
   /** Where a tensor's data starts in the heap, in bytes. */

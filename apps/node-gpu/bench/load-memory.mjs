@@ -20,7 +20,17 @@
  * Prints one JSON object: { cases: [{ preset, dtype, backend, path, fileBytes, peakBytes, ratio, ms }] }.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,7 +76,14 @@ async function main() {
               { encoding: 'utf8', maxBuffer: 1 << 20 },
             );
             if (child.status !== 0) {
-              cases.push({ preset: name, dtype, backend, path, fileBytes, error: child.stderr.trim().split('\n').slice(0, 6).join(' | ') });
+              cases.push({
+                preset: name,
+                dtype,
+                backend,
+                path,
+                fileBytes,
+                error: child.stderr.trim().split('\n').slice(0, 6).join(' | '),
+              });
               continue;
             }
             const { peakBytes, ms, parameters } = JSON.parse(child.stdout);
@@ -142,7 +159,8 @@ function writeRandomWeights(path, config, dtype) {
       values[i] = ((state >>> 0) / 2 ** 32 - 0.5) * 0.1;
     }
     const out = dtype === 'F32' ? new Uint8Array(values.buffer) : bf16Bytes(values);
-    for (let done = 0; done < out.length; ) done += writeSync(fd, out, done, Math.min(out.length - done, 1 << 30));
+    for (let done = 0; done < out.length; )
+      done += writeSync(fd, out, done, Math.min(out.length - done, 1 << 30));
   }
   closeSync(fd);
 }

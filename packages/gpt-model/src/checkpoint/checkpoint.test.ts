@@ -338,6 +338,21 @@ describe('a weights file read tensor by tensor from disk', () => {
     return { directory, model };
   }
 
+  it('saves and loads vocabulary tables cut into shards as whole tensors, in both layouts', async () => {
+    const model = new GPTModel(small(), { generator: new Generator(9), maxShardBytes: 2048 });
+    for (const layout of ['book', 'hf'] as const) {
+      const directory = await mkdtemp(join(tmpdir(), 'scratchgpt-shards-'));
+      await saveCheckpoint(model, directory, { layout });
+      const whole = await serializeCheckpoint(model, { layout });
+      expect(new Uint8Array(await readFile(join(directory, 'model.safetensors')))).toEqual(whole.weights);
+      const loaded = await loadCheckpoint(directory, { maxShardBytes: 2048 });
+      expect(await weightsOf(loaded.model)).toEqual(await weightsOf(model));
+      loaded.model.dispose();
+      await rm(directory, { recursive: true });
+    }
+    model.dispose();
+  });
+
   it('reads BF16 weights as the float32 values they stand for', async () => {
     const { directory, model } = await savedCheckpoint();
     const file = parseSafetensors(await readFile(join(directory, 'model.safetensors')));

@@ -4,6 +4,7 @@
  * Where the bytes come from (a file descriptor, a download, memory) is the caller's `ByteRanges`.
  */
 
+import { decodeBF16, decodeF16 } from './float16.js';
 import { HEADER_PREFIX_BYTES, type SafetensorsTensor } from './format.js';
 import {
   decodeSafetensorsTensor,
@@ -50,6 +51,9 @@ export async function openSafetensorsRanges(
     }
     const raw = new Uint8Array(length);
     await bytes.read(dataStart + entry.begin, raw);
+    // Half precision widens from the bytes read, without the aligned copy other dtypes need.
+    if (entry.dtype === 'F16') return { dtype: entry.dtype, shape: entry.shape, data: decodeF16(raw) };
+    if (entry.dtype === 'BF16') return { dtype: entry.dtype, shape: entry.shape, data: decodeBF16(raw) };
     return decodeSafetensorsTensor(entry, raw);
   };
   return { entries: [...entries].sort((a, b) => a.begin - b.begin), metadata, readTensor };

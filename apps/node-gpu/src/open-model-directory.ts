@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FileKindError, openFileRanges } from '@scratchgpt/files';
 import { ADAPTER_FILE, AdapterError, loadAdapters, mergeLoRA } from '@scratchgpt/lora';
 import {
   assertOpenModelFits,
@@ -17,7 +18,7 @@ import {
   type OpenModelCheckpoint,
   SINGLE_WEIGHTS_FILE,
 } from '@scratchgpt/open-models';
-import { readSafetensorsHeader, SafetensorsError, StateDictError } from '@scratchgpt/tensor';
+import { SafetensorsError, StateDictError } from '@scratchgpt/tensor';
 import type { AdapterUse } from './checkpoint-directory.js';
 import { readDirectoryFile, readDirectoryText } from './data.js';
 import { CommandError } from './errors.js';
@@ -102,19 +103,8 @@ export async function loadOpenModelFiles(
   directory: string,
   adapters: AdapterUse = 'merge',
 ): Promise<{ model: DecoderModel; configJson: unknown; metadata: Record<string, string> }> {
-  let metadata: Record<string, string> = {};
-  const reader = directoryReader(directory);
-  const capturing: CheckpointReader = {
-    has: reader.has,
-    read: async (name, maxBytes) => {
-      const bytes = await reader.read(name, maxBytes);
-      if (name === SINGLE_WEIGHTS_FILE)
-        metadata = readSafetensorsHeader(bytes, bytes.byteLength, name).metadata;
-      return bytes;
-    },
-  };
   try {
-    const { model, configJson } = await loadOpenModelCheckpoint(capturing);
+    const { model, configJson, metadata } = await loadOpenModelCheckpoint(directoryReader(directory));
     try {
       await attachSavedAdapters(model, directory, adapters);
     } catch (error) {
@@ -127,7 +117,8 @@ export async function loadOpenModelFiles(
       error instanceof RangeError ||
       error instanceof TypeError ||
       error instanceof StateDictError ||
-      error instanceof SafetensorsError
+      error instanceof SafetensorsError ||
+      error instanceof FileKindError
     ) {
       throw new CommandError(`--model ${directory}: ${error.message}`);
     }
@@ -153,6 +144,14 @@ async function attachSavedAdapters(model: DecoderModel, directory: string, use: 
 }
 
 function directoryReader(directory: string): CheckpointReader {
+  const checkSize = async (name: string, maxBytes: number) => {
+    const { size } = await stat(join(directory, name));
+    if (size > maxBytes) {
+      throw new RangeError(
+        `${name} is ${size} bytes, more than the ${maxBytes} this model's files can hold: the file is not what config.json describes`,
+      );
+    }
+  };
   return {
     has: (name) =>
       stat(join(directory, name)).then(
@@ -160,14 +159,13 @@ function directoryReader(directory: string): CheckpointReader {
         () => false,
       ),
     read: async (name, maxBytes) => {
-      const path = join(directory, name);
-      const { size } = await stat(path);
-      if (size > maxBytes) {
-        throw new RangeError(
-          `${name} is ${size} bytes, more than the ${maxBytes} this model's files can hold: the file is not what config.json describes`,
-        );
-      }
-      return new Uint8Array(await readFile(path));
+      await checkSize(name, maxBytes);
+      return new Uint8Array(await readFile(join(directory, name)));
+    },
+    // Weights tensor by tensor from the file, bounded by the size it had when opened.
+    ranges: async (name, maxBytes) => {
+      await checkSize(name, maxBytes);
+      return openFileRanges(join(directory, name), { maxBytes });
     },
   };
 }

@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@scratchgpt/files';
+import { writeFileAtomic, writeFileAtomicPieces } from '@scratchgpt/files';
 import { ADAPTER_FILE, loraLayers, serializeAdapters } from '@scratchgpt/lora';
 import {
   CONFIG_FILE,
@@ -23,7 +23,7 @@ import {
   type DecoderModel,
   familyOf,
   SINGLE_WEIGHTS_FILE,
-  serializeOpenModelCheckpoint,
+  streamOpenModelCheckpoint,
 } from '@scratchgpt/open-models';
 import type { TrainingSnapshot } from '@scratchgpt/trainer';
 import type { AdapterUse } from './checkpoint-directory.js';
@@ -151,9 +151,9 @@ export async function saveOpenRun(
   const write = async (target: string, metadata: Record<string, string>) => {
     await mkdir(target, { recursive: true });
     const saveWeights = async () => {
-      const { config, weights } = await serializeOpenModelCheckpoint(model, base.configJson, { metadata });
-      // Weights first: a config.json beside them then means both are complete.
-      await writeFileAtomic(join(target, SINGLE_WEIGHTS_FILE), weights);
+      const { config, weights } = streamOpenModelCheckpoint(model, base.configJson, { metadata });
+      // Weights first, tensor by tensor: a config.json beside them then means both are complete.
+      await writeFileAtomicPieces(join(target, SINGLE_WEIGHTS_FILE), weights);
       await writeFileAtomic(join(target, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
     };
     if (loraLayers(model).size === 0) {

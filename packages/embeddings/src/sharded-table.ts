@@ -88,6 +88,10 @@ export abstract class ShardedTable extends Module {
     return ['weight'];
   }
 
+  protected override ownStateShapes(): Map<string, number[]> {
+    return new Map([['weight', [this.rows, this.dim]]]);
+  }
+
   protected override ownState(): StateDict {
     return new Map([['weight', this.weight()]]);
   }

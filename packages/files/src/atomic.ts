@@ -70,3 +70,25 @@ export async function writeFileAtomicWith<T>(
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   await writeFileAtomicWith(path, (file) => file.writeFile(data));
 }
+
+/**
+ * Writes `pieces` one after another to `path` atomically (see `writeFileAtomicWith`): a file larger than
+ * memory, or one made piece by piece, is written without ever being whole in memory.
+ */
+export async function writeFileAtomicPieces(
+  path: string,
+  pieces: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<number> {
+  return writeFileAtomicWith(path, async (file) => {
+    let written = 0;
+    for await (const piece of pieces) {
+      let done = 0;
+      while (done < piece.byteLength) {
+        const { bytesWritten } = await file.write(piece, done, piece.byteLength - done, written + done);
+        done += bytesWritten;
+      }
+      written += piece.byteLength;
+    }
+    return written;
+  });
+}

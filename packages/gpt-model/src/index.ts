@@ -7,9 +7,15 @@ export {
   type LoadedModel,
   type LoadModelOptions,
   loadModel,
+  loadModelFromRanges,
   loadModelFromSafetensors,
 } from './checkpoint/load.js';
-export { type SerializedCheckpoint, serializeCheckpoint } from './checkpoint/save.js';
+export {
+  type CheckpointOptions,
+  type SerializedCheckpoint,
+  serializeCheckpoint,
+  streamCheckpoint,
+} from './checkpoint/save.js';
 export {
   ConfigError,
   type GPTConfig,

@@ -2,17 +2,22 @@
  * Checkpoint directories on disk (Node only): `config.json` + `model.safetensors`, written atomically so
  * an interrupted save never leaves a half-written checkpoint behind.
  */
-import { type FileHandle, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FileKindError, openRegularFile, readRegularFile, writeFileAtomic } from '@scratchgpt/files';
-import { parseStrictJson } from '@scratchgpt/tensor';
+import {
+  FileKindError,
+  openFileRanges,
+  readRegularFile,
+  writeFileAtomic,
+  writeFileAtomicPieces,
+} from '@scratchgpt/files';
+import { openSafetensorsRanges, parseStrictJson } from '@scratchgpt/tensor';
 import { CheckpointError } from './checkpoint/errors.js';
 import { companionFileLimit, MAX_JSON_FILE_BYTES } from './checkpoint/file-limits.js';
 import { CONFIG_FILE, WEIGHTS_FILE } from './checkpoint/file-names.js';
 import type { Layout } from './checkpoint/layouts.js';
-import { type LoadedModel, type LoadModelOptions, loadModelFromSafetensors } from './checkpoint/load.js';
-import { readSafetensorsFile } from './checkpoint/read-file.js';
-import { serializeCheckpoint } from './checkpoint/save.js';
+import { type LoadedModel, type LoadModelOptions, loadModelFromRanges } from './checkpoint/load.js';
+import { streamCheckpoint } from './checkpoint/save.js';
 import type { GPTModel } from './gpt-model.js';
 
 // The bounded reader and the atomic writer live in @scratchgpt/files; they stay exported here as before.
@@ -61,15 +66,19 @@ export async function loadCheckpoint(
 ): Promise<LoadedModel> {
   const configJson = await readCheckpointConfig(directory);
   const weightsPath = join(directory, WEIGHTS_FILE);
-  // Tensor by tensor: weights files may be larger than any one buffer (gpt2-xl's 6.4 GB).
-  const file: FileHandle = await openOrExplain(weightsPath, directory, openRegularFile);
+  // Tensor by tensor, straight into the model: the file is never whole in memory (gpt2-xl's is 6.4 GB).
+  const file = await openOrExplain(weightsPath, directory, (path) => openFileRanges(path));
   try {
-    const weights = await readSafetensorsFile(file, weightsPath);
-    return loadModelFromSafetensors(configJson, weights, {
+    const weights = await openSafetensorsRanges(file, weightsPath);
+    return await loadModelFromRanges(configJson, weights, {
       ...options,
       configSource: join(directory, CONFIG_FILE),
       weightsSource: weightsPath,
     });
+  } catch (error) {
+    // The file changed while it was read (cut short, replaced): one line naming it.
+    if (error instanceof FileKindError) throw new CheckpointError(error.message);
+    throw error;
   } finally {
     await file.close();
   }
@@ -81,10 +90,10 @@ export async function saveCheckpoint(
   directory: string,
   options: { layout?: Layout; metadata?: Record<string, string> } = {},
 ): Promise<{ directory: string; layout: Layout }> {
-  const checkpoint = await serializeCheckpoint(model, options);
+  const checkpoint = streamCheckpoint(model, options);
   await mkdir(directory, { recursive: true });
-  // Weights first: a config.json beside them then means both are complete.
-  await writeFileAtomic(join(directory, WEIGHTS_FILE), checkpoint.weights);
+  // Weights first, tensor by tensor from the device: a config.json beside them then means both are complete.
+  await writeFileAtomicPieces(join(directory, WEIGHTS_FILE), checkpoint.weights);
   await writeFileAtomic(join(directory, CONFIG_FILE), `${JSON.stringify(checkpoint.config, null, 2)}\n`);
   return { directory, layout: checkpoint.layout };
 }

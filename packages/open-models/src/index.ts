@@ -44,7 +44,11 @@ export {
   SINGLE_WEIGHTS_FILE,
 } from './checkpoint/load-open-model.js';
 export { type CheckpointReader, checkpointInMemory } from './checkpoint/reader.js';
-export { type SerializedOpenModel, serializeOpenModelCheckpoint } from './checkpoint/save-open-model.js';
+export {
+  type SerializedOpenModel,
+  serializeOpenModelCheckpoint,
+  streamOpenModelCheckpoint,
+} from './checkpoint/save-open-model.js';
 export { INDEX_FILE, parseShardIndex, type ShardIndex } from './checkpoint/shard-index.js';
 export {
   GEMMA3_PRESETS,

@@ -74,6 +74,12 @@ export {
   type TensorToWrite,
 } from './safetensors/format.js';
 export {
+  type ByteRanges,
+  bytesAsRanges,
+  openSafetensorsRanges,
+  type SafetensorsRanges,
+} from './safetensors/ranges.js';
+export {
   decodeSafetensorsTensor,
   parseSafetensors,
   readSafetensorsHeader,
@@ -81,6 +87,11 @@ export {
   safetensorsHeaderLength,
 } from './safetensors/read.js';
 export { serializeTensors, tensorsFromSafetensors } from './safetensors/tensors.js';
-export { checkWeights } from './safetensors/weights.js';
-export { serializeSafetensors } from './safetensors/write.js';
+export { checkWeightDtype, checkWeights } from './safetensors/weights.js';
+export {
+  safetensorsHeader,
+  safetensorsPieces,
+  serializeSafetensors,
+  type TensorLayoutToWrite,
+} from './safetensors/write.js';
 export { tf } from './tf.js';

@@ -6,12 +6,12 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@scratchgpt/files';
+import { writeFileAtomic, writeFileAtomicPieces } from '@scratchgpt/files';
 import {
   type DecoderModel,
   type LayoutTensor,
   type SerializedOpenModel,
-  serializeOpenModelCheckpoint,
+  streamOpenModelCheckpoint,
   toBookLayout,
 } from '@scratchgpt/open-models';
 import { serializeSafetensors } from '@scratchgpt/tensor';
@@ -49,12 +49,11 @@ export async function convertOpenModel(
   const { model, configJson } = await loadOpenCheckpointDirectory(fromDirectory);
   try {
     const files =
-      layout === 'hf'
-        ? await serializeOpenModelCheckpoint(model, configJson)
-        : await bookFiles(model, configJson);
+      layout === 'hf' ? streamOpenModelCheckpoint(model, configJson) : await bookFiles(model, configJson);
     const tokenizerFiles = await readTokenizerFiles(fromDirectory);
     await makeDirectory(to);
-    await writeFileAtomic(join(to, 'model.safetensors'), files.weights);
+    const weights = files.weights instanceof Uint8Array ? [files.weights] : files.weights;
+    await writeFileAtomicPieces(join(to, 'model.safetensors'), weights);
     await writeFileAtomic(join(to, 'config.json'), `${JSON.stringify(files.config, null, 2)}\n`);
     for (const [name] of TOKENIZER_FILES) {
       const bytes = tokenizerFiles.get(name);

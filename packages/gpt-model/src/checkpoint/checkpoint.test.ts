@@ -1,9 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as files from '@scratchgpt/files';
-import { Generator, initBackend, parseSafetensors, serializeSafetensors, tf } from '@scratchgpt/tensor';
+import {
+  bytesAsRanges,
+  Generator,
+  initBackend,
+  openSafetensorsRanges,
+  parseSafetensors,
+  serializeSafetensors,
+  tf,
+} from '@scratchgpt/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type GPTConfig, preset } from '../config.js';
 import { GPTModel } from '../gpt-model.js';
@@ -11,7 +19,8 @@ import * as node from '../node.js';
 import { loadCheckpoint, saveCheckpoint } from '../node.js';
 import { configToJson } from './config-json.js';
 import { CheckpointError } from './errors.js';
-import { loadModel } from './load.js';
+import { WEIGHTS_FILE } from './file-names.js';
+import { loadModel, loadModelFromRanges } from './load.js';
 import { serializeCheckpoint } from './save.js';
 
 const small = (overrides: Partial<GPTConfig> = {}) =>
@@ -39,6 +48,9 @@ describe.each([
     const directory = await mkdtemp(join(tmpdir(), 'scratchgpt-checkpoint-'));
     await saveCheckpoint(model, directory, { layout, metadata: { step: '7' } });
     expect((await readdir(directory)).sort()).toEqual(['config.json', 'model.safetensors']);
+    // Written tensor by tensor, the file is byte for byte what the whole-file writer makes.
+    const whole = await serializeCheckpoint(model, { layout, metadata: { step: '7' } });
+    expect(new Uint8Array(await readFile(join(directory, 'model.safetensors')))).toEqual(whole.weights);
     const loaded = await loadCheckpoint(directory);
     expect(loaded.layout).toBe(layout);
     expect(loaded.metadata).toEqual({ step: '7', format: 'pt', producer: 'scratchgpt', layout });
@@ -99,6 +111,14 @@ describe('the Hugging Face layout', () => {
       cursor += chunk.length;
     }
     const loaded = loadModel(config, bytes);
+    // Read tensor by tensor from disk, the F16 file gives the very same float32 weights.
+    const directory = await mkdtemp(join(tmpdir(), 'scratchgpt-f16-'));
+    await writeFile(join(directory, 'config.json'), JSON.stringify(config));
+    await writeFile(join(directory, 'model.safetensors'), bytes);
+    const streamed = await loadCheckpoint(directory);
+    expect(await weightsOf(streamed.model)).toEqual(await weightsOf(loaded.model));
+    streamed.model.dispose();
+    await rm(directory, { recursive: true });
     const original = (await model.tokEmb.weight().data()) as Float32Array;
     const reloaded = (await loaded.model.tokEmb.weight().data()) as Float32Array;
     // Half precision keeps 11 significant bits.
@@ -127,6 +147,20 @@ function toHalf(value: number): number {
   return half;
 }
 
+/**
+ * Refused, with the same error, whether the file is parsed whole or read tensor by tensor; the streamed
+ * path leaves no tensor behind.
+ */
+async function expectRefused(config: unknown, weights: Uint8Array, error: string | RegExp | Error) {
+  expect(() => loadModel(config, weights)).toThrow(error);
+  const before = tf.memory().numTensors;
+  const streamed = openSafetensorsRanges(bytesAsRanges(weights), WEIGHTS_FILE).then((file) =>
+    loadModelFromRanges(config, file),
+  );
+  await expect(streamed).rejects.toThrow(error);
+  expect(tf.memory().numTensors).toBe(before);
+}
+
 describe('bad checkpoints', () => {
   let good: { config: Record<string, unknown>; weights: Uint8Array };
 
@@ -145,92 +179,108 @@ describe('bad checkpoints', () => {
     return serializeSafetensors(tensors);
   };
 
-  it('a missing tensor is named with the shape expected', () => {
+  it('a missing tensor is named with the shape expected', async () => {
     const weights = withTensors((t) => t.delete('h.1.mlp.c_fc.bias'));
-    expect(() => loadModel(good.config, weights)).toThrow(
+    await expectRefused(
+      good.config,
+      weights,
       new CheckpointError(
         "model.safetensors is missing tensor 'h.1.mlp.c_fc.bias' (expected shape [192] by config.json (vocab_size 40, n_positions 8, n_embd 48, n_layer 3))",
       ),
     );
   });
 
-  it('a mis-shaped tensor is named with both shapes', () => {
+  it('a mis-shaped tensor is named with both shapes', async () => {
     const weights = withTensors((t) =>
       t.set('h.0.attn.c_proj.weight', { shape: [48, 47], data: new Float32Array(48 * 47) }),
     );
-    expect(() => loadModel(good.config, weights)).toThrow(
+    await expectRefused(
+      good.config,
+      weights,
       "model.safetensors: tensor 'h.0.attn.c_proj.weight' has shape [48, 47] but config.json (vocab_size 40, n_positions 8, n_embd 48, n_layer 3) expects [48, 48]",
     );
   });
 
-  it('a config that disagrees with the weights names the first tensor that does not fit', () => {
+  it('a config that disagrees with the weights names the first tensor that does not fit', async () => {
     const config = { ...good.config, n_embd: 60, n_head: 3 };
-    expect(() => loadModel(config, good.weights)).toThrow(
+    await expectRefused(
+      config,
+      good.weights,
       "model.safetensors: tensor 'wte.weight' has shape [40, 48] but config.json (vocab_size 40, n_positions 8, n_embd 60, n_layer 3) expects [40, 60]",
     );
     const fewerLayers = { ...good.config, n_layer: 2 };
-    expect(() => loadModel(fewerLayers, good.weights)).toThrow(
+    await expectRefused(
+      fewerLayers,
+      good.weights,
       /model\.safetensors has tensor 'h\.2\.ln_1\.weight', which a model of config\.json \(.*n_layer 2\) does not have/,
     );
   });
 
-  it('a truncated file and an unknown dtype are caught before any tensor is built', () => {
-    expect(() => loadModel(good.config, good.weights.subarray(0, good.weights.length - 100))).toThrow(
+  it('a truncated file and an unknown dtype are caught before any tensor is built', async () => {
+    await expectRefused(
+      good.config,
+      good.weights.subarray(0, good.weights.length - 100),
       /model\.safetensors: tensor '.*' has data_offsets \[\d+, \d+\] beyond the \d+ data bytes \(the file is truncated or corrupt\)/,
     );
     const json = JSON.stringify({ 'wte.weight': { dtype: 'F8_E5M2', shape: [2], data_offsets: [0, 2] } });
     const bytes = new Uint8Array(8 + json.length + 2);
     new DataView(bytes.buffer).setBigUint64(0, BigInt(json.length), true);
     bytes.set(new TextEncoder().encode(json), 8);
-    expect(() => loadModel(good.config, bytes)).toThrow(/tensor 'wte.weight' has unknown dtype "F8_E5M2"/);
+    await expectRefused(good.config, bytes, /tensor 'wte.weight' has unknown dtype "F8_E5M2"/);
   });
 
-  it('integer weights, unknown layouts and key-less configs are refused', () => {
+  it('integer weights, unknown layouts and key-less configs are refused', async () => {
     const ints = serializeSafetensors({ 'wte.weight': { shape: [2], data: new Int32Array(2) } });
-    expect(() => loadModel(good.config, ints)).toThrow(
-      "tensor 'wte.weight' is I32; weights must be F32, F16 or BF16",
-    );
+    await expectRefused(good.config, ints, "tensor 'wte.weight' is I32; weights must be F32, F16 or BF16");
     const other = serializeSafetensors({ 'encoder.weight': { shape: [2], data: new Float32Array(2) } });
-    expect(() => loadModel(good.config, other)).toThrow(/holds neither checkpoint layout/);
-    expect(() => loadModel({ hidden_size: 3 }, good.weights)).toThrow(/has neither the book's keys/);
-    expect(() => loadModel({ ...configToJson(small(), 'book'), n_heads: 'x' }, good.weights)).toThrow(
+    await expectRefused(good.config, other, /holds neither checkpoint layout/);
+    await expectRefused({ hidden_size: 3 }, good.weights, /has neither the book's keys/);
+    await expectRefused(
+      { ...configToJson(small(), 'book'), n_heads: 'x' },
+      good.weights,
       'config.json: "n_heads" must be a number, got "x"',
     );
   });
 
-  it('qkv_bias false with nonzero c_attn biases is a contradiction', () => {
+  it('qkv_bias false with nonzero c_attn biases is a contradiction', async () => {
     const weights = withTensors((t) => {
       const bias = t.get('h.0.attn.c_attn.bias')!;
       bias.data[0] = 0.5;
     });
-    expect(() => loadModel(good.config, weights)).toThrow(
+    await expectRefused(
+      good.config,
+      weights,
       "config.json says qkv_bias false, but model.safetensors has nonzero values in 'h.0.attn.c_attn.bias'",
     );
   });
 
-  it('a weight that is NaN or infinite is named, with where it is', () => {
+  it('a weight that is NaN or infinite is named, with where it is', async () => {
     const nan = withTensors((t) => {
       t.get('ln_f.weight')!.data[3] = Number.NaN;
     });
-    expect(() => loadModel(good.config, nan)).toThrow(
+    await expectRefused(
+      good.config,
+      nan,
       "model.safetensors: tensor 'ln_f.weight' holds NaN at index 3: the checkpoint is damaged, or was saved after training diverged",
     );
     const infinite = withTensors((t) => {
       t.get('wte.weight')!.data[100] = Number.NEGATIVE_INFINITY;
     });
-    expect(() => loadModel(good.config, infinite)).toThrow(
-      "tensor 'wte.weight' holds -Infinity at index 100",
-    );
+    await expectRefused(good.config, infinite, "tensor 'wte.weight' holds -Infinity at index 100");
   });
 
-  it('a config that contradicts the weights or mistypes a flag is refused', () => {
+  it('a config that contradicts the weights or mistypes a flag is refused', async () => {
     // The config says the head is separate; the file has none.
     expect(good.config.tie_word_embeddings).toBe(false);
     const headless = withTensors((t) => t.delete('lm_head.weight'));
-    expect(() => loadModel(good.config, headless)).toThrow(
+    await expectRefused(
+      good.config,
+      headless,
       "config.json says tie_word_embeddings: false, but model.safetensors has no 'lm_head.weight': the head is missing (or set tie_word_embeddings to true if it is tied)",
     );
-    expect(() => loadModel({ ...good.config, qkv_bias: 'false' }, good.weights)).toThrow(
+    await expectRefused(
+      { ...good.config, qkv_bias: 'false' },
+      good.weights,
       'config.json: "qkv_bias" must be true or false, got "false"',
     );
   });
@@ -276,6 +326,112 @@ describe('bad checkpoints', () => {
     await expect(loadCheckpoint(directory)).rejects.toThrow(
       `${config} is 200,000,000 bytes, more than the 4,194,304 such a file can take`,
     );
+    await rm(directory, { recursive: true });
+  });
+});
+
+describe('a weights file read tensor by tensor from disk', () => {
+  async function savedCheckpoint(): Promise<{ directory: string; model: GPTModel }> {
+    const model = new GPTModel(small(), { generator: new Generator(8) });
+    const directory = await mkdtemp(join(tmpdir(), 'scratchgpt-streamed-'));
+    await saveCheckpoint(model, directory);
+    return { directory, model };
+  }
+
+  it('saves and loads vocabulary tables cut into shards as whole tensors, in both layouts', async () => {
+    const model = new GPTModel(small(), { generator: new Generator(9), maxShardBytes: 2048 });
+    for (const layout of ['book', 'hf'] as const) {
+      const directory = await mkdtemp(join(tmpdir(), 'scratchgpt-shards-'));
+      await saveCheckpoint(model, directory, { layout });
+      const whole = await serializeCheckpoint(model, { layout });
+      expect(new Uint8Array(await readFile(join(directory, 'model.safetensors')))).toEqual(whole.weights);
+      const loaded = await loadCheckpoint(directory, { maxShardBytes: 2048 });
+      expect(await weightsOf(loaded.model)).toEqual(await weightsOf(model));
+      loaded.model.dispose();
+      await rm(directory, { recursive: true });
+    }
+    model.dispose();
+  });
+
+  it('reads BF16 weights as the float32 values they stand for', async () => {
+    const { directory, model } = await savedCheckpoint();
+    const file = parseSafetensors(await readFile(join(directory, 'model.safetensors')));
+    const header: Record<string, unknown> = {};
+    const pieces: Uint8Array[] = [];
+    let offset = 0;
+    for (const [name, tensor] of file.tensors) {
+      // bfloat16 is the top half of a float32: truncating keeps values a float32 holds exactly.
+      const words = new Uint32Array(Float32Array.from(tensor.data).buffer);
+      const halves = Uint16Array.from(words, (word) => word >>> 16);
+      header[name] = {
+        dtype: 'BF16',
+        shape: tensor.shape,
+        data_offsets: [offset, offset + halves.byteLength],
+      };
+      pieces.push(new Uint8Array(halves.buffer));
+      offset += halves.byteLength;
+    }
+    const json = new TextEncoder().encode(JSON.stringify(header));
+    const bytes = new Uint8Array(8 + json.length + offset);
+    new DataView(bytes.buffer).setBigUint64(0, BigInt(json.length), true);
+    bytes.set(json, 8);
+    let cursor = 8 + json.length;
+    for (const piece of pieces) {
+      bytes.set(piece, cursor);
+      cursor += piece.length;
+    }
+    await writeFile(join(directory, 'model.safetensors'), bytes);
+    const loaded = await loadCheckpoint(directory);
+    const expected = new Uint32Array(((await model.tokEmb.weight().data()) as Float32Array).slice().buffer);
+    for (let i = 0; i < expected.length; i++) expected[i] = (expected[i]! >>> 16) << 16;
+    expect((await loaded.model.tokEmb.weight().data()) as Float32Array).toEqual(
+      new Float32Array(expected.buffer),
+    );
+    model.dispose();
+    loaded.model.dispose();
+    await rm(directory, { recursive: true });
+  });
+
+  it('refuses a file cut short on disk, from its header, before any weight is read', async () => {
+    const { directory, model } = await savedCheckpoint();
+    const path = join(directory, 'model.safetensors');
+    await truncate(path, (await readFile(path)).length - 100);
+    const before = tf.memory().numTensors;
+    await expect(loadCheckpoint(directory)).rejects.toThrow(
+      /model\.safetensors: tensor 'lm_head\.weight' has data_offsets \[\d+, \d+\] beyond the \d+ data bytes \(the file is truncated or corrupt\)/,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+    await rm(directory, { recursive: true });
+  });
+
+  it('refuses a file that shrinks after its header was read, naming it, and leaks no tensor', async () => {
+    const { directory, model } = await savedCheckpoint();
+    const path = join(directory, 'model.safetensors');
+    const size = (await readFile(path)).length;
+    const file = await files.openFileRanges(path);
+    let cut = false;
+    const shrinking = {
+      byteLength: file.byteLength,
+      read: async (position: number, into: Uint8Array) => {
+        // The header is read whole first; the first tensor's read finds the file cut in half.
+        if (position > 0 && !cut) {
+          cut = true;
+          await truncate(path, size / 2);
+        }
+        return file.read(position, into);
+      },
+    };
+    const before = tf.memory().numTensors;
+    const weights = await openSafetensorsRanges(shrinking, path);
+    await expect(
+      loadModelFromRanges(JSON.parse(await readFile(join(directory, 'config.json'), 'utf8')), weights),
+    ).rejects.toThrow(
+      `${path} ended at byte ${(size / 2).toLocaleString('en-US')} but was ${size.toLocaleString('en-US')} bytes when opened: it changed while it was read; read it again once nothing writes it`,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    await file.close();
+    model.dispose();
     await rm(directory, { recursive: true });
   });
 });

@@ -83,68 +83,126 @@ function take(state: HostState, name: string): HostTensor {
   return tensor;
 }
 
+/** Tensors outside the blocks, under both names, in the Hugging Face file's order. */
+const headTensors = [
+  ['wte.weight', 'tok_emb.weight'],
+  ['wpe.weight', 'pos_emb.weight'],
+] as const;
+const tailTensors = [
+  ['ln_f.weight', 'final_norm.scale'],
+  ['ln_f.bias', 'final_norm.shift'],
+  ['lm_head.weight', 'out_head.weight'],
+] as const;
+/**
+ * A block's tensors in the Hugging Face file's order, each with its book name and whether it is
+ * transposed (Conv1D [in, out] against Linear [out, in]); `qkv` marks c_attn, fused from three.
+ */
+const blockTensors = [
+  { hf: 'ln_1.weight', book: 'norm1.scale' },
+  { hf: 'ln_1.bias', book: 'norm1.shift' },
+  { hf: 'attn.c_attn.weight', qkv: 'weight' },
+  { hf: 'attn.c_attn.bias', qkv: 'bias' },
+  { hf: 'attn.c_proj.weight', book: 'att.out_proj.weight', transposed: true },
+  { hf: 'attn.c_proj.bias', book: 'att.out_proj.bias' },
+  { hf: 'ln_2.weight', book: 'norm2.scale' },
+  { hf: 'ln_2.bias', book: 'norm2.shift' },
+  { hf: 'mlp.c_fc.weight', book: 'ff.layers.0.weight', transposed: true },
+  { hf: 'mlp.c_fc.bias', book: 'ff.layers.0.bias' },
+  { hf: 'mlp.c_proj.weight', book: 'ff.layers.2.weight', transposed: true },
+  { hf: 'mlp.c_proj.bias', book: 'ff.layers.2.bias' },
+] as const;
+const projections = ['W_query', 'W_key', 'W_value'] as const;
+
 /** Book names → Hugging Face names. A model without query/key/value biases gets zero c_attn biases. */
 export function bookToHf(state: HostState, config: GPTConfig, options: { withHead: boolean }): HostState {
-  const e = config.embDim;
-  const out: HostState = new Map([['wte.weight', take(state, 'tok_emb.weight')]]);
-  if (state.has('pos_emb.weight')) out.set('wpe.weight', take(state, 'pos_emb.weight'));
+  const out = bookOuterToHf(state, headTensors);
   for (let i = 0; i < config.nLayers; i++) {
-    const b = `trf_blocks.${i}`;
-    const h = `h.${i}`;
-    out.set(`${h}.ln_1.weight`, take(state, `${b}.norm1.scale`));
-    out.set(`${h}.ln_1.bias`, take(state, `${b}.norm1.shift`));
-    const projections = ['W_query', 'W_key', 'W_value'];
-    out.set(
-      `${h}.attn.c_attn.weight`,
-      concatLastAxis(projections.map((p) => transpose2d(take(state, `${b}.att.${p}.weight`)))),
-    );
-    out.set(
-      `${h}.attn.c_attn.bias`,
-      config.qkvBias
-        ? concatLastAxis(projections.map((p) => take(state, `${b}.att.${p}.bias`)))
-        : { shape: [3 * e], data: new Float32Array(3 * e) },
-    );
-    out.set(`${h}.attn.c_proj.weight`, transpose2d(take(state, `${b}.att.out_proj.weight`)));
-    out.set(`${h}.attn.c_proj.bias`, take(state, `${b}.att.out_proj.bias`));
-    out.set(`${h}.ln_2.weight`, take(state, `${b}.norm2.scale`));
-    out.set(`${h}.ln_2.bias`, take(state, `${b}.norm2.shift`));
-    out.set(`${h}.mlp.c_fc.weight`, transpose2d(take(state, `${b}.ff.layers.0.weight`)));
-    out.set(`${h}.mlp.c_fc.bias`, take(state, `${b}.ff.layers.0.bias`));
-    out.set(`${h}.mlp.c_proj.weight`, transpose2d(take(state, `${b}.ff.layers.2.weight`)));
-    out.set(`${h}.mlp.c_proj.bias`, take(state, `${b}.ff.layers.2.bias`));
+    for (const [name, tensor] of bookBlockToHf(state, i, config)) out.set(name, tensor);
   }
-  out.set('ln_f.weight', take(state, 'final_norm.scale'));
-  out.set('ln_f.bias', take(state, 'final_norm.shift'));
-  if (options.withHead) out.set('lm_head.weight', take(state, 'out_head.weight'));
+  const tail = options.withHead ? tailTensors : tailTensors.slice(0, 2);
+  for (const [name, tensor] of bookOuterToHf(state, tail)) out.set(name, tensor);
+  return out;
+}
+
+/**
+ * {@link bookToHf} in three parts, so a writer reads one part of the model at a time: the embeddings
+ * (`part: 'head'`), block `i`, or the final norm and the head (`part: 'tail'`).
+ */
+export function bookPartToHf(
+  state: HostState,
+  part: 'head' | 'tail' | number,
+  config: GPTConfig,
+  options: { withHead: boolean },
+): HostState {
+  if (typeof part === 'number') return bookBlockToHf(state, part, config);
+  if (part === 'head') return bookOuterToHf(state, headTensors);
+  return bookOuterToHf(state, options.withHead ? tailTensors : tailTensors.slice(0, 2));
+}
+
+function bookOuterToHf(state: HostState, names: ReadonlyArray<readonly [string, string]>): HostState {
+  const out: HostState = new Map();
+  for (const [hf, book] of names) {
+    // Only the learned position embedding is a tensor: sinusoidal positions are computed.
+    if (book === 'pos_emb.weight' && !state.has(book)) continue;
+    out.set(hf, take(state, book));
+  }
+  return out;
+}
+
+function bookBlockToHf(state: HostState, i: number, config: GPTConfig): HostState {
+  const e = config.embDim;
+  const b = `trf_blocks.${i}`;
+  const out: HostState = new Map();
+  for (const tensor of blockTensors) {
+    const name = `h.${i}.${tensor.hf}`;
+    if ('book' in tensor) {
+      const value = take(state, `${b}.${tensor.book}`);
+      out.set(name, 'transposed' in tensor ? transpose2d(value) : value);
+    } else if (tensor.qkv === 'weight') {
+      out.set(name, concatLastAxis(projections.map((p) => transpose2d(take(state, `${b}.att.${p}.weight`)))));
+    } else {
+      out.set(
+        name,
+        config.qkvBias
+          ? concatLastAxis(projections.map((p) => take(state, `${b}.att.${p}.bias`)))
+          : { shape: [3 * e], data: new Float32Array(3 * e) },
+      );
+    }
+  }
   return out;
 }
 
 /** Hugging Face names → book names; c_attn biases are kept only when the config has qkv biases. */
 export function hfToBook(state: HostState, config: GPTConfig, options: { withHead: boolean }): HostState {
-  const out: HostState = new Map([['tok_emb.weight', take(state, 'wte.weight')]]);
-  if (state.has('wpe.weight')) out.set('pos_emb.weight', take(state, 'wpe.weight'));
-  for (let i = 0; i < config.nLayers; i++) {
-    const b = `trf_blocks.${i}`;
-    const h = `h.${i}`;
-    out.set(`${b}.norm1.scale`, take(state, `${h}.ln_1.weight`));
-    out.set(`${b}.norm1.shift`, take(state, `${h}.ln_1.bias`));
-    const weights = splitLastAxis(take(state, `${h}.attn.c_attn.weight`), 3);
-    const biases = splitLastAxis(take(state, `${h}.attn.c_attn.bias`), 3);
-    ['W_query', 'W_key', 'W_value'].forEach((p, j) => {
-      out.set(`${b}.att.${p}.weight`, transpose2d(weights[j]!));
-      if (config.qkvBias) out.set(`${b}.att.${p}.bias`, biases[j]!);
-    });
-    out.set(`${b}.att.out_proj.weight`, transpose2d(take(state, `${h}.attn.c_proj.weight`)));
-    out.set(`${b}.att.out_proj.bias`, take(state, `${h}.attn.c_proj.bias`));
-    out.set(`${b}.norm2.scale`, take(state, `${h}.ln_2.weight`));
-    out.set(`${b}.norm2.shift`, take(state, `${h}.ln_2.bias`));
-    out.set(`${b}.ff.layers.0.weight`, transpose2d(take(state, `${h}.mlp.c_fc.weight`)));
-    out.set(`${b}.ff.layers.0.bias`, take(state, `${h}.mlp.c_fc.bias`));
-    out.set(`${b}.ff.layers.2.weight`, transpose2d(take(state, `${h}.mlp.c_proj.weight`)));
-    out.set(`${b}.ff.layers.2.bias`, take(state, `${h}.mlp.c_proj.bias`));
+  const out: HostState = new Map();
+  for (const [name, tensor] of state) {
+    if (!options.withHead && name === 'lm_head.weight') continue;
+    for (const [bookName, bookTensor] of hfTensorToBook(name, tensor, config)) out.set(bookName, bookTensor);
   }
-  out.set('final_norm.scale', take(state, 'ln_f.weight'));
-  out.set('final_norm.shift', take(state, 'ln_f.bias'));
-  if (options.withHead) out.set('out_head.weight', take(state, 'lm_head.weight'));
+  return out;
+}
+
+/**
+ * One tensor of a Hugging Face file under the book's names: c_attn becomes the three projections, a
+ * Conv1D weight is transposed, anything else is renamed. Loading streams a file through this one tensor
+ * at a time.
+ */
+export function hfTensorToBook(name: string, tensor: HostTensor, config: GPTConfig): HostState {
+  const outer = [...headTensors, ...tailTensors].find(([hf]) => hf === name);
+  if (outer !== undefined) return new Map([[outer[1], tensor]]);
+  const match = /^h\.(\d+)\.(.+)$/.exec(name);
+  const inBlock = blockTensors.find((candidate) => candidate.hf === match?.[2]);
+  if (match == null || inBlock === undefined)
+    throw new Error(`internal: ${name} was validated but is unknown`);
+  const b = `trf_blocks.${match[1]}`;
+  if ('book' in inBlock) {
+    return new Map([[`${b}.${inBlock.book}`, 'transposed' in inBlock ? transpose2d(tensor) : tensor]]);
+  }
+  const parts = splitLastAxis(tensor, 3);
+  const out: HostState = new Map();
+  if (inBlock.qkv === 'bias' && !config.qkvBias) return out;
+  projections.forEach((p, j) => {
+    out.set(`${b}.att.${p}.${inBlock.qkv}`, inBlock.qkv === 'weight' ? transpose2d(parts[j]!) : parts[j]!);
+  });
   return out;
 }

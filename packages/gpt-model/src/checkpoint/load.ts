@@ -1,4 +1,13 @@
-import { checkWeights, parseSafetensors, type Safetensors, setDropoutGenerator } from '@scratchgpt/tensor';
+import {
+  checkWeightDtype,
+  checkWeights,
+  parseSafetensors,
+  type Safetensors,
+  type SafetensorsEntry,
+  type SafetensorsRanges,
+  type SafetensorsTensor,
+  setDropoutGenerator,
+} from '@scratchgpt/tensor';
 import type { GPTConfig } from '../config.js';
 import { GPTModel, type ModelOptions } from '../gpt-model.js';
 import { type ConfigFormat, parseConfigJson } from './config-json.js';
@@ -10,6 +19,7 @@ import {
   detectLayout,
   type HostState,
   hfShapes,
+  hfTensorToBook,
   hfToBook,
   isIgnoredTensor,
   type Layout,
@@ -56,29 +66,115 @@ export function loadModelFromSafetensors(
   const source = options.weightsSource ?? WEIGHTS_FILE;
   const parsed = parseConfigJson(configJson, configSource);
   const { state, metadata } = readState(file, source);
-  const layout = detectLayout(state.keys());
-  if (layout === undefined) {
-    throw new CheckpointError(
-      `${source} holds neither checkpoint layout: expected 'tok_emb.weight' (the book's) or 'wte.weight' (Hugging Face GPT-2's)`,
-    );
+  const layout = layoutOf(state, source);
+  const headName = layout === 'hf' ? 'lm_head.weight' : 'out_head.weight';
+  const config = settleHead(parsed.config, parsed.tieStated, state, layout, {
+    source,
+    configSource,
+    headEqualsEmbedding: () => sameValues(state.get(headName), state.get('tok_emb.weight')),
+  });
+  if (config.tieWeights) state.delete(headName);
+  checkTensors(state, expectedShapes(config, layout), source, describe(config, parsed.format));
+  if (layout === 'hf') {
+    for (const [name, tensor] of state) checkZeroQkvBias(name, tensor, config, source, configSource);
   }
-  const config = settleHead(parsed.config, parsed.tieStated, state, layout, { source, configSource });
-  const expected =
-    layout === 'book'
-      ? bookShapes(config, { withHead: !config.tieWeights })
-      : hfShapes(config, { withHead: !config.tieWeights });
-  checkTensors(state, expected, source, describe(config, parsed.format));
-  if (layout === 'hf') checkZeroQkvBias(state, config, source, configSource);
   const bookState = layout === 'hf' ? hfToBook(state, config, { withHead: !config.tieWeights }) : state;
+  const model = emptyModel(config, options);
+  // Host tensors: vocabulary tables are cut into shards on the host, never bound whole on the device.
+  model.loadStateDict(bookState);
+  return { model, config, layout, configFormat: parsed.format, metadata };
+}
 
+/**
+ * {@link loadModelFromSafetensors} from a file read by byte ranges: every check on names and shapes is
+ * made from the header, before any weight is read; then each tensor is read, checked, converted and
+ * copied into the model before the next is read, so loading holds the model and one tensor, never the
+ * whole file beside it.
+ */
+export async function loadModelFromRanges(
+  configJson: unknown,
+  file: SafetensorsRanges,
+  options: LoadModelOptions = {},
+): Promise<LoadedModel> {
+  const configSource = options.configSource ?? CONFIG_FILE;
+  const source = options.weightsSource ?? WEIGHTS_FILE;
+  const parsed = parseConfigJson(configJson, configSource);
+  const entries = new Map<string, SafetensorsEntry>();
+  for (const entry of file.entries) {
+    const bare = bareName(entry.name);
+    if (isIgnoredTensor(bare)) continue;
+    checkWeightDtype(entry.name, entry.dtype, source, (message) => new CheckpointError(message));
+    entries.set(bare, entry);
+  }
+  const read = async (name: string): Promise<SafetensorsTensor | undefined> => {
+    const entry = entries.get(name);
+    if (entry === undefined) return undefined;
+    const tensor = await file.readTensor(entry);
+    checkWeights([[entry.name, tensor]], source, (message) => new CheckpointError(message));
+    return tensor;
+  };
+  const layout = layoutOf(entries, source);
+  const headName = layout === 'hf' ? 'lm_head.weight' : 'out_head.weight';
+  // Only a book file that ties its head in config.json yet stores one needs two tables compared.
+  const compareHead = layout === 'book' && parsed.config.tieWeights === true && entries.has(headName);
+  const headEqual = compareHead && sameValues(await read(headName), await read('tok_emb.weight'));
+  const config = settleHead(parsed.config, parsed.tieStated, entries, layout, {
+    source,
+    configSource,
+    headEqualsEmbedding: () => headEqual,
+  });
+  if (config.tieWeights) entries.delete(headName);
+  checkTensors(entries, expectedShapes(config, layout), source, describe(config, parsed.format));
+
+  const model = emptyModel(config, options);
+  try {
+    for (const entry of file.entries) {
+      const name = bareName(entry.name);
+      if (entries.get(name) !== entry) continue;
+      const tensor = (await read(name)) as SafetensorsTensor;
+      const host = { shape: tensor.shape, data: tensor.data as Float32Array };
+      if (layout === 'book') {
+        model.loadStateDict(new Map([[name, host]]), { strict: false });
+        continue;
+      }
+      checkZeroQkvBias(name, host, config, source, configSource);
+      model.loadStateDict(hfTensorToBook(name, host, config), { strict: false });
+    }
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return { model, config, layout, configFormat: parsed.format, metadata: file.metadata };
+}
+
+/** A model of `config` whose weights are about to be overwritten: no initialisation drawn. */
+function emptyModel(config: GPTConfig, options: LoadModelOptions): GPTModel {
   const shards = options.maxShardBytes !== undefined ? { maxShardBytes: options.maxShardBytes } : {};
   const model = new GPTModel(config, { generator: new NoInitGenerator(), ...shards });
   // The zero generator only skips the initialisation; dropout must draw real masks, from the default
   // generator, whose state a training run saves and restores.
   setDropoutGenerator(model, undefined);
-  // Host tensors: vocabulary tables are cut into shards on the host, never bound whole on the device.
-  model.loadStateDict(bookState);
-  return { model, config, layout, configFormat: parsed.format, metadata };
+  return model;
+}
+
+function bareName(name: string): string {
+  return name.startsWith('transformer.') ? name.slice('transformer.'.length) : name;
+}
+
+function layoutOf(names: ReadonlyMap<string, unknown>, source: string): Layout {
+  const layout = detectLayout(names.keys());
+  if (layout === undefined) {
+    throw new CheckpointError(
+      `${source} holds neither checkpoint layout: expected 'tok_emb.weight' (the book's) or 'wte.weight' (Hugging Face GPT-2's)`,
+    );
+  }
+  return layout;
+}
+
+function expectedShapes(config: GPTConfig, layout: Layout): Map<string, number[]> {
+  return layout === 'book'
+    ? bookShapes(config, { withHead: !config.tieWeights })
+    : hfShapes(config, { withHead: !config.tieWeights });
 }
 
 function readState(
@@ -87,7 +183,7 @@ function readState(
 ): { state: HostState; metadata: Record<string, string> } {
   const state: HostState = new Map();
   for (const [name, tensor] of file.tensors) {
-    const bare = name.startsWith('transformer.') ? name.slice('transformer.'.length) : name;
+    const bare = bareName(name);
     if (isIgnoredTensor(bare)) continue;
     checkWeights([[name, tensor]], source, (message) => new CheckpointError(message));
     state.set(bare, { shape: tensor.shape, data: tensor.data as Float32Array });
@@ -103,36 +199,36 @@ function readState(
 function settleHead(
   config: GPTConfig,
   tieStated: boolean,
-  state: HostState,
+  names: ReadonlyMap<string, unknown>,
   layout: Layout,
-  names: { source: string; configSource: string },
+  context: { source: string; configSource: string; headEqualsEmbedding: () => boolean },
 ): GPTConfig {
-  const { source } = names;
+  const { source } = context;
   const headName = layout === 'hf' ? 'lm_head.weight' : 'out_head.weight';
-  const head = state.get(headName);
-  if (head == null) {
+  if (!names.has(headName)) {
     if (tieStated && config.tieWeights === false) {
       throw new CheckpointError(
-        `${names.configSource} says tie_word_embeddings: false, but ${source} has no '${headName}': the head is missing (or set tie_word_embeddings to true if it is tied)`,
+        `${context.configSource} says tie_word_embeddings: false, but ${source} has no '${headName}': the head is missing (or set tie_word_embeddings to true if it is tied)`,
       );
     }
     return { ...config, tieWeights: true };
   }
   if (layout === 'book' && config.tieWeights) {
-    const embedding = state.get('tok_emb.weight');
-    if (embedding == null || !sameValues(head, embedding)) {
+    if (!context.headEqualsEmbedding()) {
       throw new CheckpointError(
         `${source}: the config ties the output head to the token embedding, but 'out_head.weight' differs from 'tok_emb.weight'`,
       );
     }
-    state.delete(headName);
     return config;
   }
   return { ...config, tieWeights: false };
 }
 
-function sameValues(a: HostTensor, b: HostTensor): boolean {
-  if (a.data.length !== b.data.length) return false;
+function sameValues(
+  a: { data: ArrayLike<number> } | undefined,
+  b: { data: ArrayLike<number> } | undefined,
+): boolean {
+  if (a === undefined || b === undefined || a.data.length !== b.data.length) return false;
   for (let i = 0; i < a.data.length; i++) if (a.data[i] !== b.data[i]) return false;
   return true;
 }
@@ -144,7 +240,7 @@ function describe(config: GPTConfig, format: ConfigFormat): string {
 }
 
 function checkTensors(
-  state: HostState,
+  state: ReadonlyMap<string, { shape: readonly number[] }>,
   expected: Map<string, number[]>,
   source: string,
   configText: string,
@@ -173,14 +269,17 @@ function checkTensors(
 }
 
 /** A model without query/key/value biases may only come from a Hugging Face file whose c_attn biases are zero. */
-function checkZeroQkvBias(state: HostState, config: GPTConfig, source: string, configSource: string): void {
-  if (config.qkvBias) return;
-  for (let i = 0; i < config.nLayers; i++) {
-    const name = `h.${i}.attn.c_attn.bias`;
-    if (state.get(name)?.data.some((value) => value !== 0)) {
-      throw new CheckpointError(
-        `${configSource} says qkv_bias false, but ${source} has nonzero values in '${name}'`,
-      );
-    }
+function checkZeroQkvBias(
+  name: string,
+  tensor: HostTensor,
+  config: GPTConfig,
+  source: string,
+  configSource: string,
+): void {
+  if (config.qkvBias || !/^h\.\d+\.attn\.c_attn\.bias$/.test(name)) return;
+  if (tensor.data.some((value) => value !== 0)) {
+    throw new CheckpointError(
+      `${configSource} says qkv_bias false, but ${source} has nonzero values in '${name}'`,
+    );
   }
 }

@@ -141,6 +141,55 @@ describe('loadOpenModelCheckpoint', () => {
     model.dispose();
   });
 
+  it('loads the same read tensor by tensor as read whole, sharded or not, leaking nothing', async () => {
+    const weights = fixtureWeights('llama3-tiny');
+    for (const files of [shardedCheckpoint(weights, 3), single(f32Safetensors(weights))]) {
+      const streamed = checkpoint('llama3-tiny', files);
+      expect(streamed.ranges).toBeDefined();
+      const { ranges: _, ...whole } = streamed;
+      const before = tf.memory().numTensors;
+      expect(await logitsOf(streamed, 'llama3-tiny')).toEqual(await logitsOf(whole, 'llama3-tiny'));
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+
+  it('refuses a bad shard with the same error either way, leaking nothing', async () => {
+    const data = new Float32Array(64).fill(1);
+    data[7] = Number.POSITIVE_INFINITY;
+    const nan = withTensor(fixtureWeights('llama3-tiny'), 'model.norm.weight', {
+      dtype: 'F32',
+      shape: [64],
+      data,
+    });
+    const missing = withTensor(fixtureWeights('llama3-tiny'), 'model.layers.0.self_attn.q_proj.weight');
+    const moved = shardedCheckpoint(fixtureWeights('llama3-tiny'), 2);
+    const index = JSON.parse(new TextDecoder().decode(moved.get('model.safetensors.index.json')));
+    index.weight_map['model.norm.weight'] = 'model-00001-of-00002.safetensors';
+    moved.set('model.safetensors.index.json', jsonBytes(index));
+    const cases: Array<[Map<string, Uint8Array>, string | RegExp]> = [
+      [
+        shardedCheckpoint(nan, 2),
+        /^model-0000\d-of-00002\.safetensors: tensor 'model\.norm\.weight' holds Infinity at index 7/,
+      ],
+      [
+        shardedCheckpoint(missing, 2),
+        /^model\.safetensors\.index\.json: Missing tensor 'model\.layers\.0\.self_attn\.q_proj\.weight'/,
+      ],
+      [
+        moved,
+        /holds model\.norm\.weight, which model\.safetensors\.index\.json places in model-00001-of-00002\.safetensors/,
+      ],
+    ];
+    for (const [files, error] of cases) {
+      const streamed = checkpoint('llama3-tiny', files);
+      const { ranges: _, ...whole } = streamed;
+      const before = tf.memory().numTensors;
+      await expect(loadOpenModelCheckpoint(streamed)).rejects.toThrow(error);
+      await expect(loadOpenModelCheckpoint(whole)).rejects.toThrow(error);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+  });
+
   it('refuses a checkpoint with neither weights file', async () => {
     await expect(loadOpenModelCheckpoint(checkpoint('qwen3-tiny', new Map()))).rejects.toThrow(
       'The checkpoint has neither model.safetensors nor model.safetensors.index.json',

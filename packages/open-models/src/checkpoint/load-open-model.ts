@@ -5,14 +5,22 @@
  * config.json, the model's size against the backend before any weight is read, shard names, dtypes,
  * finiteness, and every expected weight with its shape.
  */
-import { checkWeights, parseSafetensors, type SafetensorsTensor, StateDictError } from '@scratchgpt/tensor';
+import {
+  checkWeightDtype,
+  checkWeights,
+  openSafetensorsRanges,
+  parseSafetensors,
+  type SafetensorsRanges,
+  type SafetensorsTensor,
+  StateDictError,
+} from '@scratchgpt/tensor';
 import { countDecoderParameters } from '../blocks/counts.js';
 import type { DecoderConfig } from '../blocks/decoder-config.js';
 import { assertWeightsFit, type DecoderModel } from '../blocks/decoder-model.js';
 import { bookFamilyOf, fromBookLayout, huggingFaceConfigOfBook } from './book-layout.js';
 import { familyOf } from './families.js';
 import type { CheckpointReader } from './reader.js';
-import { INDEX_FILE, parseShardIndex } from './shard-index.js';
+import { INDEX_FILE, parseShardIndex, type ShardIndex } from './shard-index.js';
 
 export const CONFIG_FILE = 'config.json';
 export const SINGLE_WEIGHTS_FILE = 'model.safetensors';
@@ -26,6 +34,8 @@ export interface OpenModelCheckpoint {
   model: DecoderModel;
   /** The config.json as read, for generation settings a caller may want. */
   configJson: unknown;
+  /** model.safetensors' `__metadata__` (empty for a sharded checkpoint). */
+  metadata: Record<string, string>;
 }
 
 export async function loadOpenModelCheckpoint(files: CheckpointReader): Promise<OpenModelCheckpoint> {
@@ -36,12 +46,15 @@ export async function loadOpenModelCheckpoint(files: CheckpointReader): Promise<
   let configJson = bookLayout ? huggingFaceConfigOfBook(stored, false) : stored;
   // Refused here, before gigabytes of shards are read into memory the model could never use.
   const decoder = assertOpenModelFits(configJson);
-  let tensors = await readWeights(files, maxWeightBytes(decoder));
+  const source = (await files.has(INDEX_FILE)) ? INDEX_FILE : SINGLE_WEIGHTS_FILE;
+  if (!bookLayout && files.ranges !== undefined) {
+    return streamOpenModel(files, configJson, maxWeightBytes(decoder), source);
+  }
+  let { tensors, metadata } = await readWeights(files, maxWeightBytes(decoder));
   if (bookLayout) {
     ({ config: configJson, tensors } = fromBookLayout(stored, tensors));
   }
-  const source = (await files.has(INDEX_FILE)) ? INDEX_FILE : SINGLE_WEIGHTS_FILE;
-  return { model: openModelFromWeights(configJson, tensors, source), configJson };
+  return { model: openModelFromWeights(configJson, tensors, source), configJson, metadata };
 }
 
 /**
@@ -64,15 +77,24 @@ export function openModelFromWeights(
       ),
     );
   } catch (error) {
-    model.dispose();
-    if (error instanceof StateDictError) {
-      throw new RangeError(
-        `${source}: ${error.message}; the weights do not match config.json (a ${decoder.family} of ${decoder.layerTypes.length} layers, hidden size ${decoder.embDim})`,
-      );
-    }
-    throw error;
+    loadingFailed(model, source, error);
   }
   return model;
+}
+
+/**
+ * Disposes a model whose weights did not load; a state dict that does not fit it becomes one error
+ * naming the weights and the model config.json describes.
+ */
+function loadingFailed(model: DecoderModel, source: string, error: unknown): never {
+  model.dispose();
+  if (error instanceof StateDictError) {
+    const { family, layerTypes, embDim } = model.config;
+    throw new RangeError(
+      `${source}: ${error.message}; the weights do not match config.json (a ${family} of ${layerTypes.length} layers, hidden size ${embDim})`,
+    );
+  }
+  throw error;
 }
 
 /**
@@ -85,51 +107,123 @@ export function assertOpenModelFits(configJson: unknown): DecoderConfig {
   return decoder;
 }
 
+/**
+ * A Hugging Face checkpoint read tensor by tensor: every shard's header first (names, shapes and the
+ * index checked against the model before any weight is read), then each tensor read, checked for
+ * finiteness and copied into the model before the next, so the weights are never held twice.
+ */
+async function streamOpenModel(
+  files: CheckpointReader,
+  configJson: unknown,
+  maxBytes: number,
+  source: string,
+): Promise<OpenModelCheckpoint> {
+  const open = files.ranges!.bind(files);
+  const shards = new Map<string, SafetensorsRanges>();
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const { shards: names, index } = await weightFiles(files);
+    for (const name of names) {
+      const ranges = await open(name, maxBytes);
+      closers.push(() => ranges.close());
+      shards.set(name, await openSafetensorsRanges(ranges, name));
+    }
+    if (index !== undefined) {
+      checkShardsAgainstIndex(
+        index,
+        new Map([...shards].map(([name, file]) => [name, file.entries.map((entry) => entry.name)])),
+      );
+    }
+    const tied = assertOpenModelFits(configJson).tieEmbeddings;
+    const wanted = (name: string) => !(tied && name === 'lm_head.weight');
+    const model = familyOf(configJson, CONFIG_FILE).build(configJson);
+    try {
+      const shapes = new Map<string, readonly number[]>();
+      for (const [name, file] of shards) {
+        for (const entry of file.entries) {
+          if (!wanted(entry.name)) continue;
+          checkWeightDtype(entry.name, entry.dtype, name, (message) => new RangeError(message));
+          shapes.set(entry.name, entry.shape);
+        }
+      }
+      model.checkStateShapes(shapes);
+      for (const [name, file] of shards) {
+        for (const entry of file.entries) {
+          if (!wanted(entry.name)) continue;
+          const tensor = await file.readTensor(entry);
+          checkWeights([[entry.name, tensor]], name, (message) => new RangeError(message));
+          const host = { shape: tensor.shape, data: tensor.data as Float32Array };
+          model.loadStateDict(new Map([[entry.name, host]]), { strict: false });
+        }
+      }
+    } catch (error) {
+      loadingFailed(model, source, error);
+    }
+    const metadata = index === undefined ? (shards.get(SINGLE_WEIGHTS_FILE)?.metadata ?? {}) : {};
+    return { model, configJson, metadata };
+  } finally {
+    for (const close of closers) await close();
+  }
+}
+
 /** Every weight of the checkpoint, each shard read once, all as finite float32. */
 async function readWeights(
   files: CheckpointReader,
   maxBytes: number,
-): Promise<Map<string, SafetensorsTensor>> {
+): Promise<{ tensors: Map<string, SafetensorsTensor>; metadata: Record<string, string> }> {
+  const { shards, index } = await weightFiles(files);
+  const tensors = new Map<string, SafetensorsTensor>();
+  const holdings = new Map<string, string[]>();
+  let metadata: Record<string, string> = {};
+  for (const shard of shards) {
+    const file = parseSafetensors(await files.read(shard, maxBytes), shard);
+    checkWeights(file.tensors, shard, (message) => new RangeError(message));
+    if (index === undefined) metadata = file.metadata;
+    holdings.set(shard, [...file.tensors.keys()]);
+    for (const [name, tensor] of file.tensors) tensors.set(name, tensor);
+  }
+  if (index !== undefined) checkShardsAgainstIndex(index, holdings);
+  return { tensors, metadata };
+}
+
+/** The weights files of the checkpoint: model.safetensors, or the shards its index names. */
+async function weightFiles(files: CheckpointReader): Promise<{ shards: string[]; index?: ShardIndex }> {
   if (!(await files.has(INDEX_FILE))) {
     if (!(await files.has(SINGLE_WEIGHTS_FILE))) {
       throw new RangeError(
         `The checkpoint has neither ${SINGLE_WEIGHTS_FILE} nor ${INDEX_FILE}: download the model's weights beside its config.json`,
       );
     }
-    return readShard(files, SINGLE_WEIGHTS_FILE, maxBytes);
+    return { shards: [SINGLE_WEIGHTS_FILE] };
   }
   const index = parseShardIndex(await readJson(files, INDEX_FILE));
-  const all = new Map<string, SafetensorsTensor>();
   for (const shard of index.shards) {
     if (!(await files.has(shard))) {
       throw new RangeError(
         `${INDEX_FILE} names the shard ${shard}, which the checkpoint lacks: download it again`,
       );
     }
-    for (const [name, tensor] of await readShard(files, shard, maxBytes)) {
+  }
+  return { shards: index.shards, index };
+}
+
+/** Each shard holds exactly the weights the index places in it. */
+function checkShardsAgainstIndex(index: ShardIndex, holdings: ReadonlyMap<string, string[]>): void {
+  const held = new Set<string>();
+  for (const [shard, names] of holdings) {
+    for (const name of names) {
       if (index.weightMap.get(name) !== shard) {
         throw new RangeError(
           `${shard} holds ${name}, which ${INDEX_FILE} places ${index.weightMap.has(name) ? `in ${index.weightMap.get(name)}` : 'nowhere'}: the index and its shards do not belong together`,
         );
       }
-      all.set(name, tensor);
+      held.add(name);
     }
   }
-  const absent = [...index.weightMap.keys()].filter((name) => !all.has(name));
+  const absent = [...index.weightMap.keys()].filter((name) => !held.has(name));
   if (absent.length > 0) {
     throw new RangeError(`${INDEX_FILE} lists ${absent.join(', ')}, which no shard holds`);
   }
-  return all;
-}
-
-async function readShard(
-  files: CheckpointReader,
-  name: string,
-  maxBytes: number,
-): Promise<Map<string, SafetensorsTensor>> {
-  const { tensors } = parseSafetensors(await files.read(name, maxBytes), name);
-  checkWeights(tensors, name, (message) => new RangeError(message));
-  return tensors;
 }
 
 /** No file of the checkpoint can hold more than the whole model in float32 (a tied head stored twice). */

@@ -9,7 +9,7 @@ import {
 } from '../test-support/hf-checkpoint.js';
 import { loadOpenModelCheckpoint } from './load-open-model.js';
 import { checkpointInMemory } from './reader.js';
-import { serializeOpenModelCheckpoint } from './save-open-model.js';
+import { serializeOpenModelCheckpoint, streamOpenModelCheckpoint } from './save-open-model.js';
 
 beforeAll(() => initBackend({ prefer: 'cpu' }));
 
@@ -46,6 +46,20 @@ describe('serializeOpenModelCheckpoint', () => {
       again.dispose();
     });
   }
+
+  it('writes the same bytes piece by piece as whole', async () => {
+    for (const fixture of FIXTURES) {
+      const config = huggingFaceConfig(fixture);
+      const { model } = await load(config, f32Safetensors(fixtureWeights(fixture)));
+      const whole = await serializeOpenModelCheckpoint(model, config, { metadata: { step: '3' } });
+      const streamed = streamOpenModelCheckpoint(model, config, { metadata: { step: '3' } });
+      const pieces: Uint8Array[] = [];
+      for await (const piece of streamed.weights) pieces.push(piece);
+      expect(new Uint8Array(Buffer.concat(pieces))).toEqual(whole.weights);
+      expect(streamed.config).toEqual(whole.config);
+      model.dispose();
+    }
+  });
 
   it('refuses a config.json that describes another model', async () => {
     const config = huggingFaceConfig('qwen3-tiny');

@@ -130,9 +130,25 @@ export abstract class Module {
    */
   async hostStateDict(prefix = ''): Promise<Map<string, HostTensor>> {
     const out = new Map<string, HostTensor>();
-    for (const [name, tensor] of await this.ownHostState()) out.set(prefix + name, tensor);
+    for await (const [key, tensor] of this.hostStateEntries(prefix)) out.set(key, tensor);
+    return out;
+  }
+
+  /**
+   * {@link hostStateDict} one module at a time, in the same order: a module's tensors are read back
+   * only when the caller asks for the next entry, so a writer holds one module's weights, not all.
+   */
+  async *hostStateEntries(prefix = ''): AsyncGenerator<[string, HostTensor]> {
+    for (const [name, tensor] of await this.ownHostState()) yield [prefix + name, tensor];
+    for (const [name, child] of this.#children) yield* child.hostStateEntries(`${prefix}${name}.`);
+  }
+
+  /** Each entry of the state dict with its shape, in the state dict's order, without reading any data. */
+  stateShapes(prefix = ''): Map<string, number[]> {
+    const out = new Map<string, number[]>();
+    for (const [name, shape] of this.ownStateShapes()) out.set(prefix + name, shape);
     for (const [name, child] of this.#children) {
-      for (const [key, tensor] of await child.hostStateDict(`${prefix}${name}.`)) out.set(key, tensor);
+      for (const [key, shape] of child.stateShapes(`${prefix}${name}.`)) out.set(key, shape);
     }
     return out;
   }
@@ -143,12 +159,21 @@ export abstract class Module {
     const given = entries instanceof Map ? entries : new Map(Object.entries(entries));
     const used = new Set<string>();
     this.loadInto(given, '', used, strict);
-    if (strict) {
-      const unknown = [...given.keys()].filter((key) => !used.has(key));
-      if (unknown.length > 0) {
-        throw new StateDictError(`Unexpected tensor(s) in state dict: ${unknown.join(', ')}`);
-      }
+    if (strict) refuseUnknown(given.keys(), used);
+  }
+
+  /**
+   * What a strict {@link loadStateDict} would refuse, from names and shapes alone (the same errors), so
+   * a reader can check a file's header before it reads any weight.
+   */
+  checkStateShapes(given: ReadonlyMap<string, readonly number[]>): void {
+    const expected = this.stateShapes();
+    for (const [name, shape] of expected) {
+      const found = given.get(name);
+      if (found === undefined) throw new StateDictError(`Missing tensor '${name}' in state dict`);
+      assertShape(name, found, shape);
     }
+    refuseUnknown(given.keys(), expected);
   }
 
   private loadInto(
@@ -184,6 +209,10 @@ export abstract class Module {
     return out;
   }
 
+  protected ownStateShapes(): Map<string, number[]> {
+    return new Map([...this.#parameters].map(([name, variable]) => [name, [...variable.shape]]));
+  }
+
   protected async ownHostState(): Promise<Map<string, HostTensor>> {
     const out = new Map<string, HostTensor>();
     for (const [name, variable] of this.#parameters) {
@@ -208,6 +237,13 @@ export abstract class Module {
   dispose(): void {
     for (const variable of this.#parameters.values()) variable.dispose();
     for (const child of this.#children.values()) child.dispose();
+  }
+}
+
+function refuseUnknown(names: Iterable<string>, known: { has(name: string): boolean }): void {
+  const unknown = [...names].filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new StateDictError(`Unexpected tensor(s) in state dict: ${unknown.join(', ')}`);
   }
 }
 

@@ -1,4 +1,21 @@
-import type { SafetensorsTensor } from './format.js';
+import type { SafetensorsDtype, SafetensorsTensor } from './format.js';
+
+const FLOAT_DTYPES: ReadonlySet<SafetensorsDtype> = new Set(['F32', 'F16', 'BF16', 'F64']);
+
+/**
+ * The dtype half of {@link checkWeights}, from a file's header alone: weights are floats. Lets a reader
+ * refuse integer weights before it reads any tensor.
+ */
+export function checkWeightDtype(
+  name: string,
+  dtype: SafetensorsDtype,
+  source: string,
+  fail: (message: string) => Error,
+): void {
+  if (!FLOAT_DTYPES.has(dtype)) {
+    throw fail(`${source}: tensor '${name}' is ${dtype}; weights must be F32, F16 or BF16`);
+  }
+}
 
 /**
  * One check for every weights file (a model, a class head, an adapter): weights are floats (F32, F16,
@@ -13,9 +30,7 @@ export function checkWeights(
 ): void {
   for (const [name, tensor] of tensors) {
     const data = tensor.data;
-    if (!(data instanceof Float32Array)) {
-      throw fail(`${source}: tensor '${name}' is ${tensor.dtype}; weights must be F32, F16 or BF16`);
-    }
+    checkWeightDtype(name, tensor.dtype, source, fail);
     for (let i = 0; i < data.length; i++) {
       const value = data[i] as number;
       // x − x is 0 for every finite x, and NaN for NaN and ±Infinity: one test for both.

@@ -1,0 +1,75 @@
+/**
+ * A safetensors file read by byte ranges, tensor by tensor: the header first (checked as a whole file
+ * is), then each tensor's bytes only when it is asked for, so no buffer ever holds the whole file.
+ * Where the bytes come from (a file descriptor, a download, memory) is the caller's `ByteRanges`.
+ */
+
+import { decodeBF16, decodeF16 } from './float16.js';
+import { HEADER_PREFIX_BYTES, type SafetensorsTensor } from './format.js';
+import {
+  decodeSafetensorsTensor,
+  readSafetensorsHeader,
+  type SafetensorsEntry,
+  safetensorsHeaderLength,
+} from './read.js';
+
+/** Random access to a file's bytes, whose size is known before any byte is read. */
+export interface ByteRanges {
+  readonly byteLength: number;
+  /** Fills `into` with the bytes from `position` on; fails when the source holds fewer than that. */
+  read(position: number, into: Uint8Array): Promise<void>;
+}
+
+export interface SafetensorsRanges {
+  /** Every tensor, in the order of its bytes in the file. */
+  entries: SafetensorsEntry[];
+  metadata: Record<string, string>;
+  /** One tensor read and converted: floats as float32, integers as int32. */
+  readTensor(entry: SafetensorsEntry): Promise<SafetensorsTensor>;
+}
+
+const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Reads and checks the header of the safetensors file behind `bytes`; tensors are read on request. */
+export async function openSafetensorsRanges(
+  bytes: ByteRanges,
+  source = 'safetensors file',
+): Promise<SafetensorsRanges> {
+  const prefix = new Uint8Array(Math.min(HEADER_PREFIX_BYTES, bytes.byteLength));
+  await bytes.read(0, prefix);
+  const headerEnd = HEADER_PREFIX_BYTES + safetensorsHeaderLength(prefix, bytes.byteLength, source);
+  const header = new Uint8Array(headerEnd);
+  await bytes.read(0, header);
+  const { dataStart, entries, metadata } = readSafetensorsHeader(header, bytes.byteLength, source);
+  const readTensor = async (entry: SafetensorsEntry): Promise<SafetensorsTensor> => {
+    const length = entry.end - entry.begin;
+    if (entry.dtype === 'F32' && littleEndian) {
+      // Read straight into the float32 array the tensor becomes: no second copy of its bytes.
+      const data = new Float32Array(length / 4);
+      await bytes.read(dataStart + entry.begin, new Uint8Array(data.buffer));
+      return { dtype: entry.dtype, shape: entry.shape, data };
+    }
+    const raw = new Uint8Array(length);
+    await bytes.read(dataStart + entry.begin, raw);
+    // Half precision widens from the bytes read, without the aligned copy other dtypes need.
+    if (entry.dtype === 'F16') return { dtype: entry.dtype, shape: entry.shape, data: decodeF16(raw) };
+    if (entry.dtype === 'BF16') return { dtype: entry.dtype, shape: entry.shape, data: decodeBF16(raw) };
+    return decodeSafetensorsTensor(entry, raw);
+  };
+  return { entries: [...entries].sort((a, b) => a.begin - b.begin), metadata, readTensor };
+}
+
+/** A file already in memory as `ByteRanges` (tests, and downloads held whole). */
+export function bytesAsRanges(file: Uint8Array): ByteRanges {
+  return {
+    byteLength: file.byteLength,
+    read: async (position, into) => {
+      if (position + into.byteLength > file.byteLength) {
+        throw new RangeError(
+          `read past the end: bytes ${position}..${position + into.byteLength} of ${file.byteLength}`,
+        );
+      }
+      into.set(file.subarray(position, position + into.byteLength));
+    },
+  };
+}

@@ -6,7 +6,8 @@
  * - `Slice` and `SplitV` read the heap in place where TF.js copies the whole input first;
  * - `_FusedMatMul` adds its bias after a transposed product, where TF.js's adds it wrongly;
  * - `ScratchGPTAdamW`, the optimizer's update in one pass, and `ScratchGPTSoftmaxCrossEntropy`, a loss
- *   and its gradient from one softmax.
+ *   and its gradient from one softmax;
+ * - `ScratchGPTWidenHalf` and `ScratchGPTMatMulHalf`, products and lookups on 16-bit weights.
  */
 import { type KernelPatch, registerPatch } from '../register.js';
 import { adamwConfig } from './adamw.js';
@@ -17,6 +18,7 @@ import { softmaxCrossEntropyConfig } from './softmax-cross-entropy.js';
 import { splitVConfig } from './split-v.js';
 import { transposeConfig } from './transpose.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
+import { widenHalfConfig } from './widen-half.js';
 
 export const wasmKernelConfigs: readonly KernelPatch[] = [
   unsortedSegmentSumConfig,
@@ -27,6 +29,7 @@ export const wasmKernelConfigs: readonly KernelPatch[] = [
   fusedMatMulConfig,
   adamwConfig,
   softmaxCrossEntropyConfig,
+  widenHalfConfig,
 ];
 
 let registered = false;

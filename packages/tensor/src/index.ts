@@ -53,6 +53,7 @@ export {
   type StateEntries,
 } from './nn/module.js';
 export { ModuleList } from './nn/module-list.js';
+export { hasWeightStorage, storeWeights, type WeightStorage } from './nn/store-weights.js';
 export { type AdamWScalars, type AdamWUpdate, adamwUpdate } from './ops/adamw-update.js';
 export { addBroadcast } from './ops/add.js';
 export {

@@ -13,6 +13,7 @@ import { type KernelPatch, registerPatch } from '../register.js';
 import { adamwConfig } from './adamw.js';
 import { fusedMatMulConfig } from './fused-mat-mul.js';
 import { identityConfig } from './identity.js';
+import { matMulHalfConfig } from './mat-mul-half.js';
 import { sliceConfig } from './slice.js';
 import { softmaxCrossEntropyConfig } from './softmax-cross-entropy.js';
 import { splitVConfig } from './split-v.js';
@@ -30,6 +31,7 @@ export const wasmKernelConfigs: readonly KernelPatch[] = [
   adamwConfig,
   softmaxCrossEntropyConfig,
   widenHalfConfig,
+  matMulHalfConfig,
 ];
 
 let registered = false;

@@ -1,0 +1,52 @@
+/**
+ * Products of one input row with a 16-bit weight (`x · Wᵀ`, W stored two values to a 32-bit word) as a
+ * WebAssembly SIMD kernel on the wasm backend's memory: the weight is read once, four words (eight
+ * values) at a time, and widened in registers; float32 products and sums. bfloat16 widens by a shift;
+ * binary16 by moving its exponent and fraction into float32's places and scaling by 2^112, exact for
+ * subnormal halves too. This is what generation with the KV cache spends its time on: reading every
+ * weight once per token, so reading half the bytes is the gain.
+ *
+ * The bytes below are `wat2wasm half-simd.wat` (wabt 1.0.39); the text beside this file is the source.
+ */
+
+const KERNEL_BASE64 =
+  'AGFzbQEAAAABDwJgBn9/f39/fwBgAXsBewIPAQNlbnYGbWVtb3J5AgAAAwQDAAEABxYCCGRvdF9iZjE2AAAHZG90X2YxNgAC' +
+  'CrYFA6oCAgR/AnsgAUF8cSEIAkADQCAGIABPDQFDAAAAAP0TIQtBACEHAkADQCAHIAhPDQEgB0ECdCEJIAQgCWr9AAQAIQog' +
+  'CyAKQRD9qwEgAiAJav0ABAD95gEgCv0MAAD//wAA//8AAP//AAD///1OIAMgCWr9AAQA/eYB/eQB/eQBIQsgB0EEaiEHDAAL' +
+  'CwJAA0AgByABTw0BIAdBAnQhCSAEIAlq/VwCACEKIAsgCkEQ/asBIAIgCWr9AAQA/eYBIAr9DAAA//8AAP//AAD//wAA///9' +
+  'TiADIAlq/QAEAP3mAf3kAf3kASELIAdBAWohBwwACwsgBSAGQQJ0aiAL/R8AIAv9HwGSIAv9HwIgC/0fA5KSOAIAIAQgAUEC' +
+  'dGohBCAGQQFqIQYMAAsLC3wBAXsgAP0MAAD/fwAA/38AAP9/AAD/f/1OQQP9rQEhASAB/QwAAIB3AACAdwAAgHcAAIB3/eYB' +
+  'IAH9DAAAgA8AAIAPAACADwAAgA/9QP0MAACAfwAAgH8AAIB/AACAf/1O/VAgAP0MAAAAgAAAAIAAAACAAAAAgP1O/VALigIC' +
+  'BH8CeyABQXxxIQgCQANAIAYgAE8NAUMAAAAA/RMhC0EAIQcCQANAIAcgCE8NASAHQQJ0IQkgBCAJav0ABAAhCiALIApBEP2r' +
+  'ARABIAIgCWr9AAQA/eYBIAoQASADIAlq/QAEAP3mAf3kAf3kASELIAdBBGohBwwACwsCQANAIAcgAU8NASAHQQJ0IQkgBCAJ' +
+  'av1cAgAhCiALIApBEP2rARABIAIgCWr9AAQA/eYBIAoQASADIAlq/QAEAP3mAf3kAf3kASELIAdBAWohBwwACwsgBSAGQQJ0' +
+  'aiAL/R8AIAv9HwGSIAv9HwIgC/0fA5KSOAIAIAQgAUECdGohBCAGQQFqIQYMAAsLCw==';
+
+/**
+ * dot(rows, perRow, xe, xo, w, y): y[r] = Σ_j even(w[r, j])·xe[j] + odd(w[r, j])·xo[j] for r < rows,
+ * pointers in bytes; xe and xo hold perRow + 3 floats (zeros past perRow).
+ */
+export type HalfDot = (rows: number, perRow: number, xe: number, xo: number, w: number, y: number) => void;
+
+export interface HalfDots {
+  bf16: HalfDot;
+  f16: HalfDot;
+}
+
+/** One compiled kernel per memory; null where it cannot run (no SIMD, or a shared memory). */
+const compiled = new WeakMap<WebAssembly.Memory, HalfDots | null>();
+
+export function halfDotsFor(memory: WebAssembly.Memory): HalfDots | null {
+  let dots = compiled.get(memory);
+  if (dots !== undefined) return dots;
+  try {
+    const bytes = Uint8Array.from(atob(KERNEL_BASE64), (c) => c.charCodeAt(0));
+    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    dots = { bf16: exports.dot_bf16 as HalfDot, f16: exports.dot_f16 as HalfDot };
+  } catch {
+    // No WebAssembly SIMD, or a shared memory this non-shared import does not accept.
+    dots = null;
+  }
+  compiled.set(memory, dots);
+  return dots;
+}

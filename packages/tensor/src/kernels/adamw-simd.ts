@@ -9,6 +9,7 @@
  * The bytes below are `wat2wasm adamw-simd.wat` (wabt 1.0.39); the text beside this file is the source.
  */
 import type { AdamWScalars } from '../ops/adamw-update.js';
+import { simdKernelLoader } from './simd-module.js';
 
 const KERNEL_BASE64 =
   'AGFzbQEAAAABFAFgEH9/f39/f39/fX19fX19fX0AAg8BA2VudgZtZW1vcnkCAAADAgEABwkBBWFkYW13AAAK7AIB6QIDA38LewN9' +
@@ -29,23 +30,8 @@ export function float32Scalars(s: AdamWScalars): Float32Scalars {
   return values.map(Math.fround) as Float32Scalars;
 }
 
-/** One compiled kernel per memory; null where it cannot run (no SIMD, or a shared memory). */
-const compiled = new WeakMap<WebAssembly.Memory, AdamWCall | null>();
-
-export function adamwKernelFor(memory: WebAssembly.Memory): AdamWCall | null {
-  let call = compiled.get(memory);
-  if (call !== undefined) return call;
-  try {
-    const bytes = Uint8Array.from(atob(KERNEL_BASE64), (c) => c.charCodeAt(0));
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    call = instance.exports.adamw as AdamWCall;
-  } catch {
-    // No WebAssembly SIMD, or a shared memory this non-shared import does not accept.
-    call = null;
-  }
-  compiled.set(memory, call);
-  return call;
-}
+/** The kernel on `memory`; null where it cannot run (no SIMD, or a shared memory). */
+export const adamwKernelFor = simdKernelLoader(KERNEL_BASE64, (exports) => exports.adamw as AdamWCall);
 
 /** g, p, m, v in; the new p, m, v out (each may be one of the inputs). */
 export type AdamWArrays = [Float32Array, Float32Array, Float32Array, Float32Array, ...AdamWOutputArrays];

@@ -9,6 +9,8 @@
  * The bytes below are `wat2wasm half-simd.wat` (wabt 1.0.39); the text beside this file is the source.
  */
 
+import { simdKernelLoader } from './simd-module.js';
+
 const KERNEL_BASE64 =
   'AGFzbQEAAAABDwJgBn9/f39/fwBgAXsBewIPAQNlbnYGbWVtb3J5AgAAAwQDAAEABxYCCGRvdF9iZjE2AAAHZG90X2YxNgAC' +
   'CrYFA6oCAgR/AnsgAUF8cSEIAkADQCAGIABPDQFDAAAAAP0TIQtBACEHAkADQCAHIAhPDQEgB0ECdCEJIAQgCWr9AAQAIQog' +
@@ -33,20 +35,8 @@ export interface HalfDots {
   f16: HalfDot;
 }
 
-/** One compiled kernel per memory; null where it cannot run (no SIMD, or a shared memory). */
-const compiled = new WeakMap<WebAssembly.Memory, HalfDots | null>();
-
-export function halfDotsFor(memory: WebAssembly.Memory): HalfDots | null {
-  let dots = compiled.get(memory);
-  if (dots !== undefined) return dots;
-  try {
-    const bytes = Uint8Array.from(atob(KERNEL_BASE64), (c) => c.charCodeAt(0));
-    const { exports } = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    dots = { bf16: exports.dot_bf16 as HalfDot, f16: exports.dot_f16 as HalfDot };
-  } catch {
-    // No WebAssembly SIMD, or a shared memory this non-shared import does not accept.
-    dots = null;
-  }
-  compiled.set(memory, dots);
-  return dots;
-}
+/** The kernels on `memory`; null where they cannot run (no SIMD, or a shared memory). */
+export const halfDotsFor = simdKernelLoader<HalfDots>(KERNEL_BASE64, (exports) => ({
+  bf16: exports.dot_bf16 as HalfDot,
+  f16: exports.dot_f16 as HalfDot,
+}));

@@ -1,0 +1,24 @@
+/**
+ * Our hand-written WebAssembly kernels (`*.wat`, embedded as base64) instantiated on a memory they
+ * import: the wasm backend's own, so they read and write tensors where they lie. One instance per
+ * memory; null where one cannot be made (no WebAssembly SIMD, or a shared memory that this non-shared
+ * import does not accept).
+ */
+export function simdKernelLoader<T>(
+  base64: string,
+  pick: (exports: WebAssembly.Exports) => T,
+): (memory: WebAssembly.Memory) => T | null {
+  const compiled = new WeakMap<WebAssembly.Memory, T | null>();
+  return (memory) => {
+    let kernel = compiled.get(memory);
+    if (kernel !== undefined) return kernel;
+    try {
+      const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      kernel = pick(new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports);
+    } catch {
+      kernel = null;
+    }
+    compiled.set(memory, kernel);
+    return kernel;
+  };
+}

@@ -3,7 +3,7 @@
  * WebAssembly SIMD kernel on the wasm backend's memory: the weight is read once, four words (eight
  * values) at a time, and widened in registers; float32 products and sums. bfloat16 widens by a shift;
  * binary16 by moving its exponent and fraction into float32's places and scaling by 2^112, exact for
- * subnormal halves too. This is what generation with the KV cache spends its time on: reading every
+ * subnormal halves too (finite halves only, which is all the packers store). This is what generation with the KV cache spends its time on: reading every
  * weight once per token, so reading half the bytes is the gain.
  *
  * The bytes below are `wat2wasm half-simd.wat` (wabt 1.0.39); the text beside this file is the source.
@@ -12,17 +12,18 @@
 import { simdKernelLoader } from './simd-module.js';
 
 const KERNEL_BASE64 =
-  'AGFzbQEAAAABDwJgBn9/f39/fwBgAXsBewIPAQNlbnYGbWVtb3J5AgAAAwQDAAEABxYCCGRvdF9iZjE2AAAHZG90X2YxNgAC' +
-  'CrYFA6oCAgR/AnsgAUF8cSEIAkADQCAGIABPDQFDAAAAAP0TIQtBACEHAkADQCAHIAhPDQEgB0ECdCEJIAQgCWr9AAQAIQog' +
-  'CyAKQRD9qwEgAiAJav0ABAD95gEgCv0MAAD//wAA//8AAP//AAD///1OIAMgCWr9AAQA/eYB/eQB/eQBIQsgB0EEaiEHDAAL' +
-  'CwJAA0AgByABTw0BIAdBAnQhCSAEIAlq/VwCACEKIAsgCkEQ/asBIAIgCWr9AAQA/eYBIAr9DAAA//8AAP//AAD//wAA///9' +
-  'TiADIAlq/QAEAP3mAf3kAf3kASELIAdBAWohBwwACwsgBSAGQQJ0aiAL/R8AIAv9HwGSIAv9HwIgC/0fA5KSOAIAIAQgAUEC' +
-  'dGohBCAGQQFqIQYMAAsLC3wBAXsgAP0MAAD/fwAA/38AAP9/AAD/f/1OQQP9rQEhASAB/QwAAIB3AACAdwAAgHcAAIB3/eYB' +
-  'IAH9DAAAgA8AAIAPAACADwAAgA/9QP0MAACAfwAAgH8AAIB/AACAf/1O/VAgAP0MAAAAgAAAAIAAAACAAAAAgP1O/VALigIC' +
-  'BH8CeyABQXxxIQgCQANAIAYgAE8NAUMAAAAA/RMhC0EAIQcCQANAIAcgCE8NASAHQQJ0IQkgBCAJav0ABAAhCiALIApBEP2r' +
-  'ARABIAIgCWr9AAQA/eYBIAoQASADIAlq/QAEAP3mAf3kAf3kASELIAdBBGohBwwACwsCQANAIAcgAU8NASAHQQJ0IQkgBCAJ' +
-  'av1cAgAhCiALIApBEP2rARABIAIgCWr9AAQA/eYBIAoQASADIAlq/QAEAP3mAf3kAf3kASELIAdBAWohBwwACwsgBSAGQQJ0' +
-  'aiAL/R8AIAv9HwGSIAv9HwIgC/0fA5KSOAIAIAQgAUECdGohBCAGQQFqIQYMAAsLCw==';
+  'AGFzbQEAAAABCgFgBn9/f39/fwACDwEDZW52Bm1lbW9yeQIAAAMDAgAABxYCCGRvdF9iZjE2AAAHZG90X2YxNgABCukFAqoC' +
+  'AgR/AnsgAUF8cSEIAkADQCAGIABPDQFDAAAAAP0TIQtBACEHAkADQCAHIAhPDQEgB0ECdCEJIAQgCWr9AAQAIQogCyAKQRD9' +
+  'qwEgAiAJav0ABAD95gEgCv0MAAD//wAA//8AAP//AAD///1OIAMgCWr9AAQA/eYB/eQB/eQBIQsgB0EEaiEHDAALCwJAA0Ag' +
+  'ByABTw0BIAdBAnQhCSAEIAlq/VwCACEKIAsgCkEQ/asBIAIgCWr9AAQA/eYBIAr9DAAA//8AAP//AAD//wAA///9TiADIAlq' +
+  '/QAEAP3mAf3kAf3kASELIAdBAWohBwwACwsgBSAGQQJ0aiAL/R8AIAv9HwGSIAv9HwIgC/0fA5KSOAIAIAQgAUECdGohBCAG' +
+  'QQFqIQYMAAsLC7oDAgR/AnsgAUF8cSEIAkADQCAGIABPDQFDAAAAAP0TIQtBACEHAkADQCAHIAhPDQEgB0ECdCEJIAQgCWr9' +
+  'AAQAIQogCyAKQRD9qwFBA/2sAf0MAOD/jwDg/48A4P+PAOD/j/1O/QwAAIB3AACAdwAAgHcAAIB3/eYBIAIgCWr9AAQA/eYB' +
+  'IApBA/2sAf0MAOD/jwDg/48A4P+PAOD/j/1O/QwAAIB3AACAdwAAgHcAAIB3/eYBIAMgCWr9AAQA/eYB/eQB/eQBIQsgB0EE' +
+  'aiEHDAALCwJAA0AgByABTw0BIAdBAnQhCSAEIAlq/VwCACEKIAsgCkEQ/asBQQP9rAH9DADg/48A4P+PAOD/jwDg/4/9Tv0M' +
+  'AACAdwAAgHcAAIB3AACAd/3mASACIAlq/QAEAP3mASAKQQP9rAH9DADg/48A4P+PAOD/jwDg/4/9Tv0MAACAdwAAgHcAAIB3' +
+  'AACAd/3mASADIAlq/QAEAP3mAf3kAf3kASELIAdBAWohBwwACwsgBSAGQQJ0aiAL/R8AIAv9HwGSIAv9HwIgC/0fA5KSOAIA' +
+  'IAQgAUECdGohBCAGQQFqIQYMAAsLCw==';
 
 /**
  * dot(rows, perRow, xe, xo, w, y): y[r] = Σ_j even(w[r, j])·xe[j] + odd(w[r, j])·xo[j] for r < rows,

@@ -1,8 +1,8 @@
 /**
- * `--precision` for the commands that run a loaded model (generate, chat): its weights stored in 16
- * bits once loaded. The linear layers and embedding tables are then read by kernels that widen each
- * value as they go, so a model takes about half the memory and generation, which reads every weight
- * once per token, reads half the bytes.
+ * `--precision` for the commands that run a loaded model (generate, chat, serve): its weights stored
+ * in 16 bits once loaded. The linear layers and embedding tables are then read by kernels that widen
+ * each value as they go, so a model takes about half the memory, and generation, which reads every
+ * weight once per token, reads half the bytes.
  */
 import { type StoragePrecision, storagePrecisions } from '@scratchgpt/tensor';
 import type { Flags } from './args.js';

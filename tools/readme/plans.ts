@@ -289,6 +289,11 @@ export const plans: Record<string, Plan> = {
     check: syntaxOf('apps/node-gpu/bench/gpt2-chapter5.mjs'),
     why: realWeightsWhy,
   },
+  'node apps/node-gpu/bench/half-generation.mjs': {
+    kind: 'skip',
+    check: `${syntaxOf('apps/node-gpu/bench/half-generation.mjs')} && ${compiles('tools/reference/gpt2_kv_generate.py')}`,
+    why: 'a benchmark: GPT-2 small generating in f32, bf16 and f16 on three backends and in PyTorch, many minutes',
+  },
   'node apps/node-gpu/bench/open-models-vs-pytorch.mjs': {
     kind: 'skip',
     check: `${syntaxOf('apps/node-gpu/bench/open-models-vs-pytorch.mjs')} && ${compiles('tools/reference/open_models_bench.py')}`,

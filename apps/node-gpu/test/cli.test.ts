@@ -228,6 +228,18 @@ describe('generate', () => {
     expect(a.stdout.startsWith('I had always')).toBe(true);
     expect(b.stdout).toBe(a.stdout);
   });
+
+  it('stores the weights in 16 bits with --precision, and refuses an unknown precision', async () => {
+    const args = ['generate', '--model', runDir, '--ids', '40,550,1464', '--max-new-tokens', '4', '--json'];
+    for (const precision of ['bf16', 'f16']) {
+      const { code, stdout, stderr } = await runCli([...args, '--precision', precision, ...backend]);
+      expect(code, stderr).toBe(0);
+      expect((JSON.parse(stdout) as { tokenIds: number[] }).tokenIds).toHaveLength(4);
+    }
+    const bad = await runCli([...args, '--precision', 'f8', ...backend]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--precision/);
+  });
 });
 
 describe('eval', () => {
@@ -321,13 +333,16 @@ describe('info and bench', () => {
     const { code, stdout } = await runCli(['info', '--json', ...backend]);
     expect(code).toBe(0);
     const info = JSON.parse(stdout) as {
-      backends: Array<{ backend: string; available: boolean }>;
+      backends: Array<{ backend: string; available: boolean; precisions?: string[] }>;
       chosen: string;
       limits: object;
     };
     expect(info.backends.map((b) => b.backend)).toEqual(['node-gpu', 'webgpu', 'blas', 'wasm', 'cpu']);
     expect(info.chosen).toBe('wasm');
     expect(info.backends.find((b) => b.backend === 'cpu')?.available).toBe(true);
+    for (const found of info.backends) {
+      expect(found.precisions).toEqual(found.available ? ['f32', 'f16', 'bf16'] : undefined);
+    }
     expect(info.limits).toHaveProperty('maxBindingBytes');
   });
 

@@ -1,12 +1,20 @@
 import {
   assertShape,
+  gatherHalf,
+  type HalfTensor,
   type HostTensor,
+  halfTensor,
   isHostTensor,
   Module,
   matMul,
+  matMulHalf,
   preferredShardBytes,
   type StateDict,
+  type StoragePrecision,
   tf,
+  toHalf,
+  type WeightStorage,
+  widenHalf,
 } from '@scratchgpt/tensor';
 import { shardRowCounts } from './shards.js';
 
@@ -22,9 +30,13 @@ export interface ShardedTableOptions {
 /**
  * A `[rows, dim]` parameter stored as row shards that each fit one backend binding. It appears as a
  * single `weight` in state dicts; the shards are separate parameters to the optimizer.
+ *
+ * The table can be stored in 16 bits (`storeWeight('bf16')`, the same shards at half the bytes): it is
+ * then frozen, read by `gatherHalf` and `matMulHalf`, and still a float32 `weight` in state dicts.
  */
-export abstract class ShardedTable extends Module {
-  readonly shards: tf.Variable[];
+export abstract class ShardedTable extends Module implements WeightStorage {
+  #shards: tf.Variable[];
+  #halfShards: HalfTensor[] | undefined;
   /** The first row of each shard. */
   readonly shardStarts: number[];
 
@@ -42,15 +54,67 @@ export abstract class ShardedTable extends Module {
     const counts = shardRowCounts(rows, dim * 4, limit);
     this.shardStarts = [];
     let start = 0;
-    this.shards = counts.map((count, i) => {
+    this.#shards = counts.map((count, i) => {
       this.shardStarts.push(start);
       start += count;
-      return this.registerParameter(counts.length === 1 ? 'weight' : `weight_shard${i}`, init(count));
+      return this.registerParameter(this.#shardName(i, counts.length), init(count));
     });
+  }
+
+  #shardName(i: number, count: number): string {
+    return count === 1 ? 'weight' : `weight_shard${i}`;
+  }
+
+  /** The float32 shards (trainable parameters); none while the table is stored in 16 bits. */
+  get shards(): tf.Variable[] {
+    return this.#shards;
+  }
+
+  get weightPrecision(): StoragePrecision {
+    return this.#halfShards?.[0]?.precision ?? 'f32';
+  }
+
+  /**
+   * Stores the table in `precision`: float32 → f16/bf16 (rounded to nearest even, shard by shard), or
+   * back to float32. Between the two 16-bit formats it refuses: that would round twice.
+   */
+  async storeWeight(precision: StoragePrecision): Promise<void> {
+    const current = this.weightPrecision;
+    if (precision === current) return;
+    if (current !== 'f32' && precision !== 'f32') {
+      throw new Error(`This table is already stored in ${current}: store it in f32 first to change formats`);
+    }
+    const count = this.shardStarts.length;
+    if (precision === 'f32') {
+      const halves = this.#halfShards as HalfTensor[];
+      this.#shards = halves.map((half, i) =>
+        this.registerParameter(this.#shardName(i, count), widenHalf(half)),
+      );
+      this.#halfShards = undefined;
+      for (const half of halves) half.dispose();
+      return;
+    }
+    const halves: HalfTensor[] = [];
+    for (const shard of this.#shards) halves.push(await toHalf(shard, precision));
+    for (const i of this.#shards.keys()) this.unregisterParameter(this.#shardName(i, count)).dispose();
+    this.#shards = [];
+    this.#halfShards = halves;
+  }
+
+  /** Row counts of the shards, whichever way they are stored. */
+  #shardRows(): number[] {
+    return this.shardStarts.map((start, i) => (this.shardStarts[i + 1] ?? this.rows) - start);
   }
 
   /** The whole table as one tensor (a new tensor the caller disposes). */
   weight(): tf.Tensor2D {
+    const halves = this.#halfShards;
+    if (halves != null) {
+      return tf.tidy(() => {
+        const parts = halves.map((half) => widenHalf(half));
+        return (parts.length === 1 ? parts[0]! : tf.concat(parts, 0)) as tf.Tensor2D;
+      });
+    }
     return (this.shards.length === 1 ? tf.clone(this.shards[0]!) : tf.concat(this.shards, 0)) as tf.Tensor2D;
   }
 
@@ -59,7 +123,11 @@ export abstract class ShardedTable extends Module {
     return tf.tidy(() => {
       const leading = x.shape.slice(0, -1);
       const flat = tf.reshape(x, [-1, this.dim]); // (N, dim)
-      const parts = this.shards.map((shard) => matMul(flat, shard, false, true)); // (N, rows_s)
+      const halves = this.#halfShards;
+      const parts =
+        halves == null
+          ? this.shards.map((shard) => matMul(flat, shard, false, true)) // (N, rows_s)
+          : halves.map((half) => matMulHalf(flat, half, { transposeB: true }));
       const scores = parts.length === 1 ? parts[0]! : tf.concat(parts, -1); // (N, rows)
       return tf.reshape(scores, [...leading, this.rows]);
     });
@@ -69,14 +137,17 @@ export abstract class ShardedTable extends Module {
   lookup(ids: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const flat = tf.reshape(ids, [-1]); // (N,)
-      if (this.shards.length === 1)
-        return tf.reshape(tf.gather(this.shards[0]!, flat), [...ids.shape, this.dim]);
+      const halves = this.#halfShards;
+      const gatherRows = (i: number, at: tf.Tensor) =>
+        halves == null ? tf.gather(this.shards[i]!, at) : gatherHalf(halves[i]!, at);
+      const shardRows = this.#shardRows();
+      if (shardRows.length === 1) return tf.reshape(gatherRows(0, flat), [...ids.shape, this.dim]);
       let sum: tf.Tensor | undefined;
-      this.shards.forEach((shard, i) => {
+      shardRows.forEach((count, i) => {
         // Each shard answers for its own rows; other ids read row 0 and are zeroed by the mask.
         const local = tf.sub(flat, tf.scalar(this.shardStarts[i]!, 'int32'));
-        const inShard = tf.logicalAnd(tf.greaterEqual(local, 0), tf.less(local, shard.shape[0]!));
-        const rows = tf.gather(shard, tf.where(inShard, local, tf.zerosLike(local))); // (N, dim)
+        const inShard = tf.logicalAnd(tf.greaterEqual(local, 0), tf.less(local, count));
+        const rows = gatherRows(i, tf.where(inShard, local, tf.zerosLike(local))); // (N, dim)
         const masked = tf.mul(rows, tf.expandDims(tf.cast(inShard, 'float32'), 1));
         sum = sum == null ? masked : tf.add(sum, masked);
       });
@@ -98,8 +169,10 @@ export abstract class ShardedTable extends Module {
 
   protected override async ownHostState(): Promise<Map<string, HostTensor>> {
     const data = new Float32Array(this.rows * this.dim);
-    for (const [i, shard] of this.shards.entries()) {
+    const halves = this.#halfShards;
+    for (const [i, shard] of (halves?.map((half) => widenHalf(half)) ?? this.shards).entries()) {
       data.set((await shard.data()) as Float32Array, this.shardStarts[i]! * this.dim);
+      if (halves != null) shard.dispose();
     }
     return new Map([['weight', { shape: [this.rows, this.dim], data }]]);
   }
@@ -112,6 +185,21 @@ export abstract class ShardedTable extends Module {
     const value = entries.get('weight');
     if (value == null) return;
     assertShape(`${prefix}weight`, value.shape, [this.rows, this.dim]);
+    const halves = this.#halfShards;
+    if (halves != null) {
+      // Values are rounded again into the 16-bit shards.
+      const data = isHostTensor(value) ? value.data : (value.dataSync() as Float32Array);
+      this.#halfShards = this.#shardRows().map((rows, i) => {
+        const start = this.shardStarts[i]! * this.dim;
+        return halfTensor(
+          data.subarray(start, start + rows * this.dim),
+          [rows, this.dim],
+          halves[i]!.precision,
+        );
+      });
+      for (const half of halves) half.dispose();
+      return;
+    }
     tf.tidy(() => {
       this.shards.forEach((shard, i) => {
         const start = this.shardStarts[i]!;
@@ -124,5 +212,10 @@ export abstract class ShardedTable extends Module {
         shard.assign(piece.dtype === 'float32' ? piece : tf.cast(piece, 'float32'));
       });
     });
+  }
+
+  override dispose(): void {
+    for (const half of this.#halfShards ?? []) half.dispose();
+    super.dispose();
   }
 }

@@ -7,7 +7,16 @@ import {
   SinusoidalPositionalEmbedding,
   TokenEmbedding,
 } from '@scratchgpt/embeddings';
-import { addBroadcast, Dropout, type Generator, Module, ModuleList, tf } from '@scratchgpt/tensor';
+import {
+  addBroadcast,
+  Dropout,
+  type Generator,
+  Module,
+  ModuleList,
+  type StoragePrecision,
+  storeWeights,
+  tf,
+} from '@scratchgpt/tensor';
 import { type GPTConfig, validateConfig } from './config.js';
 import { LayerNorm } from './layer-norm.js';
 import { assertFitsMemory } from './memory.js';
@@ -140,7 +149,10 @@ export class GPTModel extends Module {
     return this.outHead ? this.outHead.forward(hidden) : this.tokEmb.project(hidden);
   }
 
-  /** The output head's weight as row shards (vocabSize × embDim in all): logits = hidden · Wᵀ. */
+  /**
+   * The output head's weight as row shards (vocabSize × embDim in all): logits = hidden · Wᵀ; none
+   * while it is stored in 16 bits.
+   */
   outputWeights(): tf.Variable[] {
     return this.outHead ? this.outHead.shards : this.tokEmb.shards;
   }
@@ -148,6 +160,14 @@ export class GPTModel extends Module {
   /** A cache for generating with this model: one layer per block. */
   createCache(): KVCache {
     return new KVCache(this.config.nLayers);
+  }
+
+  /**
+   * Stores every linear layer and embedding table in `precision` (norms stay float32: they are tiny).
+   * 16-bit weights are frozen; generation reads them directly and LoRA adapters still train on top.
+   */
+  async storeWeights(precision: StoragePrecision): Promise<void> {
+    await storeWeights(this, precision);
   }
 
   override dispose(): void {

@@ -21,6 +21,21 @@ export type {
   WasmPaths,
   WebGPUOptions,
 } from './backend/types.js';
+export {
+  gatherHalf,
+  type HalfPrecision,
+  HalfRangeError,
+  HalfTensor,
+  halfTensor,
+  isHalfPrecision,
+  type MatMulHalfOptions,
+  matMulHalf,
+  roundedToHalf,
+  type StoragePrecision,
+  storagePrecisions,
+  toHalf,
+  widenHalf,
+} from './half/index.js';
 export { jsonPreview, parseStrictJson, StrictJsonError, type StrictJsonOptions } from './json/strict-json.js';
 export { type AdamWOutputs, adamwOnArrays } from './kernels/adamw-simd.js';
 export { deviceFeatures as webgpuDeviceFeatures, type KernelPrecision } from './kernels/webgpu/features.js';
@@ -38,6 +53,7 @@ export {
   type StateEntries,
 } from './nn/module.js';
 export { ModuleList } from './nn/module-list.js';
+export { hasWeightStorage, storeWeights, type WeightStorage } from './nn/store-weights.js';
 export { type AdamWScalars, type AdamWUpdate, adamwUpdate } from './ops/adamw-update.js';
 export { addBroadcast } from './ops/add.js';
 export {

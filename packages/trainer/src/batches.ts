@@ -28,7 +28,8 @@ export interface LanguageModel extends Module {
   forward(ids: tf.Tensor): tf.Tensor;
   /**
    * Optional, together: the hidden states before the output head (B, T, D) and the head's weight as row
-   * shards. With both, the loss is computed without ever holding all the logits (`linearCrossEntropy`).
+   * shards. With both, the loss is computed without ever holding all the logits (`linearCrossEntropy`);
+   * no shards (a head stored in 16 bits) mean the logits come from `forward`.
    */
   hiddenStates?(ids: tf.Tensor): tf.Tensor;
   outputWeights?(): tf.Tensor[];

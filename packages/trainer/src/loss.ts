@@ -48,13 +48,16 @@ export function languageModelLoss(
       ignoreIndex: options.ignoreIndex ?? IGNORE_INDEX,
       reduction: options.reduction ?? 'mean',
     };
-    const fused = options.head !== 'logits' && model.hiddenStates != null && model.outputWeights != null;
-    if (!fused) return crossEntropy(model.forward(inputs), targets, settings);
+    // A head stored in 16 bits has no float32 weights to hand over: its logits come from forward.
+    const weights =
+      options.head !== 'logits' && model.hiddenStates != null ? model.outputWeights?.() : undefined;
+    if (weights == null || weights.length === 0)
+      return crossEntropy(model.forward(inputs), targets, settings);
     const hidden = model.hiddenStates!(inputs); // (B, T, D)
     const dim = hidden.shape[hidden.rank - 1] as number;
     return linearCrossEntropy(
       tf.reshape(hidden, [-1, dim]), // (B·T, D)
-      model.outputWeights!(),
+      weights,
       tf.reshape(targets, [-1]), // (B·T)
       settings,
     );

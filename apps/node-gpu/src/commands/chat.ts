@@ -5,6 +5,7 @@
  */
 import { createInterface, type Interface } from 'node:readline';
 import { type ChatAnswer, ChatSession, type ChatSessionOptions } from '@scratchgpt/instruct';
+import type { StoragePrecision } from '@scratchgpt/tensor';
 import { GPT2_EOT_ID } from '@scratchgpt/tokenizer';
 import { UsageError } from '../errors.js';
 import { instructionModel, instructionModelFlags } from '../instruct-data.js';
@@ -13,6 +14,7 @@ import { resolveModelSource } from '../model-source.js';
 import { openChatModel } from '../open-model-chat.js';
 import { loadOpenModelDirectory, openModelConfigOf } from '../open-model-directory.js';
 import type { Output } from '../output.js';
+import { storeModelWeights, weightPrecisionFlags } from '../precision-flag.js';
 import { loadModelDirectory } from '../run-directory.js';
 import { samplingFlags } from '../sampling-flags.js';
 import { gpt2 } from '../text-helpers.js';
@@ -53,6 +55,7 @@ each answer one line of output.`,
       type: 'boolean',
       help: "Qwen3: let the model think before it answers (its template's enable_thinking; off by default)",
     },
+    ...weightPrecisionFlags,
   },
   notes: 'With --json (from a pipe): one {"message","response","ended","tokens","droppedTurns"} per line.',
   async run(values, context) {
@@ -67,7 +70,7 @@ each answer one line of output.`,
     };
     const directory = await resolveModelSource(source, context);
     const thinking = values.thinking === true;
-    const request = { format: values.format, thinking, sampling };
+    const request = { format: values.format, thinking, sampling, precision: values.precision };
     const openConfig = await openModelConfigOf(directory);
     const { session, formatName, contextLength } =
       openConfig !== undefined
@@ -90,6 +93,7 @@ interface ChatRequest {
   format: string | undefined;
   thinking: boolean;
   sampling: Sampling;
+  precision: StoragePrecision;
 }
 
 /** GPT-2: the run's prompt format (or --format), answers ending at <|endoftext|>. */
@@ -100,6 +104,7 @@ async function gptChat(directory: string, request: ChatRequest, context: Command
   await context.startBackend();
   checkMemory(config, { batchSize: 1, tokens: config.contextLength, training: false });
   const { model } = await loadModelDirectory(directory, contents);
+  await storeModelWeights(model, request.precision);
   const session = new ChatSession(model, {
     tokenizer: gpt2(),
     format,
@@ -124,6 +129,7 @@ async function openModelChat(
   if (format === undefined) throw new Error('openChatModel gives a format when one is required');
   await context.startBackend();
   const model = await loadOpenModelDirectory(directory);
+  await storeModelWeights(model, request.precision);
   const session = new ChatSession(model, { tokenizer, format, eosId: stopIds, ...request.sampling });
   return { session, formatName: format.name, contextLength: model.config.contextLength };
 }

@@ -6,10 +6,12 @@
  * ids in and out.
  */
 import { generateStream } from '@scratchgpt/gpt-model';
+import type { StoragePrecision } from '@scratchgpt/tensor';
 import type { HFTokenizer } from '@scratchgpt/tokenizer';
 import { CommandError, UsageError } from '../errors.js';
 import { loadOpenModelDirectory } from '../open-model-directory.js';
 import { openModelStopIds, openModelTokenizer } from '../open-model-text.js';
+import { storeModelWeights } from '../precision-flag.js';
 import { createStreamDecoder } from '../text-helpers.js';
 import type { CommandContext } from './context.js';
 
@@ -22,6 +24,8 @@ export interface OpenModelRequest {
   /** Keep going past the stop ids. */
   noStop: boolean;
   sampling: { temperature: number; topK: number | undefined; topP: number | undefined };
+  /** The weights' precision once loaded. */
+  precision: StoragePrecision;
 }
 
 export async function generateWithOpenModel(
@@ -36,6 +40,7 @@ export async function generateWithOpenModel(
   await context.startBackend();
   const model = await loadOpenModelDirectory(request.directory);
   try {
+    await storeModelWeights(model, request.precision);
     const { vocabSize, contextLength, family } = model.config;
     const outside = promptTokenIds.find((id) => id >= vocabSize);
     if (outside !== undefined) {

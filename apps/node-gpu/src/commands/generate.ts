@@ -6,6 +6,7 @@ import { checkMemory } from '../memory-check.js';
 import { readConfigOf } from '../model-config.js';
 import { resolveModelSource } from '../model-source.js';
 import { openModelConfigOf } from '../open-model-directory.js';
+import { storeModelWeights, weightPrecisionFlags } from '../precision-flag.js';
 import { inspectDirectory, loadModelDirectory, modelFilesOf } from '../run-directory.js';
 import { samplingFlags } from '../sampling-flags.js';
 import { createStreamDecoder, encodeText, gpt2 } from '../text-helpers.js';
@@ -51,6 +52,7 @@ tokenizer's end-of-text and generation_config.json's eos_token_id.`,
       type: 'boolean',
       help: 'recompute every step instead of using the KV cache (same tokens, slower)',
     },
+    ...weightPrecisionFlags,
   },
   notes:
     'With --json: {"text","tokenIds","promptTokenIds"} (tokenIds holds the new tokens only; no "text" with --ids for Qwen3, Llama and Gemma 3).',
@@ -62,12 +64,13 @@ tokenizer's end-of-text and generation_config.json's eos_token_id.`,
     }
     const ids = values.ids === undefined ? undefined : parseTokenIds(values.ids);
     const useCache = values['no-cache'] !== true;
+    const { precision } = values;
     const directory = await resolveModelSource(source, context);
     if ((await openModelConfigOf(directory)) !== undefined) {
       const sampling = { temperature, topK, topP };
       const noStop = values['no-stop'] === true;
       return generateWithOpenModel(
-        { directory, prompt, ids, maxNewTokens, useCache, noStop, sampling },
+        { directory, prompt, ids, maxNewTokens, useCache, noStop, sampling, precision },
         context,
       );
     }
@@ -89,6 +92,7 @@ tokenizer's end-of-text and generation_config.json's eos_token_id.`,
       training: false,
     });
     const { model } = await loadModelDirectory(directory, contents);
+    await storeModelWeights(model, precision);
     const stop = values['no-stop'] !== true && config.vocabSize > GPT2_EOT_ID;
     const decode = createStreamDecoder(tokenizer);
     const tokenIds: number[] = [];

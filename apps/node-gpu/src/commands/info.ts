@@ -1,4 +1,10 @@
-import { type BackendName, initBackend, probeWebGPU } from '@scratchgpt/tensor';
+import {
+  type BackendName,
+  initBackend,
+  probeWebGPU,
+  type StoragePrecision,
+  storagePrecisions,
+} from '@scratchgpt/tensor';
 import { loaders } from '../backend.js';
 import { describeGpt2Fit, type Gpt2Fit, gpt2Fit, withoutCeiling } from '../gpt2-fit.js';
 import { defineCommand } from './command.js';
@@ -11,16 +17,20 @@ interface Found {
   software?: boolean;
   /** Which GPT-2 sizes fit its memory (WebGPU, only probed here, reports no total). */
   gpt2?: Gpt2Fit;
+  /** The precisions weights can be stored in there (`--precision`). */
+  precisions?: readonly StoragePrecision[];
 }
 
 export const info = defineCommand({
   summary: 'backends found here, the one chosen, device limits',
   description: `Lists the backends found here (and why any is unavailable), the one --backend chooses, and its device
 limits, and which GPT-2 sizes fit each backend's memory where it has a ceiling (wasm's 4 GiB heap):
-generation over the whole context, training at batch 1, context 256.`,
+generation over the whole context, training at batch 1, context 256; and the precisions weights can be
+stored in (--precision): f32, and f16 and bf16 on every backend, widened to f32 by the kernels that
+read them (node-gpu widens them on the host).`,
   flags: {},
   notes: `With --json: {"backends":[{"backend","available","reason"?,"software"?,"gpt2"?:{"ceilingBytes",
-"maxBufferBytes","generate","train"}}],"chosen","reason","skipped","limits","adapter"?}.`,
+"maxBufferBytes","generate","train"},"precisions"?}],"chosen","reason","skipped","limits","adapter"?}.`,
   async run(_values, context) {
     const backends = await findBackends(context);
     const choice = await context.startBackend();
@@ -36,7 +46,8 @@ generation over the whole context, training at batch 1, context 256.`,
       const lines = backends.map(
         (b) =>
           `  ${b.available ? '✓' : '✗'} ${b.backend.padEnd(8)} ${b.available ? (b.software ? 'available (software adapter)' : 'available') : b.reason}` +
-          (b.gpt2 ? `\n             ${describeGpt2Fit(b.gpt2)}` : ''),
+          (b.gpt2 ? `\n             ${describeGpt2Fit(b.gpt2)}` : '') +
+          (b.precisions ? `\n             weights: ${b.precisions.join(', ')}` : ''),
       );
       const limit = choice.limits.maxBindingBytes;
       return [
@@ -60,13 +71,19 @@ async function findBackends(context: CommandContext): Promise<Found[]> {
       found.push(
         'reason' in adapter
           ? { backend, available: false, reason: adapter.reason }
-          : { backend, available: true, software: adapter.software, gpt2: withoutCeiling() },
+          : {
+              backend,
+              available: true,
+              software: adapter.software,
+              gpt2: withoutCeiling(),
+              precisions: storagePrecisions,
+            },
       );
       continue;
     }
     try {
       await initBackend({ prefer: backend, loaders, debug: context.debug });
-      found.push({ backend, available: true, gpt2: gpt2Fit() });
+      found.push({ backend, available: true, gpt2: gpt2Fit(), precisions: storagePrecisions });
     } catch (error) {
       const reason = (error as Error).message.replace(/^The \S+ backend is not available: /, '');
       found.push({ backend, available: false, reason });

@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 import { promptFormatNames } from '../instruct-data.js';
+import { weightPrecisionFlags } from '../precision-flag.js';
 import { originProblem } from '../serve/cors.js';
 import { DEFAULT_BODY_LIMIT } from '../serve/request-body.js';
 import { loadServedModels, type ServedModel } from '../serve/served-model.js';
@@ -71,6 +72,7 @@ and stops at its stop ids. Requests are answered one at a time, the others wait 
       default: 32,
       help: 'requests that may wait while one generates; more are answered 503 with Retry-After',
     },
+    ...weightPrecisionFlags,
   },
   notes: `Ctrl-C (or SIGTERM) stops accepting requests, finishes the running one and exits 0.
 With --json: {"event":"listening","url","models":[{"name","source","chat","format"}]} once listening.`,
@@ -83,7 +85,8 @@ With --json: {"event":"listening","url","models":[{"name","source","chat","forma
       const problem = originProblem(origin);
       if (problem !== undefined) throw new UsageError(`serve: --allow-origin ${origin} ${problem}`);
     }
-    const models = await loadServedModels(values.model, values.format, context);
+    const settings = { chatFormat: values.format, precision: values.precision };
+    const models = await loadServedModels(values.model, settings, context);
     const server = await startServer({
       models,
       host: values.host,

@@ -8,6 +8,7 @@ import { basename, resolve } from 'node:path';
 import { countParameters, type GenerativeModel } from '@scratchgpt/gpt-model';
 import { type PromptFormat, promptFormat } from '@scratchgpt/instruct';
 import { countDecoderParameters } from '@scratchgpt/open-models';
+import type { StoragePrecision } from '@scratchgpt/tensor';
 import { GPT2_EOT_ID, GPT2_VOCAB_SIZE, type Tokenizer } from '@scratchgpt/tokenizer';
 import { refuseClassifier } from '../classifier-guard.js';
 import type { CommandContext } from '../commands/context.js';
@@ -17,6 +18,7 @@ import { readConfigOf } from '../model-config.js';
 import { isHubModel, resolveModelSource } from '../model-source.js';
 import { openChatModel } from '../open-model-chat.js';
 import { loadOpenModelDirectory, openModelConfigOf } from '../open-model-directory.js';
+import { storeModelWeights } from '../precision-flag.js';
 import { inspectDirectory, loadModelDirectory, modelFilesOf } from '../run-directory.js';
 import { gpt2 } from '../text-helpers.js';
 
@@ -49,9 +51,15 @@ export function parseModelSpec(spec: string): { name: string; source: string } {
   return { name, source: spec };
 }
 
+/** How every served model is loaded: its prompt format where it has none of its own, its precision. */
+export interface ServedModelSettings {
+  chatFormat: string | undefined;
+  precision: StoragePrecision;
+}
+
 export async function loadServedModels(
   specs: readonly string[],
-  chatFormat: string | undefined,
+  settings: ServedModelSettings,
   context: CommandContext,
 ): Promise<ServedModel[]> {
   const wanted = specs.map(parseModelSpec);
@@ -62,21 +70,20 @@ export async function loadServedModels(
     seen.add(name);
   }
   const served: ServedModel[] = [];
-  for (const { name, source } of wanted)
-    served.push(await loadServedModel(name, source, chatFormat, context));
+  for (const { name, source } of wanted) served.push(await loadServedModel(name, source, settings, context));
   return served;
 }
 
 async function loadServedModel(
   name: string,
   source: string,
-  chatFormat: string | undefined,
+  settings: ServedModelSettings,
   context: CommandContext,
 ): Promise<ServedModel> {
   const directory = await resolveModelSource(source, context);
   const openConfig = await openModelConfigOf(directory);
   if (openConfig !== undefined)
-    return loadOpenServedModel(name, source, directory, openConfig, chatFormat, context);
+    return loadOpenServedModel(name, source, directory, openConfig, settings, context);
   const contents = await inspectDirectory(directory, '--model');
   refuseClassifier(directory, contents, 'classify predict --model DIR TEXT');
   const config = await readConfigOf(modelFilesOf(directory, contents));
@@ -86,10 +93,11 @@ async function loadServedModel(
     );
   }
   const run = contents.kind === 'run' ? contents.manifest : undefined;
-  const formatName = run?.task === 'instruct' ? run.instruct.promptFormat : chatFormat;
+  const formatName = run?.task === 'instruct' ? run.instruct.promptFormat : settings.chatFormat;
   await context.startBackend();
   checkMemory(config, { batchSize: 1, tokens: config.contextLength, training: false }, source);
   const { model } = await loadModelDirectory(directory, contents);
+  await storeModelWeights(model, settings.precision);
   return {
     name,
     source,
@@ -111,16 +119,17 @@ async function loadOpenServedModel(
   source: string,
   directory: string,
   configJson: unknown,
-  chatFormat: string | undefined,
+  settings: ServedModelSettings,
   context: CommandContext,
 ): Promise<ServedModel> {
   const { tokenizer, format, stopIds } = await openChatModel(directory, configJson, {
-    format: chatFormat,
+    format: settings.chatFormat,
     thinking: false,
     requireFormat: false,
   });
   await context.startBackend();
   const model = await loadOpenModelDirectory(directory);
+  await storeModelWeights(model, settings.precision);
   return {
     name,
     source,

@@ -1,6 +1,14 @@
 import { KVCache } from '@scratchgpt/attention';
 import { OutputHead, RotaryEmbedding, TokenEmbedding } from '@scratchgpt/embeddings';
-import { type Generator, Module, ModuleList, memoryBudgetBytes, tf } from '@scratchgpt/tensor';
+import {
+  type Generator,
+  Module,
+  ModuleList,
+  memoryBudgetBytes,
+  type StoragePrecision,
+  storeWeights,
+  tf,
+} from '@scratchgpt/tensor';
 import { countDecoderParameters } from './counts.js';
 import { DecoderBlock } from './decoder-block.js';
 import { type DecoderConfig, validateDecoderConfig } from './decoder-config.js';
@@ -147,6 +155,14 @@ export class DecoderModel extends Module {
     return new KVCache(layerTypes.length, {
       windows: layerTypes.map((type) => (type === 'sliding' ? slidingWindow : undefined)),
     });
+  }
+
+  /**
+   * Stores every linear layer and embedding table in `precision` (norms stay float32: they are tiny).
+   * 16-bit weights are frozen; generation reads them directly and LoRA adapters still train on top.
+   */
+  async storeWeights(precision: StoragePrecision): Promise<void> {
+    await storeWeights(this, precision);
   }
 
   override dispose(): void {

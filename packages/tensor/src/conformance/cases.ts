@@ -11,6 +11,7 @@ import { matMul } from '../ops/mat-mul.js';
 import { tf } from '../tf.js';
 import { type ConformanceCase, float, ints, normal } from './case.js';
 import { fusedCases } from './fused-cases.js';
+import { halfPrecisionCases } from './half-cases.js';
 
 /** Causal self-attention scores → weights, masked with -Infinity as the model does. */
 const causalSoftmax = (scores: tf.Tensor) => {
@@ -213,4 +214,5 @@ export const conformanceCases: ConformanceCase[] = [
     gradients: false,
   },
   ...fusedCases,
+  ...halfPrecisionCases,
 ];

@@ -12,6 +12,7 @@
  * compiled with `wat2wasm --enable-threads`.
  */
 import type { AdamWScalars } from '../ops/adamw-update.js';
+import { simdKernelLoader } from './simd-module.js';
 
 const KERNEL_BASE64 =
   'AGFzbQEAAAABFAFgEH9/f39/f39/fX19fX19fX0AAg8BA2VudgZtZW1vcnkCAAADAgEABwkBBWFkYW13AAAK7AIB6QIDA38LewN9' +
@@ -41,28 +42,11 @@ export function float32Scalars(s: AdamWScalars): Float32Scalars {
   return values.map(Math.fround) as Float32Scalars;
 }
 
-/** One compiled kernel per memory; null where it cannot run (no WebAssembly SIMD). */
-const compiled = new WeakMap<WebAssembly.Memory, AdamWCall | null>();
-
-export function adamwKernelFor(memory: WebAssembly.Memory): AdamWCall | null {
-  let call = compiled.get(memory);
-  if (call !== undefined) return call;
-  try {
-    const binary = isShared(memory) ? SHARED_KERNEL_BASE64 : KERNEL_BASE64;
-    const bytes = Uint8Array.from(atob(binary), (c) => c.charCodeAt(0));
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    call = instance.exports.adamw as AdamWCall;
-  } catch {
-    // No WebAssembly SIMD (or, in an old engine, no shared memories).
-    call = null;
-  }
-  compiled.set(memory, call);
-  return call;
-}
-
-function isShared(memory: WebAssembly.Memory): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-}
+/** The kernel on `memory` (plain or shared); null where it cannot run (no WebAssembly SIMD). */
+export const adamwKernelFor = simdKernelLoader(
+  { plain: KERNEL_BASE64, shared: SHARED_KERNEL_BASE64 },
+  (exports) => exports.adamw as AdamWCall,
+);
 
 /** g, p, m, v in; the new p, m, v out (each may be one of the inputs). */
 export type AdamWArrays = [Float32Array, Float32Array, Float32Array, Float32Array, ...AdamWOutputArrays];

@@ -11,4 +11,6 @@ export const fusedKernelNames = {
   adamw: 'ScratchGPTAdamW',
   causalAttention: 'ScratchGPTCausalAttention',
   causalAttentionGrad: 'ScratchGPTCausalAttentionGrad',
+  widenHalf: 'ScratchGPTWidenHalf',
+  matMulHalf: 'ScratchGPTMatMulHalf',
 } as const;

@@ -1,8 +1,15 @@
+import type { HalfTensor } from '../half/half-tensor.js';
+import { halfTensor, toHalf } from '../half/half-tensor.js';
+import { matMulHalf } from '../half/mat-mul-half.js';
+import type { StoragePrecision } from '../half/precision.js';
+import { unpackHalf } from '../half/rounding.js';
+import { widenHalf } from '../half/widen-half.js';
 import { addBroadcast } from '../ops/add.js';
 import { matMul } from '../ops/mat-mul.js';
 import { type Generator, getDefaultGenerator, randUniform } from '../random.js';
 import { tf } from '../tf.js';
-import { Module } from './module.js';
+import { assertShape, type HostTensor, isHostTensor, Module, type StateDict } from './module.js';
+import type { WeightStorage } from './store-weights.js';
 
 export interface LinearOptions {
   bias?: boolean;
@@ -22,9 +29,14 @@ export interface LinearAdapter extends Module {
 /**
  * y = x Wᵀ + b, with W stored as `[out, in]` like PyTorch so state dicts load without transposing.
  * Initialised as PyTorch's `nn.Linear`: W and b uniform in ±1/√in.
+ *
+ * W can be stored in 16 bits (`storeWeight('bf16')`): it is then frozen, no longer a parameter, and
+ * read by `matMulHalf`; state dicts still hold it as float32 (its rounded values), and an adapter
+ * attached on top trains in float32.
  */
-export class Linear extends Module {
-  readonly weight: tf.Variable;
+export class Linear extends Module implements WeightStorage {
+  #weight: tf.Variable | undefined;
+  #halfWeight: HalfTensor | undefined;
   readonly bias: tf.Variable | undefined;
   #adapter: { name: string; module: LinearAdapter } | undefined;
 
@@ -44,7 +56,7 @@ export class Linear extends Module {
     }
     const generator = options.generator ?? getDefaultGenerator();
     const bound = 1 / Math.sqrt(inFeatures);
-    this.weight = this.registerParameter(
+    this.#weight = this.registerParameter(
       'weight',
       randUniform([outFeatures, inFeatures], -bound, bound, generator),
     );
@@ -52,6 +64,51 @@ export class Linear extends Module {
       options.bias === false
         ? undefined
         : this.registerParameter('bias', randUniform([outFeatures], -bound, bound, generator));
+  }
+
+  /** W as a float32 variable; an error while it is stored in 16 bits. */
+  get weight(): tf.Variable {
+    if (this.#weight == null) {
+      throw new Error(
+        `This Linear's weight is stored in ${this.weightPrecision} and frozen: storeWeight('f32') widens ` +
+          'it back (merge adapters, or change the weight, before storing it in 16 bits)',
+      );
+    }
+    return this.#weight;
+  }
+
+  get weightPrecision(): StoragePrecision {
+    return this.#halfWeight?.precision ?? 'f32';
+  }
+
+  /** W in 16 bits, while it is stored so. */
+  get halfWeight(): HalfTensor | undefined {
+    return this.#halfWeight;
+  }
+
+  /**
+   * Stores W in `precision`: float32 → f16/bf16 (rounded to nearest even; a value f16 cannot hold is
+   * refused), or 16 bits → float32 (the rounded values, trainable again). Between the two 16-bit formats
+   * it refuses: that would round twice.
+   */
+  async storeWeight(precision: StoragePrecision): Promise<void> {
+    const current = this.weightPrecision;
+    if (precision === current) return;
+    if (current !== 'f32' && precision !== 'f32') {
+      throw new Error(
+        `This Linear's weight is already in ${current}: store it in f32 first to change formats`,
+      );
+    }
+    if (precision === 'f32') {
+      const half = this.#halfWeight as HalfTensor;
+      this.#weight = this.registerParameter('weight', widenHalf(half));
+      this.#halfWeight = undefined;
+      half.dispose();
+      return;
+    }
+    this.#halfWeight = await toHalf(this.weight, precision);
+    this.unregisterParameter('weight').dispose();
+    this.#weight = undefined;
   }
 
   /** The adapter added to this layer's output, if one is attached. */
@@ -85,11 +142,53 @@ export class Linear extends Module {
     return tf.tidy(() => {
       const leading = x.shape.slice(0, -1);
       const flat = tf.reshape(x, [-1, this.inFeatures]); // (N, in)
-      let y = matMul(flat, this.weight, false, true); // (N, out)
+      const half = this.#halfWeight;
+      let y =
+        half == null ? matMul(flat, this.weight, false, true) : matMulHalf(flat, half, { transposeB: true }); // (N, out)
       if (this.bias != null) y = addBroadcast(y, this.bias);
       const adapter = this.#adapter?.module;
       if (adapter != null && adapter.enabled !== false) y = tf.add(y, adapter.forward(flat));
       return tf.reshape(y, [...leading, this.outFeatures]);
     });
+  }
+
+  protected override ownStateNames(): string[] {
+    return this.#halfWeight == null ? super.ownStateNames() : ['weight', ...super.ownStateNames()];
+  }
+
+  protected override ownState(): StateDict {
+    const out: StateDict = new Map();
+    if (this.#halfWeight != null) out.set('weight', widenHalf(this.#halfWeight));
+    for (const [name, tensor] of super.ownState()) out.set(name, tensor);
+    return out;
+  }
+
+  protected override async ownHostState(): Promise<Map<string, HostTensor>> {
+    const out = new Map<string, HostTensor>();
+    const half = this.#halfWeight;
+    if (half != null) {
+      const words = (await half.words.data()) as Int32Array;
+      out.set('weight', { shape: [...half.shape], data: unpackHalf(words, half.shape, half.precision) });
+    }
+    for (const [name, tensor] of await super.ownHostState()) out.set(name, tensor);
+    return out;
+  }
+
+  /** A 16-bit weight is replaced by the given values, rounded to its format. */
+  protected override loadOwnState(entries: Map<string, tf.Tensor | HostTensor>, prefix: string): void {
+    const half = this.#halfWeight;
+    const given = entries.get('weight');
+    if (half != null && given != null) {
+      assertShape(`${prefix}weight`, given.shape, half.shape);
+      const values = isHostTensor(given) ? given.data : (given.dataSync() as Float32Array);
+      this.#halfWeight = halfTensor(values, half.shape, half.precision);
+      half.dispose();
+    }
+    super.loadOwnState(entries, prefix);
+  }
+
+  override dispose(): void {
+    this.#halfWeight?.dispose();
+    super.dispose();
   }
 }

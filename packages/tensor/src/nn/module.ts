@@ -47,6 +47,14 @@ export abstract class Module {
     return variable;
   }
 
+  /** Removes the parameter `name` and returns it undisposed (e.g. to keep its values another way). */
+  protected unregisterParameter(name: string): tf.Variable {
+    const variable = this.#parameters.get(name);
+    if (variable == null) throw new Error(`No parameter is registered as '${name}'`);
+    this.#parameters.delete(name);
+    return variable;
+  }
+
   protected registerModule<M extends Module>(name: string, module: M): M {
     this.assertFreeName(name);
     this.#children.set(name, module);

@@ -6,17 +6,20 @@
  * - `Slice` and `SplitV` read the heap in place where TF.js copies the whole input first;
  * - `_FusedMatMul` adds its bias after a transposed product, where TF.js's adds it wrongly;
  * - `ScratchGPTAdamW`, the optimizer's update in one pass, and `ScratchGPTSoftmaxCrossEntropy`, a loss
- *   and its gradient from one softmax.
+ *   and its gradient from one softmax;
+ * - `ScratchGPTWidenHalf` and `ScratchGPTMatMulHalf`, products and lookups on 16-bit weights.
  */
 import { type KernelPatch, registerPatch } from '../register.js';
 import { adamwConfig } from './adamw.js';
 import { fusedMatMulConfig } from './fused-mat-mul.js';
 import { identityConfig } from './identity.js';
+import { matMulHalfConfig } from './mat-mul-half.js';
 import { sliceConfig } from './slice.js';
 import { softmaxCrossEntropyConfig } from './softmax-cross-entropy.js';
 import { splitVConfig } from './split-v.js';
 import { transposeConfig } from './transpose.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
+import { widenHalfConfig } from './widen-half.js';
 
 export const wasmKernelConfigs: readonly KernelPatch[] = [
   unsortedSegmentSumConfig,
@@ -27,6 +30,8 @@ export const wasmKernelConfigs: readonly KernelPatch[] = [
   fusedMatMulConfig,
   adamwConfig,
   softmaxCrossEntropyConfig,
+  widenHalfConfig,
+  matMulHalfConfig,
 ];
 
 let registered = false;

@@ -11,6 +11,7 @@ import { causalAttentionConfig } from './causal-attention.js';
 import { causalAttentionGradConfig } from './causal-attention-grad.js';
 import { geluConfig } from './gelu.js';
 import { geluGradConfig } from './gelu-grad.js';
+import { matMulHalfConfig, widenHalfConfig } from './half.js';
 import { layerNormConfig } from './layer-norm.js';
 import { layerNormGradConfig } from './layer-norm-grad.js';
 import { batchMatMulConfig } from './mat-mul.js';
@@ -30,13 +31,19 @@ export const webgpuKernelConfigs: readonly KernelPatch[] = [
   adamwConfig,
   causalAttentionConfig,
   causalAttentionGradConfig,
+  widenHalfConfig,
+  matMulHalfConfig,
 ];
 
 /**
  * Kernels of the list that the 'tfjs' set keeps too: TF.js's `UnsortedSegmentSum` transposes the whole
- * embedding table twice, seconds on a software adapter.
+ * embedding table twice, seconds on a software adapter; TF.js has nothing that reads 16-bit weights.
  */
-const inEverySet = new Set<string>([unsortedSegmentSumConfig.kernelName]);
+const inEverySet = new Set<string>([
+  unsortedSegmentSumConfig.kernelName,
+  widenHalfConfig.kernelName,
+  matMulHalfConfig.kernelName,
+]);
 
 /** TF.js's kernel functions that our wrappers replace, to put back for the 'tfjs' set. */
 const originals = new Map<string, tf.KernelFunc>();

@@ -1,0 +1,78 @@
+import { Generator, type HalfPrecision, initBackend, Linear, tf } from '@scratchgpt/tensor';
+import { findTestBackends, maxAbsDiff } from '@scratchgpt/tensor/testing';
+import { describe, expect, it } from 'vitest';
+import { preset } from './config.js';
+import { generate } from './generate.js';
+import { GPTModel } from './gpt-model.js';
+
+const backends = await findTestBackends();
+
+const config = (tieWeights: boolean) =>
+  preset('gpt-nano', { vocabSize: 96, contextLength: 16, dropRate: 0, tieWeights });
+
+/** A model in 16 bits, and the float32 model holding its rounded weights (loaded from its state). */
+async function pair(precision: HalfPrecision, tieWeights: boolean): Promise<[GPTModel, GPTModel]> {
+  const half = new GPTModel(config(tieWeights), { generator: new Generator(3) });
+  // Larger weights than the init's, so that rounding them moves the logits visibly.
+  for (const [name, p] of half.namedParameters()) if (name.endsWith('weight')) p.assign(tf.mul(p, 4));
+  await half.storeWeights(precision);
+  const rounded = new GPTModel(config(tieWeights), { generator: new Generator(4) });
+  const state = half.stateDict();
+  rounded.loadStateDict(state);
+  tf.dispose([...state.values()]);
+  return [half.eval(), rounded.eval()];
+}
+
+describe.each(backends)('GPT-2 with 16-bit weights on $backend', ({ backend, available }) => {
+  it.skipIf(!available).each([
+    ['bf16', true],
+    ['f16', false],
+  ] as const)(
+    '%s (tied head %s): greedy tokens and logits match the float32 model of the rounded weights',
+    async (precision, tied) => {
+      await initBackend({ prefer: backend });
+      if (backend === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
+      const [half, rounded] = await pair(precision, tied);
+      const prompt = [5, 17, 3, 60];
+      const ids = tf.tensor2d([prompt, [1, 2, 3, 4]], undefined, 'int32');
+      // A first run makes what the models keep between calls (each attention's causal mask).
+      for (const model of [half, rounded]) {
+        await generate(model, prompt, { maxNewTokens: 1 });
+        model.forward(ids).dispose();
+      }
+      const before = tf.memory().numTensors;
+      const expected = await generate(rounded, prompt, { maxNewTokens: 10 });
+      expect(await generate(half, prompt, { maxNewTokens: 10 })).toEqual(expected);
+      const [a, b] = [half.forward(ids), rounded.forward(ids)];
+      // cpu multiplies the widened weights exactly as float32 does; elsewhere sums run in another order.
+      expect(maxAbsDiff(await a.data(), await b.data())).toBeLessThanOrEqual(backend === 'cpu' ? 0 : 1e-4);
+      tf.dispose([a, b]);
+      expect(tf.memory().numTensors).toBe(before);
+      half.dispose();
+      rounded.dispose();
+    },
+  );
+});
+
+describe('storing weights in 16 bits', () => {
+  it('freezes the linear layers and tables, keeps norms in float32, and saves the rounded values', async () => {
+    await initBackend({ prefer: 'cpu' });
+    const [half, rounded] = await pair('bf16', false);
+    const trainable = half.namedParameters().map(([name]) => name);
+    expect(trainable.every((name) => /norm|pos_emb|bias/.test(name))).toBe(true);
+    expect([...half.stateDict().keys()]).toEqual([...rounded.stateDict().keys()]);
+    const layer = half.namedModules().find(([, m]) => m instanceof Linear)![1] as Linear;
+    expect(layer.weightPrecision).toBe('bf16');
+    expect(() => layer.weight).toThrow(/stored in bf16 and frozen: storeWeight\('f32'\) widens it back/);
+    await expect(layer.storeWeight('f16')).rejects.toThrow(/already in bf16: store it in f32 first/);
+    expect(half.outputWeights()).toEqual([]);
+    await half.storeWeights('f32');
+    expect(layer.weightPrecision).toBe('f32');
+    const ids = tf.tensor2d([[1, 2, 3]], undefined, 'int32');
+    const [a, b] = [half.forward(ids), rounded.forward(ids)];
+    expect(maxAbsDiff(await a.data(), await b.data())).toBe(0);
+    tf.dispose([a, b, ids]);
+    half.dispose();
+    rounded.dispose();
+  });
+});

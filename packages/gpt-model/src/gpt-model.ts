@@ -7,7 +7,16 @@ import {
   SinusoidalPositionalEmbedding,
   TokenEmbedding,
 } from '@scratchgpt/embeddings';
-import { addBroadcast, Dropout, type Generator, Module, ModuleList, tf } from '@scratchgpt/tensor';
+import {
+  addBroadcast,
+  Dropout,
+  type Generator,
+  Module,
+  ModuleList,
+  type RecomputeMode,
+  recomputeModule,
+  tf,
+} from '@scratchgpt/tensor';
 import { type GPTConfig, validateConfig } from './config.js';
 import { LayerNorm } from './layer-norm.js';
 import { assertFitsMemory } from './memory.js';
@@ -17,6 +26,8 @@ export interface ModelOptions {
   generator?: Generator;
   /** Largest shard of the vocabulary tables in bytes; defaults to the backend's binding limit. */
   maxShardBytes?: number | null;
+  /** 'blocks': keep only each block's input while training and recompute the rest in the backward pass. */
+  recompute?: RecomputeMode;
 }
 
 export interface ForwardOptions {
@@ -41,9 +52,16 @@ export class GPTModel extends Module {
   /** Absent when the head is tied to the token embedding. */
   readonly outHead: OutputHead | undefined;
   readonly #rotary: RotaryEmbedding | undefined;
+  /**
+   * 'blocks' trades compute for memory while training: each block keeps only its input for the
+   * backward pass and runs again there (the same gradients, bit for bit). Evaluation and generation
+   * with a cache are unaffected.
+   */
+  recompute: RecomputeMode;
 
   constructor(config: GPTConfig, options: ModelOptions = {}) {
     super();
+    this.recompute = options.recompute ?? 'none';
     this.config = validateConfig({ ...config });
     // Weights that cannot fit the backend are refused before any is allocated.
     assertFitsMemory(this.config, { batchSize: 1, tokens: 1, training: false });
@@ -99,7 +117,13 @@ export class GPTModel extends Module {
    * trainer fuse the head with the loss and never hold all the logits.
    */
   hiddenStates(ids: tf.Tensor, options: ForwardOptions = {}): tf.Tensor {
-    return tf.tidy(() => this.#run(ids, options, (block, x, blockOptions) => block.forward(x, blockOptions)));
+    return tf.tidy(() =>
+      this.#run(ids, options, (block, x, blockOptions) =>
+        this.recompute === 'blocks' && this.training && !blockOptions.cache
+          ? recomputeModule(block, (input) => block.forward(input), x)
+          : block.forward(x, blockOptions),
+      ),
+    );
   }
 
   /** The one path of both: embed, run each block through `step`, then the final LayerNorm. */

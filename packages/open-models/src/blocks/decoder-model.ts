@@ -1,6 +1,14 @@
 import { KVCache } from '@scratchgpt/attention';
 import { OutputHead, RotaryEmbedding, TokenEmbedding } from '@scratchgpt/embeddings';
-import { type Generator, Module, ModuleList, memoryBudgetBytes, tf } from '@scratchgpt/tensor';
+import {
+  type Generator,
+  Module,
+  ModuleList,
+  memoryBudgetBytes,
+  type RecomputeMode,
+  recomputeModule,
+  tf,
+} from '@scratchgpt/tensor';
 import { countDecoderParameters } from './counts.js';
 import { DecoderBlock } from './decoder-block.js';
 import { type DecoderConfig, validateDecoderConfig } from './decoder-config.js';
@@ -8,6 +16,8 @@ import { RMSNorm } from './rms-norm.js';
 
 export interface DecoderModelOptions {
   generator?: Generator;
+  /** 'blocks': keep only each layer's input while training and recompute the rest in the backward pass. */
+  recompute?: RecomputeMode;
 }
 
 export interface DecoderForwardOptions {
@@ -59,9 +69,16 @@ export class DecoderModel extends Module {
   readonly hiddenStates?: (ids: tf.Tensor) => tf.Tensor;
   readonly outputWeights?: () => tf.Variable[];
   readonly #rotaries: RotaryEmbedding[] = [];
+  /**
+   * 'blocks' trades compute for memory while training: each layer keeps only its input for the
+   * backward pass and runs again there (the same gradients, bit for bit). Evaluation and generation
+   * with a cache are unaffected.
+   */
+  recompute: RecomputeMode;
 
   constructor(config: DecoderConfig, options: DecoderModelOptions = {}) {
     super();
+    this.recompute = options.recompute ?? 'none';
     this.config = validateDecoderConfig({ ...config, layerTypes: [...config.layerTypes] });
     assertWeightsFit(this.config);
     const { headDim, contextLength, ropeScaling, ropeLinearFactor } = this.config;
@@ -114,8 +131,11 @@ export class DecoderModel extends Module {
   /** Embeddings, every layer, the final norm: (B, T) → (B, T, embDim). */
   #hidden(ids: tf.Tensor, options: DecoderForwardOptions): tf.Tensor {
     let x = this.embed(ids, options.cache?.length ?? 0);
+    const recomputed = this.recompute === 'blocks' && this.training && !options.cache;
     [...this.model.layers].forEach((layer, i) => {
-      x = layer.forward(x, options.cache ? { cache: options.cache.layer(i) } : {});
+      x = recomputed
+        ? recomputeModule(layer, (input) => layer.forward(input), x)
+        : layer.forward(x, options.cache ? { cache: options.cache.layer(i) } : {});
     });
     return this.model.norm.forward(x);
   }

@@ -119,7 +119,7 @@ export class GPTModel extends Module {
   hiddenStates(ids: tf.Tensor, options: ForwardOptions = {}): tf.Tensor {
     return tf.tidy(() =>
       this.#run(ids, options, (block, x, blockOptions) =>
-        this.recompute === 'blocks' && this.training && !blockOptions.cache
+        this.recompute === 'blocks' && block.training && !blockOptions.cache
           ? recomputeModule(block, (input) => block.forward(input), x)
           : block.forward(x, blockOptions),
       ),

@@ -131,11 +131,13 @@ export class DecoderModel extends Module {
   /** Embeddings, every layer, the final norm: (B, T) → (B, T, embDim). */
   #hidden(ids: tf.Tensor, options: DecoderForwardOptions): tf.Tensor {
     let x = this.embed(ids, options.cache?.length ?? 0);
-    const recomputed = this.recompute === 'blocks' && this.training && !options.cache;
+    const recomputed = this.recompute === 'blocks' && !options.cache;
     [...this.model.layers].forEach((layer, i) => {
-      x = recomputed
-        ? recomputeModule(layer, (input) => layer.forward(input), x)
-        : layer.forward(x, options.cache ? { cache: options.cache.layer(i) } : {});
+      // A layer's own flag: a classifier built on this model switches its parts, not the model.
+      x =
+        recomputed && layer.training
+          ? recomputeModule(layer, (input) => layer.forward(input), x)
+          : layer.forward(x, options.cache ? { cache: options.cache.layer(i) } : {});
     });
     return this.model.norm.forward(x);
   }

@@ -8,7 +8,9 @@
  * the median wall time, then the ratios, as JSON. AdamW's update is left out: it is the same either way.
  * Wall times are as noisy as the machine; the bytes are exact.
  *
- *   node apps/node-gpu/bench/recompute.mjs [--backends wasm,blas] [--preset gpt2-medium]
+ * Each backend and mode runs in a process of its own; one that does not fit says so (`failed`).
+ *
+ *   node apps/node-gpu/bench/recompute.mjs [--backends wasm,blas] [--preset gpt2-medium] [--tied]
  *        [--tokens 256] [--repeats 2]
  */
 import { spawnSync } from 'node:child_process';
@@ -22,36 +24,60 @@ const { values } = parseArgs({
   options: {
     backends: { type: 'string', default: 'wasm,blas' },
     backend: { type: 'string' },
+    mode: { type: 'string' },
     preset: { type: 'string', default: 'gpt2-medium' },
+    tied: { type: 'boolean', default: false },
     tokens: { type: 'string', default: '256' },
     repeats: { type: 'string', default: '2' },
   },
 });
 
 if (values.backend === undefined) {
-  // One process a backend: a wasm heap never shrinks, so a second backend would start from its peak.
   const results = values.backends.split(',').map((backend) => {
-    const args = [fileURLToPath(import.meta.url), '--backend', backend];
-    for (const name of ['preset', 'tokens', 'repeats']) args.push(`--${name}`, values[name]);
-    const child = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
-    if (child.status !== 0)
-      return { backend, failed: (child.stderr || child.stdout).trim().split('\n').at(-1) };
-    return JSON.parse(child.stdout);
+    const modes = Object.fromEntries(['none', 'blocks'].map((mode) => [mode, inChild(backend, mode)]));
+    const { none, blocks } = modes;
+    const both = none.peakMiB !== undefined && blocks.peakMiB !== undefined;
+    return {
+      backend,
+      ...modes,
+      ...(both
+        ? {
+            peakRatio: +(blocks.peakMiB / none.peakMiB).toFixed(3),
+            timeRatio: +(blocks.medianMs / none.medianMs).toFixed(3),
+          }
+        : {}),
+    };
   });
+  const { preset: name, tied } = values;
   console.log(
-    JSON.stringify({ preset: values.preset, tokens: Number(values.tokens), batch: 1, results }, null, 2),
+    JSON.stringify({ preset: name, tied, tokens: Number(values.tokens), batch: 1, results }, null, 2),
   );
 } else {
-  console.log(JSON.stringify(await measure(values.backend)));
+  console.log(JSON.stringify(await measure(values.backend, values.mode)));
 }
 
-async function measure(prefer) {
-  const backend = await initBackend({ prefer });
+/**
+ * One backend and mode in a process of its own: a wasm heap never shrinks (a second measurement would
+ * start from the first one's peak), and one that runs out of it aborts the process.
+ */
+function inChild(backend, mode) {
+  const args = [fileURLToPath(import.meta.url), '--backend', backend, '--mode', mode];
+  for (const name of ['preset', 'tokens', 'repeats']) args.push(`--${name}`, values[name]);
+  if (values.tied) args.push('--tied');
+  const child = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 1 << 20 });
+  if (child.status === 0) return JSON.parse(child.stdout);
+  const lines = `${child.stderr}\n${child.stdout}`.split('\n');
+  return { failed: lines.find((line) => /Error|Aborted/.test(line))?.trim() ?? `exit ${child.status}` };
+}
+
+async function measure(prefer, recompute) {
+  await initBackend({ prefer });
   const tokens = Number(values.tokens);
-  const model = new GPTModel(preset(values.preset), { generator: new Generator(1) });
+  const config = preset(values.preset, values.tied ? { tieWeights: true } : {});
+  const model = new GPTModel(config, { generator: new Generator(1), recompute });
   model.train();
   const random = new Generator(2);
-  const ids = () => Int32Array.from({ length: tokens }, () => random.randint(0, model.config.vocabSize));
+  const ids = () => Int32Array.from({ length: tokens }, () => random.randint(0, config.vocabSize));
   const batch = { batchSize: 1, length: tokens, inputs: ids(), targets: ids() };
   const step = () => {
     const { loss, grads } = computeGradients(model, () => calcLossBatch(model, batch));
@@ -59,32 +85,22 @@ async function measure(prefer) {
     tf.dispose([loss, ...grads.values()]);
     return value;
   };
-  const modes = {};
-  for (const recompute of ['none', 'blocks']) {
-    model.recompute = recompute;
-    step(); // warm-up: kernels compiled, buffers allocated
-    const times = [];
-    let peakBytes = 0;
-    for (let i = 0; i < Number(values.repeats); i++) {
-      const held = tf.memory().numBytes; // the weights, before the step
-      const started = performance.now();
-      const profile = await tf.profile(step);
-      times.push(performance.now() - started);
-      peakBytes = Math.max(peakBytes, profile.peakBytes - held);
-    }
-    times.sort((a, b) => a - b);
-    modes[recompute] = {
-      peakMiB: +(peakBytes / 2 ** 20).toFixed(1),
-      medianMs: Math.round(times[times.length >> 1]),
-    };
-  }
   const weightsMiB = +(tf.memory().numBytes / 2 ** 20).toFixed(1);
+  step(); // warm-up: kernels compiled, buffers allocated
+  const times = [];
+  let peakBytes = 0;
+  for (let i = 0; i < Number(values.repeats); i++) {
+    const held = tf.memory().numBytes; // the weights, before the step
+    const started = performance.now();
+    const profile = await tf.profile(step);
+    times.push(performance.now() - started);
+    peakBytes = Math.max(peakBytes, profile.peakBytes - held);
+  }
+  times.sort((a, b) => a - b);
   model.dispose();
   return {
-    backend: backend.backend,
     weightsMiB,
-    ...modes,
-    peakRatio: +(modes.blocks.peakMiB / modes.none.peakMiB).toFixed(3),
-    timeRatio: +(modes.blocks.medianMs / modes.none.medianMs).toFixed(3),
+    peakMiB: +(peakBytes / 2 ** 20).toFixed(1),
+    medianMs: Math.round(times[times.length >> 1]),
   };
 }

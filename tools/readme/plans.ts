@@ -200,6 +200,11 @@ export const plans: Record<string, Plan> = {
   },
   [`${cli} serve --model runs/sft --model runs/pretrained --port 8000`]: servingExamples,
   [servingCurl]: servingExamples,
+  'node apps/node-gpu/bench/recompute.mjs': {
+    kind: 'instead',
+    run: 'node apps/node-gpu/bench/recompute.mjs --backends wasm --preset gpt-nano --tokens 16 --repeats 1',
+    why: "a benchmark: GPT-2 medium's training steps take minutes on wasm",
+  },
   'node apps/node-gpu/bench/chapter5.mjs': {
     kind: 'skip',
     check: syntaxOf('apps/node-gpu/bench/chapter5.mjs'),

@@ -3,6 +3,8 @@
  * (and `classify eval`) cuts the file into exactly the same splits and batches.
  */
 import type { LabelledFormat } from '@scratchgpt/classifier';
+import type { RecomputeMode } from '@scratchgpt/tensor';
+import { parseRecompute } from './recompute-flags.js';
 
 export interface ClassifyRunSettings {
   /** The labelled file, as given. */
@@ -24,6 +26,8 @@ export interface ClassifyRunSettings {
   seed: number;
   /** What the classifier started from: a model directory or id, or a config (random weights). */
   base: string;
+  /** Whether the blocks' activations are recomputed in the backward pass (`--recompute`). */
+  recompute: RecomputeMode;
 }
 
 export function parseClassifyRunSettings(
@@ -71,5 +75,6 @@ export function parseClassifyRunSettings(
     batchSize: number('batchSize', (v) => Number.isSafeInteger(v) && v >= 1),
     seed: number('seed', (v) => Number.isSafeInteger(v) && v >= 0),
     base: text('base'),
+    recompute: parseRecompute(run.recompute, fail),
   };
 }

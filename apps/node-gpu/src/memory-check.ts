@@ -14,7 +14,10 @@ export function checkMemory(config: GPTConfig, use: Omit<MemoryUse, 'hostMoments
   try {
     assertFitsMemory(config, { ...use, hostMoments }, what);
   } catch (error) {
-    if (error instanceof MemoryBudgetError) throw new CommandError(error.message);
+    if (error instanceof MemoryBudgetError) {
+      const recompute = error.fitsWithRecompute ? '; --recompute blocks makes it fit' : '';
+      throw new CommandError(`${error.message}${recompute}`);
+    }
     throw error;
   }
 }

@@ -6,12 +6,13 @@
  * Activations per layer and token: about 8 vectors of embDim (norms, residuals, the attention's
  * projection), the queries twice (projected, rotated) and their attention output, keys and values
  * twice, and the gated feed-forward's four of hiddenDim (gate, up, activation, product); plus 3 T×T
- * score matrices per head; half again for the gradient in flight. The head's logits are computed
+ * score matrices per head; half again for the gradient in flight. Recomputing the layers
+ * (`--recompute blocks`) keeps each layer's input instead, and one layer's activations at a time. The head's logits are computed
  * inside the loss in chunks, unless a logit soft-cap (Gemma 3's option) makes the model write them
  * whole. A floor, not a promise: allocators fragment.
  */
 import { countDecoderParameters, type DecoderConfig } from '@scratchgpt/open-models';
-import { memoryBudgetBytes } from '@scratchgpt/tensor';
+import { memoryBudgetBytes, type RecomputeMode } from '@scratchgpt/tensor';
 import { preferredMomentsLocation } from '@scratchgpt/trainer';
 import { CommandError } from './errors.js';
 
@@ -23,6 +24,8 @@ export interface OpenTrainingUse {
   tokens: number;
   /** LoRA updates of this many parameters train instead of the model (then frozen). */
   adapterParameters?: number;
+  /** 'blocks': each layer's input is kept and the rest recomputed in the backward pass. */
+  recompute?: RecomputeMode;
 }
 
 export function openTrainingBytes(config: DecoderConfig, use: OpenTrainingUse): number {
@@ -36,7 +39,12 @@ export function openTrainingBytes(config: DecoderConfig, use: OpenTrainingUse): 
   const perToken = 8 * embDim + 3 * nHeads * headDim + 4 * nKvGroups * headDim + 4 * hiddenDim;
   const perLayer = (batchSize * tokens * perToken + 3 * batchSize * nHeads * tokens * tokens) * FLOAT;
   const logits = config.finalLogitSoftcap == null ? 0 : 2 * batchSize * tokens * config.vocabSize * FLOAT;
-  const activations = perLayer * config.layerTypes.length * 1.5 + logits;
+  const layers = config.layerTypes.length;
+  const kept =
+    use.recompute === 'blocks'
+      ? layers * batchSize * tokens * embDim * FLOAT + perLayer * 1.5
+      : perLayer * layers * 1.5;
+  const activations = kept + logits;
   return weights + optimizer + activations;
 }
 
@@ -50,10 +58,14 @@ export function checkOpenTrainingFits(config: DecoderConfig, use: OpenTrainingUs
   const parameters = (countDecoderParameters(config) / 1e6).toFixed(0);
   const lora =
     use.adapterParameters === undefined ? ', or train LoRA updates alone (instruct train --lora-rank)' : '';
+  const recompute =
+    use.recompute !== 'blocks' && openTrainingBytes(config, { ...use, recompute: 'blocks' }) <= budget
+      ? '; --recompute blocks makes it fit'
+      : '';
   throw new CommandError(
     `${name}: training this ${config.family} model needs about ${gib(bytes)} GiB of tensors ` +
       `(${parameters}M parameters with their gradients and AdamW's moments, and the activations of batch ${use.batchSize} × ${use.tokens}); ` +
-      `this backend holds ${gib(budget)} GiB: use a backend without that limit (node-gpu, or webgpu on a GPU), a smaller --batch-size or --context${lora}`,
+      `this backend holds ${gib(budget)} GiB: use a backend without that limit (node-gpu, or webgpu on a GPU), a smaller --batch-size or --context${lora}${recompute}`,
   );
 }
 

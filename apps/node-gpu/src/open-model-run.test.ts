@@ -21,7 +21,15 @@ import type { RunTask } from './run-manifest.js';
 const TOKENIZER_JSON = '{"model":{"type":"BPE"}}';
 const task: RunTask = {
   task: 'pretrain',
-  run: { data: 'text.txt', valRatio: 0.1, context: 8, batchSize: 2, shuffle: true, seed: 1 },
+  run: {
+    data: 'text.txt',
+    valRatio: 0.1,
+    context: 8,
+    batchSize: 2,
+    shuffle: true,
+    seed: 1,
+    recompute: 'none',
+  },
 };
 
 /** The fixture as a downloaded checkpoint, with a tokenizer.json (its content is only carried along). */

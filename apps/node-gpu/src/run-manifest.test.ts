@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseRunManifest } from './run-manifest.js';
 
 const envelope = { format: 'scratchgpt-run', version: 1, step: 12, checkpoint: 'checkpoints/step-000012' };
-const run = { data: 'text.txt', valRatio: 0.1, context: 16, batchSize: 2, shuffle: true, seed: 123 };
+/** A run as written before `recompute` was recorded; it reads as `none`. */
+const olderRun = { data: 'text.txt', valRatio: 0.1, context: 16, batchSize: 2, shuffle: true, seed: 123 };
+const run = { ...olderRun, recompute: 'blocks' };
 const instruct = { promptFormat: 'phi3', maskPrompt: true, bucketByLength: false };
 const classifyRun = {
   data: 'texts.tsv',
@@ -17,24 +19,25 @@ const classifyRun = {
   batchSize: 4,
   seed: 123,
   base: 'gpt2',
+  recompute: 'none',
 };
 const parse = (manifest: object) => parseRunManifest(JSON.stringify(manifest), 'checkpoint.json');
 
 describe('parseRunManifest', () => {
   it('reads a pretraining run written before manifests named their task (no "task")', () => {
-    expect(parse({ ...envelope, run })).toEqual({
+    expect(parse({ ...envelope, run: olderRun })).toEqual({
       ...envelope,
       task: 'pretrain',
-      run,
+      run: { ...olderRun, recompute: 'none' },
     });
   });
 
   it('reads an instruction-tuning run written before manifests named their task ("instruct" beside "run")', () => {
     const lora = { rank: 4, alpha: 8, scaling: 'alpha' };
-    expect(parse({ ...envelope, run, instruct: { ...instruct, lora } })).toEqual({
+    expect(parse({ ...envelope, run: olderRun, instruct: { ...instruct, lora } })).toEqual({
       ...envelope,
       task: 'instruct',
-      run,
+      run: { ...olderRun, recompute: 'none' },
       instruct: { ...instruct, lora },
     });
   });
@@ -61,6 +64,17 @@ describe('parseRunManifest', () => {
       },
     ]) {
       expect(parse(manifest)).toEqual(manifest);
+    }
+  });
+
+  it('refuses a recompute mode it does not know, naming the field', () => {
+    for (const recompute of ['all', null, 1]) {
+      expect(() => parse({ ...envelope, task: 'pretrain', run: { ...run, recompute } })).toThrow(
+        '"run.recompute" must be "none" or "blocks"',
+      );
+      expect(() => parse({ ...envelope, task: 'classify', run: { ...classifyRun, recompute } })).toThrow(
+        '"run.recompute" must be "none" or "blocks"',
+      );
     }
   });
 

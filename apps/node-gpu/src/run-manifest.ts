@@ -4,10 +4,12 @@
  * resumed run sees the same batches. Checked field by field: a hand-edited or damaged manifest is an
  * error that names the field.
  */
+import type { RecomputeMode } from '@scratchgpt/tensor';
 import { type ClassifyRunSettings, parseClassifyRunSettings } from './classify-run-settings.js';
 import { type DpoRunSettings, parseDpoSettings } from './dpo-settings.js';
 import { CommandError } from './errors.js';
 import { type InstructRunSettings, parseInstructSettings } from './instruct-settings.js';
+import { parseRecompute } from './recompute-flags.js';
 
 /** How `train` turned its text into batches; a resumed run reuses it. */
 export interface RunSettings {
@@ -21,6 +23,8 @@ export interface RunSettings {
   shuffle: boolean;
   /** Seeds the order of the training windows. */
   seed: number;
+  /** Whether the blocks' activations are recomputed in the backward pass (`--recompute`). */
+  recompute: RecomputeMode;
 }
 
 interface ManifestBase {
@@ -129,6 +133,7 @@ function parseRunSettings(run: Record<string, unknown>, fail: (problem: string) 
     batchSize: number('batchSize', (v) => Number.isSafeInteger(v) && v >= 1),
     shuffle: run.shuffle,
     seed: number('seed', (v) => Number.isSafeInteger(v) && v >= 0),
+    recompute: parseRecompute(run.recompute, fail),
   };
 }
 

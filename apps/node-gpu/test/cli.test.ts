@@ -60,6 +60,7 @@ describe('train', () => {
       batchSize: 2,
       shuffle: true,
       seed: 123,
+      recompute: 'none',
     });
     for (const file of ['config.json', 'model.safetensors', 'training-state.safetensors']) {
       expect(existsSync(join(dir, 'checkpoints/step-000003', file)), file).toBe(true);

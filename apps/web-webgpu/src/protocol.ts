@@ -28,6 +28,8 @@ export interface TrainSettings {
   evalEvery: number;
   text: string;
   seed: number;
+  /** Each block's activations recomputed in the backward pass instead of kept (less memory, more time). */
+  recompute: boolean;
 }
 
 /** "Instruction-tune": the current model, fine-tuned on the book's instruction data in the worker. */

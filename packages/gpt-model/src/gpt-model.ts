@@ -13,6 +13,8 @@ import {
   type Generator,
   Module,
   ModuleList,
+  type RecomputeMode,
+  recomputeModule,
   type StoragePrecision,
   storeWeights,
   tf,
@@ -26,6 +28,8 @@ export interface ModelOptions {
   generator?: Generator;
   /** Largest shard of the vocabulary tables in bytes; defaults to the backend's binding limit. */
   maxShardBytes?: number | null;
+  /** 'blocks': keep only each block's input while training and recompute the rest in the backward pass. */
+  recompute?: RecomputeMode;
 }
 
 export interface ForwardOptions {
@@ -50,9 +54,16 @@ export class GPTModel extends Module {
   /** Absent when the head is tied to the token embedding. */
   readonly outHead: OutputHead | undefined;
   readonly #rotary: RotaryEmbedding | undefined;
+  /**
+   * 'blocks' trades compute for memory while training: each block keeps only its input for the
+   * backward pass and runs again there (the same gradients, bit for bit). Evaluation and generation
+   * with a cache are unaffected.
+   */
+  recompute: RecomputeMode;
 
   constructor(config: GPTConfig, options: ModelOptions = {}) {
     super();
+    this.recompute = options.recompute ?? 'none';
     this.config = validateConfig({ ...config });
     // Weights that cannot fit the backend are refused before any is allocated.
     assertFitsMemory(this.config, { batchSize: 1, tokens: 1, training: false });
@@ -108,7 +119,13 @@ export class GPTModel extends Module {
    * trainer fuse the head with the loss and never hold all the logits.
    */
   hiddenStates(ids: tf.Tensor, options: ForwardOptions = {}): tf.Tensor {
-    return tf.tidy(() => this.#run(ids, options, (block, x, blockOptions) => block.forward(x, blockOptions)));
+    return tf.tidy(() =>
+      this.#run(ids, options, (block, x, blockOptions) =>
+        this.recompute === 'blocks' && block.training && !blockOptions.cache
+          ? recomputeModule(block, (input) => block.forward(input), x)
+          : block.forward(x, blockOptions),
+      ),
+    );
   }
 
   /** The one path of both: embed, run each block through `step`, then the final LayerNorm. */

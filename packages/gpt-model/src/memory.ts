@@ -7,9 +7,11 @@
  * activations a pass keeps: per block about 17 vectors of embDim per token (norms, queries, keys,
  * values, the attention output, the 4× feed-forward and its GELU, residuals) and 3 T×T score matrices
  * per head (scores, weights, dropout), all kept for the backward pass when training, one block at a
- * time otherwise. It is a floor, not a promise: allocators fragment.
+ * time otherwise. Recomputing the blocks (`recompute: 'blocks'`) keeps each block's input instead, and
+ * one block's activations at a time while its backward pass runs. It is a floor, not a promise:
+ * allocators fragment.
  */
-import { memoryBudgetBytes } from '@scratchgpt/tensor';
+import { memoryBudgetBytes, type RecomputeMode } from '@scratchgpt/tensor';
 import { type GPTConfig, type PresetName, presets } from './config.js';
 import { countParameters } from './counts.js';
 
@@ -27,6 +29,8 @@ export interface MemoryUse {
    * gradients or moments of its own), the updates having their own weights, gradients and moments.
    */
   adapterParameters?: number;
+  /** 'blocks': training keeps each block's input and recomputes the rest (default 'none'). */
+  recompute?: RecomputeMode;
 }
 
 export interface MemoryEstimate {
@@ -49,11 +53,12 @@ export function estimateMemory(config: GPTConfig, use: MemoryUse): MemoryEstimat
   const { embDim, nHeads, nLayers } = config;
   const rows = use.batchSize * use.tokens;
   const perBlock = (17 * rows * embDim + 3 * use.batchSize * nHeads * use.tokens * use.tokens) * FLOAT;
-  // Training keeps every block's activations (and a gradient of the largest at a time); a forward
-  // pass needs one block's, then the logits of the last position at least.
-  const activationBytes = use.training
-    ? perBlock * nLayers * 1.5
-    : perBlock + rows * config.vocabSize * FLOAT;
+  // Training keeps every block's activations (and a gradient of the largest at a time), or with
+  // recomputation every block's input and one block's activations; a forward pass needs one block's,
+  // then the logits of the last position at least.
+  const kept =
+    use.recompute === 'blocks' ? nLayers * rows * embDim * FLOAT + perBlock * 1.5 : perBlock * nLayers * 1.5;
+  const activationBytes = use.training ? kept : perBlock + rows * config.vocabSize * FLOAT;
   return {
     parameters,
     weightBytes,
@@ -65,6 +70,14 @@ export function estimateMemory(config: GPTConfig, use: MemoryUse): MemoryEstimat
 
 export class MemoryBudgetError extends Error {
   override name = 'MemoryBudgetError';
+
+  constructor(
+    message: string,
+    /** Training that does not fit would with `recompute: 'blocks'`. */
+    readonly fitsWithRecompute = false,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -81,11 +94,16 @@ export function assertFitsMemory(config: GPTConfig, use: MemoryUse, what = 'This
   const largest = fitting.sort(
     (a, b) => countParameters(presets[b]).total - countParameters(presets[a]).total,
   )[0];
+  const fitsWithRecompute =
+    use.training &&
+    use.recompute !== 'blocks' &&
+    estimateMemory(config, { ...use, recompute: 'blocks' }).totalBytes <= budget;
   throw new MemoryBudgetError(
     `${what} needs about ${gib(estimate.totalBytes)} GiB of tensors to ${use.training ? 'train' : 'run'} ` +
       `(${(estimate.parameters / 1e6).toFixed(0)}M parameters, batch ${use.batchSize} × ${use.tokens}); ` +
       `this backend holds ${gib(budget)} GiB: use a backend without that limit (node-gpu, or webgpu on a GPU), ` +
       `a smaller batch or context${largest ? `, or a smaller model (${largest} fits)` : ''}`,
+    fitsWithRecompute,
   );
 }
 

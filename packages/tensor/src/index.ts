@@ -40,7 +40,7 @@ export { jsonPreview, parseStrictJson, StrictJsonError, type StrictJsonOptions }
 export { type AdamWOutputs, adamwOnArrays } from './kernels/adamw-simd.js';
 export { deviceFeatures as webgpuDeviceFeatures, type KernelPrecision } from './kernels/webgpu/features.js';
 export { useWebGPUKernels, type WebGPUKernelSet, webgpuKernelSet } from './kernels/webgpu/register-all.js';
-export { Dropout, dropoutGenerator, setDropoutGenerator } from './nn/dropout.js';
+export { Dropout, dropoutGenerator, dropoutGenerators, setDropoutGenerator } from './nn/dropout.js';
 export { Linear, type LinearAdapter, type LinearOptions } from './nn/linear.js';
 export {
   assertShape,
@@ -53,6 +53,7 @@ export {
   type StateEntries,
 } from './nn/module.js';
 export { ModuleList } from './nn/module-list.js';
+export { parseRecomputeMode, recomputeModule } from './nn/recompute-module.js';
 export { hasWeightStorage, storeWeights, type WeightStorage } from './nn/store-weights.js';
 export { type AdamWScalars, type AdamWUpdate, adamwUpdate } from './ops/adamw-update.js';
 export { addBroadcast } from './ops/add.js';
@@ -65,6 +66,12 @@ export { gelu } from './ops/gelu.js';
 export { heapView } from './ops/heap-view.js';
 export { layerNorm } from './ops/layer-norm.js';
 export { matMul, productsTakeTransposes } from './ops/mat-mul.js';
+export {
+  type RecomputeMode,
+  type RecomputeOptions,
+  recompute,
+  recomputeModes,
+} from './ops/recompute.js';
 export {
   IGNORE_INDEX,
   type RowCrossEntropy,

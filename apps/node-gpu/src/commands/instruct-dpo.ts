@@ -32,6 +32,7 @@ import {
   type PreferenceLoader,
   readPreferenceData,
 } from '../preference-data.js';
+import { recomputeFlags } from '../recompute-flags.js';
 import {
   type DirectoryContents,
   inspectDirectory,
@@ -102,6 +103,7 @@ const flags = {
   ...loraFlags(
     'freeze the model, train rank-R updates of every Linear of the blocks; the reference is then the same model with its updates off (no second copy of the weights), and checkpoints keep adapter.safetensors beside the weights',
   ),
+  ...recomputeFlags,
 } as const satisfies Flags;
 
 type InstructDpoValues = FlagValues<typeof flags>;
@@ -153,10 +155,12 @@ async function runInstructDpo(values: InstructDpoValues, context: CommandContext
     batchSize: 2 * run.batchSize,
     tokens: run.context,
     training: true,
+    recompute: run.recompute,
     ...(lora ? { adapterParameters: loraParameters(config, lora.rank) } : {}),
   });
   // A LoRA run resumes with its updates apart from the frozen weights; any other start merges them.
   const { model } = await loadRun(plan.from.directory, plan.from.contents, plan.resume ? 'keep' : 'merge');
+  model.recompute = run.recompute;
   if (lora && !plan.resume) {
     manualSeed(run.seed);
     applyLoRA(model, lora);

@@ -5,6 +5,7 @@
  */
 import type { GPTConfig } from '@scratchgpt/gpt-model';
 import type { LoRASettings } from '@scratchgpt/lora';
+import type { RecomputeMode } from '@scratchgpt/tensor';
 import { type FlagValues, stringFlag } from '../args.js';
 import { CommandError, UsageError } from '../errors.js';
 import { instructionModel } from '../instruct-data.js';
@@ -15,6 +16,7 @@ import { windowLength } from '../model-config.js';
 import { isHubModel, resolveModelSource } from '../model-source.js';
 import type { Output } from '../output.js';
 import { outputPathFlag } from '../output-file.js';
+import type { recomputeFlags } from '../recompute-flags.js';
 import {
   checkNewRunDirectory,
   cleanRunDirectory,
@@ -26,7 +28,8 @@ import type { RunSettings } from '../run-manifest.js';
 import type { CommandContext } from './context.js';
 
 export type StartValues = FlagValues<typeof instructBatchFlags> &
-  FlagValues<ReturnType<typeof loraFlags>> & {
+  FlagValues<ReturnType<typeof loraFlags>> &
+  FlagValues<typeof recomputeFlags> & {
     model: string;
     out?: string | undefined;
     data?: string | undefined;
@@ -49,6 +52,7 @@ export interface InstructStart {
     batchSize: number | undefined;
     shuffle: false | undefined;
     seed: number | undefined;
+    recompute: RecomputeMode | undefined;
   };
 }
 
@@ -104,6 +108,7 @@ export function requestedBatching(values: StartValues, context: CommandContext):
     batchSize: values['batch-size'],
     shuffle: values['no-shuffle'] === true ? (false as const) : undefined,
     seed: context.seedGiven ? context.seed : undefined,
+    recompute: values.recompute,
   };
 }
 
@@ -154,6 +159,7 @@ export function instructRunSettings(
     batchSize: requested.batchSize ?? 8,
     shuffle: requested.shuffle ?? true,
     seed: context.seed,
+    recompute: requested.recompute ?? 'none',
   };
 }
 
@@ -169,6 +175,7 @@ export function sharedResumeGiven({
     '--batch-size': requested.batchSize,
     '--no-shuffle': requested.shuffle,
     '--seed': requested.seed,
+    '--recompute': requested.recompute,
     '--format': requestedFormat,
     '--lora-rank': lora?.rank,
     '--lora-alpha': lora?.alpha,
@@ -186,6 +193,7 @@ export function sharedResumeRules<M extends InstructionRun>(): Record<string, Re
     '--batch-size': (manifest) => manifest.run.batchSize,
     '--no-shuffle': (manifest) => manifest.run.shuffle,
     '--seed': (manifest) => manifest.run.seed,
+    '--recompute': (manifest) => manifest.run.recompute,
     '--format': (manifest) => manifest.instruct.promptFormat,
     '--lora-rank': (manifest) => manifest.instruct.lora?.rank,
     '--lora-alpha': (manifest) => manifest.instruct.lora?.alpha,

@@ -108,6 +108,7 @@ export async function instructTrainOpenModel(
     {
       batchSize: run.batchSize,
       tokens: run.context,
+      recompute: run.recompute,
       ...(trained ? { adapterParameters: openLoRAParameters(decoder, trained.rank) } : {}),
     },
     directory,
@@ -115,6 +116,7 @@ export async function instructTrainOpenModel(
   // A LoRA run resumes with its updates apart from the frozen weights; any other start merges them.
   const loaded = await loadOpenRun(directory, contents, resume ? 'keep' : 'merge');
   const { model } = loaded;
+  model.recompute = run.recompute;
   try {
     if (trained && !resume) {
       // LoRA's A draws from the seeded default generator: --seed reproduces a run.

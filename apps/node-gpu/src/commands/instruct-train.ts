@@ -35,6 +35,7 @@ import { loraFlags, loraParameters } from '../lora-flags.js';
 import { checkMemory } from '../memory-check.js';
 import { windowLength } from '../model-config.js';
 import { isOpenModelDirectory } from '../open-model-run.js';
+import { recomputeFlags } from '../recompute-flags.js';
 import {
   type DirectoryContents,
   inspectDirectory,
@@ -101,6 +102,7 @@ const flags = {
   ...loraFlags(
     'freeze the model, train rank-R updates of every Linear of the blocks (the vocabulary head stays frozen); checkpoints keep the base weights and adapter.safetensors beside them, and every command loads the two merged',
   ),
+  ...recomputeFlags,
 } as const satisfies Flags;
 
 export type InstructTrainValues = FlagValues<typeof flags>;
@@ -153,10 +155,12 @@ async function runInstructTrain(values: InstructTrainValues, context: CommandCon
     batchSize: run.batchSize,
     tokens: run.context,
     training: true,
+    recompute: run.recompute,
     ...(lora ? { adapterParameters: loraParameters(config, lora.rank) } : {}),
   });
   // A LoRA run resumes with its updates apart from the frozen weights; any other start merges them.
   const { model } = await loadRun(plan.from.directory, plan.from.contents, plan.resume ? 'keep' : 'merge');
+  model.recompute = run.recompute;
   if (lora && !plan.resume) {
     // LoRA's A draws from the seeded default generator: --seed reproduces a run.
     manualSeed(plan.run.seed);

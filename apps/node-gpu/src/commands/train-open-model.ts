@@ -69,9 +69,11 @@ export async function trainOpenModel(
 
   await context.startBackend();
   checkOpenModelFits((await readOpenModelBase(files)).configJson, source.directory);
-  checkOpenTrainingFits(decoder, { batchSize: run.batchSize, tokens: run.context }, source.directory);
+  const use = { batchSize: run.batchSize, tokens: run.context, recompute: run.recompute };
+  checkOpenTrainingFits(decoder, use, source.directory);
   const loaded = await loadOpenRun(source.directory, source.contents);
   const { model } = loaded;
+  model.recompute = run.recompute;
   try {
     const sample = async () => {
       const bos = tokenizer.bosId === null ? [] : [tokenizer.bosId];

@@ -4,6 +4,7 @@
  */
 import { join } from 'node:path';
 import type { TextBatches } from '@scratchgpt/data-loader';
+import type { RecomputeMode } from '@scratchgpt/tensor';
 import { type LanguageModel, type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
 import { stringFlag } from '../args.js';
 import { defaultDataPath } from '../data.js';
@@ -32,6 +33,7 @@ export interface RequestedRunSettings {
   batchSize: number | undefined;
   shuffle: boolean | undefined;
   seed: number | undefined;
+  recompute: RecomputeMode | undefined;
 }
 
 export function requestedRunSettings(values: TrainValues, context: CommandContext): RequestedRunSettings {
@@ -42,6 +44,7 @@ export function requestedRunSettings(values: TrainValues, context: CommandContex
     batchSize: values['batch-size'],
     shuffle: values['no-shuffle'] === true ? false : undefined,
     seed: context.seedGiven ? context.seed : undefined,
+    recompute: values.recompute,
   };
 }
 
@@ -57,6 +60,7 @@ export function newRunSettings(
     batchSize: requested.batchSize ?? 2,
     shuffle: requested.shuffle ?? true,
     seed: context.seed,
+    recompute: requested.recompute ?? 'none',
   };
 }
 
@@ -90,6 +94,7 @@ export function checkPretrainResumeFlags(
     '--batch-size': requested.batchSize,
     '--no-shuffle': requested.shuffle,
     '--seed': requested.seed,
+    '--recompute': requested.recompute,
   };
   checkResumeFlags(resumeFlags, given, directory, manifest);
 }
@@ -104,6 +109,7 @@ const resumeFlags: ResumeTable<PretrainManifest> = {
     '--batch-size': (manifest) => manifest.run.batchSize,
     '--no-shuffle': (manifest) => manifest.run.shuffle,
     '--seed': (manifest) => manifest.run.seed,
+    '--recompute': (manifest) => manifest.run.recompute,
   },
   differs: (flag, given, saved, { directory, manifest }) => {
     const shuffle = flag === '--no-shuffle';

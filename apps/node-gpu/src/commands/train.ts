@@ -9,6 +9,7 @@ import { readConfigOf, resolveConfig, windowLength } from '../model-config.js';
 import { isHubModel, resolveModelSource } from '../model-source.js';
 import { isOpenModelDirectory } from '../open-model-run.js';
 import { outputPathFlag } from '../output-file.js';
+import { recomputeFlags } from '../recompute-flags.js';
 import {
   checkNewRunDirectory,
   type DirectoryContents,
@@ -94,6 +95,7 @@ const flags = {
     default: 'Every effort moves you',
     help: 'the text samples continue',
   },
+  ...recomputeFlags,
 } as const satisfies Flags;
 
 export type TrainValues = FlagValues<typeof flags>;
@@ -154,10 +156,16 @@ export async function runTrain(
 
   // Only now, with every argument, file and the data checked: the backend, then the model.
   await context.startBackend();
-  checkMemory(config, { batchSize: run.batchSize, tokens: run.context, training: true });
+  checkMemory(config, {
+    batchSize: run.batchSize,
+    tokens: run.context,
+    training: true,
+    recompute: run.recompute,
+  });
   const model = plan.from
     ? (await loadRun(plan.from.directory, plan.from.contents)).model
     : new GPTModel(config);
+  model.recompute = run.recompute;
   const tokenizer = gpt2();
   const sample = async () => {
     const promptIds = encodeText(tokenizer, prompt);

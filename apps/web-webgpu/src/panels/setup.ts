@@ -22,6 +22,7 @@ export function createSetupPanel(deps: PanelDeps) {
     lr: byTestId<HTMLInputElement>('lr'),
     steps: byTestId<HTMLInputElement>('steps'),
     evalEvery: byTestId<HTMLInputElement>('eval-every'),
+    recompute: byTestId<HTMLInputElement>('recompute'),
     modelSizeInfo: byTestId<HTMLElement>('model-size-info'),
   };
   const controls = [
@@ -34,6 +35,7 @@ export function createSetupPanel(deps: PanelDeps) {
     ui.lr,
     ui.steps,
     ui.evalEvery,
+    ui.recompute,
   ];
 
   function selectedPreset(): PresetName {
@@ -101,6 +103,7 @@ export function createSetupPanel(deps: PanelDeps) {
         evalEvery: evalEvery(),
         text,
         seed: 123,
+        recompute: ui.recompute.checked,
       };
     },
     /** The size and context chosen, for a new model. */

@@ -4,7 +4,7 @@
  * step or token.
  */
 import { GPTModel, preset } from '@scratchgpt/gpt-model';
-import { manualSeed } from '@scratchgpt/tensor';
+import { manualSeed, type RecomputeMode } from '@scratchgpt/tensor';
 import type { FromWorker, ModelSummary, Task, ToWorker, TrainSettings } from '../protocol.js';
 import { promptAttention } from './attention.js';
 import { deviceDescription, startBackend } from './backend.js';
@@ -162,7 +162,7 @@ async function train(settings: TrainSettings, signal: AbortSignal): Promise<void
   const nextRun = newRun(settings, settings.contextLength);
   manualSeed(settings.seed);
   const config = preset(settings.preset, { contextLength: settings.contextLength });
-  const created = new GPTModel(config);
+  const created = new GPTModel(config, { recompute: recomputeOf(settings) });
   replaceModel(created, {
     config,
     parameters: created.numParameters(),
@@ -175,8 +175,13 @@ async function train(settings: TrainSettings, signal: AbortSignal): Promise<void
 /** Continues the stopped run; a loaded checkpoint starts a run of its own on the page's text. */
 async function resume(settings: TrainSettings, signal: AbortSignal): Promise<void> {
   const current = currentModel();
+  current.recompute = recomputeOf(settings);
   run ??= newRun(settings, Math.min(settings.contextLength, current.config.contextLength));
   await runTraining(current, run, settings.steps, signal, post);
+}
+
+function recomputeOf(settings: TrainSettings): RecomputeMode {
+  return settings.recompute ? 'blocks' : 'none';
 }
 
 function newRun(settings: TrainSettings, contextLength: number): TrainingRun {

@@ -5,6 +5,8 @@ import {
   Module,
   ModuleList,
   memoryBudgetBytes,
+  type RecomputeMode,
+  recomputeModule,
   type StoragePrecision,
   storeWeights,
   tf,
@@ -16,6 +18,8 @@ import { RMSNorm } from './rms-norm.js';
 
 export interface DecoderModelOptions {
   generator?: Generator;
+  /** 'blocks': keep only each layer's input while training and recompute the rest in the backward pass. */
+  recompute?: RecomputeMode;
 }
 
 export interface DecoderForwardOptions {
@@ -67,9 +71,16 @@ export class DecoderModel extends Module {
   readonly hiddenStates?: (ids: tf.Tensor) => tf.Tensor;
   readonly outputWeights?: () => tf.Variable[];
   readonly #rotaries: RotaryEmbedding[] = [];
+  /**
+   * 'blocks' trades compute for memory while training: each layer keeps only its input for the
+   * backward pass and runs again there (the same gradients, bit for bit). Evaluation and generation
+   * with a cache are unaffected.
+   */
+  recompute: RecomputeMode;
 
   constructor(config: DecoderConfig, options: DecoderModelOptions = {}) {
     super();
+    this.recompute = options.recompute ?? 'none';
     this.config = validateDecoderConfig({ ...config, layerTypes: [...config.layerTypes] });
     assertWeightsFit(this.config);
     const { headDim, contextLength, ropeScaling, ropeLinearFactor } = this.config;
@@ -122,8 +133,13 @@ export class DecoderModel extends Module {
   /** Embeddings, every layer, the final norm: (B, T) → (B, T, embDim). */
   #hidden(ids: tf.Tensor, options: DecoderForwardOptions): tf.Tensor {
     let x = this.embed(ids, options.cache?.length ?? 0);
+    const recomputed = this.recompute === 'blocks' && !options.cache;
     [...this.model.layers].forEach((layer, i) => {
-      x = layer.forward(x, options.cache ? { cache: options.cache.layer(i) } : {});
+      // A layer's own flag: a classifier built on this model switches its parts, not the model.
+      x =
+        recomputed && layer.training
+          ? recomputeModule(layer, (input) => layer.forward(input), x)
+          : layer.forward(x, options.cache ? { cache: options.cache.layer(i) } : {});
     });
     return this.model.norm.forward(x);
   }

@@ -58,14 +58,19 @@ export class Dropout extends Module {
  * one: they do when the module was built with one `generator` option.
  */
 export function dropoutGenerator(module: Module): Generator {
-  const generators = new Set(dropoutLayers(module).map((layer) => layer.generator ?? getDefaultGenerator()));
-  if (generators.size > 1) {
+  const generators = dropoutGenerators(module);
+  if (generators.length > 1) {
     throw new Error(
-      `The dropout layers of this model draw from ${generators.size} different generators; give them one ` +
+      `The dropout layers of this model draw from ${generators.length} different generators; give them one ` +
         '(setDropoutGenerator) so a training run can save and restore its state',
     );
   }
-  return [...generators][0] ?? getDefaultGenerator();
+  return generators[0] ?? getDefaultGenerator();
+}
+
+/** Every generator the dropout layers of `module` draw from, once each; none when it has no dropout. */
+export function dropoutGenerators(module: Module): Generator[] {
+  return [...new Set(dropoutLayers(module).map((layer) => layer.generator ?? getDefaultGenerator()))];
 }
 
 /** Makes every dropout layer of `module` draw from `generator` (`undefined`: the default generator). */

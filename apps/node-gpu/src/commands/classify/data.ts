@@ -103,6 +103,7 @@ export function dataSettings(
     testRatio: requested.testRatio ?? 0.2,
     batchSize: requested.batchSize ?? 8,
     seed,
+    recompute: requested.recompute ?? 'none',
   };
   if (settings.valRatio + settings.testRatio >= 1) {
     throw new UsageError(

@@ -26,6 +26,7 @@ import { resolveConfig } from '../../model-config.js';
 import { isHubModel, resolveModelSource } from '../../model-source.js';
 import { loadOpenModelDirectory } from '../../open-model-directory.js';
 import { outputPathFlag } from '../../output-file.js';
+import { recomputeFlags } from '../../recompute-flags.js';
 import {
   checkNewRunDirectory,
   cleanRunDirectory,
@@ -91,6 +92,7 @@ const trainFlags = {
   'no-final-eval': { type: 'boolean', help: 'skip the loss and accuracy of every split at the end' },
   ...loraFlags('LoRA instead: freeze the model, train rank-R updates of every Linear, the head included'),
   ...dataFlags,
+  ...recomputeFlags,
 } as const satisfies Flags;
 
 type TrainValues = FlagValues<typeof trainFlags>;
@@ -148,11 +150,13 @@ async function runClassifyTrain(values: TrainValues, context: CommandContext): P
     batchSize: run.batchSize,
     tokens: run.maxLength,
     training: true,
+    recompute: run.recompute,
     ...(lora && plan.model.kind === 'gpt'
       ? { adapterParameters: loraParameters(plan.model.config, lora.rank, settings.classes.length) }
       : {}),
   });
   const model = await buildClassifier(plan, context.seed);
+  model.backbone.model.recompute = run.recompute;
   output.note(
     `${plan.start.kind === 'resume' ? `resuming ${out} at step ${plan.start.snapshot.state.step}` : `fine-tuning into ${out}`}: ` +
       `${model.numParameters().toLocaleString('en-US')} parameters, ${model.numParameters({ trainable: true }).toLocaleString('en-US')} trainable ` +
@@ -235,7 +239,10 @@ async function planRun(values: TrainValues, context: CommandContext): Promise<Pl
   const modelArg = stringFlag(values, 'model');
   const configName = stringFlag(values, 'config');
   const out = outputPathFlag(values, 'out');
-  const requested = requestedData(values);
+  const requested = {
+    ...requestedData(values),
+    ...(values.recompute !== undefined ? { recompute: values.recompute } : {}),
+  };
   const maxLength = values['max-length'];
   const modelChoice = modelFlags(values);
   if (modelArg !== undefined && configName !== undefined) {
@@ -274,6 +281,7 @@ async function planRun(values: TrainValues, context: CommandContext): Promise<Pl
         '--batch-size': requested.batchSize,
         '--max-length': maxLength,
         '--seed': context.seedGiven ? context.seed : undefined,
+        '--recompute': requested.recompute,
       };
       // The model flags are refused first: training on from a classifier checkpoint keeps them too.
       checkResumeFlags(resumeFlags, given, modelDir);
@@ -431,6 +439,7 @@ const resumeFlags: ResumeTable<ClassifyManifest> = {
     '--batch-size': (manifest) => manifest.run.batchSize,
     '--max-length': (manifest) => manifest.run.maxLength,
     '--seed': (manifest) => manifest.run.seed,
+    '--recompute': (manifest) => manifest.run.recompute,
   },
   kept: (flags, directory) =>
     `${directory} is a classifier, which keeps its ${flags.join(', ')}; leave them out`,

@@ -41,6 +41,13 @@ export { ModuleList } from './nn/module-list.js';
 export { type AdamWScalars, type AdamWUpdate, adamwUpdate } from './ops/adamw-update.js';
 export { addBroadcast } from './ops/add.js';
 export {
+  type AutocastPrecision,
+  autocast,
+  autocastOperand,
+  autocastPrecision,
+  autocastPrecisions,
+} from './ops/autocast.js';
+export {
   type CausalAttentionOptions,
   causalAttention,
   fusedAttentionAvailable,
@@ -49,6 +56,7 @@ export { gelu } from './ops/gelu.js';
 export { heapView } from './ops/heap-view.js';
 export { layerNorm } from './ops/layer-norm.js';
 export { matMul, productsTakeTransposes } from './ops/mat-mul.js';
+export { type RoundingFormat, roundToPrecision } from './ops/round-precision.js';
 export {
   IGNORE_INDEX,
   type RowCrossEntropy,

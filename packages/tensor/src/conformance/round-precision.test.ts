@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend/init-backend.js';
-import { type RoundingFormat, roundToPrecision } from '../ops/round-precision.js';
+import { type RoundingFormat, roundComposed, roundToPrecision } from '../ops/round-precision.js';
 import { Generator } from '../random.js';
 import { findTestBackends } from '../testing.js';
 import { tf } from '../tf.js';
@@ -139,16 +139,26 @@ describe.each(backends)('roundToPrecision on $backend', ({ backend, available, r
     // Round on the device itself, not on the CPU fallback TF.js uses for tiny WebGPU tensors.
     if (backend === 'webgpu') tf.env().set('WEBGPU_CPU_FORWARD', false);
     // The first call makes the table of powers of two, kept for every later one.
-    tf.tidy(() => roundToPrecision(tf.scalar(1), 'f16'));
+    tf.tidy(() => roundComposed(tf.scalar(1), 'f16'));
   });
 
-  it.skipIf(!available).each(['f16', 'bf16'] as const)(
-    `%s: values bit-identical to the reference${reason ? ` (skipped: ${reason})` : ''}`,
-    async (format) => {
+  const paths = {
+    // The backend's kernel where it registers one (wasm, blas), else the composed ops.
+    op: roundToPrecision,
+    composed: (x: tf.Tensor, format: RoundingFormat) => tf.tidy(() => roundComposed(x, format)),
+  };
+  it.skipIf(!available).each([
+    ['f16', 'op'],
+    ['bf16', 'op'],
+    ['f16', 'composed'],
+    ['bf16', 'composed'],
+  ] as const)(
+    `%s (%s): values bit-identical to the reference${reason ? ` (skipped: ${reason})` : ''}`,
+    async (format, path) => {
       const input = testValues(format);
       const before = tf.memory().numTensors;
       const x = tf.tensor1d(input);
-      const rounded = roundToPrecision(x, format);
+      const rounded = paths[path](x, format);
       const actual = (await rounded.data()) as Float32Array;
       tf.dispose([x, rounded]);
       expectBitIdentical(actual, input, format);

@@ -11,4 +11,5 @@ export const fusedKernelNames = {
   adamw: 'ScratchGPTAdamW',
   causalAttention: 'ScratchGPTCausalAttention',
   causalAttentionGrad: 'ScratchGPTCausalAttentionGrad',
+  roundToPrecision: 'ScratchGPTRoundToPrecision',
 } as const;

@@ -7,9 +7,12 @@
  * with e = ⌊log₂|x|⌋ (at least the format's smallest normal exponent) the spacing of representable
  * values near x is 2^(e − mantissa bits), and x / spacing rounded half-to-even (`tf.round`), times the
  * spacing, is the answer. Scaling by powers of two is exact; the powers come from a table (`tf.gather`)
- * rather than `tf.pow`, whose GPU versions are approximations.
+ * rather than `tf.pow`, whose GPU versions are approximations. A backend may register the kernel
+ * `ScratchGPTRoundToPrecision` instead (wasm does: one pass on the bit patterns).
  */
+import { fusedKernelNames } from '../kernels/fused-kernel-names.js';
 import { tf } from '../tf.js';
+import { hasFusedKernel, runFused } from './fused.js';
 
 export type RoundingFormat = 'f16' | 'bf16';
 
@@ -49,8 +52,17 @@ function powerOfTwo(k: tf.Tensor): tf.Tensor {
   return tf.gather(powers(), tf.cast(tf.add(k, POWER_OFFSET), 'int32'));
 }
 
-/** The rounding itself, without a gradient. */
-function roundValues(x: tf.Tensor, format: Format): tf.Tensor {
+/** The rounding itself, without a gradient: the backend's kernel where it has one. */
+function roundValues(x: tf.Tensor, format: RoundingFormat): tf.Tensor {
+  if (hasFusedKernel(fusedKernelNames.roundToPrecision)) {
+    return runFused(fusedKernelNames.roundToPrecision, { x }, { format: format === 'f16' ? 0 : 1 })[0]!;
+  }
+  return roundComposed(x, format);
+}
+
+/** The rounding composed from TF.js ops, for backends without the kernel (exported for its tests). */
+export function roundComposed(x: tf.Tensor, name: RoundingFormat): tf.Tensor {
+  const format = formats[name];
   return tf.tidy(() => {
     // NaN (x ≠ x) takes the path of 0, so its exponent stays a valid index; x / spacing is NaN anyway.
     const magnitude = tf.where(tf.equal(x, x), tf.abs(x), 0);
@@ -96,12 +108,12 @@ export function roundToPrecision<T extends tf.Tensor>(x: T, format: RoundingForm
   }
   let rounder = rounders.get(format);
   if (rounder == null) {
-    const spec = formats[format];
+    const chosen = format;
     rounder = tf.customGrad((...args) => {
       const input = args[0] as tf.Tensor;
       return {
-        value: roundValues(input, spec),
-        gradFunc: (dy) => roundValues(dy as tf.Tensor, spec),
+        value: roundValues(input, chosen),
+        gradFunc: (dy) => roundValues(dy as tf.Tensor, chosen),
       };
     }) as unknown as (x: tf.Tensor) => tf.Tensor;
     rounders.set(format, rounder);

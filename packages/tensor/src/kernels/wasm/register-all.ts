@@ -6,12 +6,14 @@
  * - `Slice` and `SplitV` read the heap in place where TF.js copies the whole input first;
  * - `_FusedMatMul` adds its bias after a transposed product, where TF.js's adds it wrongly;
  * - `ScratchGPTAdamW`, the optimizer's update in one pass, and `ScratchGPTSoftmaxCrossEntropy`, a loss
- *   and its gradient from one softmax.
+ *   and its gradient from one softmax;
+ * - `ScratchGPTRoundToPrecision`, mixed precision's rounding to 16 bits in one pass.
  */
 import { type KernelPatch, registerPatch } from '../register.js';
 import { adamwConfig } from './adamw.js';
 import { fusedMatMulConfig } from './fused-mat-mul.js';
 import { identityConfig } from './identity.js';
+import { roundToPrecisionConfig } from './round-to-precision.js';
 import { sliceConfig } from './slice.js';
 import { softmaxCrossEntropyConfig } from './softmax-cross-entropy.js';
 import { splitVConfig } from './split-v.js';
@@ -27,6 +29,7 @@ export const wasmKernelConfigs: readonly KernelPatch[] = [
   fusedMatMulConfig,
   adamwConfig,
   softmaxCrossEntropyConfig,
+  roundToPrecisionConfig,
 ];
 
 let registered = false;

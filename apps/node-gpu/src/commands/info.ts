@@ -1,4 +1,10 @@
-import { type BackendName, initBackend, probeWebGPU } from '@scratchgpt/tensor';
+import {
+  autocastPrecisions,
+  type BackendName,
+  initBackend,
+  probeWebGPU,
+  webgpuDeviceFeatures,
+} from '@scratchgpt/tensor';
 import { loaders } from '../backend.js';
 import { describeGpt2Fit, type Gpt2Fit, gpt2Fit, withoutCeiling } from '../gpt2-fit.js';
 import { defineCommand } from './command.js';
@@ -17,13 +23,18 @@ export const info = defineCommand({
   summary: 'backends found here, the one chosen, device limits',
   description: `Lists the backends found here (and why any is unavailable), the one --backend chooses, and its device
 limits, and which GPT-2 sizes fit each backend's memory where it has a ceiling (wasm's 4 GiB heap):
-generation over the whole context, training at batch 1, context 256.`,
+generation over the whole context, training at batch 1, context 256. Every backend trains in
+--precision f32, f16 or bf16 (16-bit products, weights kept f32); WebGPU with shader-f16 computes the
+f16 products from halves.`,
   flags: {},
   notes: `With --json: {"backends":[{"backend","available","reason"?,"software"?,"gpt2"?:{"ceilingBytes",
-"maxBufferBytes","generate","train"}}],"chosen","reason","skipped","limits","adapter"?}.`,
+"maxBufferBytes","generate","train"}}],"chosen","reason","skipped","limits","adapter"?,
+"trainingPrecisions":{"precisions","halfProducts"}} (halfProducts: the chosen backend computes f16
+products from halves).`,
   async run(_values, context) {
     const backends = await findBackends(context);
     const choice = await context.startBackend();
+    const halfProducts = choice.backend === 'webgpu' && webgpuDeviceFeatures().f16;
     const result = {
       backends,
       chosen: choice.backend,
@@ -31,6 +42,7 @@ generation over the whole context, training at batch 1, context 256.`,
       skipped: choice.skipped,
       limits: choice.limits,
       ...(choice.adapter ? { adapter: choice.adapter } : {}),
+      trainingPrecisions: { precisions: autocastPrecisions, halfProducts },
     };
     context.output.result(result, () => {
       const lines = backends.map(
@@ -45,6 +57,8 @@ generation over the whole context, training at batch 1, context 256.`,
         `chosen: ${choice.backend} (${choice.reason})`,
         `largest tensor per binding: ${limit == null ? 'unlimited' : `${(limit / 2 ** 20).toFixed(0)} MiB`}`,
         ...Object.entries(choice.limits.details).map(([key, value]) => `  ${key}: ${value}`),
+        `training precisions: ${autocastPrecisions.join(', ')} (f16 and bf16 round the products; weights stay f32)`,
+        `  f16 products from halves on ${choice.backend}: ${halfProducts ? 'yes (shader-f16)' : choice.backend === 'webgpu' ? 'no (the device lacks shader-f16)' : 'no (WebGPU with shader-f16 only)'}`,
       ].join('\n');
     });
     return 0;

@@ -22,6 +22,7 @@ export function createSetupPanel(deps: PanelDeps) {
     lr: byTestId<HTMLInputElement>('lr'),
     steps: byTestId<HTMLInputElement>('steps'),
     evalEvery: byTestId<HTMLInputElement>('eval-every'),
+    precision: byTestId<HTMLSelectElement>('precision'),
     modelSizeInfo: byTestId<HTMLElement>('model-size-info'),
   };
   const controls = [
@@ -34,7 +35,14 @@ export function createSetupPanel(deps: PanelDeps) {
     ui.lr,
     ui.steps,
     ui.evalEvery,
+    ui.precision,
   ];
+
+  function precisionOf(value: string): TrainSettings['precision'] {
+    const known = (['f32', 'f16', 'bf16'] as const).find((precision) => precision === value);
+    if (known === undefined) throw new Error(`Precision must be f32, f16 or bf16, got ${value}`);
+    return known;
+  }
 
   function selectedPreset(): PresetName {
     const name = ui.modelSize.value;
@@ -99,6 +107,7 @@ export function createSetupPanel(deps: PanelDeps) {
         lr: readNumber(ui.lr, 'Learning rate', (v) => v > 0 && v < 1, 'a number between 0 and 1'),
         steps: readInteger(ui.steps, 'Steps', 1),
         evalEvery: evalEvery(),
+        precision: precisionOf(ui.precision.value),
         text,
         seed: 123,
       };

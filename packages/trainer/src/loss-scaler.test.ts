@@ -1,8 +1,34 @@
 import { initBackend, tf } from '@scratchgpt/tensor';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { findTestBackends } from '@scratchgpt/tensor/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LossScaler } from './loss-scaler.js';
 
+const backends = await findTestBackends();
 beforeAll(() => initBackend({ prefer: 'cpu' }));
+afterAll(() => initBackend({ prefer: 'cpu' }));
+
+// A model's worth of gradients in one check: WebGPU binds few buffers per kernel, so the check must
+// not read them all in one.
+describe.each(backends)('unscaling many gradients on $backend', ({ backend, available }) => {
+  it.skipIf(!available)('finds the one infinity among 40 tensors', async () => {
+    await initBackend({ prefer: backend });
+    const grads = new Map(
+      Array.from({ length: 40 }, (_, i) => [
+        `p${i}`,
+        tf.fill([300], i === 33 ? Number.POSITIVE_INFINITY : 2),
+      ]),
+    );
+    const scaler = new LossScaler({ initScale: 2 });
+    const bad = await scaler.unscale(grads);
+    expect(bad.finite).toBe(false);
+    grads.get('p33')!.dispose();
+    grads.set('p33', tf.fill([300], 4));
+    const good = await scaler.unscale(grads);
+    expect(good.finite).toBe(true);
+    expect(await good.grads.get('p33')!.data()).toEqual(new Float32Array(300).fill(2));
+    tf.dispose([...grads.values(), ...bad.grads.values(), ...good.grads.values()]);
+  });
+});
 
 describe('LossScaler (PyTorch GradScaler’s rules)', () => {
   it('starts at 2^16 and doubles after growthInterval finite steps in a row', () => {

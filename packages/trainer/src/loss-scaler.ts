@@ -5,6 +5,7 @@
  * and the scale halved. After `growthInterval` finite steps in a row the scale doubles again.
  */
 import { tf } from '@scratchgpt/tensor';
+import { firstNonFinite } from './finite-check.js';
 import { entriesOf, type Gradients } from './named-tensors.js';
 import { FLOAT32_MAX } from './settings.js';
 
@@ -73,15 +74,10 @@ export class LossScaler {
   async unscale(grads: Gradients): Promise<{ grads: Map<string, tf.Tensor>; finite: boolean }> {
     const entries = entriesOf(grads);
     const inverse = 1 / this.#scale;
-    const { unscaled, check } = tf.tidy(() => {
-      const unscaled = entries.map(([, grad]) => tf.mul(grad, inverse));
-      // x · 0 is 0 for finite x and NaN for ∞ and NaN, on every backend.
-      const sums = unscaled.map((grad) => tf.sum(tf.mul(grad, 0)));
-      return { unscaled, check: sums.length === 0 ? tf.scalar(0) : tf.addN(sums) };
-    });
-    const finite = Number.isFinite(((await check.data()) as Float32Array)[0]);
-    check.dispose();
-    return { grads: new Map(entries.map(([name], i) => [name, unscaled[i] as tf.Tensor])), finite };
+    const unscaled = tf.tidy(() => entries.map(([, grad]) => tf.mul(grad, inverse)));
+    const named = entries.map(([name], i): [string, tf.Tensor] => [name, unscaled[i] as tf.Tensor]);
+    const finite = (await firstNonFinite(named)) === undefined;
+    return { grads: new Map(named), finite };
   }
 
   /** After each step: back off when its gradients were not finite, grow after enough finite ones. */

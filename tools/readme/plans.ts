@@ -221,6 +221,11 @@ export const plans: Record<string, Plan> = {
     check: `${syntaxOf('apps/node-gpu/bench/train-parity.mjs')} && ${compiles('tools/reference/train_parity.py')}`,
   },
 
+  'node apps/node-gpu/bench/mixed-precision.mjs --steps 200 --backend wasm': {
+    kind: 'instead',
+    run: 'node apps/node-gpu/bench/mixed-precision.mjs --steps 6 --backend wasm --precisions f32,f16',
+    why: 'a benchmark: six steps in two precisions instead of 200 in three',
+  },
   'node apps/node-gpu/bench/webgpu-vs-peer.mjs --rounds 2 --steps 3': {
     kind: 'instead',
     run: 'node apps/node-gpu/bench/webgpu-vs-peer.mjs --rounds 1 --steps 1',

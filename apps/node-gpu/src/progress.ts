@@ -10,6 +10,9 @@ export interface ProgressState {
   /** Steps done in this process and the seconds they took, for the time estimate. */
   stepsThisRun: number;
   secondsThisRun: number;
+  /** With loss scaling (--precision f16): the scale, and the steps skipped so far in this process. */
+  lossScale?: number;
+  skippedSteps?: number;
 }
 
 export function formatDuration(seconds: number): string {
@@ -27,7 +30,9 @@ export function progressLine(state: ProgressState, width = 24): string {
   const perStep = state.secondsThisRun / Math.max(1, state.stepsThisRun);
   const eta = formatDuration((state.totalSteps - state.step) * perStep);
   const speed = Math.round(state.tokensPerSec).toLocaleString('en-US');
-  return `step ${state.step}/${state.totalSteps} ${bar} loss ${state.loss.toFixed(3)} | ${speed} tok/s | ETA ${eta}`;
+  const scaling =
+    state.lossScale === undefined ? '' : ` | scale ${state.lossScale}, ${state.skippedSteps ?? 0} skipped`;
+  return `step ${state.step}/${state.totalSteps} ${bar} loss ${state.loss.toFixed(3)}${scaling} | ${speed} tok/s | ETA ${eta}`;
 }
 
 export class ProgressBar {

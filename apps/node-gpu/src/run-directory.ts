@@ -201,7 +201,14 @@ export async function saveRunCheckpoint(
   await rm(target, { recursive: true, force: true });
   await renameIntoPlace(partial, target);
   // 2. the commit
-  const manifest: RunManifest = { format: 'scratchgpt-run', version: 1, ...task, step, checkpoint: relative };
+  const manifest: RunManifest = {
+    format: 'scratchgpt-run',
+    version: 1,
+    ...task,
+    precision: snapshot.state.settings.precision ?? 'f32',
+    step,
+    checkpoint: relative,
+  };
   await writeFileAtomic(join(directory, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   // 3. tidying: the previous checkpoint, and the top-level copy of the weights
   if (previous != null && previous.checkpoint !== relative) {

@@ -29,6 +29,7 @@ describe('parseRunManifest', () => {
       ...envelope,
       task: 'pretrain',
       run: { ...olderRun, recompute: 'none' },
+      precision: 'f32',
     });
   });
 
@@ -39,12 +40,21 @@ describe('parseRunManifest', () => {
       task: 'instruct',
       run: { ...olderRun, recompute: 'none' },
       instruct: { ...instruct, lora },
+      precision: 'f32',
     });
+  });
+
+  it('reads a run written before --precision as f32, and refuses a precision it does not know', () => {
+    expect(parse({ ...envelope, task: 'pretrain', run }).precision).toBe('f32');
+    expect(parse({ ...envelope, task: 'pretrain', run, precision: 'bf16' }).precision).toBe('bf16');
+    expect(() => parse({ ...envelope, task: 'pretrain', run, precision: 'fp8' })).toThrow(
+      'checkpoint.json: "precision" must be "f32", "f16" or "bf16"; the run cannot resume',
+    );
   });
 
   it('reads each task as it is written now', () => {
     for (const manifest of [
-      { ...envelope, task: 'pretrain', run },
+      { ...envelope, task: 'pretrain', run, precision: 'f16' },
       { ...envelope, task: 'instruct', run, instruct },
       { ...envelope, task: 'instruct', run, instruct: { ...instruct, promptFormat: 'chat-template' } },
       { ...envelope, task: 'classify', run: classifyRun },
@@ -63,7 +73,7 @@ describe('parseRunManifest', () => {
         dpo: { beta: 0.5, reference: { kind: 'copy', model: '/runs/sft', step: 7 } },
       },
     ]) {
-      expect(parse(manifest)).toEqual(manifest);
+      expect(parse(manifest)).toEqual({ precision: 'f32', ...manifest });
     }
   });
 

@@ -4,7 +4,7 @@
  * resumed run sees the same batches. Checked field by field: a hand-edited or damaged manifest is an
  * error that names the field.
  */
-import type { RecomputeMode } from '@scratchgpt/tensor';
+import type { AutocastPrecision, RecomputeMode } from '@scratchgpt/tensor';
 import { type ClassifyRunSettings, parseClassifyRunSettings } from './classify-run-settings.js';
 import { type DpoRunSettings, parseDpoSettings } from './dpo-settings.js';
 import { CommandError } from './errors.js';
@@ -34,6 +34,8 @@ interface ManifestBase {
   step: number;
   /** The current checkpoint, relative to the run directory: `checkpoints/step-NNNNNN`. */
   checkpoint: string;
+  /** The products' precision in training (`--precision`); manifests written before it say f32. */
+  precision: AutocastPrecision;
 }
 
 /** A pretraining run (`train`). */
@@ -103,7 +105,16 @@ export function parseRunManifest(text: string, source: string): RunManifest {
   }
   const run = json.run;
   if (!isRecord(run)) return fail(`"run" must be an object`);
-  const envelope = { format: 'scratchgpt-run', version: 1, step: step as number, checkpoint } as const;
+  const precision = json.precision ?? 'f32';
+  if (precision !== 'f32' && precision !== 'f16' && precision !== 'bf16')
+    return fail(`"precision" must be "f32", "f16" or "bf16"`);
+  const envelope = {
+    format: 'scratchgpt-run',
+    version: 1,
+    step: step as number,
+    checkpoint,
+    precision,
+  } as const;
   const task = json.task !== undefined ? json.task : json.instruct === undefined ? 'pretrain' : 'instruct';
   if (task === 'classify') return { ...envelope, task, run: parseClassifyRunSettings(run, fail) };
   if (task !== 'pretrain' && task !== 'instruct' && task !== 'dpo')

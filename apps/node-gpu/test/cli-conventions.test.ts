@@ -182,6 +182,11 @@ describe('resuming keeps what defines the run', () => {
       () =>
         `--grad-accum 3 differs from the run in ${runDir}, which was trained with --grad-accum 1; a resumed run keeps it: leave --grad-accum out`,
     ],
+    [
+      ['--precision', 'f16'],
+      () =>
+        '--precision f16 differs from the run, which trains in f32; a resumed run keeps it: leave --precision out',
+    ],
   ])('refuses %j other than the run’s, naming the run’s', async (flag, message) => {
     const result = await runCli(['train', '--model', runDir, '--steps', '3', ...flag, ...backend]);
     expect(result.code).toBe(2);
@@ -277,5 +282,39 @@ describe('a run that diverges', () => {
     expect(resumed.code, resumed.stderr).toBe(0);
     const steps = jsonLines(resumed.stdout).filter((e) => e.event === 'step');
     expect(steps.map((e) => [e.step, Number.isFinite(e.loss)])).toEqual([[3, true]]);
+  });
+});
+
+describe('--precision', () => {
+  it('trains in f16 with loss scaling, says so in the events and records it for the resume', async () => {
+    const out = join(work, 'run-f16');
+    const args = ['train', '--config', configPath, '--steps', '2', '--precision', 'f16', '--json'];
+    const trained = await runCli([...args, '--out', out, ...backend]);
+    expect(trained.code, trained.stderr).toBe(0);
+    const steps = jsonLines(trained.stdout).filter((line) => line.event === 'step');
+    expect(steps.map((step) => [step.lossScale, step.skipped])).toEqual([
+      [65536, false],
+      [65536, false],
+    ]);
+    const manifest = JSON.parse(await readFile(join(out, 'checkpoint.json'), 'utf8'));
+    expect(manifest.precision).toBe('f16');
+    const resumed = await runCli(['train', '--model', out, '--steps', '3', '--json', ...backend]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(jsonLines(resumed.stdout).find((line) => line.event === 'step')).toMatchObject({
+      step: 3,
+      lossScale: 65536,
+    });
+    const bad = await runCli([
+      'train',
+      '--config',
+      configPath,
+      '--precision',
+      'fp8',
+      '--out',
+      out,
+      ...backend,
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--precision/);
   });
 });

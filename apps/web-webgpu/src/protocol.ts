@@ -5,6 +5,7 @@
 import type { GPTConfig, PresetName } from '@scratchgpt/gpt-model';
 import type { DownloadProgress } from '@scratchgpt/hub';
 import type { ChatAnswer, PromptFormatName } from '@scratchgpt/instruct';
+import type { AutocastPrecision } from '@scratchgpt/tensor';
 import type { TrainEvent } from '@scratchgpt/trainer';
 import type { ClassifyFromWorker, ClassifyToWorker } from './classify-protocol.js';
 import type { OpenModelFromWorker, OpenModelToWorker } from './open-model-protocol.js';
@@ -26,6 +27,8 @@ export interface TrainSettings {
   steps: number;
   /** Evaluate on both splits every this many steps (0: only at the end). */
   evalEvery: number;
+  /** The products' precision in training (f16 with loss scaling); weights stay f32. */
+  precision: AutocastPrecision;
   text: string;
   seed: number;
   /** Each block's activations recomputed in the backward pass instead of kept (less memory, more time). */

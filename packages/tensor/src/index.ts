@@ -58,6 +58,13 @@ export { hasWeightStorage, storeWeights, type WeightStorage } from './nn/store-w
 export { type AdamWScalars, type AdamWUpdate, adamwUpdate } from './ops/adamw-update.js';
 export { addBroadcast } from './ops/add.js';
 export {
+  type AutocastPrecision,
+  autocast,
+  autocastOperand,
+  autocastPrecision,
+  autocastPrecisions,
+} from './ops/autocast.js';
+export {
   type CausalAttentionOptions,
   causalAttention,
   fusedAttentionAvailable,
@@ -72,6 +79,7 @@ export {
   recompute,
   recomputeModes,
 } from './ops/recompute.js';
+export { type RoundingFormat, roundToPrecision } from './ops/round-precision.js';
 export {
   IGNORE_INDEX,
   type RowCrossEntropy,

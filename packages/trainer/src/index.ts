@@ -33,6 +33,7 @@ export {
   languageModelObjective,
   lossOverBatches,
 } from './loss.js';
+export { LossScaler, type LossScalerOptions, type LossScalerState } from './loss-scaler.js';
 export type { Gradients } from './named-tensors.js';
 export type { Objective, SizedBatch } from './objective.js';
 export { type LrSchedule, lrAtStep } from './schedule.js';

@@ -6,7 +6,15 @@
  * the rows go through in chunks. While a gradient tape records, each chunk's gradients are computed in
  * the forward pass too, so the backward pass only scales them by the upstream gradient.
  */
-import { IGNORE_INDEX, matMul, productsTakeTransposes, softmaxCrossEntropy, tf } from '@scratchgpt/tensor';
+import {
+  autocast,
+  autocastOperand,
+  IGNORE_INDEX,
+  matMul,
+  productsTakeTransposes,
+  softmaxCrossEntropy,
+  tf,
+} from '@scratchgpt/tensor';
 import { recordingGradients } from './cross-entropy.js';
 
 export interface LinearCrossEntropyOptions {
@@ -151,7 +159,11 @@ export function linearCrossEntropy(
     };
   });
   return tf.tidy(() => {
-    const loss = (op as unknown as (...inputs: tf.Tensor[]) => tf.Tensor)(hidden, ...weights);
+    // Under autocast the head's operands are 16-bit values, and their gradients are rounded on the way
+    // back (already scaled by the loss, as loss scaling needs). Inside, the logits and the gradients it
+    // computes ahead of the backward pass stay float32, as PyTorch computes the cross-entropy.
+    const operands = [hidden, ...weights].map((t) => autocastOperand(t));
+    const loss = autocast('f32', () => (op as unknown as (...inputs: tf.Tensor[]) => tf.Tensor)(...operands));
     return loss as tf.Scalar;
   });
 }

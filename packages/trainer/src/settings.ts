@@ -3,6 +3,7 @@
  * when it resumes (only its length may change), so a resumed run continues the same schedule on
  * the same batches.
  */
+import { type AutocastPrecision, autocastPrecisions } from '@scratchgpt/tensor';
 import type { BatchSource } from './batches.js';
 import type { SizedBatch } from './objective.js';
 import { type TrainingState, TrainingStateError, type TrainSettings } from './training-state.js';
@@ -21,6 +22,11 @@ export interface SettingsOptions {
   gradClip?: number;
   gradAccum?: number;
   evalEvery?: number;
+  /**
+   * Products in 'f16' or 'bf16' (PyTorch's autocast; 'f16' with dynamic loss scaling) or 'f32' (the
+   * default); weights, moments and updates stay float32.
+   */
+  precision?: AutocastPrecision;
 }
 
 /**
@@ -55,6 +61,9 @@ export function newSettings(options: SettingsOptions, train: BatchSource<SizedBa
   if (options.gradClip != null && !(options.gradClip > 0))
     throw new RangeError(`gradClip must be > 0, got ${options.gradClip}`);
   const cosine = warmupSteps > 0 || options.minLr != null;
+  const precision = options.precision ?? 'f32';
+  if (!autocastPrecisions.includes(precision))
+    throw new RangeError(`precision must be one of ${autocastPrecisions.join(', ')}, got ${precision}`);
   return {
     lr,
     weightDecay: options.weightDecay ?? 0.1,
@@ -71,6 +80,7 @@ export function newSettings(options: SettingsOptions, train: BatchSource<SizedBa
     evalEvery: nonNegativeInteger('evalEvery', options.evalEvery ?? 0),
     batchSize: train.batchSize,
     maxLength: train.maxLength ?? null,
+    precision,
   };
 }
 
@@ -98,7 +108,12 @@ export function continuedSettings(
       `The run was saved with ${saved.gradAccum} micro-batches per step; resume with the same gradAccum`,
     );
   }
-  const settings = { ...saved };
+  const settings = { ...saved, precision: saved.precision ?? 'f32' };
+  if (options.precision != null && options.precision !== settings.precision) {
+    throw new RangeError(
+      `The run was saved training in ${settings.precision}; resume it in the same precision, not ${options.precision}`,
+    );
+  }
   if (options.lr != null) settings.lr = newSettings({ lr: options.lr }, train).lr;
   if (options.weightDecay != null) settings.weightDecay = options.weightDecay;
   if (options.gradClip != null)

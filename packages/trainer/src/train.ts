@@ -7,7 +7,15 @@
  * What is minimised is an `Objective` (default: next-token cross-entropy), so fine-tuning runs the
  * same loop with its own loss.
  */
-import { dropoutGenerator, type Generator, type Module, setDropoutGenerator, tf } from '@scratchgpt/tensor';
+import {
+  type AutocastPrecision,
+  autocast,
+  dropoutGenerator,
+  type Generator,
+  type Module,
+  setDropoutGenerator,
+  tf,
+} from '@scratchgpt/tensor';
 import { AdamW } from './adamw.js';
 import type { BatchSource, LanguageModel, TrainBatch } from './batches.js';
 import { clipGradNorm } from './clip.js';
@@ -16,6 +24,7 @@ import { firstNonFinite, firstNonFiniteMoment, NonFiniteWeightsError } from './f
 import { GradientAccumulator } from './gradient-accumulator.js';
 import { computeGradients } from './gradients.js';
 import { defaultObjective } from './loss.js';
+import { LossScaler } from './loss-scaler.js';
 import type { Objective, SizedBatch } from './objective.js';
 import { lrAtStep } from './schedule.js';
 import { checkResumePosition, continuedSettings, newSettings, type SettingsOptions } from './settings.js';
@@ -101,6 +110,12 @@ export type TrainEvent =
       gradNorm: number | null;
       tokensSeen: number;
       tokensPerSec: number;
+      /**
+       * With loss scaling (precision 'f16'): the scale the next step multiplies its loss by, and whether
+       * this step's gradients overflowed, so that it was skipped (no update) and the scale halved.
+       */
+      lossScale?: number;
+      skipped?: boolean;
     }
   | { event: 'eval'; step: number; tokensSeen: number; trainLoss: number; valLoss: number | null }
   | { event: 'sample'; step: number; text: string }
@@ -160,6 +175,9 @@ export async function* trainModel<M extends Module = LanguageModel, B extends Si
     weightDecay: settings.weightDecay,
   });
   if (options.resume) optimizer.setHostState(hostAdamWStateOf(options.resume));
+  // Half precision's gradients need loss scaling; bfloat16 has float32's exponent range and does not.
+  const scaler = settings.precision === 'f16' ? new LossScaler() : undefined;
+  if (scaler && state.lossScaler) scaler.setState(state.lossScaler);
 
   let lastEvalStep = -1;
   /** Saves (when the caller saves) and reports where. */
@@ -213,11 +231,14 @@ export async function* trainModel<M extends Module = LanguageModel, B extends Si
         optimizer.lr = lr;
         const clip =
           settings.gradClip != null && state.step >= settings.warmupSteps ? settings.gradClip : null;
-        const { loss, gradNorm } = yield* optimizationStep(model, objective, optimizer, group, {
+        const { loss, gradNorm, skipped } = yield* optimizationStep(model, objective, optimizer, group, {
           clip,
           step: state.step + 1,
           lr,
+          precision: settings.precision,
+          scaler,
         });
+        if (scaler) state.lossScaler = scaler.state();
         const broken = await firstNonFinite(trainable);
         if (broken) throw new NonFiniteWeightsError(state.step + 1, broken, lr);
         const tokens = group.reduce((n, batch) => n + batch.batchSize * batch.length, 0);
@@ -227,7 +248,8 @@ export async function* trainModel<M extends Module = LanguageModel, B extends Si
         state.history.steps.push({ step: state.step, tokensSeen: state.tokensSeen, loss, lr });
         const tokensPerSec = tokens / ((performance.now() - started) / 1000);
         const { step, epoch, tokensSeen } = state;
-        yield { event: 'step', step, epoch, loss, lr, gradNorm, tokensSeen, tokensPerSec };
+        const scaling = scaler ? { lossScale: scaler.scale, skipped } : {};
+        yield { event: 'step', step, epoch, loss, lr, gradNorm, tokensSeen, tokensPerSec, ...scaling };
         // A macrotask boundary: signals (Ctrl-C) and worker messages (stop) are delivered only here,
         // since a step on wasm or cpu never leaves the microtask queue.
         await new Promise((resolve) => setTimeout(resolve, 0));
@@ -283,15 +305,28 @@ function* microBatchGroups<B extends SizedBatch>(
   }
 }
 
-/** One optimizer step over a group of micro-batches; the loss is their target-weighted mean. */
+interface StepOptions {
+  clip: number | null;
+  step: number;
+  lr: number;
+  /** The products of the forward and backward passes run in this precision (`autocast`). */
+  precision: AutocastPrecision;
+  /** With loss scaling: gradients unscaled before clipping, and the step skipped when they overflow. */
+  scaler: LossScaler | undefined;
+}
+
+/**
+ * One optimizer step over a group of micro-batches; the loss is their target-weighted mean (unscaled).
+ */
 async function* optimizationStep<M extends Module, B extends SizedBatch>(
   model: M,
   objective: Objective<M, B>,
   optimizer: AdamW,
   group: B[],
-  options: { clip: number | null; step: number; lr: number },
-): AsyncGenerator<ProgressEvent, { loss: number; gradNorm: number | null }> {
-  const { step } = options;
+  options: StepOptions,
+): AsyncGenerator<ProgressEvent, { loss: number; gradNorm: number | null; skipped: boolean }> {
+  const { step, scaler } = options;
+  const scale = scaler?.scale ?? 1;
   // With the optimizer's moments on the host (a heap near its limit), the sums go there too.
   const accumulator =
     group.length > 1 ? new GradientAccumulator({ storage: optimizer.moments.location }) : undefined;
@@ -302,8 +337,14 @@ async function* optimizationStep<M extends Module, B extends SizedBatch>(
     yield { event: 'progress', step, phase: 'gradients', done: 0, total: group.length };
     for (const [index, batch] of group.entries()) {
       const count = objective.countTargets(batch);
-      const result = computeGradients(model, () => objective.loss(model, batch, 'mean'));
-      const loss = (await result.loss.data())[0] as number;
+      const result = autocast(options.precision, () =>
+        computeGradients(model, () => {
+          const loss = objective.loss(model, batch, 'mean');
+          return scale === 1 ? loss : tf.mul(loss, scale);
+        }),
+      );
+      // The scale is a power of two: dividing by it gives the loss back exactly.
+      const loss = ((await result.loss.data())[0] as number) / scale;
       result.loss.dispose();
       if (!Number.isFinite(loss)) {
         tf.dispose([...result.grads.values()]);
@@ -320,6 +361,17 @@ async function* optimizationStep<M extends Module, B extends SizedBatch>(
       yield { event: 'progress', step, phase: 'gradients', done: index + 1, total: group.length };
     }
     if (accumulator) grads = accumulator.average();
+    let skipped = false;
+    if (scaler && grads) {
+      // Unscaled before clipping, so the norm and the limit are the gradients' own.
+      const unscaled = await scaler.unscale(grads);
+      tf.dispose([...grads.values()]);
+      grads = unscaled.grads;
+      skipped = !unscaled.finite;
+      scaler.update(unscaled.finite);
+    }
+    const loss = targets === 0 ? 0 : weightedLoss / targets;
+    if (skipped) return { loss, gradNorm: null, skipped };
     let gradNorm: number | null = null;
     if (options.clip != null && grads) {
       const clipped = clipGradNorm(grads, options.clip);
@@ -330,7 +382,7 @@ async function* optimizationStep<M extends Module, B extends SizedBatch>(
     }
     yield { event: 'progress', step, phase: 'update', done: 0, total: 1 };
     if (grads) optimizer.step(grads);
-    return { loss: targets === 0 ? 0 : weightedLoss / targets, gradNorm };
+    return { loss, gradNorm, skipped };
   } finally {
     accumulator?.dispose();
     if (grads) tf.dispose([...grads.values()]);

@@ -76,6 +76,16 @@ export function checkTrainingState(value: unknown, make: (problem: string) => Er
   integer('settings.evalEvery', settings.evalEvery);
   integer('settings.batchSize', settings.batchSize, 1);
   if (settings.maxLength !== null) integer('settings.maxLength', settings.maxLength, 1);
+  // States saved before mixed precision trained in float32.
+  settings.precision ??= 'f32';
+  if (!['f32', 'f16', 'bf16'].includes(settings.precision as string)) {
+    fail('settings.precision', '"f32", "f16" or "bf16"', settings.precision);
+  }
+  if (state.lossScaler !== undefined) {
+    const scaler = record('lossScaler', state.lossScaler);
+    positiveFloat32('lossScaler.scale', scaler.scale);
+    integer('lossScaler.growthTracker', scaler.growthTracker);
+  }
   // Every epoch takes at least one step: a position beyond that never came from a run.
   if (epoch > step || epoch > epochs)
     fail('epoch', `at most the steps done (${step}) and the epochs (${epochs})`, epoch);

@@ -5,6 +5,7 @@
  * as JSON in its metadata.
  */
 import {
+  type AutocastPrecision,
   type GeneratorState,
   type HostTensor,
   parseSafetensors,
@@ -14,6 +15,7 @@ import {
 } from '@scratchgpt/tensor';
 import type { HostAdamWState } from './adamw.js';
 import { allFinite } from './finite-check.js';
+import type { LossScalerState } from './loss-scaler.js';
 import { checkTrainingState } from './training-state-schema.js';
 
 /** The training state's file name in a run's checkpoint directory, beside `model.safetensors`. */
@@ -62,6 +64,11 @@ export interface TrainSettings {
   batchSize: number;
   /** Positions per row of the training data, when every batch has the same; else null. */
   maxLength: number | null;
+  /**
+   * The precision of the products in each step's forward and backward passes (`autocast`); weights and
+   * optimizer stay float32. States saved before it existed read as 'f32'.
+   */
+  precision: AutocastPrecision;
 }
 
 export interface TrainingState {
@@ -77,6 +84,8 @@ export interface TrainingState {
   optimizer: { step: number; lr: number; parameterSteps: Record<string, number> };
   settings: TrainSettings;
   history: TrainingHistory;
+  /** The loss scaler's state, in runs with precision 'f16'. */
+  lossScaler?: LossScalerState;
 }
 
 /** A training state with the optimizer's moments on the host. */

@@ -1,9 +1,11 @@
 import {
+  autocastPrecisions,
   type BackendName,
   initBackend,
   probeWebGPU,
   type StoragePrecision,
   storagePrecisions,
+  webgpuDeviceFeatures,
 } from '@scratchgpt/tensor';
 import { loaders } from '../backend.js';
 import { describeGpt2Fit, type Gpt2Fit, gpt2Fit, withoutCeiling } from '../gpt2-fit.js';
@@ -25,15 +27,20 @@ export const info = defineCommand({
   summary: 'backends found here, the one chosen, device limits',
   description: `Lists the backends found here (and why any is unavailable), the one --backend chooses, and its device
 limits, and which GPT-2 sizes fit each backend's memory where it has a ceiling (wasm's 4 GiB heap):
-generation over the whole context, training at batch 1, context 256; and the precisions weights can be
-stored in (--precision): f32, and f16 and bf16 on every backend, widened to f32 by the kernels that
-read them (node-gpu widens them on the host).`,
+generation over the whole context, training at batch 1, context 256; the precisions weights can be
+stored in for generate, chat and serve (--precision): f32, and f16 and bf16 on every backend, widened
+to f32 by the kernels that read them (node-gpu widens them on the host); and the training precisions
+(--precision of the training commands): f32, f16 or bf16 on every backend (16-bit products, weights
+kept f32), WebGPU with shader-f16 computing the f16 products from halves.`,
   flags: {},
   notes: `With --json: {"backends":[{"backend","available","reason"?,"software"?,"gpt2"?:{"ceilingBytes",
-"maxBufferBytes","generate","train"},"precisions"?}],"chosen","reason","skipped","limits","adapter"?}.`,
+"maxBufferBytes","generate","train"},"precisions"?}],"chosen","reason","skipped","limits","adapter"?,
+"trainingPrecisions":{"precisions","halfProducts"}} (precisions: the weights' storage; halfProducts: the
+chosen backend computes f16 products from halves).`,
   async run(_values, context) {
     const backends = await findBackends(context);
     const choice = await context.startBackend();
+    const halfProducts = choice.backend === 'webgpu' && webgpuDeviceFeatures().f16;
     const result = {
       backends,
       chosen: choice.backend,
@@ -41,6 +48,7 @@ read them (node-gpu widens them on the host).`,
       skipped: choice.skipped,
       limits: choice.limits,
       ...(choice.adapter ? { adapter: choice.adapter } : {}),
+      trainingPrecisions: { precisions: autocastPrecisions, halfProducts },
     };
     context.output.result(result, () => {
       const lines = backends.map(
@@ -56,6 +64,8 @@ read them (node-gpu widens them on the host).`,
         `chosen: ${choice.backend} (${choice.reason})`,
         `largest tensor per binding: ${limit == null ? 'unlimited' : `${(limit / 2 ** 20).toFixed(0)} MiB`}`,
         ...Object.entries(choice.limits.details).map(([key, value]) => `  ${key}: ${value}`),
+        `training precisions: ${autocastPrecisions.join(', ')} (f16 and bf16 round the products; weights stay f32)`,
+        `  f16 products from halves on ${choice.backend}: ${halfProducts ? 'yes (shader-f16)' : choice.backend === 'webgpu' ? 'no (the device lacks shader-f16)' : 'no (WebGPU with shader-f16 only)'}`,
       ].join('\n');
     });
     return 0;

@@ -59,7 +59,7 @@ import {
   tidyRunDirectory,
 } from './instruct-run.js';
 import { runTraining, scheduleOptions } from './run-training.js';
-import { checkResumedGradAccum, readSchedule, scheduleFlags } from './schedule.js';
+import { checkResumedSchedule, readSchedule, scheduleFlags } from './schedule.js';
 import { TrainReporter } from './train-reporter.js';
 
 /** The book's β: how strongly the policy is held to the reference. */
@@ -143,7 +143,7 @@ async function runInstructDpo(values: InstructDpoValues, context: CommandContext
   const schedule = readSchedule(values, 'instruct dpo');
   const plan = await planDpoRun(values, context);
   const { out, run, config, format, dpo } = plan;
-  checkResumedGradAccum(schedule.options.gradAccum, plan.resume, 'instruct dpo', out);
+  checkResumedSchedule(schedule.options, plan.resume, 'instruct dpo', out);
   const data = await loadersOf(plan);
   await prepareRunDirectory(out);
 

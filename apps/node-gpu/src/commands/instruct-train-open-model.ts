@@ -40,7 +40,7 @@ import {
 import { type InstructTrainValues, loadersOf, resumeFlags } from './instruct-train.js';
 import { runTraining, scheduleOptions } from './run-training.js';
 import type { readSchedule } from './schedule.js';
-import { checkResumedGradAccum } from './schedule.js';
+import { checkResumedSchedule } from './schedule.js';
 import { TrainReporter } from './train-reporter.js';
 import type { ModelSource } from './train-run-settings.js';
 
@@ -94,7 +94,7 @@ export async function instructTrainOpenModel(
       ...(lora ? { lora } : {}),
     };
   }
-  checkResumedGradAccum(schedule.options.gradAccum, resume, 'instruct train', out);
+  checkResumedSchedule(schedule.options, resume, 'instruct train', out);
   const instruction = openInstructionFormat(instruct.promptFormat, tokenizer);
   const { format } = instruction;
   const data = await loadersOf({ run, instruct, format }, instruction);

@@ -63,7 +63,7 @@ import {
 } from './instruct-run.js';
 import { instructTrainOpenModel } from './instruct-train-open-model.js';
 import { runTraining, scheduleOptions } from './run-training.js';
-import { checkResumedGradAccum, readSchedule, scheduleFlags } from './schedule.js';
+import { checkResumedSchedule, readSchedule, scheduleFlags } from './schedule.js';
 import { TrainReporter } from './train-reporter.js';
 
 const flags = {
@@ -144,7 +144,7 @@ async function runInstructTrain(values: InstructTrainValues, context: CommandCon
   }
   const plan = await planInstructRun(values, context, modelDir);
   const { out, run, config, format } = plan;
-  checkResumedGradAccum(schedule.options.gradAccum, plan.resume, 'instruct train', out);
+  checkResumedSchedule(schedule.options, plan.resume, 'instruct train', out);
   const data = await loadersOf(plan);
   await prepareRunDirectory(out);
 

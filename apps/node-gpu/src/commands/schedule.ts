@@ -6,6 +6,7 @@
 import type { TrainingSnapshot } from '@scratchgpt/trainer';
 import type { Flags, FlagValues } from '../args.js';
 import { UsageError } from '../errors.js';
+import { checkResumedPrecision, trainingPrecisionFlag } from '../training-precision-flag.js';
 import type { TrainReporter } from './train-reporter.js';
 
 /** AdamW moves each weight by about the rate every step: above 1, a run can only diverge. */
@@ -85,6 +86,7 @@ export function scheduleFlags(defaults: {
       defaultText: '1',
       help: 'micro-batches per optimizer step',
     },
+    ...trainingPrecisionFlag,
     'eval-every': {
       type: 'integer',
       value: 'N',
@@ -123,15 +125,27 @@ export function readSchedule(values: FlagValues<ReturnType<typeof scheduleFlags>
     evalEvery: values['eval-every'],
     evalBatches: values['eval-batches'],
     checkpointEvery: values['checkpoint-every'],
+    precision: values.precision,
   };
   return { epochs, steps, options };
 }
 
 /**
- * A resumed run keeps its micro-batches per step (its steps would otherwise read other batches): another
- * --grad-accum is refused here, before the backend starts, naming the run's.
+ * A resumed run keeps its micro-batches per step (its steps would otherwise read other batches) and its
+ * precision: another --grad-accum or --precision is refused here, before the backend starts, naming
+ * the run's.
  */
-export function checkResumedGradAccum(
+export function checkResumedSchedule(
+  options: ReturnType<typeof readSchedule>['options'],
+  resume: TrainingSnapshot | undefined,
+  command: string,
+  directory: string,
+): void {
+  checkResumedGradAccum(options.gradAccum, resume, command, directory);
+  if (resume) checkResumedPrecision(options.precision, resume, command);
+}
+
+function checkResumedGradAccum(
   gradAccum: number | undefined,
   resume: TrainingSnapshot | undefined,
   command: string,

@@ -25,7 +25,7 @@ import { outputPathFlag } from '../output-file.js';
 import { checkNewRunDirectory, modelFilesOf, prepareRunDirectory, readRunState } from '../run-directory.js';
 import type { RunSettings } from '../run-manifest.js';
 import type { CommandContext } from './context.js';
-import { checkResumedGradAccum, type readSchedule } from './schedule.js';
+import { checkResumedSchedule, type readSchedule } from './schedule.js';
 import type { TrainValues } from './train.js';
 import {
   checkPretrainResumeFlags,
@@ -61,7 +61,7 @@ export async function trainOpenModel(
   const { source, schedule } = request;
   const plan = await planOpenRun(values, context, source);
   const { out, run, decoder } = plan;
-  checkResumedGradAccum(schedule.options.gradAccum, plan.resume, 'train', out);
+  checkResumedSchedule(schedule.options, plan.resume, 'train', out);
   const files = modelFilesOf(source.directory, source.contents);
   const tokenizer = await openModelTokenizer(files, 'train reads it beside config.json');
   const data = batchesOf(await readText(run.data), tokenizer, decoder, run);

@@ -9,6 +9,7 @@ export class TrainReporter {
   readonly #started = performance.now();
   #totalSteps = 0;
   #stepsThisRun = 0;
+  #skippedThisRun = 0;
 
   constructor(output: Output) {
     this.#output = output;
@@ -42,7 +43,14 @@ export class TrainReporter {
           lr: event.lr,
           tokensSeen: event.tokensSeen,
           tokensPerSec: event.tokensPerSec,
+          ...(event.lossScale !== undefined ? { lossScale: event.lossScale, skipped: event.skipped } : {}),
         });
+        if (event.skipped) this.#skippedThisRun++;
+        if (event.skipped && !output.json) {
+          this.log(
+            `step ${String(event.step).padStart(5)}: skipped, its gradients overflowed in f16; loss scale now ${event.lossScale}`,
+          );
+        }
         this.#progress.update({
           step: event.step,
           totalSteps: this.#totalSteps,
@@ -50,6 +58,9 @@ export class TrainReporter {
           tokensPerSec: event.tokensPerSec,
           stepsThisRun: this.#stepsThisRun,
           secondsThisRun: (performance.now() - this.#started) / 1000,
+          ...(event.lossScale !== undefined
+            ? { lossScale: event.lossScale, skippedSteps: this.#skippedThisRun }
+            : {}),
         });
         return;
       case 'eval': {

@@ -24,7 +24,7 @@ import type { RunSettings } from '../run-manifest.js';
 import { createStreamDecoder, encodeText, gpt2 } from '../text-helpers.js';
 import { defineCommand } from './command.js';
 import type { CommandContext } from './context.js';
-import { checkResumedGradAccum, readSchedule, scheduleFlags } from './schedule.js';
+import { checkResumedSchedule, readSchedule, scheduleFlags } from './schedule.js';
 import { trainOpenModel } from './train-open-model.js';
 import {
   checkPretrainResumeFlags,
@@ -115,7 +115,8 @@ a run whose checkpoints are Hugging Face ones with the model's tokenizer files.`
 take a new length, evaluation settings, and optimizer settings (--lr, --weight-decay, --grad-clip,
 --warmup-steps, --min-lr) that apply from the next step on.
 Ctrl-C finishes the current step, saves, and exits; 'train --model DIR' resumes from there.
-With --json: one object per line: {"event":"step","step","loss","lr","tokensSeen","tokensPerSec"},
+With --json: one object per line: {"event":"step","step","loss","lr","tokensSeen","tokensPerSec"}
+(with --precision f16 also "lossScale" and "skipped": a step whose gradients overflowed is skipped),
 {"event":"eval","step","trainLoss","valLoss"}, {"event":"checkpoint","step","checkpoint"},
 {"event":"done","step","reason","checkpoint"}.`,
   run: (values, context) => runTrain(values, context),
@@ -150,7 +151,7 @@ export async function runTrain(
   }
   const plan = await planRun(values, context, source);
   const { out, run, config } = plan;
-  checkResumedGradAccum(schedule.options.gradAccum, plan.resume, 'train', out);
+  checkResumedSchedule(schedule.options, plan.resume, 'train', out);
   const data = batchesOf(plan.text, run);
   await prepareRunDirectory(out);
 

@@ -23,6 +23,7 @@ export function createSetupPanel(deps: PanelDeps) {
     steps: byTestId<HTMLInputElement>('steps'),
     evalEvery: byTestId<HTMLInputElement>('eval-every'),
     recompute: byTestId<HTMLInputElement>('recompute'),
+    precision: byTestId<HTMLSelectElement>('precision'),
     modelSizeInfo: byTestId<HTMLElement>('model-size-info'),
   };
   const controls = [
@@ -36,7 +37,14 @@ export function createSetupPanel(deps: PanelDeps) {
     ui.steps,
     ui.evalEvery,
     ui.recompute,
+    ui.precision,
   ];
+
+  function precisionOf(value: string): TrainSettings['precision'] {
+    const known = (['f32', 'f16', 'bf16'] as const).find((precision) => precision === value);
+    if (known === undefined) throw new Error(`Precision must be f32, f16 or bf16, got ${value}`);
+    return known;
+  }
 
   function selectedPreset(): PresetName {
     const name = ui.modelSize.value;
@@ -101,6 +109,7 @@ export function createSetupPanel(deps: PanelDeps) {
         lr: readNumber(ui.lr, 'Learning rate', (v) => v > 0 && v < 1, 'a number between 0 and 1'),
         steps: readInteger(ui.steps, 'Steps', 1),
         evalEvery: evalEvery(),
+        precision: precisionOf(ui.precision.value),
         text,
         seed: 123,
         recompute: ui.recompute.checked,

@@ -3,6 +3,8 @@
  * `trained` (`trainMessages` in the protocol says which fields each keeps). The run keeps its data and optimizer snapshot so "Resume" continues exactly where "Stop"
  * left it.
  */
+
+import type { AutocastPrecision } from '@scratchgpt/tensor';
 import {
   type BatchSource,
   type LanguageModel,
@@ -20,6 +22,8 @@ export interface TrainingRun {
   data: { train: BatchSource; validation?: BatchSource | undefined };
   lr: number;
   evalEvery: number;
+  /** A new run's precision (a resumed one keeps its own); default f32. */
+  precision?: AutocastPrecision;
   /** Saved when the run stops or ends; `undefined` until then. */
   snapshot?: TrainingSnapshot;
 }
@@ -41,7 +45,7 @@ export async function runTraining(
     evalEvery: run.evalEvery,
     evalBatches,
     signal,
-    ...(resume ? { resume } : {}),
+    ...(resume ? { resume } : run.precision ? { precision: run.precision } : {}),
     saveCheckpoint: async (snapshot) => {
       run.snapshot = snapshot;
       return 'memory';

@@ -192,7 +192,7 @@ function newRun(settings: TrainSettings, contextLength: number): TrainingRun {
     validationTokens: data.validationTokens,
     batchesPerEpoch: data.train.length,
   });
-  return { data, lr: settings.lr, evalEvery: settings.evalEvery };
+  return { data, lr: settings.lr, evalEvery: settings.evalEvery, precision: settings.precision };
 }
 
 function currentModel(): GPTModel {

@@ -13,4 +13,5 @@ export const fusedKernelNames = {
   causalAttentionGrad: 'ScratchGPTCausalAttentionGrad',
   widenHalf: 'ScratchGPTWidenHalf',
   matMulHalf: 'ScratchGPTMatMulHalf',
+  roundToPrecision: 'ScratchGPTRoundToPrecision',
 } as const;

@@ -5,6 +5,7 @@
  */
 import { fusedKernelNames } from '../kernels/fused-kernel-names.js';
 import { tf } from '../tf.js';
+import { autocastOperand, autocastPrecision } from './autocast.js';
 import { hasFusedKernel, runFused } from './fused.js';
 
 export interface CausalAttentionOptions {
@@ -69,13 +70,25 @@ function composed(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: CausalAtten
 
 const fusedOps = new Map<number, Attention>();
 
-/** q, k, v (…, T, headDim) → (…, T, headDim): every query sees its own and earlier positions only. */
+/**
+ * q, k, v (…, T, headDim) → (…, T, headDim): every query sees its own and earlier positions only.
+ * Under {@link autocast} in 16 bits, q, k and v are rounded going in and the context coming out (as
+ * PyTorch's `scaled_dot_product_attention` under autocast); the scores and softmax inside stay float32,
+ * as a fused kernel keeps them.
+ */
 export function causalAttention(
   q: tf.Tensor,
   k: tf.Tensor,
   v: tf.Tensor,
   options: CausalAttentionOptions,
 ): tf.Tensor {
+  if (autocastPrecision() === 'f32') return attention(q, k, v, options);
+  return tf.tidy(() =>
+    autocastOperand(attention(autocastOperand(q), autocastOperand(k), autocastOperand(v), options)),
+  );
+}
+
+function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: CausalAttentionOptions): tf.Tensor {
   if (!fusedAttentionAvailable()) return composed(q, k, v, options);
   let op = fusedOps.get(options.scale);
   if (op == null) {

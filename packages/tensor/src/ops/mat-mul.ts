@@ -11,6 +11,7 @@
 import { blasProductsActive } from '../kernels/blas/products.js';
 import { webgpuKernelSet } from '../kernels/webgpu/register-all.js';
 import { tf } from '../tf.js';
+import { autocastOperand, autocastPrecision } from './autocast.js';
 
 /** Swaps the last two axes. */
 function transposeLast(x: tf.Tensor): tf.Tensor {
@@ -85,12 +86,28 @@ export function productsTakeTransposes(): boolean {
   return true;
 }
 
-/** `tf.matMul`, but never on a slow path: use it for every product in model code. */
+/**
+ * `tf.matMul`, but never on a slow path, and in the precision of the {@link autocast} around it: use
+ * it for every product in model code.
+ */
 export function matMul<R extends tf.Rank>(
   a: tf.Tensor<R>,
   b: tf.Tensor,
   transposeA = false,
   transposeB = false,
+): tf.Tensor<R> {
+  if (autocastPrecision() === 'f32') return fastProduct(a, b, transposeA, transposeB);
+  // As PyTorch's autocast: 16-bit operands in, the product rounded to 16 bits out.
+  return tf.tidy(() =>
+    autocastOperand(fastProduct(autocastOperand(a), autocastOperand(b), transposeA, transposeB)),
+  );
+}
+
+function fastProduct<R extends tf.Rank>(
+  a: tf.Tensor<R>,
+  b: tf.Tensor,
+  transposeA: boolean,
+  transposeB: boolean,
 ): tf.Tensor<R> {
   // Broadcast batch axes keep TF.js's own product, whose gradient sums over them.
   const sameBatch = a.rank === b.rank && a.shape.slice(0, -2).every((size, i) => size === b.shape[i]);

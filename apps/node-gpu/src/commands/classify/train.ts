@@ -41,7 +41,7 @@ import type { ClassifyManifest } from '../../run-manifest.js';
 import { defineCommand } from '../command.js';
 import type { CommandContext } from '../context.js';
 import { runTraining, scheduleOptions } from '../run-training.js';
-import { checkResumedGradAccum, readSchedule, scheduleFlags } from '../schedule.js';
+import { checkResumedSchedule, readSchedule, scheduleFlags } from '../schedule.js';
 import { TrainReporter } from '../train-reporter.js';
 import { dataFlags, dataSettings, loadClassificationData, requestedData } from './data.js';
 import { evaluateSplits, reportEvaluation, splitAccuracies } from './evaluation.js';
@@ -140,7 +140,7 @@ async function runClassifyTrain(values: TrainValues, context: CommandContext): P
   const plan = await planRun(values, context);
   const { out, run, data, settings } = plan;
   const resume = plan.start.kind === 'resume' ? plan.start.snapshot : undefined;
-  checkResumedGradAccum(schedule.options.gradAccum, resume, 'classify train', out);
+  checkResumedSchedule(schedule.options, resume, 'classify train', out);
   await prepareRunDirectory(out);
 
   // Only now, with every argument, file and the data checked: the backend, then the model.

@@ -8,12 +8,14 @@
  * - `ScratchGPTAdamW`, the optimizer's update in one pass, and `ScratchGPTSoftmaxCrossEntropy`, a loss
  *   and its gradient from one softmax;
  * - `ScratchGPTWidenHalf` and `ScratchGPTMatMulHalf`, products and lookups on 16-bit weights.
+ * - `ScratchGPTRoundToPrecision`, mixed precision's rounding to 16 bits in one pass.
  */
 import { type KernelPatch, registerPatch } from '../register.js';
 import { adamwConfig } from './adamw.js';
 import { fusedMatMulConfig } from './fused-mat-mul.js';
 import { identityConfig } from './identity.js';
 import { matMulHalfConfig } from './mat-mul-half.js';
+import { roundToPrecisionConfig } from './round-to-precision.js';
 import { sliceConfig } from './slice.js';
 import { softmaxCrossEntropyConfig } from './softmax-cross-entropy.js';
 import { splitVConfig } from './split-v.js';
@@ -32,6 +34,7 @@ export const wasmKernelConfigs: readonly KernelPatch[] = [
   softmaxCrossEntropyConfig,
   widenHalfConfig,
   matMulHalfConfig,
+  roundToPrecisionConfig,
 ];
 
 let registered = false;

@@ -48,6 +48,11 @@ export function setFeatureSwitch(features: WebGPUFeatureSwitch): void {
   requested = { ...requested, ...features };
 }
 
+/** What the switch asks for now, whatever the device has. */
+export function featureSwitch(): Required<WebGPUFeatureSwitch> {
+  return { ...requested };
+}
+
 /** What the kernels use now: asked for and available. */
 export function precision(): KernelPrecision {
   return {

@@ -8,10 +8,12 @@
  *   node apps/node-gpu/bench/open-models-vs-pytorch.mjs                        # both shapes, both measures
  *   node apps/node-gpu/bench/open-models-vs-pytorch.mjs --shapes gemma3-270m --measures generate --repeat 5
  *   node apps/node-gpu/bench/open-models-vs-pytorch.mjs --backend wasm --shapes gemma3-270m
+ *   node apps/node-gpu/bench/open-models-vs-pytorch.mjs --measures train --recompute blocks
  *
  * generate: a --prompt-tokens prompt of random ids, then --new-tokens greedy tokens with the KV cache,
  * batch 1, after an untimed two-token warm-up. train: one untimed AdamW step (lr 4e-4, weight decay 0.1)
- * then --steps timed ones on random batches of --batch-size × --context tokens. Each measurement is a
+ * then --steps timed ones on random batches of --batch-size × --context tokens, scratchgpt's blocks
+ * recomputed in the backward pass with `--recompute blocks` (PyTorch keeps its activations). Each measurement is a
  * fresh process on each side, run one after the other, `--repeat` times (--train-repeat for training,
  * 1 by default: Qwen3-0.6B's weights, gradients and AdamW moments take about 10 GB on each side), so a
  * change in the machine's load hits both. PyTorch gets its best BLAS kernels: it runs once per OpenBLAS
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     'batch-size': { type: 'string', default: '1' },
     context: { type: 'string', default: '64' },
     steps: { type: 'string', default: '2' },
+    recompute: { type: 'string', default: 'none' },
     threads: { type: 'string', default: String(availableParallelism()) },
     coretypes: { type: 'string', default: runnableCoreTypes.join(',') },
     repeat: { type: 'string', default: '3' },
@@ -95,6 +98,7 @@ async function measureOnce(measure, shape) {
       await loss.data();
       tf.dispose([loss, inputs, targets, ...grads.values()]);
     };
+    model.recompute = values.recompute;
     model.train();
     await step();
     const started = performance.now();
@@ -123,6 +127,7 @@ function compare() {
     generate: ['--prompt-tokens', values['prompt-tokens'], '--new-tokens', values['new-tokens']],
     train: ['--batch-size', values['batch-size'], '--context', values.context, '--steps', values.steps],
   };
+  const ourSizes = { ...sizes, train: [...sizes.train, '--recompute', values.recompute] };
   const run = (command, args, env) =>
     JSON.parse(
       execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env })
@@ -158,7 +163,7 @@ function compare() {
       const repeat = Number(measure === 'train' ? values['train-repeat'] : values.repeat);
       for (let i = 0; i < repeat; i++) {
         const mine = ours(
-          ['--measure-once', measure, '--shape', shape, '--backend', values.backend, ...sizes[measure]],
+          ['--measure-once', measure, '--shape', shape, '--backend', values.backend, ...ourSizes[measure]],
           ourEnv,
         );
         const pytorch = {};
@@ -206,6 +211,7 @@ function compare() {
       batchSize: Number(values['batch-size']),
       context: Number(values.context),
       steps: Number(values.steps),
+      recompute: values.recompute,
       scratchgpt: {
         backend: info.chosen,
         kernels: details.blasCoreType ?? (details.simd ? 'wasm SIMD' : 'wasm'),

@@ -22,8 +22,10 @@ export interface ClassifyRunSettings {
   /** Tokens per example (padded or truncated). */
   maxLength: number;
   batchSize: number;
-  /** Seeds the balancing, the split and the order of the training batches. */
+  /** Seeds the order of the training batches and the new weights. */
   seed: number;
+  /** Seeds the balancing and the split (runs written before it existed: `seed`). */
+  splitSeed: number;
   /** What the classifier started from: a model directory or id, or a config (random weights). */
   base: string;
   /** Whether the blocks' activations are recomputed in the backward pass (`--recompute`). */
@@ -62,6 +64,7 @@ export function parseClassifyRunSettings(
     return fail(`"run.header" must be true, false or null`);
   if (typeof run.balance !== 'boolean') return fail(`"run.balance" must be true or false`);
   const valRatio = number('valRatio', (v) => v >= 0 && v < 1);
+  const seed = number('seed', (v) => Number.isSafeInteger(v) && v >= 0);
   return {
     data: text('data'),
     format,
@@ -73,7 +76,9 @@ export function parseClassifyRunSettings(
     testRatio: number('testRatio', (v) => v >= 0 && v + valRatio < 1),
     maxLength: number('maxLength', (v) => Number.isSafeInteger(v) && v >= 1),
     batchSize: number('batchSize', (v) => Number.isSafeInteger(v) && v >= 1),
-    seed: number('seed', (v) => Number.isSafeInteger(v) && v >= 0),
+    seed,
+    splitSeed:
+      run.splitSeed === undefined ? seed : number('splitSeed', (v) => Number.isSafeInteger(v) && v >= 0),
     base: text('base'),
     recompute: parseRecompute(run.recompute, fail),
   };

@@ -139,7 +139,7 @@ describe('classify train', () => {
     expect(manifest).toMatchObject({
       task: 'classify',
       step: 4,
-      run: { batchSize: 4, seed: 123, maxLength: settings.max_length },
+      run: { batchSize: 4, seed: 123, splitSeed: 123, maxLength: settings.max_length },
     });
   });
 
@@ -199,6 +199,20 @@ describe('classify train', () => {
     expect(changed.code).toBe(2);
     expect(ownStderr(changed.stderr)).toEqual([
       `scratchgpt: classify train: --batch-size 8 differs from the run in ${parts}, which has 4; a resumed run keeps its data and batches: leave it out`,
+    ]);
+  });
+
+  it('keeps --split-seed apart from --seed in the run, and a resumed run keeps both', async () => {
+    const out = join(work, 'split-seed');
+    const flags = ['--steps', '1', '--eval-every', '0', '--no-final-eval'];
+    const { code, stderr } = await train(out, [...flags, '--seed', '7', '--split-seed', '123']);
+    expect(code, stderr).toBe(0);
+    const manifest = JSON.parse(await readFile(join(out, 'checkpoint.json'), 'utf8'));
+    expect(manifest.run).toMatchObject({ seed: 7, splitSeed: 123 });
+    const changed = await runCli(['classify', 'train', '--model', out, '--split-seed', '5', ...backend]);
+    expect(changed.code).toBe(2);
+    expect(ownStderr(changed.stderr)).toEqual([
+      `scratchgpt: classify train: --split-seed 5 differs from the run in ${out}, which has 123; a resumed run keeps its data and batches: leave it out`,
     ]);
   });
 

@@ -77,6 +77,24 @@ describe('the SMS Spam Collection as the book reads it', () => {
     expect(first.ids[first.length - 1]).not.toBe(50256);
   });
 
+  it("keeps the book's split under splitSeed 123 while seed 7 reorders the training batches", () => {
+    const book = prepareClassificationData(content, { format: 'tsv', tokenizer });
+    const reordered = prepareClassificationData(content, {
+      format: 'tsv',
+      tokenizer,
+      seed: 7,
+      splitSeed: 123,
+    });
+    expect(reordered.train.rows).toEqual(smsFixture.train);
+    expect(reordered.validation.rows).toEqual(smsFixture.validation);
+    expect(reordered.test.rows).toEqual(smsFixture.test);
+    expect([...reordered.train.loader.order(0)]).not.toEqual([...book.train.loader.order(0)]);
+    // Without splitSeed, the seed moves the split too.
+    const moved = prepareClassificationData(content, { format: 'tsv', tokenizer, seed: 7 });
+    expect(moved.test.rows).not.toEqual(smsFixture.test);
+    expect([...moved.train.loader.order(0)]).toEqual([...reordered.train.loader.order(0)]);
+  });
+
   it('batches as the book: inputs [8, 120], labels [8]; 130 / 19 / 38 batches (train drops its last)', () => {
     const data = prepareClassificationData(content, { format: 'tsv', tokenizer, batchSize: 8 });
     const [batch] = data.train.loader.batches(0);

@@ -18,8 +18,13 @@ export interface ClassificationDataOptions extends ReadLabelledOptions {
   classes?: readonly string[];
   /** Undersample every class to the smallest one's size (default true, the book's). */
   balance?: boolean;
-  /** Seeds the balancing, the split and the order of the training batches (default 123, the book's). */
+  /**
+   * Seeds the order of the training batches, and the balancing and the split unless `splitSeed` is
+   * given (default 123, the book's).
+   */
   seed?: number;
+  /** Seeds the balancing and the split alone (default: `seed`), so runs may share a split and differ in order. */
+  splitSeed?: number;
   /** Default 0.7. */
   trainRatio?: number;
   /** Default 0.1; the test split gets the rest. */
@@ -63,6 +68,7 @@ export function prepareClassificationData(
 ): ClassificationData {
   const source = options.source ?? 'the data';
   const seed = options.seed ?? 123;
+  const splitSeed = options.splitSeed ?? seed;
   const batchSize = options.batchSize ?? 8;
   const examples = indexClasses(readLabelledTexts(content, options), {
     ...(options.classes ? { classes: options.classes } : {}),
@@ -77,11 +83,13 @@ export function prepareClassificationData(
     );
   }
   const kept =
-    options.balance === false ? labels.map((_, row) => row) : balanceClasses(labels, classes.length, seed);
+    options.balance === false
+      ? labels.map((_, row) => row)
+      : balanceClasses(labels, classes.length, splitSeed);
   const split = randomSplit(
     kept,
     { train: options.trainRatio ?? 0.7, validation: options.validationRatio ?? 0.1 },
-    seed,
+    splitSeed,
   );
   if (split.train.length < batchSize) {
     throw new LabelledDataError(

@@ -63,6 +63,13 @@ export const dataFlags = {
     defaultText: '0.2',
     help: 'share held out for testing; training gets the rest',
   },
+  'split-seed': {
+    type: 'integer',
+    value: 'N',
+    min: 0,
+    defaultText: '--seed',
+    help: "seeds the balancing and the split alone; --seed then seeds the batch order and the new weights (--split-seed 123 keeps the book's split)",
+  },
   'batch-size': { type: 'integer', value: 'B', min: 1, defaultText: '8', help: 'texts per batch' },
 } as const satisfies Flags;
 
@@ -79,6 +86,7 @@ export function requestedData(values: FlagValues<typeof dataFlags>): Partial<Cla
     balance: values['no-balance'] ? false : undefined,
     valRatio: values['val-ratio'],
     testRatio: values['test-ratio'],
+    splitSeed: values['split-seed'],
     batchSize: values['batch-size'],
   };
   return Object.fromEntries(
@@ -103,6 +111,7 @@ export function dataSettings(
     testRatio: requested.testRatio ?? 0.2,
     batchSize: requested.batchSize ?? 8,
     seed,
+    splitSeed: requested.splitSeed ?? seed,
     recompute: requested.recompute ?? 'none',
   };
   if (settings.valRatio + settings.testRatio >= 1) {
@@ -136,6 +145,7 @@ export async function loadClassificationData(
       ...(options.classes ? { classes: options.classes } : {}),
       balance: settings.balance,
       seed: settings.seed,
+      splitSeed: settings.splitSeed,
       // Rounded so that 1 − 0.1 − 0.2 is the book's 0.7, not 0.7000000000000001.
       trainRatio: Math.round((1 - settings.valRatio - settings.testRatio) * 1e12) / 1e12,
       validationRatio: settings.valRatio,

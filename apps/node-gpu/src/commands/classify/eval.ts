@@ -36,9 +36,14 @@ async function runClassifyEval(
   // A run's own data and split, unless flags say otherwise; a checkpoint's: the flags and defaults.
   const requested = requestedData(values);
   const saved: Partial<ClassifyRunSettings> = location.manifest?.run ?? {};
-  const seed = context.seedGiven ? context.seed : (saved.seed ?? context.seed);
+  // Only the split matters here: --split-seed, else --seed, else the run's.
+  const seed = context.seedGiven ? context.seed : (saved.splitSeed ?? saved.seed ?? context.seed);
   const dataSettingsUsed = dataSettings(
-    { ...(requested.data === undefined ? saved : {}), ...requested },
+    {
+      ...(requested.data === undefined ? saved : {}),
+      ...(context.seedGiven ? { splitSeed: context.seed } : {}),
+      ...requested,
+    },
     seed,
   );
   const data = await loadClassificationData(dataSettingsUsed, {

@@ -281,6 +281,7 @@ async function planRun(values: TrainValues, context: CommandContext): Promise<Pl
         '--batch-size': requested.batchSize,
         '--max-length': maxLength,
         '--seed': context.seedGiven ? context.seed : undefined,
+        '--split-seed': requested.splitSeed,
         '--recompute': requested.recompute,
       };
       // The model flags are refused first: training on from a classifier checkpoint keeps them too.
@@ -439,6 +440,7 @@ const resumeFlags: ResumeTable<ClassifyManifest> = {
     '--batch-size': (manifest) => manifest.run.batchSize,
     '--max-length': (manifest) => manifest.run.maxLength,
     '--seed': (manifest) => manifest.run.seed,
+    '--split-seed': (manifest) => manifest.run.splitSeed,
     '--recompute': (manifest) => manifest.run.recompute,
   },
   kept: (flags, directory) =>

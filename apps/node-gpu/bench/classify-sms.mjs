@@ -23,52 +23,85 @@
  * shorter than the longest is read from a pad token; last-non-pad pooling reads the text's own last
  * token, so its count is zero by design (measured all the same).
  *
- *   node apps/node-gpu/bench/classify-sms.mjs [--config gpt-micro] [--epochs 5] [--lr 5e-4]
- *        [--lora-lr 2e-3] [--lora-rank 16] [--lora-alpha RANK] [--pretrain-steps 600]
- *        [--adapt-steps 300] [--variants a,b,…]
- *        [--backend auto] [--out runs/classify-sms]
+ *   node apps/node-gpu/bench/classify-sms.mjs [--config gpt-micro] [--epochs 5 | --max-steps N]
+ *        [--lr 5e-4] [--lora-lr 2e-3] [--lora-rank 16] [--lora-alpha RANK] [--pretrain-steps 600]
+ *        [--adapt-steps 300] [--variants a,b,…] [--seed 123] [--seeds N|a,b,…]
+ *        [--kernels Haswell,SkylakeX] [--no-pytorch] [--markdown]
+ *        [--backend auto] [--out runs/classify-sms] [--bases DIR]
+ *
+ * Seeds: every classifier trains once per seed of `--seeds` (a count from `--seed`, or a list). The
+ * seed sets the new weights (the class head, LoRA's updates, the whole GPT of a random variant) and
+ * the order of the training batches; the split stays the book's (`--split-seed 123`), and the
+ * pretrained and adapted GPTs are trained once (the CLI's default seed) and shared by every seed.
+ * `--kernels` runs the whole set again under each OpenBLAS kernel set named, each in a process of its
+ * own with `OPENBLAS_CORETYPE` set (OpenBLAS reads it once, when it loads), into OUT/kernels-SET; the
+ * GPTs they start from are trained once, under the first set, into `--bases` (OUT).
+ * `--max-steps N` trains each classifier N steps instead of `--epochs` (a smoke test of the bench).
  *
  * Step times are compared with the PyTorch reference's on the same recipe (same sizes, trainable part,
  * pooling, batch shape; tools/reference/classify_bench.py with every core and the fastest of OpenBLAS's
- * kernel sets for this CPU),
- * run just before each variant: `secondsPerStep` is the mean over the variant's steps (evaluations not
+ * kernel sets for this CPU), timed once per variant, before its first seed (under `--kernels`, in
+ * the first set's process): `secondsPerStep` is the mean over a run's steps (evaluations not
  * included), `pytorchSecondsPerStep` the baseline's, `ratio` = ours / PyTorch's (below 1 is faster).
  *
- * Runs resume: interrupt it and start it again with the same --out (a finished variant's result is
- * kept in its directory). Prints one JSON line per variant and a summary on stderr.
+ * Runs resume: interrupt it and start it again with the same --out (a finished run's result is kept
+ * in its directory, so the same command with `--markdown` reprints the table at once). Prints one JSON
+ * line per variant and seed ({"type":"run",…}), then {"type":"summary","variants":[…]} with the mean,
+ * minimum and maximum of each figure per variant and kernel set (also written to OUT/summary.json),
+ * and the README's table on stderr; `--markdown` prints the table alone on stdout.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  backendKernels,
+  formatRange,
+  kernelList,
+  markdownTable,
+  meanStepSeconds,
+  positiveFlag,
+  readFlags,
+  seedList,
+  seedsCell,
+  summarize,
+  UsageError,
+} from './seed-runs.mjs';
 
-const { values } = parseArgs({
-  options: {
-    config: { type: 'string', default: 'gpt-micro' },
-    epochs: { type: 'string', default: '5' },
-    lr: { type: 'string', default: '5e-4' },
-    'lora-lr': { type: 'string', default: '2e-3' },
-    'lora-rank': { type: 'string', default: '16' },
-    'lora-alpha': { type: 'string' },
-    'pretrain-steps': { type: 'string', default: '600' },
-    'adapt-steps': { type: 'string', default: '300' },
-    variants: {
-      type: 'string',
-      default:
-        'random-last-non-pad,random-last,pretrained-lora,pretrained-last-block,pretrained-all,random-lora,adapted-lora,adapted-all',
-    },
-    backend: { type: 'string', default: 'auto' },
-    out: { type: 'string', default: join('runs', 'classify-sms') },
+const options = {
+  config: { type: 'string', default: 'gpt-micro' },
+  epochs: { type: 'string', default: '5' },
+  'max-steps': { type: 'string' },
+  lr: { type: 'string', default: '5e-4' },
+  'lora-lr': { type: 'string', default: '2e-3' },
+  'lora-rank': { type: 'string', default: '16' },
+  'lora-alpha': { type: 'string' },
+  'pretrain-steps': { type: 'string', default: '600' },
+  'adapt-steps': { type: 'string', default: '300' },
+  variants: {
+    type: 'string',
+    default:
+      'random-last-non-pad,random-last,pretrained-lora,pretrained-last-block,pretrained-all,random-lora,adapted-lora,adapted-all',
   },
-});
+  seed: { type: 'string', default: '123' },
+  seeds: { type: 'string' },
+  kernels: { type: 'string' },
+  'no-pytorch': { type: 'boolean' },
+  markdown: { type: 'boolean' },
+  backend: { type: 'string', default: 'auto' },
+  out: { type: 'string', default: join('runs', 'classify-sms') },
+  bases: { type: 'string' },
+};
+const { values } = parseArgs({ options });
 const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
 const shakespeare = fileURLToPath(new URL('../../../data/tinyshakespeare.txt', import.meta.url));
 const common = ['--backend', values.backend, '--json'];
-const pretrained = join(values.out, 'pretrained');
-const adapted = join(values.out, 'adapted');
+const bases = values.bases ?? values.out;
+const pretrained = join(bases, 'pretrained');
+const adapted = join(bases, 'adapted');
 const smsData = fileURLToPath(new URL('../../../data/sms-spam-collection.tsv', import.meta.url));
 
 /** LoRA's flags, the same for every base. */
@@ -183,9 +216,9 @@ function pytorchStep(args) {
 async function paddingFlips(directory) {
   const { CLASSIFIER_SETTINGS_FILE, prepareClassificationData } = await import('@scratchgpt/classifier');
   const { loadClassifierDirectory } = await import('@scratchgpt/classifier/node');
-  const { initBackend, tf } = await import('@scratchgpt/tensor');
+  const { tf } = await import('@scratchgpt/tensor');
   const { getGPT2Tokenizer } = await import('@scratchgpt/tokenizer');
-  await initBackend({ prefer: values.backend });
+  await backendKernels(values.backend);
   const settings = JSON.parse(await readFile(join(directory, CLASSIFIER_SETTINGS_FILE), 'utf8'));
   const { classifier } = await loadClassifierDirectory(directory);
   const data = prepareClassificationData(await readFile(smsData, 'utf8'), {
@@ -253,7 +286,7 @@ async function ensureAdapted() {
   if (existsSync(join(adapted, 'checkpoint.json'))) return;
   await ensurePretrained();
   const texts = await unlabelledTrainingTexts();
-  const corpus = join(values.out, 'sms-unlabelled.txt');
+  const corpus = join(bases, 'sms-unlabelled.txt');
   await writeFile(corpus, `${texts.join('\n')}\n`);
   console.error(
     `adapting the pretrained GPT to ${texts.length} SMS texts for ${values['adapt-steps']} steps…`,
@@ -278,73 +311,195 @@ async function ensureAdapted() {
   console.error(`adapted in ${(seconds / 60).toFixed(1)} min`);
 }
 
-async function main() {
-  const chosen = values.variants.split(',');
-  const results = [];
-  for (const name of chosen) {
-    const out = join(values.out, name);
-    const saved = join(out, 'bench-result.json');
-    if (existsSync(saved)) {
-      const result = JSON.parse(await readFile(saved, 'utf8'));
-      results.push(result);
-      console.log(JSON.stringify(result));
-      continue;
-    }
-    if (name.startsWith('pretrained')) await ensurePretrained();
-    if (name.startsWith('adapted')) await ensureAdapted();
-    const baseline = pytorchStep(variants[name]);
-    const args = existsSync(join(out, 'checkpoint.json'))
-      ? ['classify', 'train', '--model', out] // resume
-      : [
-          'classify',
-          'train',
-          ...variants[name],
-          '--epochs',
-          values.epochs,
-          '--out',
-          out,
-          ...(variants[name].includes('--lr') ? [] : ['--lr', values.lr]),
-        ];
-    console.error(`${name}: ${args.slice(2).join(' ')}`);
-    const { events, backend, seconds } = await run(args);
-    const evaluation = events.find((event) => event.event === 'evaluation');
-    const done = events.find((event) => event.event === 'done');
-    const steps = events.filter((event) => event.event === 'step');
-    // Each step's seconds: the tokens it added over its rate (the first event of a resumed run has no
-    // predecessor to count from, and is left out).
-    const stepSeconds = steps
-      .slice(1)
-      .map((event, i) => (event.tokensSeen - steps[i].tokensSeen) / event.tokensPerSec);
-    const secondsPerStep = stepSeconds.reduce((a, b) => a + b, 0) / Math.max(1, stepSeconds.length);
-    const percent = (split) =>
-      evaluation?.[split] ? Number((100 * evaluation[split].accuracy).toFixed(2)) : null;
-    const result = {
-      variant: name,
-      config: values.config,
-      backend,
-      steps: done?.step ?? null,
-      minutes: Number((seconds / 60).toFixed(1)),
-      trainAccuracy: percent('train'),
-      validationAccuracy: percent('validation'),
-      testAccuracy: percent('test'),
-      testConfusion: evaluation?.test?.confusion ?? null,
-      padding: await paddingFlips(out),
-      secondsPerStep: Number(secondsPerStep.toFixed(3)),
-      stepsTimed: stepSeconds.length,
-      pytorchSecondsPerStep: baseline?.secondsPerStep ?? null,
-      ratio: baseline ? Number((secondsPerStep / baseline.secondsPerStep).toFixed(2)) : null,
-      pytorchThreads: baseline?.threads ?? null,
-      pytorchKernels: baseline?.openblasCoretype ?? null,
-    };
-    results.push(result);
-    await writeFile(saved, `${JSON.stringify(result, null, 2)}\n`);
-    console.log(JSON.stringify(result));
+const baselines = new Map();
+/** PyTorch's seconds per step for a variant's recipe, timed once per process (null with --no-pytorch). */
+function baselineOf(name) {
+  if (values['no-pytorch']) return null;
+  if (!baselines.has(name)) baselines.set(name, pytorchStep(variants[name]));
+  return baselines.get(name);
+}
+
+/** Trains and measures one classifier: a variant with a seed; its result is kept in its directory. */
+async function runVariant(name, seed) {
+  const out = join(values.out, `${name}-seed-${seed}`);
+  const saved = join(out, 'bench-result.json');
+  if (existsSync(saved)) return JSON.parse(await readFile(saved, 'utf8'));
+  if (name.startsWith('pretrained')) await ensurePretrained();
+  if (name.startsWith('adapted')) await ensureAdapted();
+  const baseline = baselineOf(name);
+  const length = values['max-steps'] ? ['--steps', values['max-steps']] : ['--epochs', values.epochs];
+  const args = existsSync(join(out, 'checkpoint.json'))
+    ? ['classify', 'train', '--model', out] // resume
+    : [
+        'classify',
+        'train',
+        ...variants[name],
+        ...length,
+        '--out',
+        out,
+        ...(variants[name].includes('--lr') ? [] : ['--lr', values.lr]),
+        // The seed sets the new weights and the batch order; the split stays the book's.
+        '--seed',
+        String(seed),
+        '--split-seed',
+        '123',
+      ];
+  console.error(`${name}, seed ${seed}: ${args.slice(2).join(' ')}`);
+  const { events, backend, seconds } = await run(args);
+  const evaluation = events.find((event) => event.event === 'evaluation');
+  const done = events.find((event) => event.event === 'done');
+  const steps = events.filter((event) => event.event === 'step');
+  const { secondsPerStep, timed } = meanStepSeconds(steps);
+  const percent = (split) =>
+    evaluation?.[split] ? Number((100 * evaluation[split].accuracy).toFixed(2)) : null;
+  const padding = await paddingFlips(out);
+  const result = {
+    type: 'run',
+    variant: name,
+    seed,
+    config: values.config,
+    backend,
+    kernels: await backendKernels(values.backend),
+    steps: done?.step ?? null,
+    seconds: Number(seconds.toFixed(1)),
+    minutes: Number((seconds / 60).toFixed(2)),
+    trainAccuracy: percent('train'),
+    validationAccuracy: percent('validation'),
+    testAccuracy: percent('test'),
+    testConfusion: evaluation?.test?.confusion ?? null,
+    padding,
+    paddingFlips: padding.flips,
+    secondsPerStep: Number(secondsPerStep.toFixed(3)),
+    stepsTimed: timed,
+    pytorchSecondsPerStep: baseline?.secondsPerStep ?? null,
+    ratio: baseline ? Number((secondsPerStep / baseline.secondsPerStep).toFixed(2)) : null,
+    pytorchThreads: baseline?.threads ?? null,
+    pytorchKernels: baseline?.openblasCoretype ?? null,
+  };
+  await writeFile(saved, `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+/** This script again under each kernel set, one process each; returns their runs. */
+async function runUnderKernels(sets) {
+  const forwarded = Object.entries(values).flatMap(([name, value]) => {
+    if (['kernels', 'markdown', 'out', 'bases'].includes(name)) return [];
+    if (options[name].type === 'boolean') return value ? [`--${name}`] : [];
+    return [`--${name}`, value];
+  });
+  const script = fileURLToPath(import.meta.url);
+  const records = [];
+  for (const [i, set] of sets.entries()) {
+    console.error(`\nOpenBLAS kernel set ${set}:`);
+    const args = [
+      ...forwarded,
+      '--out',
+      join(values.out, `kernels-${set}`),
+      '--bases',
+      bases,
+      // One PyTorch baseline is enough: it tries every kernel set itself.
+      ...(i > 0 && !values['no-pytorch'] ? ['--no-pytorch'] : []),
+    ];
+    const output = execFileSync(process.execPath, [script, ...args], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, OPENBLAS_CORETYPE: set },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    const lines = output
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+    records.push(...lines.filter((line) => line.type === 'run'));
   }
-  console.error('\nvariant                 test    val     train   steps  minutes  s/step  PyTorch  ratio');
-  for (const r of results) {
-    console.error(
-      `${r.variant.padEnd(22)}  ${String(r.testAccuracy).padEnd(6)}  ${String(r.validationAccuracy).padEnd(6)}  ${String(r.trainAccuracy).padEnd(6)}  ${String(r.steps).padEnd(5)}  ${String(r.minutes).padEnd(7)}  ${String(r.secondsPerStep).padEnd(6)}  ${String(r.pytorchSecondsPerStep).padEnd(7)}  ${r.ratio}`,
-    );
+  return records;
+}
+
+/** The variant as the README's table names it, from the recipe's flags. */
+function describeVariant(name) {
+  const loraRecipe = `LoRA rank ${values['lora-rank']}, alpha ${values['lora-alpha'] ?? values['lora-rank']} (lr ${values['lora-lr']})`;
+  const labels = {
+    'adapted-lora': `adapted (below), ${loraRecipe}`,
+    'adapted-all': `adapted, all trainable (lr ${values.lr})`,
+    'pretrained-all': `pretrained here (${values['pretrain-steps']} steps of Tiny Shakespeare), all trainable`,
+    'pretrained-lora': `pretrained here, ${loraRecipe}`,
+    'pretrained-last-block': `pretrained here, the book's last block trainable (lr ${values.lr})`,
+    'random-last-non-pad': 'random weights, all trainable, last-non-pad pooling',
+    'random-last': "random weights, all trainable, the book's last-position pooling",
+    'random-lora': `random weights, ${loraRecipe}`,
+  };
+  return labels[name];
+}
+
+/** The README's table: one row per variant and kernel set, each figure over the seeds. */
+function readmeTable(summary) {
+  const length = values['max-steps'] ? `${values['max-steps']} steps` : `${values.epochs} epochs`;
+  const header = [
+    `variant (${length}, batch 8)`,
+    'kernels',
+    'seeds',
+    'test accuracy',
+    'validation accuracy',
+    's/step',
+    'time per run',
+  ];
+  const rows = summary.map((row) => [
+    describeVariant(row.variant),
+    row.kernels ?? '–',
+    seedsCell(row.seeds),
+    formatRange(row.testAccuracy, { unit: '%' }),
+    formatRange(row.validationAccuracy, { unit: '%' }),
+    formatRange(row.secondsPerStep, { digits: 3 }),
+    formatRange(row.minutes, { digits: 1, unit: ' min' }),
+  ]);
+  return markdownTable(header, rows);
+}
+
+async function main() {
+  const { chosen, seeds, sets } = readFlags('classify-sms.mjs', () => {
+    const chosen = values.variants.split(',');
+    const unknown = chosen.filter((name) => !(name in variants));
+    if (unknown.length > 0)
+      throw new UsageError(
+        `--variants: ${unknown.join(', ')} unknown; choose from ${Object.keys(variants).join(', ')}`,
+      );
+    positiveFlag('max-steps', values['max-steps']);
+    return { chosen, seeds: seedList(values.seeds, Number(values.seed)), sets: kernelList(values.kernels) };
+  });
+  await mkdir(values.out, { recursive: true });
+  const records = [];
+  if (sets[0] !== undefined) {
+    records.push(...(await runUnderKernels(sets)));
+  } else {
+    for (const name of chosen) {
+      for (const seed of seeds) {
+        const result = await runVariant(name, seed);
+        records.push(result);
+        if (!values.markdown) console.log(JSON.stringify(result));
+      }
+    }
+  }
+  const summary = summarize(records, {
+    keys: ['variant', 'kernels'],
+    fields: [
+      'testAccuracy',
+      'validationAccuracy',
+      'trainAccuracy',
+      'steps',
+      'secondsPerStep',
+      'seconds',
+      'minutes',
+      'paddingFlips',
+    ],
+  });
+  await writeFile(join(values.out, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  const table = readmeTable(summary);
+  if (values.markdown) {
+    console.log(table);
+  } else {
+    if (sets[0] !== undefined) for (const record of records) console.log(JSON.stringify(record));
+    console.log(JSON.stringify({ type: 'summary', variants: summary }));
+    console.error(`\n${table}`);
   }
 }
 

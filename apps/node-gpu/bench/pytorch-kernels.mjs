@@ -12,9 +12,18 @@ export const kernelSets = {
   Zen: ['avx2', 'fma'],
 };
 
-const cpuFlags = new Set(
-  (/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').trim().split(/\s+/),
-);
+/** The CPU's instruction flags; none where there is no /proc/cpuinfo (not Linux). */
+function readCpuFlags() {
+  try {
+    return new Set(
+      (/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').trim().split(/\s+/),
+    );
+  } catch {
+    return new Set();
+  }
+}
+
+const cpuFlags = readCpuFlags();
 
 /** The kernel sets whose instructions this CPU has. */
 export const runnableCoreTypes = Object.keys(kernelSets).filter((set) =>

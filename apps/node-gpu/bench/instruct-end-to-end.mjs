@@ -201,20 +201,22 @@ const percent = (stat) =>
 const length = values['max-steps'] ? `${values['max-steps']} steps` : `${values.epochs} epochs`;
 const table = markdownTable(
   [
-    `${config.embDim}-d, ${config.nLayers} layers, ${pretrainSteps} steps pretrained, tuned ${length}`,
+    'model (GPT-2 vocabulary, context 128)',
+    'tuned',
     'kernels',
     'seeds',
-    'validation loss after',
+    'validation loss before → after',
     'answers ending at `<|endoftext|>`',
     's/step',
     'tuning time',
   ],
   [
     [
-      `validation loss before: ${formatRange(summary.validationLossBefore)}`,
+      `${config.embDim}-d, ${config.nLayers} layers, pretrained ${pretrainSteps} steps`,
+      length,
       summary.kernels,
       seedsCell(summary.seeds),
-      formatRange(summary.validationLossAfter),
+      `${formatRange(summary.validationLossBefore)} → ${formatRange(summary.validationLossAfter)}`,
       formatRange(percent(summary.endOfTextShare), { digits: 1, unit: '%' }),
       formatRange(summary.secondsPerStep, { digits: 3 }),
       formatRange(summary.tuningSeconds, { digits: 0, unit: ' s' }),

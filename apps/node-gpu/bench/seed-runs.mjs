@@ -106,13 +106,14 @@ export function summarize(records, { keys, fields }) {
 }
 
 /**
- * A figure of a summary as a table shows it: `95.33%` from one run; `92.78% (90.33–95.33%)`, the mean
- * and the range, from several; `–` without one.
+ * A figure of a summary as a table shows it: `95.33%` from one run (or runs that agree to the digits
+ * shown); `92.78% (90.33–95.33%)`, the mean and the range, from several; `–` without one.
  */
 export function formatRange(stat, { digits = 2, unit = '' } = {}) {
   if (stat == null) return '–';
   const number = (value) => `${value.toFixed(digits)}`;
-  if (stat.runs === 1 || stat.min === stat.max) return `${number(stat.mean)}${unit}`;
+  // A range that rounds to one figure says no more than the figure.
+  if (number(stat.min) === number(stat.max)) return `${number(stat.mean)}${unit}`;
   return `${number(stat.mean)}${unit} (${number(stat.min)}–${number(stat.max)}${unit})`;
 }
 

@@ -103,10 +103,11 @@ describe('stats and summarize', () => {
 });
 
 describe('the README tables', () => {
-  it('shows one run as its figure, several as the mean and the range, none as a dash', () => {
+  it('shows one run (or runs that agree to the digits shown) as its figure, several as the mean and the range, none as a dash', () => {
     expect(formatRange(stats([95.333]), { unit: '%' })).toBe('95.33%');
     expect(formatRange(stats([90.33, 92.67, 95.33]), { unit: '%' })).toBe('92.78% (90.33–95.33%)');
     expect(formatRange(stats([2.25, 2.35]), { digits: 1, unit: ' min' })).toBe('2.3 min (2.3–2.4 min)');
+    expect(formatRange(stats([10.741, 10.744]))).toBe('10.74');
     expect(formatRange(null)).toBe('–');
   });
 

@@ -1,5 +1,6 @@
 (module
   ;; The wasm backend's own memory: weights, inputs and outputs are read and written where they lie.
+  ;; (The threaded build's heap is shared: its binary declares this import `(memory 0 65536 shared)`.)
   (import "env" "memory" (memory 0))
 
   ;; y[r] = Σ_j even(w[r, j]) · xe[j] + odd(w[r, j]) · xo[j] for r < rows: a (rows, 2·perRow) weight

@@ -1,9 +1,10 @@
 /**
  * Kernel `ScratchGPTMatMulHalf` on wasm (and so on blas), for the few rows the op sends it (generation
  * with the KV cache: one). x · Wᵀ runs the SIMD kernel of `half-simd.ts` on the backend's memory,
- * reading the packed weight once per row of x; x · W (only gradients ask for it), or a memory the
- * kernel cannot import (a threaded build's), widens W into a temporary float32 tensor and hands the
- * product to the backend's `BatchMatMul` (BLAS on blas).
+ * reading the packed weight once per row of x, on the single-threaded build's memory and on the
+ * threaded build's shared one alike; x · W (only gradients ask for it), or a runtime without
+ * WebAssembly SIMD, widens W into a temporary float32 tensor and hands the product to the backend's
+ * `BatchMatMul` (BLAS on blas).
  */
 import { type MatMulHalfAttrs, productShape } from '../../half/half-kernel.js';
 import { widenWords } from '../../half/widen-words.js';
@@ -11,7 +12,7 @@ import { tf } from '../../tf.js';
 import { fusedKernelNames } from '../fused-kernel-names.js';
 import { halfDotsFor } from '../half-simd.js';
 import type { KernelArgs, KernelPatch } from '../register.js';
-import { type WasmBackendLike, wasmBackend } from './backend.js';
+import { heapMemory, type WasmBackendLike, wasmBackend } from './backend.js';
 
 /** Floats past a row's words that the SIMD kernel may read (as zeros). */
 const PAD = 3;
@@ -42,8 +43,8 @@ function wasmMatMulHalf(args: KernelArgs): tf.TensorInfo {
   const attrs = args.attrs as unknown as MatMulHalfAttrs;
   const wasm = wasmBackend(args.backend);
   const { n, k, m } = productShape(x, words, attrs);
-  const memory = wasm.wasm.asm?.memory;
-  const dots = attrs.transposeB && memory instanceof WebAssembly.Memory ? halfDotsFor(memory) : null;
+  const memory = heapMemory(wasm);
+  const dots = attrs.transposeB && memory != null ? halfDotsFor(memory) : null;
   if (dots == null) return widenedProduct(args, wasm, x, words);
   const perRow = words.shape[1] as number;
   const span = perRow + PAD;

@@ -3,8 +3,10 @@
  * WebAssembly SIMD kernel on the wasm backend's memory: the weight is read once, four words (eight
  * values) at a time, and widened in registers; float32 products and sums. bfloat16 widens by a shift;
  * binary16 by moving its exponent and fraction into float32's places and scaling by 2^112, exact for
- * subnormal halves too (finite halves only, which is all the packers store). This is what generation with the KV cache spends its time on: reading every
- * weight once per token, so reading half the bytes is the gain.
+ * subnormal halves too. Finite halves only: ±∞ and NaN read as large finite values, and
+ * `ScratchGPTMatMulHalf` sends an f16 weight holding them to the widened product instead. This is what
+ * generation with the KV cache spends its time on: reading every weight once per token, so reading
+ * half the bytes is the gain.
  *
  * The bytes below are `wat2wasm half-simd.wat` (wabt 1.0.39); the text beside this file is the source.
  * The threaded wasm build's heap is a shared memory, which only an import declared `shared` (with a

@@ -1,10 +1,11 @@
 /**
  * The conformance suite in Chromium on its WebGPU adapter (SwiftShader where there is no GPU): values
  * and gradients of every case against the cpu backend, with scratchgpt's kernels in the layouts the
- * adapter gets and in the GPU layouts.
+ * adapter gets and in the GPU layouts, and `roundToPrecision` bit for bit against the typed-array
+ * reference.
  */
 import { join } from 'node:path';
-import { conformanceCases } from '@scratchgpt/tensor/conformance';
+import { conformanceCases, type RoundingCheck } from '@scratchgpt/tensor/conformance';
 import { createServer, defaultClientConditions, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appDir, type Browser, launchChromium } from './browser.js';
@@ -55,6 +56,14 @@ describe('conformance in Chromium on WebGPU', () => {
       const failed = (result.cases as Outcome[]).filter((c) => !c.ok);
       expect(failed, JSON.stringify(failed, null, 1)).toEqual([]);
       expect((result.cases as Outcome[]).map((c) => c.name)).toEqual(conformanceCases.map((c) => c.name));
+      const rounding = result.rounding as RoundingCheck[];
+      expect(rounding.filter((check) => check.mismatches.length > 0)).toEqual([]);
+      expect(rounding.map((check) => check.name)).toEqual([
+        'f16: values',
+        'f16: gradient',
+        'bf16: values',
+        'bf16: gradient',
+      ]);
     } finally {
       await page.close();
     }

@@ -1,10 +1,11 @@
 /**
  * The cross-backend conformance suite in the browser: every case on the cpu backend, then on WebGPU
  * (scratchgpt's kernels, in the layouts the adapter gets, and `?layouts=gpu` for the GPU layouts), each
- * compared with cpu. Writes JSON into [data-testid=result]: the adapter and every case's comparison.
+ * compared with cpu, and the rounding to f16/bf16 bit for bit. Writes JSON into [data-testid=result]: the
+ * adapter, every case's comparison and the rounding's mismatches.
  */
 import { initBackend, tf } from '@scratchgpt/tensor';
-import { compareCase, conformanceCases, runCases } from '@scratchgpt/tensor/conformance';
+import { compareCase, conformanceCases, roundingChecks, runCases } from '@scratchgpt/tensor/conformance';
 
 const out = document.querySelector('[data-testid="result"]') as HTMLElement;
 const gpuLayouts = new URLSearchParams(location.search).get('layouts') === 'gpu';
@@ -25,7 +26,15 @@ async function run(): Promise<void> {
       gradients: result.gradients.map((gradient) => (gradient.ok ? 'ok' : gradient.detail)),
     };
   });
-  out.textContent = JSON.stringify({ backend: tf.getBackend(), adapter: choice.adapter, gpuLayouts, cases });
+  // roundToPrecision bit for bit against the typed-array reference, not within a tolerance.
+  const rounding = await roundingChecks();
+  out.textContent = JSON.stringify({
+    backend: tf.getBackend(),
+    adapter: choice.adapter,
+    gpuLayouts,
+    cases,
+    rounding,
+  });
 }
 
 run().catch((error: unknown) => {

@@ -6,6 +6,13 @@ export { autocastCases, autocastTolerance } from './autocast-cases.js';
 export { type CaseInput, type ConformanceCase, caseInputs } from './case.js';
 export { conformanceCases } from './cases.js';
 export {
+  type RoundingCheck,
+  roundingChecks,
+  roundingMismatches,
+  roundingReference,
+  roundingTestValues,
+} from './rounding-check.js';
+export {
   type CaseComparison,
   type CaseOutput,
   type Comparison,

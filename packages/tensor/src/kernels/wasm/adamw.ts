@@ -11,7 +11,7 @@ import { tf } from '../../tf.js';
 import { type AdamWArrays, adamwInJavaScript, adamwKernelFor, float32Scalars } from '../adamw-simd.js';
 import { fusedKernelNames } from '../fused-kernel-names.js';
 import type { KernelArgs, KernelPatch } from '../register.js';
-import { wasmBackend } from './backend.js';
+import { heapMemory, wasmBackend } from './backend.js';
 
 /** Kernel `ScratchGPTAdamW`: inputs param, grad, m, v (float32, one shape) → new param, m, v. */
 export function wasmAdamWKernel({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo[] {
@@ -26,8 +26,8 @@ export function wasmAdamWKernel({ inputs, backend, attrs }: KernelArgs): tf.Tens
   const n = tf.util.sizeFromShape(param.shape);
   const outputs = [0, 1, 2].map(() => wasm.makeOutput(param.shape, 'float32'));
   const scalars = float32Scalars(attrs as unknown as AdamWScalars);
-  const memory = wasm.wasm.asm?.memory ?? wasm.wasm.wasmMemory;
-  const call = memory instanceof WebAssembly.Memory ? adamwKernelFor(memory) : null;
+  const memory = heapMemory(wasm);
+  const call = memory == null ? null : adamwKernelFor(memory);
   if (call != null) {
     const at = (x: tf.TensorInfo) => wasm.getMemoryOffset(x.dataId);
     call(n, at(grad), at(param), at(m), at(v), ...outputs.map(at), ...scalars);

@@ -21,3 +21,9 @@ export interface WasmBackendLike {
 export function wasmBackend(backend: unknown): WasmBackendLike {
   return backend as WasmBackendLike;
 }
+
+/** The backend's heap, one-thread or shared (threaded build); null where neither is exposed. */
+export function heapMemory(wasm: WasmBackendLike): WebAssembly.Memory | null {
+  const memory = wasm.wasm.asm?.memory ?? wasm.wasm.wasmMemory;
+  return memory instanceof WebAssembly.Memory ? memory : null;
+}

@@ -1,8 +1,9 @@
 /**
  * Kernel `ScratchGPTMatMulHalf` on wasm (and so on blas), for the few rows the op sends it (generation
  * with the KV cache: one). x · Wᵀ runs the SIMD kernel of `half-simd.ts` on the backend's memory,
- * reading the packed weight once per row of x; x · W (only gradients ask for it), or a memory the
- * kernel cannot import (a threaded build's), widens W into a temporary float32 tensor and hands the
+ * reading the packed weight once per row of x, on the single-threaded build's memory and on the
+ * threaded build's shared one alike; x · W (only gradients ask for it), an f16 weight holding ±∞ or
+ * NaN, or a runtime without WebAssembly SIMD, widens W into a temporary float32 tensor and hands the
  * product to the backend's `BatchMatMul` (BLAS on blas).
  */
 import { type MatMulHalfAttrs, productShape } from '../../half/half-kernel.js';
@@ -11,10 +12,36 @@ import { tf } from '../../tf.js';
 import { fusedKernelNames } from '../fused-kernel-names.js';
 import { halfDotsFor } from '../half-simd.js';
 import type { KernelArgs, KernelPatch } from '../register.js';
-import { type WasmBackendLike, wasmBackend } from './backend.js';
+import { heapMemory, type WasmBackendLike, wasmBackend } from './backend.js';
 
 /** Floats past a row's words that the SIMD kernel may read (as zeros). */
 const PAD = 3;
+
+/**
+ * Per packed f16 weight (its data id, immutable as every tensor's): whether it holds a ±∞ or NaN half.
+ * The SIMD kernel reads those as large finite values; checking every vector for them would cost it
+ * 10 to 25 % more instructions, so a weight is scanned once, on its first product, and one that holds
+ * them takes the widened product, which is exact for every half.
+ */
+const holdsNonFinite = new WeakMap<object, boolean>();
+
+function hasNonFiniteHalf(words: Int32Array): boolean {
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] as number;
+    if ((word & 0x7c00) === 0x7c00 || (word & 0x7c000000) === 0x7c000000) return true;
+  }
+  return false;
+}
+
+function readsRight(wasm: WasmBackendLike, words: tf.TensorInfo, bf16: boolean): boolean {
+  if (bf16) return true; // a bfloat16 is widened by a shift: ±∞ and NaN come out as they are
+  let nonFinite = holdsNonFinite.get(words.dataId);
+  if (nonFinite === undefined) {
+    nonFinite = hasNonFiniteHalf(wasm.typedArrayFromHeap(words) as Int32Array);
+    holdsNonFinite.set(words.dataId, nonFinite);
+  }
+  return !nonFinite;
+}
 
 function widenedProduct(
   args: KernelArgs,
@@ -42,9 +69,9 @@ function wasmMatMulHalf(args: KernelArgs): tf.TensorInfo {
   const attrs = args.attrs as unknown as MatMulHalfAttrs;
   const wasm = wasmBackend(args.backend);
   const { n, k, m } = productShape(x, words, attrs);
-  const memory = wasm.wasm.asm?.memory;
-  const dots = attrs.transposeB && memory instanceof WebAssembly.Memory ? halfDotsFor(memory) : null;
-  if (dots == null) return widenedProduct(args, wasm, x, words);
+  const memory = heapMemory(wasm);
+  const dots = attrs.transposeB && memory != null ? halfDotsFor(memory) : null;
+  if (dots == null || !readsRight(wasm, words, attrs.bf16)) return widenedProduct(args, wasm, x, words);
   const perRow = words.shape[1] as number;
   const span = perRow + PAD;
   // Allocate first: growing the heap detaches every view taken before.

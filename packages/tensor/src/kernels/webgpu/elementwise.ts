@@ -8,18 +8,22 @@ import { bindingsWGSL, flatGrid, flatMainWGSL, runShader, type Shader, type Unif
 
 const GROUP = 256;
 
-/** A shader whose body computes element `i` of each output (`params.size` elements). */
+/**
+ * A shader whose body computes element `i` of each output (`params.size` elements); `element` is the
+ * WGSL type the buffers are read as (`u32` to work on float32 bit patterns).
+ */
 export function elementwiseShader(
   key: string,
   inputs: string[],
   outputs: string[],
   params: string[],
   body: string,
+  element = 'f32',
 ): Shader {
   return {
     key,
     code: () => `
-${bindingsWGSL(inputs, outputs, ['size: u32', ...params])}
+${bindingsWGSL(inputs, outputs, ['size: u32', ...params], element)}
 ${flatMainWGSL(GROUP, 'i', 'size')}
 ${body}
 }`,

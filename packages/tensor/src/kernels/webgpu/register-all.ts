@@ -15,6 +15,7 @@ import { matMulHalfConfig, widenHalfConfig } from './half.js';
 import { layerNormConfig } from './layer-norm.js';
 import { layerNormGradConfig } from './layer-norm-grad.js';
 import { batchMatMulConfig } from './mat-mul.js';
+import { roundToPrecisionConfig } from './round-to-precision.js';
 import { softmaxCrossEntropyConfig } from './softmax-cross-entropy.js';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum.js';
 
@@ -33,6 +34,7 @@ export const webgpuKernelConfigs: readonly KernelPatch[] = [
   causalAttentionGradConfig,
   widenHalfConfig,
   matMulHalfConfig,
+  roundToPrecisionConfig,
 ];
 
 /**

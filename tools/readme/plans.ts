@@ -215,6 +215,11 @@ export const plans: Record<string, Plan> = {
     run: 'node apps/node-gpu/bench/recompute.mjs --backends wasm --preset gpt-nano --tokens 16 --repeats 1',
     why: "a benchmark: GPT-2 medium's training steps take minutes on wasm",
   },
+  'node apps/node-gpu/bench/lora-memory.mjs --backends wasm': {
+    kind: 'instead',
+    run: 'node apps/node-gpu/bench/lora-memory.mjs --backends wasm --presets gpt-nano --tokens 16 --rank 2',
+    why: "a benchmark: GPT-2's LoRA steps take minutes each on wasm, and the largest fill its heap",
+  },
   'node apps/node-gpu/bench/chapter5.mjs': {
     kind: 'skip',
     check: syntaxOf('apps/node-gpu/bench/chapter5.mjs'),

@@ -3,6 +3,7 @@ import {
   countParameters,
   type GPTConfig,
   MemoryBudgetError,
+  type MemoryRemedy,
   type MemoryUse,
 } from '@scratchgpt/gpt-model';
 import { preferredMomentsLocation } from '@scratchgpt/trainer';
@@ -14,10 +15,27 @@ export function checkMemory(config: GPTConfig, use: Omit<MemoryUse, 'hostMoments
   try {
     assertFitsMemory(config, { ...use, hostMoments }, what);
   } catch (error) {
-    if (error instanceof MemoryBudgetError) {
-      const recompute = error.fitsWithRecompute ? '; --recompute blocks makes it fit' : '';
-      throw new CommandError(`${error.message}${recompute}`);
-    }
+    if (error instanceof MemoryBudgetError)
+      throw new CommandError(`${error.message}${remedyText(error.fitsWith)}`);
     throw error;
   }
+}
+
+const FLAG_OF: Record<MemoryRemedy, string> = {
+  recompute: '--recompute blocks',
+  'half-base': '--precision bf16',
+  'half-base+recompute': '--precision bf16 with --recompute blocks',
+};
+
+/**
+ * The refusal's last words: the flags that would make a training run fit, each alone where one does,
+ * else together (`--precision bf16` fits by storing the frozen model under LoRA in 16 bits).
+ */
+export function remedyText(fitsWith: readonly MemoryRemedy[]): string {
+  if (fitsWith.length === 0) return '';
+  const flags = fitsWith.map((remedy) => FLAG_OF[remedy]).join(' or ');
+  const halfBase = fitsWith.some((remedy) => remedy !== 'recompute')
+    ? " (under --lora-rank it stores the frozen model's weights in 16 bits)"
+    : '';
+  return `; ${flags} makes it fit${halfBase}`;
 }

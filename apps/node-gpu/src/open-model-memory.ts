@@ -1,6 +1,6 @@
 /**
  * Whether training an open-family model fits the backend, estimated from its config before anything
- * is allocated: float32 weights; for what trains, its gradients and AdamW's two moments (the moments
+ * is allocated: float32 weights (2 bytes a value for a frozen base stored in 16 bits under LoRA); for what trains, its gradients and AdamW's two moments (the moments
  * on the host where the trainer puts them there); and the activations kept for the backward pass.
  *
  * Activations per layer and token: about 8 vectors of embDim (norms, residuals, the attention's
@@ -11,12 +11,16 @@
  * inside the loss in chunks, unless a logit soft-cap (Gemma 3's option) makes the model write them
  * whole. A floor, not a promise: allocators fragment.
  */
+
+import { fittingRemedies } from '@scratchgpt/gpt-model';
 import { countDecoderParameters, type DecoderConfig } from '@scratchgpt/open-models';
-import { memoryBudgetBytes, type RecomputeMode } from '@scratchgpt/tensor';
+import { memoryBudgetBytes, type RecomputeMode, type StoragePrecision } from '@scratchgpt/tensor';
 import { preferredMomentsLocation } from '@scratchgpt/trainer';
 import { CommandError } from './errors.js';
+import { remedyText } from './memory-check.js';
 
 const FLOAT = 4;
+const HALF = 2;
 
 export interface OpenTrainingUse {
   batchSize: number;
@@ -26,13 +30,29 @@ export interface OpenTrainingUse {
   adapterParameters?: number;
   /** 'blocks': each layer's input is kept and the rest recomputed in the backward pass. */
   recompute?: RecomputeMode;
+  /**
+   * Under LoRA, how the frozen model stores its projections and embedding tables: 2 bytes a value in
+   * f16 or bf16 (norms stay float32). Default f32.
+   */
+  baseWeights?: StoragePrecision;
+}
+
+/** The values `storeWeights` puts in 16 bits: every projection of the layers, the embedding, an untied head. */
+export function openHalfStoredValues(config: DecoderConfig): number {
+  const { vocabSize, embDim, nHeads, nKvGroups, headDim, hiddenDim, layerTypes } = config;
+  const attention = 2 * embDim * nHeads * headDim + 2 * embDim * nKvGroups * headDim;
+  const perLayer = attention + 3 * embDim * hiddenDim;
+  return vocabSize * embDim * (config.tieEmbeddings ? 1 : 2) + layerTypes.length * perLayer;
 }
 
 export function openTrainingBytes(config: DecoderConfig, use: OpenTrainingUse): number {
   const { batchSize, tokens } = use;
   const base = countDecoderParameters(config);
   const trained = use.adapterParameters ?? base;
-  const weights = (base + (use.adapterParameters ?? 0)) * FLOAT;
+  const halfBase = use.adapterParameters !== undefined && (use.baseWeights ?? 'f32') !== 'f32';
+  const weights =
+    (base + (use.adapterParameters ?? 0)) * FLOAT -
+    (halfBase ? openHalfStoredValues(config) * (FLOAT - HALF) : 0);
   const onDevice = preferredMomentsLocation(trained) === 'host' ? 1 : 3;
   const optimizer = trained * FLOAT * onDevice;
   const { embDim, nHeads, nKvGroups, headDim, hiddenDim } = config;
@@ -58,14 +78,10 @@ export function checkOpenTrainingFits(config: DecoderConfig, use: OpenTrainingUs
   const parameters = (countDecoderParameters(config) / 1e6).toFixed(0);
   const lora =
     use.adapterParameters === undefined ? ', or train LoRA updates alone (instruct train --lora-rank)' : '';
-  const recompute =
-    use.recompute !== 'blocks' && openTrainingBytes(config, { ...use, recompute: 'blocks' }) <= budget
-      ? '; --recompute blocks makes it fit'
-      : '';
   throw new CommandError(
     `${name}: training this ${config.family} model needs about ${gib(bytes)} GiB of tensors ` +
       `(${parameters}M parameters with their gradients and AdamW's moments, and the activations of batch ${use.batchSize} × ${use.tokens}); ` +
-      `this backend holds ${gib(budget)} GiB: use a backend without that limit (node-gpu, or webgpu on a GPU), a smaller --batch-size or --context${lora}${recompute}`,
+      `this backend holds ${gib(budget)} GiB: use a backend without that limit (node-gpu, or webgpu on a GPU), a smaller --batch-size or --context${lora}${remedyText(fittingRemedies(use, (changed) => openTrainingBytes(config, changed), budget))}`,
   );
 }
 

@@ -29,6 +29,7 @@ import type { TrainingSnapshot } from '@scratchgpt/trainer';
 import type { AdapterUse } from './checkpoint-directory.js';
 import { readDirectoryFile } from './data.js';
 import { CommandError, UsageError } from './errors.js';
+import { weightStorageOf } from './frozen-base.js';
 import { parseJson } from './model-config.js';
 import { loadOpenModelFiles, openModelConfigOf } from './open-model-directory.js';
 import {
@@ -164,5 +165,5 @@ export async function saveOpenRun(
     }
     for (const [name, bytes] of base.sideFiles) await writeFileAtomic(join(target, name), bytes);
   };
-  return saveRunCheckpoint(directory, write, snapshot, task);
+  return saveRunCheckpoint(directory, write, snapshot, task, weightStorageOf(model));
 }

@@ -21,7 +21,7 @@ import type { GPTModel, LoadedModel } from '@scratchgpt/gpt-model';
 import { CONFIG_FILE, companionFileLimit, saveCheckpoint, WEIGHTS_FILE } from '@scratchgpt/gpt-model/node';
 import { isLinearWithLoRA, type LinearWithLoRA, LORA_CHILD, serializeAdapters } from '@scratchgpt/lora';
 import { INDEX_FILE } from '@scratchgpt/open-models';
-import type { Module } from '@scratchgpt/tensor';
+import type { Module, StoragePrecision } from '@scratchgpt/tensor';
 import {
   parseTrainingState,
   serializeTrainingState,
@@ -32,6 +32,7 @@ import {
 import { ADAPTER_FILE, type AdapterUse, loadCheckpointDirectory } from './checkpoint-directory.js';
 import { readDirectoryFile, readDirectoryText } from './data.js';
 import { CommandError } from './errors.js';
+import { weightStorageOf } from './frozen-base.js';
 import { makeDirectory } from './make-directory.js';
 import { parseRunManifest, type RunManifest, type RunTask } from './run-manifest.js';
 
@@ -162,7 +163,7 @@ export async function saveRun(
     await withAdaptersDetached(model, () => saveCheckpoint(model, target, { metadata }));
     await writeFileAtomic(join(target, ADAPTER_FILE), await serializeAdapters(model));
   };
-  return saveRunCheckpoint(directory, write, snapshot, task);
+  return saveRunCheckpoint(directory, write, snapshot, task, weightStorageOf(model));
 }
 
 /** Runs `action` with the model's LoRA updates detached (its state then holds the base weights alone). */
@@ -187,6 +188,7 @@ export async function saveRunCheckpoint(
   write: (target: string, metadata: Record<string, string>) => Promise<void>,
   snapshot: TrainingSnapshot,
   task: RunTask,
+  baseWeights: StoragePrecision = 'f32',
 ): Promise<string> {
   const previous = await currentManifest(directory);
   const step = snapshot.state.step;
@@ -206,6 +208,7 @@ export async function saveRunCheckpoint(
     version: 1,
     ...task,
     precision: snapshot.state.settings.precision ?? 'f32',
+    ...(baseWeights !== 'f32' ? { baseWeights } : {}),
     step,
     checkpoint: relative,
   };

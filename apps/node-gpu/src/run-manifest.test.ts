@@ -88,6 +88,24 @@ describe('parseRunManifest', () => {
     }
   });
 
+  it("reads a LoRA run's 16-bit base, which must be its precision", () => {
+    const lora = { ...instruct, lora: { rank: 4, alpha: 8, scaling: 'rank' } };
+    const written = { ...envelope, task: 'instruct', run, instruct: lora, precision: 'bf16' };
+    expect(parse({ ...written, baseWeights: 'bf16' })).toMatchObject({
+      precision: 'bf16',
+      baseWeights: 'bf16',
+    });
+    expect(parse(written)).not.toHaveProperty('baseWeights');
+    const refusal = (problem: string) =>
+      `checkpoint.json: ${problem}; the run cannot resume (delete the run directory to start again)`;
+    expect(() => parse({ ...written, baseWeights: 'f16' })).toThrow(
+      refusal(`"baseWeights" must be the run's "precision" (bf16) or absent`),
+    );
+    expect(() => parse({ ...written, precision: 'f32', baseWeights: 'f32' })).toThrow(
+      refusal(`"baseWeights" is f16 or bf16, or absent for f32`),
+    );
+  });
+
   it('refuses a task it does not read, or settings that belong to another task, naming the field', () => {
     const refusal = (problem: string) =>
       `checkpoint.json: ${problem}; the run cannot resume (delete the run directory to start again)`;

@@ -4,7 +4,7 @@
  * resumed run sees the same batches. Checked field by field: a hand-edited or damaged manifest is an
  * error that names the field.
  */
-import type { AutocastPrecision, RecomputeMode } from '@scratchgpt/tensor';
+import type { AutocastPrecision, HalfPrecision, RecomputeMode } from '@scratchgpt/tensor';
 import { type ClassifyRunSettings, parseClassifyRunSettings } from './classify-run-settings.js';
 import { type DpoRunSettings, parseDpoSettings } from './dpo-settings.js';
 import { CommandError } from './errors.js';
@@ -36,6 +36,11 @@ interface ManifestBase {
   checkpoint: string;
   /** The products' precision in training (`--precision`); manifests written before it say f32. */
   precision: AutocastPrecision;
+  /**
+   * How the frozen base under LoRA updates is stored while training, where it is in 16 bits
+   * (`--lora-rank` with `--precision f16|bf16`); absent: f32. The saved weights are its values.
+   */
+  baseWeights?: HalfPrecision;
 }
 
 /** A pretraining run (`train`). */
@@ -108,12 +113,17 @@ export function parseRunManifest(text: string, source: string): RunManifest {
   const precision = json.precision ?? 'f32';
   if (precision !== 'f32' && precision !== 'f16' && precision !== 'bf16')
     return fail(`"precision" must be "f32", "f16" or "bf16"`);
+  const baseWeights = json.baseWeights;
+  if (baseWeights !== undefined && baseWeights !== precision)
+    return fail(`"baseWeights" must be the run's "precision" (${precision}) or absent`);
+  if (baseWeights === 'f32') return fail(`"baseWeights" is f16 or bf16, or absent for f32`);
   const envelope = {
     format: 'scratchgpt-run',
     version: 1,
     step: step as number,
     checkpoint,
     precision,
+    ...(baseWeights !== undefined ? { baseWeights: baseWeights as HalfPrecision } : {}),
   } as const;
   const task = json.task !== undefined ? json.task : json.instruct === undefined ? 'pretrain' : 'instruct';
   if (task === 'classify') return { ...envelope, task, run: parseClassifyRunSettings(run, fail) };

@@ -1,7 +1,8 @@
 /**
  * `--precision`, the one flag every training command takes for mixed precision: the products of each
- * step in f16 or bf16 (as PyTorch's autocast; f16 with dynamic loss scaling), or f32. Weights, AdamW's
- * moments and the checkpoints stay float32. A run records its precision and resumes in it.
+ * step in f16 or bf16 (as PyTorch's autocast; f16 with dynamic loss scaling), or f32. Weights that
+ * train, AdamW's moments and the checkpoints stay float32; with `--lora-rank` the frozen base is
+ * stored in the 16-bit precision too (`frozen-base.ts`). A run records its precision and resumes in it.
  */
 import type { AutocastPrecision } from '@scratchgpt/tensor';
 import type { TrainingSnapshot } from '@scratchgpt/trainer';
@@ -13,7 +14,7 @@ export const trainingPrecisionFlag = {
     type: 'string',
     choices: ['f32', 'f16', 'bf16'],
     defaultText: 'f32',
-    help: "the products' precision in training (f16 with loss scaling); weights stay f32",
+    help: "the products' precision in training (f16 with loss scaling); weights stay f32, but with --lora-rank the frozen base is stored in f16 or bf16 (half its memory)",
   },
 } as const satisfies Flags;
 

@@ -23,6 +23,20 @@ async function pair(precision: HalfPrecision, tieWeights: boolean): Promise<[GPT
   return [half.eval(), rounded.eval()];
 }
 
+describe('the state of a model with 16-bit weights', () => {
+  it('lists every weight, in the order its host state streams them (a checkpoint header first)', async () => {
+    await initBackend({ prefer: 'cpu' });
+    const model = new GPTModel(config(false), { generator: new Generator(3) });
+    const before = [...model.stateShapes()];
+    await model.storeWeights('bf16');
+    expect([...model.stateShapes()]).toEqual(before);
+    const streamed: Array<[string, number[]]> = [];
+    for await (const [name, tensor] of model.hostStateEntries()) streamed.push([name, [...tensor.shape]]);
+    expect(streamed).toEqual(before);
+    model.dispose();
+  });
+});
+
 describe.each(backends)('GPT-2 with 16-bit weights on $backend', ({ backend, available }) => {
   it.skipIf(!available).each([
     ['bf16', true],

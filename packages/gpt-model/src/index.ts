@@ -51,8 +51,12 @@ export { LayerNorm } from './layer-norm.js';
 export {
   assertFitsMemory,
   estimateMemory,
+  fittingRemedies,
+  halfStoredValues,
   MemoryBudgetError,
   type MemoryEstimate,
+  type MemoryRemedy,
   type MemoryUse,
+  type RemedyUse,
 } from './memory.js';
 export { type BlockOutput, TransformerBlock } from './transformer-block.js';

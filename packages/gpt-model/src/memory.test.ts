@@ -1,7 +1,13 @@
 import { initBackend } from '@scratchgpt/tensor';
 import { describe, expect, it } from 'vitest';
 import { preset } from './config.js';
-import { assertFitsMemory, estimateMemory, MemoryBudgetError } from './memory.js';
+import {
+  assertFitsMemory,
+  estimateMemory,
+  halfStoredValues,
+  MemoryBudgetError,
+  type MemoryUse,
+} from './memory.js';
 
 describe('estimateMemory', () => {
   it('counts float32 weights, and gradients and moments when training', () => {
@@ -26,6 +32,27 @@ describe('estimateMemory', () => {
     expect(lora.optimizerBytes).toBe(3 * 1_000_000 * 4);
     const wide = estimateMemory(config, { ...use, adapterParameters: 300_000_000 });
     expect(wide.totalBytes).toBeGreaterThan(estimateMemory(config, use).totalBytes);
+  });
+
+  it('counts a frozen base stored in 16 bits under LoRA at 2 bytes a value, its norms and positions at 4', () => {
+    // GPT-2 as published: the head tied to the token embedding.
+    const config = preset('gpt2-small', { tieWeights: true });
+    // 50,257 × 768 token embedding and 12 blocks of 12 · 768² Linear weights.
+    expect(halfStoredValues(config)).toBe(38_597_376 + 84_934_656);
+    const use = { batchSize: 1, tokens: 256, training: true, adapterParameters: 1_000_000 };
+    expect(estimateMemory(config, use).weightBytes).toBe((124_412_160 + 1_000_000) * 4);
+    // 123,532,032 values in 2 bytes; the other 880,128 (biases, norms, positions) and the updates in 4.
+    for (const baseWeights of ['bf16', 'f16'] as const)
+      expect(estimateMemory(config, { ...use, baseWeights }).weightBytes).toBe(
+        123_532_032 * 2 + (880_128 + 1_000_000) * 4,
+      );
+    // Gradients and moments are the updates' alone, as before.
+    expect(estimateMemory(config, { ...use, baseWeights: 'bf16' }).optimizerBytes).toBe(3 * 1_000_000 * 4);
+    // An untied head is a second 50,257 × 768 table in 16 bits.
+    expect(halfStoredValues(preset('gpt2-small'))).toBe(2 * 38_597_376 + 84_934_656);
+    // Without LoRA the model trains, so its weights stay float32 whatever is asked.
+    const { adapterParameters: _, ...full } = use;
+    expect(estimateMemory(config, { ...full, baseWeights: 'bf16' })).toEqual(estimateMemory(config, full));
   });
 
   it("keeps one block's activations and every block's input when recomputing the blocks", () => {
@@ -73,6 +100,29 @@ describe('assertFitsMemory on wasm (a 4 GiB heap)', () => {
     expect(() => assertFitsMemory(long, { ...use, tokens: 4096 })).toThrow(
       expect.objectContaining({ fitsWithRecompute: false }),
     );
+  });
+
+  it('says which of recomputing and a 16-bit base makes a LoRA run fit: either, one, or both together', async () => {
+    await initBackend({ prefer: 'wasm' });
+    const lora = { batchSize: 1, tokens: 256, training: true, adapterParameters: 1_000_000 };
+    const fitsWith = (name: 'gpt2-large' | 'gpt2-xl', use: MemoryUse) => {
+      try {
+        assertFitsMemory(preset(name, { tieWeights: true }), use);
+      } catch (error) {
+        return (error as MemoryBudgetError).fitsWith;
+      }
+      return 'fits';
+    };
+    // gpt2-large: 4.8 GiB; 3.0 recomputing, 3.4 with a bf16 base.
+    expect(fitsWith('gpt2-large', lora)).toEqual(['recompute', 'half-base']);
+    // gpt2-xl: 9.0 GiB; 6.0 recomputing, 6.1 with a bf16 base, 3.1 with both.
+    expect(fitsWith('gpt2-xl', lora)).toEqual(['half-base+recompute']);
+    expect(fitsWith('gpt2-xl', { ...lora, recompute: 'blocks', baseWeights: 'bf16' })).toBe('fits');
+    // 16 tokens: the weights are what does not fit, so only their storage helps.
+    expect(fitsWith('gpt2-xl', { ...lora, tokens: 16 })).toEqual(['half-base']);
+    // Without LoRA the base trains: a 16-bit base is never offered.
+    const { adapterParameters: _, ...full } = lora;
+    expect(fitsWith('gpt2-large', { ...full, tokens: 128, hostMoments: true })).toEqual([]);
   });
 
   it('refuses a config with a million layers, and passes anything where there is no ceiling', async () => {

@@ -3,7 +3,8 @@
  * so a model that cannot fit a backend is refused at once instead of failing half-way (a wasm heap
  * stops at 4 GiB).
  *
- * The estimate counts float32 weights; for training, their gradients and AdamW's two moments; and the
+ * The estimate counts float32 weights (2 bytes a value for a frozen base stored in 16 bits under
+ * LoRA); for training, their gradients and AdamW's two moments; and the
  * activations a pass keeps: per block about 17 vectors of embDim per token (norms, queries, keys,
  * values, the attention output, the 4× feed-forward and its GELU, residuals) and 3 T×T score matrices
  * per head (scores, weights, dropout), all kept for the backward pass when training, one block at a
@@ -11,7 +12,7 @@
  * one block's activations at a time while its backward pass runs. It is a floor, not a promise:
  * allocators fragment.
  */
-import { memoryBudgetBytes, type RecomputeMode } from '@scratchgpt/tensor';
+import { memoryBudgetBytes, type RecomputeMode, type StoragePrecision } from '@scratchgpt/tensor';
 import { type GPTConfig, type PresetName, presets } from './config.js';
 import { countParameters } from './counts.js';
 
@@ -31,6 +32,12 @@ export interface MemoryUse {
   adapterParameters?: number;
   /** 'blocks': training keeps each block's input and recomputes the rest (default 'none'). */
   recompute?: RecomputeMode;
+  /**
+   * How the frozen model under LoRA updates stores its Linear and embedding weights: f16 or bf16 take
+   * 2 bytes a value (norms, positions and biases stay float32). Default f32; ignored without
+   * `adapterParameters`, since a model that trains keeps float32 weights.
+   */
+  baseWeights?: StoragePrecision;
 }
 
 export interface MemoryEstimate {
@@ -43,11 +50,13 @@ export interface MemoryEstimate {
 }
 
 const FLOAT = 4;
+const HALF = 2;
 
 export function estimateMemory(config: GPTConfig, use: MemoryUse): MemoryEstimate {
   const adapters = use.adapterParameters ?? 0;
   const parameters = countParameters(config).total + adapters;
-  const weightBytes = parameters * FLOAT;
+  const halfBase = use.adapterParameters !== undefined && (use.baseWeights ?? 'f32') !== 'f32';
+  const weightBytes = parameters * FLOAT - (halfBase ? halfStoredValues(config) * (FLOAT - HALF) : 0);
   const trainedBytes = use.adapterParameters === undefined ? weightBytes : adapters * FLOAT;
   const optimizerBytes = use.training ? trainedBytes * (use.hostMoments ? 1 : 3) : 0;
   const { embDim, nHeads, nLayers } = config;
@@ -68,15 +77,36 @@ export function estimateMemory(config: GPTConfig, use: MemoryUse): MemoryEstimat
   };
 }
 
+/**
+ * The values `storeWeights` puts in 16 bits: the token embedding, an untied head, and each block's
+ * Linear weights (query, key, value and output projections, e × e each; the feed-forward's two,
+ * 4e × e each). Biases, norms and positions stay float32.
+ */
+export function halfStoredValues(config: GPTConfig): number {
+  const { vocabSize: v, embDim: e, nLayers } = config;
+  return v * e * (config.tieWeights ? 1 : 2) + nLayers * 12 * e * e;
+}
+
+/**
+ * A change of a training run that the estimate says would fit: recomputing the blocks, storing the
+ * frozen base in 16 bits (LoRA only), or both together.
+ */
+export type MemoryRemedy = 'recompute' | 'half-base' | 'half-base+recompute';
+
 export class MemoryBudgetError extends Error {
   override name = 'MemoryBudgetError';
 
   constructor(
     message: string,
-    /** Training that does not fit would with `recompute: 'blocks'`. */
-    readonly fitsWithRecompute = false,
+    /** The remedies that fit, each alone where one does, else both together; empty when none does. */
+    readonly fitsWith: readonly MemoryRemedy[] = [],
   ) {
     super(message);
+  }
+
+  /** Training that does not fit would with `recompute: 'blocks'` alone. */
+  get fitsWithRecompute(): boolean {
+    return this.fitsWith.includes('recompute');
   }
 }
 
@@ -94,17 +124,42 @@ export function assertFitsMemory(config: GPTConfig, use: MemoryUse, what = 'This
   const largest = fitting.sort(
     (a, b) => countParameters(presets[b]).total - countParameters(presets[a]).total,
   )[0];
-  const fitsWithRecompute =
-    use.training &&
-    use.recompute !== 'blocks' &&
-    estimateMemory(config, { ...use, recompute: 'blocks' }).totalBytes <= budget;
   throw new MemoryBudgetError(
     `${what} needs about ${gib(estimate.totalBytes)} GiB of tensors to ${use.training ? 'train' : 'run'} ` +
       `(${(estimate.parameters / 1e6).toFixed(0)}M parameters, batch ${use.batchSize} × ${use.tokens}); ` +
       `this backend holds ${gib(budget)} GiB: use a backend without that limit (node-gpu, or webgpu on a GPU), ` +
       `a smaller batch or context${largest ? `, or a smaller model (${largest} fits)` : ''}`,
-    fitsWithRecompute,
+    use.training ? fittingRemedies(use, (changed) => estimateMemory(config, changed).totalBytes, budget) : [],
   );
+}
+
+/** What a remedy changes of a training run's use. */
+export interface RemedyUse {
+  recompute?: RecomputeMode;
+  adapterParameters?: number;
+  baseWeights?: StoragePrecision;
+}
+
+/**
+ * Which remedies bring a training run's `bytes` within `budget`: recomputing the blocks, or (LoRA
+ * only) storing the frozen base in bf16; each alone where one does, else both together.
+ */
+export function fittingRemedies<Use extends RemedyUse>(
+  use: Use,
+  bytes: (use: Use) => number,
+  budget: number,
+): MemoryRemedy[] {
+  const recompute = use.recompute !== 'blocks' ? { recompute: 'blocks' as const } : undefined;
+  const halfBase =
+    use.adapterParameters !== undefined && (use.baseWeights ?? 'f32') === 'f32'
+      ? { baseWeights: 'bf16' as const }
+      : undefined;
+  const fits = (change: RemedyUse) => bytes({ ...use, ...change }) <= budget;
+  const alone: MemoryRemedy[] = [];
+  if (recompute && fits(recompute)) alone.push('recompute');
+  if (halfBase && fits(halfBase)) alone.push('half-base');
+  if (alone.length > 0) return alone;
+  return recompute && halfBase && fits({ ...recompute, ...halfBase }) ? ['half-base+recompute'] : [];
 }
 
 function gib(bytes: number): string {

@@ -20,6 +20,7 @@ import { type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
 import type { Flags, FlagValues } from '../args.js';
 import type { DpoRunSettings } from '../dpo-settings.js';
 import { CommandError } from '../errors.js';
+import { frozenBaseNote, frozenBasePrecision, runPrecision, storeFrozenBase } from '../frozen-base.js';
 import { chosenFormat, promptFormatNames } from '../instruct-data.js';
 import { instructBatchFlags } from '../instruct-flags.js';
 import type { InstructRunSettings } from '../instruct-settings.js';
@@ -150,13 +151,14 @@ async function runInstructDpo(values: InstructDpoValues, context: CommandContext
   // Only now, with every argument, file and the data checked: the backend, then the models.
   await context.startBackend();
   const { lora } = plan.instruct;
+  const baseWeights = frozenBasePrecision(lora, runPrecision(schedule.options.precision, plan.resume));
   checkMemory(config, {
     // Each pair is two rows: the chosen and the rejected answer.
     batchSize: 2 * run.batchSize,
     tokens: run.context,
     training: true,
     recompute: run.recompute,
-    ...(lora ? { adapterParameters: loraParameters(config, lora.rank) } : {}),
+    ...(lora ? { adapterParameters: loraParameters(config, lora.rank), baseWeights } : {}),
   });
   // A LoRA run resumes with its updates apart from the frozen weights; any other start merges them.
   const { model } = await loadRun(plan.from.directory, plan.from.contents, plan.resume ? 'keep' : 'merge');
@@ -165,14 +167,17 @@ async function runInstructDpo(values: InstructDpoValues, context: CommandContext
     manualSeed(run.seed);
     applyLoRA(model, lora);
   }
+  const parameters = model.numParameters();
+  // With LoRA the reference is this model with its updates off: the same 16-bit base, no copy.
+  await storeFrozenBase(model, baseWeights);
   const reference = await loadReference(plan, model);
   output.note(
     `${plan.resume ? `resuming ${out} at step ${plan.resume.state.step}` : `preference-tuning ${plan.from.directory} into ${out}`}: ` +
-      `${model.numParameters().toLocaleString('en-US')} parameters; ${data.train.pairs.toLocaleString('en-US')} training pairs ` +
+      `${parameters.toLocaleString('en-US')} parameters; ${data.train.pairs.toLocaleString('en-US')} training pairs ` +
       `(${data.train.length} batches of ${run.batchSize}), ${data.validation.pairs.toLocaleString('en-US')} validation pairs; ` +
       `${format.name} prompts; beta ${dpo.beta}; ` +
       (lora
-        ? `LoRA rank ${lora.rank}, alpha ${lora.alpha}: ${model.numParameters({ trainable: true }).toLocaleString('en-US')} parameters train, the reference is the model without them`
+        ? `LoRA rank ${lora.rank}, alpha ${lora.alpha}: ${model.numParameters({ trainable: true }).toLocaleString('en-US')} parameters train, the reference is the model without them${frozenBaseNote(baseWeights)}`
         : 'the reference is a frozen copy of the starting model'),
   );
   const leftOut = data.train.leftOut + data.validation.leftOut;

@@ -10,6 +10,7 @@ import { applyLoRA } from '@scratchgpt/lora';
 import { manualSeed } from '@scratchgpt/tensor';
 import { evaluateModel, type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
 import { stringFlag } from '../args.js';
+import { frozenBaseNote, frozenBasePrecision, runPrecision, storeFrozenBase } from '../frozen-base.js';
 import { defaultInstructionDataPath } from '../instruct-data.js';
 import type { InstructRunSettings } from '../instruct-settings.js';
 import { readLoRAFlags } from '../lora-flags.js';
@@ -103,13 +104,14 @@ export async function instructTrainOpenModel(
   await context.startBackend();
   checkOpenModelFits((await readOpenModelBase(files)).configJson, directory);
   const trained: LoRASettings | undefined = instruct.lora;
+  const baseWeights = frozenBasePrecision(trained, runPrecision(schedule.options.precision, resume));
   checkOpenTrainingFits(
     decoder,
     {
       batchSize: run.batchSize,
       tokens: run.context,
       recompute: run.recompute,
-      ...(trained ? { adapterParameters: openLoRAParameters(decoder, trained.rank) } : {}),
+      ...(trained ? { adapterParameters: openLoRAParameters(decoder, trained.rank), baseWeights } : {}),
     },
     directory,
   );
@@ -123,13 +125,15 @@ export async function instructTrainOpenModel(
       manualSeed(run.seed);
       applyLoRA(model, trained);
     }
+    const parameters = model.numParameters();
+    await storeFrozenBase(model, baseWeights);
     output.note(
       `${resume ? `resuming ${out} at step ${resume.state.step}` : `instruction-tuning ${decoder.family} ${directory} into ${out}`}: ` +
-        `${model.numParameters().toLocaleString('en-US')} parameters; ${data.train.dataset.length} training entries ` +
+        `${parameters.toLocaleString('en-US')} parameters; ${data.train.dataset.length} training entries ` +
         `(${data.train.length} batches of ${run.batchSize}), ${data.validation.dataset.length} validation entries; ` +
         `${format.name} prompts${instruct.maskPrompt ? ', prompts masked' : ''}` +
         (trained
-          ? `; LoRA rank ${trained.rank}, alpha ${trained.alpha}: ${model.numParameters({ trainable: true }).toLocaleString('en-US')} parameters train`
+          ? `; LoRA rank ${trained.rank}, alpha ${trained.alpha}: ${model.numParameters({ trainable: true }).toLocaleString('en-US')} parameters train${frozenBaseNote(baseWeights)}`
           : ''),
     );
     await tidyRunDirectory(out, output);

@@ -23,6 +23,7 @@ import type { Tokenizer } from '@scratchgpt/tokenizer';
 import { evaluateModel, type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
 import type { Flags, FlagValues } from '../args.js';
 import { CommandError } from '../errors.js';
+import { frozenBaseNote, frozenBasePrecision, runPrecision, storeFrozenBase } from '../frozen-base.js';
 import {
   chosenFormat,
   defaultInstructionDataPath,
@@ -151,12 +152,13 @@ async function runInstructTrain(values: InstructTrainValues, context: CommandCon
   // Only now, with every argument, file and the data checked: the backend, then the model.
   await context.startBackend();
   const { lora } = plan.instruct;
+  const baseWeights = frozenBasePrecision(lora, runPrecision(schedule.options.precision, plan.resume));
   checkMemory(config, {
     batchSize: run.batchSize,
     tokens: run.context,
     training: true,
     recompute: run.recompute,
-    ...(lora ? { adapterParameters: loraParameters(config, lora.rank) } : {}),
+    ...(lora ? { adapterParameters: loraParameters(config, lora.rank), baseWeights } : {}),
   });
   // A LoRA run resumes with its updates apart from the frozen weights; any other start merges them.
   const { model } = await loadRun(plan.from.directory, plan.from.contents, plan.resume ? 'keep' : 'merge');
@@ -166,14 +168,16 @@ async function runInstructTrain(values: InstructTrainValues, context: CommandCon
     manualSeed(plan.run.seed);
     applyLoRA(model, lora);
   }
+  const parameters = model.numParameters();
+  await storeFrozenBase(model, baseWeights);
   const entries = (loader: InstructionLoader) => loader.dataset.length.toLocaleString('en-US');
   output.note(
     `${plan.resume ? `resuming ${out} at step ${plan.resume.state.step}` : `instruction-tuning ${plan.from.directory} into ${out}`}: ` +
-      `${model.numParameters().toLocaleString('en-US')} parameters; ${entries(data.train)} training entries ` +
+      `${parameters.toLocaleString('en-US')} parameters; ${entries(data.train)} training entries ` +
       `(${data.train.length} batches of ${run.batchSize}), ${entries(data.validation)} validation entries; ` +
       `${format.name} prompts${plan.instruct.maskPrompt ? ', prompts masked' : ''}` +
       (lora
-        ? `; LoRA rank ${lora.rank}, alpha ${lora.alpha}: ${model.numParameters({ trainable: true }).toLocaleString('en-US')} parameters train`
+        ? `; LoRA rank ${lora.rank}, alpha ${lora.alpha}: ${model.numParameters({ trainable: true }).toLocaleString('en-US')} parameters train${frozenBaseNote(baseWeights)}`
         : ''),
   );
   await tidyRunDirectory(out, output);

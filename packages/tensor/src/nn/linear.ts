@@ -156,6 +156,13 @@ export class Linear extends Module implements WeightStorage {
     return this.#halfWeight == null ? super.ownStateNames() : ['weight', ...super.ownStateNames()];
   }
 
+  protected override ownStateShapes(): Map<string, number[]> {
+    const out = new Map<string, number[]>();
+    if (this.#halfWeight != null) out.set('weight', [...this.#halfWeight.shape]);
+    for (const [name, shape] of super.ownStateShapes()) out.set(name, shape);
+    return out;
+  }
+
   protected override ownState(): StateDict {
     const out: StateDict = new Map();
     if (this.#halfWeight != null) out.set('weight', widenHalf(this.#halfWeight));

@@ -20,6 +20,7 @@ import type { TrainingSnapshot } from '@scratchgpt/trainer';
 import type { ClassifyRunSettings } from '../../classify-run-settings.js';
 import { readDirectoryText } from '../../data.js';
 import { CommandError } from '../../errors.js';
+import { weightStorageOf } from '../../frozen-base.js';
 import { parseJson } from '../../model-config.js';
 import type { OpenModelBase } from '../../open-model-run.js';
 import {
@@ -49,7 +50,7 @@ export async function saveClassifierRun(
     });
     for (const [name, bytes] of open?.sideFiles ?? []) await writeFileAtomic(join(target, name), bytes);
   };
-  return saveRunCheckpoint(directory, write, snapshot, { task: 'classify', run });
+  return saveRunCheckpoint(directory, write, snapshot, { task: 'classify', run }, weightStorageOf(model));
 }
 
 /** Where `--model DIR` keeps a classifier, and the run it belongs to if it is one. */

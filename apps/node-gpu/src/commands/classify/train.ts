@@ -21,6 +21,7 @@ import { type TrainingSnapshot, trainModel } from '@scratchgpt/trainer';
 import { type Flags, type FlagValues, stringFlag } from '../../args.js';
 import type { ClassifyRunSettings } from '../../classify-run-settings.js';
 import { UsageError } from '../../errors.js';
+import { frozenBaseNote, frozenBasePrecision, runPrecision, storeFrozenBase } from '../../frozen-base.js';
 import { checkLoRARank, loraFlags, loraParameters, readLoRAFlags } from '../../lora-flags.js';
 import { resolveConfig } from '../../model-config.js';
 import { isHubModel, resolveModelSource } from '../../model-source.js';
@@ -146,21 +147,28 @@ async function runClassifyTrain(values: TrainValues, context: CommandContext): P
   // Only now, with every argument, file and the data checked: the backend, then the model.
   await context.startBackend();
   const { lora } = settings;
+  const baseWeights = frozenBasePrecision(lora, runPrecision(schedule.options.precision, resume));
   checkModelMemory(plan.model, {
     batchSize: run.batchSize,
     tokens: run.maxLength,
     training: true,
     recompute: run.recompute,
     ...(lora && plan.model.kind === 'gpt'
-      ? { adapterParameters: loraParameters(plan.model.config, lora.rank, settings.classes.length) }
+      ? {
+          adapterParameters: loraParameters(plan.model.config, lora.rank, settings.classes.length),
+          baseWeights,
+        }
       : {}),
   });
   const model = await buildClassifier(plan, context.seed);
   model.backbone.model.recompute = run.recompute;
+  const parameters = model.numParameters();
+  // The class head is the classifier's own, not the frozen model's: it stays f32.
+  await storeFrozenBase(model, baseWeights, (name) => name === 'out_head');
   output.note(
     `${plan.start.kind === 'resume' ? `resuming ${out} at step ${plan.start.snapshot.state.step}` : `fine-tuning into ${out}`}: ` +
-      `${model.numParameters().toLocaleString('en-US')} parameters, ${model.numParameters({ trainable: true }).toLocaleString('en-US')} trainable ` +
-      `(${settings.lora ? `LoRA rank ${settings.lora.rank}, alpha ${settings.lora.alpha}` : settings.trainable}); classes ${settings.classes.join(', ')}; ` +
+      `${parameters.toLocaleString('en-US')} parameters, ${model.numParameters({ trainable: true }).toLocaleString('en-US')} trainable ` +
+      `(${settings.lora ? `LoRA rank ${settings.lora.rank}, alpha ${settings.lora.alpha}${frozenBaseNote(baseWeights)}` : settings.trainable}); classes ${settings.classes.join(', ')}; ` +
       `${data.train.rows.length} / ${data.validation.rows.length} / ${data.test.rows.length} texts of ${data.maxLength} tokens ` +
       `(${data.train.loader.length} batches of ${run.batchSize} per epoch)`,
   );

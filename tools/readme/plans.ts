@@ -324,6 +324,12 @@ export const plans: Record<string, Plan> = {
     check: `${syntaxOf('apps/node-gpu/bench/open-models-vs-pytorch.mjs')} && ${compiles('tools/reference/open_models_bench.py')}`,
     why: 'a benchmark: Qwen3-0.6B and Gemma-3-270M with random weights, generating and training on both sides, tens of minutes',
   },
+  'node apps/node-gpu/bench/open-models-vs-pytorch.mjs --measures lora-train --threads 1 --base-precision bf16':
+    {
+      kind: 'skip',
+      check: `${syntaxOf('apps/node-gpu/bench/open-models-vs-pytorch.mjs')} && ${compiles('tools/reference/open_models_bench.py')} && ${compiles('tools/reference/half_base.py')}`,
+      why: 'a benchmark: Qwen3-0.6B and Gemma-3-270M with random weights, LoRA training on both sides, tens of minutes',
+    },
   'node apps/node-gpu/bench/open-models-vs-pytorch.mjs --shapes gemma3-270m --measures generate --repeat 5': {
     kind: 'skip',
     check: `${syntaxOf('apps/node-gpu/bench/open-models-vs-pytorch.mjs')} && ${compiles('tools/reference/open_models_bench.py')}`,
@@ -459,6 +465,10 @@ export const plans: Record<string, Plan> = {
   '/usr/bin/python3 tools/reference/test_fixture_compare.py': {
     kind: 'pytorch',
     check: compiles('tools/reference/test_fixture_compare.py'),
+  },
+  '/usr/bin/python3 tools/reference/test_half_base.py': {
+    kind: 'pytorch',
+    check: compiles('tools/reference/test_half_base.py'),
   },
   '/usr/bin/python3 tools/reference/check_checkpoint.py runs/verdict': {
     kind: 'pytorch',

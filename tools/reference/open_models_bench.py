@@ -4,10 +4,15 @@ compared with (apps/node-gpu/bench/open-models-vs-pytorch.mjs).
 
     /usr/bin/python3 tools/reference/open_models_bench.py --shape qwen3-0.6b --measure generate
     /usr/bin/python3 tools/reference/open_models_bench.py --shape gemma3-270m --measure train --batch-size 1 --context 64
+    /usr/bin/python3 tools/reference/open_models_bench.py --shape qwen3-0.6b --measure lora-train --base-precision bf16
 
 generate: a --prompt-tokens prompt, then --new-tokens greedy tokens with the KV cache, batch 1 (one
 untimed warm-up of two tokens first). train: --warmup untimed then --steps timed AdamW steps (lr 4e-4,
-weight decay 0.1) on random token batches. Prints one JSON line.
+weight decay 0.1) on random token batches. lora-train: the same steps with the model frozen and a LoRA
+update (lora.py: rank --lora-rank, alpha --lora-alpha, scale alpha / rank) on every linear layer (the
+seven projections of each block; the head is tied to the embedding and takes none), the frozen base in
+float32 or, with --base-precision bf16, stored in bfloat16 and widened for each product (half_base.py).
+Prints one JSON line.
 """
 
 import argparse
@@ -19,6 +24,8 @@ import torch
 import torch.nn.functional as F
 
 from bench import keep_freed_memory, openblas_kernels
+from half_base import logits, store_base_bf16
+from lora import replace_linear_with_lora
 from open_models import Decoder, greedy_cached
 
 COMMON = {
@@ -73,13 +80,21 @@ SHAPES = {
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     parser.add_argument("--shape", choices=sorted(SHAPES), required=True)
-    parser.add_argument("--measure", choices=["generate", "train"], required=True)
+    parser.add_argument("--measure", choices=["generate", "train", "lora-train"], required=True)
     parser.add_argument("--prompt-tokens", type=int, default=32)
     parser.add_argument("--new-tokens", type=int, default=32)
     parser.add_argument("--batch-size", type=int, default=1)
     parser.add_argument("--context", type=int, default=64)
     parser.add_argument("--steps", type=int, default=2, help="timed training steps (default 2)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed training steps first (default 1)")
+    parser.add_argument("--lora-rank", type=int, default=16, help="lora-train: the updates' rank (default 16)")
+    parser.add_argument("--lora-alpha", type=float, default=16, help="lora-train: their alpha (default 16)")
+    parser.add_argument(
+        "--base-precision",
+        choices=["f32", "bf16"],
+        default="f32",
+        help="lora-train: how the frozen base is stored (default f32)",
+    )
     parser.add_argument("--threads", type=int, help="torch threads (default: torch's own default)")
     parser.add_argument("--seed", type=int, default=123)
     return parser.parse_args()
@@ -95,15 +110,17 @@ def measure_generate(model, cfg, args, data):
     return {"generateTokensPerSec": round(args.new_tokens / elapsed, 3), "seconds": round(elapsed, 3)}
 
 
-def measure_train(model, cfg, args, data):
+def measure_train(model, cfg, args, data, forward=None):
     model.train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=4e-4, weight_decay=0.1)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=4e-4, weight_decay=0.1)
+    forward = forward or model
 
     def step():
         tokens = torch.randint(0, cfg["vocab_size"], (args.batch_size, args.context + 1), generator=data)
         optimizer.zero_grad()
-        logits = model(tokens[:, :-1])
-        loss = F.cross_entropy(logits.flatten(0, 1), tokens[:, 1:].flatten())
+        scores = forward(tokens[:, :-1])
+        loss = F.cross_entropy(scores.flatten(0, 1), tokens[:, 1:].flatten())
         loss.backward()
         optimizer.step()
         return float(loss)
@@ -115,7 +132,25 @@ def measure_train(model, cfg, args, data):
         step()
     elapsed = time.perf_counter() - start
     tokens = args.batch_size * args.context * args.steps
-    return {"trainTokensPerSec": round(tokens / elapsed, 3), "secondsPerStep": round(elapsed / args.steps, 3)}
+    return {
+        "trainTokensPerSec": round(tokens / elapsed, 3),
+        "secondsPerStep": round(elapsed / args.steps, 3),
+        "trainableParameters": sum(p.numel() for p in trainable),
+    }
+
+
+def measure_lora_train(model, cfg, args, data):
+    """train's steps on LoRA updates alone: every base parameter frozen, the base in --base-precision."""
+    for param in model.parameters():
+        param.requires_grad_(False)
+    replace_linear_with_lora(model, args.lora_rank, args.lora_alpha)
+    if args.base_precision == "bf16":
+        store_base_bf16(model)
+    measured = measure_train(model, cfg, args, data, forward=lambda ids: logits(model, ids))
+    return {**measured, "loraRank": args.lora_rank, "loraAlpha": args.lora_alpha, "basePrecision": args.base_precision}
+
+
+MEASURES = {"generate": measure_generate, "train": measure_train, "lora-train": measure_lora_train}
 
 
 def main():
@@ -126,8 +161,9 @@ def main():
     torch.manual_seed(args.seed)
     cfg = SHAPES[args.shape]
     model = Decoder(cfg)
+    parameters = sum(p.numel() for p in model.parameters())
     data = torch.Generator().manual_seed(args.seed)
-    measured = (measure_generate if args.measure == "generate" else measure_train)(model, cfg, args, data)
+    measured = MEASURES[args.measure](model, cfg, args, data)
     result = {
         "framework": "pytorch",
         "torch": torch.__version__,
@@ -136,7 +172,7 @@ def main():
         "mallocTuned": malloc_tuned,
         "shape": args.shape,
         "measure": args.measure,
-        "parameters": sum(p.numel() for p in model.parameters()),
+        "parameters": parameters,
         **measured,
         "loadAverage": round(os.getloadavg()[0], 2),
     }

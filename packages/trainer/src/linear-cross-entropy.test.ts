@@ -94,3 +94,38 @@ describe('linearCrossEntropy inside a larger graph (cpu)', () => {
     expect(evaluation.has('ScatterNd')).toBe(false);
   });
 });
+
+describe('linearCrossEntropy on frozen weights (cpu)', () => {
+  it("gives the input's gradient alone, without computing the weights' (a base under LoRA)", async () => {
+    await initBackend({ prefer: 'cpu' });
+    const targets = tf.tensor1d(targetValues, 'int32');
+    const hidden = tf.variable(tf.tensor2d(hiddenValues, [N, D]));
+    const run = async (trainable: boolean) => {
+      const shards = shardRows.map((rows, i) =>
+        tf.tidy(() => tf.variable(tf.tensor2d(shardValues[i]!, [rows, D]), trainable)),
+      );
+      const step = () =>
+        tf.variableGrads(() => linearCrossEntropy(hidden, shards, targets, { chunkRows: 8 }), [hidden]);
+      const products = (
+        await tf.profile(() => {
+          const { value, grads } = step();
+          tf.dispose([value, ...Object.values(grads)]);
+        })
+      ).kernels.filter((kernel) => kernel.name === 'BatchMatMul').length;
+      const { value, grads } = step();
+      const result = { loss: (await value.data())[0]!, dx: await grads[hidden.name]!.data(), products };
+      tf.dispose([value, ...Object.values(grads), ...shards]);
+      return result;
+    };
+    const trainable = await run(true);
+    const before = tf.memory().numTensors;
+    const frozen = await run(false);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(frozen.loss).toBe(trainable.loss);
+    expect(maxAbsDiff(frozen.dx, trainable.dx)).toBe(0);
+    // Five chunks of at most 8 rows: each spares one product per shard, the weight's gradient.
+    expect(trainable.products - frozen.products).toBe(5 * shardRows.length);
+    hidden.dispose();
+    targets.dispose();
+  });
+});

@@ -3,7 +3,7 @@ import { initBackend, parseSafetensors, tf } from '@scratchgpt/tensor';
 import { getGPT2Tokenizer } from '@scratchgpt/tokenizer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { twoClassTsv } from '../../test/labelled-texts.js';
-import type { ClassifierFileSet, ClassifySettings } from '../classify-protocol.js';
+import type { ClassifierFileSet, ClassifierSummary, ClassifySettings } from '../classify-protocol.js';
 import type { FromWorker, MessageOf } from '../protocol.js';
 import { performClassify } from './classification.js';
 
@@ -85,11 +85,20 @@ describe('LoRA classify on a 16-bit base', () => {
       expect(p).toBeCloseTo(answer.probabilities[i] as number, 5);
   });
 
-  it('keeps the base in float32 at f32, and says so', async () => {
-    const trained = await perform({ type: 'classify-train', settings: { ...settings('f32'), steps: 1 } });
-    expect(one(trained, 'classifier').classifier.source).toBe(
-      'a new gpt-nano, fine-tuned on texts.tsv (base weights in f32)',
-    );
+  it('keeps the base in float32 at f32, saying so, and counts the 16-bit weights as parameters too', async () => {
+    const summaries = [];
+    for (const precision of ['bf16', 'f32'] as const) {
+      const trained = await perform({
+        type: 'classify-train',
+        settings: { ...settings(precision), steps: 1 },
+      });
+      summaries.push(one(trained, 'classifier').classifier);
+    }
+    const [half, full] = summaries as [ClassifierSummary, ClassifierSummary];
+    expect(full.source).toBe('a new gpt-nano, fine-tuned on texts.tsv (base weights in f32)');
+    expect(half.parameters).toBe(full.parameters);
+    expect(half.trainableParameters).toBe(full.trainableParameters);
+    expect(half.trainableParameters).toBeLessThan(half.parameters / 10);
   });
 });
 

@@ -137,15 +137,19 @@ async function train(
       : null;
   let base: BaseStorage | undefined;
   let classifier: GPTClassifier;
+  /** Every value of the model: a 16-bit weight is no longer a parameter, but the model still has it. */
+  let parameters: number | undefined;
   if (lora) {
     // The base is frozen under LoRA: stored in the run's 16-bit precision before the updates attach
     // (the class head, a new layer, stays float32 under its own update).
     classifier = new GPTClassifier(gpt, { numClasses: data.classes.length, pooling: request.pooling });
+    parameters = classifier.numParameters();
     base = await storeFrozenBase(
       classifier.backbone.parts.map(([, part]) => part),
       request.precision,
     );
     applyLoRA(classifier, lora);
+    parameters += classifier.numParameters({ trainable: true });
   } else {
     classifier = createClassifier(gpt, {
       numClasses: data.classes.length,
@@ -169,6 +173,7 @@ async function train(
     settings,
     `${source}, fine-tuned on ${request.fileName}${how ? ` (${how})` : ''}`,
     post,
+    parameters,
   );
 
   const validation = data.validation.loader.length > 0 ? data.validation.loader : undefined;
@@ -219,6 +224,7 @@ function replace(
   settings: ClassifierSettings,
   source: string,
   post: (message: FromWorker) => void,
+  parameters = classifier.numParameters(),
 ): void {
   current?.classifier.dispose();
   current = { classifier, settings };
@@ -227,7 +233,7 @@ function replace(
     maxLength: settings.maxLength,
     pooling: settings.pooling,
     trainable: settings.lora ? `LoRA rank ${settings.lora.rank}` : settings.trainable,
-    parameters: classifier.numParameters(),
+    parameters,
     trainableParameters: classifier.numParameters({ trainable: true }),
     source,
   };

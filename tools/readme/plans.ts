@@ -374,6 +374,16 @@ export const plans: Record<string, Plan> = {
     run: 'pnpm --filter web-webgpu bench --only wasm,wasmt1,wasm1 --steps 2 --warmup 1 --context 16 --batch 1',
     why: 'a benchmark: two steps on wasm on every core and on one thread in Chromium, once each',
   },
+  'pnpm --filter web-webgpu bench:lora': {
+    kind: 'instead',
+    run: 'pnpm --filter web-webgpu bench:lora --presets gpt-nano --precisions bf16 --steps 2',
+    why: 'a benchmark: GPT-2 medium and large take many minutes a step on a software adapter; gpt-nano shows that it runs',
+  },
+  'pnpm --filter web-webgpu bench:lora --presets gpt2-medium --precisions bf16 --steps 2': {
+    kind: 'instead',
+    run: 'pnpm --filter web-webgpu bench:lora --presets gpt-nano --precisions bf16 --steps 2',
+    why: 'a benchmark: GPT-2 medium takes minutes a step on a software adapter; gpt-nano shows that it runs',
+  },
 
   // packages/*/README.md
   'pnpm --filter @scratchgpt/attention test': oneTestFile('@scratchgpt/attention', 'src/readme.test.ts'),

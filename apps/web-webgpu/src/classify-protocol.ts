@@ -4,6 +4,7 @@
  */
 import type { Classification, LabelledFormat, Pooling, TrainablePart } from '@scratchgpt/classifier';
 import type { PresetName } from '@scratchgpt/gpt-model';
+import type { AutocastPrecision } from '@scratchgpt/tensor';
 import type { TrainEventOf } from './protocol.js';
 
 export interface ClassifySettings {
@@ -23,6 +24,11 @@ export interface ClassifySettings {
   lr: number;
   steps: number;
   evalEvery: number;
+  /**
+   * The products' precision in training (the Data and model card's); with LoRA, f16 and bf16 also
+   * store the frozen base in that precision.
+   */
+  precision: AutocastPrecision;
   seed: number;
 }
 

@@ -29,7 +29,7 @@ const train = createTrainPanel({ ...tasks, trainSettings: setup.trainSettings })
 const generate = createGeneratePanel(tasks);
 const attention = createAttentionPanel({ ...tasks, prompt: generate.prompt });
 const checkpoints = createCheckpointsPanel(tasks);
-const classify = createClassifyPage({ ...tasks, newModel: setup.newModel });
+const classify = createClassifyPage({ ...tasks, newModel: setup.newModel, precision: setup.precision });
 const openModel = createOpenModelPanel(tasks);
 const chat = createChatPanel(
   {
@@ -41,7 +41,7 @@ const chat = createChatPanel(
   },
   chatServer(),
 );
-const openLora = createOpenLoraPanel({ ...tasks, text: setup.text });
+const openLora = createOpenLoraPanel({ ...tasks, text: setup.text, precision: setup.precision });
 const preference = createPreferencePanel({ ...tasks, format: chat.format });
 const panels: { refresh(state: Readonly<TaskState>): void }[] = [
   setup,

@@ -4,6 +4,8 @@
  * `FromWorker`; chatting goes through the chat card's `chat` task with `model: 'open'`.
  */
 
+import type { AutocastPrecision } from '@scratchgpt/tensor';
+
 export const OPEN_FAMILIES = ['qwen3', 'llama3', 'gemma3'] as const;
 export type OpenFamilyName = (typeof OPEN_FAMILIES)[number];
 
@@ -42,6 +44,8 @@ export interface OpenLoraSettings {
   steps: number;
   contextLength: number;
   batchSize: number;
+  /** The products' precision (the Data and model card's); f16 and bf16 also store the frozen model in it. */
+  precision: AutocastPrecision;
   text: string;
   seed: number;
 }
@@ -60,4 +64,6 @@ export type OpenModelFromWorker =
       description: string;
       parameters: number;
       trainable: number;
+      /** "base weights in bf16", or why they stayed f32. */
+      base: string;
     };

@@ -12,6 +12,7 @@ import {
   type TrainablePart,
 } from '@scratchgpt/classifier';
 import { CONFIG_FILE, type PresetName, WEIGHTS_FILE } from '@scratchgpt/gpt-model';
+import type { AutocastPrecision } from '@scratchgpt/tensor';
 import smsUrl from '../../../../data/sms-spam-collection.tsv?url';
 import type {
   ClassifierFileSet,
@@ -34,6 +35,8 @@ export interface ClassifyPageDeps {
   stop(): void;
   /** The size and context chosen above, for a new model. */
   newModel(): { preset: PresetName; contextLength: number };
+  /** The precision chosen above (with LoRA, the frozen base is stored in it too). */
+  precision(): AutocastPrecision;
   /** Runs an action of the page, showing what it throws. */
   guarded(action: () => void | Promise<void>): () => void;
 }
@@ -88,6 +91,7 @@ export function createClassifyPage(deps: ClassifyPageDeps) {
       lr: readNumber(ui.lr, 'Learning rate', (v) => v > 0 && v < 1, 'a number between 0 and 1'),
       steps: readInteger(ui.steps, 'Steps', 1),
       evalEvery: readInteger(ui.evalEvery, 'Evaluate every', 0),
+      precision: deps.precision(),
       seed: 123,
     };
   }

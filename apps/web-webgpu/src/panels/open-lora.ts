@@ -4,6 +4,7 @@
  * the Data card's text; the loss is charted as the Train card charts it, and Stop ends the run after
  * the step in progress.
  */
+import type { AutocastPrecision } from '@scratchgpt/tensor';
 import { OPEN_FAMILIES, type OpenFamilyName, type OpenLoraSettings } from '../open-model-protocol.js';
 import type { MessageOf } from '../protocol.js';
 import { byTestId } from '../ui/elements.js';
@@ -14,6 +15,8 @@ import { isIdle, type PanelDeps, type TaskState } from './tasks.js';
 export interface OpenLoraPanelDeps extends PanelDeps {
   /** The Data and model card's training text. */
   text(): string;
+  /** The Data and model card's precision. */
+  precision(): AutocastPrecision;
 }
 
 type OpenLoraMessages = MessageOf<'open-lora-model' | 'data' | 'step' | 'eval' | 'trained'>;
@@ -49,6 +52,7 @@ export function createOpenLoraPanel(deps: OpenLoraPanelDeps) {
       steps: readInteger(ui.steps, 'LoRA steps', 1),
       contextLength: readInteger(ui.contextLength, 'LoRA context', 4, 256),
       batchSize: readInteger(ui.batchSize, 'LoRA batch size', 1, 64),
+      precision: deps.precision(),
       text,
       seed: 123,
     };
@@ -78,7 +82,7 @@ export function createOpenLoraPanel(deps: OpenLoraPanelDeps) {
     if (deps.state.busy !== 'open-lora') return;
     switch (message.type) {
       case 'open-lora-model':
-        ui.info.textContent = `${message.description}: ${message.parameters.toLocaleString('en-US')} parameters frozen, ${message.trainable.toLocaleString('en-US')} in LoRA updates trained.`;
+        ui.info.textContent = `${message.description}: ${message.parameters.toLocaleString('en-US')} parameters frozen (${message.base}), ${message.trainable.toLocaleString('en-US')} in LoRA updates trained.`;
         return;
       case 'data':
         deps.setStatus(`Training the LoRA updates on ${message.trainTokens.toLocaleString('en-US')} tokens…`);

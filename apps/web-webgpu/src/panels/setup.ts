@@ -117,6 +117,8 @@ export function createSetupPanel(deps: PanelDeps) {
     },
     /** The size and context chosen, for a new model. */
     newModel: () => ({ preset: selectedPreset(), contextLength: contextLength() }),
+    /** The precision chosen, for the fine-tuning cards. */
+    precision: () => precisionOf(ui.precision.value),
     /** The training text as it stands (LoRA on an open family trains on it too). */
     text: () => ui.trainingText.value,
     /** The batch size and evaluation interval, which instruction tuning shares. */

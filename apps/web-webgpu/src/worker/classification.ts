@@ -11,12 +11,13 @@ import {
   classify,
   createClassifier,
   evaluateClassifier,
-  type GPTClassifier,
+  GPTClassifier,
   loadClassifier,
   prepareClassificationData,
   serializeClassifier,
 } from '@scratchgpt/classifier';
 import { CONFIG_FILE, GPTModel, preset, WEIGHTS_FILE } from '@scratchgpt/gpt-model';
+import { applyLoRA } from '@scratchgpt/lora';
 import { manualSeed } from '@scratchgpt/tensor';
 import { getGPT2Tokenizer } from '@scratchgpt/tokenizer';
 import { trainModel } from '@scratchgpt/trainer';
@@ -28,6 +29,7 @@ import type {
 } from '../classify-protocol.js';
 import type { FromWorker } from '../protocol.js';
 import { copyOfModel, ownBuffer } from './checkpoint.js';
+import { type BaseStorage, describeBase, storeFrozenBase } from './half-base.js';
 
 /** Batches of each split an evaluation reads while training: a steady curve that stays quick. */
 const evalBatches = 4;
@@ -133,11 +135,28 @@ async function train(
     typeof request.trainable === 'object'
       ? { rank: request.trainable.loraRank, alpha: request.trainable.loraRank, scaling: 'rank' as const }
       : null;
-  const classifier = createClassifier(gpt, {
-    numClasses: data.classes.length,
-    pooling: request.pooling,
-    ...(lora ? { lora } : { trainable: request.trainable as Exclude<ClassifySettings['trainable'], object> }),
-  });
+  let base: BaseStorage | undefined;
+  let classifier: GPTClassifier;
+  /** Every value of the model: a 16-bit weight is no longer a parameter, but the model still has it. */
+  let parameters: number | undefined;
+  if (lora) {
+    // The base is frozen under LoRA: stored in the run's 16-bit precision before the updates attach
+    // (the class head, a new layer, stays float32 under its own update).
+    classifier = new GPTClassifier(gpt, { numClasses: data.classes.length, pooling: request.pooling });
+    parameters = classifier.numParameters();
+    base = await storeFrozenBase(
+      classifier.backbone.parts.map(([, part]) => part),
+      request.precision,
+    );
+    applyLoRA(classifier, lora);
+    parameters += classifier.numParameters({ trainable: true });
+  } else {
+    classifier = createClassifier(gpt, {
+      numClasses: data.classes.length,
+      pooling: request.pooling,
+      trainable: request.trainable as Exclude<ClassifySettings['trainable'], object>,
+    });
+  }
   const settings = classifierSettings({
     classes: data.classes,
     maxLength: data.maxLength,
@@ -146,7 +165,16 @@ async function train(
     ...(lora ? { lora } : { trainable: request.trainable as Exclude<ClassifySettings['trainable'], object> }),
   });
   const source = request.base.kind === 'current' ? 'the page’s GPT' : `a new ${request.base.preset}`;
-  replace(classifier, settings, `${source}, fine-tuned on ${request.fileName}`, post);
+  const how = [base && describeBase(base), request.precision !== 'f32' && `${request.precision} products`]
+    .filter(Boolean)
+    .join(', ');
+  replace(
+    classifier,
+    settings,
+    `${source}, fine-tuned on ${request.fileName}${how ? ` (${how})` : ''}`,
+    post,
+    parameters,
+  );
 
   const validation = data.validation.loader.length > 0 ? data.validation.loader : undefined;
   const accuracy = async (loader: typeof validation) =>
@@ -157,6 +185,7 @@ async function train(
     ...(validation ? { validation } : {}),
     objective: classificationObjective(),
     lr: request.lr,
+    precision: request.precision,
     maxSteps: request.steps,
     evalEvery: request.evalEvery,
     evalBatches,
@@ -195,6 +224,7 @@ function replace(
   settings: ClassifierSettings,
   source: string,
   post: (message: FromWorker) => void,
+  parameters = classifier.numParameters(),
 ): void {
   current?.classifier.dispose();
   current = { classifier, settings };
@@ -203,7 +233,7 @@ function replace(
     maxLength: settings.maxLength,
     pooling: settings.pooling,
     trainable: settings.lora ? `LoRA rank ${settings.lora.rank}` : settings.trainable,
-    parameters: classifier.numParameters(),
+    parameters,
     trainableParameters: classifier.numParameters({ trainable: true }),
     source,
   };

@@ -20,6 +20,7 @@ import { GPT2_VOCAB_SIZE } from '@scratchgpt/tokenizer';
 import type { OpenFamilyName, OpenLoraSettings } from '../open-model-protocol.js';
 import type { FromWorker } from '../protocol.js';
 import { prepareData } from './data.js';
+import { describeBase, storeFrozenBase } from './half-base.js';
 import { runTraining } from './training.js';
 
 /** A few layers of a small width, the same for every family; the vocabulary is GPT-2's (the page's tokens). */
@@ -72,6 +73,8 @@ export async function runOpenLora(
   manualSeed(settings.seed);
   const model = tinyOpenModel(settings.family, settings.contextLength);
   try {
+    // Frozen under LoRA: stored in the run's 16-bit precision before the updates attach.
+    const base = await storeFrozenBase([model], settings.precision);
     const updates = applyLoRA(model, { rank: settings.rank, alpha: 2 * settings.rank });
     const { config } = model;
     post({
@@ -80,6 +83,7 @@ export async function runOpenLora(
       description: `${config.family}: ${config.layerTypes.length} layers (${config.layerTypes.join(', ')}), ${config.nHeads} query heads sharing ${config.nKvGroups} key/value heads, ${config.embDim}-d, context ${config.contextLength}`,
       parameters: countDecoderParameters(config),
       trainable: [...updates.values()].reduce((sum, update) => sum + update.A.size + update.B.size, 0),
+      base: describeBase(base),
     });
     post({
       type: 'data',
@@ -91,7 +95,7 @@ export async function runOpenLora(
     // updates learned, which a few noisy training batches alone would not.
     await runTraining(
       model,
-      { data, lr: settings.lr, evalEvery: settings.steps },
+      { data, lr: settings.lr, evalEvery: settings.steps, precision: settings.precision },
       settings.steps,
       signal,
       post,

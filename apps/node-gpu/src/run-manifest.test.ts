@@ -18,6 +18,7 @@ const classifyRun = {
   maxLength: 7,
   batchSize: 4,
   seed: 123,
+  splitSeed: 7,
   base: 'gpt2',
   recompute: 'none',
 };
@@ -50,6 +51,12 @@ describe('parseRunManifest', () => {
     expect(() => parse({ ...envelope, task: 'pretrain', run, precision: 'fp8' })).toThrow(
       'checkpoint.json: "precision" must be "f32", "f16" or "bf16"; the run cannot resume',
     );
+  });
+
+  it('reads a classify run written before --split-seed as split by its seed', () => {
+    const { splitSeed: _, ...older } = classifyRun;
+    const parsed = parse({ ...envelope, task: 'classify', run: older });
+    expect(parsed.task === 'classify' && parsed.run.splitSeed).toBe(123);
   });
 
   it('reads each task as it is written now', () => {

@@ -150,7 +150,9 @@ describe.runIf(existsSync(chromiumPath))('open models in the page', () => {
     await page.getByTestId('open-lora-train').click();
     await waitForStatus(page, /^Trained the LoRA updates for 10 steps\./, 240_000, 'open-lora-status');
     expect(await page.getByTestId('open-lora-info').textContent()).toMatch(
-      new RegExp(`^${name}: 2 layers .* parameters frozen, [\\d,]+ in LoRA updates trained\\.$`),
+      new RegExp(
+        `^${name}: 2 layers .* parameters frozen \\(base weights in f32\\), [\\d,]+ in LoRA updates trained\\.$`,
+      ),
     );
     expect(await page.getByTestId('open-lora-step').textContent()).toBe('10');
     const losses = await page.evaluate(() => (window as unknown as { __valLosses: number[] }).__valLosses);

@@ -1,4 +1,5 @@
 export { PositionalEmbedding } from './learned-positions.js';
+export { loadInPieces } from './load-in-pieces.js';
 export { OutputHead, type OutputHeadOptions } from './output-head.js';
 export { type AdditivePositions, checkPositionRange } from './positions.js';
 export { RotaryEmbedding, type RotaryOptions } from './rotary.js';

@@ -106,6 +106,38 @@ export abstract class ShardedTable extends Module implements WeightStorage {
     return this.shardStarts.map((start, i) => (this.shardStarts[i + 1] ?? this.rows) - start);
   }
 
+  /** The shape of each shard, `[rows, dim]`, whichever way they are stored. */
+  get shardShapes(): [number, number][] {
+    return this.#shardRows().map((rows) => [rows, this.dim]);
+  }
+
+  /**
+   * Replaces the table's values with `shards`, float32 tensors of the {@link shardShapes}: a table
+   * read in pieces straight into its shards is never whole in memory. The tensors stay the caller's
+   * (a float32 table shares their storage; a 16-bit one rounds them).
+   */
+  loadShards(shards: readonly tf.Tensor[], name = 'weight'): void {
+    const shapes = this.shardShapes;
+    if (shards.length !== shapes.length) {
+      throw new RangeError(`${name}: ${shards.length} shards given for a table of ${shapes.length}`);
+    }
+    for (const [i, shard] of shards.entries()) assertShape(`${name} (shard ${i})`, shard.shape, shapes[i]!);
+    const halves = this.#halfShards;
+    if (halves != null) {
+      this.#halfShards = shards.map((shard, i) =>
+        halfTensor(shard.dataSync() as Float32Array, shapes[i]!, halves[i]!.precision),
+      );
+      for (const half of halves) half.dispose();
+      return;
+    }
+    tf.tidy(() => {
+      this.#shards.forEach((variable, i) => {
+        const shard = shards[i]!;
+        variable.assign(shard.dtype === 'float32' ? shard : tf.cast(shard, 'float32'));
+      });
+    });
+  }
+
   /** The whole table as one tensor (a new tensor the caller disposes). */
   weight(): tf.Tensor2D {
     const halves = this.#halfShards;

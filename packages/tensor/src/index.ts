@@ -55,6 +55,7 @@ export {
 export { ModuleList } from './nn/module-list.js';
 export { parseRecomputeMode, recomputeModule } from './nn/recompute-module.js';
 export { hasWeightStorage, storeWeights, type WeightStorage } from './nn/store-weights.js';
+export { NoInitGenerator } from './no-init.js';
 export { type AdamWScalars, type AdamWUpdate, adamwUpdate } from './ops/adamw-update.js';
 export { addBroadcast } from './ops/add.js';
 export {
@@ -86,6 +87,12 @@ export {
   type SoftmaxCrossEntropyOptions,
   softmaxCrossEntropy,
 } from './ops/softmax-cross-entropy.js';
+export {
+  emptyTensor,
+  tensorFromPieces,
+  tensorsFromPieces,
+  type WritePiece,
+} from './ops/tensor-from-pieces.js';
 export { withoutGradient } from './ops/without-gradient.js';
 export {
   Generator,
@@ -108,6 +115,7 @@ export {
   type ByteRanges,
   bytesAsRanges,
   openSafetensorsRanges,
+  readsInPieces,
   type SafetensorsRanges,
 } from './safetensors/ranges.js';
 export {
@@ -118,7 +126,7 @@ export {
   safetensorsHeaderLength,
 } from './safetensors/read.js';
 export { serializeTensors, tensorsFromSafetensors } from './safetensors/tensors.js';
-export { checkWeightDtype, checkWeights } from './safetensors/weights.js';
+export { checkWeightDtype, checkWeightPiece, checkWeights } from './safetensors/weights.js';
 export {
   safetensorsHeader,
   safetensorsPieces,

@@ -114,6 +114,16 @@ export class Generator {
     return out;
   }
 
+  /** A float32 tensor of uniform samples in [low, high); what {@link randUniform} draws. */
+  uniformTensor(shape: readonly number[], low = 0, high = 1): tf.Tensor {
+    return tf.tensor(this.uniformArray(tf.util.sizeFromShape([...shape]), low, high), [...shape], 'float32');
+  }
+
+  /** A float32 tensor of normal samples; what {@link randNormal} draws. */
+  normalTensor(shape: readonly number[], mean = 0, std = 1): tf.Tensor {
+    return tf.tensor(this.normalArray(tf.util.sizeFromShape([...shape]), mean, std), [...shape], 'float32');
+  }
+
   /** Shuffles in place (Fisher–Yates) and returns the array. */
   shuffle<T>(items: T[]): T[] {
     for (let i = items.length - 1; i > 0; i--) {
@@ -160,10 +170,10 @@ export function manualSeed(seed: number): Generator {
 
 /** A float32 tensor of uniform samples in [low, high). */
 export function randUniform(shape: number[], low = 0, high = 1, generator = defaultGenerator): tf.Tensor {
-  return tf.tensor(generator.uniformArray(tf.util.sizeFromShape(shape), low, high), shape, 'float32');
+  return generator.uniformTensor(shape, low, high);
 }
 
 /** A float32 tensor of normal samples. */
 export function randNormal(shape: number[], mean = 0, std = 1, generator = defaultGenerator): tf.Tensor {
-  return tf.tensor(generator.normalArray(tf.util.sizeFromShape(shape), mean, std), shape, 'float32');
+  return generator.normalTensor(shape, mean, std);
 }

@@ -183,6 +183,21 @@ export function hfToBook(state: HostState, config: GPTConfig, options: { withHea
 }
 
 /**
+ * The book's name of a Hugging Face tensor that is only renamed (the tables, the norms, the biases
+ * outside c_attn), so that it can be read straight into the model; undefined for one that is
+ * transposed or split.
+ */
+export function hfRenamedOnly(name: string): string | undefined {
+  const outer = [...headTensors, ...tailTensors].find(([hf]) => hf === name);
+  if (outer !== undefined) return outer[1];
+  const match = /^h\.(\d+)\.(.+)$/.exec(name);
+  const inBlock = blockTensors.find((candidate) => candidate.hf === match?.[2]);
+  if (match == null || inBlock === undefined || !('book' in inBlock) || 'transposed' in inBlock)
+    return undefined;
+  return `trf_blocks.${match[1]}.${inBlock.book}`;
+}
+
+/**
  * One tensor of a Hugging Face file under the book's names: c_attn becomes the three projections, a
  * Conv1D weight is transposed, anything else is renamed. Loading streams a file through this one tensor
  * at a time.

@@ -1,7 +1,10 @@
+import { loadInPieces } from '@scratchgpt/embeddings';
 import {
   checkWeightDtype,
   checkWeights,
+  NoInitGenerator,
   parseSafetensors,
+  readsInPieces,
   type Safetensors,
   type SafetensorsEntry,
   type SafetensorsRanges,
@@ -18,13 +21,13 @@ import {
   bookShapes,
   detectLayout,
   type HostState,
+  hfRenamedOnly,
   hfShapes,
   hfTensorToBook,
   hfToBook,
   isIgnoredTensor,
   type Layout,
 } from './layouts.js';
-import { NoInitGenerator } from './no-init.js';
 
 export interface LoadedModel {
   model: GPTModel;
@@ -131,6 +134,12 @@ export async function loadModelFromRanges(
     for (const entry of file.entries) {
       const name = bareName(entry.name);
       if (entries.get(name) !== entry) continue;
+      const direct = layout === 'book' ? name : hfRenamedOnly(name);
+      if (direct !== undefined && readsInPieces(entry.dtype)) {
+        // Straight into the model's storage: the token table is never held a second time.
+        await loadInPieces(model, direct, file, entry, source, (message) => new CheckpointError(message));
+        continue;
+      }
       const tensor = (await read(name)) as SafetensorsTensor;
       const host = { shape: tensor.shape, data: tensor.data as Float32Array };
       if (layout === 'book') {

@@ -1,5 +1,5 @@
 import type { DecoderConfig } from '../blocks/decoder-config.js';
-import type { DecoderModel } from '../blocks/decoder-model.js';
+import type { DecoderModel, DecoderModelOptions } from '../blocks/decoder-model.js';
 import { gemma3ConfigFromHuggingFace, gemma3Decoder } from '../gemma3/config.js';
 import { Gemma3Model } from '../gemma3/model.js';
 import { llama3ConfigFromHuggingFace, llama3Decoder } from '../llama3/config.js';
@@ -13,7 +13,7 @@ export interface OpenFamily {
   architecture: string;
   /** The shared decoder's config, for sizing the model before building it. */
   decoder(configJson: unknown): DecoderConfig;
-  build(configJson: unknown): DecoderModel;
+  build(configJson: unknown, options?: DecoderModelOptions): DecoderModel;
 }
 
 const FAMILIES: readonly OpenFamily[] = [
@@ -21,19 +21,19 @@ const FAMILIES: readonly OpenFamily[] = [
     modelType: 'qwen3',
     architecture: 'Qwen3ForCausalLM',
     decoder: (json) => qwen3Decoder(qwen3ConfigFromHuggingFace(json)),
-    build: (json) => new Qwen3Model(qwen3ConfigFromHuggingFace(json)),
+    build: (json, options) => new Qwen3Model(qwen3ConfigFromHuggingFace(json), options),
   },
   {
     modelType: 'llama',
     architecture: 'LlamaForCausalLM',
     decoder: (json) => llama3Decoder(llama3ConfigFromHuggingFace(json)),
-    build: (json) => new Llama3Model(llama3ConfigFromHuggingFace(json)),
+    build: (json, options) => new Llama3Model(llama3ConfigFromHuggingFace(json), options),
   },
   {
     modelType: 'gemma3_text',
     architecture: 'Gemma3ForCausalLM',
     decoder: (json) => gemma3Decoder(gemma3ConfigFromHuggingFace(json)),
-    build: (json) => new Gemma3Model(gemma3ConfigFromHuggingFace(json)),
+    build: (json, options) => new Gemma3Model(gemma3ConfigFromHuggingFace(json), options),
   },
 ];
 

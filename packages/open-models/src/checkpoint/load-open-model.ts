@@ -5,11 +5,14 @@
  * config.json, the model's size against the backend before any weight is read, shard names, dtypes,
  * finiteness, and every expected weight with its shape.
  */
+import { loadInPieces } from '@scratchgpt/embeddings';
 import {
   checkWeightDtype,
   checkWeights,
+  NoInitGenerator,
   openSafetensorsRanges,
   parseSafetensors,
+  readsInPieces,
   type SafetensorsRanges,
   type SafetensorsTensor,
   StateDictError,
@@ -67,7 +70,8 @@ export function openModelFromWeights(
   source: string = SINGLE_WEIGHTS_FILE,
 ): DecoderModel {
   const decoder = assertOpenModelFits(configJson);
-  const model = familyOf(configJson, CONFIG_FILE).build(configJson);
+  // No initialisation drawn: the strict load below replaces every weight.
+  const model = familyOf(configJson, CONFIG_FILE).build(configJson, { generator: new NoInitGenerator() });
   try {
     model.loadStateDict(
       new Map(
@@ -136,7 +140,8 @@ async function streamOpenModel(
     }
     const tied = assertOpenModelFits(configJson).tieEmbeddings;
     const wanted = (name: string) => !(tied && name === 'lm_head.weight');
-    const model = familyOf(configJson, CONFIG_FILE).build(configJson);
+    // Built without drawing an initialisation: every weight is about to be read.
+    const model = familyOf(configJson, CONFIG_FILE).build(configJson, { generator: new NoInitGenerator() });
     try {
       const shapes = new Map<string, readonly number[]>();
       for (const [name, file] of shards) {
@@ -150,6 +155,10 @@ async function streamOpenModel(
       for (const [name, file] of shards) {
         for (const entry of file.entries) {
           if (!wanted(entry.name)) continue;
+          if (readsInPieces(entry.dtype)) {
+            await loadInPieces(model, entry.name, file, entry, name, (message) => new RangeError(message));
+            continue;
+          }
           const tensor = await file.readTensor(entry);
           checkWeights([[entry.name, tensor]], name, (message) => new RangeError(message));
           const host = { shape: tensor.shape, data: tensor.data as Float32Array };

@@ -20,16 +20,26 @@ export function bfloat16ToFloat(bits: number): number {
 }
 
 export function decodeF16(bytes: Uint8Array): Float32Array {
+  return decodeF16Into(bytes, new Float32Array(bytes.byteLength / 2));
+}
+
+/** Widens the halves in `bytes` into the start of `out` (which must hold them); returns `out`. */
+export function decodeF16Into(bytes: Uint8Array, out: Float32Array): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out = new Float32Array(bytes.byteLength / 2);
-  for (let i = 0; i < out.length; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
+  const count = bytes.byteLength / 2;
+  for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true));
   return out;
 }
 
 export function decodeBF16(bytes: Uint8Array): Float32Array {
-  const out = new Float32Array(bytes.byteLength / 2);
-  const words = new Uint32Array(out.buffer);
+  return decodeBF16Into(bytes, new Float32Array(bytes.byteLength / 2));
+}
+
+/** Widens the bfloat16s in `bytes` into the start of `out` (which must hold them); returns `out`. */
+export function decodeBF16Into(bytes: Uint8Array, out: Float32Array): Float32Array {
+  const words = new Uint32Array(out.buffer, out.byteOffset, out.length);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = 0; i < out.length; i++) words[i] = view.getUint16(i * 2, true) << 16;
+  const count = bytes.byteLength / 2;
+  for (let i = 0; i < count; i++) words[i] = view.getUint16(i * 2, true) << 16;
   return out;
 }

@@ -149,6 +149,38 @@ describe('safetensors read by byte ranges', () => {
     expect(reads.at(-1)).toEqual([dataStart + 8, 12]);
   });
 
+  it('reads F32, F16 and BF16 tensors in pieces that make up what readTensor gives', async () => {
+    const values = Float32Array.from({ length: 37 }, (_, i) => (i - 18) * 0.375);
+    const bf16 = u16([...new Uint32Array(values.buffer)].map((word) => word >>> 16));
+    const f16 = u16([0x3c00, 0xc000, 0x0001, 0x7bff, 0x8000]);
+    const bytes = rawFile(
+      {
+        w: { dtype: 'F32', shape: [37], data_offsets: [0, 148] },
+        b: { dtype: 'BF16', shape: [37], data_offsets: [148, 222] },
+        h: { dtype: 'F16', shape: [5], data_offsets: [222, 232] },
+      },
+      new Uint8Array([...new Uint8Array(values.buffer), ...bf16, ...f16]),
+    );
+    const file = await openSafetensorsRanges(bytesAsRanges(bytes));
+    for (const entry of file.entries) {
+      const pieces: Array<[number, number[]]> = [];
+      await file.readTensorPieces(entry, (offset, piece) => pieces.push([offset, [...piece]]), 16);
+      const perPiece = entry.dtype === 'F32' ? 4 : 8;
+      expect(pieces.map(([offset]) => offset)).toEqual(
+        Array.from({ length: Math.ceil(entry.shape[0]! / perPiece) }, (_, i) => i * perPiece),
+      );
+      expect(pieces.flatMap(([, piece]) => piece)).toEqual([...(await file.readTensor(entry)).data]);
+    }
+  });
+
+  it('refuses to read integer tensors in pieces', async () => {
+    const bytes = serializeSafetensors({ ids: { shape: [2], data: new Int32Array([1, 2]) } });
+    const file = await openSafetensorsRanges(bytesAsRanges(bytes));
+    await expect(file.readTensorPieces(file.entries[0]!, () => {})).rejects.toThrow(
+      "readTensorPieces reads F32, F16 and BF16 tensors; 'ids' is I32",
+    );
+  });
+
   it('fails when the source holds fewer bytes than it said (a file cut short while read)', async () => {
     const bytes = serializeSafetensors({ a: { shape: [4], data: new Float32Array(4) } });
     const lying: ByteRanges = {

@@ -4,7 +4,7 @@
  * Where the bytes come from (a file descriptor, a download, memory) is the caller's `ByteRanges`.
  */
 
-import { decodeBF16, decodeF16 } from './float16.js';
+import { decodeBF16, decodeBF16Into, decodeF16, decodeF16Into } from './float16.js';
 import { HEADER_PREFIX_BYTES, type SafetensorsTensor } from './format.js';
 import {
   decodeSafetensorsTensor,
@@ -26,6 +26,32 @@ export interface SafetensorsRanges {
   metadata: Record<string, string>;
   /** One tensor read and converted: floats as float32, integers as int32. */
   readTensor(entry: SafetensorsEntry): Promise<SafetensorsTensor>;
+  /**
+   * One F32, F16 or BF16 tensor read in pieces of at most `pieceBytes` of the file, each widened to
+   * float32 and handed to `onPiece` with the element it starts at; the piece's array is reused for the
+   * next, so copy what you keep. No buffer ever holds the whole tensor. Other dtypes are refused: read
+   * them with `readTensor`.
+   */
+  readTensorPieces(
+    entry: SafetensorsEntry,
+    onPiece: (offset: number, values: Float32Array) => void,
+    pieceBytes?: number,
+  ): Promise<void>;
+}
+
+/** The float dtypes {@link SafetensorsRanges.readTensorPieces} reads, by bytes per element. */
+const PIECE_DTYPES: ReadonlyMap<string, number> = new Map([
+  ['F32', 4],
+  ['F16', 2],
+  ['BF16', 2],
+]);
+
+/** 8 MiB: large enough that reading by pieces costs nothing measurable, small beside any model. */
+const DEFAULT_PIECE_BYTES = 8 * 1024 * 1024;
+
+/** Whether {@link SafetensorsRanges.readTensorPieces} reads a tensor of this dtype. */
+export function readsInPieces(dtype: string): boolean {
+  return PIECE_DTYPES.has(dtype);
 }
 
 const littleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -56,7 +82,35 @@ export async function openSafetensorsRanges(
     if (entry.dtype === 'BF16') return { dtype: entry.dtype, shape: entry.shape, data: decodeBF16(raw) };
     return decodeSafetensorsTensor(entry, raw);
   };
-  return { entries: [...entries].sort((a, b) => a.begin - b.begin), metadata, readTensor };
+  const readTensorPieces = async (
+    entry: SafetensorsEntry,
+    onPiece: (offset: number, values: Float32Array) => void,
+    pieceBytes = DEFAULT_PIECE_BYTES,
+  ): Promise<void> => {
+    const width = PIECE_DTYPES.get(entry.dtype);
+    if (width === undefined || !littleEndian) {
+      throw new RangeError(
+        `readTensorPieces reads F32, F16 and BF16 tensors; '${entry.name}' is ${entry.dtype}`,
+      );
+    }
+    const perPiece = Math.max(1, Math.floor(pieceBytes / width));
+    const count = (entry.end - entry.begin) / width;
+    const raw = new Uint8Array(Math.min(count, perPiece) * width);
+    const widened = width === 4 ? new Float32Array(raw.buffer) : new Float32Array(raw.length / 2);
+    for (let offset = 0; offset < count; offset += perPiece) {
+      const n = Math.min(perPiece, count - offset);
+      await bytes.read(dataStart + entry.begin + offset * width, raw.subarray(0, n * width));
+      if (entry.dtype === 'F16') decodeF16Into(raw.subarray(0, n * 2), widened);
+      if (entry.dtype === 'BF16') decodeBF16Into(raw.subarray(0, n * 2), widened);
+      onPiece(offset, widened.subarray(0, n));
+    }
+  };
+  return {
+    entries: [...entries].sort((a, b) => a.begin - b.begin),
+    metadata,
+    readTensor,
+    readTensorPieces,
+  };
 }
 
 /** A file already in memory as `ByteRanges` (tests, and downloads held whole). */

@@ -29,16 +29,29 @@ export function checkWeights(
   fail: (message: string) => Error,
 ): void {
   for (const [name, tensor] of tensors) {
-    const data = tensor.data;
     checkWeightDtype(name, tensor.dtype, source, fail);
-    for (let i = 0; i < data.length; i++) {
-      const value = data[i] as number;
-      // x − x is 0 for every finite x, and NaN for NaN and ±Infinity: one test for both.
-      if (value - value !== 0) {
-        throw fail(
-          `${source}: tensor '${name}' holds ${value} at index ${i}: the checkpoint is damaged, or was saved after training diverged`,
-        );
-      }
+    checkWeightPiece(name, tensor.data, 0, source, fail);
+  }
+}
+
+/**
+ * {@link checkWeights}'s finiteness check for a piece of one tensor, whose first value is the tensor's
+ * element `offset`: for weights read in pieces.
+ */
+export function checkWeightPiece(
+  name: string,
+  data: ArrayLike<number>,
+  offset: number,
+  source: string,
+  fail: (message: string) => Error,
+): void {
+  for (let i = 0; i < data.length; i++) {
+    const value = data[i] as number;
+    // x − x is 0 for every finite x, and NaN for NaN and ±Infinity: one test for both.
+    if (value - value !== 0) {
+      throw fail(
+        `${source}: tensor '${name}' holds ${value} at index ${offset + i}: the checkpoint is damaged, or was saved after training diverged`,
+      );
     }
   }
 }

@@ -6,6 +6,8 @@
  *
  * - `streamed`: the CLI's path (`loadCheckpoint`): the header, then each tensor read by its byte range,
  *   converted and copied into the model before the next;
+ * - `streamed-bf16`: the same, into a model built in bf16 (`weightPrecision`): each weight rounded on its
+ *   way in, so the model is half the float32 one and never exists in float32 (not a default path);
  * - `host-map`: every tensor read by range into one map on the host, then the model built from the map
  *   (what the CLI did before tensors were streamed into the model);
  * - `whole`: the file read into one buffer and parsed (`loadModel`, the in-memory API).
@@ -15,7 +17,7 @@
  * the same way. Needs a build (`pnpm turbo run build --filter=scratchgpt-cli...`).
  *
  *   node apps/node-gpu/bench/load-memory.mjs [--sizes gpt2-small,gpt2-medium] [--backends cpu,wasm]
- *     [--paths streamed,host-map,whole] [--dtypes F32,BF16]
+ *     [--paths streamed,host-map,whole|streamed-bf16] [--dtypes F32,BF16]
  *
  * Prints one JSON object: { cases: [{ preset, dtype, backend, path, fileBytes, peakBytes, ratio, ms }] }.
  */
@@ -192,6 +194,8 @@ async function loadOnce(directory, backend, path) {
   let model;
   if (path === 'streamed') {
     ({ model } = await loadCheckpoint(directory));
+  } else if (path === 'streamed-bf16') {
+    ({ model } = await loadCheckpoint(directory, { weightPrecision: 'bf16' }));
   } else if (path === 'host-map') {
     const file = await openFileRanges(weightsPath);
     const ranges = await openSafetensorsRanges(file, weightsPath);

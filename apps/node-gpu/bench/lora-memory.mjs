@@ -7,7 +7,7 @@
  * `--lora-rank 16 --precision bf16` trains), each with and without recomputing the blocks. Reports, as
  * JSON: the tensors held once the model is ready (`weightsMiB`), TF.js's peak bytes during the step
  * (`peakMiB`, `tf.profile`, the weights included), the wasm heap's size after building the model
- * (`buildHeapMiB`: the model is built in f32 and then converted, so that is the f32 model's peak) and
+ * (`buildHeapMiB`: the model is built straight in the base's precision, `buildInPrecision`) and
  * after the step (`heapMiB`: a wasm heap never shrinks, so that is the run's peak), the step's wall
  * time, and the estimate the memory check makes (`estimateMiB`); or the error where it does not fit.
  *
@@ -22,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { estimateMemory, GPTModel, preset } from '@scratchgpt/gpt-model';
 import { applyLoRA } from '@scratchgpt/lora';
-import { autocast, Generator, initBackend, tf } from '@scratchgpt/tensor';
+import { autocast, buildInPrecision, Generator, initBackend, tf } from '@scratchgpt/tensor';
 import { AdamW, calcLossBatch, computeGradients } from '@scratchgpt/trainer';
 
 const { values } = parseArgs({
@@ -101,8 +101,12 @@ async function measure() {
   const precision = values.base;
   const recompute = values.mode;
   const config = preset(values.preset, { tieWeights: true });
-  const model = new GPTModel(config, { generator: new Generator(1), recompute });
-  if (precision !== 'f32') await model.storeWeights(precision);
+  // Built straight in the base's precision: the f32 model never exists (the same values as building in
+  // f32 and then storing, layer by layer).
+  const model = buildInPrecision(
+    precision,
+    () => new GPTModel(config, { generator: new Generator(1), recompute }),
+  );
   const buildHeap = heapBytes();
   applyLoRA(model, { rank, alpha: rank, generator: new Generator(3) });
   model.train();

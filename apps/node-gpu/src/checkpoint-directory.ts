@@ -11,7 +11,7 @@ import { CLASSIFIER_SETTINGS_FILE } from '@scratchgpt/classifier';
 import { CheckpointError, ConfigError, type LoadedModel } from '@scratchgpt/gpt-model';
 import { companionFileLimit, loadCheckpoint, WEIGHTS_FILE } from '@scratchgpt/gpt-model/node';
 import { ADAPTER_FILE, AdapterError, loadAdapters, mergeLoRA } from '@scratchgpt/lora';
-import { SafetensorsError } from '@scratchgpt/tensor';
+import { SafetensorsError, type StoragePrecision } from '@scratchgpt/tensor';
 import { readDirectoryFile } from './data.js';
 import { CommandError } from './errors.js';
 
@@ -22,14 +22,21 @@ const CLASSIFIER_FILE = CLASSIFIER_SETTINGS_FILE;
 
 export type AdapterUse = 'merge' | 'keep';
 
+/**
+ * Loads the checkpoint in `directory`. `weightPrecision` (for serving: `--precision`) builds the model
+ * in 16 bits and rounds each weight on its way in, so the float32 model never exists; where updates
+ * are to be merged into the weights first, it loads in f32 and the caller stores the merged weights.
+ */
 export async function loadCheckpointDirectory(
   directory: string,
   adapters: AdapterUse = 'merge',
+  weightPrecision: StoragePrecision = 'f32',
 ): Promise<LoadedModel> {
   try {
-    const loaded = await loadCheckpoint(directory);
     const adapterPath = join(directory, ADAPTER_FILE);
-    if (existsSync(adapterPath) && !existsSync(join(directory, CLASSIFIER_FILE))) {
+    const withAdapters = existsSync(adapterPath) && !existsSync(join(directory, CLASSIFIER_FILE));
+    const loaded = await loadCheckpoint(directory, withAdapters ? {} : { weightPrecision });
+    if (withAdapters) {
       const weightsBytes = (await stat(join(directory, WEIGHTS_FILE))).size;
       const bytes = await readDirectoryFile(adapterPath, '--model', companionFileLimit(weightsBytes));
       loadAdapters(loaded.model, bytes, adapterPath);

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { ConfigError, parseConfigJson } from '@scratchgpt/gpt-model';
 import { HubError, looksLikeModelId } from '@scratchgpt/hub';
 import { downloadModel } from '@scratchgpt/hub/node';
+import type { StoragePrecision } from '@scratchgpt/tensor';
 import type { CommandContext } from './commands/context.js';
 import { DownloadBar } from './download-progress.js';
 import { CommandError } from './errors.js';
@@ -19,7 +20,11 @@ export function isHubModel(value: string): boolean {
 }
 
 /** The checkpoint directory `--model VALUE` names: VALUE itself, or the Hub model's cached snapshot. */
-export async function resolveModelSource(value: string, context: CommandContext): Promise<string> {
+export async function resolveModelSource(
+  value: string,
+  context: CommandContext,
+  weightPrecision: StoragePrecision = 'f32',
+): Promise<string> {
   if (!isHubModel(value)) return value;
   await context.startBackend();
   const bar = new DownloadBar(context.output.isTTY);
@@ -27,7 +32,7 @@ export async function resolveModelSource(value: string, context: CommandContext)
     const model = await downloadModel(value, {
       onProgress: bar.update,
       onNote: context.output.note,
-      beforeWeights: (config) => checkWeightsFit(config, value),
+      beforeWeights: (config) => checkWeightsFit(config, value, weightPrecision),
     });
     return model.directory;
   } catch (error) {
@@ -39,10 +44,13 @@ export async function resolveModelSource(value: string, context: CommandContext)
   }
 }
 
-/** The weights alone must fit; each command then checks its own use (batch, context, training). */
-function checkWeightsFit(configJson: unknown, name: string): void {
+/**
+ * The weights alone must fit (an open model's in the precision it will be stored in); each command
+ * then checks its own use (batch, context, training).
+ */
+function checkWeightsFit(configJson: unknown, name: string, weightPrecision: StoragePrecision): void {
   if (isOpenModelConfig(configJson, `config.json of ${name}`)) {
-    checkOpenModelFits(configJson, name);
+    checkOpenModelFits(configJson, name, weightPrecision);
     return;
   }
   try {

@@ -18,7 +18,7 @@ import {
   type OpenModelCheckpoint,
   SINGLE_WEIGHTS_FILE,
 } from '@scratchgpt/open-models';
-import { SafetensorsError, StateDictError } from '@scratchgpt/tensor';
+import { SafetensorsError, StateDictError, type StoragePrecision } from '@scratchgpt/tensor';
 import type { AdapterUse } from './checkpoint-directory.js';
 import { readDirectoryFile, readDirectoryText } from './data.js';
 import { CommandError } from './errors.js';
@@ -73,10 +73,17 @@ async function configJsonOf(directory: string): Promise<unknown | undefined> {
   return exists ? parseJson(await readDirectoryText(path, '--model'), path) : undefined;
 }
 
-/** Refuses, from its config.json, an open model whose weights the backend cannot hold. */
-export function checkOpenModelFits(configJson: unknown, name: string): void {
+/**
+ * Refuses, from its config.json, an open model whose weights (stored in `weightPrecision`) the backend
+ * cannot hold.
+ */
+export function checkOpenModelFits(
+  configJson: unknown,
+  name: string,
+  weightPrecision: StoragePrecision = 'f32',
+): void {
   try {
-    assertOpenModelFits(configJson);
+    assertOpenModelFits(configJson, weightPrecision);
   } catch (error) {
     throw new CommandError(`${name}: ${(error as Error).message}`);
   }
@@ -86,8 +93,11 @@ export function checkOpenModelFits(configJson: unknown, name: string): void {
  * The model in `directory`, with the LoRA updates saved beside it (adapter.safetensors) merged in; a
  * checkpoint that does not load is one line naming the file and the fix.
  */
-export async function loadOpenModelDirectory(directory: string): Promise<DecoderModel> {
-  return (await loadOpenModelFiles(directory)).model;
+export async function loadOpenModelDirectory(
+  directory: string,
+  weightPrecision: StoragePrecision = 'f32',
+): Promise<DecoderModel> {
+  return (await loadOpenModelFiles(directory, 'merge', weightPrecision)).model;
 }
 
 /** The model in `directory` with the Hugging Face config.json it was built from. */
@@ -97,14 +107,20 @@ export function loadOpenCheckpointDirectory(directory: string): Promise<OpenMode
 
 /**
  * {@link loadOpenModelDirectory} with its config.json and model.safetensors' metadata (a run's step);
- * LoRA updates merged (`merge`) or kept apart to train on (`keep`).
+ * LoRA updates merged (`merge`) or kept apart to train on (`keep`). `weightPrecision` builds the model
+ * in 16 bits as it loads, unless updates are to be merged into its weights first (the caller then
+ * stores the merged weights).
  */
 export async function loadOpenModelFiles(
   directory: string,
   adapters: AdapterUse = 'merge',
+  weightPrecision: StoragePrecision = 'f32',
 ): Promise<{ model: DecoderModel; configJson: unknown; metadata: Record<string, string> }> {
   try {
-    const { model, configJson, metadata } = await loadOpenModelCheckpoint(directoryReader(directory));
+    const merging = adapters === 'merge' && existsSync(join(directory, ADAPTER_FILE));
+    const { model, configJson, metadata } = await loadOpenModelCheckpoint(directoryReader(directory), {
+      weightPrecision: merging ? 'f32' : weightPrecision,
+    });
     try {
       await attachSavedAdapters(model, directory, adapters);
     } catch (error) {

@@ -13,7 +13,7 @@
  */
 
 import { fittingRemedies } from '@scratchgpt/gpt-model';
-import { countDecoderParameters, type DecoderConfig } from '@scratchgpt/open-models';
+import { countDecoderParameters, countHalfStorableValues, type DecoderConfig } from '@scratchgpt/open-models';
 import { memoryBudgetBytes, type RecomputeMode, type StoragePrecision } from '@scratchgpt/tensor';
 import { preferredMomentsLocation } from '@scratchgpt/trainer';
 import { CommandError } from './errors.js';
@@ -38,12 +38,7 @@ export interface OpenTrainingUse {
 }
 
 /** The values `storeWeights` puts in 16 bits: every projection of the layers, the embedding, an untied head. */
-export function openHalfStoredValues(config: DecoderConfig): number {
-  const { vocabSize, embDim, nHeads, nKvGroups, headDim, hiddenDim, layerTypes } = config;
-  const attention = 2 * embDim * nHeads * headDim + 2 * embDim * nKvGroups * headDim;
-  const perLayer = attention + 3 * embDim * hiddenDim;
-  return vocabSize * embDim * (config.tieEmbeddings ? 1 : 2) + layerTypes.length * perLayer;
-}
+export const openHalfStoredValues = countHalfStorableValues;
 
 export function openTrainingBytes(config: DecoderConfig, use: OpenTrainingUse): number {
   const { batchSize, tokens } = use;

@@ -291,9 +291,10 @@ export async function loadRun(
 export async function loadModelDirectory(
   directory: string,
   contents?: DirectoryContents,
+  weightPrecision: StoragePrecision = 'f32',
 ): Promise<LoadedModel> {
   const found = contents ?? (await inspectDirectory(directory, '--model'));
-  return loadCheckpointDirectory(modelFilesOf(directory, found));
+  return loadCheckpointDirectory(modelFilesOf(directory, found), 'merge', weightPrecision);
 }
 
 /** Where the weights of `--model DIR` are, with a clear error where there are none. */

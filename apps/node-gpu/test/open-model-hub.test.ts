@@ -37,7 +37,7 @@ beforeAll(async () => {
   const files = Object.fromEntries(shardedCheckpoint(fixtureWeights('qwen3-tiny'), 2));
   hub = await startFakeHub({
     repos: {
-      // Llama 3.2 1B's architecture fields, and weights that must never be asked for.
+      // Llama 3.2 1B's architecture fields, and weights a float32 load on wasm must never ask for.
       'acme/llama-1b': {
         files: {
           'config.json': jsonBytes({
@@ -231,10 +231,21 @@ describe('a Qwen3 checkpoint from the Hub', () => {
     );
     expect(code).not.toBe(0);
     expect(stderr).toMatch(
-      /acme\/llama-1b: This Llama 3 model's float32 weights take 4\.6 GiB, more than the 4\.0 GiB .*16-bit weights as 16-bit, which halves this, is planned/,
+      /acme\/llama-1b: This Llama 3 model's float32 weights take 4\.6 GiB, more than the 4\.0 GiB .*or store the weights in 16 bits \(bf16\), which halves this/,
     );
     const asked = hub.requests.map((request) => request.path).filter((path) => path.includes('llama-1b'));
     expect(asked.some((path) => path.endsWith('config.json'))).toBe(true);
     expect(asked.some((path) => path.includes('safetensors'))).toBe(false);
+  });
+
+  it('lets Llama 3.2 1B past that check on wasm with --precision bf16: its weights then take 2.3 GiB', async () => {
+    const before = hub.requests.length;
+    const { stderr } = await runCli(
+      ['generate', '--model', 'acme/llama-1b', '--ids', '1', '--backend', 'wasm', '--precision', 'bf16'],
+      { env },
+    );
+    expect(stderr).not.toMatch(/weights take/);
+    const asked = hub.requests.slice(before).map((request) => request.path);
+    expect(asked.some((path) => path.includes('llama-1b') && path.includes('safetensors'))).toBe(true);
   });
 });

@@ -8,15 +8,16 @@ import {
   type Module,
   type SafetensorsEntry,
   type SafetensorsRanges,
-  tensorsFromPieces,
-  tf,
+  tensorFromPieces,
+  type tf,
 } from '@scratchgpt/tensor';
 import { ShardedTable } from './sharded-table.js';
 
 /**
  * Reads `entry` of `file` (F32, F16 or BF16: see `readsInPieces`) into the model's state-dict entry
- * `name`; `source` names the file in errors, which `fail` makes. The largest tensors (the token table,
- * 31% of GPT-2 124M) are never whole on the host, nor twice on the device.
+ * `name` (a sharded table shard by shard); `source` names the file in errors, which `fail` makes. The
+ * largest tensors (the token table, 31% of GPT-2 124M) are never whole on the host, nor twice on the
+ * device.
  */
 export async function loadInPieces(
   model: Module,
@@ -26,18 +27,34 @@ export async function loadInPieces(
   source: string,
   fail: (message: string) => Error,
 ): Promise<void> {
+  const read = async (part: SafetensorsEntry, first: number): Promise<tf.Tensor> =>
+    tensorFromPieces(part.shape, (write) =>
+      file.readTensorPieces(part, (offset, values) => {
+        checkWeightPiece(entry.name, values, first + offset, source, fail);
+        write(offset, values);
+      }),
+    );
   const table = shardedTableAt(model, name);
-  const tensors = await tensorsFromPieces(table?.shardShapes ?? [entry.shape], (write) =>
-    file.readTensorPieces(entry, (offset, values) => {
-      checkWeightPiece(entry.name, values, offset, source, fail);
-      write(offset, values);
-    }),
-  );
-  try {
-    if (table !== undefined) table.loadShards(tensors, name);
-    else model.loadStateDict(new Map([[name, tensors[0] as tf.Tensor]]), { strict: false });
-  } finally {
-    tf.dispose(tensors);
+  if (table === undefined) {
+    const tensor = await read(entry, 0);
+    try {
+      model.loadStateDict(new Map([[name, tensor]]), { strict: false });
+    } finally {
+      tensor.dispose();
+    }
+    return;
+  }
+  // One shard at a time: a table stored in 16 bits then holds one float32 shard at most.
+  const width = (entry.end - entry.begin) / (table.rows * table.dim);
+  for (const [i, [rows, dim]] of table.shardShapes.entries()) {
+    const first = (table.shardStarts[i] as number) * dim;
+    const begin = entry.begin + first * width;
+    const shard = await read({ ...entry, shape: [rows, dim], begin, end: begin + rows * dim * width }, first);
+    try {
+      table.loadShard(i, shard, name);
+    } finally {
+      shard.dispose();
+    }
   }
 }
 

@@ -22,6 +22,7 @@ export class OutputHead extends ShardedTable {
       inFeatures,
       (rows) => randUniform([rows, inFeatures], -bound, bound, generator),
       options,
+      (rows, precision) => generator.uniformHalf([rows, inFeatures], -bound, bound, precision),
     );
   }
 

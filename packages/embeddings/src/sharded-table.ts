@@ -1,6 +1,8 @@
 import {
   assertShape,
+  buildPrecision,
   gatherHalf,
+  type HalfPrecision,
   type HalfTensor,
   type HostTensor,
   halfTensor,
@@ -19,6 +21,11 @@ import {
 import { shardRowCounts } from './shards.js';
 
 export interface ShardedTableOptions {
+  /**
+   * Stores the table in this precision from the start (f16/bf16: frozen, as after `storeWeight`);
+   * default: the build's (`buildInPrecision`), else f32.
+   */
+  weightPrecision?: StoragePrecision;
   /**
    * The largest shard in bytes. Defaults to what the current backend prefers (`preferredShardBytes()`:
    * WebGPU's binding limit, 32 MiB on wasm), so tables are split only where the backend needs it;
@@ -40,11 +47,16 @@ export abstract class ShardedTable extends Module implements WeightStorage {
   /** The first row of each shard. */
   readonly shardStarts: number[];
 
+  /**
+   * `init` draws a shard's float32 values; `initHalf`, where given, draws the same values straight
+   * into 16 bits (else they are drawn in float32 and packed, one shard at a time).
+   */
   constructor(
     readonly rows: number,
     readonly dim: number,
     init: (rows: number) => tf.Tensor,
     options: ShardedTableOptions,
+    initHalf?: (rows: number, precision: HalfPrecision) => HalfTensor,
   ) {
     super();
     if (!Number.isInteger(rows) || !Number.isInteger(dim) || rows < 1 || dim < 1) {
@@ -54,10 +66,26 @@ export abstract class ShardedTable extends Module implements WeightStorage {
     const counts = shardRowCounts(rows, dim * 4, limit);
     this.shardStarts = [];
     let start = 0;
-    this.#shards = counts.map((count, i) => {
+    for (const count of counts) {
       this.shardStarts.push(start);
       start += count;
-      return this.registerParameter(this.#shardName(i, counts.length), init(count));
+    }
+    const precision = options.weightPrecision ?? buildPrecision();
+    if (precision === 'f32') {
+      this.#shards = counts.map((count, i) =>
+        this.registerParameter(this.#shardName(i, counts.length), init(count)),
+      );
+      return;
+    }
+    this.#shards = [];
+    this.#halfShards = counts.map((count) => {
+      if (initHalf !== undefined) return initHalf(count, precision);
+      const values = init(count);
+      try {
+        return halfTensor(values.dataSync() as Float32Array, values.shape, precision);
+      } finally {
+        values.dispose();
+      }
     });
   }
 
@@ -112,29 +140,25 @@ export abstract class ShardedTable extends Module implements WeightStorage {
   }
 
   /**
-   * Replaces the table's values with `shards`, float32 tensors of the {@link shardShapes}: a table
-   * read in pieces straight into its shards is never whole in memory. The tensors stay the caller's
-   * (a float32 table shares their storage; a 16-bit one rounds them).
+   * Replaces shard `index`'s values with `values`, a float32 tensor of its {@link shardShapes} entry: a
+   * table read in pieces, one shard at a time, is never whole in memory. `values` stays the caller's (a
+   * float32 shard shares its storage; a 16-bit one rounds it). `name` names the table in errors.
    */
-  loadShards(shards: readonly tf.Tensor[], name = 'weight'): void {
-    const shapes = this.shardShapes;
-    if (shards.length !== shapes.length) {
-      throw new RangeError(`${name}: ${shards.length} shards given for a table of ${shapes.length}`);
+  loadShard(index: number, values: tf.Tensor, name = 'weight'): void {
+    const shape = this.shardShapes[index];
+    if (shape === undefined) {
+      throw new RangeError(`${name}: no shard ${index} in a table of ${this.shardStarts.length}`);
     }
-    for (const [i, shard] of shards.entries()) assertShape(`${name} (shard ${i})`, shard.shape, shapes[i]!);
+    assertShape(`${name} (shard ${index})`, values.shape, shape);
     const halves = this.#halfShards;
     if (halves != null) {
-      this.#halfShards = shards.map((shard, i) =>
-        halfTensor(shard.dataSync() as Float32Array, shapes[i]!, halves[i]!.precision),
-      );
-      for (const half of halves) half.dispose();
+      const half = halves[index]!;
+      halves[index] = halfTensor(values.dataSync() as Float32Array, shape, half.precision);
+      half.dispose();
       return;
     }
     tf.tidy(() => {
-      this.#shards.forEach((variable, i) => {
-        const shard = shards[i]!;
-        variable.assign(shard.dtype === 'float32' ? shard : tf.cast(shard, 'float32'));
-      });
+      this.#shards[index]!.assign(values.dtype === 'float32' ? values : tf.cast(values, 'float32'));
     });
   }
 

@@ -16,7 +16,13 @@ export class TokenEmbedding extends ShardedTable {
     options: TokenEmbeddingOptions = {},
   ) {
     const generator = options.generator ?? getDefaultGenerator();
-    super(numEmbeddings, embeddingDim, (rows) => randNormal([rows, embeddingDim], 0, 1, generator), options);
+    super(
+      numEmbeddings,
+      embeddingDim,
+      (rows) => randNormal([rows, embeddingDim], 0, 1, generator),
+      options,
+      (rows, precision) => generator.normalHalf([rows, embeddingDim], 0, 1, precision),
+    );
   }
 
   /** ids: int32 (...) → (..., embeddingDim) */

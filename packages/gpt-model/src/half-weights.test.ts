@@ -1,9 +1,21 @@
-import { Generator, type HalfPrecision, initBackend, Linear, tf } from '@scratchgpt/tensor';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  buildInPrecision,
+  buildPrecision,
+  Generator,
+  type HalfPrecision,
+  initBackend,
+  Linear,
+  tf,
+} from '@scratchgpt/tensor';
 import { findTestBackends, maxAbsDiff } from '@scratchgpt/tensor/testing';
 import { describe, expect, it } from 'vitest';
 import { preset } from './config.js';
 import { generate } from './generate.js';
 import { GPTModel } from './gpt-model.js';
+import { loadCheckpoint, saveCheckpoint } from './node.js';
 
 const backends = await findTestBackends();
 
@@ -90,3 +102,64 @@ describe('storing weights in 16 bits', () => {
     rounded.dispose();
   });
 });
+
+/** Every entry of a model's host state, as plain arrays (16-bit weights read back as their float32 values). */
+async function hostState(model: GPTModel): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  for await (const [name, tensor] of model.hostStateEntries()) out.set(name, [...tensor.data]);
+  return out;
+}
+
+describe.each(backends)(
+  'a GPT built or loaded straight into 16 bits on $backend',
+  ({ backend, available }) => {
+    it.skipIf(!available).each([true, false])(
+      'built in bf16 (tied head %s): the same weights as built in f32 and then stored in bf16',
+      async (tied) => {
+        await initBackend({ prefer: backend });
+        // Small shards, so that the tables are built one 16-bit shard at a time.
+        const options = { generator: new Generator(11), maxShardBytes: 4096 };
+        const stored = new GPTModel(config(tied), options);
+        await stored.storeWeights('bf16');
+        const built = buildInPrecision(
+          'bf16',
+          () => new GPTModel(config(tied), { ...options, generator: new Generator(11) }),
+        );
+        expect(buildPrecision()).toBe('f32');
+        expect(built.tokEmb.weightPrecision).toBe('bf16');
+        expect(built.numParameters({ trainable: true })).toBe(stored.numParameters({ trainable: true }));
+        expect(await hostState(built)).toEqual(await hostState(stored));
+        stored.dispose();
+        built.dispose();
+      },
+    );
+
+    it.skipIf(!available)(
+      'loaded with weightPrecision bf16: what loading in f32 and storing in bf16 gives, in both layouts',
+      async () => {
+        await initBackend({ prefer: backend });
+        const model = new GPTModel(config(false), { generator: new Generator(12), maxShardBytes: 4096 });
+        for (const layout of ['book', 'hf'] as const) {
+          const directory = await mkdtemp(join(tmpdir(), 'scratchgpt-half-load-'));
+          await saveCheckpoint(model, directory, { layout });
+          const expected = (await loadCheckpoint(directory, { maxShardBytes: 4096 })).model;
+          await expected.storeWeights('bf16');
+          const before = tf.memory().numTensors;
+          const { model: loaded } = await loadCheckpoint(directory, {
+            maxShardBytes: 4096,
+            weightPrecision: 'bf16',
+          });
+          expect(loaded.tokEmb.weightPrecision).toBe('bf16');
+          expect(loaded.numParameters({ trainable: true })).toBe(expected.numParameters({ trainable: true }));
+          expect(await hostState(loaded)).toEqual(await hostState(expected));
+          loaded.dispose();
+          // Nothing the load made is left behind.
+          expect(tf.memory().numTensors).toBe(before);
+          expected.dispose();
+          await rm(directory, { recursive: true });
+        }
+        model.dispose();
+      },
+    );
+  },
+);

@@ -1,6 +1,6 @@
 export { attentionMask } from './blocks/attention-mask.js';
 export { checkConfigFields } from './blocks/config-fields.js';
-export { countDecoderParameters } from './blocks/counts.js';
+export { countDecoderParameters, countHalfStorableValues, decoderWeightBytes } from './blocks/counts.js';
 export { DecoderBlock } from './blocks/decoder-block.js';
 export {
   type BaseDecoderSettings,

@@ -22,6 +22,7 @@ export type {
   WebGPUOptions,
 } from './backend/types.js';
 export {
+  emptyHalfTensor,
   gatherHalf,
   type HalfPrecision,
   HalfRangeError,
@@ -40,6 +41,7 @@ export { jsonPreview, parseStrictJson, StrictJsonError, type StrictJsonOptions }
 export { type AdamWOutputs, adamwOnArrays } from './kernels/adamw-simd.js';
 export { deviceFeatures as webgpuDeviceFeatures, type KernelPrecision } from './kernels/webgpu/features.js';
 export { useWebGPUKernels, type WebGPUKernelSet, webgpuKernelSet } from './kernels/webgpu/register-all.js';
+export { buildInPrecision, buildPrecision } from './nn/build-precision.js';
 export { Dropout, dropoutGenerator, dropoutGenerators, setDropoutGenerator } from './nn/dropout.js';
 export { Linear, type LinearAdapter, type LinearOptions } from './nn/linear.js';
 export {

@@ -5,6 +5,8 @@
  * so a training run can save it and resume with exactly the same stream. The same seed gives the same
  * numbers on every backend and platform because nothing here touches a backend.
  */
+import { type HalfTensor, halfTensor } from './half/half-tensor.js';
+import type { HalfPrecision } from './half/precision.js';
 import { tf } from './tf.js';
 
 /** The whole state of a {@link Generator}: save it with a checkpoint to resume the same stream. */
@@ -122,6 +124,19 @@ export class Generator {
   /** A float32 tensor of normal samples; what {@link randNormal} draws. */
   normalTensor(shape: readonly number[], mean = 0, std = 1): tf.Tensor {
     return tf.tensor(this.normalArray(tf.util.sizeFromShape([...shape]), mean, std), [...shape], 'float32');
+  }
+
+  /**
+   * {@link uniformTensor}'s samples stored in 16 bits: the same draws, rounded and packed at once, so
+   * a model built in 16 bits equals one built in float32 and then stored in 16 bits.
+   */
+  uniformHalf(shape: readonly number[], low: number, high: number, precision: HalfPrecision): HalfTensor {
+    return halfTensor(this.uniformArray(tf.util.sizeFromShape([...shape]), low, high), shape, precision);
+  }
+
+  /** {@link normalTensor}'s samples stored in 16 bits (see {@link uniformHalf}). */
+  normalHalf(shape: readonly number[], mean: number, std: number, precision: HalfPrecision): HalfTensor {
+    return halfTensor(this.normalArray(tf.util.sizeFromShape([...shape]), mean, std), shape, precision);
   }
 
   /** Shuffles in place (Fisher–Yates) and returns the array. */

@@ -68,7 +68,7 @@ each answer one line of output.`,
       ...(topP !== undefined ? { topP } : {}),
       seed: context.seed,
     };
-    const directory = await resolveModelSource(source, context);
+    const directory = await resolveModelSource(source, context, values.precision);
     const thinking = values.thinking === true;
     const request = { format: values.format, thinking, sampling, precision: values.precision };
     const openConfig = await openModelConfigOf(directory);
@@ -103,7 +103,7 @@ async function gptChat(directory: string, request: ChatRequest, context: Command
   const { contents, config, format } = await instructionModel(directory, request.format);
   await context.startBackend();
   checkMemory(config, { batchSize: 1, tokens: config.contextLength, training: false });
-  const { model } = await loadModelDirectory(directory, contents);
+  const { model } = await loadModelDirectory(directory, contents, request.precision);
   await storeModelWeights(model, request.precision);
   const session = new ChatSession(model, {
     tokenizer: gpt2(),
@@ -128,7 +128,7 @@ async function openModelChat(
   });
   if (format === undefined) throw new Error('openChatModel gives a format when one is required');
   await context.startBackend();
-  const model = await loadOpenModelDirectory(directory);
+  const model = await loadOpenModelDirectory(directory, request.precision);
   await storeModelWeights(model, request.precision);
   const session = new ChatSession(model, { tokenizer, format, eosId: stopIds, ...request.sampling });
   return { session, formatName: format.name, contextLength: model.config.contextLength };

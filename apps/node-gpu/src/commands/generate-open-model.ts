@@ -38,7 +38,7 @@ export async function generateWithOpenModel(
       : undefined;
   const promptTokenIds = promptIdsOf(request, tokenizer);
   await context.startBackend();
-  const model = await loadOpenModelDirectory(request.directory);
+  const model = await loadOpenModelDirectory(request.directory, request.precision);
   try {
     await storeModelWeights(model, request.precision);
     const { vocabSize, contextLength, family } = model.config;

@@ -65,7 +65,7 @@ tokenizer's end-of-text and generation_config.json's eos_token_id.`,
     const ids = values.ids === undefined ? undefined : parseTokenIds(values.ids);
     const useCache = values['no-cache'] !== true;
     const { precision } = values;
-    const directory = await resolveModelSource(source, context);
+    const directory = await resolveModelSource(source, context, precision);
     if ((await openModelConfigOf(directory)) !== undefined) {
       const sampling = { temperature, topK, topP };
       const noStop = values['no-stop'] === true;
@@ -91,7 +91,7 @@ tokenizer's end-of-text and generation_config.json's eos_token_id.`,
       tokens: Math.min(config.contextLength, promptTokenIds.length + maxNewTokens),
       training: false,
     });
-    const { model } = await loadModelDirectory(directory, contents);
+    const { model } = await loadModelDirectory(directory, contents, precision);
     await storeModelWeights(model, precision);
     const stop = values['no-stop'] !== true && config.vocabSize > GPT2_EOT_ID;
     const decode = createStreamDecoder(tokenizer);

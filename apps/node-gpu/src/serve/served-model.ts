@@ -80,7 +80,7 @@ async function loadServedModel(
   settings: ServedModelSettings,
   context: CommandContext,
 ): Promise<ServedModel> {
-  const directory = await resolveModelSource(source, context);
+  const directory = await resolveModelSource(source, context, settings.precision);
   const openConfig = await openModelConfigOf(directory);
   if (openConfig !== undefined)
     return loadOpenServedModel(name, source, directory, openConfig, settings, context);
@@ -96,7 +96,7 @@ async function loadServedModel(
   const formatName = run?.task === 'instruct' ? run.instruct.promptFormat : settings.chatFormat;
   await context.startBackend();
   checkMemory(config, { batchSize: 1, tokens: config.contextLength, training: false }, source);
-  const { model } = await loadModelDirectory(directory, contents);
+  const { model } = await loadModelDirectory(directory, contents, settings.precision);
   await storeModelWeights(model, settings.precision);
   return {
     name,
@@ -128,7 +128,7 @@ async function loadOpenServedModel(
     requireFormat: false,
   });
   await context.startBackend();
-  const model = await loadOpenModelDirectory(directory);
+  const model = await loadOpenModelDirectory(directory, settings.precision);
   await storeModelWeights(model, settings.precision);
   return {
     name,

@@ -1,5 +1,6 @@
 import { loadInPieces } from '@scratchgpt/embeddings';
 import {
+  buildInPrecision,
   checkWeightDtype,
   checkWeights,
   NoInitGenerator,
@@ -9,6 +10,7 @@ import {
   type SafetensorsEntry,
   type SafetensorsRanges,
   type SafetensorsTensor,
+  type StoragePrecision,
   setDropoutGenerator,
 } from '@scratchgpt/tensor';
 import type { GPTConfig } from '../config.js';
@@ -43,6 +45,12 @@ export interface LoadModelOptions {
   configSource?: string;
   weightsSource?: string;
   maxShardBytes?: ModelOptions['maxShardBytes'];
+  /**
+   * Stores the Linear weights and the tables in this precision as they load (default f32): the model
+   * is built in it (`buildInPrecision`), so it never exists whole in float32, and each weight is read
+   * in float32 and rounded on its way in.
+   */
+  weightPrecision?: StoragePrecision;
 }
 
 /**
@@ -159,7 +167,10 @@ export async function loadModelFromRanges(
 /** A model of `config` whose weights are about to be overwritten: no initialisation drawn. */
 function emptyModel(config: GPTConfig, options: LoadModelOptions): GPTModel {
   const shards = options.maxShardBytes !== undefined ? { maxShardBytes: options.maxShardBytes } : {};
-  const model = new GPTModel(config, { generator: new NoInitGenerator(), ...shards });
+  const model = buildInPrecision(
+    options.weightPrecision ?? 'f32',
+    () => new GPTModel(config, { generator: new NoInitGenerator(), ...shards }),
+  );
   // The zero generator only skips the initialisation; dropout must draw real masks, from the default
   // generator, whose state a training run saves and restores.
   setDropoutGenerator(model, undefined);

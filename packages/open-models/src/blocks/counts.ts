@@ -1,3 +1,4 @@
+import type { StoragePrecision } from '@scratchgpt/tensor';
 import type { DecoderConfig } from './decoder-config.js';
 
 /**
@@ -14,4 +15,21 @@ export function countDecoderParameters(config: DecoderConfig): number {
   const embedding = vocabSize * embDim;
   const head = config.tieEmbeddings ? 0 : vocabSize * embDim;
   return embedding + layerTypes.length * perLayer + embDim + head; // + the final norm
+}
+
+/**
+ * The values that can be stored in 16 bits (`storeWeights`, `buildInPrecision`): every projection of
+ * the layers, the embedding, an untied head; the norms stay float32.
+ */
+export function countHalfStorableValues(config: DecoderConfig): number {
+  const { vocabSize, embDim, nHeads, nKvGroups, headDim, hiddenDim, layerTypes } = config;
+  const attention = 2 * embDim * nHeads * headDim + 2 * embDim * nKvGroups * headDim;
+  const perLayer = attention + 3 * embDim * hiddenDim;
+  return vocabSize * embDim * (config.tieEmbeddings ? 1 : 2) + layerTypes.length * perLayer;
+}
+
+/** Bytes the weights of a decoder take with its Linear weights and tables stored in `precision`. */
+export function decoderWeightBytes(config: DecoderConfig, precision: StoragePrecision): number {
+  const all = 4 * countDecoderParameters(config);
+  return precision === 'f32' ? all : all - 2 * countHalfStorableValues(config);
 }

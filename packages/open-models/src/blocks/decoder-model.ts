@@ -1,6 +1,7 @@
 import { KVCache } from '@scratchgpt/attention';
 import { OutputHead, RotaryEmbedding, TokenEmbedding } from '@scratchgpt/embeddings';
 import {
+  buildPrecision,
   type Generator,
   Module,
   ModuleList,
@@ -11,7 +12,7 @@ import {
   storeWeights,
   tf,
 } from '@scratchgpt/tensor';
-import { countDecoderParameters } from './counts.js';
+import { decoderWeightBytes } from './counts.js';
 import { DecoderBlock } from './decoder-block.js';
 import { type DecoderConfig, validateDecoderConfig } from './decoder-config.js';
 import { RMSNorm } from './rms-norm.js';
@@ -188,15 +189,20 @@ export class DecoderModel extends Module {
 }
 
 /** Refuses, before allocating any of it, a model whose float32 weights alone exceed the backend's memory. */
-export function assertWeightsFit(config: DecoderConfig): void {
+export function assertWeightsFit(
+  config: DecoderConfig,
+  weightPrecision: StoragePrecision = buildPrecision(),
+): void {
   const budget = memoryBudgetBytes();
-  const bytes = 4 * countDecoderParameters(config);
+  const bytes = decoderWeightBytes(config, weightPrecision);
   if (budget !== null && bytes > budget) {
     const gib = (n: number) => (n / 2 ** 30).toFixed(1);
+    const stored = weightPrecision === 'f32' ? 'float32' : weightPrecision;
+    const halve =
+      weightPrecision === 'f32' ? '; or store the weights in 16 bits (bf16), which halves this' : '';
     throw new RangeError(
-      `This ${config.family} model's float32 weights take ${gib(bytes)} GiB, more than the ${gib(budget)} GiB ` +
-        'the current backend can hold: choose a smaller model or a backend without that ceiling (WebGPU, node-gpu); ' +
-        'loading 16-bit weights as 16-bit, which halves this, is planned',
+      `This ${config.family} model's ${stored} weights take ${gib(bytes)} GiB, more than the ${gib(budget)} GiB ` +
+        `the current backend can hold: choose a smaller model or a backend without that ceiling (WebGPU, node-gpu)${halve}`,
     );
   }
 }

@@ -153,6 +153,30 @@ describe('loadOpenModelCheckpoint', () => {
     }
   });
 
+  it.each(['qwen3-tiny', 'gemma3-tiny'])(
+    'loads %s from BF16 straight into bf16: the weights of the float32 load stored in bf16, either way',
+    async (fixture) => {
+      const files = checkpoint(fixture, single(bf16Safetensors(fixtureWeights(fixture))));
+      const { ranges: _, ...whole } = files;
+      const expected = (await loadOpenModelCheckpoint(files)).model;
+      await expected.storeWeights('bf16');
+      const state = async (model: typeof expected) => {
+        const out = new Map<string, number[]>();
+        for await (const [name, tensor] of model.hostStateEntries()) out.set(name, [...tensor.data]);
+        return out;
+      };
+      for (const reader of [files, whole]) {
+        const before = tf.memory().numTensors;
+        const { model } = await loadOpenModelCheckpoint(reader, { weightPrecision: 'bf16' });
+        expect(model.numParameters({ trainable: true })).toBe(expected.numParameters({ trainable: true }));
+        expect(await state(model)).toEqual(await state(expected));
+        model.dispose();
+        expect(tf.memory().numTensors).toBe(before);
+      }
+      expected.dispose();
+    },
+  );
+
   it('refuses a bad shard with the same error either way, leaking nothing', async () => {
     const data = new Float32Array(64).fill(1);
     data[7] = Number.POSITIVE_INFINITY;
@@ -229,9 +253,14 @@ describe('loadOpenModelCheckpoint on wasm', () => {
         },
       };
       await expect(loadOpenModelCheckpoint(files)).rejects.toThrow(
-        /float32 weights take 4\.6 GiB, more than the 4\.0 GiB .* 16-bit weights as 16-bit, which halves this, is planned/,
+        /float32 weights take 4\.6 GiB, more than the 4\.0 GiB .*or store the weights in 16 bits \(bf16\), which halves this/,
       );
       expect(reads).toEqual(['config.json']);
+      // Built in bf16 it fits: the check passes and the loader goes on to the weights (absent here).
+      await expect(loadOpenModelCheckpoint(files, { weightPrecision: 'bf16' })).rejects.toThrow(
+        /^model\.safetensors\.index\.json: /,
+      );
+      expect(reads).toEqual(['config.json', 'config.json', 'model.safetensors.index.json']);
       await initBackend({ prefer: 'cpu' });
     },
   );

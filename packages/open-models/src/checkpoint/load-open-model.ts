@@ -7,6 +7,7 @@
  */
 import { loadInPieces } from '@scratchgpt/embeddings';
 import {
+  buildInPrecision,
   checkWeightDtype,
   checkWeights,
   NoInitGenerator,
@@ -16,6 +17,7 @@ import {
   type SafetensorsRanges,
   type SafetensorsTensor,
   StateDictError,
+  type StoragePrecision,
 } from '@scratchgpt/tensor';
 import { countDecoderParameters } from '../blocks/counts.js';
 import type { DecoderConfig } from '../blocks/decoder-config.js';
@@ -41,23 +43,37 @@ export interface OpenModelCheckpoint {
   metadata: Record<string, string>;
 }
 
-export async function loadOpenModelCheckpoint(files: CheckpointReader): Promise<OpenModelCheckpoint> {
+export interface LoadOpenModelOptions {
+  /**
+   * Stores the Linear weights and the tables in this precision as they load (default f32): the model
+   * is built in it (`buildInPrecision`), so it never exists whole in float32, and each weight is
+   * rounded on its way in (a bf16 checkpoint loads into bf16 exactly). The memory check counts it.
+   */
+  weightPrecision?: StoragePrecision;
+}
+
+export async function loadOpenModelCheckpoint(
+  files: CheckpointReader,
+  options: LoadOpenModelOptions = {},
+): Promise<OpenModelCheckpoint> {
+  const precision = options.weightPrecision ?? 'f32';
   const stored = await readJson(files, CONFIG_FILE);
   const bookLayout = bookFamilyOf(stored) !== undefined;
   // A book-layout head is tied only if it equals the embedding, which the weights tell; until they are
   // read, the model is sized as untied, the larger of the two.
   let configJson = bookLayout ? huggingFaceConfigOfBook(stored, false) : stored;
   // Refused here, before gigabytes of shards are read into memory the model could never use.
-  const decoder = assertOpenModelFits(configJson);
+  const decoder = assertOpenModelFits(configJson, precision);
   const source = (await files.has(INDEX_FILE)) ? INDEX_FILE : SINGLE_WEIGHTS_FILE;
   if (!bookLayout && files.ranges !== undefined) {
-    return streamOpenModel(files, configJson, maxWeightBytes(decoder), source);
+    return streamOpenModel(files, configJson, maxWeightBytes(decoder), source, precision);
   }
   let { tensors, metadata } = await readWeights(files, maxWeightBytes(decoder));
   if (bookLayout) {
     ({ config: configJson, tensors } = fromBookLayout(stored, tensors));
   }
-  return { model: openModelFromWeights(configJson, tensors, source), configJson, metadata };
+  const model = openModelFromWeights(configJson, tensors, source, precision);
+  return { model, configJson, metadata };
 }
 
 /**
@@ -68,10 +84,11 @@ export function openModelFromWeights(
   configJson: unknown,
   tensors: ReadonlyMap<string, SafetensorsTensor>,
   source: string = SINGLE_WEIGHTS_FILE,
+  weightPrecision: StoragePrecision = 'f32',
 ): DecoderModel {
-  const decoder = assertOpenModelFits(configJson);
+  const decoder = assertOpenModelFits(configJson, weightPrecision);
   // No initialisation drawn: the strict load below replaces every weight.
-  const model = familyOf(configJson, CONFIG_FILE).build(configJson, { generator: new NoInitGenerator() });
+  const model = emptyOpenModel(configJson, weightPrecision);
   try {
     model.loadStateDict(
       new Map(
@@ -105,10 +122,20 @@ function loadingFailed(model: DecoderModel, source: string, error: unknown): nev
  * Refuses, from config.json alone, a model whose float32 weights the backend cannot hold (before a
  * download or a read of its weights); returns the decoder config it describes.
  */
-export function assertOpenModelFits(configJson: unknown): DecoderConfig {
+export function assertOpenModelFits(
+  configJson: unknown,
+  weightPrecision: StoragePrecision = 'f32',
+): DecoderConfig {
   const decoder = familyOf(configJson, CONFIG_FILE).decoder(configJson);
-  assertWeightsFit(decoder);
+  assertWeightsFit(decoder, weightPrecision);
   return decoder;
+}
+
+/** The model of config.json, its weights allocated in `precision` and not yet set (every one is about to be read). */
+function emptyOpenModel(configJson: unknown, precision: StoragePrecision): DecoderModel {
+  return buildInPrecision(precision, () =>
+    familyOf(configJson, CONFIG_FILE).build(configJson, { generator: new NoInitGenerator() }),
+  );
 }
 
 /**
@@ -121,6 +148,7 @@ async function streamOpenModel(
   configJson: unknown,
   maxBytes: number,
   source: string,
+  precision: StoragePrecision,
 ): Promise<OpenModelCheckpoint> {
   const open = files.ranges!.bind(files);
   const shards = new Map<string, SafetensorsRanges>();
@@ -138,10 +166,9 @@ async function streamOpenModel(
         new Map([...shards].map(([name, file]) => [name, file.entries.map((entry) => entry.name)])),
       );
     }
-    const tied = assertOpenModelFits(configJson).tieEmbeddings;
+    const tied = assertOpenModelFits(configJson, precision).tieEmbeddings;
     const wanted = (name: string) => !(tied && name === 'lm_head.weight');
-    // Built without drawing an initialisation: every weight is about to be read.
-    const model = familyOf(configJson, CONFIG_FILE).build(configJson, { generator: new NoInitGenerator() });
+    const model = emptyOpenModel(configJson, precision);
     try {
       const shapes = new Map<string, readonly number[]>();
       for (const [name, file] of shards) {

@@ -4,6 +4,7 @@
  * shape is kept beside it. The kernels that read it (`matMulHalf`, `gatherHalf`, `widenHalf`) widen
  * each value to float32 as they go.
  */
+import { emptyTensor } from '../ops/tensor-from-pieces.js';
 import { tf } from '../tf.js';
 import type { HalfPrecision } from './precision.js';
 import { packHalf, wordShape } from './rounding.js';
@@ -54,6 +55,14 @@ export function halfTensor(
     shape,
     precision,
   );
+}
+
+/**
+ * A 16-bit tensor of `shape` whose values are not set (its words allocated, not written: see
+ * `emptyTensor`), for a model whose weights are about to be loaded.
+ */
+export function emptyHalfTensor(shape: readonly number[], precision: HalfPrecision): HalfTensor {
+  return new HalfTensor(emptyTensor(wordShape(shape), 'int32'), shape, precision);
 }
 
 /**

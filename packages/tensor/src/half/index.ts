@@ -1,6 +1,6 @@
 /** 16-bit weight storage (f16, bf16) and the ops that read it. */
 export { gatherHalf } from './gather-half.js';
-export { HalfTensor, halfTensor, toHalf } from './half-tensor.js';
+export { emptyHalfTensor, HalfTensor, halfTensor, toHalf } from './half-tensor.js';
 export { type MatMulHalfOptions, matMulHalf } from './mat-mul-half.js';
 export {
   type HalfPrecision,

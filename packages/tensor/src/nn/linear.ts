@@ -8,12 +8,18 @@ import { addBroadcast } from '../ops/add.js';
 import { matMul } from '../ops/mat-mul.js';
 import { type Generator, getDefaultGenerator, randUniform } from '../random.js';
 import { tf } from '../tf.js';
+import { buildPrecision } from './build-precision.js';
 import { assertShape, type HostTensor, isHostTensor, Module, type StateDict } from './module.js';
 import type { WeightStorage } from './store-weights.js';
 
 export interface LinearOptions {
   bias?: boolean;
   generator?: Generator;
+  /**
+   * Stores W in this precision from the start (f16/bf16: frozen, as after `storeWeight`); default: the
+   * build's (`buildInPrecision`), else f32.
+   */
+  weightPrecision?: StoragePrecision;
 }
 
 /**
@@ -56,10 +62,15 @@ export class Linear extends Module implements WeightStorage {
     }
     const generator = options.generator ?? getDefaultGenerator();
     const bound = 1 / Math.sqrt(inFeatures);
-    this.#weight = this.registerParameter(
-      'weight',
-      randUniform([outFeatures, inFeatures], -bound, bound, generator),
-    );
+    const precision = options.weightPrecision ?? buildPrecision();
+    if (precision === 'f32') {
+      this.#weight = this.registerParameter(
+        'weight',
+        randUniform([outFeatures, inFeatures], -bound, bound, generator),
+      );
+    } else {
+      this.#halfWeight = generator.uniformHalf([outFeatures, inFeatures], -bound, bound, precision);
+    }
     this.bias =
       options.bias === false
         ? undefined

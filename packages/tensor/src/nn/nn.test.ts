@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend/init-backend.js';
 import { Generator, getDefaultGenerator } from '../random.js';
 import { tf } from '../tf.js';
+import { buildInPrecision, buildPrecision } from './build-precision.js';
 import { Dropout, dropoutGenerator, setDropoutGenerator } from './dropout.js';
 import { Linear } from './linear.js';
 import { Module, StateDictError } from './module.js';
@@ -259,5 +260,36 @@ describe('host state', () => {
     ).toThrow("Tensor 'second.weight' has shape [8, 3] but the model expects [3, 8]");
     a.dispose();
     b.dispose();
+  });
+});
+
+describe('building in 16 bits', () => {
+  it('a Linear built in bf16 holds what one built in f32 and then stored holds, and trains only its bias', async () => {
+    const stored = new Linear(7, 5, { generator: new Generator(2) });
+    await stored.storeWeight('bf16');
+    const built = new Linear(7, 5, { generator: new Generator(2), weightPrecision: 'bf16' });
+    expect(built.weightPrecision).toBe('bf16');
+    expect(built.parameters().map((p) => p.shape)).toEqual([[5]]);
+    expect([...(await built.halfWeight!.words.data())]).toEqual([...(await stored.halfWeight!.words.data())]);
+    expect([...(await built.bias!.data())]).toEqual([...(await stored.bias!.data())]);
+    built.dispose();
+    stored.dispose();
+  });
+
+  it('buildInPrecision sets the default for what it builds alone, even when building throws', () => {
+    const inside = buildInPrecision('f16', () => new Linear(2, 2));
+    const outside = new Linear(2, 2);
+    expect([inside.weightPrecision, outside.weightPrecision]).toEqual(['f16', 'f32']);
+    expect(() =>
+      buildInPrecision('bf16', () => {
+        throw new Error('no model');
+      }),
+    ).toThrow('no model');
+    expect(buildPrecision()).toBe('f32');
+    // An explicit precision wins over the build's.
+    expect(buildInPrecision('bf16', () => new Linear(2, 2, { weightPrecision: 'f32' })).weightPrecision).toBe(
+      'f32',
+    );
+    inside.dispose();
   });
 });

@@ -13,7 +13,10 @@ function countingFill(total: number, size: number) {
     const starts = Array.from({ length: Math.ceil(total / size) }, (_, i) => i * size).reverse();
     for (const start of starts) {
       const end = Math.min(total, start + size);
-      write(start, Float32Array.from({ length: end - start }, (_, i) => start + i));
+      write(
+        start,
+        Float32Array.from({ length: end - start }, (_, i) => start + i),
+      );
     }
   };
 }
@@ -30,7 +33,11 @@ describe.each(backends)('tensors written in pieces on $backend', ({ backend, ava
 
   it.skipIf(!available)('split pieces that span two tensors between them, in order', async () => {
     await initBackend({ prefer: backend });
-    const shapes = [[2, 3], [1, 3], [3, 3]];
+    const shapes = [
+      [2, 3],
+      [1, 3],
+      [3, 3],
+    ];
     const tensors = await tensorsFromPieces(shapes, countingFill(18, 7));
     expect(tensors.map((t) => t.shape)).toEqual(shapes);
     const read = await Promise.all(tensors.map(async (t) => [...(await t.data())]));

@@ -14,7 +14,7 @@ import { tf } from '../tf.js';
 export type WritePiece = (offset: number, values: Float32Array) => void;
 
 interface WasmHeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  makeOutput(shape: number[], dtype: 'float32' | 'int32'): tf.TensorInfo;
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
 }
 
@@ -23,15 +23,16 @@ function wasmHeapBackend(): WasmHeapBackend | undefined {
 }
 
 /**
- * A float32 tensor of `shape` whose values are not set: allocated without writing to it, so on wasm
- * and cpu its memory is not touched until it is written (a model about to be loaded costs nothing
- * before its weights arrive). Its contents are unspecified: overwrite it before reading it.
+ * A tensor of `shape` (float32, or int32) whose values are not set: allocated without writing to it,
+ * so on wasm and cpu its memory is not touched until it is written (a model about to be loaded costs
+ * nothing before its weights arrive). Its contents are unspecified: overwrite it before reading it.
  */
-export function emptyTensor(shape: readonly number[]): tf.Tensor {
+export function emptyTensor(shape: readonly number[], dtype: 'float32' | 'int32' = 'float32'): tf.Tensor {
   const wasm = wasmHeapBackend();
-  if (wasm !== undefined) return tf.engine().makeTensorFromTensorInfo(wasm.makeOutput([...shape], 'float32'));
+  if (wasm !== undefined) return tf.engine().makeTensorFromTensorInfo(wasm.makeOutput([...shape], dtype));
   // A fresh zeroed array: large ones are mapped lazily by the OS, so untouched pages cost nothing.
-  return tf.tensor(new Float32Array(tf.util.sizeFromShape([...shape])), [...shape], 'float32');
+  const size = tf.util.sizeFromShape([...shape]);
+  return tf.tensor(dtype === 'int32' ? new Int32Array(size) : new Float32Array(size), [...shape], dtype);
 }
 
 /**

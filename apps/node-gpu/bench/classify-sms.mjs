@@ -328,7 +328,8 @@ async function runVariant(name, seed) {
   if (name.startsWith('adapted')) await ensureAdapted();
   const baseline = baselineOf(name);
   const length = values['max-steps'] ? ['--steps', values['max-steps']] : ['--epochs', values.epochs];
-  const args = existsSync(join(out, 'checkpoint.json'))
+  const resumed = existsSync(join(out, 'checkpoint.json'));
+  const args = resumed
     ? ['classify', 'train', '--model', out] // resume
     : [
         'classify',
@@ -361,18 +362,23 @@ async function runVariant(name, seed) {
     backend,
     kernels: await backendKernels(values.backend),
     steps: done?.step ?? null,
-    seconds: Number(seconds.toFixed(1)),
-    minutes: Number((seconds / 60).toFixed(2)),
+    // A resumed run's wall time covers only what was left of it: no figure.
+    resumed,
+    seconds: resumed ? null : Number(seconds.toFixed(1)),
+    minutes: resumed ? null : Number((seconds / 60).toFixed(2)),
     trainAccuracy: percent('train'),
     validationAccuracy: percent('validation'),
     testAccuracy: percent('test'),
     testConfusion: evaluation?.test?.confusion ?? null,
     padding,
     paddingFlips: padding.flips,
-    secondsPerStep: Number(secondsPerStep.toFixed(3)),
+    secondsPerStep: secondsPerStep == null ? null : Number(secondsPerStep.toFixed(3)),
     stepsTimed: timed,
     pytorchSecondsPerStep: baseline?.secondsPerStep ?? null,
-    ratio: baseline ? Number((secondsPerStep / baseline.secondsPerStep).toFixed(2)) : null,
+    ratio:
+      baseline && secondsPerStep != null
+        ? Number((secondsPerStep / baseline.secondsPerStep).toFixed(2))
+        : null,
     pytorchThreads: baseline?.threads ?? null,
     pytorchKernels: baseline?.openblasCoretype ?? null,
   };

@@ -159,7 +159,7 @@ async function tuneAndAnswer(seed) {
     kernels: await backendKernels(values.backend),
     steps: tuning.events.at(-1)?.step,
     tuningSeconds: Math.round(tuning.seconds),
-    secondsPerStep: Number(secondsPerStep.toFixed(3)),
+    secondsPerStep: secondsPerStep == null ? null : Number(secondsPerStep.toFixed(3)),
     stepsTimed: timed,
     validationLossBefore: evals[0]?.step === 0 ? evals[0].valLoss : null,
     validationLossAfter: evals.at(-1)?.valLoss ?? null,

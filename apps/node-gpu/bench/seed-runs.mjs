@@ -150,7 +150,8 @@ export function meanStepSeconds(steps) {
     .slice(1)
     .map((event, i) => (event.tokensSeen - steps[i].tokensSeen) / event.tokensPerSec);
   return {
-    secondsPerStep: seconds.reduce((a, b) => a + b, 0) / Math.max(1, seconds.length),
+    // None timed (a run resumed after its last step): no figure, rather than a zero that averages in.
+    secondsPerStep: seconds.length === 0 ? null : seconds.reduce((a, b) => a + b, 0) / seconds.length,
     timed: seconds.length,
   };
 }

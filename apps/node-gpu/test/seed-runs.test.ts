@@ -7,6 +7,7 @@ import {
   formatRange,
   kernelList,
   markdownTable,
+  meanStepSeconds,
   positiveFlag,
   seedList,
   seedsCell,
@@ -56,6 +57,20 @@ describe('kernelList', () => {
       '--kernels SkylakeX: this CPU lacks its instructions (it runs Haswell, Zen)',
     );
     expect(() => kernelList('zen,Zen', ['Zen'])).toThrow('--kernels zen,Zen names a kernel set twice');
+  });
+});
+
+describe('meanStepSeconds', () => {
+  it('times each step after the first from its tokens and rate, and gives none for a run with no step to time', () => {
+    const steps = [
+      { tokensSeen: 100, tokensPerSec: 50 },
+      { tokensSeen: 300, tokensPerSec: 100 },
+      { tokensSeen: 500, tokensPerSec: 50 },
+    ];
+    expect(meanStepSeconds(steps)).toEqual({ secondsPerStep: 3, timed: 2 });
+    // A run resumed after its last step logs one step or none: no figure, not a zero.
+    expect(meanStepSeconds(steps.slice(0, 1))).toEqual({ secondsPerStep: null, timed: 0 });
+    expect(meanStepSeconds([])).toEqual({ secondsPerStep: null, timed: 0 });
   });
 });
 

@@ -16,7 +16,7 @@ export function checkMemory(config: GPTConfig, use: Omit<MemoryUse, 'hostMoments
     assertFitsMemory(config, { ...use, hostMoments }, what);
   } catch (error) {
     if (error instanceof MemoryBudgetError)
-      throw new CommandError(`${error.message}${remedyText(error.fitsWith)}`);
+      throw new CommandError(`${error.message}${remedyText(error.fitsWith, use.training)}`);
     throw error;
   }
 }
@@ -28,14 +28,16 @@ const FLAG_OF: Record<MemoryRemedy, string> = {
 };
 
 /**
- * The refusal's last words: the flags that would make a training run fit, each alone where one does,
- * else together (`--precision bf16` fits by storing the frozen model under LoRA in 16 bits).
+ * The refusal's last words: the flags that would make a run fit, each alone where one does, else
+ * together (`--precision bf16` fits by storing weights in 16 bits: in training, the frozen model's
+ * under LoRA; in generate, chat and serve, the model's as it loads).
  */
-export function remedyText(fitsWith: readonly MemoryRemedy[]): string {
+export function remedyText(fitsWith: readonly MemoryRemedy[], training = true): string {
   if (fitsWith.length === 0) return '';
   const flags = fitsWith.map((remedy) => FLAG_OF[remedy]).join(' or ');
-  const halfBase = fitsWith.some((remedy) => remedy !== 'recompute')
+  const stores = training
     ? " (under --lora-rank it stores the frozen model's weights in 16 bits)"
-    : '';
+    : ' (it stores the weights in 16 bits as they load)';
+  const halfBase = fitsWith.some((remedy) => remedy !== 'recompute') ? stores : '';
   return `; ${flags} makes it fit${halfBase}`;
 }

@@ -55,7 +55,7 @@ function checkWeightsFit(configJson: unknown, name: string, weightPrecision: Sto
   }
   try {
     const { config } = parseConfigJson(configJson, `config.json of ${name}`);
-    checkMemory(config, { batchSize: 1, tokens: 1, training: false }, name);
+    checkMemory(config, { batchSize: 1, tokens: 1, training: false, baseWeights: weightPrecision }, name);
   } catch (error) {
     if (error instanceof ConfigError) throw new CommandError(error.message);
     throw error;

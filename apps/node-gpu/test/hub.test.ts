@@ -228,7 +228,7 @@ describe('models from the Hub', () => {
     expect(code).toBe(1);
     expect(stdout).toBe('');
     expect(ownStderr(stderr)).toEqual([
-      'scratchgpt: gpt2-xl needs about 5.8 GiB of tensors to run (1558M parameters, batch 1 × 1); this backend holds 4.0 GiB: use a backend without that limit (node-gpu, or webgpu on a GPU), a smaller batch or context, or a smaller model (gpt2-large fits)',
+      'scratchgpt: gpt2-xl needs about 5.8 GiB of tensors to run (1558M parameters, batch 1 × 1); this backend holds 4.0 GiB: use a backend without that limit (node-gpu, or webgpu on a GPU), a smaller batch or context, or a smaller model (gpt2-large fits); --precision bf16 makes it fit (it stores the weights in 16 bits as they load)',
     ]);
     expect(hub.downloadsOf('model.safetensors')).toEqual([]);
   });

@@ -9,6 +9,7 @@ import {
 } from '@scratchgpt/embeddings';
 import {
   addBroadcast,
+  buildPrecision,
   Dropout,
   type Generator,
   Module,
@@ -65,8 +66,14 @@ export class GPTModel extends Module {
     super();
     this.recompute = options.recompute ?? 'none';
     this.config = validateConfig({ ...config });
-    // Weights that cannot fit the backend are refused before any is allocated.
-    assertFitsMemory(this.config, { batchSize: 1, tokens: 1, training: false });
+    // Weights that cannot fit the backend are refused before any is allocated (in the precision they
+    // are built in).
+    assertFitsMemory(this.config, {
+      batchSize: 1,
+      tokens: 1,
+      training: false,
+      baseWeights: buildPrecision(),
+    });
     const { vocabSize, contextLength, embDim, nLayers } = this.config;
     const generator = options.generator ? { generator: options.generator } : {};
     const shards = options.maxShardBytes !== undefined ? { maxShardBytes: options.maxShardBytes } : {};

@@ -53,6 +53,11 @@ describe('estimateMemory', () => {
     // Without LoRA the model trains, so its weights stay float32 whatever is asked.
     const { adapterParameters: _, ...full } = use;
     expect(estimateMemory(config, { ...full, baseWeights: 'bf16' })).toEqual(estimateMemory(config, full));
+    // A model that does not train is frozen too: built or loaded in 16 bits, it counts 2 bytes a value.
+    const run = { batchSize: 1, tokens: 256, training: false };
+    expect(estimateMemory(config, { ...run, baseWeights: 'bf16' }).weightBytes).toBe(
+      123_532_032 * 2 + 880_128 * 4,
+    );
   });
 
   it("keeps one block's activations and every block's input when recomputing the blocks", () => {
@@ -78,6 +83,18 @@ describe('assertFitsMemory on wasm (a 4 GiB heap)', () => {
       /^gpt2-xl needs about 6\.\d GiB of tensors to run \(1638M parameters, batch 1 × 1024\); this backend holds 4\.0 GiB: use a backend without that limit \(node-gpu, or webgpu on a GPU\), a smaller batch or context, or a smaller model \(gpt2-large fits\)$/,
     );
     expect(assertFitsMemory(preset('gpt2-small'), use).totalBytes).toBeLessThan(4 * 2 ** 30);
+    // Its weights in bf16 fit, and the refusal says so; in bf16 the check passes.
+    const refusal = (() => {
+      try {
+        assertFitsMemory(preset('gpt2-xl'), use);
+      } catch (error) {
+        return error as MemoryBudgetError;
+      }
+    })();
+    expect(refusal?.fitsWith).toEqual(['half-base']);
+    expect(assertFitsMemory(preset('gpt2-xl'), { ...use, baseWeights: 'bf16' }).totalBytes).toBeLessThan(
+      4 * 2 ** 30,
+    );
   });
 
   it('says when recomputing the blocks would make training fit', async () => {

@@ -33,9 +33,10 @@ export interface MemoryUse {
   /** 'blocks': training keeps each block's input and recomputes the rest (default 'none'). */
   recompute?: RecomputeMode;
   /**
-   * How the frozen model under LoRA updates stores its Linear and embedding weights: f16 or bf16 take
-   * 2 bytes a value (norms, positions and biases stay float32). Default f32; ignored without
-   * `adapterParameters`, since a model that trains keeps float32 weights.
+   * How the model stores its Linear and embedding weights: f16 or bf16 take 2 bytes a value (norms,
+   * positions and biases stay float32). Counted for the frozen model under LoRA updates, and for a
+   * model that does not train (built or loaded in 16 bits); default f32. A model that trains keeps
+   * float32 weights.
    */
   baseWeights?: StoragePrecision;
 }
@@ -55,7 +56,8 @@ const HALF = 2;
 export function estimateMemory(config: GPTConfig, use: MemoryUse): MemoryEstimate {
   const adapters = use.adapterParameters ?? 0;
   const parameters = countParameters(config).total + adapters;
-  const halfBase = use.adapterParameters !== undefined && (use.baseWeights ?? 'f32') !== 'f32';
+  const frozen = use.adapterParameters !== undefined || !use.training;
+  const halfBase = frozen && (use.baseWeights ?? 'f32') !== 'f32';
   const weightBytes = parameters * FLOAT - (halfBase ? halfStoredValues(config) * (FLOAT - HALF) : 0);
   const trainedBytes = use.adapterParameters === undefined ? weightBytes : adapters * FLOAT;
   const optimizerBytes = use.training ? trainedBytes * (use.hostMoments ? 1 : 3) : 0;
@@ -129,31 +131,33 @@ export function assertFitsMemory(config: GPTConfig, use: MemoryUse, what = 'This
       `(${(estimate.parameters / 1e6).toFixed(0)}M parameters, batch ${use.batchSize} × ${use.tokens}); ` +
       `this backend holds ${gib(budget)} GiB: use a backend without that limit (node-gpu, or webgpu on a GPU), ` +
       `a smaller batch or context${largest ? `, or a smaller model (${largest} fits)` : ''}`,
-    use.training ? fittingRemedies(use, (changed) => estimateMemory(config, changed).totalBytes, budget) : [],
+    fittingRemedies(use, (changed) => estimateMemory(config, changed).totalBytes, budget),
   );
 }
 
-/** What a remedy changes of a training run's use. */
+/** What a remedy changes of a run's use (and whether it trains, which decides what applies). */
 export interface RemedyUse {
+  training?: boolean;
   recompute?: RecomputeMode;
   adapterParameters?: number;
   baseWeights?: StoragePrecision;
 }
 
 /**
- * Which remedies bring a training run's `bytes` within `budget`: recomputing the blocks, or (LoRA
- * only) storing the frozen base in bf16; each alone where one does, else both together.
+ * Which remedies bring a run's `bytes` within `budget`: recomputing the blocks (training), or storing
+ * the weights in bf16 (the frozen base under LoRA, or a model that does not train); each alone where
+ * one does, else both together.
  */
 export function fittingRemedies<Use extends RemedyUse>(
   use: Use,
   bytes: (use: Use) => number,
   budget: number,
 ): MemoryRemedy[] {
-  const recompute = use.recompute !== 'blocks' ? { recompute: 'blocks' as const } : undefined;
+  const recompute =
+    use.training !== false && use.recompute !== 'blocks' ? { recompute: 'blocks' as const } : undefined;
+  const frozen = use.adapterParameters !== undefined || use.training === false;
   const halfBase =
-    use.adapterParameters !== undefined && (use.baseWeights ?? 'f32') === 'f32'
-      ? { baseWeights: 'bf16' as const }
-      : undefined;
+    frozen && (use.baseWeights ?? 'f32') === 'f32' ? { baseWeights: 'bf16' as const } : undefined;
   const fits = (change: RemedyUse) => bytes({ ...use, ...change }) <= budget;
   const alone: MemoryRemedy[] = [];
   if (recompute && fits(recompute)) alone.push('recompute');

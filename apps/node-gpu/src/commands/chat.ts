@@ -102,7 +102,12 @@ async function gptChat(directory: string, request: ChatRequest, context: Command
     throw new UsageError("chat: --thinking switches Qwen3's chat template; this is a GPT-2 model");
   const { contents, config, format } = await instructionModel(directory, request.format);
   await context.startBackend();
-  checkMemory(config, { batchSize: 1, tokens: config.contextLength, training: false });
+  checkMemory(config, {
+    batchSize: 1,
+    tokens: config.contextLength,
+    training: false,
+    baseWeights: request.precision,
+  });
   const { model } = await loadModelDirectory(directory, contents, request.precision);
   await storeModelWeights(model, request.precision);
   const session = new ChatSession(model, {

@@ -90,6 +90,7 @@ tokenizer's end-of-text and generation_config.json's eos_token_id.`,
       batchSize: 1,
       tokens: Math.min(config.contextLength, promptTokenIds.length + maxNewTokens),
       training: false,
+      baseWeights: precision,
     });
     const { model } = await loadModelDirectory(directory, contents, precision);
     await storeModelWeights(model, precision);

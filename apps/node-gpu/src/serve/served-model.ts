@@ -95,7 +95,11 @@ async function loadServedModel(
   const run = contents.kind === 'run' ? contents.manifest : undefined;
   const formatName = run?.task === 'instruct' ? run.instruct.promptFormat : settings.chatFormat;
   await context.startBackend();
-  checkMemory(config, { batchSize: 1, tokens: config.contextLength, training: false }, source);
+  checkMemory(
+    config,
+    { batchSize: 1, tokens: config.contextLength, training: false, baseWeights: settings.precision },
+    source,
+  );
   const { model } = await loadModelDirectory(directory, contents, settings.precision);
   await storeModelWeights(model, settings.precision);
   return {

@@ -51,6 +51,7 @@
  * and the README's table on stderr; `--markdown` prints the table alone on stdout.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -319,6 +320,17 @@ function baselineOf(name) {
   return baselines.get(name);
 }
 
+/**
+ * The first 16 hex digits of the SHA-256 of the GPT a variant starts from (null for random weights):
+ * runs on two machines, or in two sessions, compare only where their bases are the same bytes.
+ */
+async function baseDigest(name) {
+  const base = name.startsWith('pretrained') ? pretrained : name.startsWith('adapted') ? adapted : null;
+  if (base === null) return null;
+  const bytes = await readFile(join(base, 'model.safetensors'));
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
+}
+
 /** Trains and measures one classifier: a variant with a seed; its result is kept in its directory. */
 async function runVariant(name, seed) {
   const out = join(values.out, `${name}-seed-${seed}`);
@@ -359,6 +371,7 @@ async function runVariant(name, seed) {
     variant: name,
     seed,
     config: values.config,
+    base: await baseDigest(name),
     backend,
     kernels: await backendKernels(values.backend),
     steps: done?.step ?? null,

@@ -24,8 +24,8 @@
  * token, so its count is zero by design (measured all the same).
  *
  *   node apps/node-gpu/bench/classify-sms.mjs [--config gpt-micro] [--epochs 5 | --max-steps N]
- *        [--lr 5e-4] [--lora-lr 2e-3] [--lora-rank 16] [--lora-alpha RANK] [--pretrain-steps 600]
- *        [--adapt-steps 300] [--variants a,b,…] [--seed 123] [--seeds N|a,b,…]
+ *        [--lr 5e-4] [--lora-lr 2e-3] [--lora-rank 16] [--lora-alpha RANK] [--lora-warmup-steps N]
+ *        [--pretrain-steps 600] [--adapt-steps 300] [--variants a,b,…] [--seed 123] [--seeds N|a,b,…]
  *        [--kernels Haswell,SkylakeX] [--no-pytorch] [--markdown]
  *        [--backend auto] [--out runs/classify-sms] [--bases DIR]
  *
@@ -80,6 +80,7 @@ const options = {
   'lora-lr': { type: 'string', default: '2e-3' },
   'lora-rank': { type: 'string', default: '16' },
   'lora-alpha': { type: 'string' },
+  'lora-warmup-steps': { type: 'string' },
   'pretrain-steps': { type: 'string', default: '600' },
   'adapt-steps': { type: 'string', default: '300' },
   variants: {
@@ -113,6 +114,8 @@ const lora = [
   values['lora-alpha'] ?? values['lora-rank'],
   '--lr',
   values['lora-lr'],
+  // Warmup, then a cosine decay to 0 (the CLI's schedule with --warmup-steps).
+  ...(values['lora-warmup-steps'] ? ['--warmup-steps', values['lora-warmup-steps']] : []),
   '--pooling',
   'last-non-pad',
 ];
@@ -436,7 +439,10 @@ async function runUnderKernels(sets) {
 
 /** The variant as the README's table names it, from the recipe's flags. */
 function describeVariant(name) {
-  const loraRecipe = `LoRA rank ${values['lora-rank']}, alpha ${values['lora-alpha'] ?? values['lora-rank']} (lr ${values['lora-lr']})`;
+  const schedule = values['lora-warmup-steps']
+    ? `, ${values['lora-warmup-steps']} warmup steps then cosine to 0`
+    : '';
+  const loraRecipe = `LoRA rank ${values['lora-rank']}, alpha ${values['lora-alpha'] ?? values['lora-rank']} (lr ${values['lora-lr']}${schedule})`;
   const labels = {
     'adapted-lora': `adapted (below), ${loraRecipe}`,
     'adapted-all': `adapted, all trainable (lr ${values.lr})`,
@@ -483,6 +489,7 @@ async function main() {
         `--variants: ${unknown.join(', ')} unknown; choose from ${Object.keys(variants).join(', ')}`,
       );
     positiveFlag('max-steps', values['max-steps']);
+    positiveFlag('lora-warmup-steps', values['lora-warmup-steps']);
     return { chosen, seeds: seedList(values.seeds, Number(values.seed)), sets: kernelList(values.kernels) };
   });
   await mkdir(values.out, { recursive: true });

@@ -14,6 +14,10 @@
  *                         texts outside the validation and test splits, then LoRA
  *   adapted-all           the same adapted GPT, everything trains
  *
+ * LoRA's rate warms up for `--lora-warmup-steps` (65, half an epoch) and then decays on a cosine to 0;
+ * `--lora-warmup-steps 0` keeps it constant (the earlier recipe, whose outcome moved from 88% to 96%
+ * between seeds).
+ *
  * LoRA leaves the token embeddings as the base has them: tokens that Shakespeare never shows (digits,
  * URLs, "txt") keep near-random vectors. The adapted base has seen them, without seeing a label or a
  * held-out text (texts equal to a held-out one are left out too, as the collection repeats some).
@@ -24,7 +28,7 @@
  * token, so its count is zero by design (measured all the same).
  *
  *   node apps/node-gpu/bench/classify-sms.mjs [--config gpt-micro] [--epochs 5 | --max-steps N]
- *        [--lr 5e-4] [--lora-lr 2e-3] [--lora-rank 16] [--lora-alpha RANK] [--lora-warmup-steps N]
+ *        [--lr 5e-4] [--lora-lr 2e-3] [--lora-rank 16] [--lora-alpha RANK] [--lora-warmup-steps 65]
  *        [--pretrain-steps 600] [--adapt-steps 300] [--variants a,b,…] [--seed 123] [--seeds N|a,b,…]
  *        [--kernels Haswell,SkylakeX] [--no-pytorch] [--markdown]
  *        [--backend auto] [--out runs/classify-sms] [--bases DIR]
@@ -80,7 +84,7 @@ const options = {
   'lora-lr': { type: 'string', default: '2e-3' },
   'lora-rank': { type: 'string', default: '16' },
   'lora-alpha': { type: 'string' },
-  'lora-warmup-steps': { type: 'string' },
+  'lora-warmup-steps': { type: 'string', default: '65' },
   'pretrain-steps': { type: 'string', default: '600' },
   'adapt-steps': { type: 'string', default: '300' },
   variants: {
@@ -114,8 +118,8 @@ const lora = [
   values['lora-alpha'] ?? values['lora-rank'],
   '--lr',
   values['lora-lr'],
-  // Warmup, then a cosine decay to 0 (the CLI's schedule with --warmup-steps).
-  ...(values['lora-warmup-steps'] ? ['--warmup-steps', values['lora-warmup-steps']] : []),
+  // Warmup, then a cosine decay to 0 (the CLI's schedule with --warmup-steps); 0: a constant rate.
+  ...(values['lora-warmup-steps'] !== '0' ? ['--warmup-steps', values['lora-warmup-steps']] : []),
   '--pooling',
   'last-non-pad',
 ];
@@ -439,9 +443,10 @@ async function runUnderKernels(sets) {
 
 /** The variant as the README's table names it, from the recipe's flags. */
 function describeVariant(name) {
-  const schedule = values['lora-warmup-steps']
-    ? `, ${values['lora-warmup-steps']} warmup steps then cosine to 0`
-    : '';
+  const schedule =
+    values['lora-warmup-steps'] !== '0'
+      ? `, ${values['lora-warmup-steps']} warmup steps then cosine to 0`
+      : '';
   const loraRecipe = `LoRA rank ${values['lora-rank']}, alpha ${values['lora-alpha'] ?? values['lora-rank']} (lr ${values['lora-lr']}${schedule})`;
   const labels = {
     'adapted-lora': `adapted (below), ${loraRecipe}`,
@@ -489,7 +494,7 @@ async function main() {
         `--variants: ${unknown.join(', ')} unknown; choose from ${Object.keys(variants).join(', ')}`,
       );
     positiveFlag('max-steps', values['max-steps']);
-    positiveFlag('lora-warmup-steps', values['lora-warmup-steps']);
+    if (values['lora-warmup-steps'] !== '0') positiveFlag('lora-warmup-steps', values['lora-warmup-steps']);
     return { chosen, seeds: seedList(values.seeds, Number(values.seed)), sets: kernelList(values.kernels) };
   });
   await mkdir(values.out, { recursive: true });

@@ -6,6 +6,7 @@ import {
   buildPrecision,
   Generator,
   type HalfPrecision,
+  HalfRangeError,
   initBackend,
   Linear,
   tf,
@@ -15,6 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { preset } from './config.js';
 import { generate } from './generate.js';
 import { GPTModel } from './gpt-model.js';
+import { loadModel, serializeCheckpoint } from './index.js';
 import { loadCheckpoint, saveCheckpoint } from './node.js';
 
 const backends = await findTestBackends();
@@ -159,6 +161,34 @@ describe.each(backends)(
           await rm(directory, { recursive: true });
         }
         model.dispose();
+      },
+    );
+
+    it.skipIf(!available)(
+      'a weight f16 cannot hold refuses the load, from bytes or by ranges, and leaves nothing allocated',
+      async () => {
+        await initBackend({ prefer: backend });
+        const model = new GPTModel(config(false), { generator: new Generator(13) });
+        const [name, weight] = model.namedParameters().find(([n]) => n.endsWith('ff.layers.0.weight'))!;
+        weight.assign(tf.fill(weight.shape, 70000));
+        const files = await serializeCheckpoint(model);
+        const directory = await mkdtemp(join(tmpdir(), 'scratchgpt-half-range-'));
+        await saveCheckpoint(model, directory);
+        const before = tf.memory().numTensors;
+        expect(() => loadModel(files.config, files.weights, { weightPrecision: 'f16' })).toThrow(
+          HalfRangeError,
+        );
+        expect(tf.memory().numTensors).toBe(before);
+        await expect(loadCheckpoint(directory, { weightPrecision: 'f16' })).rejects.toThrow(
+          /value 70000 at index 0 is beyond f16's largest finite value \(65504\)/,
+        );
+        expect(tf.memory().numTensors).toBe(before);
+        // bf16 has float32's range: the same weights load.
+        const { model: loaded } = loadModel(files.config, files.weights, { weightPrecision: 'bf16' });
+        expect((await loaded.hostStateDict()).get(name)?.data[0]).toBe(70144);
+        loaded.dispose();
+        model.dispose();
+        await rm(directory, { recursive: true });
       },
     );
   },

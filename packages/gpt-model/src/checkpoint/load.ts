@@ -91,8 +91,14 @@ export function loadModelFromSafetensors(
   }
   const bookState = layout === 'hf' ? hfToBook(state, config, { withHead: !config.tieWeights }) : state;
   const model = emptyModel(config, options);
-  // Host tensors: vocabulary tables are cut into shards on the host, never bound whole on the device.
-  model.loadStateDict(bookState);
+  try {
+    // Host tensors: vocabulary tables are cut into shards on the host, never bound whole on the device.
+    model.loadStateDict(bookState);
+  } catch (error) {
+    // A weight that the model's storage refuses (beyond f16's range): nothing is left allocated.
+    model.dispose();
+    throw error;
+  }
   return { model, config, layout, configFormat: parsed.format, metadata };
 }
 

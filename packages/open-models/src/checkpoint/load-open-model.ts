@@ -119,8 +119,8 @@ function loadingFailed(model: DecoderModel, source: string, error: unknown): nev
 }
 
 /**
- * Refuses, from config.json alone, a model whose float32 weights the backend cannot hold (before a
- * download or a read of its weights); returns the decoder config it describes.
+ * Refuses, from config.json alone, a model whose weights, stored in `weightPrecision`, the backend
+ * cannot hold (before a download or a read of its weights); returns the decoder config it describes.
  */
 export function assertOpenModelFits(
   configJson: unknown,

@@ -4,7 +4,7 @@
  * `FromWorker`; chatting goes through the chat card's `chat` task with `model: 'open'`.
  */
 
-import type { AutocastPrecision } from '@scratchgpt/tensor';
+import type { AutocastPrecision, StoragePrecision } from '@scratchgpt/tensor';
 
 export const OPEN_FAMILIES = ['qwen3', 'llama3', 'gemma3'] as const;
 export type OpenFamilyName = (typeof OPEN_FAMILIES)[number];
@@ -16,6 +16,8 @@ export interface OpenModelCheck {
   /** The published size it matches (`Qwen3 0.6B`), or null for a size of its own. */
   preset: string | null;
   parameters: number;
+  /** The precision the weights are to be stored in, and the bytes they take so. */
+  precision: StoragePrecision;
   weightBytes: number;
   contextLength: number;
   /** The backend's memory ceiling, or null where none is known ahead (WebGPU). */
@@ -51,8 +53,12 @@ export interface OpenLoraSettings {
 }
 
 export type OpenModelToWorker =
-  /** An open model from the Hub (`endpoint`: the Hub's URL), cached in the browser. */
-  { type: 'open-model'; id: string; endpoint: string } | { type: 'open-lora'; settings: OpenLoraSettings };
+  /**
+   * An open model from the Hub (`endpoint`: the Hub's URL), cached in the browser, its weights stored in
+   * `precision` as they load.
+   */
+  | { type: 'open-model'; id: string; endpoint: string; precision: StoragePrecision }
+  | { type: 'open-lora'; settings: OpenLoraSettings };
 
 export type OpenModelFromWorker =
   | { type: 'open-model-check'; check: OpenModelCheck }

@@ -110,7 +110,10 @@ export async function tinyQwen3Repo(message: string): Promise<{
     addGenerationPrompt: true,
     enableThinking: false,
   });
-  const { model } = await loadOpenModelCheckpoint(checkpointInMemory(new Map(Object.entries(files))));
+  // In bf16, as the page stores it by default: the answer is that model's.
+  const { model } = await loadOpenModelCheckpoint(checkpointInMemory(new Map(Object.entries(files))), {
+    weightPrecision: 'bf16',
+  });
   const promptIds = tokenizer.encode(prompt, { allowedSpecial: 'all' });
   // As many as the context leaves: the page gives the answer no more.
   const greedy = await generate(model, promptIds, {

@@ -1,8 +1,8 @@
 /**
  * Today's open models in the page, in Debian's Chromium on wasm: a small random Qwen3 from a Hub on
- * loopback is judged from its config.json, downloaded with progress, and chats in its own chat
- * template, its greedy answer streamed token by token and ending at the generation config's EOS token
- * exactly where the same model ends it in Node; a reload loads it from Cache Storage without
+ * loopback is judged from its config.json, downloaded with progress, stored in bf16 (the card's
+ * default), and chats in its own chat template, its greedy answer streamed token by token and ending at
+ * the generation config's EOS token exactly where the same model, loaded in bf16, ends it in Node; a reload loads it from Cache Storage without
  * downloading; Qwen3 0.6B is said to fit the wasm heap and 1.7B refused, naming what fits, before any
  * weight is asked for; and LoRA trains a tiny model of each family with a falling validation loss.
  */
@@ -43,17 +43,26 @@ describe.runIf(existsSync(chromiumPath))('open models in the page', () => {
     await page.getByTestId('load-open-model').click();
   }
 
-  it('says which size a model is and whether wasm holds it, before fetching its weights', async () => {
+  it('says which size a model is and whether wasm holds it in the precision chosen, before fetching its weights', async () => {
     expect(await page.getByTestId('open-model-id').inputValue()).toBe('Qwen/Qwen3-0.6B');
+    expect(await page.getByTestId('open-model-precision').inputValue()).toBe('bf16');
     await loadOpenModel('Qwen/Qwen3-0.6B');
     await waitForStatus(page, /^Could not load the open model: /, 60_000, 'chat-status');
     expect(await page.getByTestId('open-model-info').textContent()).toBe(
-      "Qwen/Qwen3-0.6B: Qwen3 0.6B, 596.0M parameters, 2.2 GiB of float32 weights; fits this backend's 4.0 GiB.",
+      "Qwen/Qwen3-0.6B: Qwen3 0.6B, 596.0M parameters, 1.1 GiB of bf16 weights; fits this backend's 4.0 GiB.",
     );
+    // In float32, 1.7B is refused before anything but config.json is read; in bf16 it fits.
+    await page.getByTestId('open-model-precision').selectOption('f32');
     await loadOpenModel('Qwen/Qwen3-1.7B');
     await waitForStatus(page, /^Could not load the open model: Qwen\/Qwen3-1\.7B: /, 60_000, 'chat-status');
     expect(await page.getByTestId('open-model-info').textContent()).toMatch(
       /^Qwen\/Qwen3-1\.7B: Qwen3 1\.7B, 1720\.6M parameters, 6\.4 GiB of float32 weights; does not fit this backend's 4\.0 GiB\. What fits: Qwen3 0\.6B, .*Gemma 3 270M/,
+    );
+    await page.getByTestId('open-model-precision').selectOption('bf16');
+    await loadOpenModel('Qwen/Qwen3-1.7B');
+    await waitForStatus(page, /^Could not load the open model: .*model\.safetensors/, 60_000, 'chat-status');
+    expect(await page.getByTestId('open-model-info').textContent()).toBe(
+      "Qwen/Qwen3-1.7B: Qwen3 1.7B, 1720.6M parameters, 3.2 GiB of bf16 weights; fits this backend's 4.0 GiB.",
     );
     expect(hub.requests.some((request) => request.path.includes('safetensors'))).toBe(false);
   });
@@ -80,7 +89,7 @@ describe.runIf(existsSync(chromiumPath))('open models in the page', () => {
     expect(progress.some((value) => value > 0 && value < 1)).toBe(true);
     expect(await page.getByTestId('open-model-progress').isHidden()).toBe(true);
     expect(await page.getByTestId('open-model-info').textContent()).toMatch(
-      /^acme\/tiny-qwen3-chat: a Qwen3 of a size of its own, 0\.\dM parameters, 0\.0 GiB of float32 weights; fits/,
+      /^acme\/tiny-qwen3-chat: a Qwen3 of a size of its own, 0\.\dM parameters, 0\.0 GiB of bf16 weights; fits/,
     );
     expect(await page.getByTestId('chat-model').inputValue()).toBe('open');
     expect(await page.getByTestId('chat-thinking-label').isVisible()).toBe(true);

@@ -1,9 +1,10 @@
 /**
  * The chat card's open model: a Qwen3, Llama 3.2 or Gemma 3 from the Hugging Face Hub (Qwen/Qwen3-0.6B
  * by default), loaded with a progress bar after its size and the memory check are shown, then chosen
- * to answer in the chat with its own chat template (Qwen3's thinking off unless ticked). The Hub is
- * the page's `?hub=URL`, as for GPT-2.
+ * to answer in the chat with its own chat template (Qwen3's thinking off unless ticked). Its weights
+ * are stored in bf16 unless the card says otherwise. The Hub is the page's `?hub=URL`, as for GPT-2.
  */
+import type { StoragePrecision } from '@scratchgpt/tensor';
 import type { OpenModelSummary } from '../open-model-protocol.js';
 import type { ChatModelChoice, MessageOf } from '../protocol.js';
 import { byTestId } from '../ui/elements.js';
@@ -13,9 +14,15 @@ import { isIdle, type PanelDeps, type TaskState } from './tasks.js';
 
 type OpenModelMessages = MessageOf<'open-model-check' | 'open-model-loaded' | 'download' | 'error' | 'model'>;
 
+/** The select's value as a storage precision (bf16, the default, for anything else). */
+function precisionOf(value: string): StoragePrecision {
+  return value === 'f32' || value === 'f16' ? value : 'bf16';
+}
+
 export function createOpenModelPanel(deps: PanelDeps) {
   const ui = {
     id: byTestId<HTMLInputElement>('open-model-id'),
+    precision: byTestId<HTMLSelectElement>('open-model-precision'),
     load: byTestId<HTMLButtonElement>('load-open-model'),
     progress: byTestId<HTMLProgressElement>('open-model-progress'),
     info: byTestId<HTMLElement>('open-model-info'),
@@ -33,7 +40,12 @@ export function createOpenModelPanel(deps: PanelDeps) {
       ui.progress.value = 0;
       ui.progress.hidden = false;
       deps.setStatus(`Reading the config.json of ${id} on the Hub…`, 'open-model');
-      deps.start({ type: 'open-model', id, endpoint: hubEndpoint() });
+      deps.start({
+        type: 'open-model',
+        id,
+        endpoint: hubEndpoint(),
+        precision: precisionOf(ui.precision.value),
+      });
     }),
   );
 

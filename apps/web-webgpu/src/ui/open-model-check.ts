@@ -5,7 +5,7 @@ import type { OpenModelCheck } from '../open-model-protocol.js';
 export function describeOpenModelCheck(check: OpenModelCheck): string {
   const size = check.preset ?? `a ${check.family} of a size of its own`;
   const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(1)} GiB`;
-  const what = `${check.id}: ${size}, ${(check.parameters / 1e6).toFixed(1)}M parameters, ${gib(check.weightBytes)} of float32 weights`;
+  const what = `${check.id}: ${size}, ${(check.parameters / 1e6).toFixed(1)}M parameters, ${gib(check.weightBytes)} of ${check.precision === 'f32' ? 'float32' : check.precision} weights`;
   if (check.refusal === null) {
     return check.budgetBytes === null
       ? `${what}; the memory check allows it here (this backend has no fixed ceiling: the adapter's memory decides).`

@@ -1,5 +1,6 @@
 /** Checkpoint files in and out of the worker: config.json text and model.safetensors bytes. */
 import { type GPTModel, type LoadedModel, loadModel, serializeCheckpoint } from '@scratchgpt/gpt-model';
+import type { StoragePrecision } from '@scratchgpt/tensor';
 import type { Layout, MessageOf } from '../protocol.js';
 
 export async function saveModel(model: GPTModel, layout: Layout): Promise<MessageOf<'checkpoint'>> {
@@ -37,8 +38,14 @@ export function openModel(request: {
   });
 }
 
-/** A separate model with the same weights: what a run leaves as it was (a classifier's base, DPO's reference). */
-export async function copyOfModel(model: GPTModel): Promise<GPTModel> {
+/**
+ * A separate model with the same weights: what a run leaves as it was (a classifier's base, DPO's
+ * reference); with `weightPrecision`, its Linear weights and tables stored so as they load.
+ */
+export async function copyOfModel(
+  model: GPTModel,
+  weightPrecision: StoragePrecision = 'f32',
+): Promise<GPTModel> {
   const files = await serializeCheckpoint(model);
-  return loadModel(files.config, files.weights).model;
+  return loadModel(files.config, files.weights, { weightPrecision }).model;
 }

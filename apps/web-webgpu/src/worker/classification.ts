@@ -16,9 +16,9 @@ import {
   prepareClassificationData,
   serializeClassifier,
 } from '@scratchgpt/classifier';
-import { CONFIG_FILE, GPTModel, preset, WEIGHTS_FILE } from '@scratchgpt/gpt-model';
+import { CONFIG_FILE, countParameters, GPTModel, preset, WEIGHTS_FILE } from '@scratchgpt/gpt-model';
 import { applyLoRA } from '@scratchgpt/lora';
-import { manualSeed } from '@scratchgpt/tensor';
+import { buildInPrecision, manualSeed, type StoragePrecision } from '@scratchgpt/tensor';
 import { getGPT2Tokenizer } from '@scratchgpt/tokenizer';
 import { trainModel } from '@scratchgpt/trainer';
 import type {
@@ -29,7 +29,7 @@ import type {
 } from '../classify-protocol.js';
 import type { FromWorker } from '../protocol.js';
 import { copyOfModel, ownBuffer } from './checkpoint.js';
-import { type BaseStorage, describeBase, storeFrozenBase } from './half-base.js';
+import { type BaseStorage, buildFrozenBase, describeBase } from './half-base.js';
 
 /** Batches of each split an evaluation reads while training: a steady curve that stays quick. */
 const evalBatches = 4;
@@ -126,31 +126,32 @@ async function train(
     maxLength: data.maxLength,
     batchesPerEpoch: data.train.loader.length,
   });
-  manualSeed(request.seed);
-  const gpt =
-    request.base.kind === 'current'
-      ? await copyOfModel(model!)
-      : new GPTModel(preset(request.base.preset, { contextLength }));
   const lora =
     typeof request.trainable === 'object'
       ? { rank: request.trainable.loraRank, alpha: request.trainable.loraRank, scaling: 'rank' as const }
       : null;
+  const baseModel = (precision: StoragePrecision): Promise<GPTModel> => {
+    manualSeed(request.seed);
+    if (request.base.kind === 'current') return copyOfModel(model!, precision);
+    const config = preset(request.base.preset, { contextLength });
+    return Promise.resolve(buildInPrecision(precision, () => new GPTModel(config)));
+  };
   let base: BaseStorage | undefined;
   let classifier: GPTClassifier;
   /** Every value of the model: a 16-bit weight is no longer a parameter, but the model still has it. */
   let parameters: number | undefined;
   if (lora) {
-    // The base is frozen under LoRA: stored in the run's 16-bit precision before the updates attach
-    // (the class head, a new layer, stays float32 under its own update).
-    classifier = new GPTClassifier(gpt, { numClasses: data.classes.length, pooling: request.pooling });
-    parameters = classifier.numParameters();
-    base = await storeFrozenBase(
-      classifier.backbone.parts.map(([, part]) => part),
-      request.precision,
-    );
+    // The base is frozen under LoRA: built or loaded straight in the run's 16-bit precision, so it is
+    // never whole in float32 (the class head, a new layer, stays float32 under its own update).
+    const built = await buildFrozenBase(request.precision, baseModel);
+    base = built.storage;
+    classifier = new GPTClassifier(built.base, { numClasses: data.classes.length, pooling: request.pooling });
+    const count = countParameters(built.base.config);
+    parameters = count.total - count.outputHead + classifier.outHead.numParameters();
     applyLoRA(classifier, lora);
     parameters += classifier.numParameters({ trainable: true });
   } else {
+    const gpt = await baseModel('f32');
     classifier = createClassifier(gpt, {
       numClasses: data.classes.length,
       pooling: request.pooling,

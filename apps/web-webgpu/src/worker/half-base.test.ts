@@ -1,6 +1,6 @@
-import { initBackend, Linear, tf } from '@scratchgpt/tensor';
+import { buildInPrecision, initBackend, Linear, type StoragePrecision, tf } from '@scratchgpt/tensor';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describeBase, storeFrozenBase } from './half-base.js';
+import { buildFrozenBase, describeBase, storeFrozenBase } from './half-base.js';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'cpu' });
@@ -46,5 +46,53 @@ describe('storeFrozenBase', () => {
     expect(await storeFrozenBase(parts, 'f32')).toEqual({ precision: 'f32' });
     expect(parts[1].weightPrecision).toBe('f32');
     for (const part of parts) part.dispose();
+  });
+});
+
+describe('buildFrozenBase', () => {
+  /** A layer built in `precision`, then given a weight of `largest` (as a load would give it). */
+  const loaded = (largest: number) => (precision: StoragePrecision) => {
+    const layer = buildInPrecision(precision, () => new Linear(3, 2));
+    try {
+      layer.loadStateDict(
+        new Map([['weight', { shape: [2, 3], data: new Float32Array([1, 2, largest, 0.5, -0.25, 3]) }]]),
+        {
+          strict: false,
+        },
+      );
+    } catch (error) {
+      layer.dispose();
+      throw error;
+    }
+    return layer;
+  };
+
+  it('builds the base straight in the 16-bit precision asked for', async () => {
+    for (const precision of ['f16', 'bf16'] as const) {
+      const { base, storage } = await buildFrozenBase(precision, loaded(60000));
+      expect(storage).toEqual({ precision });
+      expect(base.weightPrecision).toBe(precision);
+      base.dispose();
+    }
+  });
+
+  it('builds again in float32 when f16 cannot hold a weight, leaving nothing of the first try, and says why', async () => {
+    const before = tf.memory().numTensors;
+    const { base, storage } = await buildFrozenBase('f16', loaded(-70000));
+    expect(describeBase(storage)).toBe(
+      "base weights kept in f32: value -70000 at index 2 is beyond f16's largest finite value (65504): weights stored in f16 must be finite (bf16 has float32’s range)",
+    );
+    expect(base.weightPrecision).toBe('f32');
+    expect(Array.from(await base.weight.data())).toEqual([1, 2, -70000, 0.5, -0.25, 3]);
+    base.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('passes on any other failure', async () => {
+    await expect(
+      buildFrozenBase('f16', () => {
+        throw new RangeError('no such file');
+      }),
+    ).rejects.toThrow(/^no such file$/);
   });
 });

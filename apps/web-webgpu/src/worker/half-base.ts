@@ -7,6 +7,7 @@
  */
 import {
   type AutocastPrecision,
+  HalfRangeError,
   type Module,
   type StoragePrecision,
   storeWeights,
@@ -21,6 +22,27 @@ export interface BaseStorage {
   precision: StoragePrecision;
   /** Why the precision asked for was not used, when it was not. */
   fallback?: string;
+}
+
+/**
+ * A frozen base built (or loaded) by `build` straight in `precision`, so its float32 form is never held
+ * whole. For f16, a weight it cannot hold stops the build (`HalfRangeError`, nothing kept); the base is
+ * then built again in float32, and the storage says why.
+ */
+export async function buildFrozenBase<T>(
+  precision: AutocastPrecision,
+  build: (precision: StoragePrecision) => T | Promise<T>,
+): Promise<{ base: T; storage: BaseStorage }> {
+  if (precision !== 'f16') return { base: await build(precision), storage: { precision } };
+  try {
+    return { base: await build('f16'), storage: { precision } };
+  } catch (error) {
+    if (!(error instanceof HalfRangeError)) throw error;
+    return {
+      base: await build('f32'),
+      storage: { precision: 'f32', fallback: `kept in f32: ${error.message}` },
+    };
+  }
 }
 
 /**

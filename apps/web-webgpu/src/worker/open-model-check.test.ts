@@ -42,6 +42,28 @@ describe('checkOpenModel', () => {
     );
   });
 
+  it('judges the weights in the precision they are to be stored in: bf16 halves what the heap must hold', async () => {
+    await initBackend({ prefer: 'wasm' });
+    const large = checkOpenModel(qwen3(2048, 6144), 'Qwen/Qwen3-1.7B', 'bf16');
+    expect(large).toMatchObject({ precision: 'bf16', refusal: null });
+    expect(describeOpenModelCheck(large)).toBe(
+      "Qwen/Qwen3-1.7B: Qwen3 1.7B, 1720.6M parameters, 3.2 GiB of bf16 weights; fits this backend's 4.0 GiB.",
+    );
+    const larger = checkOpenModel(
+      { ...qwen3(2560, 9728), num_attention_heads: 32, num_hidden_layers: 36 },
+      'Qwen/Qwen3-4B',
+      'bf16',
+    );
+    expect(larger.refusal).toMatch(/^This Qwen3 model's bf16 weights take 7\.5 GiB, more than the 4\.0 GiB/);
+    expect(larger.fitting).toEqual([
+      'Qwen3 0.6B',
+      'Qwen3 1.7B',
+      'Llama 3.2-1B',
+      'Gemma 3 270M',
+      'Gemma 3 1B',
+    ]);
+  });
+
   it('says a size of its own is one, and where no ceiling is known, that the adapter decides', async () => {
     await initBackend({ prefer: 'cpu' });
     const own = checkOpenModel({ ...qwen3(64, 96), num_hidden_layers: 2, vocab_size: 300 }, 'acme/tiny');

@@ -1,13 +1,14 @@
 /**
  * What a Qwen3, Llama 3.2 or Gemma 3 config.json describes, judged before anything else of the model is
  * downloaded: its family, which published size it is, its parameters, and whether the current
- * backend can hold its float32 weights (`assertOpenModelFits`, the check the loader itself makes); when
- * it cannot, which published sizes could.
+ * backend can hold its weights in the precision asked for (`assertOpenModelFits`, the check the loader
+ * itself makes); when it cannot, which published sizes could.
  */
 import {
   assertOpenModelFits,
   countDecoderParameters,
   type DecoderConfig,
+  decoderWeightBytes,
   familyOf,
   GEMMA3_PRESETS,
   gemma3Decoder,
@@ -17,7 +18,7 @@ import {
   qwen3Decoder,
   SIZE_FIELDS,
 } from '@scratchgpt/open-models';
-import { memoryBudgetBytes } from '@scratchgpt/tensor';
+import { memoryBudgetBytes, type StoragePrecision } from '@scratchgpt/tensor';
 import type { OpenModelCheck } from '../open-model-protocol.js';
 
 /** Every published size the page knows, as the shared decoder's config. */
@@ -33,10 +34,12 @@ const PUBLISHED: ReadonlyArray<{ name: string; decoder: DecoderConfig }> = [
   })),
 ];
 
-const weightBytesOf = (decoder: DecoderConfig) => 4 * countDecoderParameters(decoder);
-
 /** Refuses a config.json that is no open family's; otherwise describes it and judges the memory. */
-export function checkOpenModel(configJson: unknown, id: string): OpenModelCheck {
+export function checkOpenModel(
+  configJson: unknown,
+  id: string,
+  precision: StoragePrecision = 'f32',
+): OpenModelCheck {
   const decoder = familyOf(configJson, `config.json of ${id}`).decoder(configJson);
   const preset = PUBLISHED.find(
     (entry) =>
@@ -47,17 +50,21 @@ export function checkOpenModel(configJson: unknown, id: string): OpenModelCheck 
   const budget = memoryBudgetBytes();
   let refusal: string | null = null;
   try {
-    assertOpenModelFits(configJson);
+    assertOpenModelFits(configJson, precision);
   } catch (error) {
     refusal = error instanceof Error ? error.message : String(error);
   }
-  const fitting = budget === null ? [] : PUBLISHED.filter((entry) => weightBytesOf(entry.decoder) <= budget);
+  const fitting =
+    budget === null
+      ? []
+      : PUBLISHED.filter((entry) => decoderWeightBytes(entry.decoder, precision) <= budget);
   return {
     id,
     family: decoder.family,
     preset: preset?.name ?? null,
     parameters: countDecoderParameters(decoder),
-    weightBytes: weightBytesOf(decoder),
+    precision,
+    weightBytes: decoderWeightBytes(decoder, precision),
     contextLength: decoder.contextLength,
     budgetBytes: budget,
     refusal,

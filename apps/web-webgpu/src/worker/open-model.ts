@@ -2,11 +2,13 @@
  * A Qwen3, Llama 3.2 or Gemma 3 from the Hugging Face Hub in the worker, for the chat: config.json is
  * judged first (family, size, the memory check) and the page told, so a model this backend cannot hold
  * is refused before its tokenizer or weights are fetched; then the files come with progress from the
- * Hub or the browser's Cache Storage, and become the model, its tokenizer and the tokens that end an
- * answer.
+ * Hub or the browser's Cache Storage, and become the model (its weights stored in the precision asked
+ * for as each one loads: in bf16 a BF16 checkpoint keeps its own values, in half float32's memory), its
+ * tokenizer and the tokens that end an answer.
  */
 import { fetchModelInBrowser } from '@scratchgpt/hub';
 import { checkpointInMemory, type DecoderModel, loadOpenModelCheckpoint } from '@scratchgpt/open-models';
+import type { StoragePrecision } from '@scratchgpt/tensor';
 import { type HFTokenizer, loadHFTokenizer, renderChatTemplate } from '@scratchgpt/tokenizer';
 import type { OpenModelSummary } from '../open-model-protocol.js';
 import type { FromWorker } from '../protocol.js';
@@ -27,6 +29,7 @@ const MAX_GENERATION_CONFIG_BYTES = 1 << 20;
 export async function loadOpenModelFromHub(
   id: string,
   endpoint: string,
+  precision: StoragePrecision,
   signal: AbortSignal,
   post: (message: FromWorker) => void,
 ): Promise<OpenChatModel> {
@@ -43,7 +46,7 @@ export async function loadOpenModelFromHub(
       post({ type: 'download', file, loaded, total });
     },
     beforeWeights: (config) => {
-      const judged = checkOpenModel(config, id);
+      const judged = checkOpenModel(config, id, precision);
       check = judged;
       post({ type: 'open-model-check', check: judged });
       if (judged.refusal !== null) throw new Error(describeOpenModelCheck(judged));
@@ -56,7 +59,9 @@ export async function loadOpenModelFromHub(
     throw new Error(`${id} has no config.json: it is not an open model the page loads`);
   const judged = check;
   const tokenizer = chatTokenizer(fetched.files, id);
-  const { model } = await loadOpenModelCheckpoint(checkpointInMemory(fetched.files));
+  const { model } = await loadOpenModelCheckpoint(checkpointInMemory(fetched.files), {
+    weightPrecision: precision,
+  });
   try {
     const stopIds = stopTokens(tokenizer, fetched.files.get('generation_config.json'), id);
     const template = String(tokenizer.config?.chat_template ?? '');

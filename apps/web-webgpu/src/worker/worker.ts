@@ -104,7 +104,13 @@ async function perform(message: ToWorker, signal: AbortSignal): Promise<void> {
       resetOpenChat();
       return;
     case 'open-model': {
-      const loaded = await loadOpenModelFromHub(message.id, message.endpoint, signal, post);
+      const loaded = await loadOpenModelFromHub(
+        message.id,
+        message.endpoint,
+        message.precision,
+        signal,
+        post,
+      );
       resetOpenChat();
       open?.model.dispose();
       open = loaded;

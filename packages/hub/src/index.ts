@@ -1,8 +1,10 @@
 export {
   type BrowserModel,
+  type BrowserModelBlobs,
   type BrowserModelOptions,
   DEFAULT_CACHE_NAME,
   fetchModelInBrowser,
+  openModelInBrowser,
 } from './browser/browser-model.js';
 export { DEFAULT_ENDPOINT, resolveUrl, revisionInfoUrl } from './endpoint.js';
 export { HubError, type HubErrorCode } from './errors.js';

@@ -43,7 +43,7 @@ export {
   openModelFromWeights,
   SINGLE_WEIGHTS_FILE,
 } from './checkpoint/load-open-model.js';
-export { type CheckpointReader, checkpointInMemory } from './checkpoint/reader.js';
+export { type CheckpointReader, checkpointInMemory, checkpointOfBlobs } from './checkpoint/reader.js';
 export {
   type SerializedOpenModel,
   serializeOpenModelCheckpoint,

@@ -115,6 +115,7 @@ export {
 } from './safetensors/format.js';
 export {
   type ByteRanges,
+  blobAsRanges,
   bytesAsRanges,
   openSafetensorsRanges,
   readsInPieces,

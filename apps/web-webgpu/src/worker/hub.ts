@@ -1,11 +1,18 @@
 /**
- * GPT-2 from the Hugging Face Hub in the worker: downloaded with progress, kept in the browser's Cache
- * Storage (a reload loads it from there; so does an offline page), checked against the backend's
- * memory before the weights are fetched.
+ * GPT-2 from the Hugging Face Hub in the worker: downloaded with progress straight into the browser's
+ * Cache Storage (a reload loads it from there; so does an offline page), checked against the backend's
+ * memory before the weights are fetched, then read from that storage tensor by tensor, so the file is
+ * never held whole beside the model.
  */
-import { assertFitsMemory, type LoadedModel, loadModel, parseConfigJson } from '@scratchgpt/gpt-model';
-import { fetchModelInBrowser } from '@scratchgpt/hub';
+import {
+  assertFitsMemory,
+  type LoadedModel,
+  loadModelFromRanges,
+  parseConfigJson,
+} from '@scratchgpt/gpt-model';
+import { openModelInBrowser } from '@scratchgpt/hub';
 import { familyOf } from '@scratchgpt/open-models';
+import { blobAsRanges, openSafetensorsRanges } from '@scratchgpt/tensor';
 import type { FromWorker } from '../protocol.js';
 
 export interface HubModel extends LoadedModel {
@@ -21,7 +28,7 @@ export async function loadFromHub(
   post: (message: FromWorker) => void,
 ): Promise<HubModel> {
   let drawn = 0;
-  const fetched = await fetchModelInBrowser(id, {
+  const fetched = await openModelInBrowser(id, {
     endpoint,
     signal,
     onProgress: ({ file, loaded, total }) => {
@@ -44,10 +51,12 @@ export async function loadFromHub(
   });
   if (fetched.weights === undefined)
     throw new Error(`${id} has no single model.safetensors: it is not GPT-2`);
-  const loaded = loadModel(fetched.config, fetched.weights, {
-    configSource: `config.json of ${id}`,
-    weightsSource: `model.safetensors of ${id}`,
-  });
+  const weightsSource = `model.safetensors of ${id}`;
+  const loaded = await loadModelFromRanges(
+    fetched.config,
+    await openSafetensorsRanges(blobAsRanges(fetched.weights), weightsSource),
+    { configSource: `config.json of ${id}`, weightsSource },
+  );
   return {
     ...loaded,
     commit: fetched.commit,

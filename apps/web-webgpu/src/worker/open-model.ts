@@ -1,13 +1,14 @@
 /**
  * A Qwen3, Llama 3.2 or Gemma 3 from the Hugging Face Hub in the worker, for the chat: config.json is
  * judged first (family, size, the memory check) and the page told, so a model this backend cannot hold
- * is refused before its tokenizer or weights are fetched; then the files come with progress from the
- * Hub or the browser's Cache Storage, and become the model (its weights stored in the precision asked
+ * is refused before its tokenizer or weights are fetched; then the files stream with progress from the
+ * Hub into the browser's Cache Storage (or are found there), and are read from it tensor by tensor
+ * (the weights are never held whole beside the model) to become the model (its weights stored in the precision asked
  * for as each one loads: in bf16 a BF16 checkpoint keeps its own values, in half float32's memory), its
  * tokenizer and the tokens that end an answer.
  */
-import { fetchModelInBrowser } from '@scratchgpt/hub';
-import { checkpointInMemory, type DecoderModel, loadOpenModelCheckpoint } from '@scratchgpt/open-models';
+import { openModelInBrowser } from '@scratchgpt/hub';
+import { checkpointOfBlobs, type DecoderModel, loadOpenModelCheckpoint } from '@scratchgpt/open-models';
 import type { StoragePrecision } from '@scratchgpt/tensor';
 import { type HFTokenizer, loadHFTokenizer, renderChatTemplate } from '@scratchgpt/tokenizer';
 import type { OpenModelSummary } from '../open-model-protocol.js';
@@ -35,7 +36,7 @@ export async function loadOpenModelFromHub(
 ): Promise<OpenChatModel> {
   let drawn = 0;
   let check: OpenModelSummary['check'] | undefined;
-  const fetched = await fetchModelInBrowser(id, {
+  const fetched = await openModelInBrowser(id, {
     endpoint,
     signal,
     onProgress: ({ file, loaded, total }) => {
@@ -58,12 +59,21 @@ export async function loadOpenModelFromHub(
   if (check === undefined)
     throw new Error(`${id} has no config.json: it is not an open model the page loads`);
   const judged = check;
-  const tokenizer = chatTokenizer(fetched.files, id);
-  const { model } = await loadOpenModelCheckpoint(checkpointInMemory(fetched.files), {
+  const bytesOf = async (name: string) => {
+    const blob = fetched.files.get(name);
+    return blob === undefined ? undefined : new Uint8Array(await blob.arrayBuffer());
+  };
+  const tokenizer = chatTokenizer(
+    await bytesOf('tokenizer.json'),
+    await bytesOf('tokenizer_config.json'),
+    id,
+  );
+  const generationConfig = await bytesOf('generation_config.json');
+  const { model } = await loadOpenModelCheckpoint(checkpointOfBlobs(fetched.files), {
     weightPrecision: precision,
   });
   try {
-    const stopIds = stopTokens(tokenizer, fetched.files.get('generation_config.json'), id);
+    const stopIds = stopTokens(tokenizer, generationConfig, id);
     const template = String(tokenizer.config?.chat_template ?? '');
     return {
       summary: {
@@ -84,9 +94,11 @@ export async function loadOpenModelFromHub(
 }
 
 /** The checkpoint's own tokenizer, which must carry a chat template: the page chats in it. */
-function chatTokenizer(files: ReadonlyMap<string, Uint8Array>, id: string): HFTokenizer {
-  const json = files.get('tokenizer.json');
-  const config = files.get('tokenizer_config.json');
+function chatTokenizer(
+  json: Uint8Array | undefined,
+  config: Uint8Array | undefined,
+  id: string,
+): HFTokenizer {
   if (json === undefined || config === undefined) {
     throw new Error(
       `${id} holds no ${json === undefined ? 'tokenizer.json' : 'tokenizer_config.json'}: the chat needs the model's own tokenizer and chat template`,

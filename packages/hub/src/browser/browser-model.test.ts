@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hubFailure, tinyGpt2 } from '../test/fixture.js';
 import { MemoryCacheStorage } from '../test/memory-cache-storage.js';
 import { type FakeHub, startFakeHub } from '../testing/fake-hub.js';
-import { type BrowserModelOptions, fetchModelInBrowser } from './browser-model.js';
+import { type BrowserModelOptions, fetchModelInBrowser, openModelInBrowser } from './browser-model.js';
 
 let hub: FakeHub;
 let storage: MemoryCacheStorage;
@@ -74,6 +74,45 @@ describe('fetchModelInBrowser', () => {
     expect(error.message).toMatch(/^model\.safetensors of gpt2 does not match the Hub's checksum/);
     const stored = [...(storage.caches.get('scratchgpt-hub')?.keys() ?? [])];
     expect(stored.filter((key) => key.endsWith('model.safetensors') || key.includes('/api/'))).toEqual([]);
+  });
+
+  it('streams the weights into the cache as they arrive, and hands them over as Blobs read by range', async () => {
+    const weights = tinyGpt2['model.safetensors'];
+    const opened = await openModelInBrowser('gpt2', {
+      endpoint: hub.endpoint,
+      caches: storage.asCacheStorage(),
+      onProgress: ({ file, loaded, total }) => {
+        if (file === 'model.safetensors') storage.log.push(`progress ${loaded} of ${total}`);
+      },
+    });
+    // The cache took chunks while the download was still under way: no buffer held the whole file.
+    const weightsKey = [...storage.caches.get('scratchgpt-hub')!.keys()].find((key) =>
+      key.endsWith('/model.safetensors'),
+    )!;
+    const firstPut = storage.log.findIndex((entry) => entry.startsWith(`put ${weightsKey} `));
+    const lastProgress = storage.log.lastIndexOf(`progress ${weights.byteLength} of ${weights.byteLength}`);
+    expect(firstPut).toBeGreaterThanOrEqual(0);
+    expect(firstPut).toBeLessThan(lastProgress);
+    expect(storage.log.filter((entry) => entry.startsWith(`put ${weightsKey} `)).length).toBeGreaterThan(1);
+
+    expect(opened.weights).toBeInstanceOf(Blob);
+    expect(opened.weights!.size).toBe(weights.byteLength);
+    expect(opened.files.get('model.safetensors')).toBe(opened.weights);
+    const range = new Uint8Array(await opened.weights!.slice(1000, 5000).arrayBuffer());
+    expect(same(range, weights.subarray(1000, 5000))).toBe(true);
+    expect(await opened.files.get('config.json')!.text()).toBe(
+      new TextDecoder().decode(tinyGpt2['config.json']),
+    );
+  });
+
+  it("says so when the browser's storage refuses the file, and keeps nothing of it", async () => {
+    storage.failPuts = new DOMException('Quota exceeded.', 'QuotaExceededError');
+    const error = await hubFailure(load());
+    expect(error.code).toBe('integrity');
+    expect(error.message).toBe(
+      'config.json of gpt2 could not be stored in this browser (Quota exceeded.): free some space for this site and load again',
+    );
+    expect(storage.caches.get('scratchgpt-hub')?.size).toBe(0);
   });
 
   it('reports a download cut half-way', async () => {

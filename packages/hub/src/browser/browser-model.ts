@@ -3,11 +3,13 @@
  * download again and an offline page still loads what it fetched before: GPT-2's config and weights,
  * or a Qwen3, Llama or Gemma 3 repository whole (the files `obtainWeightFiles` reads from its config,
  * as on Node). Entries are keyed by the files' URLs at their commit, which never change; the revision's
- * description is stored last, so a cached description always finds its files. Each file is checked
- * against the size and SHA-256 the Hub announced before it is stored.
+ * description is stored last, so a cached description always finds its files. A download streams
+ * straight into Cache Storage, checked against the size and SHA-256 the Hub announced as its bytes
+ * pass: a file that fails a check is never stored, and no buffer holds a whole file on its way.
+ * `openModelInBrowser` hands the files over as Blobs of that storage, read by range when a loader asks
+ * for a tensor; `fetchModelInBrowser` reads them whole.
  */
 import { Deadline } from '../deadline.js';
-import { sha256Hex } from '../digest.js';
 import { authorization, DEFAULT_ENDPOINT, resolveUrl, revisionInfoUrl, trimEndpoint } from '../endpoint.js';
 import { HubError } from '../errors.js';
 import { isNetworkFailure, type RequestSubject, refusal, unreachable } from '../http-errors.js';
@@ -20,6 +22,7 @@ import {
   WEIGHTS_FILE,
 } from '../model-id.js';
 import { parseRevisionInfo, type RevisionInfo } from '../revision-info.js';
+import { Sha256 } from '../sha256.js';
 import {
   chunksOf,
   cutOff,
@@ -66,10 +69,35 @@ export interface BrowserModel {
   downloadedBytes: number;
 }
 
+/** {@link BrowserModel} with each file as a Blob of the browser's storage, its bytes not yet read. */
+export interface BrowserModelBlobs extends Omit<BrowserModel, 'files' | 'weights'> {
+  /**
+   * Every file, as {@link BrowserModel.files} lists them. A Blob of Cache Storage is read when asked
+   * (`slice(start, end).arrayBuffer()` reads a range), so a loader can take the weights tensor by tensor.
+   */
+  files: ReadonlyMap<string, Blob>;
+  weights: Blob | undefined;
+}
+
+/** {@link openModelInBrowser} with every file read whole into memory. */
 export async function fetchModelInBrowser(
   model: string | ModelId,
   options: BrowserModelOptions = {},
 ): Promise<BrowserModel> {
+  const opened = await openModelInBrowser(model, options);
+  const files = new Map<string, Uint8Array>();
+  for (const [path, blob] of opened.files) files.set(path, new Uint8Array(await blob.arrayBuffer()));
+  return { ...opened, files, weights: files.get(weightsPath(opened.id)) };
+}
+
+/**
+ * A model's files from the Hub, or from the browser's storage where it holds them, as Blobs of that
+ * storage: the weights are downloaded (or found) without ever being held in memory whole.
+ */
+export async function openModelInBrowser(
+  model: string | ModelId,
+  options: BrowserModelOptions = {},
+): Promise<BrowserModelBlobs> {
   const id = typeof model === 'string' ? parseModelId(model) : model;
   const endpoint = trimEndpoint(options.endpoint ?? DEFAULT_ENDPOINT);
   const store = await (options.caches ?? globalThis.caches).open(options.cacheName ?? DEFAULT_CACHE_NAME);
@@ -105,7 +133,7 @@ export async function fetchModelInBrowser(
   const { info } = described;
   let downloadedBytes = 0;
 
-  const fileBytes = async (path: string): Promise<Uint8Array> => {
+  const fileBlob = async (path: string): Promise<Blob> => {
     const expected = info.files.get(path);
     if (expected === undefined) {
       throw new HubError(
@@ -117,8 +145,8 @@ export async function fetchModelInBrowser(
     const key = resolveUrl(endpoint, id.repo, info.commit, path);
     const hit = await store.match(key);
     if (hit !== undefined) {
-      const bytes = new Uint8Array(await hit.arrayBuffer());
-      if (bytes.byteLength === expected.size) return bytes;
+      const blob = await hit.blob();
+      if (blob.size === expected.size) return blob;
       await store.delete(key);
     }
     if (source === 'cache') {
@@ -127,23 +155,24 @@ export async function fetchModelInBrowser(
         `${path} of ${id.text} is no longer stored in this browser: connect to download it again`,
       );
     }
-    const bytes = await download(key, expected, subject(path), options);
-    downloadedBytes += bytes.byteLength;
-    await store.put(
-      key,
-      new Response(bytes as Uint8Array<ArrayBuffer>, {
-        headers: { 'content-type': 'application/octet-stream' },
-      }),
-    );
-    return bytes;
+    await downloadInto(store, key, expected, subject(path), options);
+    downloadedBytes += expected.size;
+    const stored = await store.match(key);
+    if (stored === undefined) {
+      throw new HubError(
+        'integrity',
+        `${path} of ${id.text} was downloaded, but this browser's storage does not hold it: free some space for this site and load again`,
+      );
+    }
+    return stored.blob();
   };
 
-  const files = new Map<string, Uint8Array>();
-  const obtain = async (path: string, optional: boolean): Promise<Uint8Array | undefined> => {
+  const files = new Map<string, Blob>();
+  const obtain = async (path: string, optional: boolean): Promise<Blob | undefined> => {
     if (optional && !info.files.has(path)) return undefined;
-    const bytes = await fileBytes(path);
-    files.set(path, bytes);
-    return bytes;
+    const blob = await fileBlob(path);
+    files.set(path, blob);
+    return blob;
   };
   const [first] = modelFiles(id);
   let config: unknown;
@@ -152,10 +181,9 @@ export async function fetchModelInBrowser(
     await options.beforeWeights?.(config);
     await obtain(first!.path, false);
   } else {
-    config = parseConfig((await obtain(CONFIG_FILE, false))!, id.text);
+    config = parseConfig(await (await obtain(CONFIG_FILE, false))!.text(), id.text);
     await options.beforeWeights?.(config);
-    const text = async (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-    await obtainWeightFiles(config, { obtain, text }, id.text);
+    await obtainWeightFiles(config, { obtain, text: (blob) => blob.text() }, id.text);
   }
   if (source === 'hub') {
     await store.put(
@@ -163,8 +191,13 @@ export async function fetchModelInBrowser(
       new Response(described.text, { headers: { 'content-type': 'application/json' } }),
     );
   }
-  const weights = files.get(id.bookSize === undefined ? WEIGHTS_FILE : first!.path);
+  const weights = files.get(weightsPath(id));
   return { id, commit: info.commit, config, files, weights, source, downloadedBytes };
+}
+
+/** The one weights file of a model: model.safetensors, or the book's file (absent when sharded). */
+function weightsPath(id: ModelId): string {
+  return id.bookSize === undefined ? WEIGHTS_FILE : (modelFiles(id)[0] as { path: string }).path;
 }
 
 async function describeRevision(
@@ -191,48 +224,92 @@ async function describeRevision(
   return { info: parseRevisionInfo(JSON.parse(text), url), text };
 }
 
-/** The whole file into one buffer of the announced size, checked before it is returned. */
-async function download(
+/**
+ * The file streamed from the Hub into Cache Storage under `url`, its size and SHA-256 checked as the
+ * bytes pass. A check that fails errors the stream before its end, and Cache.put stores a response
+ * only once its body has been read to the end: a file that fails is never stored.
+ */
+async function downloadInto(
+  store: Cache,
   url: string,
   expected: { size: number; sha256?: string },
   subject: RequestSubject,
   options: BrowserModelOptions,
-): Promise<Uint8Array> {
+): Promise<void> {
   const opened = await openBody(url, 0, subject, options);
-  const bytes = new Uint8Array(expected.size);
+  const chunks = chunksOf(opened);
+  const hash = expected.sha256 === undefined ? undefined : new Sha256();
   let received = 0;
-  try {
-    for await (const chunk of chunksOf(opened)) {
+  /** Why the stream failed, said as the Hub's errors are: what the cache reports is the browser's. */
+  let failure: unknown;
+  const fail = (error: unknown): never => {
+    failure =
+      error instanceof HubError || options.signal?.aborted
+        ? error
+        : cutOff(subject, received, expected.size, error);
+    throw failure;
+  };
+  const checked = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await chunks.next();
+      } catch (error) {
+        return fail(error);
+      }
+      if (next.done) {
+        if (received !== expected.size) fail(cutOff(subject, received, expected.size, undefined));
+        const actual = hash?.hex();
+        if (actual !== undefined && actual !== expected.sha256) {
+          fail(
+            new HubError(
+              'integrity',
+              `${subject.path} of ${subject.id} does not match the Hub's checksum (SHA-256 ${actual.slice(0, 12)}…, expected ${expected.sha256?.slice(0, 12)}…): nothing was stored, try again`,
+            ),
+          );
+        }
+        controller.close();
+        return;
+      }
+      const chunk = next.value;
       if (received + chunk.byteLength > expected.size) {
-        throw new HubError(
-          'integrity',
-          `${subject.path} of ${subject.id} is longer than the ${expected.size} bytes the Hub announced`,
+        fail(
+          new HubError(
+            'integrity',
+            `${subject.path} of ${subject.id} is longer than the ${expected.size} bytes the Hub announced`,
+          ),
         );
       }
-      bytes.set(chunk, received);
+      hash?.update(chunk);
       received += chunk.byteLength;
       options.onProgress?.({ file: subject.path, loaded: received, total: expected.size });
-    }
+      controller.enqueue(chunk);
+    },
+    async cancel() {
+      await chunks.return(undefined);
+    },
+  });
+  try {
+    await store.put(
+      url,
+      new Response(checked, {
+        headers: { 'content-type': 'application/octet-stream' },
+      }),
+    );
   } catch (error) {
-    if (error instanceof HubError || options.signal?.aborted) throw error;
-    throw cutOff(subject, received, expected.size, error);
+    await chunks.return(undefined);
+    if (failure !== undefined) throw failure;
+    if (options.signal?.aborted) throw error;
+    throw new HubError(
+      'integrity',
+      `${subject.path} of ${subject.id} could not be stored in this browser (${(error as Error).message}): free some space for this site and load again`,
+    );
   }
-  if (received !== expected.size) throw cutOff(subject, received, expected.size, undefined);
-  if (expected.sha256 !== undefined) {
-    const actual = await sha256Hex(bytes);
-    if (actual !== expected.sha256) {
-      throw new HubError(
-        'integrity',
-        `${subject.path} of ${subject.id} does not match the Hub's checksum (SHA-256 ${actual.slice(0, 12)}…, expected ${expected.sha256.slice(0, 12)}…): nothing was stored, try again`,
-      );
-    }
-  }
-  return bytes;
 }
 
-function parseConfig(bytes: Uint8Array, id: string): unknown {
+function parseConfig(text: string, id: string): unknown {
   try {
-    return JSON.parse(new TextDecoder().decode(bytes));
+    return JSON.parse(text);
   } catch (error) {
     throw new HubError('integrity', `config.json of ${id} is not valid JSON (${(error as Error).message})`);
   }

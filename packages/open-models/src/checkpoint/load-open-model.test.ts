@@ -13,7 +13,7 @@ import {
   shardedCheckpoint,
 } from '../test-support/hf-checkpoint.js';
 import { loadOpenModelCheckpoint } from './load-open-model.js';
-import { type CheckpointReader, checkpointInMemory } from './reader.js';
+import { type CheckpointReader, checkpointInMemory, checkpointOfBlobs } from './reader.js';
 
 beforeAll(() => initBackend({ prefer: 'cpu' }));
 
@@ -75,6 +75,53 @@ describe('loadOpenModelCheckpoint', () => {
     const sharded = await logitsOf(checkpoint('llama3-tiny', shardedCheckpoint(weights, 2)), 'llama3-tiny');
     const whole = await logitsOf(checkpoint('llama3-tiny', single(f32Safetensors(weights))), 'llama3-tiny');
     expect(maxAbsDiff(sharded, whole)).toBe(0);
+  });
+
+  it('reads a checkpoint of Blobs (a browser storage) by range, as from memory, in bf16 too', async () => {
+    const weights = fixtureWeights('llama3-tiny');
+    const files = new Map([
+      ['config.json', jsonBytes(huggingFaceConfig('llama3-tiny'))],
+      ...shardedCheckpoint(weights, 2),
+    ]);
+    const blobs = new Map(
+      [...files].map(([name, bytes]) => [name, new Blob([bytes as Uint8Array<ArrayBuffer>])]),
+    );
+    // Every weight read through a slice of its Blob: never the file's bytes whole.
+    const whole: string[] = [];
+    const watched = new Map(
+      [...blobs].map(([name, blob]) => {
+        const spy = {
+          size: blob.size,
+          slice: blob.slice.bind(blob),
+          text: blob.text.bind(blob),
+          arrayBuffer: () => {
+            whole.push(name);
+            return blob.arrayBuffer();
+          },
+        } as Blob;
+        return [name, spy];
+      }),
+    );
+    expect(
+      maxAbsDiff(
+        await logitsOf(checkpointOfBlobs(watched), 'llama3-tiny'),
+        await logitsOf(checkpointInMemory(files), 'llama3-tiny'),
+      ),
+    ).toBe(0);
+    expect(whole).toEqual(['config.json', 'model.safetensors.index.json']);
+    for (const weightPrecision of ['bf16', 'f16'] as const) {
+      const fromBlobs = (await loadOpenModelCheckpoint(checkpointOfBlobs(blobs), { weightPrecision })).model;
+      const fromMemory = (await loadOpenModelCheckpoint(checkpointInMemory(files), { weightPrecision }))
+        .model;
+      const [a, b] = [await fromBlobs.hostStateDict(), await fromMemory.hostStateDict()];
+      expect([...a.keys()]).toEqual([...b.keys()]);
+      for (const [name, tensor] of a) expect(tensor.data, name).toEqual(b.get(name)?.data);
+      fromBlobs.dispose();
+      fromMemory.dispose();
+    }
+    await expect(checkpointOfBlobs(blobs).read('config.json', 4)).rejects.toThrow(
+      /^config\.json is \d+ bytes, more than the 4 it may have$/,
+    );
   });
 
   it('refuses a shard the index names but the checkpoint lacks', async () => {

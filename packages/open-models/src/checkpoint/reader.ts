@@ -1,4 +1,4 @@
-import { type ByteRanges, bytesAsRanges } from '@scratchgpt/tensor';
+import { type ByteRanges, blobAsRanges, bytesAsRanges } from '@scratchgpt/tensor';
 
 /**
  * Where a checkpoint's files come from: a directory on disk, a browser's file picker, or memory in
@@ -18,14 +18,8 @@ export interface CheckpointReader {
 
 /** A checkpoint already in memory, by file name. */
 export function checkpointInMemory(files: ReadonlyMap<string, Uint8Array>): CheckpointReader {
-  const read = async (name: string, maxBytes: number) => {
-    const bytes = files.get(name);
-    if (bytes === undefined) throw new RangeError(`${name}: the checkpoint has no such file`);
-    if (bytes.length > maxBytes) {
-      throw new RangeError(`${name} is ${bytes.length} bytes, more than the ${maxBytes} it may have`);
-    }
-    return bytes;
-  };
+  const read = async (name: string, maxBytes: number) =>
+    boundedFile(files, name, maxBytes, (bytes) => bytes.byteLength);
   return {
     has: async (name) => files.has(name),
     read,
@@ -35,4 +29,32 @@ export function checkpointInMemory(files: ReadonlyMap<string, Uint8Array>): Chec
       close: async () => {},
     }),
   };
+}
+
+/**
+ * A checkpoint whose files are Blobs (the browser's Cache Storage, a file picker): the weights are read
+ * tensor by tensor from them, so memory holds the model and one tensor, never a file whole.
+ */
+export function checkpointOfBlobs(files: ReadonlyMap<string, Blob>): CheckpointReader {
+  const blobOf = (name: string, maxBytes: number) => boundedFile(files, name, maxBytes, (blob) => blob.size);
+  return {
+    has: async (name) => files.has(name),
+    read: async (name, maxBytes) => new Uint8Array(await blobOf(name, maxBytes).arrayBuffer()),
+    ranges: async (name, maxBytes) => ({ ...blobAsRanges(blobOf(name, maxBytes)), close: async () => {} }),
+  };
+}
+
+/** `name` of `files`, refused when the checkpoint lacks it or it holds more than `maxBytes`. */
+function boundedFile<F>(
+  files: ReadonlyMap<string, F>,
+  name: string,
+  maxBytes: number,
+  sizeOf: (file: F) => number,
+): F {
+  const file = files.get(name);
+  if (file === undefined) throw new RangeError(`${name}: the checkpoint has no such file`);
+  const size = sizeOf(file);
+  if (size > maxBytes)
+    throw new RangeError(`${name} is ${size} bytes, more than the ${maxBytes} it may have`);
+  return file;
 }

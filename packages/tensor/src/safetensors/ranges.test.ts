@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SafetensorsError } from './format.js';
-import { type ByteRanges, bytesAsRanges, openSafetensorsRanges } from './ranges.js';
+import { type ByteRanges, blobAsRanges, bytesAsRanges, openSafetensorsRanges } from './ranges.js';
 import { parseSafetensors } from './read.js';
 import { safetensorsPieces, serializeSafetensors } from './write.js';
 
@@ -225,6 +225,28 @@ describe('safetensors written piece by piece', () => {
     );
     await expect(concat(safetensorsPieces(layout, tensorsOf([tensors[0]!])))).rejects.toThrow(
       "the tensors ended before 'ids', which the header places next",
+    );
+  });
+});
+
+describe('blobAsRanges', () => {
+  it('reads a file held in a Blob range by range, as from bytes, and refuses a read past its end', async () => {
+    const bytes = serializeSafetensors(
+      new Map([
+        ['a', { dtype: 'F32', shape: [3, 2], data: new Float32Array([1, -2, 3.5, 4, 5, 6]) }],
+        ['b', { dtype: 'F32', shape: [4], data: new Float32Array([0.25, 0, -1, 7]) }],
+      ]),
+      { format: 'pt' },
+    );
+    const ranges = blobAsRanges(new Blob([bytes as Uint8Array<ArrayBuffer>]));
+    expect(ranges.byteLength).toBe(bytes.byteLength);
+    const file = await openSafetensorsRanges(ranges);
+    const expected = parseSafetensors(bytes);
+    for (const entry of file.entries) {
+      expect(await file.readTensor(entry)).toEqual(expected.tensors.get(entry.name));
+    }
+    await expect(ranges.read(bytes.byteLength - 2, new Uint8Array(4))).rejects.toThrow(
+      `read past the end: bytes ${bytes.byteLength - 2}..${bytes.byteLength + 2} of ${bytes.byteLength}`,
     );
   });
 });

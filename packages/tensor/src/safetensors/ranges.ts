@@ -127,3 +127,26 @@ export function bytesAsRanges(file: Uint8Array): ByteRanges {
     },
   };
 }
+
+/**
+ * A Blob's bytes by range (`slice(start, end).arrayBuffer()` reads only that range): a file the
+ * browser keeps on disk (Cache Storage, a picked file) is read tensor by tensor, never whole.
+ */
+export function blobAsRanges(blob: Blob): ByteRanges {
+  return {
+    byteLength: blob.size,
+    read: async (position, into) => {
+      const end = position + into.byteLength;
+      if (end > blob.size) {
+        throw new RangeError(`read past the end: bytes ${position}..${end} of ${blob.size}`);
+      }
+      const bytes = await blob.slice(position, end).arrayBuffer();
+      if (bytes.byteLength !== into.byteLength) {
+        throw new RangeError(
+          `read ${bytes.byteLength} of bytes ${position}..${end}: the file changed while it was read`,
+        );
+      }
+      into.set(new Uint8Array(bytes));
+    },
+  };
+}

@@ -379,6 +379,16 @@ export const plans: Record<string, Plan> = {
     run: 'pnpm --filter web-webgpu bench:lora --presets gpt-nano --precisions bf16 --steps 2',
     why: 'a benchmark: GPT-2 medium and large take many minutes a step on a software adapter; gpt-nano shows that it runs',
   },
+  'pnpm --filter web-webgpu bench:load': {
+    kind: 'instead',
+    run: 'pnpm --filter web-webgpu bench:load --preset gpt-nano',
+    why: 'a benchmark: GPT-2 small is a 652 MB file loaded twice in Chromium; gpt-nano shows that it runs',
+  },
+  'pnpm --filter web-webgpu bench:load --preset gpt2-medium': {
+    kind: 'instead',
+    run: 'pnpm --filter web-webgpu bench:load --preset gpt-nano',
+    why: 'a benchmark: GPT-2 medium is a 1.6 GB file loaded twice in Chromium; gpt-nano shows that it runs',
+  },
   'pnpm --filter web-webgpu bench:lora --presets gpt2-medium --precisions bf16 --steps 2': {
     kind: 'instead',
     run: 'pnpm --filter web-webgpu bench:lora --presets gpt-nano --precisions bf16 --steps 2',

@@ -70,7 +70,8 @@ export type ToWorker =
     }
   | { type: 'chat-reset' }
   | { type: 'save'; layout: Layout }
-  | { type: 'load'; config: string; configName: string; weights: ArrayBuffer; weightsName: string }
+  /** A checkpoint picked from disk: the weights stay in their File, read tensor by tensor by the worker. */
+  | { type: 'load'; config: string; configName: string; weights: Blob; weightsName: string }
   /** A model from the Hugging Face Hub (`endpoint`: the Hub's URL), cached in the browser. */
   | { type: 'hub'; id: string; endpoint: string }
   | ClassifyToWorker

@@ -11,6 +11,9 @@ import { hasIdleModel, isIdle, type PanelDeps, type TaskState } from './tasks.js
 
 const DEFAULT_HUB = 'https://huggingface.co';
 
+/** The most a config.json may take (they take a few KB): a larger file is refused unread. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
 type HubSource = ModelSummary['source'] & { kind: 'hub' };
 
 /** The Hub the page loads from: https://huggingface.co, or the page's `?hub=URL`. */
@@ -49,14 +52,22 @@ export function createCheckpointsPanel(deps: PanelDeps) {
     'change',
     deps.guarded(async () => {
       const files = pickCheckpointFiles([...(ui.loadModel.files ?? [])]);
+      if (files.config.size > MAX_CONFIG_BYTES) {
+        throw new Error(
+          `${files.config.name} is ${files.config.size} bytes: a config.json takes a few KB; choose the checkpoint's own`,
+        );
+      }
       const config = await files.config.text();
-      const weights = await files.weights.arrayBuffer();
       ui.loadModel.value = '';
       deps.setStatus(`Loading ${files.weights.name}…`);
-      deps.start(
-        { type: 'load', config, configName: files.config.name, weights, weightsName: files.weights.name },
-        [weights],
-      );
+      // The File itself goes to the worker (a handle, not its bytes): it is read there by range.
+      deps.start({
+        type: 'load',
+        config,
+        configName: files.config.name,
+        weights: files.weights,
+        weightsName: files.weights.name,
+      });
     }),
   );
   ui.loadHub.addEventListener(

@@ -1,6 +1,15 @@
-/** Checkpoint files in and out of the worker: config.json text and model.safetensors bytes. */
-import { type GPTModel, type LoadedModel, loadModel, serializeCheckpoint } from '@scratchgpt/gpt-model';
-import type { StoragePrecision } from '@scratchgpt/tensor';
+/**
+ * Checkpoint files in and out of the worker: config.json's text and model.safetensors, written as bytes
+ * and read by range from the File picked.
+ */
+import {
+  type GPTModel,
+  type LoadedModel,
+  loadModel,
+  loadModelFromRanges,
+  serializeCheckpoint,
+} from '@scratchgpt/gpt-model';
+import { blobAsRanges, openSafetensorsRanges, type StoragePrecision } from '@scratchgpt/tensor';
 import type { Layout, MessageOf } from '../protocol.js';
 
 export async function saveModel(model: GPTModel, layout: Layout): Promise<MessageOf<'checkpoint'>> {
@@ -20,22 +29,24 @@ export function ownBuffer(bytes: Uint8Array): ArrayBuffer {
     : (bytes.slice().buffer as ArrayBuffer);
 }
 
-export function openModel(request: {
+/** A checkpoint picked from disk: config.json's text, and the weights read from their File by range. */
+export async function openModel(request: {
   config: string;
   configName: string;
-  weights: ArrayBuffer;
+  weights: Blob;
   weightsName: string;
-}): LoadedModel {
+}): Promise<LoadedModel> {
   let configJson: unknown;
   try {
     configJson = JSON.parse(request.config);
   } catch (error) {
     throw new Error(`${request.configName} is not valid JSON (${(error as Error).message})`);
   }
-  return loadModel(configJson, new Uint8Array(request.weights), {
-    configSource: request.configName,
-    weightsSource: request.weightsName,
-  });
+  return loadModelFromRanges(
+    configJson,
+    await openSafetensorsRanges(blobAsRanges(request.weights), request.weightsName),
+    { configSource: request.configName, weightsSource: request.weightsName },
+  );
 }
 
 /**

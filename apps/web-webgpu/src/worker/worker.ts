@@ -135,7 +135,7 @@ async function perform(message: ToWorker, signal: AbortSignal): Promise<void> {
     case 'classify-save':
       return performClassify(message, model, signal, post);
     case 'load': {
-      const loaded = openModel(message);
+      const loaded = await openModel(message);
       replaceModel(loaded.model, {
         config: loaded.config,
         parameters: loaded.model.numParameters(),

@@ -55,10 +55,15 @@ export async function loadHFTokenizerFromDirectory(
   directory: string,
   options: LoadHFTokenizerOptions = {},
 ): Promise<HFTokenizer> {
-  const [tokenizerJson, configJson] = await Promise.all([
+  // Both are read at once, but a failure is reported in a fixed order (tokenizer.json first), not in
+  // whichever order the reads happen to end.
+  const [tokenizerRead, configRead] = await Promise.allSettled([
     readModelFile(directory, 'tokenizer.json', options.maxTokenizerBytes ?? MAX_TOKENIZER_JSON_BYTES),
     readModelFile(directory, 'tokenizer_config.json', options.maxConfigBytes ?? MAX_TOKENIZER_CONFIG_BYTES),
   ]);
+  if (tokenizerRead.status === 'rejected') throw tokenizerRead.reason;
+  if (configRead.status === 'rejected') throw configRead.reason;
+  const [tokenizerJson, configJson] = [tokenizerRead.value, configRead.value];
   try {
     return loadHFTokenizer(tokenizerJson, configJson, options);
   } catch (error) {

@@ -1,4 +1,12 @@
-import { causalAttention, Dropout, fusedAttentionAvailable, Linear, Module, tf } from '@scratchgpt/tensor';
+import {
+  causalAttention,
+  Dropout,
+  fusedAttentionAvailable,
+  Linear,
+  Module,
+  reshapeView,
+  tf,
+} from '@scratchgpt/tensor';
 import type { CausalAttentionOptions } from './causal-attention.js';
 import type { LayerKVCache } from './kv-cache.js';
 import { CausalMask } from './mask.js';
@@ -60,7 +68,7 @@ export class MultiHeadAttention extends Module {
   /** (B, T, dOut) → (B, heads, T, headDim) */
   private splitHeads(x: tf.Tensor): tf.Tensor {
     const [batch, tokens] = x.shape as [number, number, number];
-    return tf.transpose(tf.reshape(x, [batch, tokens, this.numHeads, this.headDim]), [0, 2, 1, 3]);
+    return tf.transpose(reshapeView(x, [batch, tokens, this.numHeads, this.headDim]), [0, 2, 1, 3]);
   }
 
   /** weights: (B, heads, T, T_keys) */
@@ -108,7 +116,7 @@ export class MultiHeadAttention extends Module {
     }
     if (cache != null) ({ keys, values } = cache.append(keys, values)); // (B, H, offset+T, hd)
     const result = core(queries, keys, values);
-    const merged = tf.reshape(tf.transpose(result.context, [0, 2, 1, 3]), [batch, tokens, this.dOut]); // (B, T, dOut)
+    const merged = reshapeView(tf.transpose(result.context, [0, 2, 1, 3]), [batch, tokens, this.dOut]); // (B, T, dOut)
     return { ...result, context: this.outProj.forward(merged) };
   }
 

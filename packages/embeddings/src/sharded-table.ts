@@ -1,4 +1,5 @@
 import {
+  addBroadcast,
   assertShape,
   buildPrecision,
   gatherHalf,
@@ -10,6 +11,7 @@ import {
   Module,
   matMul,
   matMulHalf,
+  mulConstant,
   preferredShardBytes,
   type StateDict,
   type StoragePrecision,
@@ -17,6 +19,7 @@ import {
   toHalf,
   type WeightStorage,
   widenHalf,
+  withoutGradient,
 } from '@scratchgpt/tensor';
 import { shardRowCounts } from './shards.js';
 
@@ -191,6 +194,12 @@ export abstract class ShardedTable extends Module implements WeightStorage {
 
   /** Rows of the table for integer ids. ids: (...) → (..., dim) */
   lookup(ids: tf.Tensor): tf.Tensor {
+    // A frozen table takes no gradient: nothing of its lookup need be kept for the backward pass.
+    const frozen = this.#halfShards != null || this.shards.every((shard) => !shard.trainable);
+    return frozen ? withoutGradient(() => this.#lookup(ids)) : this.#lookup(ids);
+  }
+
+  #lookup(ids: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const flat = tf.reshape(ids, [-1]); // (N,)
       const halves = this.#halfShards;
@@ -204,8 +213,8 @@ export abstract class ShardedTable extends Module implements WeightStorage {
         const local = tf.sub(flat, tf.scalar(this.shardStarts[i]!, 'int32'));
         const inShard = tf.logicalAnd(tf.greaterEqual(local, 0), tf.less(local, count));
         const rows = gatherRows(i, tf.where(inShard, local, tf.zerosLike(local))); // (N, dim)
-        const masked = tf.mul(rows, tf.expandDims(tf.cast(inShard, 'float32'), 1));
-        sum = sum == null ? masked : tf.add(sum, masked);
+        const masked = mulConstant(rows, tf.expandDims(tf.cast(inShard, 'float32'), 1));
+        sum = sum == null ? masked : addBroadcast(sum, masked);
       });
       return tf.reshape(sum!, [...ids.shape, this.dim]);
     });

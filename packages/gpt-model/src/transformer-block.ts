@@ -1,5 +1,5 @@
 import { type LayerKVCache, MultiHeadAttention, type PositionRotation } from '@scratchgpt/attention';
-import { Dropout, type Generator, Module, tf } from '@scratchgpt/tensor';
+import { addBroadcast, Dropout, type Generator, Module, tf } from '@scratchgpt/tensor';
 import type { GPTConfig } from './config.js';
 import { FeedForward } from './feed-forward.js';
 import { LayerNorm } from './layer-norm.js';
@@ -68,8 +68,8 @@ export class TransformerBlock extends Module {
     attend: (normed: tf.Tensor) => R,
   ): R & { output: tf.Tensor } {
     const attended = attend(this.norm1.forward(x));
-    const afterAttention = tf.add(x, this.dropShortcut.forward(attended.context));
-    const output = tf.add(
+    const afterAttention = addBroadcast(x, this.dropShortcut.forward(attended.context));
+    const output = addBroadcast(
       afterAttention,
       this.dropShortcut.forward(this.ff.forward(this.norm2.forward(afterAttention))),
     );

@@ -9,6 +9,7 @@ import {
   type LinearAdapter,
   Module,
   matMul,
+  mulConstant,
   randUniform,
   tf,
 } from '@scratchgpt/tensor';
@@ -64,7 +65,7 @@ export class LoRALayer extends Module implements LinearAdapter {
 
   /** x: (N, in) → (N, out) */
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => tf.mul(matMul(matMul(x, this.A), this.B), this.scale));
+    return tf.tidy(() => mulConstant(matMul(matMul(x, this.A), this.B), this.scale));
   }
 
   /** The update as a weight of PyTorch's layout [out, in]: scale · (A·B)ᵀ. */

@@ -73,8 +73,10 @@ export {
   fusedAttentionAvailable,
 } from './ops/causal-attention.js';
 export { gelu } from './ops/gelu.js';
+export { type ValueAndGradients, valueAndGradients } from './ops/gradients.js';
 export { heapView } from './ops/heap-view.js';
 export { layerNorm } from './ops/layer-norm.js';
+export { mulConstant, reshapeView } from './ops/lean.js';
 export { matMul, productsTakeTransposes } from './ops/mat-mul.js';
 export {
   type RecomputeMode,

@@ -1,5 +1,5 @@
 import type { LayerKVCache, PositionRotation } from '@scratchgpt/attention';
-import { type Generator, Module, tf } from '@scratchgpt/tensor';
+import { addBroadcast, type Generator, Module, tf } from '@scratchgpt/tensor';
 import type { DecoderConfig, LayerType } from './decoder-config.js';
 import { GatedFeedForward } from './gated-feed-forward.js';
 import { GroupedQueryAttention } from './grouped-query-attention.js';
@@ -63,12 +63,15 @@ export class DecoderBlock extends Module {
     return tf.tidy(() => {
       const attended = this.selfAttn.forward(this.inputLayernorm.forward(x), options);
       if (!this.preFeedforwardLayernorm || !this.postFeedforwardLayernorm) {
-        const afterAttention = tf.add(x, attended);
-        return tf.add(afterAttention, this.mlp.forward(this.postAttentionLayernorm.forward(afterAttention)));
+        const afterAttention = addBroadcast(x, attended);
+        return addBroadcast(
+          afterAttention,
+          this.mlp.forward(this.postAttentionLayernorm.forward(afterAttention)),
+        );
       }
-      const afterAttention = tf.add(x, this.postAttentionLayernorm.forward(attended));
+      const afterAttention = addBroadcast(x, this.postAttentionLayernorm.forward(attended));
       const fed = this.mlp.forward(this.preFeedforwardLayernorm.forward(afterAttention));
-      return tf.add(afterAttention, this.postFeedforwardLayernorm.forward(fed));
+      return addBroadcast(afterAttention, this.postFeedforwardLayernorm.forward(fed));
     });
   }
 }

@@ -7,6 +7,7 @@ import {
   Linear,
   Module,
   matMul,
+  reshapeView,
   tf,
 } from '@scratchgpt/tensor';
 import { attentionMask } from './attention-mask.js';
@@ -88,7 +89,7 @@ export class GroupedQueryAttention extends Module {
         options.cache == null && !windowed && fusedAttentionAvailable()
           ? causalAttention(queries, shared[0], shared[1], { scale: queryScale })
           : this.#maskedAttention(queries, shared[0], shared[1], offset, firstKey);
-      const merged = tf.reshape(tf.transpose(context, [0, 2, 1, 3]), [batch, tokens, nHeads * headDim]);
+      const merged = reshapeView(tf.transpose(context, [0, 2, 1, 3]), [batch, tokens, nHeads * headDim]);
       return this.oProj.forward(merged);
     });
   }
@@ -117,7 +118,7 @@ export class GroupedQueryAttention extends Module {
   /** (B, T, heads·hd) → (B, heads, T, hd) */
   #heads(x: tf.Tensor, heads: number): tf.Tensor {
     const [batch, tokens] = x.shape as [number, number, number];
-    return tf.transpose(tf.reshape(x, [batch, tokens, heads, this.#options.headDim]), [0, 2, 1, 3]);
+    return tf.transpose(reshapeView(x, [batch, tokens, heads, this.#options.headDim]), [0, 2, 1, 3]);
   }
 
   /** (B, G, T, hd) → (B, H, T, hd), each group repeated for the query heads it serves. */

@@ -5,6 +5,7 @@ import type { StoragePrecision } from '../half/precision.js';
 import { unpackHalf } from '../half/rounding.js';
 import { widenHalf } from '../half/widen-half.js';
 import { addBroadcast } from '../ops/add.js';
+import { reshapeView } from '../ops/lean.js';
 import { matMul } from '../ops/mat-mul.js';
 import { type Generator, getDefaultGenerator, randUniform } from '../random.js';
 import { tf } from '../tf.js';
@@ -152,14 +153,14 @@ export class Linear extends Module implements WeightStorage {
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const leading = x.shape.slice(0, -1);
-      const flat = tf.reshape(x, [-1, this.inFeatures]); // (N, in)
+      const flat = reshapeView(x, [-1, this.inFeatures]); // (N, in)
       const half = this.#halfWeight;
       let y =
         half == null ? matMul(flat, this.weight, false, true) : matMulHalf(flat, half, { transposeB: true }); // (N, out)
       if (this.bias != null) y = addBroadcast(y, this.bias);
       const adapter = this.#adapter?.module;
-      if (adapter != null && adapter.enabled !== false) y = tf.add(y, adapter.forward(flat));
-      return tf.reshape(y, [...leading, this.outFeatures]);
+      if (adapter != null && adapter.enabled !== false) y = addBroadcast(y, adapter.forward(flat));
+      return reshapeView(y, [...leading, this.outFeatures]);
     });
   }
 

@@ -9,6 +9,7 @@
  */
 import type { Generator, GeneratorState } from '../random.js';
 import { tf } from '../tf.js';
+import { valueAndGradients } from './gradients.js';
 
 /** Whether a model keeps every block's activations for the backward pass, or recomputes them. */
 export type RecomputeMode = 'none' | 'blocks';
@@ -85,7 +86,7 @@ function rerun(
   const enclosing = engine.state.activeTape;
   try {
     setStates(generators, before);
-    const { value, grads } = engine.gradients(forward, xs, dy, true);
+    const { value, grads } = valueAndGradients(forward, xs, dy);
     value.dispose();
     if (generators.some((generator, i) => generator.getState().join() !== after[i]?.join())) {
       throw new Error(

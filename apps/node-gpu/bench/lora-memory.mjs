@@ -6,7 +6,9 @@
  * tokens, with the frozen base in f32 (products f32) or in bf16 (products in bf16 under autocast, as
  * `--lora-rank 16 --precision bf16` trains), each with and without recomputing the blocks. Reports, as
  * JSON: the tensors held once the model is ready (`weightsMiB`), TF.js's peak bytes during the step
- * (`peakMiB`, `tf.profile`, the weights included), the wasm heap's size after building the model
+ * (`peakMiB`, `tf.profile`, the weights included; it counts every tensor, so data shared by a reshape
+ * or a saved copy counts twice), on wasm the peak of the buffers really held (`livePeakMiB`, each
+ * buffer once, `trackWasmTensorBytes`, the weights included), the wasm heap's size after building the model
  * (`buildHeapMiB`: the model is built straight in the base's precision, `buildInPrecision`) and
  * after the step (`heapMiB`: a wasm heap never shrinks, so that is the run's peak), the step's wall
  * time, and the estimate the memory check makes (`estimateMiB`); or the error where it does not fit.
@@ -23,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { estimateMemory, GPTModel, preset } from '@scratchgpt/gpt-model';
 import { applyLoRA } from '@scratchgpt/lora';
 import { autocast, buildInPrecision, Generator, initBackend, tf } from '@scratchgpt/tensor';
+import { trackWasmTensorBytes } from '@scratchgpt/tensor/testing';
 import { AdamW, calcLossBatch, computeGradients } from '@scratchgpt/trainer';
 
 const { values } = parseArgs({
@@ -117,6 +120,7 @@ async function measure() {
   const ids = () => Int32Array.from({ length: tokens }, () => random.randint(0, config.vocabSize));
   const batch = { batchSize: 1, length: tokens, inputs: ids(), targets: ids() };
   const weights = tf.memory().numBytes;
+  const live = values.backend === 'wasm' ? trackWasmTensorBytes() : undefined;
   let loss;
   const started = performance.now();
   const profile = await tf.profile(() => {
@@ -126,6 +130,7 @@ async function measure() {
     tf.dispose([result.loss, ...result.grads.values()]);
   });
   const stepMs = Math.round(performance.now() - started);
+  live?.stop();
   const estimate = estimateMemory(config, {
     batchSize: 1,
     tokens,
@@ -139,6 +144,7 @@ async function measure() {
     adapterParameters,
     weightsMiB: mib(weights),
     peakMiB: mib(profile.peakBytes),
+    ...(live ? { livePeakMiB: mib(weights + live.peak) } : {}),
     estimateMiB: mib(estimate.totalBytes),
     ...(buildHeap !== undefined ? { buildHeapMiB: mib(buildHeap), heapMiB: mib(heap) } : {}),
     stepMs,

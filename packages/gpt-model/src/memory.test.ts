@@ -19,9 +19,10 @@ describe('estimateMemory', () => {
     expect(train.optimizerBytes).toBe(3 * train.weightBytes);
     const host = estimateMemory(config, { batchSize: 1, tokens: 256, training: true, hostMoments: true });
     expect(host.optimizerBytes).toBe(train.weightBytes);
-    // Attention scores grow with the square of the tokens.
-    const long = estimateMemory(config, { batchSize: 1, tokens: 1024, training: true });
-    expect(long.activationBytes).toBeGreaterThan(8 * train.activationBytes);
+    // Attention scores grow with the square of the tokens: each doubling adds more than twice as much.
+    const at = (tokens: number) =>
+      estimateMemory(config, { batchSize: 1, tokens, training: true }).activationBytes;
+    expect(at(1024) - at(512)).toBeGreaterThan(2.5 * (at(512) - at(256)));
   });
 
   it('counts LoRA updates as trained parameters beside a frozen model', () => {
@@ -66,11 +67,40 @@ describe('estimateMemory', () => {
     const kept = estimateMemory(config, use);
     const recomputed = estimateMemory(config, { ...use, recompute: 'blocks' });
     const inputs = 24 * 256 * 1024 * 4;
-    expect(recomputed.activationBytes - inputs).toBeCloseTo(kept.activationBytes / 24, 3);
+    // A block keeps 25 vectors of 1024 per token and 3.2 matrices of 256 × 256 per head (16 heads).
+    const block = (25 * 256 * 1024 + 3.2 * 16 * 256 * 256) * 4;
+    expect(kept.activationBytes - (recomputed.activationBytes - inputs)).toBeCloseTo(23 * block, 0);
     expect(recomputed.weightBytes + recomputed.optimizerBytes).toBe(kept.weightBytes + kept.optimizerBytes);
     // Generation keeps no activations for a backward pass: recomputing changes nothing.
     const run = { batchSize: 1, tokens: 256, training: false };
     expect(estimateMemory(config, { ...run, recompute: 'blocks' })).toEqual(estimateMemory(config, run));
+  });
+
+  it('counts what the head holds while the loss is taken: chunks of logits, or all of them in 16 bits', () => {
+    const config = preset('gpt2-medium', { tieWeights: true });
+    const use = {
+      batchSize: 2,
+      tokens: 256,
+      training: true,
+      adapterParameters: 1_000_000,
+      recompute: 'blocks',
+    } as const;
+    const float = estimateMemory(config, use);
+    const half = estimateMemory(config, { ...use, baseWeights: 'bf16' });
+    const rowsOfLogits = (rows: number) => rows * 50_257 * 4;
+    const table = 50_257 * 1024 * 4;
+    // A float32 head: 4 copies of a 166-row chunk (about 32 MB of logits) and a transposed table.
+    const floatHead = 4 * rowsOfLogits(166) + table;
+    // A 16-bit head: all 512 rows of logits, their softmax and their gradient, and a 32 MiB shard widened.
+    const halfHead = 3 * rowsOfLogits(512) + 32 * 2 ** 20;
+    expect(half.activationBytes - float.activationBytes).toBe(halfHead - floatHead);
+    // A head that trains also holds its table's gradient.
+    const { adapterParameters: _, ...full } = use;
+    const trained = estimateMemory(config, full);
+    expect(trained.activationBytes - float.activationBytes).toBe(table);
+    // A classifier's head: the logits of its 2 classes, their softmax and gradient, for each row.
+    const classes = estimateMemory(config, { ...use, baseWeights: 'bf16', headOutputs: 2 });
+    expect(half.activationBytes - classes.activationBytes).toBe(halfHead - 3 * 512 * 2 * 4);
   });
 });
 

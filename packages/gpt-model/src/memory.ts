@@ -4,13 +4,15 @@
  * stops at 4 GiB).
  *
  * The estimate counts float32 weights (2 bytes a value for a frozen base stored in 16 bits under
- * LoRA); for training, their gradients and AdamW's two moments; and the
- * activations a pass keeps: per block about 17 vectors of embDim per token (norms, queries, keys,
- * values, the attention output, the 4× feed-forward and its GELU, residuals) and 3 T×T score matrices
- * per head (scores, weights, dropout), all kept for the backward pass when training, one block at a
- * time otherwise. Recomputing the blocks (`recompute: 'blocks'`) keeps each block's input instead, and
- * one block's activations at a time while its backward pass runs. It is a floor, not a promise:
- * allocators fragment.
+ * LoRA); for training, their gradients and AdamW's two moments; and the activations. Their
+ * coefficients are measured, not derived: the live tensor bytes of one LoRA training step on wasm
+ * (test/memory-estimate.test.ts in the CLI holds the estimate to them) keep about 19 (float32) to
+ * 25 (under 16-bit autocast) vectors of embDim per token and 2.5 to 3.1 T×T matrices per head in each
+ * block, counted as 25 and 3.2. Training keeps every block's, or with recomputation
+ * (`recompute: 'blocks'`) every block's input and one block's; then the head meets the loss: a float32
+ * head in chunks of about 32 MB of logits with a transposed copy of its table (wasm copies transposed
+ * operands), a 16-bit one with all the logits, their softmax and gradient. It is a count of live
+ * tensors, not a promise: allocators fragment.
  */
 import { memoryBudgetBytes, type RecomputeMode, type StoragePrecision } from '@scratchgpt/tensor';
 import { type GPTConfig, type PresetName, presets } from './config.js';
@@ -39,6 +41,11 @@ export interface MemoryUse {
    * float32 weights.
    */
   baseWeights?: StoragePrecision;
+  /**
+   * Outputs of the head that meets the loss when it is not the vocabulary: a classifier's classes.
+   * Its logits are then a few numbers a row, computed whole.
+   */
+  headOutputs?: number;
 }
 
 export interface MemoryEstimate {
@@ -52,6 +59,11 @@ export interface MemoryEstimate {
 
 const FLOAT = 4;
 const HALF = 2;
+/** Vectors of embDim per token, and T × T matrices per head, that training keeps for each block. */
+const BLOCK_VECTORS = 25;
+const BLOCK_SCORES = 3.2;
+/** The fused head's chunk of logits (trainer's `linearCrossEntropy`). */
+const HEAD_CHUNK_BYTES = 32 * 2 ** 20;
 
 export function estimateMemory(config: GPTConfig, use: MemoryUse): MemoryEstimate {
   const adapters = use.adapterParameters ?? 0;
@@ -61,15 +73,20 @@ export function estimateMemory(config: GPTConfig, use: MemoryUse): MemoryEstimat
   const weightBytes = parameters * FLOAT - (halfBase ? halfStoredValues(config) * (FLOAT - HALF) : 0);
   const trainedBytes = use.adapterParameters === undefined ? weightBytes : adapters * FLOAT;
   const optimizerBytes = use.training ? trainedBytes * (use.hostMoments ? 1 : 3) : 0;
-  const { embDim, nHeads, nLayers } = config;
+  const { embDim, nHeads, nLayers, vocabSize } = config;
   const rows = use.batchSize * use.tokens;
-  const perBlock = (17 * rows * embDim + 3 * use.batchSize * nHeads * use.tokens * use.tokens) * FLOAT;
-  // Training keeps every block's activations (and a gradient of the largest at a time), or with
-  // recomputation every block's input and one block's activations; a forward pass needs one block's,
-  // then the logits of the last position at least.
-  const kept =
-    use.recompute === 'blocks' ? nLayers * rows * embDim * FLOAT + perBlock * 1.5 : perBlock * nLayers * 1.5;
-  const activationBytes = use.training ? kept : perBlock + rows * config.vocabSize * FLOAT;
+  const perBlock =
+    (BLOCK_VECTORS * rows * embDim + BLOCK_SCORES * use.batchSize * nHeads * use.tokens ** 2) * FLOAT;
+  const kept = use.recompute === 'blocks' ? nLayers * rows * embDim * FLOAT + perBlock : perBlock * nLayers;
+  // A forward pass without a gradient holds one block's working set (17 vectors, 3 score matrices)
+  // at a time, then the logits.
+  const forwardBlock = (17 * rows * embDim + 3 * use.batchSize * nHeads * use.tokens ** 2) * FLOAT;
+  const activationBytes = use.training
+    ? kept +
+      (use.headOutputs === undefined
+        ? trainingHeadBytes(config, rows, halfBase, use.adapterParameters === undefined)
+        : 3 * rows * use.headOutputs * FLOAT)
+    : forwardBlock + rows * vocabSize * FLOAT;
   return {
     parameters,
     weightBytes,
@@ -77,6 +94,20 @@ export function estimateMemory(config: GPTConfig, use: MemoryUse): MemoryEstimat
     activationBytes,
     totalBytes: weightBytes + optimizerBytes + activationBytes,
   };
+}
+
+/**
+ * What the head and the loss hold at once in a training step. A 16-bit head computes all the logits
+ * and keeps them, their softmax and their gradient, widening its table a shard at a time. A float32 head goes through the rows in chunks
+ * (each chunk's logits, exponentials, gradient and its pieces), against a transposed copy of the table;
+ * a trained one also holds the table's gradient, computed ahead of the backward pass.
+ */
+function trainingHeadBytes(config: GPTConfig, rows: number, halfHead: boolean, headTrains: boolean): number {
+  const { vocabSize: v, embDim: e } = config;
+  // The 16-bit table is widened to float32 one shard (at most 32 MiB) at a time.
+  if (halfHead) return 3 * rows * v * FLOAT + Math.min(v * e * FLOAT, HEAD_CHUNK_BYTES);
+  const chunkRows = Math.min(rows, Math.max(1, Math.floor(HEAD_CHUNK_BYTES / (v * FLOAT))));
+  return 4 * chunkRows * v * FLOAT + v * e * FLOAT * (headTrains ? 2 : 1);
 }
 
 /**

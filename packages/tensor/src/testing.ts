@@ -6,6 +6,7 @@
  */
 import { initBackend } from './backend/init-backend.js';
 import type { BackendName } from './backend/types.js';
+import { tf } from './tf.js';
 
 export const testedBackends: readonly BackendName[] = ['cpu', 'wasm', 'blas', 'webgpu'];
 
@@ -55,4 +56,85 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
     worst = Number.isNaN(diff) ? Number.POSITIVE_INFINITY : Math.max(worst, diff);
   }
   return worst;
+}
+
+export interface LiveTensorBytes {
+  /**
+   * Bytes of tensor data made since tracking began that the backend still holds (each buffer once,
+   * however many tensors share it).
+   */
+  readonly now: number;
+  /** The most it held at once since tracking began or `resetPeak`. */
+  readonly peak: number;
+  resetPeak(): void;
+  /** Puts the backend's methods back. */
+  stop(): void;
+}
+
+type WasmStorage = {
+  move(dataId: object, values: unknown, shape: number[], dtype: tf.DataType, refCount: number): void;
+  makeOutput(
+    shape: number[],
+    dtype: tf.DataType,
+    memoryOffset?: number,
+    values?: unknown,
+  ): { dataId: object };
+  disposeData(dataId: object, force?: boolean): boolean;
+};
+
+/**
+ * Follows the wasm backend's tensor buffers as they are made and freed, to measure what a computation
+ * really holds: `tf.memory().numBytes` counts every tensor, so data shared by a reshape or a saved
+ * copy counts twice. Only where the active backend is wasm.
+ */
+export function trackWasmTensorBytes(): LiveTensorBytes {
+  if (tf.getBackend() !== 'wasm') throw new Error('trackWasmTensorBytes: the active backend is not wasm');
+  const backend = tf.backend() as unknown as WasmStorage;
+  const { move, makeOutput, disposeData } = backend;
+  const held = new Map<object, number>();
+  let now = 0;
+  let peak = 0;
+  const hold = (dataId: object, shape: number[], dtype: tf.DataType) => {
+    if (dtype === 'string' || held.has(dataId)) return;
+    const bytes = tf.util.sizeFromShape(shape) * tf.util.bytesPerElement(dtype);
+    held.set(dataId, bytes);
+    now += bytes;
+    peak = Math.max(peak, now);
+  };
+  backend.move = function (dataId, values, shape, dtype, refCount) {
+    move.call(this, dataId, values, shape, dtype, refCount);
+    hold(dataId, shape, dtype);
+  };
+  backend.makeOutput = function (shape, dtype, memoryOffset, values) {
+    const info = makeOutput.call(this, shape, dtype, memoryOffset, values);
+    // With an offset the kernel wrote into memory it allocated itself; without, `move` saw it.
+    if (memoryOffset != null) hold(info.dataId, shape, dtype);
+    return info;
+  };
+  backend.disposeData = function (dataId, force) {
+    const freed = disposeData.call(this, dataId, force);
+    const bytes = held.get(dataId);
+    if (freed && bytes !== undefined) {
+      held.delete(dataId);
+      now -= bytes;
+    }
+    return freed;
+  };
+  return {
+    get now() {
+      return now;
+    },
+    get peak() {
+      return peak;
+    },
+    resetPeak: () => {
+      peak = now;
+    },
+    stop: () => {
+      const own = backend as Partial<WasmStorage>;
+      delete own.move;
+      delete own.makeOutput;
+      delete own.disposeData;
+    },
+  };
 }

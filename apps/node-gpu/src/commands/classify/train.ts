@@ -153,6 +153,7 @@ async function runClassifyTrain(values: TrainValues, context: CommandContext): P
     tokens: run.maxLength,
     training: true,
     recompute: run.recompute,
+    headOutputs: settings.classes.length,
     ...(lora && plan.model.kind === 'gpt'
       ? {
           adapterParameters: loraParameters(plan.model.config, lora.rank, settings.classes.length),

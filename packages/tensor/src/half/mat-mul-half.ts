@@ -10,8 +10,9 @@
  */
 import { fusedKernelNames } from '../kernels/fused-kernel-names.js';
 import { hasFusedKernel, runFused } from '../ops/fused.js';
+import { withLazyGradients } from '../ops/lazy-gradient.js';
 import { matMul } from '../ops/mat-mul.js';
-import { tf } from '../tf.js';
+import type { tf } from '../tf.js';
 import { DIRECT_ROWS, halfAttrs } from './half-kernel.js';
 import type { HalfTensor } from './half-tensor.js';
 import { widenHalf } from './widen-half.js';
@@ -19,19 +20,6 @@ import { widenHalf } from './widen-half.js';
 export interface MatMulHalfOptions {
   /** W is (M, K) and the product is x · Wᵀ (a `Linear`'s weight, a tied output head). */
   transposeB?: boolean;
-}
-
-/**
- * TF.js's engine entry point behind `customGrad` (private in its types). Unlike `customGrad`, its
- * gradient is one function per input, called only for the inputs a gradient is asked of: that lets x
- * have one while asking one of the weight fails.
- */
-interface EngineWithKernelFunc {
-  runKernelFunc(params: {
-    forwardFunc: () => tf.Tensor;
-    backwardsFunc: (dy: tf.Tensor) => Record<string, () => tf.Tensor>;
-    inputs: Record<string, tf.Tensor>;
-  }): tf.Tensor;
 }
 
 function forward(x: tf.Tensor, w: HalfTensor, transposeB: boolean): tf.Tensor {
@@ -61,9 +49,11 @@ export function matMulHalf(x: tf.Tensor, w: HalfTensor, options: MatMulHalfOptio
     );
   }
   if (w.isDisposed) throw new Error('matMulHalf: the 16-bit weight was disposed');
-  return (tf.engine() as unknown as EngineWithKernelFunc).runKernelFunc({
-    forwardFunc: () => forward(x, w, transposeB),
-    backwardsFunc: (dy: tf.Tensor) => ({
+  // x alone gets a gradient; asking one of the weight fails.
+  return withLazyGradients(
+    { x, words: w.words },
+    () => forward(x, w, transposeB),
+    (dy) => ({
       x: () => matMulHalf(dy, w, { transposeB: !transposeB }),
       words: () => {
         throw new Error(
@@ -72,6 +62,5 @@ export function matMulHalf(x: tf.Tensor, w: HalfTensor, options: MatMulHalfOptio
         );
       },
     }),
-    inputs: { x, words: w.words },
-  });
+  );
 }

@@ -12,6 +12,7 @@ import { blasProductsActive } from '../kernels/blas/products.js';
 import { webgpuKernelSet } from '../kernels/webgpu/register-all.js';
 import { tf } from '../tf.js';
 import { autocastOperand, autocastPrecision } from './autocast.js';
+import { withLazyGradients } from './lazy-gradient.js';
 
 /** Swaps the last two axes. */
 function transposeLast(x: tf.Tensor): tf.Tensor {
@@ -36,39 +37,33 @@ function plainProduct(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   });
 }
 
-type Product = (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
-const explicitProducts = new Map<string, Product>();
-
-/** op(a) · op(b) as a plain product, with a gradient made of plain products too. */
-function explicitProduct(transposeA: boolean, transposeB: boolean): Product {
-  const key = `${transposeA}${transposeB}`;
-  let product = explicitProducts.get(key);
-  if (product == null) {
-    product = tf.customGrad((...args) => {
-      const [a, b, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+/**
+ * op(a) · op(b) as a plain product, with a gradient made of plain products too, each taken only where
+ * asked: a frozen weight's is never computed.
+ */
+function explicitProduct(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+  return withLazyGradients(
+    { a, b },
+    (save) => {
       save([a, b]);
-      const left = transposeA ? transposeLast(a) : a;
-      const right = transposeB ? transposeLast(b) : b;
+      return plainProduct(transposeA ? transposeLast(a) : a, transposeB ? transposeLast(b) : b);
+    },
+    (upstream, saved) => {
+      const [savedA, savedB] = saved as [tf.Tensor, tf.Tensor];
+      // With C = op(a)·op(b): d op(a) = dy·op(b)ᵀ and d op(b) = op(a)ᵀ·dy. Each is written so it
+      // transposes at most one operand (op(op(x)ᵀ) is x itself).
       return {
-        value: plainProduct(left, right),
-        gradFunc: (dy, saved) => {
-          const [savedA, savedB] = saved as [tf.Tensor, tf.Tensor];
-          const upstream = dy as tf.Tensor;
-          // With C = op(a)·op(b): d op(a) = dy·op(b)ᵀ and d op(b) = op(a)ᵀ·dy. Each is written so it
-          // transposes at most one operand (op(op(x)ᵀ) is x itself).
-          const gradA = transposeA
+        a: () =>
+          transposeA
             ? plainProduct(transposeB ? transposeLast(savedB) : savedB, transposeLast(upstream))
-            : plainProduct(upstream, transposeB ? savedB : transposeLast(savedB));
-          const gradB = transposeB
+            : plainProduct(upstream, transposeB ? savedB : transposeLast(savedB)),
+        b: () =>
+          transposeB
             ? plainProduct(transposeLast(upstream), transposeA ? transposeLast(savedA) : savedA)
-            : plainProduct(transposeA ? savedA : transposeLast(savedA), upstream);
-          return [gradA, gradB];
-        },
+            : plainProduct(transposeA ? savedA : transposeLast(savedA), upstream),
       };
-    }) as unknown as Product;
-    explicitProducts.set(key, product);
-  }
-  return product;
+    },
+  );
 }
 
 const FEW_ROWS = 16;
@@ -117,5 +112,5 @@ function fastProduct<R extends tf.Rank>(
   if (!slowPaths || a.rank < 2 || !sameBatch || rows < FEW_ROWS) {
     return tf.matMul(a, b, transposeA, transposeB) as tf.Tensor<R>;
   }
-  return explicitProduct(transposeA, transposeB)(a, b) as tf.Tensor<R>;
+  return explicitProduct(a, b, transposeA, transposeB) as tf.Tensor<R>;
 }

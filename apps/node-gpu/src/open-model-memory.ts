@@ -8,11 +8,11 @@
  * twice, and the gated feed-forward's four of hiddenDim (gate, up, activation, product); plus 3 T×T
  * score matrices per head; half again for the gradient in flight. Recomputing the layers
  * (`--recompute blocks`) keeps each layer's input instead, and one layer's activations at a time. The head's logits are computed
- * inside the loss in chunks, unless a logit soft-cap (Gemma 3's option) makes the model write them
- * whole. A floor, not a promise: allocators fragment.
+ * inside the loss in chunks (`trainingHeadBytes`, as for a GPT), unless a logit soft-cap (Gemma 3's
+ * option) makes the model write them whole. A floor, not a promise: allocators fragment.
  */
 
-import { fittingRemedies } from '@scratchgpt/gpt-model';
+import { fittingRemedies, trainingHeadBytes } from '@scratchgpt/gpt-model';
 import { countDecoderParameters, countHalfStorableValues, type DecoderConfig } from '@scratchgpt/open-models';
 import { memoryBudgetBytes, type RecomputeMode, type StoragePrecision } from '@scratchgpt/tensor';
 import { preferredMomentsLocation } from '@scratchgpt/trainer';
@@ -41,26 +41,45 @@ export interface OpenTrainingUse {
 export const openHalfStoredValues = countHalfStorableValues;
 
 export function openTrainingBytes(config: DecoderConfig, use: OpenTrainingUse): number {
-  const { batchSize, tokens } = use;
   const base = countDecoderParameters(config);
   const trained = use.adapterParameters ?? base;
-  const halfBase = use.adapterParameters !== undefined && (use.baseWeights ?? 'f32') !== 'f32';
   const weights =
     (base + (use.adapterParameters ?? 0)) * FLOAT -
-    (halfBase ? openHalfStoredValues(config) * (FLOAT - HALF) : 0);
+    (halfBase(use) ? openHalfStoredValues(config) * (FLOAT - HALF) : 0);
   const onDevice = preferredMomentsLocation(trained) === 'host' ? 1 : 3;
   const optimizer = trained * FLOAT * onDevice;
+  return weights + optimizer + openActivationBytes(config, use);
+}
+
+/** A frozen base stored in 16 bits. */
+function halfBase(use: OpenTrainingUse): boolean {
+  return use.adapterParameters !== undefined && (use.baseWeights ?? 'f32') !== 'f32';
+}
+
+/** What a training step holds beyond the weights and the optimizer: the layers' activations and the head's. */
+export function openActivationBytes(config: DecoderConfig, use: OpenTrainingUse): number {
+  const { batchSize, tokens } = use;
   const { embDim, nHeads, nKvGroups, headDim, hiddenDim } = config;
   const perToken = 8 * embDim + 3 * nHeads * headDim + 4 * nKvGroups * headDim + 4 * hiddenDim;
   const perLayer = (batchSize * tokens * perToken + 3 * batchSize * nHeads * tokens * tokens) * FLOAT;
-  const logits = config.finalLogitSoftcap == null ? 0 : 2 * batchSize * tokens * config.vocabSize * FLOAT;
+  const rows = batchSize * tokens;
+  // A soft-capped head writes all the logits and their capped copy; else the loss takes them in chunks.
+  const head =
+    config.finalLogitSoftcap == null
+      ? trainingHeadBytes({
+          vocabSize: config.vocabSize,
+          embDim,
+          rows,
+          half: halfBase(use),
+          trains: use.adapterParameters === undefined,
+        })
+      : 2 * rows * config.vocabSize * FLOAT;
   const layers = config.layerTypes.length;
-  const kept =
-    use.recompute === 'blocks'
-      ? layers * batchSize * tokens * embDim * FLOAT + perLayer * 1.5
-      : perLayer * layers * 1.5;
-  const activations = kept + logits;
-  return weights + optimizer + activations;
+  // The loss takes the head's gradients in the forward pass: after every layer's activations, or,
+  // recomputing, after their inputs alone and before any layer runs again.
+  return use.recompute === 'blocks'
+    ? layers * rows * embDim * FLOAT + Math.max(perLayer * 1.5, head)
+    : perLayer * layers * 1.5 + head;
 }
 
 /** Refuses, with what would fit, a training run the backend cannot hold. */

@@ -1,61 +1,73 @@
 /**
  * The memory check is only as good as its estimate: here a LoRA training step on wasm (the backend
- * with a ceiling) is measured by the tensor buffers it really holds, and `estimateMemory` must count
- * at least that, and not much more. GPT-2 medium's widths and vocabulary, two blocks, 128 tokens; in
- * float32 and under bf16 autocast on a bf16 base; keeping every block's activations and recomputing.
+ * with a ceiling) is measured by the tensor buffers it really holds, and the estimate must count at
+ * least that, and not much more. Two layers, 128 tokens, in float32 and under bf16 autocast on a bf16
+ * base, keeping every layer's activations and recomputing: a GPT with GPT-2 medium's widths and
+ * vocabulary (`estimateMemory`), and an open-family model with Qwen3-0.6B's widths (grouped-query
+ * attention, a gated feed-forward, a tied head) and GPT-2's vocabulary to keep its table small
+ * (`openActivationBytes`).
  */
 import { estimateMemory, GPTModel, preset } from '@scratchgpt/gpt-model';
 import { applyLoRA } from '@scratchgpt/lora';
+import { QWEN3_PRESETS, Qwen3Model, qwen3Decoder } from '@scratchgpt/open-models';
 import {
   autocast,
   buildInPrecision,
   Generator,
   initBackend,
   type RecomputeMode,
-  type StoragePrecision,
   tf,
 } from '@scratchgpt/tensor';
 import { trackWasmTensorBytes } from '@scratchgpt/tensor/testing';
-import { calcLossBatch, computeGradients } from '@scratchgpt/trainer';
+import { calcLossBatch, computeGradients, type LanguageModel } from '@scratchgpt/trainer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openActivationBytes } from '../src/open-model-memory.js';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm' });
 });
 afterAll(() => initBackend({ prefer: 'cpu' }));
 
+type Precision = 'f32' | 'bf16';
 const tokens = 128;
-const config = preset('gpt2-medium', { tieWeights: true, nLayers: 2, dropRate: 0 });
+const gptConfig = preset('gpt2-medium', { tieWeights: true, nLayers: 2, dropRate: 0 });
+const openConfig = { ...QWEN3_PRESETS['0.6B'], nLayers: 2, vocabSize: 50257 };
 
 /** Bytes held at the peak of one step beyond the model: activations, the head's, the adapters' gradients. */
-function measuredStep(precision: 'f32' | 'bf16', recompute: RecomputeMode) {
-  const model = buildInPrecision(
-    precision,
-    () => new GPTModel(config, { generator: new Generator(1), recompute }),
-  );
-  applyLoRA(model, { rank: 16, alpha: 16, generator: new Generator(3) });
-  model.train();
-  const adapterParameters = model
-    .namedParameters()
-    .filter(([, p]) => p.trainable)
-    .reduce((sum, [, p]) => sum + p.size, 0);
-  const random = new Generator(2);
-  const ids = () => Int32Array.from({ length: tokens }, () => random.randint(0, config.vocabSize));
-  const batch = { batchSize: 1, length: tokens, inputs: ids(), targets: ids() };
-  const live = trackWasmTensorBytes();
+function measuredStep(precision: Precision, build: () => LanguageModel, vocabSize: number) {
+  const model = buildInPrecision(precision, build);
   try {
-    const { loss, grads } = autocast(precision, () =>
-      computeGradients(model, () => calcLossBatch(model, batch)),
-    );
-    tf.dispose([loss, ...grads.values()]);
-    const peak = live.peak;
-    // What the model made on the way (its causal masks) goes with it; nothing else may be left.
-    model.dispose();
-    return { peak, left: live.now, adapterParameters };
+    applyLoRA(model, { rank: 16, alpha: 16, generator: new Generator(3) });
+    model.train();
+    const adapterParameters = model
+      .namedParameters()
+      .filter(([, p]) => p.trainable)
+      .reduce((sum, [, p]) => sum + p.size, 0);
+    const random = new Generator(2);
+    const ids = () => Int32Array.from({ length: tokens }, () => random.randint(0, vocabSize));
+    const batch = { batchSize: 1, length: tokens, inputs: ids(), targets: ids() };
+    const live = trackWasmTensorBytes();
+    try {
+      const { loss, grads } = autocast(precision, () =>
+        computeGradients(model, () => calcLossBatch(model, batch)),
+      );
+      tf.dispose([loss, ...grads.values()]);
+      const peak = live.peak;
+      // What the model made on the way (its causal masks) goes with it; nothing else may be left.
+      model.dispose();
+      return { peak, left: live.now, adapterParameters };
+    } finally {
+      live.stop();
+    }
   } finally {
-    live.stop();
     model.dispose();
   }
+}
+
+/** The estimate counts the step's peak, and less than a quarter more. */
+function expectCounted(counted: number, peak: number): void {
+  expect(counted).toBeGreaterThanOrEqual(peak);
+  expect(counted).toBeLessThan(1.25 * peak);
 }
 
 describe('estimateMemory against a measured LoRA step on wasm', () => {
@@ -64,12 +76,13 @@ describe('estimateMemory against a measured LoRA step on wasm', () => {
     ['f32', 'blocks'],
     ['bf16', 'none'],
     ['bf16', 'blocks'],
-  ] as Array<[StoragePrecision & ('f32' | 'bf16'), RecomputeMode]>)(
+  ] as Array<[Precision, RecomputeMode]>)(
     'counts what a %s step holds with recompute %s, within a quarter',
     (precision, recompute) => {
-      const step = measuredStep(precision, recompute);
+      const build = () => new GPTModel(gptConfig, { generator: new Generator(1), recompute });
+      const step = measuredStep(precision, build, gptConfig.vocabSize);
       expect(step.left).toBe(0);
-      const estimate = estimateMemory(config, {
+      const estimate = estimateMemory(gptConfig, {
         batchSize: 1,
         tokens,
         training: true,
@@ -78,9 +91,29 @@ describe('estimateMemory against a measured LoRA step on wasm', () => {
         baseWeights: precision,
       });
       // The step holds activations and the adapters' gradients; the moments come with the update.
-      const counted = estimate.activationBytes + step.adapterParameters * 4;
-      expect(counted).toBeGreaterThanOrEqual(step.peak);
-      expect(counted).toBeLessThan(1.25 * step.peak);
+      expectCounted(estimate.activationBytes + step.adapterParameters * 4, step.peak);
+    },
+  );
+});
+
+describe('the open families’ estimate against a measured LoRA step on wasm', () => {
+  it.each([
+    ['f32', 'none'],
+    ['bf16', 'blocks'],
+  ] as Array<[Precision, RecomputeMode]>)(
+    'counts what a %s step holds with recompute %s, within a quarter',
+    (precision, recompute) => {
+      const build = () => new Qwen3Model(openConfig, { generator: new Generator(1), recompute });
+      const step = measuredStep(precision, build, openConfig.vocabSize);
+      expect(step.left).toBe(0);
+      const counted = openActivationBytes(qwen3Decoder(openConfig), {
+        batchSize: 1,
+        tokens,
+        adapterParameters: step.adapterParameters,
+        recompute,
+        baseWeights: precision,
+      });
+      expectCounted(counted + step.adapterParameters * 4, step.peak);
     },
   );
 });

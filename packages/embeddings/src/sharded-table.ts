@@ -101,6 +101,11 @@ export abstract class ShardedTable extends Module implements WeightStorage {
     return this.#shards;
   }
 
+  /** The 16-bit shards (frozen) while the table is stored in 16 bits; else undefined. */
+  get halfShards(): readonly HalfTensor[] | undefined {
+    return this.#halfShards;
+  }
+
   get weightPrecision(): StoragePrecision {
     return this.#halfShards?.[0]?.precision ?? 'f32';
   }

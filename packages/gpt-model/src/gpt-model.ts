@@ -12,6 +12,7 @@ import {
   buildPrecision,
   Dropout,
   type Generator,
+  type HalfTensor,
   Module,
   ModuleList,
   type RecomputeMode,
@@ -174,11 +175,12 @@ export class GPTModel extends Module {
   }
 
   /**
-   * The output head's weight as row shards (vocabSize × embDim in all): logits = hidden · Wᵀ; none
-   * while it is stored in 16 bits.
+   * The output head's weight as row shards (vocabSize × embDim in all): logits = hidden · Wᵀ; float32
+   * variables, or the frozen 16-bit shards while it is stored in 16 bits.
    */
-  outputWeights(): tf.Variable[] {
-    return this.outHead ? this.outHead.shards : this.tokEmb.shards;
+  outputWeights(): tf.Variable[] | readonly HalfTensor[] {
+    const table = this.outHead ?? this.tokEmb;
+    return table.halfShards ?? table.shards;
   }
 
   /** A cache for generating with this model: one layer per block. */

@@ -58,5 +58,7 @@ export {
   type MemoryRemedy,
   type MemoryUse,
   type RemedyUse,
+  type TrainingHead,
+  trainingHeadBytes,
 } from './memory.js';
 export { type BlockOutput, TransformerBlock } from './transformer-block.js';

@@ -9,10 +9,9 @@
  * (test/memory-estimate.test.ts in the CLI holds the estimate to them) keep about 19 (float32) to
  * 25 (under 16-bit autocast) vectors of embDim per token and 2.5 to 3.1 T×T matrices per head in each
  * block, counted as 25 and 3.2. Training keeps every block's, or with recomputation
- * (`recompute: 'blocks'`) every block's input and one block's; then the head meets the loss: a float32
- * head in chunks of about 32 MB of logits with a transposed copy of its table (wasm copies transposed
- * operands), a 16-bit one with all the logits, their softmax and gradient. It is a count of live
- * tensors, not a promise: allocators fragment.
+ * (`recompute: 'blocks'`) every block's input and one block's; then the head meets the loss in chunks
+ * of about 32 MB of logits ({@link trainingHeadBytes}). It is a count of live tensors, not a promise:
+ * allocators fragment.
  */
 import { memoryBudgetBytes, type RecomputeMode, type StoragePrecision } from '@scratchgpt/tensor';
 import { type GPTConfig, type PresetName, presets } from './config.js';
@@ -77,16 +76,26 @@ export function estimateMemory(config: GPTConfig, use: MemoryUse): MemoryEstimat
   const rows = use.batchSize * use.tokens;
   const perBlock =
     (BLOCK_VECTORS * rows * embDim + BLOCK_SCORES * use.batchSize * nHeads * use.tokens ** 2) * FLOAT;
-  const kept = use.recompute === 'blocks' ? nLayers * rows * embDim * FLOAT + perBlock : perBlock * nLayers;
+  const head =
+    use.headOutputs === undefined
+      ? trainingHeadBytes({
+          vocabSize,
+          embDim,
+          rows,
+          half: halfBase,
+          trains: use.adapterParameters === undefined,
+        })
+      : 3 * rows * use.headOutputs * FLOAT;
+  // The loss takes the head's gradients in the forward pass: after every block's activations, or,
+  // recomputing, after their inputs alone and before any block runs again.
+  const kept =
+    use.recompute === 'blocks'
+      ? nLayers * rows * embDim * FLOAT + Math.max(perBlock, head)
+      : perBlock * nLayers + head;
   // A forward pass without a gradient holds one block's working set (17 vectors, 3 score matrices)
   // at a time, then the logits.
   const forwardBlock = (17 * rows * embDim + 3 * use.batchSize * nHeads * use.tokens ** 2) * FLOAT;
-  const activationBytes = use.training
-    ? kept +
-      (use.headOutputs === undefined
-        ? trainingHeadBytes(config, rows, halfBase, use.adapterParameters === undefined)
-        : 3 * rows * use.headOutputs * FLOAT)
-    : forwardBlock + rows * vocabSize * FLOAT;
+  const activationBytes = use.training ? kept : forwardBlock + rows * vocabSize * FLOAT;
   return {
     parameters,
     weightBytes,
@@ -96,18 +105,33 @@ export function estimateMemory(config: GPTConfig, use: MemoryUse): MemoryEstimat
   };
 }
 
+export interface TrainingHead {
+  vocabSize: number;
+  embDim: number;
+  /** Rows meeting the loss: batch × tokens. */
+  rows: number;
+  /** The table is stored in 16 bits (frozen). */
+  half: boolean;
+  /** The table trains: its gradient is held too. */
+  trains: boolean;
+}
+
 /**
- * What the head and the loss hold at once in a training step. A 16-bit head computes all the logits
- * and keeps them, their softmax and their gradient, widening its table a shard at a time. A float32 head goes through the rows in chunks
- * (each chunk's logits, exponentials, gradient and its pieces), against a transposed copy of the table;
- * a trained one also holds the table's gradient, computed ahead of the backward pass.
+ * What the head and the loss hold at once in a training step: the rows go through in chunks (each
+ * chunk's logits, exponentials, gradient and its pieces, about 32 MB of logits). A float32 table is
+ * read through a transposed copy (wasm copies transposed operands), and a trained one's gradient is
+ * computed ahead of the backward pass; a 16-bit table is widened one shard (at most 32 MiB) at a time,
+ * that shard transposed on wasm.
  */
-function trainingHeadBytes(config: GPTConfig, rows: number, halfHead: boolean, headTrains: boolean): number {
-  const { vocabSize: v, embDim: e } = config;
-  // The 16-bit table is widened to float32 one shard (at most 32 MiB) at a time.
-  if (halfHead) return 3 * rows * v * FLOAT + Math.min(v * e * FLOAT, HEAD_CHUNK_BYTES);
+export function trainingHeadBytes(head: TrainingHead): number {
+  const { vocabSize: v, embDim: e, rows } = head;
+  if (rows === 0) return 0;
   const chunkRows = Math.min(rows, Math.max(1, Math.floor(HEAD_CHUNK_BYTES / (v * FLOAT))));
-  return 4 * chunkRows * v * FLOAT + v * e * FLOAT * (headTrains ? 2 : 1);
+  const logits = chunkRows * v * FLOAT;
+  // Measured on wasm: 3.0 to 3.1 chunks of logits beside the widened shard, its transposed copy and
+  // the input's gradient (twice while its chunks are joined); 4.2 beside a float32 table.
+  if (head.half) return 3.2 * logits + 2 * Math.min(v * e * FLOAT, HEAD_CHUNK_BYTES) + 2 * rows * e * FLOAT;
+  return 4.5 * logits + v * e * FLOAT * (head.trains ? 2 : 1);
 }
 
 /**

@@ -3,7 +3,7 @@
  * @scratchgpt/data-loader and a `GPTModel` from @scratchgpt/gpt-model fit them, and so does anything
  * shaped like them.
  */
-import type { Module, tf } from '@scratchgpt/tensor';
+import type { HalfTensor, Module, tf } from '@scratchgpt/tensor';
 import type { SizedBatch } from './objective.js';
 
 /** One language-model batch as host data, row-major `[batchSize, length]`. */
@@ -28,9 +28,9 @@ export interface LanguageModel extends Module {
   forward(ids: tf.Tensor): tf.Tensor;
   /**
    * Optional, together: the hidden states before the output head (B, T, D) and the head's weight as row
-   * shards. With both, the loss is computed without ever holding all the logits (`linearCrossEntropy`);
-   * no shards (a head stored in 16 bits) mean the logits come from `forward`.
+   * shards, float32 or 16-bit. With both, the loss is computed without ever holding all the logits
+   * (`linearCrossEntropy`); no shards mean the logits come from `forward`.
    */
   hiddenStates?(ids: tf.Tensor): tf.Tensor;
-  outputWeights?(): tf.Tensor[];
+  outputWeights?(): readonly tf.Tensor[] | readonly HalfTensor[];
 }

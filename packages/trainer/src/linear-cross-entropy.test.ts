@@ -1,4 +1,12 @@
-import { Generator, initBackend, tf } from '@scratchgpt/tensor';
+import {
+  Generator,
+  type HalfTensor,
+  halfTensor,
+  initBackend,
+  tf,
+  valueAndGradients,
+  widenHalf,
+} from '@scratchgpt/tensor';
 import { findTestBackends, maxAbsDiff } from '@scratchgpt/tensor/testing';
 import { describe, expect, it } from 'vitest';
 import { crossEntropy } from './cross-entropy.js';
@@ -127,5 +135,54 @@ describe('linearCrossEntropy on frozen weights (cpu)', () => {
     expect(trainable.products - frozen.products).toBe(5 * shardRows.length);
     hidden.dispose();
     targets.dispose();
+  });
+});
+
+describe.each(backends)('linearCrossEntropy on 16-bit shards on $backend', ({ backend, available }) => {
+  it.skipIf(!available).each(['bf16', 'f16'] as const)(
+    'gives the loss and input gradient of the widened %s table, holding one chunk’s logits at a time',
+    async (precision) => {
+      await initBackend({ prefer: backend });
+      const targets = tf.tensor1d(targetValues, 'int32');
+      const hidden = tf.tensor2d(hiddenValues, [N, D]);
+      const halves = shardRows.map((rows, i) => halfTensor(shardValues[i]!, [rows, D], precision));
+      const widened = halves.map((half) => widenHalf(half));
+      const lossAndDx = (shards: readonly tf.Tensor[] | readonly HalfTensor[]) =>
+        tf.tidy(() => {
+          const { value, grads } = valueAndGradients(
+            () => linearCrossEntropy(hidden, shards, targets, { chunkRows: 8 }),
+            [hidden],
+          );
+          return [value, grads[0]!];
+        });
+      const [expectedLoss, expectedDx] = lossAndDx(widened);
+      const before = tf.memory().numTensors;
+      const [loss, dx] = lossAndDx(halves);
+      expect(Math.abs((await loss!.data())[0]! - (await expectedLoss!.data())[0]!)).toBeLessThan(1e-5);
+      expect(maxAbsDiff(await dx!.data(), await expectedDx!.data())).toBeLessThan(1e-5);
+      tf.dispose([loss, dx]);
+      expect(tf.memory().numTensors).toBe(before);
+      // No more than a chunk of logits (8 × 71) at once: the table's logits are 37 × 71.
+      const profile = await tf.profile(() => {
+        tf.dispose(lossAndDx(halves));
+      });
+      const logitShaped = profile.kernels.filter((kernel) =>
+        kernel.outputShapes.some((shape) => shape?.[0] === N && shape[1] === 71),
+      );
+      expect(logitShaped).toEqual([]);
+      tf.dispose([expectedLoss, expectedDx, hidden, targets, ...widened]);
+      for (const half of halves) half.dispose();
+    },
+  );
+
+  it('refuses a head stored partly in 16 bits', async () => {
+    await initBackend({ prefer: 'cpu' });
+    const half = halfTensor(shardValues[0]!, [shardRows[0]!, D], 'bf16');
+    const float = tf.tensor2d(shardValues[1]!, [shardRows[1]!, D]);
+    expect(() =>
+      linearCrossEntropy(tf.zeros([4, D]), [half, float] as unknown as HalfTensor[], tf.zeros([4], 'int32')),
+    ).toThrow('the head is stored partly in 16 bits; store every shard alike');
+    half.dispose();
+    float.dispose();
   });
 });

@@ -6,13 +6,16 @@
  * the rows go through in chunks. While a gradient tape records, each chunk's gradients are computed in
  * the forward pass too, so the backward pass only scales them by the upstream gradient. Weights that are
  * frozen variables (a base under LoRA) get no gradient: for Qwen3's 151,936-row table it would be
- * 622 MB computed each step and thrown away.
+ * 622 MB computed each step and thrown away. Weights stored in 16 bits (frozen) are read by
+ * `matMulHalf`, a shard at a time: neither the float32 table nor all the logits ever exist.
  */
 import {
   autocast,
   autocastOperand,
+  HalfTensor,
   IGNORE_INDEX,
   matMul,
+  matMulHalf,
   productsTakeTransposes,
   softmaxCrossEntropy,
   tf,
@@ -27,6 +30,9 @@ export interface LinearCrossEntropyOptions {
 }
 
 const CHUNK_BYTES = 32 * 2 ** 20;
+
+/** The output projection as row shards (V_i, D): float32 tensors, or frozen 16-bit ones. */
+export type HeadShards = readonly tf.Tensor[] | readonly HalfTensor[];
 
 /** A type alias, not an interface, so `tf.tidy` accepts it as a tensor container. */
 type ChunkResult = {
@@ -49,30 +55,32 @@ type ChunkResult = {
  */
 function chunkLossAndGradients(
   x: tf.Tensor,
-  shards: tf.Tensor[],
+  shards: readonly tf.Tensor[],
   shardsT: tf.Tensor[] | undefined,
+  halves: readonly HalfTensor[] | undefined,
   targets: tf.Tensor,
   ignoreIndex: number,
   frozen: boolean,
 ): ChunkResult {
   return tf.tidy(() => {
-    // Without pre-transposed shards the products read Wᵢ transposed in place.
-    const parts = shardsT ? shardsT.map((wT) => matMul(x, wT)) : shards.map((w) => matMul(x, w, false, true)); // (n, V_i)
+    // Without pre-transposed shards the products read Wᵢ transposed in place; 16-bit shards are widened
+    // one at a time inside their product.
+    const parts = halves
+      ? halves.map((w) => matMulHalf(x, w, { transposeB: true }))
+      : shardsT
+        ? shardsT.map((wT) => matMul(x, wT))
+        : shards.map((w) => matMul(x, w, false, true)); // (n, V_i)
     const logits = parts.length === 1 ? parts[0]! : tf.concat(parts, 1); // (n, V)
     const { loss, dLogits } = softmaxCrossEntropy(logits, targets, {
       ignoreIndex,
       gradient: recordingGradients(),
     });
     if (dLogits === undefined) return { loss };
-    const pieces =
-      shards.length === 1
-        ? [dLogits]
-        : tf.split(
-            dLogits,
-            shards.map((w) => w.shape[0] as number),
-            1,
-          );
-    const dx = tf.addN(pieces.map((piece, i) => matMul(piece, shards[i]!))); // (n, D)
+    const rows = (halves ?? shards).map((w) => w.shape[0] as number);
+    const pieces = rows.length === 1 ? [dLogits] : tf.split(dLogits, rows, 1);
+    const dx = tf.addN(
+      pieces.map((piece, i) => (halves ? matMulHalf(piece, halves[i]!) : matMul(piece, shards[i]!))),
+    ); // (n, D)
     if (frozen) return { loss, dx };
     if (shardsT === undefined) {
       return { loss, dx, dShardsT: pieces.map((piece) => matMul(piece, x, true, false)) }; // (V_i, D)
@@ -85,12 +93,12 @@ function chunkLossAndGradients(
 }
 
 /**
- * hidden (N, D) float32; weights: the output projection as row shards (V_i, D), concatenated in order;
- * targets (N) int32. Returns the loss as `crossEntropy` would on the full logits.
+ * hidden (N, D) float32; weights: the output projection as row shards (V_i, D), concatenated in order,
+ * float32 or 16-bit; targets (N) int32. Returns the loss as `crossEntropy` would on the full logits.
  */
 export function linearCrossEntropy(
   hidden: tf.Tensor,
-  weights: tf.Tensor[],
+  weights: HeadShards,
   targets: tf.Tensor,
   options: LinearCrossEntropyOptions = {},
 ): tf.Scalar {
@@ -101,7 +109,10 @@ export function linearCrossEntropy(
       `linearCrossEntropy needs hidden [N, D] and targets [N], got [${hidden.shape.join(', ')}] and [${targets.shape.join(', ')}]`,
     );
   }
-  const vocab = weights.reduce((n, w) => n + (w.shape[0] as number), 0);
+  const vocab = (weights as ReadonlyArray<{ shape: readonly number[] }>).reduce(
+    (n, w) => n + (w.shape[0] as number),
+    0,
+  );
   const chunkRows = options.chunkRows ?? Math.max(1, Math.floor(CHUNK_BYTES / (vocab * 4)));
   const chunks: Array<[number, number]> = [];
   for (let start = 0; start < rows; start += chunkRows)
@@ -109,8 +120,11 @@ export function linearCrossEntropy(
   const chunkOf = (t: tf.Tensor, [start, size]: [number, number]) =>
     t.rank === 1 ? tf.slice(t, [start], [size]) : tf.slice(t, [start, 0], [size, dim]);
 
+  const halves = halfShards(weights);
   // Frozen weights are not inputs of the op: the tape then asks it for x's gradient alone.
-  const frozen = weights.length > 0 && weights.every((w) => w instanceof tf.Variable && !w.trainable);
+  const frozen =
+    halves !== undefined ||
+    (weights.length > 0 && weights.every((w) => w instanceof tf.Variable && !w.trainable));
   const makeOp = (frozenShards: tf.Tensor[] | undefined) =>
     tf.customGrad((...args) => {
       const save = args.at(-1) as tf.GradSaveFunc;
@@ -119,8 +133,9 @@ export function linearCrossEntropy(
       const count = tf.tidy(() =>
         tf.sum(tf.cast(tf.notEqual(targets, tf.scalar(ignoreIndex, 'int32')), 'float32')),
       );
-      // Transposed once per call, not once per chunk, where products would otherwise copy them.
-      const shardsT = productsTakeTransposes() ? undefined : shards.map((w) => tf.transpose(w));
+      // Transposed once per call, not once per chunk, where products would otherwise copy them (not
+      // 16-bit shards: that would be the float32 table whole).
+      const shardsT = halves || productsTakeTransposes() ? undefined : shards.map((w) => tf.transpose(w));
       let total: tf.Tensor = tf.scalar(0);
       const dxParts: tf.Tensor[] = [];
       let dShardsT: tf.Tensor[] | undefined;
@@ -130,6 +145,7 @@ export function linearCrossEntropy(
             chunkOf(x!, chunk),
             shards,
             shardsT,
+            halves,
             chunkOf(targets, chunk),
             ignoreIndex,
             frozen,
@@ -178,9 +194,20 @@ export function linearCrossEntropy(
     // Under autocast the head's operands are 16-bit values, and their gradients are rounded on the way
     // back (already scaled by the loss, as loss scaling needs). Inside, the logits and the gradients it
     // computes ahead of the backward pass stay float32, as PyTorch computes the cross-entropy.
-    const [x, ...shards] = [hidden, ...weights].map((t) => autocastOperand(t)) as [tf.Tensor, ...tf.Tensor[]];
+    const x = autocastOperand(hidden);
+    const shards = halves ? [] : (weights as readonly tf.Tensor[]).map((w) => autocastOperand(w));
     const op = makeOp(frozen ? shards : undefined) as unknown as (...inputs: tf.Tensor[]) => tf.Tensor;
     const loss = autocast('f32', () => (frozen ? op(x) : op(x, ...shards)));
     return loss as tf.Scalar;
   });
+}
+
+/** The shards when they are 16-bit (all of them must be), else undefined. */
+function halfShards(weights: HeadShards): readonly HalfTensor[] | undefined {
+  const halves = weights.filter((w): w is HalfTensor => w instanceof HalfTensor);
+  if (halves.length === 0) return undefined;
+  if (halves.length !== weights.length) {
+    throw new TypeError('linearCrossEntropy: the head is stored partly in 16 bits; store every shard alike');
+  }
+  return halves;
 }

@@ -48,7 +48,6 @@ export function languageModelLoss(
       ignoreIndex: options.ignoreIndex ?? IGNORE_INDEX,
       reduction: options.reduction ?? 'mean',
     };
-    // A head stored in 16 bits has no float32 weights to hand over: its logits come from forward.
     const weights =
       options.head !== 'logits' && model.hiddenStates != null ? model.outputWeights?.() : undefined;
     if (weights == null || weights.length === 0)

@@ -3,6 +3,7 @@ import { OutputHead, RotaryEmbedding, TokenEmbedding } from '@scratchgpt/embeddi
 import {
   buildPrecision,
   type Generator,
+  type HalfTensor,
   Module,
   ModuleList,
   memoryBudgetBytes,
@@ -70,7 +71,7 @@ export class DecoderModel extends Module {
    * logit soft-cap sits between the head and the loss.
    */
   readonly hiddenStates?: (ids: tf.Tensor) => tf.Tensor;
-  readonly outputWeights?: () => tf.Variable[];
+  readonly outputWeights?: () => tf.Variable[] | readonly HalfTensor[];
   readonly #rotaries: RotaryEmbedding[] = [];
   /**
    * 'blocks' trades compute for memory while training: each layer keeps only its input for the
@@ -109,7 +110,10 @@ export class DecoderModel extends Module {
       : this.registerModule('lm_head', new OutputHead(this.config.embDim, this.config.vocabSize, generator));
     if (this.config.finalLogitSoftcap === undefined) {
       this.hiddenStates = (ids) => tf.tidy(() => this.#hidden(ids, {}));
-      this.outputWeights = () => (this.lmHead ? this.lmHead.shards : this.model.embedTokens.shards);
+      this.outputWeights = () => {
+        const table = this.lmHead ?? this.model.embedTokens;
+        return table.halfShards ?? table.shards;
+      };
     }
   }
 

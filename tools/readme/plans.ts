@@ -205,7 +205,7 @@ export const plans: Record<string, Plan> = {
     run: 'node apps/node-gpu/bench/classify-sms.mjs --variants random-lora --seeds 2 --max-steps 2 --no-pytorch --out {tmp}/classify-sms --markdown',
     why: 'a benchmark of hours: two seeds of one variant for two steps each, the table printed from them (kernel sets are CPU-specific)',
   },
-  'node apps/node-gpu/bench/instruct-end-to-end.mjs --seeds 5 --markdown': {
+  'node apps/node-gpu/bench/instruct-end-to-end.mjs --seeds 3 --markdown': {
     kind: 'instead',
     run: 'node apps/node-gpu/bench/instruct-end-to-end.mjs --seeds 2 --pretrain-steps 2 --max-steps 2 --limit 2 --max-new-tokens 4 --out {tmp}/instruct-e2e --markdown',
     why: 'a benchmark of an hour: two seeds tuning two steps each and answering two entries',

@@ -9,9 +9,3 @@ export function normalizeEtag(value: string): string {
 export function sha256FromEtag(etag: string): string | undefined {
   return /^[0-9a-f]{64}$/i.test(etag) ? etag.toLowerCase() : undefined;
 }
-
-/** SHA-256 in lowercase hex with Web Crypto (browsers and Node alike). */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
-}

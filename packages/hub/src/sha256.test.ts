@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from './digest.js';
 import { Sha256 } from './sha256.js';
 
 const text = (value: string) => new TextEncoder().encode(value);
+
+/** The reference: Web Crypto's SHA-256 in lowercase hex. */
+async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
+}
 
 /** Bytes that are not a repeating pattern, so a misplaced block shows. */
 function bytesOf(length: number, seed: number): Uint8Array {

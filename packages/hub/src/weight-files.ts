@@ -36,8 +36,10 @@ export function usesFullLayout(config: unknown): boolean {
   return typeof modelType === 'string' && FULL_LAYOUT_MODEL_TYPES.includes(modelType);
 }
 
-/** Obtains the weights (and, for the full layout, the side files) the config calls for. */
-/** `id`: the model id, for messages. */
+/**
+ * Obtains the weights (and, for the full layout, the side files) the config calls for; `id` names the
+ * model in messages.
+ */
 export async function obtainWeightFiles<F>(
   config: unknown,
   source: FileSource<F>,

@@ -129,9 +129,11 @@ export function trainingHeadBytes(head: TrainingHead): number {
   const chunkRows = Math.min(rows, Math.max(1, Math.floor(HEAD_CHUNK_BYTES / (v * FLOAT))));
   const logits = chunkRows * v * FLOAT;
   // Measured on wasm: 3.0 to 3.1 chunks of logits beside the widened shard, its transposed copy and
-  // the input's gradient (twice while its chunks are joined); 4.2 beside a float32 table.
-  if (head.half) return 3.2 * logits + 2 * Math.min(v * e * FLOAT, HEAD_CHUNK_BYTES) + 2 * rows * e * FLOAT;
-  return 4.5 * logits + v * e * FLOAT * (head.trains ? 2 : 1);
+  // the input's gradient (twice while its chunks are joined); 4.2 beside a float32 table, whose shards
+  // are also copied one at a time for the input's gradient (kept out of XNNPACK's cache).
+  const shard = Math.min(v * e * FLOAT, HEAD_CHUNK_BYTES);
+  if (head.half) return 3.2 * logits + 2 * shard + 2 * rows * e * FLOAT;
+  return 4.5 * logits + shard + v * e * FLOAT * (head.trains ? 2 : 1);
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../backend/init-backend.js';
+import { replaceKernel } from '../kernels/register.js';
 import { Generator } from '../random.js';
 import { maxAbsDiff } from '../testing.js';
 import { tf } from '../tf.js';
@@ -82,5 +83,32 @@ describe('matMul on wasm without BLAS', () => {
       }),
     ).toBe(3);
     tf.dispose([x, frozen, trained]);
+  });
+
+  it('hands XNNPACK no large variable as a right operand, which it would keep a packed copy of', async () => {
+    const generator = new Generator(9);
+    const x = tf.variable(normal(generator, [32, 1024]));
+    // A frozen 1024 × 512 weight (2 MiB) and a small one (16 KiB, cheap to keep packed).
+    const large = tf.variable(normal(generator, [512, 1024]), false);
+    const small = tf.variable(normal(generator, [4, 1024]), false);
+    const rightOperands: tf.DataId[] = [];
+    const original = replaceKernel('wasm', 'BatchMatMul', (kernel) => (args) => {
+      rightOperands.push((args.inputs.b as tf.TensorInfo).dataId);
+      return kernel(args);
+    });
+    try {
+      // Forward x·Wᵀ (a transposed copy), backward dx = dy·W: W itself would be the operand.
+      const { value, grads } = valueAndGradients(
+        () => tf.add(tf.sum(matMul(x, large, false, true)), tf.sum(matMul(x, small, false, true))),
+        [x],
+      );
+      tf.dispose([value, ...grads]);
+    } finally {
+      replaceKernel('wasm', 'BatchMatMul', () => original!);
+    }
+    expect(rightOperands).toHaveLength(4);
+    expect(rightOperands).not.toContain(large.dataId);
+    expect(rightOperands).toContain(small.dataId);
+    tf.dispose([x, large, small]);
   });
 });

@@ -22,11 +22,32 @@ function transposeLast(x: tf.Tensor): tf.Tensor {
   return tf.transpose(x, perm);
 }
 
+/** Right operands from this many bytes up are worth keeping out of XNNPACK's cache. */
+const CACHED_OPERAND_BYTES = 1 << 20;
+
+interface EngineWithVariables {
+  state: { registeredVariables: Record<string, tf.Variable> };
+}
+
+/**
+ * XNNPACK packs a product's right operand into its own copy and keeps it, keyed by the operand's
+ * storage, until that storage is freed: for a variable, forever. A frozen weight in a backward
+ * product (dx = dy · W) would then sit in wasm's heap twice, and a model's whole base with it (1.2 GB
+ * for GPT-2 medium, beyond any tensor count). A large operand stored in a variable goes in as a
+ * transient copy instead, whose packing goes with it.
+ */
+function uncachedRight(b: tf.Tensor): tf.Tensor {
+  if (b.size * 4 < CACHED_OPERAND_BYTES) return b;
+  const variables = (tf.engine() as unknown as EngineWithVariables).state.registeredVariables;
+  const stored = Object.values(variables).some((variable) => variable.dataId === b.dataId);
+  return stored ? tf.mul(b, tf.scalar(1)) : b;
+}
+
 /** a · b for a (..., m, k) and b (..., k, n) with the same batch axes, as 2-D products. */
 function plainProduct(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const batchShape = a.shape.slice(0, -2);
   const batch = tf.util.sizeFromShape(batchShape);
-  if (batch === 1) return tf.matMul(a, b);
+  if (batch === 1) return tf.tidy(() => tf.matMul(a, uncachedRight(b)));
   return tf.tidy(() => {
     const [m, k] = a.shape.slice(-2) as [number, number];
     const n = b.shape[b.rank - 1] as number;

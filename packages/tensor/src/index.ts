@@ -31,6 +31,8 @@ export {
   isHalfPrecision,
   type MatMulHalfOptions,
   matMulHalf,
+  narrowsOnDevice,
+  narrowToHalf,
   roundedToHalf,
   type StoragePrecision,
   storagePrecisions,

@@ -138,3 +138,27 @@ export function trackWasmTensorBytes(): LiveTensorBytes {
     },
   };
 }
+
+interface RecordingState {
+  state: {
+    activeTape: Array<{ saved?: tf.Tensor[] }> | null;
+    registeredVariables: Record<string, tf.Variable>;
+  };
+}
+
+/**
+ * Bytes of the tensors the gradient being recorded keeps for its backward pass so far, each buffer
+ * once; a variable's storage (a weight, there anyway) is left out. Call it inside the function whose
+ * gradient is taken.
+ */
+export function keptForBackwardBytes(): number {
+  const { activeTape, registeredVariables } = (tf.engine() as unknown as RecordingState).state;
+  const variables = new Set(Object.values(registeredVariables).map((variable) => variable.dataId));
+  const kept = new Map<tf.DataId, number>();
+  for (const node of activeTape ?? []) {
+    for (const t of node.saved ?? []) {
+      if (!variables.has(t.dataId)) kept.set(t.dataId, t.size * tf.util.bytesPerElement(t.dtype));
+    }
+  }
+  return [...kept.values()].reduce((sum, bytes) => sum + bytes, 0);
+}

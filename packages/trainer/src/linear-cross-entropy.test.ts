@@ -1,8 +1,10 @@
 import {
+  autocast,
   Generator,
   type HalfTensor,
   halfTensor,
   initBackend,
+  roundToPrecision,
   tf,
   valueAndGradients,
   widenHalf,
@@ -185,4 +187,42 @@ describe.each(backends)('linearCrossEntropy on 16-bit shards on $backend', ({ ba
     half.dispose();
     float.dispose();
   });
+});
+
+describe.each(backends)('linearCrossEntropy under autocast on $backend', ({ backend, available }) => {
+  it.skipIf(!available).each(['bf16', 'f16'] as const)(
+    'gives, bit for bit, the loss and gradients of its operands rounded to %s',
+    async (precision) => {
+      await initBackend({ prefer: backend });
+      const hidden = tf.tensor2d(hiddenValues, [N, D]);
+      const shards = shardRows.map((rows, i) => tf.variable(tf.tensor2d(shardValues[i]!, [rows, D])));
+      const targets = tf.tensor1d(targetValues, 'int32');
+      const inputs = [hidden, ...shards];
+      // The roundings composed outside: each gradient crossing one is rounded on its way back.
+      const composed = valueAndGradients(
+        () =>
+          linearCrossEntropy(
+            roundToPrecision(hidden, precision),
+            shards.map((w) => roundToPrecision(w, precision)),
+            targets,
+            { chunkRows: 8 },
+          ),
+        inputs,
+      );
+      const before = tf.memory().numTensors;
+      const ours = autocast(precision, () =>
+        valueAndGradients(() => linearCrossEntropy(hidden, shards, targets, { chunkRows: 8 }), inputs),
+      );
+      const expected = [composed.value, ...composed.grads];
+      for (const [i, t] of [ours.value, ...ours.grads].entries()) {
+        const same = Buffer.from((await t.data()).buffer).equals(
+          Buffer.from((await (expected[i] as tf.Tensor).data()).buffer),
+        );
+        expect(same, `output ${i}`).toBe(true);
+      }
+      tf.dispose([ours.value, ...ours.grads]);
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([composed.value, ...composed.grads, hidden, targets, ...shards]);
+    },
+  );
 });

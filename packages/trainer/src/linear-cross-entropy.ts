@@ -12,11 +12,13 @@
 import {
   autocast,
   autocastOperand,
+  autocastPrecision,
   HalfTensor,
   IGNORE_INDEX,
   matMul,
   matMulHalf,
   productsTakeTransposes,
+  roundToPrecision,
   softmaxCrossEntropy,
   tf,
 } from '@scratchgpt/tensor';
@@ -56,6 +58,7 @@ type ChunkResult = {
 function chunkLossAndGradients(
   x: tf.Tensor,
   shards: readonly tf.Tensor[],
+  round: (w: tf.Tensor) => tf.Tensor,
   shardsT: tf.Tensor[] | undefined,
   halves: readonly HalfTensor[] | undefined,
   targets: tf.Tensor,
@@ -63,13 +66,13 @@ function chunkLossAndGradients(
   frozen: boolean,
 ): ChunkResult {
   return tf.tidy(() => {
-    // Without pre-transposed shards the products read Wᵢ transposed in place; 16-bit shards are widened
-    // one at a time inside their product.
+    // Without pre-transposed shards the products read Wᵢ transposed in place; 16-bit shards are widened,
+    // and float32 ones rounded under autocast, one at a time inside their product.
     const parts = halves
       ? halves.map((w) => matMulHalf(x, w, { transposeB: true }))
       : shardsT
         ? shardsT.map((wT) => matMul(x, wT))
-        : shards.map((w) => matMul(x, w, false, true)); // (n, V_i)
+        : shards.map((w) => tf.tidy(() => matMul(x, round(w), false, true))); // (n, V_i)
     const logits = parts.length === 1 ? parts[0]! : tf.concat(parts, 1); // (n, V)
     const { loss, dLogits } = softmaxCrossEntropy(logits, targets, {
       ignoreIndex,
@@ -79,7 +82,9 @@ function chunkLossAndGradients(
     const rows = (halves ?? shards).map((w) => w.shape[0] as number);
     const pieces = rows.length === 1 ? [dLogits] : tf.split(dLogits, rows, 1);
     const dx = tf.addN(
-      pieces.map((piece, i) => (halves ? matMulHalf(piece, halves[i]!) : matMul(piece, shards[i]!))),
+      pieces.map((piece, i) =>
+        halves ? matMulHalf(piece, halves[i]!) : tf.tidy(() => matMul(piece, round(shards[i]!))),
+      ),
     ); // (n, D)
     if (frozen) return { loss, dx };
     if (shardsT === undefined) {
@@ -121,11 +126,15 @@ export function linearCrossEntropy(
     t.rank === 1 ? tf.slice(t, [start], [size]) : tf.slice(t, [start, 0], [size, dim]);
 
   const halves = halfShards(weights);
+  // Under autocast the float32 shards are rounded one at a time where they are read: a rounded copy of
+  // the whole table would sit beside the logits at the step's peak.
+  const precision = autocastPrecision();
+  const round = (w: tf.Tensor) => (precision === 'f32' ? w : roundToPrecision(w, precision));
   // Frozen weights are not inputs of the op: the tape then asks it for x's gradient alone.
   const frozen =
     halves !== undefined ||
     (weights.length > 0 && weights.every((w) => w instanceof tf.Variable && !w.trainable));
-  const makeOp = (frozenShards: tf.Tensor[] | undefined) =>
+  const makeOp = (frozenShards: readonly tf.Tensor[] | undefined) =>
     tf.customGrad((...args) => {
       const save = args.at(-1) as tf.GradSaveFunc;
       const [x, ...inputShards] = args.slice(0, -1) as tf.Tensor[];
@@ -135,7 +144,10 @@ export function linearCrossEntropy(
       );
       // Transposed once per call, not once per chunk, where products would otherwise copy them (not
       // 16-bit shards: that would be the float32 table whole).
-      const shardsT = halves || productsTakeTransposes() ? undefined : shards.map((w) => tf.transpose(w));
+      const shardsT =
+        halves || productsTakeTransposes()
+          ? undefined
+          : shards.map((w) => tf.tidy(() => tf.transpose(round(w))));
       let total: tf.Tensor = tf.scalar(0);
       const dxParts: tf.Tensor[] = [];
       let dShardsT: tf.Tensor[] | undefined;
@@ -144,6 +156,7 @@ export function linearCrossEntropy(
           chunkLossAndGradients(
             chunkOf(x!, chunk),
             shards,
+            round,
             shardsT,
             halves,
             chunkOf(targets, chunk),
@@ -186,16 +199,26 @@ export function linearCrossEntropy(
               options.reduction === 'sum'
                 ? (dy as tf.Tensor)
                 : tf.div(dy as tf.Tensor, tf.maximum(savedCount!, 1));
-            return gradients.map((gradient) => tf.mul(gradient, scale));
+            // x's gradient is rounded on its way back through x's rounding; the shards' here, as the
+            // gradients crossing a rounding are.
+            return gradients.map((gradient, i) => {
+              const scaled = tf.mul(gradient, scale);
+              if (i === 0 || precision === 'f32') return scaled;
+              // Freed at once, not at the end of this scope: each is a shard of the table.
+              const rounded = round(scaled);
+              scaled.dispose();
+              return rounded;
+            });
           }),
       };
     });
   return tf.tidy(() => {
-    // Under autocast the head's operands are 16-bit values, and their gradients are rounded on the way
-    // back (already scaled by the loss, as loss scaling needs). Inside, the logits and the gradients it
-    // computes ahead of the backward pass stay float32, as PyTorch computes the cross-entropy.
+    // Under autocast the head's operands are 16-bit values (the shards rounded where they are read),
+    // and their gradients are rounded on the way back (already scaled by the loss, as loss scaling
+    // needs). Inside, the logits and the gradients it computes ahead of the backward pass stay float32,
+    // as PyTorch computes the cross-entropy.
     const x = autocastOperand(hidden);
-    const shards = halves ? [] : (weights as readonly tf.Tensor[]).map((w) => autocastOperand(w));
+    const shards = halves ? [] : (weights as readonly tf.Tensor[]);
     const op = makeOp(frozen ? shards : undefined) as unknown as (...inputs: tf.Tensor[]) => tf.Tensor;
     const loss = autocast('f32', () => (frozen ? op(x) : op(x, ...shards)));
     return loss as tf.Scalar;

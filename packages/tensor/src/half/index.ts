@@ -2,6 +2,7 @@
 export { gatherHalf } from './gather-half.js';
 export { emptyHalfTensor, HalfTensor, halfTensor, toHalf } from './half-tensor.js';
 export { type MatMulHalfOptions, matMulHalf } from './mat-mul-half.js';
+export { narrowsOnDevice, narrowToHalf } from './narrow-half.js';
 export {
   type HalfPrecision,
   isHalfPrecision,

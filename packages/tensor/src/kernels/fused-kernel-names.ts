@@ -12,6 +12,7 @@ export const fusedKernelNames = {
   causalAttention: 'ScratchGPTCausalAttention',
   causalAttentionGrad: 'ScratchGPTCausalAttentionGrad',
   widenHalf: 'ScratchGPTWidenHalf',
+  narrowHalf: 'ScratchGPTNarrowHalf',
   matMulHalf: 'ScratchGPTMatMulHalf',
   roundToPrecision: 'ScratchGPTRoundToPrecision',
 } as const;

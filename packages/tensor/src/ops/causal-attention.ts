@@ -3,9 +3,12 @@
  * weights, as one operation. Where the backend has the fused kernels (WebGPU) the (T × T) weights are
  * never written to memory, forward or backward; elsewhere it composes TF.js primitives.
  */
+import { HalfTensor } from '../half/half-tensor.js';
+import { narrowsOnDevice, narrowToHalf } from '../half/narrow-half.js';
+import { widenHalf } from '../half/widen-half.js';
 import { fusedKernelNames } from '../kernels/fused-kernel-names.js';
 import { tf } from '../tf.js';
-import { autocastOperand, autocastPrecision } from './autocast.js';
+import { type AutocastPrecision, autocastOperand, autocastPrecision } from './autocast.js';
 import { hasFusedKernel, runFused } from './fused.js';
 
 export interface CausalAttentionOptions {
@@ -22,7 +25,11 @@ export function fusedAttentionAvailable(): boolean {
 
 type Attention = (...inputs: tf.Tensor[]) => tf.Tensor;
 
-function fusedOp(scale: number): Attention {
+/**
+ * The fused kernels as an op. Under 16-bit autocast q, k and v come in rounded, so the backward pass
+ * keeps them in 16 bits (exactly) and widens them when it runs.
+ */
+function fusedOp(scale: number, precision: AutocastPrecision): Attention {
   return tf.customGrad((...args) => {
     const save = args.at(-1) as tf.GradSaveFunc;
     const [q, k, v, mask] = args.slice(0, -1) as tf.Tensor[];
@@ -31,11 +38,17 @@ function fusedOp(scale: number): Attention {
       tf.Tensor,
       tf.Tensor,
     ];
-    save([q as tf.Tensor, k as tf.Tensor, v as tf.Tensor, out, lse, ...(mask ? [mask] : [])]);
+    const narrow = precision !== 'f32' && narrowsOnDevice() ? precision : undefined;
+    const operands = [q, k, v] as tf.Tensor[];
+    const kept = narrow ? operands.map((x) => narrowToHalf(x, narrow).words) : operands;
+    save([...kept, out, lse, ...(mask ? [mask] : [])]);
     return {
       value: out,
       gradFunc: (dy, saved) => {
-        const [sq, sk, sv, sOut, sLse, sMask] = saved as tf.Tensor[];
+        const [keptQ, keptK, keptV, sOut, sLse, sMask] = saved as tf.Tensor[];
+        const [sq, sk, sv] = [keptQ, keptK, keptV].map((x, i) =>
+          narrow ? widenHalf(new HalfTensor(x as tf.Tensor, (operands[i] as tf.Tensor).shape, narrow)) : x,
+        );
         const grads = runFused(
           fusedKernelNames.causalAttentionGrad,
           {
@@ -68,7 +81,7 @@ function composed(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: CausalAtten
   });
 }
 
-const fusedOps = new Map<number, Attention>();
+const fusedOps = new Map<string, Attention>();
 
 /**
  * q, k, v (…, T, headDim) → (…, T, headDim): every query sees its own and earlier positions only.
@@ -90,10 +103,12 @@ export function causalAttention(
 
 function attention(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, options: CausalAttentionOptions): tf.Tensor {
   if (!fusedAttentionAvailable()) return composed(q, k, v, options);
-  let op = fusedOps.get(options.scale);
+  const precision = autocastPrecision();
+  const key = `${options.scale} ${precision}`;
+  let op = fusedOps.get(key);
   if (op == null) {
-    op = fusedOp(options.scale);
-    fusedOps.set(options.scale, op);
+    op = fusedOp(options.scale, precision);
+    fusedOps.set(key, op);
   }
   return options.dropoutMask ? op(q, k, v, options.dropoutMask) : op(q, k, v);
 }

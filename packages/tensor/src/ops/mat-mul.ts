@@ -13,6 +13,8 @@ import { webgpuKernelSet } from '../kernels/webgpu/register-all.js';
 import { tf } from '../tf.js';
 import { autocastOperand, autocastPrecision } from './autocast.js';
 import { withLazyGradients } from './lazy-gradient.js';
+import { type ProductRule, roundedProduct } from './rounded-product.js';
+import { storedInVariable } from './variable-storage.js';
 
 /** Swaps the last two axes. */
 function transposeLast(x: tf.Tensor): tf.Tensor {
@@ -25,10 +27,6 @@ function transposeLast(x: tf.Tensor): tf.Tensor {
 /** Right operands from this many bytes up are worth keeping out of XNNPACK's cache. */
 const CACHED_OPERAND_BYTES = 1 << 20;
 
-interface EngineWithVariables {
-  state: { registeredVariables: Record<string, tf.Variable> };
-}
-
 /**
  * XNNPACK packs a product's right operand into its own copy and keeps it, keyed by the operand's
  * storage, until that storage is freed: for a variable, forever. A frozen weight in a backward
@@ -38,9 +36,7 @@ interface EngineWithVariables {
  */
 function uncachedRight(b: tf.Tensor): tf.Tensor {
   if (b.size * 4 < CACHED_OPERAND_BYTES) return b;
-  const variables = (tf.engine() as unknown as EngineWithVariables).state.registeredVariables;
-  const stored = Object.values(variables).some((variable) => variable.dataId === b.dataId);
-  return stored ? tf.mul(b, tf.scalar(1)) : b;
+  return storedInVariable(b) ? tf.mul(b, tf.scalar(1)) : b;
 }
 
 /** a · b for a (..., m, k) and b (..., k, n) with the same batch axes, as 2-D products. */
@@ -59,6 +55,22 @@ function plainProduct(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
 }
 
 /**
+ * The gradients of C = op(a)·op(b) as plain products: d op(a) = dy·op(b)ᵀ and d op(b) = op(a)ᵀ·dy,
+ * each written so it transposes at most one operand (op(op(x)ᵀ) is x itself).
+ */
+function plainGradientA(dy: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+  return transposeA
+    ? plainProduct(transposeB ? transposeLast(b) : b, transposeLast(dy))
+    : plainProduct(dy, transposeB ? b : transposeLast(b));
+}
+
+function plainGradientB(dy: tf.Tensor, a: tf.Tensor, transposeA: boolean, transposeB: boolean): tf.Tensor {
+  return transposeB
+    ? plainProduct(transposeLast(dy), transposeA ? transposeLast(a) : a)
+    : plainProduct(transposeA ? a : transposeLast(a), dy);
+}
+
+/**
  * op(a) · op(b) as a plain product, with a gradient made of plain products too, each taken only where
  * asked: a frozen weight's is never computed.
  */
@@ -71,17 +83,9 @@ function explicitProduct(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transp
     },
     (upstream, saved) => {
       const [savedA, savedB] = saved as [tf.Tensor, tf.Tensor];
-      // With C = op(a)·op(b): d op(a) = dy·op(b)ᵀ and d op(b) = op(a)ᵀ·dy. Each is written so it
-      // transposes at most one operand (op(op(x)ᵀ) is x itself).
       return {
-        a: () =>
-          transposeA
-            ? plainProduct(transposeB ? transposeLast(savedB) : savedB, transposeLast(upstream))
-            : plainProduct(upstream, transposeB ? savedB : transposeLast(savedB)),
-        b: () =>
-          transposeB
-            ? plainProduct(transposeLast(upstream), transposeA ? transposeLast(savedA) : savedA)
-            : plainProduct(transposeA ? savedA : transposeLast(savedA), upstream),
+        a: () => plainGradientA(upstream, savedB, transposeA, transposeB),
+        b: () => plainGradientB(upstream, savedA, transposeA, transposeB),
       };
     },
   );
@@ -112,11 +116,42 @@ export function matMul<R extends tf.Rank>(
   transposeA = false,
   transposeB = false,
 ): tf.Tensor<R> {
-  if (autocastPrecision() === 'f32') return fastProduct(a, b, transposeA, transposeB);
+  const precision = autocastPrecision();
+  if (precision === 'f32') return fastProduct(a, b, transposeA, transposeB);
   // As PyTorch's autocast: 16-bit operands in, the product rounded to 16 bits out.
+  if (a.rank >= 2 && sameBatch(a, b)) {
+    return roundedProduct(a, b, precision, productRule(a, b, transposeA, transposeB)) as tf.Tensor<R>;
+  }
+  return composedRoundedProduct(a, b, transposeA, transposeB);
+}
+
+/**
+ * The roundings of autocast composed around the product, each op keeping what its gradient needs
+ * (float32 copies of both rounded operands): for products with broadcast batch axes, and the
+ * reference `roundedProduct`'s gradients are held to.
+ */
+export function composedRoundedProduct<R extends tf.Rank>(
+  a: tf.Tensor<R>,
+  b: tf.Tensor,
+  transposeA = false,
+  transposeB = false,
+): tf.Tensor<R> {
   return tf.tidy(() =>
     autocastOperand(fastProduct(autocastOperand(a), autocastOperand(b), transposeA, transposeB)),
   );
+}
+
+function sameBatch(a: tf.Tensor, b: tf.Tensor): boolean {
+  return a.rank === b.rank && a.shape.slice(0, -2).every((size, i) => size === b.shape[i]);
+}
+
+/** Whether a product goes through {@link explicitProduct}: on wasm without BLAS, past a few rows. */
+function takesPlainPath(a: tf.Tensor, b: tf.Tensor, transposeA: boolean): boolean {
+  // Broadcast batch axes keep TF.js's own product, whose gradient sums over them.
+  // With a few rows (generating one token at a time) copying a large operand costs more than it saves.
+  const rows = a.shape[transposeA ? a.rank - 1 : a.rank - 2] ?? 0;
+  const slowPaths = tf.getBackend() === 'wasm' && !blasProductsActive();
+  return slowPaths && a.rank >= 2 && sameBatch(a, b) && rows >= FEW_ROWS;
 }
 
 function fastProduct<R extends tf.Rank>(
@@ -125,13 +160,28 @@ function fastProduct<R extends tf.Rank>(
   transposeA: boolean,
   transposeB: boolean,
 ): tf.Tensor<R> {
-  // Broadcast batch axes keep TF.js's own product, whose gradient sums over them.
-  const sameBatch = a.rank === b.rank && a.shape.slice(0, -2).every((size, i) => size === b.shape[i]);
-  // With a few rows (generating one token at a time) copying a large operand costs more than it saves.
-  const rows = a.shape[transposeA ? a.rank - 1 : a.rank - 2] ?? 0;
-  const slowPaths = tf.getBackend() === 'wasm' && !blasProductsActive();
-  if (!slowPaths || a.rank < 2 || !sameBatch || rows < FEW_ROWS) {
-    return tf.matMul(a, b, transposeA, transposeB) as tf.Tensor<R>;
-  }
+  if (!takesPlainPath(a, b, transposeA)) return tf.matMul(a, b, transposeA, transposeB) as tf.Tensor<R>;
   return explicitProduct(a, b, transposeA, transposeB) as tf.Tensor<R>;
+}
+
+/**
+ * The product {@link fastProduct} computes for these operands, with the gradients its path has: the
+ * plain products', or those TF.js gives `BatchMatMul` (same batch axes, so nothing to sum).
+ */
+function productRule(a: tf.Tensor, b: tf.Tensor, transposeA: boolean, transposeB: boolean): ProductRule {
+  const forward = (x: tf.Tensor, y: tf.Tensor) => fastProduct(x, y, transposeA, transposeB);
+  if (takesPlainPath(a, b, transposeA)) {
+    return {
+      forward,
+      gradientA: (dy, y) => plainGradientA(dy, y, transposeA, transposeB),
+      gradientB: (dy, x) => plainGradientB(dy, x, transposeA, transposeB),
+    };
+  }
+  return {
+    forward,
+    gradientA: (dy, y) =>
+      transposeA ? tf.matMul(y, dy, transposeB, true) : tf.matMul(dy, y, false, !transposeB),
+    gradientB: (dy, x) =>
+      transposeB ? tf.matMul(dy, x, true, transposeA) : tf.matMul(x, dy, !transposeA, false),
+  };
 }

@@ -1,8 +1,12 @@
-/** Kernels of ours on TF.js's cpu backend: `ScratchGPTWidenHalf`, which 16-bit weights need everywhere. */
+/**
+ * Kernels of ours on TF.js's cpu backend: `ScratchGPTWidenHalf` and `ScratchGPTNarrowHalf`, which 16-bit
+ * tensors need everywhere.
+ */
 import { type KernelPatch, registerPatch } from '../register.js';
+import { narrowHalfConfig } from './narrow-half.js';
 import { widenHalfConfig } from './widen-half.js';
 
-export const cpuKernelConfigs: readonly KernelPatch[] = [widenHalfConfig];
+export const cpuKernelConfigs: readonly KernelPatch[] = [widenHalfConfig, narrowHalfConfig];
 
 let registered = false;
 

@@ -7,7 +7,8 @@
  * - `_FusedMatMul` adds its bias after a transposed product, where TF.js's adds it wrongly;
  * - `ScratchGPTAdamW`, the optimizer's update in one pass, and `ScratchGPTSoftmaxCrossEntropy`, a loss
  *   and its gradient from one softmax;
- * - `ScratchGPTWidenHalf` and `ScratchGPTMatMulHalf`, products and lookups on 16-bit weights.
+ * - `ScratchGPTWidenHalf` and `ScratchGPTMatMulHalf`, products and lookups on 16-bit weights, and
+ *   `ScratchGPTNarrowHalf`, which stores float32 values in 16 bits;
  * - `ScratchGPTRoundToPrecision`, mixed precision's rounding to 16 bits in one pass.
  */
 import { type KernelPatch, registerPatch } from '../register.js';
@@ -15,6 +16,7 @@ import { adamwConfig } from './adamw.js';
 import { fusedMatMulConfig } from './fused-mat-mul.js';
 import { identityConfig } from './identity.js';
 import { matMulHalfConfig } from './mat-mul-half.js';
+import { narrowHalfConfig } from './narrow-half.js';
 import { roundToPrecisionConfig } from './round-to-precision.js';
 import { sliceConfig } from './slice.js';
 import { softmaxCrossEntropyConfig } from './softmax-cross-entropy.js';
@@ -33,6 +35,7 @@ export const wasmKernelConfigs: readonly KernelPatch[] = [
   adamwConfig,
   softmaxCrossEntropyConfig,
   widenHalfConfig,
+  narrowHalfConfig,
   matMulHalfConfig,
   roundToPrecisionConfig,
 ];

@@ -10,7 +10,8 @@ const GROUP = 256;
 
 /**
  * A shader whose body computes element `i` of each output (`params.size` elements); `element` is the
- * WGSL type the buffers are read as (`u32` to work on float32 bit patterns).
+ * WGSL type the buffers are read as (`u32` to work on float32 bit patterns); `functions` are WGSL
+ * functions the body calls.
  */
 export function elementwiseShader(
   key: string,
@@ -19,11 +20,13 @@ export function elementwiseShader(
   params: string[],
   body: string,
   element = 'f32',
+  functions = '',
 ): Shader {
   return {
     key,
     code: () => `
 ${bindingsWGSL(inputs, outputs, ['size: u32', ...params], element)}
+${functions}
 ${flatMainWGSL(GROUP, 'i', 'size')}
 ${body}
 }`,

@@ -1,6 +1,7 @@
 /**
- * Kernels on 16-bit weights (two values to a 32-bit word, low half first; `half/rounding.ts`):
- * `ScratchGPTWidenHalf` (words → float32) and `ScratchGPTMatMulHalf` for a few rows, which reads the
+ * Kernels on 16-bit tensors (two values to a 32-bit word, low half first; `half/rounding.ts`):
+ * `ScratchGPTWidenHalf` (words → float32), `ScratchGPTNarrowHalf` (float32 → words, rounded as
+ * `ScratchGPTRoundToPrecision` rounds) and `ScratchGPTMatMulHalf` for a few rows, which reads the
  * packed weight directly. Values are widened with integer operations, exactly and alike on every
  * adapter, so neither format needs `shader-f16`: bfloat16 is a float32's top half; binary16 is
  * rebiased (its exponent + 112, the fraction shifted into place), subnormals computed as
@@ -13,10 +14,20 @@ import {
   productShape,
   widenedShape,
 } from '../../half/half-kernel.js';
+import { wordShape } from '../../half/rounding.js';
 import type { tf } from '../../tf.js';
 import { fusedKernelNames } from '../fused-kernel-names.js';
 import type { KernelArgs, KernelPatch } from '../register.js';
-import { flatGrid, flatMainWGSL, runShader, type Shader } from './dispatch.js';
+import {
+  dispatch,
+  flatGrid,
+  flatMainWGSL,
+  internals,
+  makeOutputs,
+  runShader,
+  type Shader,
+} from './dispatch.js';
+import { roundBf16WGSL, roundF16WGSL } from './round-to-precision.js';
 
 const GROUP = 64;
 
@@ -74,6 +85,67 @@ function webgpuWidenHalf({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo 
     uniforms: [{ u32: count }, { u32: perRow }, { u32: columns }, { u32: tableRows }],
     workgroups: flatGrid(count, GROUP),
   })[0] as tf.TensorInfo;
+}
+
+// The 16 bits of a float32 already rounded to the format: bfloat16 is its top half (a NaN keeps its
+// quiet bit there); a half is rebiased, and below 2⁻¹⁴ its whole multiple of 2⁻²⁴ is read off exactly
+// (the product of a normal float32 and a power of two).
+function narrowWGSL(bf16: boolean): string {
+  if (bf16) {
+    return `${roundBf16WGSL}
+fn narrow(u: u32) -> u32 {
+  if ((u & 0x7fffffffu) > 0x7f800000u) { return (u >> 16u) | 0x40u; }
+  return roundBf16(u) >> 16u;
+}`;
+  }
+  return `${roundF16WGSL}
+fn narrow(u: u32) -> u32 {
+  let r = roundF16(u);
+  let sign = (r >> 16u) & 0x8000u;
+  let magnitude = r & 0x7fffffffu;
+  if (magnitude > 0x7f800000u) { return sign | 0x7e00u; }
+  if (magnitude == 0x7f800000u) { return sign | 0x7c00u; }
+  if (magnitude >= 0x38800000u) { return sign | ((magnitude >> 13u) - 0x1c000u); }
+  return sign | u32(bitcast<f32>(magnitude) * 16777216.0);
+}`;
+}
+
+/** An invocation per output word: two neighbouring values of a row, narrowed and packed. */
+function narrowShader(bf16: boolean): Shader {
+  return {
+    key: `scratchgpt-narrow-${format(bf16)}`,
+    code: () => `
+struct Params { words: u32, perRow: u32, columns: u32, }
+@group(0) @binding(0) var<storage, read> x: array<u32>;
+@group(0) @binding(1) var<storage, read_write> y: array<u32>;
+@group(0) @binding(2) var<uniform> params: Params;
+${narrowWGSL(bf16)}
+${flatMainWGSL(GROUP, 'i', 'words')}
+  let row = i / params.perRow;
+  let c = (i % params.perRow) * 2u;
+  let at = row * params.columns + c;
+  var word = narrow(x[at]);
+  if (c + 1u < params.columns) { word = word | (narrow(x[at + 1u]) << 16u); }
+  y[i] = word;
+}`,
+  };
+}
+
+function webgpuNarrowHalf({ inputs, backend, attrs }: KernelArgs): tf.TensorInfo {
+  const { x } = inputs as { x: tf.TensorInfo };
+  const { bf16 } = attrs as unknown as { bf16: boolean };
+  const shape = wordShape(x.shape);
+  const count = shape.reduce((a, b) => a * b, 1);
+  const gpu = internals(backend);
+  const [words] = makeOutputs(gpu, [shape], 'int32') as [tf.TensorInfo];
+  if (count === 0) return words;
+  dispatch(gpu, narrowShader(bf16), {
+    inputs: [x],
+    outputs: [words],
+    uniforms: [{ u32: count }, { u32: shape.at(-1) ?? 1 }, { u32: x.shape.at(-1) ?? 1 }],
+    workgroups: flatGrid(count, GROUP),
+  });
+  return words;
 }
 
 const productBindings = `
@@ -177,6 +249,12 @@ export const widenHalfConfig: KernelPatch = {
   kernelName: fusedKernelNames.widenHalf,
   backendName: 'webgpu',
   kernelFunc: webgpuWidenHalf,
+};
+
+export const narrowHalfConfig: KernelPatch = {
+  kernelName: fusedKernelNames.narrowHalf,
+  backendName: 'webgpu',
+  kernelFunc: webgpuNarrowHalf,
 };
 
 export const matMulHalfConfig: KernelPatch = {

@@ -11,7 +11,7 @@ import { causalAttentionConfig } from './causal-attention.js';
 import { causalAttentionGradConfig } from './causal-attention-grad.js';
 import { geluConfig } from './gelu.js';
 import { geluGradConfig } from './gelu-grad.js';
-import { matMulHalfConfig, widenHalfConfig } from './half.js';
+import { matMulHalfConfig, narrowHalfConfig, widenHalfConfig } from './half.js';
 import { layerNormConfig } from './layer-norm.js';
 import { layerNormGradConfig } from './layer-norm-grad.js';
 import { batchMatMulConfig } from './mat-mul.js';
@@ -33,17 +33,19 @@ export const webgpuKernelConfigs: readonly KernelPatch[] = [
   causalAttentionConfig,
   causalAttentionGradConfig,
   widenHalfConfig,
+  narrowHalfConfig,
   matMulHalfConfig,
   roundToPrecisionConfig,
 ];
 
 /**
  * Kernels of the list that the 'tfjs' set keeps too: TF.js's `UnsortedSegmentSum` transposes the whole
- * embedding table twice, seconds on a software adapter; TF.js has nothing that reads 16-bit weights.
+ * embedding table twice, seconds on a software adapter; TF.js has nothing that reads or writes 16-bit tensors.
  */
 const inEverySet = new Set<string>([
   unsortedSegmentSumConfig.kernelName,
   widenHalfConfig.kernelName,
+  narrowHalfConfig.kernelName,
   matMulHalfConfig.kernelName,
 ]);
 

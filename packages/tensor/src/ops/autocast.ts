@@ -4,7 +4,9 @@
  * its result after it, and the gradients crossing those roundings are rounded too; everything else
  * (norms, softmax, the loss, the optimizer and its master weights) stays float32.
  *
- * Tensors stay float32 (TF.js has no 16-bit dtype), so this gives 16-bit numerics, not 16-bit memory.
+ * Tensors stay float32 (TF.js has no 16-bit dtype), but what a product or fused attention keeps for
+ * the backward pass is 16 bits: an activation operand packed (`narrowToHalf`, exact, since it holds
+ * rounded values) and a weight by reference, rounded again when needed (`rounded-product.ts`).
  * On WebGPU with `shader-f16`, 'f16' also has the product kernels read their operands as halves (the
  * operands are halves already, so nothing more is lost), with float32 accumulation.
  *

@@ -214,7 +214,7 @@ describe.each(backends)('linearCrossEntropy under autocast on $backend', ({ back
         valueAndGradients(() => linearCrossEntropy(hidden, shards, targets, { chunkRows: 8 }), inputs),
       );
       const expected = [composed.value, ...composed.grads];
-      for (const [i, t] of [ours.value, ...ours.grads].entries()) {
+      for (const [i, t] of ([ours.value, ...ours.grads] as tf.Tensor[]).entries()) {
         const same = Buffer.from((await t.data()).buffer).equals(
           Buffer.from((await (expected[i] as tf.Tensor).data()).buffer),
         );

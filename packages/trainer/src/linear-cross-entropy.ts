@@ -81,10 +81,14 @@ function chunkLossAndGradients(
     if (dLogits === undefined) return { loss };
     const rows = (halves ?? shards).map((w) => w.shape[0] as number);
     const pieces = rows.length === 1 ? [dLogits] : tf.split(dLogits, rows, 1);
+    // With pre-transposed shards, dx = (Wᵢᵀ · pieceᵀ)ᵀ reads the copy made once per call: the small
+    // piece and product are transposed, not a shard per chunk (copied, or rounded under autocast).
     const dx = tf.addN(
-      pieces.map((piece, i) =>
-        halves ? matMulHalf(piece, halves[i]!) : tf.tidy(() => matMul(piece, round(shards[i]!))),
-      ),
+      pieces.map((piece, i) => {
+        if (halves) return matMulHalf(piece, halves[i]!);
+        if (shardsT) return tf.tidy(() => tf.transpose(matMul(shardsT[i]!, tf.transpose(piece))));
+        return tf.tidy(() => matMul(piece, round(shards[i]!)));
+      }),
     ); // (n, D)
     if (frozen) return { loss, dx };
     if (shardsT === undefined) {

@@ -12,7 +12,7 @@
 import { HalfTensor } from '../half/half-tensor.js';
 import { narrowsOnDevice, narrowToHalf } from '../half/narrow-half.js';
 import { widenHalf } from '../half/widen-half.js';
-import type { tf } from '../tf.js';
+import { tf } from '../tf.js';
 import { withLazyGradients } from './lazy-gradient.js';
 import { type RoundingFormat, roundToPrecision } from './round-precision.js';
 import { storedInVariable } from './variable-storage.js';
@@ -24,6 +24,16 @@ export interface ProductRule {
   gradientA(dy: tf.Tensor, b: tf.Tensor): tf.Tensor;
   /** The gradient of b, given dy and a. */
   gradientB(dy: tf.Tensor, a: tf.Tensor): tf.Tensor;
+}
+
+interface RecordingState {
+  state: { gradientDepth: number; kernelDepth: number };
+}
+
+/** Whether an op run now is recorded for a gradient (TF.js's tape is off inside another op). */
+function recordingHere(): boolean {
+  const { gradientDepth, kernelDepth } = (tf.engine() as unknown as RecordingState).state;
+  return gradientDepth > 0 && kernelDepth === 0;
 }
 
 /** How an operand is kept for the backward pass. */
@@ -43,6 +53,9 @@ export function roundedProduct(
   rule: ProductRule,
 ): tf.Tensor {
   const round = (x: tf.Tensor) => roundToPrecision(x, format);
+  // Nothing to keep where no gradient records: inference, and products inside another op's forward
+  // (a 16-bit weight's product widens it and multiplies here).
+  if (!recordingHere()) return tf.tidy(() => round(rule.forward(round(a), round(b))));
   let keptA: Kept = 'rounded';
   let keptB: Kept = 'rounded';
   return withLazyGradients(
@@ -64,11 +77,13 @@ export function roundedProduct(
         if (kept === 'rounded') return tensor;
         return widenHalf(new HalfTensor(tensor, shape, format));
       };
-      // Each gradient rounds dy and restores its operand itself, inside the scope TF.js gives it, so
-      // neither outlives that gradient.
+      // dy rounded once for both gradients: the backward pass runs this in a scope of its own per op.
+      const roundedDy = round(dy);
+      // Each gradient restores its operand itself, inside the scope TF.js gives it, so it does not
+      // outlive that gradient.
       return {
-        a: () => round(rule.gradientA(round(dy), restore(keptB, savedB, b.shape))),
-        b: () => round(rule.gradientB(round(dy), restore(keptA, savedA, a.shape))),
+        a: () => round(rule.gradientA(roundedDy, restore(keptB, savedB, b.shape))),
+        b: () => round(rule.gradientB(roundedDy, restore(keptA, savedA, a.shape))),
       };
     },
   );
